@@ -1,0 +1,149 @@
+"""The two-norm coordination game of model-spec section 2.
+
+Payoff to the focal player (row) against the partner (column)::
+
+            A            B
+    A       a        (1 - c) a
+    B   (1 - c) b        b
+
+A miscoordinating player keeps a fraction ``1 - c`` of what its own norm earns
+when both coordinate on it. A *shock* swaps ``a`` and ``b``.
+
+Norms are coded as integers everywhere in normsim: ``A = 0`` and ``B = 1``.
+
+Examples
+--------
+>>> g = CoordinationGame(a=0.4, b=0.6, c=0.5)
+>>> g.payoff(B, A)
+0.3
+>>> g.shocked().a
+0.6
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Real
+
+import numpy as np
+
+A: int = 0
+B: int = 1
+NORM_NAMES = ("A", "B")
+
+
+class NormsimError(ValueError):
+    """Invalid input to normsim (a parameter, a scenario, a file).
+
+    The command line prints the message of this exception on one line and
+    exits with status 1; it never shows a traceback for it.
+    """
+
+
+def check_number(name: str, value: object, *, low: float | None = None,
+                 high: float | None = None, low_open: bool = False) -> float:
+    """Return ``value`` as a float or raise :class:`NormsimError`.
+
+    ``low``/``high`` are inclusive bounds unless ``low_open`` is set, in which
+    case ``value`` must be strictly greater than ``low``.
+    """
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise NormsimError(f"{name}: {value!r} is not a number")
+    x = float(value)
+    if not math.isfinite(x):
+        raise NormsimError(f"{name}: {value!r} is not a finite number")
+    if low is not None and (x <= low if low_open else x < low):
+        if high is None:
+            op = ">" if low_open else ">="
+            raise NormsimError(f"{name}: {value!r} must be {op} {low:g}")
+        bracket = "(" if low_open else "["
+        raise NormsimError(f"{name}: {value!r} is outside {bracket}{low:g}, {high:g}]")
+    if high is not None and x > high:
+        bracket = "(" if low_open else "["
+        lo = "-inf" if low is None else f"{low:g}"
+        raise NormsimError(f"{name}: {value!r} is outside {bracket}{lo}, {high:g}]")
+    return x
+
+
+@dataclass(frozen=True)
+class CoordinationGame:
+    """The coordination game with payoffs ``a``, ``b`` and need for coordination ``c``.
+
+    Parameters
+    ----------
+    a, b : float
+        Payoff of coordinating on A and on B (both > 0).
+    c : float
+        Need for coordination in [0, 1]; 0 is a "loose" society, 1 a "tight" one.
+    """
+
+    a: float
+    b: float
+    c: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "a", check_number("a", self.a, low=0.0, low_open=True))
+        object.__setattr__(self, "b", check_number("b", self.b, low=0.0, low_open=True))
+        object.__setattr__(self, "c", check_number("c", self.c, low=0.0, high=1.0))
+
+    def own_payoff(self, norm: int) -> float:
+        """What ``norm`` earns when both players coordinate on it."""
+        return self.a if norm == A else self.b
+
+    def payoff(self, own: int, other: int) -> float:
+        """Payoff of one game to a player of norm ``own`` against ``other``."""
+        v = self.own_payoff(own)
+        return v if own == other else (1.0 - self.c) * v
+
+    def total_payoff(self, own: int, n_same: int, n_other: int) -> float:
+        """Summed payoff of ``n_same`` coordinated and ``n_other`` miscoordinated games.
+
+        This is the one formula for an agent's game-phase payoff (model-spec
+        section 3: every edge played once, payoffs summed). The engine, the Mesa
+        model and the tests all use it, so their payoffs agree to the last bit.
+        """
+        return self.own_payoff(own) * (n_same + (1.0 - self.c) * n_other)
+
+    def matrix(self) -> np.ndarray:
+        """The 2x2 row-player payoff matrix, rows and columns ordered A, B."""
+        return np.array([[self.payoff(A, A), self.payoff(A, B)],
+                         [self.payoff(B, A), self.payoff(B, B)]])
+
+    def shocked(self) -> "CoordinationGame":
+        """The game after a shock: ``a`` and ``b`` swapped."""
+        return CoordinationGame(a=self.b, b=self.a, c=self.c)
+
+    def favoured_norm(self) -> int | None:
+        """The norm that pays more when coordinated on (None if a == b)."""
+        if self.a == self.b:
+            return None
+        return A if self.a > self.b else B
+
+    def payoff_range(self, k_min: int, k_max: int) -> float:
+        """Payoff range R used to normalise the Fermi rule (model-spec section 3).
+
+        ``R = max(a, b) * k_max - (1 - c) * min(a, b) * k_min``. It is symmetric
+        in a and b, so a shock leaves it unchanged. In the degenerate case R = 0
+        (c = 0, a = b on a regular graph: every payoff is equal) normsim uses
+        R = 1 so that the Fermi rule stays defined.
+        """
+        r = max(self.a, self.b) * k_max - (1.0 - self.c) * min(self.a, self.b) * k_min
+        return r if r > 0 else 1.0
+
+    def threshold_c(self) -> float:
+        """c* = |b - a| / max(a, b): above it the old norm resists a shock in a
+        well-mixed population (model-spec section 4)."""
+        return abs(self.b - self.a) / max(self.a, self.b)
+
+
+def fermi_probability(pi_teacher: float, pi_learner: float, beta: float, R: float) -> float:
+    """Probability that a learner copies a teacher under the Fermi rule.
+
+    ``1 / (1 + exp(-beta * (pi_teacher - pi_learner) / R))``. The engine's
+    lookup tables are filled by this exact expression.
+    """
+    z = -beta * (pi_teacher - pi_learner) / R
+    if z > 700.0:  # exp would overflow; the compiled kernels get 1 / (1 + inf) = 0 here too
+        return 0.0
+    return 1.0 / (1.0 + math.exp(z))

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Set up normsim on a fresh clone: find Python >= 3.12, create .venv, install
+# normsim with its test dependencies. Safe to run again: it reinstalls only
+# when pyproject.toml changed.
+#
+#   bash scripts/setup.sh           # the package and the test tools
+#   NORMSIM_PYTHON=/path/to/python3.12 bash scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
+
+find_python() {
+    if [ -n "${NORMSIM_PYTHON:-}" ]; then
+        ok "$NORMSIM_PYTHON" && { echo "$NORMSIM_PYTHON"; return; }
+        echo "setup: NORMSIM_PYTHON=$NORMSIM_PYTHON is not Python >= 3.12" >&2; return 1
+    fi
+    for cand in python3.13 python3.12 python3; do
+        if command -v "$cand" >/dev/null 2>&1 && ok "$cand"; then command -v "$cand"; return; fi
+    done
+    # pyenv installs that are not the active version (this is how CI finds 3.12)
+    if command -v pyenv >/dev/null 2>&1; then
+        root=$(pyenv root)
+        for v in $(ls "$root/versions" 2>/dev/null | sort -rV); do
+            if [ -x "$root/versions/$v/bin/python3" ] && ok "$root/versions/$v/bin/python3"; then
+                echo "$root/versions/$v/bin/python3"; return
+            fi
+        done
+    fi
+    return 1
+}
+
+if ! PY=$(find_python); then
+    cat >&2 <<'MSG'
+setup: normsim needs Python 3.12 or newer, and none was found on PATH
+(python3.13, python3.12, python3) or under pyenv.
+Install one, for example:
+  Debian/Ubuntu:  sudo apt-get install python3.12 python3.12-venv
+  macOS:          brew install python@3.12
+  pyenv:          pyenv install 3.12
+then run this script again (or set NORMSIM_PYTHON=/path/to/python3.12).
+MSG
+    exit 1
+fi
+
+stamp=.venv/.normsim-installed
+want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
+if [ ! -x .venv/bin/python ] || ! ok .venv/bin/python; then
+    rm -rf .venv
+    echo "setup: creating .venv with $("$PY" --version 2>&1) ($PY)" >&2
+    "$PY" -m venv .venv
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing normsim and its dependencies into .venv (about a minute the first time)" >&2
+    .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
+    .venv/bin/python -m pip install --quiet -e ".[test]"
+    echo "$want" > "$stamp"
+fi
