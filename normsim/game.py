@@ -105,6 +105,16 @@ class CoordinationGame:
         """
         return self.own_payoff(own) * (n_same + (1.0 - self.c) * n_other)
 
+    def mean_payoff(self, e_aa: int, e_ab: int, e_bb: int, n: int) -> float:
+        """Mean game-phase payoff of ``n`` agents, from the counts of AA, AB and BB edges.
+
+        Equal to the mean of :meth:`total_payoff` over the agents (every edge is
+        played once by each end), computed in this one order-independent way by
+        the engine and the Mesa model alike.
+        """
+        return (self.a * (2 * e_aa + (1.0 - self.c) * e_ab)
+                + self.b * (2 * e_bb + (1.0 - self.c) * e_ab)) / n
+
     def matrix(self) -> np.ndarray:
         """The 2x2 row-player payoff matrix, rows and columns ordered A, B."""
         return np.array([[self.payoff(A, A), self.payoff(A, B)],

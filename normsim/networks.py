@@ -1,0 +1,239 @@
+"""Network specs -> seeded networkx graphs -> adjacency arrays for the engine.
+
+A spec is a dict (or the scenario's network model) with a ``kind`` and the
+parameters networkx uses for it (interfaces.md section 1)::
+
+    {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
+    {"kind": "watts_strogatz", "n": 1000, "k": 4, "p": 0.1}
+
+Random graphs are generated from a seed: the same seed gives the same graph.
+Nodes are always relabelled to integers ``0..N-1`` (a grid row-major, node
+``(r, c)`` becomes ``r * cols + c``). A graph with a self-loop, an isolated
+node or no edges is an error: the Fermi rule needs a neighbour to learn from.
+Set ``largest_component: true`` in a spec to keep only the largest connected
+component (useful for sparse random graphs with isolated nodes).
+
+Examples
+--------
+>>> adj = adjacency(build_graph({"kind": "grid", "rows": 3, "cols": 4}))
+>>> adj.n, adj.k_min, adj.k_max
+(12, 4, 4)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import networkx as nx
+import numpy as np
+
+from normsim.game import NormsimError
+
+#: parameters of each kind: name -> (type, required)
+KINDS: dict[str, dict[str, tuple[type, bool]]] = {
+    "grid": {"rows": (int, True), "cols": (int, True), "periodic": (bool, False)},
+    "complete": {"n": (int, True)},
+    "watts_strogatz": {"n": (int, True), "k": (int, True), "p": (float, True)},
+    "erdos_renyi": {"n": (int, True), "p": (float, True)},
+    "barabasi_albert": {"n": (int, True), "m": (int, True)},
+    "connected_caveman": {"cliques": (int, True), "size": (int, True)},
+    "random_regular": {"n": (int, True), "d": (int, True)},
+    "star": {"n": (int, True)},
+    "edgelist": {"path": (str, True)},
+}
+#: kinds whose graph depends on the seed
+RANDOM_KINDS = frozenset({"watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular"})
+COMMON = {"largest_component": (bool, False)}
+
+
+def is_random(spec: Mapping[str, Any]) -> bool:
+    """Whether the spec's graph is drawn at random (so differs between replicates)."""
+    return spec.get("kind") in RANDOM_KINDS
+
+
+def _need(cond: bool, msg: str) -> None:
+    if not cond:
+        raise NormsimError(msg)
+
+
+def build_graph(spec: Mapping[str, Any], seed: int | None = None,
+                base_dir: str | Path | None = None) -> nx.Graph:
+    """Build the networkx graph a spec describes, with nodes ``0..N-1``.
+
+    Parameters
+    ----------
+    spec : mapping
+        ``kind`` and its parameters (see :data:`KINDS`).
+    seed : int, optional
+        Seed for random kinds (every networkx generator gets it).
+    base_dir : path, optional
+        Directory that a relative ``edgelist`` path is read from.
+    """
+    spec = dict(spec)
+    kind = spec.pop("kind", None)
+    _need(kind in KINDS, f"network.kind: {kind!r} is not one of {', '.join(KINDS)}")
+    largest = bool(spec.pop("largest_component", False))
+    allowed = KINDS[kind]
+    for key in spec:
+        _need(key in allowed, f"network.{key}: not a parameter of {kind} "
+                              f"(allowed: {', '.join(allowed) or 'none'})")
+    for key, (_, required) in allowed.items():
+        _need(not required or key in spec, f"network.{key}: required for {kind}")
+    try:
+        G = _generate(kind, spec, seed, base_dir)
+    except NormsimError:
+        raise
+    except (nx.NetworkXError, ValueError, TypeError) as e:
+        raise NormsimError(f"network: networkx cannot build {kind} with "
+                           f"{_fmt(spec)}: {e}") from None
+    if largest and G.number_of_nodes() and not nx.is_connected(G):
+        G = G.subgraph(max(nx.connected_components(G), key=len)).copy()
+    return relabel(G)
+
+
+def _fmt(spec: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in spec.items()) or "no parameters"
+
+
+def _generate(kind: str, p: dict, seed: int | None, base_dir) -> nx.Graph:
+    if kind == "grid":
+        rows, cols, periodic = p["rows"], p["cols"], p.get("periodic", True)
+        if periodic:
+            _need(rows >= 3 and cols >= 3,
+                  f"network: a periodic grid needs rows and cols >= 3 (got {rows} x {cols})")
+        _need(rows * cols >= 2, "network: a grid needs at least 2 nodes")
+        G = nx.grid_2d_graph(rows, cols, periodic=periodic)
+        return nx.relabel_nodes(G, {(r, c): r * cols + c for r, c in G.nodes})
+    if kind == "complete":
+        _need(p["n"] >= 2, f"network.n: {p['n']} must be >= 2")
+        return nx.complete_graph(p["n"])
+    if kind == "watts_strogatz":
+        n, k, q = p["n"], p["k"], p["p"]
+        _need(2 <= k < n, f"network.k: {k} must satisfy 2 <= k < n = {n}")
+        _need(0.0 <= q <= 1.0, f"network.p: {q} is outside [0, 1]")
+        return nx.watts_strogatz_graph(n, k, q, seed=seed)
+    if kind == "erdos_renyi":
+        n, q = p["n"], p["p"]
+        _need(n >= 2, f"network.n: {n} must be >= 2")
+        _need(0.0 < q <= 1.0, f"network.p: {q} is outside (0, 1]")
+        return nx.fast_gnp_random_graph(n, q, seed=seed)
+    if kind == "barabasi_albert":
+        n, m = p["n"], p["m"]
+        _need(1 <= m < n, f"network.m: {m} must satisfy 1 <= m < n = {n}")
+        return nx.barabasi_albert_graph(n, m, seed=seed)
+    if kind == "connected_caveman":
+        ell, k = p["cliques"], p["size"]
+        _need(ell >= 1, f"network.cliques: {ell} must be >= 1")
+        _need(k >= 2, f"network.size: {k} must be >= 2")
+        return nx.connected_caveman_graph(ell, k)
+    if kind == "random_regular":
+        n, d = p["n"], p["d"]
+        _need(1 <= d < n, f"network.d: {d} must satisfy 1 <= d < n = {n}")
+        _need(d * n % 2 == 0, f"network: d * n must be even (d = {d}, n = {n})")
+        return nx.random_regular_graph(d, n, seed=seed)
+    if kind == "star":
+        _need(p["n"] >= 1, f"network.n: {p['n']} must be >= 1 (leaves; the star has n + 1 nodes)")
+        return nx.star_graph(p["n"])
+    # edgelist
+    path = Path(p["path"])
+    if base_dir is not None and not path.is_absolute():
+        path = Path(base_dir) / path
+    return read_edgelist(path)
+
+
+def read_edgelist(path: str | Path) -> nx.Graph:
+    """Read a whitespace-separated edge list (``u v`` per line, ``#`` comments)."""
+    path = Path(path)
+    _need(path.is_file(), f"network.path: edge-list file {str(path)!r} not found")
+    G = nx.Graph()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                line = line.split("#", 1)[0].strip()
+                if not line:
+                    continue
+                parts = line.split()
+                _need(len(parts) >= 2, f"network.path: {path}:{lineno}: expected 'u v', "
+                                       f"got {line!r}")
+                G.add_edge(parts[0], parts[1])
+    except (OSError, UnicodeDecodeError) as e:
+        raise NormsimError(f"network.path: cannot read {path}: {e}") from None
+    _need(G.number_of_edges() > 0, f"network.path: {path} has no edges")
+    return G
+
+
+def relabel(G: nx.Graph) -> nx.Graph:
+    """Relabel nodes to ``0..N-1`` (integer labels numerically, others as text).
+
+    Nodes that are already ``0..N-1`` keep their labels.
+    """
+    _need(not G.is_directed(), "network: the graph must be undirected")
+    _need(not G.is_multigraph(), "network: multigraphs are not supported")
+    nodes = list(G.nodes)
+    if all(isinstance(v, (int, np.integer)) for v in nodes) and set(nodes) == set(range(len(nodes))):
+        return G
+    try:
+        key = sorted(nodes, key=lambda v: (0, int(v), "") if _is_int(v) else (1, 0, str(v)))
+    except TypeError:  # pragma: no cover - unorderable labels
+        key = nodes
+    return nx.relabel_nodes(G, {v: i for i, v in enumerate(key)})
+
+
+def _is_int(v) -> bool:
+    try:
+        int(v)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Adjacency:
+    """A graph in compressed sparse row form, as the engine reads it.
+
+    ``indices[indptr[i]:indptr[i + 1]]`` are the neighbours of node ``i``, in
+    increasing order.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    degree: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.degree)
+
+    @property
+    def k_min(self) -> int:
+        return int(self.degree.min())
+
+    @property
+    def k_max(self) -> int:
+        return int(self.degree.max())
+
+    def neighbors(self, i: int) -> np.ndarray:
+        return self.indices[self.indptr[i]:self.indptr[i + 1]]
+
+
+def adjacency(G: nx.Graph) -> Adjacency:
+    """Check a graph and convert it to :class:`Adjacency` (nodes must be 0..N-1).
+
+    Raises :class:`NormsimError` for a self-loop, an isolated node or no edges.
+    """
+    G = relabel(G)
+    n = G.number_of_nodes()
+    _need(n >= 2 and G.number_of_edges() > 0, "network: the graph has no edges")
+    loops = nx.number_of_selfloops(G)
+    _need(loops == 0, f"network: the graph has {loops} self-loop(s); "
+                      "an agent cannot play or imitate itself")
+    iso = [v for v, d in G.degree if d == 0]
+    _need(not iso, f"network: the graph has {len(iso)} isolated node(s) (e.g. node {iso[:1][0] if iso else ''}) "
+                   "with no neighbour to play or learn from; set largest_component: true to drop them")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    nbrs = [sorted(G.adj[i]) for i in range(n)]
+    indptr[1:] = np.cumsum([len(x) for x in nbrs])
+    indices = np.fromiter((j for x in nbrs for j in x), dtype=np.int32, count=int(indptr[-1]))
+    degree = np.diff(indptr).astype(np.int32)
+    return Adjacency(indptr=indptr, indices=indices, degree=degree)

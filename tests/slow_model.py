@@ -1,0 +1,94 @@
+"""An obviously-correct, slow, per-agent implementation of model-spec section 3.
+
+Written straight from the spec, independently of the engine: payoffs are
+summed game by game, probabilities compared as floats, one agent at a time.
+It consumes the random stream in the order :mod:`normsim.draws` documents, so
+its share-of-B series must equal the engine's exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from normsim.draws import DrawStream
+from normsim.networks import Adjacency
+from normsim.params import ModelParams
+
+
+def fermi(pt: float, pi: float, beta: float, R: float) -> float:
+    z = -beta * (pt - pi) / R
+    return 0.0 if z > 700 else 1.0 / (1.0 + math.exp(z))
+
+
+def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
+    """Return (share_b, mean_payoff, rate_counts) lists for one replicate."""
+    rs = DrawStream(seed)
+    N = adj.n
+    nbrs = [list(map(int, adj.neighbors(i))) for i in range(N)]
+    K = len(params.rates) if params.evolving else 1
+    norm = [1 if rs.u53(rs.next()) < params.initial_b else 0 for _ in range(N)]
+    rate = [rs.pick(rs.next(), K) for _ in range(N)] if params.evolving else [0] * N
+    R = params.game.payoff_range(min(map(len, nbrs)), max(map(len, nbrs)))
+    order = list(range(N))
+    share = [sum(norm) / N]
+    mean_pay = [float("nan")]
+    rcounts = [[rate.count(k) for k in range(K)]]
+    for g in range(1, params.generations + 1):
+        game = params.game_at(g)
+        payoff = [sum(game.payoff(norm[i], norm[j]) for j in nbrs[i]) for i in range(N)]
+        mean_pay.append(sum(payoff) / N)
+        start_norm, start_rate = list(norm), list(rate)
+        replaced = [False] * N
+        if params.update == "synchronous":
+            visit = range(N)
+        else:
+            rs.shuffle(order)
+            visit = list(order)
+        for i in visit:
+            x1 = rs.next()
+            t = nbrs[i][rs.pick(x1, len(nbrs[i]))]
+            u_e = rs.lo(x1)
+            x2 = rs.next()
+            u_f, u_m = rs.hi(x2), rs.lo(x2)
+            new_rate = rs.pick(rs.next(), K) if params.evolving else None
+            mu = params.rates[rate[i]] if params.evolving else params.exploration
+            teacher_pay = payoff[t]
+            if params.update == "reference" and replaced[t]:
+                teacher_pay = 0.0
+            P = fermi(teacher_pay, payoff[i], params.beta, R)
+            coin = 1 if u_e < mu / 2 else 0
+            if params.update == "synchronous":
+                if u_e < mu:
+                    norm[i] = coin
+                elif u_f < P:
+                    norm[i] = start_norm[t]
+                    rate[i] = start_rate[t]
+                if params.evolving and u_m < params.rate_mutation:
+                    rate[i] = new_rate
+            elif params.update == "sequential":
+                if u_e < mu:
+                    norm[i] = coin
+                elif u_f < P:
+                    norm[i] = norm[t]
+                    rate[i] = rate[t]
+                if params.evolving and u_m < params.rate_mutation:
+                    rate[i] = new_rate
+            elif not params.evolving:   # reference, fixed rate
+                if u_f < P:
+                    norm[i] = coin if u_e < mu else norm[t]
+                    replaced[i] = True
+            else:                       # reference, evolving: explore, mutate rate, imitate
+                if u_e < mu:
+                    norm[i] = coin
+                    replaced[i] = True
+                if u_m < params.rate_mutation:
+                    rate[i] = new_rate
+                if u_f < P:
+                    norm[i] = norm[t]
+                    rate[i] = rate[t]
+                    replaced[i] = True
+        share.append(sum(norm) / N)
+        rcounts.append([rate.count(k) for k in range(K)])
+    return np.array(share), np.array(mean_pay), np.array(rcounts)

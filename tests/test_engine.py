@@ -1,0 +1,156 @@
+"""The compiled engine against the slow per-agent model, invariants and behaviour."""
+
+import numpy as np
+import pytest
+
+from normsim import analytic
+from normsim.draws import DrawStream, replicate_seeds, stream_state
+from normsim.engine import simulate, stream_outputs, tables
+from normsim.networks import adjacency, build_graph
+from normsim.params import ModelParams
+
+from slow_model import slow_simulate
+
+NETWORKS = {
+    "grid": {"kind": "grid", "rows": 6, "cols": 7, "periodic": True},
+    "watts_strogatz": {"kind": "watts_strogatz", "n": 40, "k": 4, "p": 0.2},
+    "erdos_renyi": {"kind": "erdos_renyi", "n": 40, "p": 0.15, "largest_component": True},
+}
+EXPLORATION = {
+    "fixed": {"exploration": 0.1},
+    "evolving": {"rates": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5), "rate_mutation": 0.05},
+}
+
+
+def test_python_stream_equals_compiled_stream():
+    for seed in (0, 1, 2017, 2**62):
+        rs = DrawStream(seed)
+        assert [rs.next() for _ in range(50)] == list(map(int, stream_outputs(stream_state(seed), 50)))
+
+
+@pytest.mark.parametrize("update", ["synchronous", "sequential", "reference"])
+@pytest.mark.parametrize("expl", sorted(EXPLORATION))
+@pytest.mark.parametrize("net", sorted(NETWORKS))
+def test_engine_equals_slow_model(update, expl, net):
+    params = ModelParams(a=0.6, b=0.4, c=0.5, network=NETWORKS[net], update=update,
+                         generations=30, shocks=(10, 20), initial_b=0.4, **EXPLORATION[expl])
+    seeds = replicate_seeds(7, 2)
+    out = simulate(params, seeds)
+    from normsim.engine import replicate_adjacency
+    for r, seed in enumerate(seeds):
+        share, pay, rcounts = slow_simulate(params, replicate_adjacency(params.network, seed), seed)
+        np.testing.assert_array_equal(out.share_b[r], share)
+        np.testing.assert_allclose(out.mean_payoff[r, 1:], pay[1:], rtol=1e-12)
+        if params.evolving:
+            np.testing.assert_array_equal(np.rint(out.rate_shares[r] * adj_n(params, seed)), rcounts)
+            assert np.allclose(out.mean_rate[r], (rcounts * np.array(params.rates)).sum(1)
+                               / rcounts.sum(1))
+    # the series are not trivially constant
+    assert np.ptp(out.share_b) > 0
+
+
+def adj_n(params, seed):
+    from normsim.engine import replicate_adjacency
+    return replicate_adjacency(params.network, seed).n
+
+
+def test_batching_does_not_change_replicates():
+    params = ModelParams(network=NETWORKS["grid"], generations=50, update="sequential")
+    seeds = replicate_seeds(3, 4)
+    whole = simulate(params, seeds)
+    for r, s in enumerate(seeds):
+        np.testing.assert_array_equal(simulate(params, [s]).share_b[0], whole.share_b[r])
+
+
+def test_same_seed_same_series_other_seed_other_series():
+    params = ModelParams(network={"kind": "grid", "rows": 10, "cols": 10}, generations=60)
+    a = simulate(params, [11, 12]).share_b
+    b = simulate(params, [11, 12]).share_b
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a[0], a[1])
+
+
+@pytest.mark.parametrize("update", ["synchronous", "sequential", "reference"])
+def test_no_exploration_uniform_population_never_changes(update):
+    for init in (0.0, 1.0):
+        params = ModelParams(network={"kind": "grid", "rows": 8, "cols": 8}, generations=50,
+                             exploration=0.0, initial_b=init, update=update, shocks=(25,))
+        out = simulate(params, [1, 2, 3])
+        assert np.all(out.share_b == init)
+
+
+@pytest.mark.parametrize("update", ["synchronous", "sequential"])
+def test_beta_zero_makes_imitation_a_coin_flip(update):
+    # exploration 0 and beta 0: every learner copies its teacher with probability 1/2
+    # whatever the payoffs. On a complete graph starting half-half, one synchronous
+    # generation moves the share of B by a sum of coin flips; check the flip frequency.
+    params = ModelParams(network={"kind": "complete", "n": 400}, generations=1,
+                         exploration=0.0, beta=0.0, update=update, c=1.0)
+    small = ModelParams(network={"kind": "complete", "n": 5}, beta=0.0, c=1.0)
+    tb = tables(adjacency(build_graph(small.network)), small)
+    assert tb.use_lut and np.all(tb.thr == 2**31)   # P = 1/2 exactly for every class pair
+    out = simulate(params, replicate_seeds(5, 200), snapshots=[0, 1])
+    n0, _ = out.snapshots[0]
+    n1, _ = out.snapshots[1]
+    # an agent changes iff it accepts (prob 1/2) a teacher of the other norm
+    changed = (n0 != n1).mean()
+    other = 2 * n0.mean(1) * (1 - n0.mean(1))       # prob. a random teacher differs
+    expected = 0.5 * other.mean()
+    assert abs(changed - expected) < 0.01
+
+
+@pytest.mark.parametrize("update", ["synchronous", "sequential"])
+def test_exploration_one_keeps_share_near_half(update):
+    # (in reference mode exploration acts only on accepted imitations, so it need not)
+    params = ModelParams(network={"kind": "grid", "rows": 20, "cols": 20}, generations=100,
+                         exploration=1.0, initial_b=0.05, c=1.0, update=update)
+    out = simulate(params, replicate_seeds(9, 10))
+    assert abs(out.share_b[:, 1:].mean() - 0.5) < 0.01
+    assert np.all(np.abs(out.share_b[:, 1:] - 0.5) < 0.15)
+
+
+@pytest.mark.parametrize("update", ["synchronous", "sequential", "reference"])
+def test_share_in_unit_interval_and_payoff_sane(update):
+    params = ModelParams(network={"kind": "barabasi_albert", "n": 200, "m": 2},
+                         generations=80, update=update, shocks=(20, 40, 60),
+                         rates=(0.0, 0.2, 0.5))
+    out = simulate(params, replicate_seeds(1, 3))
+    assert np.all((out.share_b >= 0) & (out.share_b <= 1))
+    assert np.all(np.isnan(out.mean_payoff[:, 0]))
+    assert np.all(out.mean_payoff[:, 1:] > 0)
+    np.testing.assert_allclose(out.rate_shares.sum(axis=2), 1.0)
+
+
+def test_irregular_graph_without_lookup_table_equals_slow_model():
+    # a star with many leaves has too many payoff classes for the lookup table
+    params = ModelParams(network={"kind": "star", "n": 60}, generations=20, update="reference",
+                         c=0.4)
+    adj = adjacency(build_graph(params.network))
+    assert not tables(adj, params).use_lut
+    seed = replicate_seeds(4, 1)[0]
+    share, _, _ = slow_simulate(params, adj, seed)
+    np.testing.assert_array_equal(simulate(params, [seed]).share_b[0], share)
+
+
+def test_complete_graph_follows_the_threshold():
+    # a large well-mixed population: B starts at 10% (below the tipping point p* = 0.4
+    # for c = 1) and cannot invade; with c below c* = 1/3 it takes over.
+    base = dict(a=0.4, b=0.6, network={"kind": "complete", "n": 300}, exploration=0.0,
+                initial_b=0.1, generations=150, update="sequential")
+    assert analytic.interior_fixed_point(0.4, 0.6, 1.0) == pytest.approx(0.4)
+    tight = simulate(ModelParams(c=1.0, **base), replicate_seeds(2, 5)).share_b[:, -1]
+    loose = simulate(ModelParams(c=0.1, **base), replicate_seeds(2, 5)).share_b[:, -1]
+    assert np.all(tight < 0.05)
+    assert np.all(loose > 0.95)
+
+
+def test_time_to_change_on_torus_grows_with_c():
+    t50 = []
+    for c in (0.05, 0.3, 0.6, 1.0):
+        params = ModelParams(a=0.6, b=0.4, c=c, network={"kind": "grid", "rows": 30, "cols": 30},
+                             generations=700, shocks=(200,), exploration=0.05,
+                             update="reference")
+        mean = simulate(params, replicate_seeds(2017, 8)).share_b.mean(0)
+        after = np.nonzero(mean[201:] >= 0.5)[0]
+        t50.append(after[0] + 1 if len(after) else np.inf)
+    assert t50 == sorted(t50) and t50[0] < t50[-1], t50
