@@ -128,8 +128,12 @@ def fixed_points(a: float, b: float, c: float, mu: float = 0.0) -> list[FixedPoi
     coef = coefficients(a, b, c, mu)
     if np.all(np.abs(coef) < 1e-15):
         return []
+    scale = np.max(np.abs(coef))
+    trimmed = coef
+    while len(trimmed) > 1 and abs(trimmed[0]) < 1e-13 * scale:  # negligible leading terms
+        trimmed = trimmed[1:]
     candidates: list[float] = []
-    for r in np.roots(coef):
+    for r in np.roots(trimmed):
         if abs(r.imag) > 1e-7:
             continue
         x = float(r.real)
@@ -140,6 +144,8 @@ def fixed_points(a: float, b: float, c: float, mu: float = 0.0) -> list[FixedPoi
     pts: list[float] = []
     for x in sorted(candidates):
         x = _polish(x, a, b, c, mu)
+        if abs(float(rhs(x, a, b, c, mu))) > 1e-10 * max(1.0, scale):
+            continue
         if not pts or abs(x - pts[-1]) > 1e-9:
             pts.append(x)
     return [FixedPoint(p=x, eigenvalue=drhs_dp(x, a, b, c, mu),
