@@ -96,6 +96,164 @@ def cmd_analytic(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------ scenarios
+def _load(args: argparse.Namespace):
+    from normsim import scenario
+
+    loaded = scenario.load(args.scenario, overrides=getattr(args, "set", None) or [])
+    sets = []
+    if getattr(args, "runs", None) is not None:
+        sets.append(f"runs={args.runs}")
+    if getattr(args, "seed", None) is not None:
+        sets.append(f"seed={args.seed}")
+    if sets:
+        loaded = scenario.load(args.scenario, overrides=[*(args.set or []), *sets])
+    return loaded
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from normsim.scenario import conditions
+
+    loaded = _load(args)
+    sc = loaded.scenario
+    conds = conditions(loaded)
+    runs = 1 if sc.population.well_mixed else sc.runs
+    print(f"{args.scenario}: OK: scenario {sc.name!r}")
+    if sc.population.well_mixed:
+        work = "well-mixed ODE"
+    else:
+        from normsim.networks import adjacency, build_graph
+        from normsim.draws import graph_seed, replicate_seed
+
+        n = adjacency(build_graph(sc.population.network.as_dict(),
+                                  seed=graph_seed(replicate_seed(sc.seed, 0)),
+                                  base_dir=loaded.base_dir)).n
+        total = len(conds) * runs * n * sc.schedule.generations
+        work = (f"{n} agents x {sc.schedule.generations} generations, "
+                f"{sc.dynamics.update} update; {total:.3g} agent-updates in all")
+    print(f"  {len(conds)} condition(s) x {runs} run(s) = {len(conds) * runs} replicate(s); {work}")
+    for c in conds[:20]:
+        print(f"  - {c.describe()}  [{c.hash[:10]}]")
+    if len(conds) > 20:
+        print(f"  ... and {len(conds) - 20} more")
+    print(f"  results: {loaded.output_dir() if not getattr(args, 'out', None) else args.out}")
+    return EXIT_OK
+
+
+def _print_table(summary: dict) -> None:
+    conds = summary["conditions"]
+    keys = list(conds[0]["params"]) if conds else []
+    head = [k.split(".")[-1] for k in keys] + ["runs", "shock", "new", "pre", "t50", "t90",
+                                               "t50 med [p10-p90]", "final", "share B end"]
+    rows = []
+    for c in conds:
+        base = [str(c["params"][k]) for k in keys] + [str(c["runs"])]
+        shocks = c["shocks"] or [None]
+        for sh in shocks:
+            if sh is None:
+                rows.append(base + ["-"] * 7 + [_f(c["final_share_b"])])
+                continue
+            spread = (f"{_f(sh['t50_median'], 0)} [{_f(sh['t50_p10'], 0)}-{_f(sh['t50_p90'], 0)}]")
+            rows.append(base + [str(sh["at"]), sh["new_norm"], _f(sh["pre_share"]),
+                                _f(sh["t50"], 0), _f(sh["t90"], 0), spread,
+                                _f(sh["final_share"]), _f(c["final_share_b"])])
+        if c.get("exploration"):
+            ex = c["exploration"]
+            rates = " ".join(f"{k}:{v:.2f}" for k, v in ex["rate_shares"].items())
+            rows.append([""] * len(keys) + ["", f"evolved mean rate {ex['mean_rate']:.3f}; "
+                                                f"shares {rates}"] + [""] * 7)
+    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+    print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+    for r in rows:
+        print("  ".join(str(x).rjust(w) for x, w in zip(r, widths)).rstrip())
+
+
+def _f(v, digits: int = 3) -> str:
+    if v is None:
+        return "never"
+    return f"{v:.{digits}f}" if digits else f"{v:.0f}"
+
+
+def _compact(summary: dict, max_shocks: int = 4) -> dict:
+    """For the table only: with many (periodic) shocks, keep the first two and the last two."""
+    out = {**summary, "conditions": []}
+    for c in summary["conditions"]:
+        sh = c["shocks"]
+        if len(sh) > max_shocks:
+            sh = sh[:2] + sh[-2:]
+        out["conditions"].append({**c, "shocks": sh})
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from normsim.plots import run_figures
+    from normsim.runner import run, summarise
+    from normsim.store import Store
+
+    loaded = _load(args)
+    out_dir = Path(args.out) if args.out else loaded.output_dir()
+    workers = None
+    if args.workers is not None:
+        workers = int(_number("--workers", args.workers, low=1))
+    report = run(loaded, out_dir=out_dir, workers=workers, quiet=args.json)
+    with Store(out_dir) as store:
+        summary = summarise(store, hashes=[c.hash for c in report.conditions])
+        figures = run_figures(store, summary, out_dir, hashes=[c.hash for c in report.conditions])
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"{loaded.scenario.name}: {len(report.conditions)} condition(s); ran "
+              f"{report.ran} replicate(s), {report.skipped} already stored; "
+              f"{report.seconds:.1f} s")
+        _print_table(_compact(summary))
+        print(f"results: {out_dir / 'results.sqlite'}")
+        for f in figures:
+            print(f"plot: {f}")
+    if report.failures:
+        for f in report.failures:
+            print(f"normsim: replicate failure: {f}", file=sys.stderr)
+        print(f"normsim: {len(report.failures)} chunk(s) of replicates failed; the others are "
+              "stored; run the same command again to retry the missing ones", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from normsim.runner import summarise
+    from normsim.store import Store
+
+    with Store(args.results, create=False) as store:
+        summary = summarise(store)
+        if args.plots:
+            from normsim.plots import run_figures
+            out = Path(args.results)
+            out = out if out.is_dir() else out.parent
+            figures = run_figures(store, summary, out)
+        else:
+            figures = []
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"{summary['scenario']}: {len(summary['conditions'])} condition(s)")
+        _print_table(_compact(summary))
+        for f in figures:
+            print(f"plot: {f}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from normsim.export import export
+
+    paths = export(args.results, args.format, args.to)
+    for p in paths:
+        print(p)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------- parser
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose usage errors exit with status 2 and one line."""
@@ -125,6 +283,51 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--json", action="store_true", help="print one JSON object")
     an.add_argument("--plot", metavar="FILE", help="write p(t) and dp/dt against p as a PNG")
     an.set_defaults(func=cmd_analytic)
+
+    def scenario_args(sp):
+        sp.add_argument("scenario", metavar="SCENARIO.yaml", help="the scenario file")
+        sp.add_argument("--set", action="append", metavar="PATH=VALUE",
+                        help="override a field, e.g. --set game.c=0.8 (repeatable)")
+        sp.add_argument("--runs", type=int, help="replicates per condition")
+        sp.add_argument("--seed", type=int, help="root seed")
+        sp.add_argument("--out", metavar="DIR", help="output directory "
+                                                     "(default: output.dir or results/NAME)")
+
+    va = sub.add_parser("validate", help="check a scenario and print what would run",
+                        description="Check a scenario; print its conditions and the work. "
+                                    "Exit 0 if valid, 1 if not.")
+    scenario_args(va)
+    va.set_defaults(func=cmd_validate)
+
+    ru = sub.add_parser("run", help="run a scenario, store results, plot, summarise",
+                        description=(
+                            "Run every condition of the scenario x runs replicates on local "
+                            "worker processes, commit each finished replicate to "
+                            "DIR/results.sqlite, write plots (PNG) to DIR and print a summary. "
+                            "Replicates already stored for the same condition and seed are "
+                            "not run again, so an interrupted run resumes. Exit 3 if some "
+                            "replicates failed (the others are stored)."))
+    scenario_args(ru)
+    ru.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
+    ru.add_argument("--json", action="store_true",
+                    help="print the summary as one JSON object (no progress bar)")
+    ru.set_defaults(func=cmd_run)
+
+    su = sub.add_parser("summary", help="summary of stored results",
+                        description="Summarise a results directory or results.sqlite file.")
+    su.add_argument("results", metavar="DIR_OR_DB")
+    su.add_argument("--json", action="store_true", help="print one JSON object")
+    su.add_argument("--plots", action="store_true", help="(re)write the plots beside the store")
+    su.set_defaults(func=cmd_summary)
+
+    ex = sub.add_parser("export", help="export stored results as tidy tables",
+                        description=(
+                            "Write tidy tables: replicates (one row per replicate) and series "
+                            "(one row per replicate and generation)."))
+    ex.add_argument("results", metavar="DIR_OR_DB")
+    ex.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    ex.add_argument("--to", metavar="PATH", help="output directory (default: DIR/export)")
+    ex.set_defaults(func=cmd_export)
     return p
 
 

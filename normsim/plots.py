@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -50,3 +51,181 @@ def analytic_figure(a: float, b: float, c: float, mu: float, p0: float, t_max: f
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+# ------------------------------------------------------------------ stored runs
+def _title(params: dict) -> str:
+    return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in params.items()) or "single condition"
+
+
+def _prediction(spec, G: int):
+    """The well-mixed replicator(-mutator) prediction for a network condition, or None."""
+    from normsim.scenario import EvolvingRates
+
+    ex = spec.dynamics.exploration
+    if isinstance(ex, EvolvingRates):
+        return None
+    sol = analytic.solve(spec.game.a, spec.game.b, spec.game.c, float(ex),
+                         spec.population.initial_b, t_max=float(G),
+                         t_eval=np.arange(G + 1, dtype=float), shocks=spec.schedule.shock_list())
+    return sol.p
+
+
+def shares_figure(store, out_dir: Path, max_panels: int = 12,
+                  hashes: list[str] | None = None) -> Path | None:
+    """Share of B over generations per condition: mean, 10-90% band, shocks, prediction."""
+    from normsim.runner import load_series
+    from normsim.scenario import Scenario
+
+    conds = [c for c in store.conditions(hashes) if c["n"] > 0][:max_panels]
+    if not conds:
+        return None
+    ncol = min(3, len(conds))
+    nrow = math.ceil(len(conds) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), squeeze=False,
+                             sharey=True)
+    for ax, c in zip(axes.flat, conds):
+        spec = Scenario.model_validate(c["resolved"])
+        s = load_series(store, c["hash"])["share_b"]
+        G = s.shape[1] - 1
+        g = np.arange(G + 1)
+        if spec.population.well_mixed:
+            ax.plot(g, s[0], color="tab:blue", label="well-mixed ODE: share of B")
+        else:
+            ax.fill_between(g, np.percentile(s, 10, axis=0), np.percentile(s, 90, axis=0),
+                            color="tab:blue", alpha=0.25, lw=0, label="10-90% of replicates")
+            ax.plot(g, s.mean(axis=0), color="tab:blue", lw=1.2,
+                    label=f"share of B, mean of {s.shape[0]}")
+            pred = _prediction(spec, G)
+            if pred is not None:
+                ax.plot(g, pred, color="black", ls="--", lw=0.9,
+                        label="well-mixed prediction (1 time unit = 1 generation)")
+        for k, sh in enumerate(spec.schedule.shock_list()):
+            ax.axvline(sh, color="tab:red", lw=0.8, ls=":", label="shock" if k == 0 else None)
+        ax.set(title=_title(c["params"]), xlabel="generation", ylim=(-0.02, 1.02))
+        ax.grid(alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("share of agents playing B")
+    for ax in list(axes.flat)[len(conds):]:
+        ax.axis("off")
+    axes.flat[0].legend(loc="best", fontsize=7)
+    fig.suptitle(f"{conds[0]['scenario']}: norm shares (A pays {_a_b(conds[0])} at start)")
+    fig.tight_layout()
+    return _save(fig, out_dir / "shares.png")
+
+
+def _a_b(c: dict) -> str:
+    g = c["resolved"]["game"]
+    return "more" if g["a"] > g["b"] else ("less" if g["a"] < g["b"] else "the same")
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def inertia_figure(summary: dict, out_dir: Path) -> Path | None:
+    """t50 after the first shock against the first swept parameter (10-90% spread)."""
+    conds = [c for c in summary["conditions"] if c["shocks"] and c["params"]]
+    keys = list(conds[0]["params"]) if conds else []
+    if len(conds) < 2 or not _numeric(conds, keys[0]):
+        return None
+    xkey = keys[0]
+    groups: dict = {}
+    for c in conds:
+        rest = tuple((k, v) for k, v in c["params"].items() if k != xkey)
+        groups.setdefault(rest, []).append(c)
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for rest, cs in groups.items():
+        cs = sorted(cs, key=lambda c: c["params"][xkey])
+        x = [c["params"][xkey] for c in cs]
+        med = [_nan(c["shocks"][0]["t50_median"]) for c in cs]
+        lo = [_nan(c["shocks"][0]["t50_p10"]) for c in cs]
+        hi = [_nan(c["shocks"][0]["t50_p90"]) for c in cs]
+        mean_t50 = [_nan(c["shocks"][0]["t50"]) for c in cs]
+        label = _title(dict(rest)) if rest else "t50"
+        line, = ax.plot(x, mean_t50, "o-", label=f"{label} (replicate mean)")
+        ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
+        ax.plot(x, med, "x", color=line.get_color())
+    ax.plot([], [], "x", color="grey", label="per-replicate median (band: 10-90%)")
+    ax.set(xlabel=xkey, ylabel="generations after the shock until the new norm is at 50%",
+           title="Cultural inertia: time to norm change (t50)")
+    ax.set_yscale("symlog", linthresh=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, out_dir / "inertia.png")
+
+
+def inertia_map(summary: dict, out_dir: Path) -> Path | None:
+    """Heatmap of t50 over two swept parameters."""
+    conds = [c for c in summary["conditions"] if c["shocks"] and len(c["params"]) == 2]
+    if len(conds) < 4:
+        return None
+    kx, ky = list(conds[0]["params"])
+    if not (_numeric(conds, kx) and _numeric(conds, ky)):
+        return None
+    xs = sorted({c["params"][kx] for c in conds})
+    ys = sorted({c["params"][ky] for c in conds})
+    z = np.full((len(ys), len(xs)), np.nan)
+    for c in conds:
+        z[ys.index(c["params"][ky]), xs.index(c["params"][kx])] = _nan(c["shocks"][0]["t50"])
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    im = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], rotation=60, fontsize=7)
+    ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=7)
+    ax.set(xlabel=kx, ylabel=ky, title="Inertia map: t50 after the first shock "
+                                       "(white: never within the run)")
+    fig.colorbar(im, ax=ax, label="t50 (generations)")
+    fig.tight_layout()
+    return _save(fig, out_dir / "inertia_map.png")
+
+
+def rates_figure(store, out_dir: Path, hashes: list[str] | None = None) -> Path | None:
+    """Shares of the exploration rates over generations (evolving rates)."""
+    from normsim.runner import load_series
+    from normsim.scenario import EvolvingRates, Scenario
+
+    conds = []
+    for c in store.conditions(hashes):
+        spec = Scenario.model_validate(c["resolved"])
+        if c["n"] and isinstance(spec.dynamics.exploration, EvolvingRates):
+            conds.append((c, spec))
+    if not conds:
+        return None
+    conds = conds[:6]
+    fig, axes = plt.subplots(1, len(conds), figsize=(5 * len(conds), 3.8), squeeze=False,
+                             sharey=True)
+    for ax, (c, spec) in zip(axes[0], conds):
+        s = load_series(store, c["hash"])
+        shares = s["rate_shares"].mean(axis=0)
+        g = np.arange(shares.shape[0])
+        ax.stackplot(g, shares.T, labels=[f"rate {r:g}" for r in spec.dynamics.exploration.rates],
+                     alpha=0.85)
+        ax.plot(g, s["mean_rate"].mean(axis=0) / max(spec.dynamics.exploration.rates),
+                color="black", lw=0.8, label="mean rate / largest rate")
+        ax.set(title=_title(c["params"]), xlabel="generation", ylim=(0, 1))
+    axes[0, 0].set_ylabel("share of agents holding each rate")
+    axes[0, 0].legend(fontsize=7, loc="upper right")
+    fig.suptitle("Evolving exploration rates")
+    fig.tight_layout()
+    return _save(fig, out_dir / "rates.png")
+
+
+def _numeric(conds, key) -> bool:
+    return all(isinstance(c["params"][key], (int, float)) and not isinstance(c["params"][key], bool)
+               for c in conds)
+
+
+def _nan(v):
+    return np.nan if v is None else v
+
+
+def run_figures(store, summary: dict, out_dir: Path,
+                hashes: list[str] | None = None) -> list[Path]:
+    """Every figure that applies to the stored results (all, or the conditions ``hashes``)."""
+    out = [shares_figure(store, out_dir, hashes=hashes), inertia_figure(summary, out_dir),
+           inertia_map(summary, out_dir), rates_figure(store, out_dir, hashes=hashes)]
+    return [p for p in out if p is not None]

@@ -1,0 +1,549 @@
+"""Scenario files: YAML schema, validation with clear messages, sweep expansion.
+
+A scenario describes one experiment (interfaces.md section 1). Loading one
+gives a :class:`Scenario`; :func:`conditions` expands its sweep into the full
+factorial of :class:`Condition` objects, each a resolved model with a content
+hash that identifies its stored results.
+
+Every error is a :class:`normsim.game.NormsimError` whose message names the
+file, the line where YAML gives one, the dotted path of the field, what was
+wrong and what is allowed, e.g.
+``quick.yaml:5: game.c: 1.5 is outside [0, 1]``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError,
+                      field_validator, model_validator)
+
+from normsim.game import NormsimError, check_number
+from normsim.networks import KINDS
+from normsim.params import UPDATE_MODES, ModelParams, expand_shocks
+
+
+def _unit(name: str):
+    def check(v):
+        return check_number(name, v, low=0.0, high=1.0)
+    return check
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Number = Annotated[float, Field(strict=False)]
+
+
+class GameSpec(_Strict):
+    """``game``: payoffs at generation 0 and the need for coordination."""
+
+    a: Number = 0.6
+    b: Number = 0.4
+    c: Number = 0.3
+
+    @field_validator("a", "b", mode="before")
+    @classmethod
+    def _positive(cls, v, info):
+        return check_number("", v, low=0.0, low_open=True)
+
+    @field_validator("c", mode="before")
+    @classmethod
+    def _c(cls, v):
+        return check_number("", v, low=0.0, high=1.0)
+
+
+class NetworkSpec(BaseModel):
+    """``population.network``: a networkx kind and its parameters."""
+
+    model_config = ConfigDict(extra="allow")
+    kind: str
+
+    @model_validator(mode="after")
+    def _params(self):
+        if self.kind not in KINDS:
+            raise ValueError(_not_one_of(self.kind, list(KINDS), "kind"))
+        extra = dict(self.model_extra or {})
+        allowed = {**KINDS[self.kind], "largest_component": (bool, False)}
+        for key, val in extra.items():
+            if key not in allowed:
+                raise ValueError(f"{key}: not a parameter of {self.kind}"
+                                 f"{_did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})")
+            typ = allowed[key][0]
+            if typ is int and (isinstance(val, bool) or not isinstance(val, int)):
+                raise ValueError(f"{key}: {val!r} is not an integer")
+            if typ is float and (isinstance(val, bool) or not isinstance(val, (int, float))):
+                raise ValueError(f"{key}: {val!r} is not a number")
+            if typ is bool and not isinstance(val, bool):
+                raise ValueError(f"{key}: {val!r} is not true or false")
+            if typ is str and not isinstance(val, str):
+                raise ValueError(f"{key}: {val!r} is not a text")
+            if typ is int and val < 1:
+                raise ValueError(f"{key}: {val} must be >= 1")
+        for key, (_, required) in KINDS[self.kind].items():
+            if required and key not in extra:
+                raise ValueError(f"{key}: required for kind {self.kind}")
+        return self
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, **(self.model_extra or {})}
+
+
+class PopulationSpec(_Strict):
+    """``population``: a network, or ``well_mixed: true`` for the ODE."""
+
+    network: NetworkSpec | None = None
+    well_mixed: StrictBool = False
+    initial_b: Number = 0.5
+
+    @field_validator("initial_b", mode="before")
+    @classmethod
+    def _ib(cls, v):
+        return check_number("", v, low=0.0, high=1.0)
+
+    @model_validator(mode="after")
+    def _one(self):
+        if self.well_mixed and self.network is not None:
+            raise ValueError("give either network or well_mixed: true, not both")
+        if not self.well_mixed and self.network is None:
+            self.network = NetworkSpec(kind="grid", rows=50, cols=50, periodic=True)
+        return self
+
+
+class EvolvingRates(_Strict):
+    """Evolving exploration rates (model-spec 3.2)."""
+
+    rates: list[Number]
+    rate_mutation: Number = 0.05
+
+    @field_validator("rates", mode="before")
+    @classmethod
+    def _rates(cls, v):
+        if not isinstance(v, list) or not v:
+            raise ValueError(f"{v!r} must be a non-empty list of rates in [0, 1]")
+        return [check_number("", x, low=0.0, high=1.0) for x in v]
+
+    @field_validator("rate_mutation", mode="before")
+    @classmethod
+    def _rm(cls, v):
+        return check_number("", v, low=0.0, high=1.0)
+
+
+class DynamicsSpec(_Strict):
+    """``dynamics``: update mode, selection strength, exploration."""
+
+    update: str = "reference"
+    selection_strength: Number = 5.0
+    exploration: Number | EvolvingRates = 0.05
+
+    @field_validator("update", mode="before")
+    @classmethod
+    def _update(cls, v):
+        if v not in UPDATE_MODES:
+            raise ValueError(_not_one_of(v, list(UPDATE_MODES)))
+        return v
+
+    @field_validator("selection_strength", mode="before")
+    @classmethod
+    def _beta(cls, v):
+        return check_number("", v, low=0.0)
+
+    @field_validator("exploration", mode="before")
+    @classmethod
+    def _expl(cls, v):
+        if isinstance(v, dict):
+            return v
+        return check_number("", v, low=0.0, high=1.0)
+
+
+class Every(_Strict):
+    every: StrictInt = Field(ge=1)
+
+
+class ScheduleSpec(_Strict):
+    """``schedule``: generations (ODE: time units) and shocks."""
+
+    generations: StrictInt = 2000
+    shocks: list[StrictInt] | Every = Field(default_factory=list)
+
+    @field_validator("generations")
+    @classmethod
+    def _g(cls, v):
+        if v < 1:
+            raise ValueError(f"{v} must be >= 1")
+        return v
+
+    @model_validator(mode="after")
+    def _shocks(self):
+        raw = {"every": self.shocks.every} if isinstance(self.shocks, Every) else self.shocks
+        try:
+            expand_shocks(raw, self.generations)
+        except NormsimError as e:
+            raise ValueError(str(e).removeprefix("schedule.")) from None
+        return self
+
+    def shock_list(self) -> tuple[int, ...]:
+        raw = {"every": self.shocks.every} if isinstance(self.shocks, Every) else self.shocks
+        return expand_shocks(raw, self.generations)
+
+
+class OutputSpec(_Strict):
+    dir: str | None = None
+
+
+class Scenario(_Strict):
+    """A whole scenario file."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    description: str = ""
+    game: GameSpec = Field(default_factory=GameSpec)
+    population: PopulationSpec = Field(default_factory=PopulationSpec)
+    dynamics: DynamicsSpec = Field(default_factory=DynamicsSpec)
+    schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
+    runs: StrictInt = 100
+    seed: StrictInt = 2017
+    sweep: dict[str, list[Any]] = Field(default_factory=dict)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @field_validator("runs")
+    @classmethod
+    def _runs(cls, v):
+        if v < 1:
+            raise ValueError(f"{v} must be >= 1")
+        return v
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, v):
+        if v < 0 or v >= 2**63:
+            raise ValueError(f"{v} must be a non-negative integer below 2**63")
+        return v
+
+    @model_validator(mode="after")
+    def _well_mixed_rates(self):
+        if self.population.well_mixed and isinstance(self.dynamics.exploration, EvolvingRates):
+            raise ValueError("dynamics.exploration: evolving rates need a network "
+                             "(the well-mixed ODE takes one fixed rate)")
+        return self
+
+
+# ------------------------------------------------------------------ messages
+def _did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _not_one_of(value, options: list[str], what: str = "") -> str:
+    return f"{value!r} is not one of {', '.join(options)}{_did_you_mean(value, options)}"
+
+
+_MODELS = {(): Scenario, ("game",): GameSpec, ("population",): PopulationSpec,
+           ("dynamics",): DynamicsSpec, ("schedule",): ScheduleSpec, ("output",): OutputSpec,
+           ("dynamics", "exploration"): EvolvingRates}
+
+
+def _format_error(err: dict, raw: Any) -> tuple[tuple, str]:
+    """One pydantic error as (path, message)."""
+    loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and (
+        x in ("EvolvingRates", "Every", "NetworkSpec") or x.startswith(("list[", "float",
+                                                                         "constrained")))))
+    typ = err["type"]
+    value = err.get("input")
+    if typ == "extra_forbidden":
+        model = _MODELS.get(loc[:-1])
+        options = list(model.model_fields) if model else []
+        return loc, f"unknown key{_did_you_mean(loc[-1], options)}" + (
+            f" (allowed: {', '.join(options)})" if options else "")
+    if typ == "missing":
+        return loc, "required"
+    if typ == "value_error":
+        msg = err["msg"].removeprefix("Value error, ")
+        if msg.startswith(": "):
+            msg = msg[2:]
+        return loc, msg
+    if typ == "string_pattern_mismatch":
+        return loc, f"{value!r} may contain only letters, digits, '-' and '_'"
+    if typ in ("int_type", "int_parsing", "int_from_float"):
+        return loc, f"{value!r} is not an integer"
+    if typ in ("float_type", "float_parsing"):
+        return loc, f"{value!r} is not a number"
+    if typ in ("bool_type", "bool_parsing"):
+        return loc, f"{value!r} is not true or false"
+    if typ in ("list_type",):
+        return loc, f"{value!r} is not a list"
+    if typ in ("model_type", "model_attributes_type", "dict_type"):
+        return loc, f"{value!r} is not a mapping of keys to values"
+    if typ == "greater_than_equal":
+        return loc, f"{value!r} must be >= {err['ctx']['ge']}"
+    return loc, f"{err['msg']} (got {value!r})"
+
+
+def _line(node: yaml.Node | None, path: tuple) -> int | None:
+    """The 1-based line of ``path`` in a composed YAML node tree, if any."""
+    line = None
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == str(key):
+                    line = k.start_mark.line + 1
+                    node = v
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> Scenario:
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as e:
+        errors = e.errors(include_url=False)
+        # with a union (fixed rate or evolving rates), report the branch that matches the input
+        loc, msg = _format_error(_best(errors), raw)
+        line = _line(node, loc) if node is not None else None
+        prefix = f"{where}:{line}" if line else where
+        path = ".".join(str(x) for x in loc) or "scenario"
+        raise NormsimError(f"{prefix}: {what}{path}: {msg}") from None
+
+
+def _best(errors: list[dict]) -> dict:
+    for err in errors:
+        if "exploration" in err["loc"]:
+            inp = err.get("input")
+            if isinstance(inp, (dict, list)) and any(
+                    isinstance(x, str) and x == "EvolvingRates" for x in err["loc"]):
+                return err
+            if not isinstance(inp, (dict, list)) and not any(
+                    isinstance(x, str) and x == "EvolvingRates" for x in err["loc"]):
+                return err
+        if "shocks" in err["loc"]:
+            inp = err.get("input")
+            is_every = any(x == "Every" for x in err["loc"])
+            if isinstance(inp, dict) == is_every or err["type"] == "value_error":
+                return err
+            continue
+        return err
+    return errors[0]
+
+
+# ------------------------------------------------------------------ loading
+def _set_path(raw: dict, path: str, value: Any, where: str) -> None:
+    keys = path.split(".")
+    if not all(keys):
+        raise NormsimError(f"{where}: {path!r} is not a dotted path like game.c")
+    d = raw
+    for k in keys[:-1]:
+        if not isinstance(d.get(k, {}), dict):
+            raise NormsimError(f"{where}: {path}: {k} is not a mapping")
+        d = d.setdefault(k, {})
+    d[keys[-1]] = value
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``PATH=VALUE`` with VALUE read as YAML (``0.8``, ``[1, 2]``, ``reference``)."""
+    if "=" not in text:
+        raise NormsimError(f"--set: {text!r} is not PATH=VALUE (e.g. --set game.c=0.8)")
+    path, value = text.split("=", 1)
+    try:
+        return path.strip(), yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError:
+        return path.strip(), value
+
+
+@dataclass
+class LoadedScenario:
+    """A validated scenario with where it came from."""
+
+    scenario: Scenario
+    raw: dict
+    path: Path | None
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def output_dir(self) -> Path:
+        out = self.scenario.output.dir or f"results/{self.scenario.name}"
+        return Path(out)
+
+
+def load(path: str | Path, overrides: list[str] | tuple = ()) -> LoadedScenario:
+    """Read, check and validate a scenario file; apply ``--set`` overrides."""
+    path = Path(path)
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NormsimError(f"{where}: scenario file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise NormsimError(f"{where}: cannot read the scenario: {e}") from None
+    return loads(text, where=where, path=path, overrides=overrides)
+
+
+def loads(text: str, where: str = "<scenario>", path: Path | None = None,
+          overrides: list[str] | tuple = ()) -> LoadedScenario:
+    """Validate scenario text (see :func:`load`)."""
+    try:
+        node = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise NormsimError(f"{where}{line}: malformed YAML: {problem}") from None
+    except (ValueError, TypeError, RecursionError) as e:
+        raise NormsimError(f"{where}: malformed YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise NormsimError(f"{where}: a scenario must be a mapping of keys to values "
+                           f"(name, game, population, ...), not {type(raw).__name__}")
+    if any(not isinstance(k, str) for k in raw):
+        raise NormsimError(f"{where}: every top-level key must be a text")
+    for text_ in overrides:
+        p, v = parse_override(text_)
+        _set_path(raw, p, v, "--set")
+    if overrides:
+        node = None   # line numbers would point at values that --set replaced
+    sc = _validate(raw, where, node)
+    _check_sweep(sc, raw, where, node)
+    return LoadedScenario(sc, raw, path)
+
+
+def _check_sweep(sc: Scenario, raw: dict, where: str, node) -> None:
+    for key, values in sc.sweep.items():
+        line = _line(node, ("sweep", key)) if node is not None else None
+        at = f"{where}:{line}" if line else where
+        if key in ("sweep", "name", "runs", "seed", "output", "description") or key.startswith(
+                ("sweep.", "output.")):
+            raise NormsimError(f"{at}: sweep.{key}: cannot be swept")
+        if not values:
+            raise NormsimError(f"{at}: sweep.{key}: give at least one value")
+        if not _path_exists(raw, key):
+            raise NormsimError(f"{at}: sweep.{key}: no such field{_suggest_path(key)}")
+        for v in values:
+            trial = copy.deepcopy(raw)
+            trial.pop("sweep", None)
+            _set_path(trial, key, v, at)
+            _validate(trial, at, None, what=f"sweep value {v!r} of ")
+
+
+def _known_paths() -> list[str]:
+    out = []
+    for prefix, model in (("game", GameSpec), ("population", PopulationSpec),
+                          ("dynamics", DynamicsSpec), ("schedule", ScheduleSpec)):
+        out += [f"{prefix}.{f}" for f in model.model_fields]
+    out += ["dynamics.exploration.rates", "dynamics.exploration.rate_mutation",
+            "schedule.shocks.every", "population.network.kind"]
+    for params in KINDS.values():
+        out += [f"population.network.{p}" for p in params]
+    return sorted(set(out))
+
+
+def _path_exists(raw: dict, key: str) -> bool:
+    # a network parameter the kind does not take is reported by the kind's own check
+    return key in _known_paths()
+
+
+def _suggest_path(key: str) -> str:
+    return _did_you_mean(key, _known_paths())
+
+
+# ------------------------------------------------------------------ conditions
+@dataclass(frozen=True)
+class Condition:
+    """One resolved condition of a scenario: the swept values and the full model."""
+
+    scenario: str
+    params: dict            # the swept paths and their values in this condition
+    spec: Scenario          # the resolved scenario of this condition (no sweep)
+    hash: str
+    base_dir: str
+
+    @property
+    def well_mixed(self) -> bool:
+        return self.spec.population.well_mixed
+
+    def model_params(self) -> ModelParams:
+        """The agent-based model of this condition."""
+        s = self.spec
+        ex = s.dynamics.exploration
+        evolving = isinstance(ex, EvolvingRates)
+        return ModelParams(
+            a=s.game.a, b=s.game.b, c=s.game.c,
+            network=s.population.network.as_dict() if s.population.network else {},
+            initial_b=s.population.initial_b, update=s.dynamics.update,
+            beta=s.dynamics.selection_strength,
+            exploration=0.0 if evolving else float(ex),
+            rates=tuple(ex.rates) if evolving else None,
+            rate_mutation=ex.rate_mutation if evolving else 0.05,
+            generations=s.schedule.generations, shocks=s.schedule.shock_list())
+
+    def describe(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.params.items()) or "(single condition)"
+
+
+def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> None:
+    """Build the condition's graph once (first replicate's seed) to catch bad sizes early."""
+    from normsim.draws import graph_seed, replicate_seed
+    from normsim.networks import adjacency, build_graph
+
+    try:
+        adjacency(build_graph(spec.population.network.as_dict(),
+                              seed=graph_seed(replicate_seed(spec.seed, 0)), base_dir=base_dir))
+    except NormsimError as e:
+        cond = f" (condition {', '.join(f'{k}={v}' for k, v in params.items())})" if params else ""
+        raise NormsimError(f"{where}: population.{e}{cond}") from None
+
+
+def _content(spec: Scenario, base_dir: Path) -> dict:
+    d = spec.model_dump(mode="json", exclude={"name", "description", "runs", "sweep", "output"})
+    net = spec.population.network
+    if net is not None and net.kind == "edgelist":
+        p = Path(net.as_dict()["path"])
+        p = p if p.is_absolute() else base_dir / p
+        try:
+            d["edgelist_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+        except OSError as e:
+            raise NormsimError(f"population.network.path: cannot read {p}: {e}") from None
+    return d
+
+
+def condition_hash(spec: Scenario, base_dir: Path) -> str:
+    """Content hash of a resolved condition (model, schedule, seed; edge-list contents)."""
+    blob = json.dumps(_content(spec, base_dir), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def conditions(loaded: LoadedScenario) -> list[Condition]:
+    """The sweep's full factorial (or the one condition), in sweep order."""
+    sc = loaded.scenario
+    keys = list(sc.sweep)
+    combos = list(itertools.product(*(sc.sweep[k] for k in keys))) if keys else [()]
+    out = []
+    base = copy.deepcopy(loaded.raw)
+    base.pop("sweep", None)
+    for combo in combos:
+        raw = copy.deepcopy(base)
+        for k, v in zip(keys, combo):
+            _set_path(raw, k, v, "sweep")
+        where = str(loaded.path or "<scenario>")
+        spec = _validate(raw, where, None)
+        if spec.population.network is not None:
+            _check_network(spec, loaded.base_dir, where, dict(zip(keys, combo)))
+        out.append(Condition(scenario=sc.name, params=dict(zip(keys, combo)), spec=spec,
+                             hash=condition_hash(spec, loaded.base_dir),
+                             base_dir=str(loaded.base_dir)))
+    return out
