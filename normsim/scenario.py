@@ -313,30 +313,35 @@ def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> 
     except ValidationError as e:
         errors = e.errors(include_url=False)
         # with a union (fixed rate or evolving rates), report the branch that matches the input
-        loc, msg = _format_error(_best(errors), raw)
+        loc, msg = _format_error(_best(errors, raw), raw)
         line = _line(node, loc) if node is not None else None
         prefix = f"{where}:{line}" if line else where
         path = ".".join(str(x) for x in loc) or "scenario"
         raise NormsimError(f"{prefix}: {what}{path}: {msg}") from None
 
 
-def _best(errors: list[dict]) -> dict:
+def _raw_at(raw: Any, path: tuple) -> Any:
+    for k in path:
+        if not isinstance(raw, dict):
+            return None
+        raw = raw.get(k)
+    return raw
+
+
+def _best(errors: list[dict], raw: Any) -> dict:
+    """The error to report. For a union field (a fixed rate or evolving rates; a shock
+    list or ``every``) pydantic reports every branch: keep the one the input meant."""
+    unions = {"exploration": "EvolvingRates", "shocks": "Every"}
     for err in errors:
-        if "exploration" in err["loc"]:
-            inp = err.get("input")
-            if isinstance(inp, (dict, list)) and any(
-                    isinstance(x, str) and x == "EvolvingRates" for x in err["loc"]):
-                return err
-            if not isinstance(inp, (dict, list)) and not any(
-                    isinstance(x, str) and x == "EvolvingRates" for x in err["loc"]):
-                return err
-        if "shocks" in err["loc"]:
-            inp = err.get("input")
-            is_every = any(x == "Every" for x in err["loc"])
-            if isinstance(inp, dict) == is_every or err["type"] == "value_error":
-                return err
-            continue
-        return err
+        loc = err["loc"]
+        for fld, branch in unions.items():
+            if fld in loc:
+                i = loc.index(fld)
+                meant_map = isinstance(_raw_at(raw, loc[:i + 1]), dict)
+                if (branch in loc) != meant_map and err["type"] != "value_error":
+                    break
+        else:
+            return err
     return errors[0]
 
 
