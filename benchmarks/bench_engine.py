@@ -1,0 +1,82 @@
+"""Engine speed and memory: one JSON line per case, with a plain-Python baseline ratio.
+
+    .venv/bin/python benchmarks/bench_engine.py            # the issue's cases
+    .venv/bin/python benchmarks/bench_engine.py --quick    # smaller, for a smoke run
+
+Each case runs in this one process (no parallelism) after a warm-up that
+compiles (or loads) the kernels. ``agent_updates_per_s`` is agents x
+replicates x generations / seconds. The baseline is the tests' plain
+per-agent Python model (tests/slow_model.py) on the same graph for a few
+generations; ``speedup_vs_python`` compares updates per second. Peak memory
+is the process's peak resident set (ru_maxrss) after the case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from normsim.draws import replicate_seeds  # noqa: E402
+from normsim.engine import replicate_adjacency, simulate  # noqa: E402
+from normsim.params import ModelParams  # noqa: E402
+
+
+def python_rate(params: ModelParams, generations: int) -> float:
+    from slow_model import slow_simulate
+
+    p = replace(params, generations=generations, shocks=())
+    seed = replicate_seeds(1, 1)[0]
+    adj = replicate_adjacency(p.network, seed)
+    t0 = time.perf_counter()
+    slow_simulate(p, adj, seed)
+    return adj.n * generations / (time.perf_counter() - t0)
+
+
+def case(name: str, params: ModelParams, reps: int, py_generations: int) -> dict:
+    seeds = replicate_seeds(2017, reps)
+    simulate(replace(params, generations=2, shocks=()), seeds[:1])   # warm-up / compile
+    n = replicate_adjacency(params.network, seeds[0]).n
+    t0 = time.perf_counter()
+    simulate(params, seeds)
+    dt = time.perf_counter() - t0
+    rate = n * reps * params.generations / dt
+    py = python_rate(params, py_generations)
+    return {"case": name, "mode": params.update, "network": params.network["kind"],
+            "agents": n, "replicates": reps, "generations": params.generations,
+            "evolving": params.evolving, "seconds": round(dt, 3),
+            "agent_updates_per_s": round(rate), "python_agent_updates_per_s": round(py),
+            "speedup_vs_python": round(rate / py, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer replicates and generations")
+    args = ap.parse_args()
+    reps, gens = (10, 500) if args.quick else (100, 2000)
+    torus = {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
+    base = ModelParams(a=0.6, b=0.4, c=0.6, network=torus, generations=gens,
+                       shocks=(gens // 2,), exploration=0.05)
+    cases = [(f"torus-{m}", replace(base, update=m)) for m in
+             ("synchronous", "sequential", "reference")]
+    cases.append(("torus-reference-evolving",
+                  replace(base, rates=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5), rate_mutation=0.05,
+                          shocks=tuple(range(75, gens, 75)))))
+    for kind, spec in (("barabasi_albert", {"kind": "barabasi_albert", "n": 2500, "m": 2}),
+                       ("erdos_renyi", {"kind": "erdos_renyi", "n": 2500, "p": 0.0016,
+                                        "largest_component": True})):
+        for m in ("synchronous", "reference"):
+            cases.append((f"{kind}-{m}", replace(base, network=spec, update=m)))
+    for name, params in cases:
+        print(json.dumps(case(name, params, reps, 5)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
