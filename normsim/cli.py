@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from typing import Callable, Sequence
 
@@ -98,17 +99,15 @@ def cmd_analytic(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ scenarios
 def _load(args: argparse.Namespace):
+    """The scenario of a command, with --set, --runs and --seed applied as overrides."""
     from normsim import scenario
 
-    loaded = scenario.load(args.scenario, overrides=getattr(args, "set", None) or [])
-    sets = []
+    overrides = list(getattr(args, "set", None) or [])
     if getattr(args, "runs", None) is not None:
-        sets.append(f"runs={args.runs}")
+        overrides.append(f"runs={args.runs}")
     if getattr(args, "seed", None) is not None:
-        sets.append(f"seed={args.seed}")
-    if sets:
-        loaded = scenario.load(args.scenario, overrides=[*(args.set or []), *sets])
-    return loaded
+        overrides.append(f"seed={args.seed}")
+    return scenario.load(args.scenario, overrides=overrides)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -345,8 +344,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"normsim: error: {e}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
-        print("normsim: interrupted", file=sys.stderr)
+        print("normsim: interrupted; finished replicates are stored, run the same command "
+              "to resume", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `normsim validate x.yaml | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

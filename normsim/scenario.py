@@ -20,7 +20,7 @@ import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError,
@@ -29,12 +29,6 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valid
 from normsim.game import NormsimError, check_number
 from normsim.networks import KINDS
 from normsim.params import UPDATE_MODES, ModelParams, expand_shocks
-
-
-def _unit(name: str):
-    def check(v):
-        return check_number(name, v, low=0.0, high=1.0)
-    return check
 
 
 class _Strict(BaseModel):

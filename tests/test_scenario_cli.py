@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -114,7 +113,22 @@ def test_set_override_is_validated(tmp_path):
     assert r.returncode == 1 and "PATH=VALUE" in r.stderr
 
 
-def test_unwritable_output_dir_exits_1_and_existing_store_untouched(tmp_path):
+def test_bad_scenarios_leave_an_existing_store_untouched(tmp_path):
+    import hashlib
+    out = tmp_path / "res"
+    good = write(tmp_path, GOOD, "good.yaml")
+    assert normsim("run", str(good), "--out", str(out), "--runs", "2", "--json").returncode == 0
+    db = out / "results.sqlite"
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    for k, (body, _) in enumerate(BAD[:12]):
+        text = body if body.startswith(("name", "-")) else "name: tiny\n" + body
+        bad = write(tmp_path, text, f"bad{k}.yaml")
+        r = normsim("run", str(bad), "--out", str(out), "--json")
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_unwritable_output_dir_exits_1(tmp_path):
     p = write(tmp_path, GOOD)
     blocker = tmp_path / "blocker"
     blocker.write_text("not a directory")
