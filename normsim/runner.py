@@ -20,14 +20,13 @@ import sys
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from normsim import analytic
 from normsim.draws import replicate_seed
-from normsim.game import NormsimError
 from normsim.metrics import exploration_metrics, shock_metrics
 from normsim.scenario import Condition, EvolvingRates, LoadedScenario, conditions
 from normsim.store import Store
@@ -100,7 +99,6 @@ def _warm_up(conds: list[Condition]) -> None:
         if key in seen:
             continue
         seen.add(key)
-        from dataclasses import replace
         simulate(replace(p, generations=1, shocks=()), [0], base_dir=c.base_dir)
 
 
@@ -164,7 +162,7 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
                 for c, ch in tasks:
                     try:
                         res = run_chunk(c, ch)
-                    except (Exception, NormsimError) as e:  # noqa: BLE001 - reported, run goes on
+                    except Exception as e:  # noqa: BLE001 - reported; the run goes on
                         failed(c, ch, e)
                         continue
                     commit(c, res)
