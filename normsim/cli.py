@@ -121,14 +121,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if sc.population.well_mixed:
         work = "well-mixed ODE"
     else:
-        from normsim.networks import adjacency, build_graph
-        from normsim.draws import graph_seed, replicate_seed
-
-        n = adjacency(build_graph(sc.population.network.as_dict(),
-                                  seed=graph_seed(replicate_seed(sc.seed, 0)),
-                                  base_dir=loaded.base_dir)).n
-        total = len(conds) * runs * n * sc.schedule.generations
-        work = (f"{n} agents x {sc.schedule.generations} generations, "
+        sizes = sorted({c.n_agents for c in conds})
+        agents = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
+        total = runs * sc.schedule.generations * sum(c.n_agents for c in conds)
+        work = (f"{agents} agents x {sc.schedule.generations} generations, "
                 f"{sc.dynamics.update} update; {total:.3g} agent-updates in all")
     print(f"  {len(conds)} condition(s) x {runs} run(s) = {len(conds) * runs} replicate(s); {work}")
     for c in conds[:20]:

@@ -245,7 +245,7 @@ _MODELS = {(): Scenario, ("game",): GameSpec, ("population",): PopulationSpec,
            ("dynamics", "exploration"): EvolvingRates}
 
 
-def _format_error(err: dict, raw: Any) -> tuple[tuple, str]:
+def _format_error(err: dict) -> tuple[tuple, str]:
     """One pydantic error as (path, message)."""
     loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and (
         x in ("EvolvingRates", "Every", "NetworkSpec") or x.startswith(("list[", "float",
@@ -307,7 +307,7 @@ def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> 
     except ValidationError as e:
         errors = e.errors(include_url=False)
         # with a union (fixed rate or evolving rates), report the branch that matches the input
-        loc, msg = _format_error(_best(errors, raw), raw)
+        loc, msg = _format_error(_best(errors, raw))
         line = _line(node, loc) if node is not None else None
         prefix = f"{where}:{line}" if line else where
         path = ".".join(str(x) for x in loc) or "scenario"
@@ -470,6 +470,7 @@ class Condition:
     spec: Scenario          # the resolved scenario of this condition (no sweep)
     hash: str
     base_dir: str
+    n_agents: int = 0       # agents in the first replicate's graph (0: well-mixed)
 
     @property
     def well_mixed(self) -> bool:
@@ -494,14 +495,17 @@ class Condition:
         return ", ".join(f"{k}={v}" for k, v in self.params.items()) or "(single condition)"
 
 
-def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> None:
-    """Build the condition's graph once (first replicate's seed) to catch bad sizes early."""
+def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> int:
+    """Build the condition's graph once (first replicate's seed) to catch bad sizes early.
+
+    Returns its number of agents."""
     from normsim.draws import graph_seed, replicate_seed
     from normsim.networks import adjacency, build_graph
 
     try:
-        adjacency(build_graph(spec.population.network.as_dict(),
-                              seed=graph_seed(replicate_seed(spec.seed, 0)), base_dir=base_dir))
+        return adjacency(build_graph(spec.population.network.as_dict(),
+                                     seed=graph_seed(replicate_seed(spec.seed, 0)),
+                                     base_dir=base_dir)).n
     except NormsimError as e:
         cond = f" (condition {', '.join(f'{k}={v}' for k, v in params.items())})" if params else ""
         raise NormsimError(f"{where}: population.{e}{cond}") from None
@@ -540,9 +544,10 @@ def conditions(loaded: LoadedScenario) -> list[Condition]:
             _set_path(raw, k, v, "sweep")
         where = str(loaded.path or "<scenario>")
         spec = _validate(raw, where, None)
+        n = 0
         if spec.population.network is not None:
-            _check_network(spec, loaded.base_dir, where, dict(zip(keys, combo)))
+            n = _check_network(spec, loaded.base_dir, where, dict(zip(keys, combo)))
         out.append(Condition(scenario=sc.name, params=dict(zip(keys, combo)), spec=spec,
                              hash=condition_hash(spec, loaded.base_dir),
-                             base_dir=str(loaded.base_dir)))
+                             base_dir=str(loaded.base_dir), n_agents=n))
     return out
