@@ -7,7 +7,8 @@ Each case runs in this one process (no parallelism) after a warm-up that
 compiles (or loads) the kernels. ``agent_updates_per_s`` is agents x
 replicates x generations / seconds. The baseline is the tests' plain
 per-agent Python model (tests/slow_model.py) on the same graph for a few
-generations; ``speedup_vs_python`` compares updates per second. Peak memory
+generations; ``speedup_vs_python`` compares updates per second. On the torus
+cases the Mesa model (normsim.model) is timed too (``speedup_vs_mesa``). Peak memory
 is the process's peak resident set (ru_maxrss) after the case.
 """
 
@@ -37,6 +38,17 @@ def python_rate(params: ModelParams, generations: int) -> float:
     t0 = time.perf_counter()
     slow_simulate(p, adj, seed)
     return adj.n * generations / (time.perf_counter() - t0)
+
+
+def mesa_rate(params: ModelParams, generations: int) -> float:
+    """Agent-updates per second of the Mesa model (normsim.model) on the same case."""
+    from normsim.model import NormChangeModel
+
+    p = replace(params, generations=generations, shocks=())
+    m = NormChangeModel(params=p, rng=replicate_seeds(1, 1)[0])
+    t0 = time.perf_counter()
+    m.run_model()
+    return len(m.by_node) * generations / (time.perf_counter() - t0)
 
 
 def case(name: str, params: ModelParams, reps: int, py_generations: int) -> dict:
@@ -75,7 +87,12 @@ def main() -> None:
         for m in ("synchronous", "reference"):
             cases.append((f"{kind}-{m}", replace(base, network=spec, update=m)))
     for name, params in cases:
-        print(json.dumps(case(name, params, reps, 5)), flush=True)
+        row = case(name, params, reps, 5)
+        if name.startswith("torus-"):
+            mesa = mesa_rate(params, 3)
+            row["mesa_agent_updates_per_s"] = round(mesa)
+            row["speedup_vs_mesa"] = round(row["agent_updates_per_s"] / mesa, 1)
+        print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

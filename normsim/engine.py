@@ -94,7 +94,8 @@ def _next(s):
 
 @nb.njit(inline="always")
 def _u53(x):
-    return np.float64(x >> np.uint64(11)) * _TWO_M53
+    # the shifted value fits in int64: a signed conversion is one instruction
+    return np.float64(np.int64(x >> np.uint64(11))) * _TWO_M53
 
 
 @nb.njit(inline="always")

@@ -1,0 +1,114 @@
+"""The Mesa agent of normsim: a person holding a norm on a node of a network.
+
+A :class:`NormAgent` holds its norm (``A = 0`` or ``B = 1``), the index of its
+exploration rate (evolving rates, model-spec 3.2) and its payoff of the
+current generation. In each generation it first plays the coordination game
+with every neighbour (:meth:`NormAgent.play`), then updates its norm by
+exploration or Fermi imitation of a random neighbour (:meth:`NormAgent.update`,
+model-spec 3.1). The random numbers come from the model's stream in the order
+documented in :mod:`normsim.draws`, so the Mesa model reproduces the compiled
+engine exactly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mesa.discrete_space import FixedAgent
+
+from normsim.game import CoordinationGame, fermi_probability
+
+if TYPE_CHECKING:  # pragma: no cover
+    from normsim.model import NormChangeModel
+
+
+class NormAgent(FixedAgent):
+    """An agent on a network cell that plays the coordination game and imitates.
+
+    Attributes
+    ----------
+    norm : int
+        0 (A) or 1 (B).
+    rate_index : int
+        Index of the agent's exploration rate in ``model.params.rates``
+        (always 0 with a fixed rate).
+    payoff : float
+        Summed payoff of this generation's games (model-spec 3).
+    n_same, n_other : int
+        Neighbours playing the agent's norm / the other norm in this generation.
+    """
+
+    model: "NormChangeModel"
+
+    def __init__(self, model: "NormChangeModel", cell, norm: int, rate_index: int = 0):
+        super().__init__(model)
+        self.cell = cell
+        self.norm = norm
+        self.rate_index = rate_index
+        self.payoff = 0.0
+        self.n_same = 0
+        self.n_other = 0
+        # the state at the start of the generation (what synchronous updating sees)
+        self.start_norm = norm
+        self.start_rate = rate_index
+        self.replaced = False
+        self.neighbors: list[NormAgent] = []   # sorted by node id; set by the model
+
+    @property
+    def node(self) -> int:
+        """The network node the agent sits on."""
+        return self.cell.coordinate
+
+    # ------------------------------------------------------------ game phase
+    def play(self, game: CoordinationGame) -> None:
+        """Play one game with every neighbour and sum the payoffs (model-spec 3)."""
+        self.n_same = sum(1 for other in self.neighbors if other.norm == self.norm)
+        self.n_other = len(self.neighbors) - self.n_same
+        self.payoff = game.total_payoff(self.norm, self.n_same, self.n_other)
+        self.start_norm = self.norm
+        self.start_rate = self.rate_index
+        self.replaced = False
+
+    # ---------------------------------------------------------- update phase
+    def update(self) -> None:
+        """Explore or imitate a random neighbour by the Fermi rule (model-spec 3.1, 3.2)."""
+        m = self.model
+        rs = m.stream
+        p = m.params
+        x1 = rs.next()
+        teacher = self.neighbors[rs.pick(x1, len(self.neighbors))]
+        u_e = rs.lo(x1)
+        x2 = rs.next()
+        u_f, u_m = rs.hi(x2), rs.lo(x2)
+        new_rate = rs.pick(rs.next(), len(p.rates)) if p.evolving else None
+        mu = p.rates[self.rate_index] if p.evolving else p.exploration
+        random_norm = 1 if u_e < mu / 2 else 0
+
+        teacher_payoff = teacher.payoff
+        if p.update == "reference" and teacher.replaced:
+            teacher_payoff = 0.0        # the authors' code: a replaced agent earns 0
+        accept = u_f < fermi_probability(teacher_payoff, self.payoff, p.beta, m.payoff_range)
+
+        if p.update == "reference":
+            if p.evolving:              # the authors' order: explore, mutate rate, imitate
+                if u_e < mu:
+                    self.norm, self.replaced = random_norm, True
+                if u_m < p.rate_mutation:
+                    self.rate_index = new_rate
+                if accept:
+                    self.norm, self.rate_index, self.replaced = teacher.norm, teacher.rate_index, True
+            elif accept:                # fixed rate: explore only instead of an imitation
+                self.norm = random_norm if u_e < mu else teacher.norm
+                self.replaced = True
+            return
+        # synchronous sees the teacher's start-of-generation state, sequential its current one
+        t_norm, t_rate = ((teacher.start_norm, teacher.start_rate) if p.update == "synchronous"
+                          else (teacher.norm, teacher.rate_index))
+        if u_e < mu:
+            self.norm = random_norm
+        elif accept:
+            self.norm = t_norm
+            if p.evolving:
+                self.rate_index = t_rate
+        if p.evolving and u_m < p.rate_mutation:
+            self.rate_index = new_rate

@@ -1,0 +1,180 @@
+"""The Mesa model of norm change (model-spec section 3), agent by agent.
+
+:class:`NormChangeModel` is the readable statement of the model: agents
+(:class:`normsim.agents.NormAgent`) on a :class:`mesa.discrete_space.Network`
+play the coordination game with their neighbours, then learn from them.
+Built from the same parameters as a scenario condition and consuming the same
+random stream (:mod:`normsim.draws`), it produces the same series as the
+compiled engine for the same seed; the engine is what batch studies use, this
+model is what you read, subclass, step and visualise.
+
+Examples
+--------
+>>> m = NormChangeModel(c=0.6, network={"kind": "grid", "rows": 10, "cols": 10},
+...                     generations=50, shocks=(25,), rng=42)
+>>> m.run_model()
+>>> len(m.series()["share_b"])
+51
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import networkx as nx
+import numpy as np
+from mesa import DataCollector, Model
+from mesa.discrete_space import Network
+
+from normsim.agents import NormAgent
+from normsim.draws import DrawStream, graph_seed
+from normsim.networks import adjacency, build_graph, relabel
+from normsim.params import DEFAULT_NETWORK, ModelParams
+
+
+# ------------------------------------------------------------ reporters
+def share_b(model: "NormChangeModel") -> float:
+    """Share of agents playing B."""
+    return sum(a.norm for a in model.by_node) / len(model.by_node)
+
+
+def mean_payoff(model: "NormChangeModel") -> float:
+    """Mean payoff of the last game phase (NaN before the first generation).
+
+    Computed from the counts of AA, AB and BB edges by
+    :meth:`CoordinationGame.mean_payoff`, the same formula as the engine.
+    """
+    if model.generation == 0:
+        return float("nan")
+    e_aa = e_ab = e_bb = 0
+    for a in model.by_node:
+        if a.start_norm == 0:
+            e_aa += a.n_same
+            e_ab += a.n_other
+        else:
+            e_bb += a.n_same
+    game = model.params.game_at(model.generation)
+    return game.mean_payoff(e_aa // 2, e_ab, e_bb // 2, len(model.by_node))
+
+
+def _rate_counts(model: "NormChangeModel") -> np.ndarray:
+    k = len(model.params.rates) if model.params.evolving else 1
+    return np.bincount([a.rate_index for a in model.by_node], minlength=k)
+
+
+def rate_shares(model: "NormChangeModel") -> list[float] | None:
+    """Share of agents holding each exploration rate (evolving rates only)."""
+    if not model.params.evolving:
+        return None
+    counts = _rate_counts(model)
+    return list(counts / counts.sum())
+
+
+def mean_rate(model: "NormChangeModel") -> float | None:
+    """Mean exploration rate (evolving rates only)."""
+    if not model.params.evolving:
+        return None
+    counts = _rate_counts(model)
+    return float((counts * np.array(model.params.rates)).sum() / counts.sum())
+
+
+class NormChangeModel(Model):
+    """Agents on a network playing a two-norm coordination game (De, Nau & Gelfand 2017).
+
+    Parameters
+    ----------
+    a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation,
+    generations, shocks
+        As in :class:`normsim.params.ModelParams` (model-spec section 3).
+        ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
+    params : ModelParams, optional
+        All of the above at once (then the keyword values are ignored).
+    rng : int, optional
+        The replicate seed: Mesa's ``rng`` and the normsim random stream both
+        derive from it, and ``NormChangeModel(params=p, rng=s)`` reproduces the
+        engine's replicate with seed ``s``. None draws a fresh seed.
+    layout : mapping, optional
+        Node positions for drawing; None (default) skips Mesa's spring layout.
+    """
+
+    def __init__(self, a: float = 0.6, b: float = 0.4, c: float = 0.3,
+                 network: Mapping[str, Any] | nx.Graph | None = None, initial_b: float = 0.5,
+                 update: str = "reference", beta: float = 5.0, exploration: float = 0.05,
+                 rates: Sequence[float] | None = None, rate_mutation: float = 0.05,
+                 generations: int = 2000, shocks: Sequence[int] = (), *,
+                 params: ModelParams | None = None, rng: int | None = None,
+                 base_dir=None, layout=None):
+        if rng is None:
+            rng = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        elif isinstance(rng, np.random.Generator):
+            rng = int(rng.integers(2**63))
+        super().__init__(rng=int(rng))
+        self.seed = int(rng)
+        graph = network if isinstance(network, nx.Graph) else None
+        if params is None:
+            spec = dict(DEFAULT_NETWORK) if network is None or graph is not None else dict(network)
+            params = ModelParams(a=a, b=b, c=c, network=spec, initial_b=initial_b, update=update,
+                                 beta=beta, exploration=exploration,
+                                 rates=tuple(rates) if rates is not None else None,
+                                 rate_mutation=rate_mutation, generations=generations,
+                                 shocks=tuple(shocks))
+        self.params = params
+        self.stream = DrawStream(self.seed)
+        G = relabel(graph) if graph is not None else build_graph(
+            params.network, seed=graph_seed(self.seed), base_dir=base_dir)
+        adj = adjacency(G)   # checks the graph: no self-loops, no isolated nodes
+        self.graph = G
+        self.grid = Network(G, layout=layout, random=self.random)
+        self.payoff_range = params.game.payoff_range(adj.k_min, adj.k_max)
+        self.generation = 0
+
+        # initial state: the draw order of normsim.draws
+        n = G.number_of_nodes()
+        norms = [1 if self.stream.u53(self.stream.next()) < params.initial_b else 0
+                 for _ in range(n)]
+        rate_idx = ([self.stream.pick(self.stream.next(), len(params.rates)) for _ in range(n)]
+                    if params.evolving else [0] * n)
+        self.by_node: list[NormAgent] = [
+            NormAgent(self, self.grid[i], norms[i], rate_idx[i]) for i in range(n)]
+        for agent in self.by_node:
+            agent.neighbors = sorted(agent.cell.neighborhood.agents, key=lambda x: x.node)
+        self.order = list(self.by_node)    # the persistent visiting order of sequential modes
+
+        self.datacollector = DataCollector(model_reporters={
+            "share_b": share_b, "mean_payoff": mean_payoff,
+            "rate_shares": rate_shares, "mean_rate": mean_rate})
+        self.datacollector.collect(self)
+
+    @property
+    def game(self):
+        """The game of the next generation (after the shocks so far)."""
+        return self.params.game_at(min(self.generation + 1, self.params.generations))
+
+    def step(self) -> None:
+        """One generation: game phase, update phase, record (model-spec 3)."""
+        game = self.params.game_at(self.generation + 1)
+        for agent in self.by_node:
+            agent.play(game)
+        if self.params.update != "synchronous":
+            self.stream.shuffle(self.order)
+        for agent in (self.by_node if self.params.update == "synchronous" else self.order):
+            agent.update()
+        self.generation += 1
+        self.datacollector.collect(self)
+        if self.generation >= self.params.generations:
+            self.running = False
+
+    def run_model(self) -> None:
+        """Step until the end of the schedule."""
+        while self.running:
+            self.step()
+
+    def series(self) -> dict[str, np.ndarray]:
+        """The collected series as arrays (index g = after generation g)."""
+        df = self.datacollector.get_model_vars_dataframe()
+        out = {"share_b": df["share_b"].to_numpy(dtype=float),
+               "mean_payoff": df["mean_payoff"].to_numpy(dtype=float)}
+        if self.params.evolving:
+            out["rate_shares"] = np.array(df["rate_shares"].tolist(), dtype=float)
+            out["mean_rate"] = df["mean_rate"].to_numpy(dtype=float)
+        return out
