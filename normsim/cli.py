@@ -191,8 +191,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else loaded.output_dir()
     workers = None
     if args.workers is not None:
+        if args.scheduler:
+            print("normsim run: error: --workers and --scheduler cannot be combined "
+                  "(the cluster's workers do the work)", file=sys.stderr)
+            return EXIT_USAGE
         workers = int(_number("--workers", args.workers, low=1))
-    report = run(loaded, out_dir=out_dir, workers=workers, quiet=args.json)
+    report = run(loaded, out_dir=out_dir, workers=workers, scheduler=args.scheduler,
+                 quiet=args.json)
     with Store(out_dir) as store:
         summary = summarise(store, hashes=[c.hash for c in report.conditions])
         figures = run_figures(store, summary, out_dir, hashes=[c.hash for c in report.conditions])
@@ -304,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "replicates failed (the others are stored)."))
     scenario_args(ru)
     ru.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
+    ru.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run on an existing Dask cluster, e.g. tcp://host:8786 "
+                         "(the workers need normsim installed)")
     ru.add_argument("--json", action="store_true",
                     help="print the summary as one JSON object (no progress bar)")
     ru.set_defaults(func=cmd_run)

@@ -150,7 +150,7 @@ def inertia_figure(summary: dict, out_dir: Path) -> Path | None:
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
         ax.plot(x, med, "x", color=line.get_color())
     ax.plot([], [], "x", color="grey", label="per-replicate median (band: 10-90%)")
-    ax.set(xlabel=xkey, ylabel="generations after the shock until the new norm is at 50%",
+    ax.set(xlabel=xkey, ylabel="t50: generations until the new norm is at 50%",
            title="Cultural inertia: time to norm change (t50)")
     ax.set_yscale("symlog", linthresh=10)
     ax.grid(alpha=0.3)

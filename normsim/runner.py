@@ -22,11 +22,13 @@ import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from normsim import analytic
 from normsim.draws import replicate_seed
+from normsim.game import NormsimError
 from normsim.metrics import exploration_metrics, shock_metrics
 from normsim.scenario import Condition, EvolvingRates, LoadedScenario, conditions
 from normsim.store import Store
@@ -117,83 +119,163 @@ def chunked(todo: list, size: int) -> list[list]:
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
+Task = tuple[Condition, list]
+Outcome = tuple[Condition, list, "list[dict] | None", "BaseException | None"]
+
+
+def _in_process(tasks: list[Task]) -> Iterator[Outcome]:
+    for c, ch in tasks:
+        try:
+            yield c, ch, run_chunk(c, ch), None
+        except Exception as e:  # noqa: BLE001 - reported; the run goes on
+            yield c, ch, None, e
+
+
+def _local_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
+    """Chunks on spawned local processes, at most 2 per worker in flight."""
+    it = iter(tasks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        pending: dict[Future, Task] = {}
+
+        def submit() -> None:
+            nxt = next(it, None)
+            if nxt is not None:
+                pending[pool.submit(run_chunk, *nxt)] = nxt
+
+        for _ in range(2 * workers):
+            submit()
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    c, ch = pending.pop(f)
+                    try:
+                        res, err = f.result(), None
+                    except Exception as e:  # noqa: BLE001
+                        res, err = None, e
+                    yield c, ch, res, err
+                    submit()
+        finally:
+            for f in pending:
+                f.cancel()
+
+
+def connect(address: str):
+    """A dask.distributed Client for an existing scheduler (a NormsimError if unreachable)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise NormsimError("--scheduler needs dask.distributed: install it with "
+                           "'.venv/bin/pip install \"dask[distributed]\"'") from None
+    try:
+        return Client(address, timeout="15s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise NormsimError(f"--scheduler: cannot connect to {address}: {e}") from None
+
+
+def _dask(tasks: list[Task], client) -> Iterator[Outcome]:
+    """Chunks as tasks on a Dask cluster; a failing task is retried once, then reported.
+
+    At most four tasks per worker thread are in flight, so memory stays flat
+    however many conditions a sweep has; results are released once committed.
+    """
+    from distributed import as_completed
+
+    limit = 4 * max(1, sum(client.nthreads().values()))
+    it = iter(tasks)
+    pending = {}
+    ac = as_completed()
+
+    def submit() -> None:
+        nxt = next(it, None)
+        if nxt is not None:
+            fut = client.submit(run_chunk, *nxt, retries=1, pure=False)
+            pending[fut.key] = (nxt, fut)
+            ac.add(fut)
+
+    for _ in range(limit):
+        submit()
+    try:
+        for fut in ac:
+            (c, ch), _ = pending.pop(fut.key)
+            try:
+                res, err = fut.result(), None
+            except Exception as e:  # noqa: BLE001 - includes a worker lost twice (KilledWorker)
+                res, err = None, e
+            fut.release()
+            yield c, ch, res, err
+            submit()
+    finally:  # interrupted: nothing more for the cluster to do
+        if pending:
+            client.cancel([f for _, f in pending.values()])
+
+
+def _work_per_replicate(c: Condition) -> int:
+    return max(1, c.n_agents) * c.spec.schedule.generations
+
+
 def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
-        quiet: bool = False) -> RunReport:
-    """Run every condition x replicate not yet stored; commit each replicate as it finishes."""
+        scheduler: str | None = None, quiet: bool = False) -> RunReport:
+    """Run every condition x replicate not yet stored; commit each replicate as it finishes.
+
+    ``scheduler`` is the address of an existing dask.distributed scheduler
+    (``tcp://host:8786``); otherwise ``workers`` local processes (default: all
+    cores; 1 runs in this process).
+    """
     from tqdm import tqdm
 
     t_start = time.perf_counter()
     conds = conditions(loaded)
     sc = loaded.scenario
+    client = connect(scheduler) if scheduler else None
+    if client is not None:
+        workers = max(1, sum(client.nthreads().values()))
     workers = workers or os.cpu_count() or 1
     report = RunReport(out_dir=out_dir, conditions=conds)
-    with Store(out_dir) as store:
-        for pos, c in enumerate(conds):
-            store.add_condition(c.hash, c.scenario, c.params,
-                                c.spec.model_dump(mode="json"), pos)
-        todo = plan(conds, sc.runs, store)
-        total = sum(len(t) for _, t in todo)
-        report.skipped = sum((1 if c.well_mixed else sc.runs) for c in conds) - total
-        if total == 0:
-            report.seconds = time.perf_counter() - t_start
-            return report
-        _warm_up([c for c, t in todo if t])
-        size = max(1, min(25, math.ceil(total / (4 * workers))))
-        tasks = [(c, ch) for c, t in todo for ch in chunked(t, size)]
-        bar = tqdm(total=total, unit="rep", desc=sc.name, disable=quiet, delay=1.0,
-                   file=sys.stderr, dynamic_ncols=True)
-
-        def commit(c: Condition, results: list[dict]) -> None:
-            for r in results:
-                store.add_replicate(c.hash, r["rep"], r["seed"], c.scenario, c.params,
-                                    r["wall_time"], r["share_b"], r["mean_payoff"],
-                                    r["rate_shares"], r["mean_rate"])
-                report.ran += 1
-                bar.update(1)
-
-        def failed(c: Condition, chunk: list, err: BaseException) -> None:
-            msg = "".join(traceback.format_exception_only(type(err), err)).strip()
-            report.failures.append(f"{c.describe()} replicates {chunk[0][0]}..{chunk[-1][0]}: "
-                                   f"{msg}")
-            bar.update(len(chunk))
-
-        try:
-            if workers == 1 or len(tasks) == 1:
-                for c, ch in tasks:
-                    try:
-                        res = run_chunk(c, ch)
-                    except Exception as e:  # noqa: BLE001 - reported; the run goes on
-                        failed(c, ch, e)
-                        continue
-                    commit(c, res)
+    try:
+        with Store(out_dir) as store:
+            for pos, c in enumerate(conds):
+                store.add_condition(c.hash, c.scenario, c.params,
+                                    c.spec.model_dump(mode="json"), pos)
+            todo = plan(conds, sc.runs, store)
+            total = sum(len(t) for _, t in todo)
+            report.skipped = sum((1 if c.well_mixed else sc.runs) for c in conds) - total
+            if total == 0:
+                report.seconds = time.perf_counter() - t_start
+                return report
+            if client is None:
+                _warm_up([c for c, t in todo if t])
+            tasks = []
+            for c, t in todo:
+                # chunks of about 2e7 agent-updates (a fraction of a second), but
+                # at least 4 chunks per worker so that the load stays balanced
+                size = max(1, min(math.ceil(2e7 / _work_per_replicate(c)),
+                                  math.ceil(total / (4 * workers))))
+                tasks += [(c, ch) for ch in chunked(t, size)]
+            if client is not None:
+                outcomes = _dask(tasks, client)
+            elif workers == 1 or len(tasks) == 1:
+                outcomes = _in_process(tasks)
             else:
-                ctx = mp.get_context("spawn")
-                with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                    pending: dict[Future, tuple] = {}
-                    it = iter(tasks)
-                    for _ in range(2 * workers):
-                        nxt = next(it, None)
-                        if nxt is None:
-                            break
-                        pending[pool.submit(run_chunk, *nxt)] = nxt
-                    try:
-                        while pending:
-                            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                            for f in done:
-                                c, ch = pending.pop(f)
-                                try:
-                                    commit(c, f.result())
-                                except Exception as e:  # noqa: BLE001
-                                    failed(c, ch, e)
-                                nxt = next(it, None)
-                                if nxt is not None:
-                                    pending[pool.submit(run_chunk, *nxt)] = nxt
-                    except BaseException:
-                        for f in pending:
-                            f.cancel()
-                        raise
-        finally:
-            bar.close()
+                outcomes = _local_pool(tasks, workers)
+            with tqdm(total=total, unit="rep", desc=sc.name, disable=quiet, delay=1.0,
+                      file=sys.stderr, dynamic_ncols=True) as bar:
+                for c, ch, results, err in outcomes:
+                    if err is not None:
+                        msg = "".join(traceback.format_exception_only(type(err), err)).strip()
+                        report.failures.append(
+                            f"{c.describe()} replicates {ch[0][0]}..{ch[-1][0]}: {msg}")
+                        bar.update(len(ch))
+                        continue
+                    for r in results:
+                        store.add_replicate(c.hash, r["rep"], r["seed"], c.scenario, c.params,
+                                            r["wall_time"], r["share_b"], r["mean_payoff"],
+                                            r["rate_shares"], r["mean_rate"])
+                        report.ran += 1
+                        bar.update(1)
+    finally:
+        if client is not None:
+            client.close()
     report.seconds = time.perf_counter() - t_start
     return report
 
