@@ -254,6 +254,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------ viz
+def cmd_viz(args: argparse.Namespace) -> int:
+    import subprocess
+    from pathlib import Path
+
+    try:
+        import solara  # noqa: F401
+        from mesa.visualization import SolaraViz  # noqa: F401
+    except ImportError:
+        raise NormsimError("normsim viz needs the visualization extras: "
+                           "'.venv/bin/pip install -e \".[viz]\"'") from None
+    port = int(_number("--port", args.port, low=1, high=65535))
+    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
+    if args.scenario:
+        from normsim.viz.app import defaults_from_scenario
+
+        defaults_from_scenario(args.scenario)   # a bad scenario: one line, exit 1
+        env["NORMSIM_VIZ_SCENARIO"] = str(Path(args.scenario).resolve())
+    app = Path(__file__).resolve().parent / "viz" / "app.py"
+    print(f"normsim viz: serving on http://{args.host}:{port}/ (Ctrl-C to stop)", flush=True)
+    cmd = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
+           "--port", str(port), "--production", "--no-open"]
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
 # ---------------------------------------------------------------------- parser
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose usage errors exit with status 2 and one line."""
@@ -331,6 +359,18 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=["csv", "parquet"], default="csv")
     ex.add_argument("--to", metavar="PATH", help="output directory (default: DIR/export)")
     ex.set_defaults(func=cmd_export)
+
+    vz = sub.add_parser("viz", help="open the Mesa browser visualization",
+                        description=(
+                            "Serve the SolaraViz page of the Mesa model (network coloured by "
+                            "norm, live shares chart with the well-mixed prediction, controls "
+                            "for c, exploration, beta, a, b, network, update mode, shocks, seed) "
+                            "with the scenario's parameters (its first condition) as defaults. "
+                            "Works offline."))
+    vz.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?", help="defaults from here")
+    vz.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    vz.add_argument("--port", default="8765", help="port (default 8765)")
+    vz.set_defaults(func=cmd_viz)
     return p
 
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Set up normsim on a fresh clone: find Python >= 3.12, create .venv, install
-# normsim with its test dependencies. Safe to run again: it reinstalls only
-# when pyproject.toml changed.
+# normsim with its visualization, cluster and test dependencies. Safe to run
+# again: it reinstalls only when pyproject.toml changed.
 #
-#   bash scripts/setup.sh           # the package and the test tools
+#   bash scripts/setup.sh           # the package, the browser page, the test tools
+#   bash scripts/setup.sh --test    # also Chromium for the browser tests (apt-get, as root)
 #   NORMSIM_PYTHON=/path/to/python3.12 bash scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+want_browser=0
+[ "${1:-}" = "--test" ] && want_browser=1
 
 ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
 
@@ -53,6 +56,22 @@ fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "setup: installing normsim and its dependencies into .venv (about a minute the first time)" >&2
     .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-    .venv/bin/python -m pip install --quiet -e ".[test]"
+    .venv/bin/python -m pip install --quiet -e ".[test]" 2>&1 \
+        | grep -v "^WARNING: Location .* is ignored" >&2 || true
+    .venv/bin/python -c "import normsim, solara, playwright" \
+        || { echo "setup: installing the Python packages failed" >&2; exit 1; }
     echo "$want" > "$stamp"
+fi
+
+# Chromium for the browser tests: Debian's package (playwright's own download is
+# not used). Installed only with --test, and only where apt-get can (as root).
+if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing Chromium with apt-get (for the browser tests)" >&2
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "setup: Chromium not found; the browser tests need it" \
+             "(Debian/Ubuntu: sudo apt-get install chromium)" >&2
+    fi
 fi

@@ -1,0 +1,357 @@
+"""The Mesa browser visualization of norm change (a SolaraViz page).
+
+Serve it with ``normsim viz [SCENARIO.yaml]`` (or ``solara run
+normsim/viz/app.py``). The page shows the network with agents coloured by norm
+(a grid as a lattice; other graphs on a seeded layout computed once per
+reset), a live chart of the norm shares with the shocks marked and the
+well-mixed replicator prediction overlaid (and the exploration-rate shares
+when rates evolve), and a text panel with the generation, the shares and the
+norm currently favoured. Controls set c, the exploration rate, beta, a, b, the
+network kind and size, the update mode, the shock schedule and the seed;
+Reset, Step and Play drive the model.
+
+Figures are PNG images drawn with PIL (network) and matplotlib (chart), so
+the page works offline with only the locally served front-end files.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
+import solara  # noqa: E402
+from mesa.visualization import SolaraViz  # noqa: E402
+from mesa.visualization.utils import update_counter  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+from normsim import analytic  # noqa: E402
+from normsim.draws import graph_seed  # noqa: E402
+from normsim.model import NormChangeModel  # noqa: E402
+from normsim.params import UPDATE_MODES  # noqa: E402
+
+COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}        # A blue, B orange
+KINDS = ("grid", "watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular")
+RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+HORIZON = 1_000_000      # generations: the page runs until the user stops it
+
+
+def network_spec(kind: str, side: int = 50, nodes: int = 400) -> dict:
+    """The spec of a network kind: a side x side torus, or ``nodes`` nodes of mean degree 4."""
+    size = nodes
+    if kind == "grid":
+        return {"kind": "grid", "rows": side, "cols": side, "periodic": True}
+    if kind == "watts_strogatz":
+        return {"kind": "watts_strogatz", "n": size, "k": 4, "p": 0.1}
+    if kind == "erdos_renyi":
+        return {"kind": "erdos_renyi", "n": size, "p": 4.0 / (size - 1),
+                "largest_component": True}
+    if kind == "barabasi_albert":
+        return {"kind": "barabasi_albert", "n": size, "m": 2}
+    if kind == "random_regular":
+        return {"kind": "random_regular", "n": size, "d": 4}
+    raise ValueError(f"unknown network kind {kind!r}")
+
+
+class VizModel(NormChangeModel):
+    """NormChangeModel with the flat, widget-friendly parameters of the page."""
+
+    def __init__(self, c: float = 0.3, exploration: float = 0.05, beta: float = 5.0,
+                 a: float = 0.6, b: float = 0.4, network_kind: str = "grid", side: int = 50,
+                 nodes: int = 400,
+                 update: str = "reference", shocks: str = "once", shock_at: int = 100,
+                 evolving: bool = False, seed: int = 1, initial_b: float = 0.5,
+                 network_spec_json: str = ""):
+        spec = (json.loads(network_spec_json) if network_kind == "scenario network"
+                else network_spec(network_kind, int(side), int(nodes)))
+        shock_at = max(1, int(shock_at))
+        sched = (tuple(range(shock_at, HORIZON, shock_at)) if shocks == "periodic"
+                 else (shock_at,))
+        super().__init__(a=a, b=b, c=c, network=spec, initial_b=initial_b, update=update,
+                         beta=beta, exploration=exploration,
+                         rates=RATES if evolving else None, generations=HORIZON,
+                         shocks=sched, rng=int(seed))
+        self.shock_list = sched
+        self.history = [self.datacollector.model_vars["share_b"][0]]
+        self.rate_history = [self.datacollector.model_vars["rate_shares"][0]]
+        self.lattice = (spec["rows"], spec["cols"]) if spec["kind"] == "grid" else None
+
+    def step(self) -> None:
+        super().step()
+        self.history.append(self.datacollector.model_vars["share_b"][-1])
+        self.rate_history.append(self.datacollector.model_vars["rate_shares"][-1])
+
+    def favoured(self) -> str:
+        """The norm that pays more in the next generation."""
+        g = self.game
+        return "A" if g.a > g.b else ("B" if g.b > g.a else "neither")
+
+
+# ------------------------------------------------------------------ drawing
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def lattice_png(model: VizModel, px: int = 420) -> bytes:
+    """The grid as a lattice image, one square per agent, coloured by norm."""
+    rows, cols = model.lattice
+    norms = np.fromiter((ag.norm for ag in model.by_node), dtype=np.uint8, count=rows * cols)
+    palette = np.array([COLORS[0], COLORS[1]], dtype=np.uint8)
+    img = Image.fromarray(palette[norms.reshape(rows, cols)], "RGB")
+    scale = max(1, px // max(rows, cols))
+    return _png(img.resize((cols * scale, rows * scale), Image.NEAREST))
+
+
+@lru_cache(maxsize=8)
+def _layout(spec_json: str, seed: int, n: int) -> np.ndarray:
+    from normsim.networks import build_graph
+
+    G = build_graph(json.loads(spec_json), seed=graph_seed(seed))
+    pos = nx.spring_layout(G, seed=seed, iterations=40)
+    xy = np.array([pos[i] for i in range(n)])
+    xy -= xy.min(axis=0)
+    return xy / max(1e-9, xy.max())
+
+
+def graph_png(model: VizModel, px: int = 420) -> bytes:
+    """A non-grid network on a seeded spring layout (computed once per graph)."""
+    n = len(model.by_node)
+    if getattr(model, "_bg", None) is None:
+        xy = _layout(json.dumps(model.params.network, sort_keys=True), model.seed, n)
+        pts = [(10 + x * (px - 20), 10 + y * (px - 20)) for x, y in xy]
+        bg = Image.new("RGB", (px, px), "white")
+        d = ImageDraw.Draw(bg)
+        for u, v in model.graph.edges:
+            d.line([pts[u], pts[v]], fill=(205, 205, 205), width=1)
+        model._bg, model._pts = bg, pts
+    img = model._bg.copy()
+    d = ImageDraw.Draw(img)
+    r = 4 if n <= 300 else 3
+    for ag, (x, y) in zip(model.by_node, model._pts):
+        d.ellipse([x - r, y - r, x + r, y + r], fill=COLORS[ag.norm])
+    return _png(img)
+
+
+def network_png(model: VizModel) -> bytes:
+    return lattice_png(model) if model.lattice else graph_png(model)
+
+
+def _prediction(model: VizModel, t_max: int) -> np.ndarray | None:
+    p = model.params
+    if p.evolving:
+        return None
+    sol = analytic.solve(p.a, p.b, p.c, p.exploration, p.initial_b, t_max=float(t_max),
+                         t_eval=np.arange(t_max + 1, dtype=float),
+                         shocks=[s for s in model.shock_list if s < t_max])
+    return sol.p
+
+
+def _x_limit(g: int) -> int:
+    """The chart's x range: the next of 50, 100, 200, 500, 1000, ... above g (few redraws)."""
+    lim = 50
+    while lim <= g:
+        lim = lim * 2 if str(lim)[0] in "15" else lim * 5 // 2
+    return lim
+
+
+class _Chart:
+    """A matplotlib figure kept per model. The axes, ticks, legend, prediction and
+    shocks are drawn when the x range changes; each step only redraws the data
+    lines onto that saved background (blitting)."""
+
+    def __init__(self, model: VizModel):
+        self.evolving = model.params.evolving
+        rows = 2 if self.evolving else 1
+        self.fig, axes = plt.subplots(rows, 1, figsize=(6.2, 2.6 * rows), dpi=80, squeeze=False)
+        self.ax = axes[0, 0]
+        self.line_b, = self.ax.plot([], [], color="#e88426", label="share of B", animated=True)
+        self.line_a, = self.ax.plot([], [], color="#3168b0", label="share of A", animated=True)
+        self.line_pred, = self.ax.plot([], [], "k--", lw=0.8, label=(
+            "_none" if self.evolving else "well-mixed prediction"))
+        self.ax.plot([], [], color="red", ls=":", lw=0.9, label="shock")
+        self.ax.set(ylim=(-0.02, 1.02), xlabel="generation", ylabel="share of agents")
+        self.ax.legend(fontsize=7, loc="center right")
+        self.ax2 = axes[1, 0] if self.evolving else None
+        if self.ax2 is not None:
+            self.ax2.set(ylim=(0, 1), xlabel="generation", ylabel="share holding rate")
+            for r in RATES:   # legend entries for the stacked areas drawn per step
+                self.ax2.fill_between([], [], [], label=f"rate {r:g}")
+            self.ax2.legend(fontsize=6, loc="center right", ncol=2)
+        self.fig.tight_layout()
+        self.limit = 0
+        self.shocks_drawn = 0
+        self.background = None
+
+    def _redraw_background(self, model: VizModel, limit: int) -> None:
+        self.limit = limit
+        pred = _prediction(model, limit)
+        if pred is not None:
+            self.line_pred.set_data(np.arange(limit + 1), pred)
+        shocks = [s for s in model.shock_list if s <= limit]
+        for s in shocks[self.shocks_drawn:]:
+            self.ax.axvline(s, color="red", ls=":", lw=0.9)
+        self.shocks_drawn = len(shocks)
+        for ax in (self.ax, self.ax2):
+            if ax is not None:
+                ax.set_xlim(0, limit)
+        self.fig.canvas.draw()
+        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+
+    def png(self, model: VizModel) -> bytes:
+        g = model.generation
+        if _x_limit(g) != self.limit or self.background is None:
+            self._redraw_background(model, _x_limit(g))
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)
+        x = np.arange(g + 1)
+        hist = np.asarray(model.history)
+        self.line_b.set_data(x, hist)
+        self.line_a.set_data(x, 1 - hist)
+        self.ax.draw_artist(self.line_b)
+        self.ax.draw_artist(self.line_a)
+        if self.ax2 is not None:
+            shares = np.cumsum(np.asarray(model.rate_history), axis=1)
+            lower = np.zeros(len(x))
+            for k in range(len(RATES)):
+                poly = self.ax2.fill_between(x, lower, shares[:, k], color=f"C{k}",
+                                             animated=True)
+                self.ax2.draw_artist(poly)
+                poly.remove()
+                lower = shares[:, k]
+        rgba = np.asarray(canvas.buffer_rgba())
+        return _png(Image.fromarray(rgba[..., :3].copy(), "RGB"))
+
+
+def chart_png(model: VizModel) -> bytes:
+    """Norm shares so far, shocks marked, the well-mixed prediction dashed."""
+    if getattr(model, "_chart", None) is None:
+        model._chart = _Chart(model)
+    return model._chart.png(model)
+
+
+def info_markdown(model: VizModel) -> str:
+    hist = model.history[-1]
+    nxt = next((s for s in model.shock_list if s >= model.generation), None)
+    p = model.params
+    lines = [f"**Generation {model.generation}**",
+             f"share of A: {1 - hist:.3f}, share of B: {hist:.3f}",
+             f"favoured norm now: **{model.favoured()}** (a = {model.game.a:g}, "
+             f"b = {model.game.b:g}, c = {p.c:g})",
+             f"next shock after generation {nxt}" if nxt is not None else "no more shocks",
+             f"{len(model.by_node)} agents, {p.update} update, seed {model.seed}"]
+    if p.evolving:
+        shares = model.rate_history[-1]
+        lines.append("mean exploration rate: "
+                     f"{float(np.dot(shares, RATES)):.3f}")
+    return "  \n".join(lines)
+
+
+# ------------------------------------------------------------------ components
+@solara.component
+def NetworkView(model: VizModel):
+    update_counter.get()
+    solara.Image(network_png(model), format="png")
+
+
+@solara.component
+def ChartView(model: VizModel):
+    update_counter.get()
+    solara.Image(chart_png(model), format="png")
+
+
+@solara.component
+def InfoPanel(model: VizModel):
+    update_counter.get()
+    solara.Markdown(info_markdown(model))
+
+
+# ------------------------------------------------------------------ parameters
+def defaults_from_scenario(path: str | None) -> dict:
+    """Default widget values from a scenario file (its first condition)."""
+    d = {"c": 0.3, "exploration": 0.05, "beta": 5.0, "a": 0.6, "b": 0.4,
+         "network_kind": "grid", "side": 50, "nodes": 400, "update": "reference", "shocks": "once",
+         "shock_at": 100, "evolving": False, "seed": 1, "initial_b": 0.5,
+         "network_spec_json": ""}
+    if not path:
+        return d
+    from normsim.scenario import EvolvingRates, conditions, load
+
+    cond = conditions(load(path))[0]
+    s = cond.spec
+    if s.population.well_mixed:
+        from normsim.game import NormsimError
+        raise NormsimError(f"{path}: the visualization needs a network, not well_mixed")
+    net = s.population.network.as_dict()
+    d.update(c=s.game.c, a=s.game.a, b=s.game.b, beta=s.dynamics.selection_strength,
+             update=s.dynamics.update, seed=int(s.seed), initial_b=s.population.initial_b)
+    ex = s.dynamics.exploration
+    if isinstance(ex, EvolvingRates):
+        d["evolving"] = True
+    else:
+        d["exploration"] = float(ex)
+    if net["kind"] == "grid" and net.get("rows") == net.get("cols") and net.get(
+            "periodic", True):
+        d["side"] = net["rows"]
+    elif net["kind"] in KINDS and net["kind"] != "grid" and net == network_spec(
+            net["kind"], nodes=net["n"]):
+        d.update(network_kind=net["kind"], nodes=net["n"])
+    else:
+        d.update(network_kind="scenario network", network_spec_json=json.dumps(net))
+    shocks = s.schedule.shock_list()
+    if s.schedule.shocks and not isinstance(s.schedule.shocks, list):
+        d.update(shocks="periodic", shock_at=shocks[0] if shocks else 75)
+    elif shocks:
+        d.update(shocks="once", shock_at=shocks[0])
+    return d
+
+
+def model_params(defaults: dict) -> dict:
+    kinds = list(KINDS) + (["scenario network"] if defaults["network_spec_json"] else [])
+    return {
+        "c": {"type": "SliderFloat", "value": defaults["c"], "min": 0.0, "max": 1.0,
+              "step": 0.05, "label": "need for coordination c"},
+        "exploration": {"type": "SliderFloat", "value": defaults["exploration"], "min": 0.0,
+                        "max": 0.5, "step": 0.01, "label": "exploration rate"},
+        "evolving": {"type": "Checkbox", "value": defaults["evolving"],
+                     "label": "evolving exploration rates (0 .. 0.5)"},
+        "beta": {"type": "SliderFloat", "value": defaults["beta"], "min": 0.0, "max": 20.0,
+                 "step": 0.5, "label": "selection strength beta"},
+        "a": {"type": "SliderFloat", "value": defaults["a"], "min": 0.1, "max": 1.0,
+              "step": 0.05, "label": "payoff a (norm A, at start)"},
+        "b": {"type": "SliderFloat", "value": defaults["b"], "min": 0.1, "max": 1.0,
+              "step": 0.05, "label": "payoff b (norm B, at start)"},
+        "network_kind": {"type": "Select", "value": defaults["network_kind"], "values": kinds,
+                         "label": "network"},
+        "side": {"type": "SliderInt", "value": defaults["side"], "min": 5, "max": 100,
+                 "step": 1, "label": "grid side (grid: side x side torus)"},
+        "nodes": {"type": "SliderInt", "value": defaults["nodes"], "min": 20, "max": 1000,
+                  "step": 10, "label": "nodes (other networks, mean degree 4)"},
+        "update": {"type": "Select", "value": defaults["update"], "values": list(UPDATE_MODES),
+                   "label": "update mode"},
+        "shocks": {"type": "Select", "value": defaults["shocks"], "values": ["once", "periodic"],
+                   "label": "shocks"},
+        "shock_at": {"type": "SliderInt", "value": defaults["shock_at"], "min": 1, "max": 1000,
+                     "step": 1, "label": "shock generation / period"},
+        "seed": {"type": "SliderInt", "value": defaults["seed"], "min": 0,
+                 "max": max(1000, defaults["seed"]),
+                 "step": 1, "label": "seed"},
+        "initial_b": defaults["initial_b"],
+        "network_spec_json": defaults["network_spec_json"],
+    }
+
+
+_defaults = defaults_from_scenario(os.environ.get("NORMSIM_VIZ_SCENARIO"))
+_init = {k: v for k, v in _defaults.items()}
+model = VizModel(**_init)
+page = SolaraViz(model, components=[(NetworkView, 0), (ChartView, 0), (InfoPanel, 0)],
+                 model_params=model_params(_defaults), name="normsim: norm change",
+                 play_interval=150)
