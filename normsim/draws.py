@@ -23,7 +23,6 @@ Conversions of one 64-bit output ``x``
 * ``U53(x) = (x >> 11) * 2**-53``: a uniform double in [0, 1).
 * ``hi(x) = (x >> 32) * 2**-32`` and ``lo(x) = (x & 0xffffffff) * 2**-32``: two
   independent uniforms with 32-bit resolution.
-* ``index(x, n) = floor(U53(x) * n)``: a uniform index in 0..n-1 (the shuffle).
 * ``pick(x, n) = ((x >> 32) * n) >> 32``: an index in 0..n-1 from the high 32
   bits (neighbours and rates; each index has probability 1/n within n * 2**-32).
 
@@ -39,7 +38,11 @@ Each generation ``g = 1..G``: the game phase draws nothing. The update phase:
 
 * ``sequential`` and ``reference`` first shuffle a persistent visiting order
   (``0..N-1`` before generation 1) in place by Fisher-Yates: for ``j = N-1``
-  down to 1: ``x = next()``; swap positions ``j`` and ``index(x, j + 1)``.
+  down to 1, swap positions ``j`` and ``r``, an exactly uniform index in
+  ``0..j`` by Lemire's method on 32-bit words ``w`` (the high, then the low
+  half of each output; a low half left over at the end is dropped):
+  ``m = w * (j + 1)``; while ``m mod 2**32 < (2**32 - (j + 1)) mod (j + 1)``
+  take the next word; ``r = m >> 32``.
   ``synchronous`` visits nodes in index order and draws no shuffle.
 * then, for each visited agent ``i``, always all of (whatever the outcome):
 
@@ -135,15 +138,24 @@ class DrawStream:
         return (x & MASK32) * TWO_M32
 
     @staticmethod
-    def index(x: int, n: int) -> int:
-        return int((x >> 11) * TWO_M53 * n)
-
-    @staticmethod
     def pick(x: int, n: int) -> int:
         return ((x >> 32) * n) >> 32
 
+    def _words(self):
+        while True:
+            x = self.next()
+            yield x >> 32
+            yield x & MASK32
+
     def shuffle(self, order: list) -> None:
         """Fisher-Yates shuffle of ``order`` in place, as the engine does it."""
+        words = self._words()
         for j in range(len(order) - 1, 0, -1):
-            r = self.index(self.next(), j + 1)
+            bound = j + 1
+            m = next(words) * bound
+            if (m & MASK32) < bound:
+                t = ((1 << 32) - bound) % bound
+                while (m & MASK32) < t:
+                    m = next(words) * bound
+            r = m >> 32
             order[j], order[r] = order[r], order[j]

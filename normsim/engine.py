@@ -99,15 +99,47 @@ def _u53(x):
 
 
 @nb.njit(inline="always")
-def _index(x, n):
-    """floor(U53(x) * n): the Fisher-Yates index."""
-    return np.int64(_u53(x) * n)
-
-
-@nb.njit(inline="always")
 def _pick(x, n):
     """(hi32(x) * n) >> 32: a neighbour or rate index (n < 2**32)."""
     return np.int64(((x >> _S32) * np.uint64(n)) >> _S32)
+
+
+@nb.njit(inline="always")
+def _word(s, have, lo):
+    """The next 32-bit word of the shuffle: the high half of a new output, then its low half."""
+    if have:
+        return lo, False, lo
+    x = _next(s)
+    return x >> _S32, True, x & _M32
+
+
+@nb.njit(inline="always")
+def _shuffle(order, s):
+    """Fisher-Yates with Lemire's unbiased bounded integers on 32-bit words (draws.py)."""
+    have = False
+    lo = np.uint64(0)
+    two32 = np.uint64(4294967296)
+    for j in range(order.shape[0] - 1, 0, -1):
+        bound = np.uint64(j + 1)
+        w, have, lo = _word(s, have, lo)
+        m = w * bound
+        if (m & _M32) < bound:
+            t = (two32 - bound) % bound
+            while (m & _M32) < t:
+                w, have, lo = _word(s, have, lo)
+                m = w * bound
+        r = np.int64(m >> _S32)
+        tmp = order[j]
+        order[j] = order[r]
+        order[r] = tmp
+
+
+@nb.njit(cache=True)
+def shuffled(order, state):
+    """``order`` shuffled as the kernel does it (a copy; ``state`` is not advanced)."""
+    out = order.copy()
+    _shuffle(out, state.copy())
+    return out
 
 
 @nb.njit(cache=True)
@@ -252,11 +284,7 @@ def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
 
         # ---- update phase
         if mode != SYNCHRONOUS:
-            for j in range(n - 1, 0, -1):
-                r = _index(_next(s), j + 1)
-                tmp = order[j]
-                order[j] = order[r]
-                order[r] = tmp
+            _shuffle(order, s)
             if mode == REFERENCE:
                 replaced[:] = 0
 

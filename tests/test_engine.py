@@ -5,7 +5,7 @@ import pytest
 
 from normsim import analytic
 from normsim.draws import DrawStream, replicate_seeds, stream_state
-from normsim.engine import simulate, stream_outputs, tables
+from normsim.engine import shuffled, simulate, stream_outputs, tables
 from normsim.networks import adjacency, build_graph
 from normsim.params import ModelParams
 
@@ -26,6 +26,28 @@ def test_python_stream_equals_compiled_stream():
     for seed in (0, 1, 2017, 2**62):
         rs = DrawStream(seed)
         assert [rs.next() for _ in range(50)] == list(map(int, stream_outputs(stream_state(seed), 50)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 2500])
+def test_python_shuffle_equals_compiled_shuffle(n):
+    for seed in (1, 99):
+        rs = DrawStream(seed)
+        order = list(range(n))
+        rs.shuffle(order)
+        assert order == list(shuffled(np.arange(n), stream_state(seed)))
+
+
+def test_shuffle_is_uniform():
+    # all 24 orders of 4 items, 24000 shuffles: chi-square with 23 degrees of freedom
+    counts = {}
+    rs = DrawStream(5)
+    for _ in range(24000):
+        order = [0, 1, 2, 3]
+        rs.shuffle(order)
+        counts[tuple(order)] = counts.get(tuple(order), 0) + 1
+    assert len(counts) == 24
+    chi2 = sum((c - 1000) ** 2 / 1000 for c in counts.values())
+    assert chi2 < 49.7          # the 0.999 quantile of chi-square(23)
 
 
 @pytest.mark.parametrize("update", ["synchronous", "sequential", "reference"])

@@ -1,0 +1,1 @@
+"""The browser visualization (SolaraViz page) of normsim: see normsim.viz.app."""
