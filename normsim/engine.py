@@ -161,6 +161,15 @@ def _fermi(pt, pi, beta, R):
 
 
 @nb.njit(inline="always")
+def _choose(two, flag, if_0, if_1):
+    """``if_1 if flag else if_0`` through a two-slot table: no branch for an
+    unpredictable ``flag`` (LLVM turns an arithmetic select into one)."""
+    two[0] = if_0
+    two[1] = if_1
+    return two[flag]
+
+
+@nb.njit(inline="always")
 def _sel(flag, a, b):
     """``a if flag else b`` without a branch (``flag`` is 0 or 1)."""
     return flag * a + (1 - flag) * b
@@ -254,6 +263,7 @@ def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
     norm0 = np.empty(n, dtype=np.int8)
     ridx0 = np.empty(n, dtype=np.int64)
     replaced = np.zeros(n, dtype=np.int8)
+    two = np.zeros(2, dtype=np.int64)        # scratch for _choose
     snap_k = 0
 
     share_b[0] = counts[0] / n
@@ -313,14 +323,15 @@ def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
             else:
                 teacher_norm = np.int64(norm[t])
 
+            # the Fermi test is a coin flip for the CPU: choose by indexing, not by a branch
             if not evolving:
                 explore = np.int64(ue < t_mu[0])
                 random_norm = np.int64(ue < t_half[0])
                 if mode == REFERENCE:
-                    new = _sel(accept, _sel(explore, random_norm, teacher_norm), old)
+                    new = _choose(two, accept, old, _sel(explore, random_norm, teacher_norm))
                     replaced[i] = accept
                 else:
-                    new = _sel(explore, random_norm, _sel(accept, teacher_norm, old))
+                    new = _sel(explore, random_norm, _choose(two, accept, old, teacher_norm))
                 if new != old:
                     _flip(i, new, old, norm, cls, indptr, indices, deg, counts)
             else:
@@ -328,29 +339,18 @@ def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
                 um = x2 & _M32
                 new_rate = _pick(x3, K)
                 r_i = ridx[i]
-                explore = ue < t_mu[r_i]
+                explore = np.int64(ue < t_mu[r_i])
                 random_norm = np.int64(ue < t_half[r_i])
-                mutate = um < t_rm
-                new = old
-                new_r = r_i
-                if mode == REFERENCE:   # the authors' order
-                    if explore:
-                        new = random_norm
-                        replaced[i] = 1
-                    if mutate:
-                        new_r = new_rate
-                    if accept:
-                        new = teacher_norm
-                        new_r = ridx[t]
-                        replaced[i] = 1
+                mutate = np.int64(um < t_rm)
+                if mode == REFERENCE:   # the authors' order: explore, mutate the rate, imitate
+                    new = _choose(two, accept, _sel(explore, random_norm, old), teacher_norm)
+                    new_r = _choose(two, accept, _sel(mutate, new_rate, r_i), ridx[t])
+                    replaced[i] = explore | accept
                 else:
-                    if explore:
-                        new = random_norm
-                    elif accept:
-                        new = teacher_norm
-                        new_r = ridx0[t] if mode == SYNCHRONOUS else ridx[t]
-                    if mutate:
-                        new_r = new_rate
+                    t_rate = ridx0[t] if mode == SYNCHRONOUS else ridx[t]
+                    imitate = (1 - explore) * accept
+                    new = _sel(explore, random_norm, _choose(two, imitate, old, teacher_norm))
+                    new_r = _sel(mutate, new_rate, _choose(two, imitate, r_i, t_rate))
                 if new != old:
                     _flip(i, new, old, norm, cls, indptr, indices, deg, counts)
                 if new_r != r_i:
