@@ -128,7 +128,7 @@ def _shuffle(order, s):
             while (m & _M32) < t:
                 w, have, lo = _word(s, have, lo)
                 m = w * bound
-        r = np.int64(m >> _S32)
+        r = m >> _S32
         tmp = order[j]
         order[j] = order[r]
         order[r] = tmp
@@ -187,7 +187,7 @@ def _flip(i, new, old, norm, cls, indptr, indices, deg, counts):
     k = deg[i]
     m = 0
     for p in range(indptr[i], indptr[i + 1]):
-        j = indices[p]
+        j = np.uint64(indices[p])
         m += norm[j]
         cls[j] += d
     norm[i] = new
@@ -222,6 +222,8 @@ def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
     ``t_mu[r] = ceil(rates[r] * 2**32)`` (one entry for a fixed rate),
     ``t_half`` the same for half the rate, ``t_rm`` for the rate mutation and
     ``thr[phase, teacher class, learner class]`` for the Fermi probability.
+    Agent indices in the hot loop are unsigned, so numba emits no
+    negative-index wraparound code for them.
     """
     n = deg.shape[0]
     G = phase.shape[0] - 1
@@ -300,12 +302,12 @@ def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
 
         for v in range(n):
             if mode == SYNCHRONOUS:
-                i = v
+                i = np.uint64(v)
             else:
-                i = order[v]
+                i = np.uint64(order[v])
             x1 = _next(s)
             x2 = _next(s)
-            t = indices[indptr[i] + _pick(x1, deg[i])]
+            t = np.uint64(indices[indptr[i] + _pick(x1, deg[i])])
             ue = x1 & _M32
             uf = x2 >> _S32
             ci = cls0[i]
