@@ -310,10 +310,11 @@ def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
             t = np.uint64(indices[indptr[i] + _pick(x1, deg[i])])
             ue = x1 & _M32
             uf = x2 >> _S32
-            ci = cls0[i]
-            ct = cls0[t]
-            if mode == REFERENCE:
-                ct = _sel(np.int64(replaced[t]), zero_cls, ct)
+            ci = np.uint64(cls0[i])
+            if mode == REFERENCE:   # a teacher replaced earlier in the sweep earns 0
+                ct = np.uint64(_sel(np.int64(replaced[t]), zero_cls, np.int64(cls0[t])))
+            else:
+                ct = np.uint64(cls0[t])
             if use_lut:
                 accept = np.int64(uf < T[ct, ci])
             else:
