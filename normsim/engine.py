@@ -60,7 +60,7 @@ from normsim.params import ModelParams
 SYNCHRONOUS, SEQUENTIAL, REFERENCE = 0, 1, 2
 MODE_CODES = {"synchronous": SYNCHRONOUS, "sequential": SEQUENTIAL, "reference": REFERENCE}
 #: the largest number of payoff classes for which a Fermi lookup table is built
-LUT_MAX_CLASSES = 96
+LUT_MAX_CLASSES = 256   # a 256 x 256 table per phase is 512 KiB: it stays in L2
 
 # ------------------------------------------------------------------ the stream
 _M32 = np.uint64(0xFFFFFFFF)
@@ -409,14 +409,23 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
     use_lut = n_cls <= LUT_MAX_CLASSES
     if use_lut:
         thr = np.empty((2, n_cls, n_cls), dtype=np.uint64)
-        for ph in range(2):
-            for ct in range(n_cls):
-                for ci in range(n_cls):
-                    thr[ph, ct, ci] = threshold32(
-                        fermi_probability(pay[ph, ct], pay[ph, ci], params.beta, R))
+        _fill_thresholds(pay, float(params.beta), float(R), thr)
     else:
         thr = np.zeros((2, 1, 1), dtype=np.uint64)
     return Tables(cls_off, pay, thr, use_lut, zero_cls, R)
+
+
+@nb.njit(cache=True)
+def _fill_thresholds(pay, beta, R, thr):
+    """``thr[ph, ct, ci] = threshold32(P(teacher class ct, learner class ci))``.
+
+    The same expression as :func:`normsim.game.fermi_probability` (tests check
+    that the two agree entry by entry)."""
+    for ph in range(pay.shape[0]):
+        for ct in range(pay.shape[1]):
+            for ci in range(pay.shape[1]):
+                thr[ph, ct, ci] = np.uint64(math.ceil(
+                    _fermi(pay[ph, ct], pay[ph, ci], beta, R) * 4294967296.0))
 
 
 def threshold32(p: float) -> int:

@@ -28,6 +28,22 @@ def test_python_stream_equals_compiled_stream():
         assert [rs.next() for _ in range(50)] == list(map(int, stream_outputs(stream_state(seed), 50)))
 
 
+@pytest.mark.parametrize("beta, c", [(5.0, 0.3), (0.0, 1.0), (50.0, 0.9), (1e4, 0.5)])
+def test_compiled_thresholds_equal_python_fermi_probability(beta, c):
+    from normsim.engine import threshold32
+    from normsim.game import fermi_probability
+    params = ModelParams(a=0.61, b=0.37, c=c, beta=beta,
+                         network={"kind": "barabasi_albert", "n": 60, "m": 2})
+    adj = adjacency(build_graph(params.network, seed=3))
+    tb = tables(adj, params)
+    assert tb.use_lut
+    pay = tb.pay
+    want = np.array([[[threshold32(fermi_probability(pay[ph, t], pay[ph, i], beta, tb.R))
+                       for i in range(pay.shape[1])] for t in range(pay.shape[1])]
+                     for ph in range(2)], dtype=np.uint64)
+    np.testing.assert_array_equal(tb.thr, want)
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 17, 2500])
 def test_python_shuffle_equals_compiled_shuffle(n):
     for seed in (1, 99):
@@ -145,7 +161,7 @@ def test_share_in_unit_interval_and_payoff_sane(update):
 
 def test_irregular_graph_without_lookup_table_equals_slow_model():
     # a star with many leaves has too many payoff classes for the lookup table
-    params = ModelParams(network={"kind": "star", "n": 60}, generations=20, update="reference",
+    params = ModelParams(network={"kind": "star", "n": 300}, generations=20, update="reference",
                          c=0.4)
     adj = adjacency(build_graph(params.network))
     assert not tables(adj, params).use_lut
