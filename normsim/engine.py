@@ -11,9 +11,9 @@ Per generation ``g`` (1..G), with the payoffs of ``ModelParams.game_at(g)``:
    playing B earns ``CoordinationGame.total_payoff(norm_i, n_same, n_other)``.
    On a graph with few distinct degrees, payoffs take few values (a "payoff
    class" per norm, degree and ``m``) and the Fermi probabilities between
-   classes are looked up in a table filled by
-   :func:`normsim.game.fermi_probability`; otherwise they are computed by the
-   same expression.
+   classes (up to 256 of them) are looked up in a table filled by the
+   expression of :func:`normsim.game.fermi_probability`; otherwise they are
+   computed by that expression for every learner.
 2. **Update phase**, drawing from the stream as :mod:`normsim.draws` lays out.
    For each agent ``i`` (teacher ``t``, ``P`` the Fermi probability from ``t``'s
    and ``i``'s payoffs, ``mu`` the fixed rate or ``i``'s own rate):
@@ -53,7 +53,6 @@ from numba import literally
 import numpy as np
 
 from normsim.draws import graph_seed, stream_state
-from normsim.game import fermi_probability
 from normsim.networks import Adjacency, adjacency, build_graph, is_random
 from normsim.params import ModelParams
 

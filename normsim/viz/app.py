@@ -350,8 +350,7 @@ def model_params(defaults: dict) -> dict:
 
 
 _defaults = defaults_from_scenario(os.environ.get("NORMSIM_VIZ_SCENARIO"))
-_init = {k: v for k, v in _defaults.items()}
-model = VizModel(**_init)
+model = VizModel(**_defaults)
 page = SolaraViz(model, components=[(NetworkView, 0), (ChartView, 0), (InfoPanel, 0)],
                  model_params=model_params(_defaults), name="normsim: norm change",
                  play_interval=150)
