@@ -200,8 +200,8 @@ def _dask(tasks: list[Task], client) -> Iterator[Outcome]:
             (c, ch), _ = pending.pop(fut.key)
             try:
                 res, err = fut.result(), None
-            except Exception as e:  # noqa: BLE001 - includes a worker lost twice (KilledWorker)
-                res, err = None, e
+            except Exception as e:  # noqa: BLE001 - also KilledWorker, once the cluster's
+                res, err = None, e  # allowed-failures for lost workers is used up
             fut.release()
             yield c, ch, res, err
             submit()
