@@ -75,12 +75,13 @@ class NormAgent(FixedAgent):
         m = self.model
         rs = m.stream
         p = m.params
-        x1 = rs.next()
-        teacher = self.neighbors[rs.pick(x1, len(self.neighbors))]
-        u_e = rs.lo(x1)
-        x2 = rs.next()
-        u_f, u_m = rs.hi(x2), rs.lo(x2)
-        new_rate = rs.pick(rs.next(), len(p.rates)) if p.evolving else None
+        x = rs.next()
+        index, u_e = rs.split(x & 0xFFFFFFFF, len(self.neighbors))
+        teacher = self.neighbors[index]
+        u_f = rs.hi(x)
+        if p.evolving:
+            y = rs.next()
+            new_rate, u_m = rs.pick(y, len(p.rates)), rs.lo(y)
         mu = p.rates[self.rate_index] if p.evolving else p.exploration
         random_norm = 1 if u_e < mu / 2 else 0
 

@@ -24,7 +24,15 @@ Conversions of one 64-bit output ``x``
 * ``hi(x) = (x >> 32) * 2**-32`` and ``lo(x) = (x & 0xffffffff) * 2**-32``: two
   independent uniforms with 32-bit resolution.
 * ``pick(x, n) = ((x >> 32) * n) >> 32``: an index in 0..n-1 from the high 32
-  bits (neighbours and rates; each index has probability 1/n within n * 2**-32).
+  bits (each index has probability 1/n within n * 2**-32).
+* ``split(w, n)`` for a 32-bit word ``w``: ``m = w * n``; the index ``m >> 32``
+  in 0..n-1 (as ``pick``) and the rest ``(m mod 2**32) * 2**-32``, a uniform in
+  [0, 1) on a grid of step n * 2**-32, independent of the index to that
+  resolution. One word gives a neighbour and the exploration draw.
+* ``bounded(n)``: an exactly uniform index in 0..n-1 by Lemire's method on the
+  high 32 bits ``w`` of fresh outputs: ``m = w * n``; while ``m mod 2**32 <
+  (2**32 - n) mod n`` take the next output's ``w``; the index is ``m >> 32``
+  (a rejection has probability below n * 2**-32).
 
 The schedule
 ------------
@@ -34,27 +42,29 @@ Initial state (before generation 1):
 2. with evolving rates, then for each node ``i = 0..N-1``: ``x = next()``; rate
    index ``pick(x, K)`` (K rates).
 
-Each generation ``g = 1..G``: the game phase draws nothing. The update phase:
+Each generation ``g = 1..G``: the game phase draws nothing. The update phase
+visits every agent once:
 
-* ``sequential`` and ``reference`` first shuffle a persistent visiting order
-  (``0..N-1`` before generation 1) in place by Fisher-Yates: for ``j = N-1``
-  down to 1, swap positions ``j`` and ``r``, an exactly uniform index in
-  ``0..j`` by Lemire's method on 32-bit words ``w`` (the high, then the low
-  half of each output; a low half left over at the end is dropped):
-  ``m = w * (j + 1)``; while ``m mod 2**32 < (2**32 - (j + 1)) mod (j + 1)``
-  take the next word; ``r = m >> 32``.
-  ``synchronous`` visits nodes in index order and draws no shuffle.
-* then, for each visited agent ``i``, always all of (whatever the outcome):
+* ``synchronous`` visits nodes in index order ``0..N-1``.
+* ``sequential`` and ``reference`` visit a fresh random order, made by a
+  Fisher-Yates shuffle of a persistent array (``0..N-1`` before generation 1)
+  that visits each position as soon as it is final: for ``j = N-1`` down to
+  0, if ``j >= 1`` swap positions ``j`` and ``bounded(j + 1)``, then visit the
+  agent now at position ``j`` (its draws below come before the next swap).
+* for each visited agent ``i``, always all of (whatever the outcome):
 
-  - ``x1 = next()``: the teacher is neighbour number ``pick(x1, degree(i))`` in
-    the sorted neighbour list of ``i``; ``u_e = lo(x1)`` decides exploration
-    (explore iff ``u_e < mu``) and, when exploring, the norm: B iff
-    ``u_e < mu / 2`` (given ``u_e < mu`` this is a fair coin);
-  - ``x2 = next()``: ``u_f = hi(x2)`` decides the Fermi imitation (accept iff
-    ``u_f < P``); with evolving rates ``u_m = lo(x2)`` decides the rate
-    mutation (iff ``u_m < rate_mutation``);
-  - with evolving rates only, ``x3 = next()``: the new rate index if the rate
-    mutates is ``pick(x3, K)``.
+  - ``x = next()``: ``(index, rest) = split(x & 0xffffffff, degree(i))``; the
+    teacher is neighbour number ``index`` in the sorted neighbour list of
+    ``i``; ``u_e = rest`` decides exploration (explore iff ``u_e < mu``) and,
+    when exploring, the norm: B iff ``u_e < mu / 2`` (given ``u_e < mu`` this
+    is a fair coin); ``u_f = hi(x)`` decides the Fermi imitation (accept iff
+    ``u_f < P``);
+  - with evolving rates only, ``y = next()``: the new rate index if the rate
+    mutates is ``pick(y, K)``; ``u_m = lo(y)`` decides the rate mutation
+    (iff ``u_m < rate_mutation``).
+
+So a generation takes N outputs (2N with evolving rates), plus N - 1 (and
+the rare rejections) for the shuffle of the sequential modes.
 
 How ``P``, ``mu`` and these draws combine in each update mode is
 model-spec section 3.1 and 3.2; :mod:`normsim.engine` states it line by line.
@@ -141,21 +151,27 @@ class DrawStream:
     def pick(x: int, n: int) -> int:
         return ((x >> 32) * n) >> 32
 
-    def _words(self):
-        while True:
-            x = self.next()
-            yield x >> 32
-            yield x & MASK32
+    @staticmethod
+    def split(w: int, n: int) -> tuple[int, float]:
+        """``(index in 0..n-1, rest uniform in [0, 1))`` from a 32-bit word ``w``."""
+        m = w * n
+        return m >> 32, (m & MASK32) * TWO_M32
 
-    def shuffle(self, order: list) -> None:
-        """Fisher-Yates shuffle of ``order`` in place, as the engine does it."""
-        words = self._words()
-        for j in range(len(order) - 1, 0, -1):
-            bound = j + 1
-            m = next(words) * bound
-            if (m & MASK32) < bound:
-                t = ((1 << 32) - bound) % bound
-                while (m & MASK32) < t:
-                    m = next(words) * bound
-            r = m >> 32
-            order[j], order[r] = order[r], order[j]
+    def bounded(self, n: int) -> int:
+        """An exactly uniform index in ``0..n-1`` (Lemire's method, see above)."""
+        m = (self.next() >> 32) * n
+        if (m & MASK32) < n:
+            t = ((1 << 32) - n) % n
+            while (m & MASK32) < t:
+                m = (self.next() >> 32) * n
+        return m >> 32
+
+    def visit(self, order: list):
+        """Yield the items of ``order`` in a fresh random order, shuffling it in
+        place (the sequential modes' visiting order). Each item is yielded
+        before the next swap is drawn: consume the agent's draws in between."""
+        for j in range(len(order) - 1, -1, -1):
+            if j:
+                r = self.bounded(j + 1)
+                order[j], order[r] = order[r], order[j]
+            yield order[j]

@@ -57,14 +57,18 @@ from normsim.networks import Adjacency, adjacency, build_graph, is_random
 from normsim.params import ModelParams
 
 SYNCHRONOUS, SEQUENTIAL, REFERENCE = 0, 1, 2
+#: how the Fermi test is decided (see :func:`_accept`)
+LUT, RATIO, FORMULA = 0, 1, 2
 MODE_CODES = {"synchronous": SYNCHRONOUS, "sequential": SEQUENTIAL, "reference": REFERENCE}
 #: the largest number of payoff classes for which a Fermi lookup table is built
-LUT_MAX_CLASSES = 256   # a 256 x 256 table per phase is 512 KiB: it stays in L2
+LUT_MAX_CLASSES = 256   # rows of 256 (a shift, not a multiply); at most 512 KiB a phase
 
 # ------------------------------------------------------------------ the stream
 _M32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 _TWO_M53 = 2.0 ** -53
+#: (2**(8b) * _BYTE_INDEX) >> 56 == b for b = 0..7
+_BYTE_INDEX = np.uint64(0x0001020304050607)
 
 
 @nb.njit(inline="always")
@@ -104,40 +108,76 @@ def _pick(x, n):
 
 
 @nb.njit(inline="always")
-def _word(s, have, lo):
-    """The next 32-bit word of the shuffle: the high half of a new output, then its low half."""
-    if have:
-        return lo, False, lo
-    x = _next(s)
-    return x >> _S32, True, x & _M32
+def _xo(s0, s1, s2, s3):
+    """xoshiro256** on a state held in four scalars: ``(output, s0, s1, s2, s3)``.
+
+    The hot loop keeps the state in registers this way; :func:`_next` is the
+    same generator on a state array."""
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
 
 
-@nb.njit(inline="always")
-def _shuffle(order, s):
-    """Fisher-Yates with Lemire's unbiased bounded integers on 32-bit words (draws.py)."""
-    have = False
-    lo = np.uint64(0)
-    two32 = np.uint64(4294967296)
-    for j in range(order.shape[0] - 1, 0, -1):
-        bound = np.uint64(j + 1)
-        w, have, lo = _word(s, have, lo)
-        m = w * bound
-        if (m & _M32) < bound:
-            t = (two32 - bound) % bound
-            while (m & _M32) < t:
-                w, have, lo = _word(s, have, lo)
-                m = w * bound
-        r = m >> _S32
-        tmp = order[j]
-        order[j] = order[r]
-        order[r] = tmp
+#: outputs generated ahead of use (8 KiB): the hot loop then reads the stream
+#: from memory instead of carrying the generator's state through it
+BUFFER = 1024
+
+
+@nb.njit
+def _refill(s, buf):
+    """Fill ``buf`` with the next outputs of the stream with state ``s``.
+
+    The kernel reads ``buf`` in order and refills it when it is used up, by
+    code written out in the loop (``if p == BUFFER: _refill(...)``): as an
+    inlined helper, numba would add reference counting of the arrays to every
+    draw."""
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+    for k in range(buf.shape[0]):
+        buf[k], s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+    s[0] = s0
+    s[1] = s1
+    s[2] = s2
+    s[3] = s3
+
+
+@nb.njit
+def _lemire_tail(bound, m, s, buf, p):
+    """The rare rest of :func:`_bounded`: ``m = w * bound`` had ``m mod 2**32 <
+    bound``; reject while ``m mod 2**32 < (2**32 - bound) mod bound``, taking
+    the next output's high half. Returns ``(m, p)``."""
+    t = (np.uint64(4294967296) - bound) % bound
+    while (m & _M32) < t:
+        if p == BUFFER:
+            _refill(s, buf)
+            p = 0
+        m = (buf[p] >> _S32) * bound
+        p += 1
+    return m, p
 
 
 @nb.njit(cache=True)
-def shuffled(order, state):
-    """``order`` shuffled as the kernel does it (a copy; ``state`` is not advanced)."""
-    out = order.copy()
-    _shuffle(out, state.copy())
+def bounded_draws(state, bounds):
+    """``_bounded`` for each of ``bounds`` in turn, from a copy of ``state`` (for tests)."""
+    s = state.copy()
+    buf = np.empty(BUFFER, dtype=np.uint64)
+    p = BUFFER
+    out = np.empty(bounds.shape[0], dtype=np.uint64)
+    for k in range(bounds.shape[0]):
+        bound = np.uint64(bounds[k])
+        if p == BUFFER:
+            _refill(s, buf)
+            p = 0
+        m = (buf[p] >> _S32) * bound
+        p += 1
+        if (m & _M32) < bound:
+            m, p = _lemire_tail(bound, m, s, buf, p)
+        out[k] = m >> _S32
     return out
 
 
@@ -176,53 +216,79 @@ def _sel(flag, a, b):
 
 # ------------------------------------------------------------------ the kernel
 @nb.njit(inline="always")
-def _flip(i, new, old, norm, cls, indptr, indices, deg, counts):
-    """Set agent i's norm to ``new``; keep classes and ``counts`` in step.
+def _accept(uf, ct, ci, how, T, E, PY, beta, R):
+    """Whether the Fermi test passes: ``uf * 2**-32 < P(teacher class ct, learner class ci)``.
 
-    ``counts`` is ``[count_b, e_ab, e_bb]``. A neighbour's class moves by one
-    when its number of B neighbours does, i's own class by ``deg + 1``.
-    """
-    d = new - old                      # +1: A -> B, -1: B -> A
-    k = deg[i]
-    m = 0
-    for p in range(indptr[i], indptr[i + 1]):
-        j = np.uint64(indices[p])
-        m += norm[j]
-        cls[j] += d
-    norm[i] = new
-    cls[i] += d * (k + 1)
-    counts[0] += d
-    counts[1] += d * (k - 2 * m)       # AB edges: from m to k - m (or back)
-    counts[2] += d * m                 # BB edges: i's m B neighbours
+    ``how`` is ``LUT`` (a threshold table), ``RATIO`` (``P = E[ct] / (E[ct] +
+    E[ci])`` with ``E = exp(beta * (payoff - mid) / R)``, deciding by the exact
+    expression whenever ``uf`` falls within 16 / 2**32 of that value: the two
+    differ by far less, so the decision is the exact one) or ``FORMULA`` (the
+    expression of :func:`normsim.game.fermi_probability` every time)."""
+    if how == LUT:
+        return np.int64(uf < T[(ct << np.uint64(8)) + ci])
+    if how == RATIO:
+        et = E[ct]
+        d = np.float64(uf) - et / (et + E[ci]) * 4294967296.0
+        if abs(d) > 16.0:
+            return np.int64(d < 0.0)
+    return np.int64(np.float64(uf) * 2.0 ** -32 < _fermi(PY[ct], PY[ci], beta, R))
 
 
 @nb.njit(cache=True)
-def _run(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
+def _run(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, R, beta,
          mode, evolving, t_mu, t_half, t_rm, phase, initial_b, state,
          a_pay, b_pay, c, share_b, mean_pay, rate_counts, snap_at, snap_norm, snap_rate):
-    """Dispatch to :func:`_kernel` compiled for this mode, rate kind and table use."""
-    _kernel(indptr, indices, deg, cls_off, pay, thr, literally(use_lut), zero_cls, R, beta,
-            literally(mode), literally(evolving), t_mu, t_half, t_rm, phase, initial_b, state,
-            a_pay, b_pay, c, share_b, mean_pay, rate_counts, snap_at, snap_norm, snap_rate)
+    """Dispatch to :func:`_kernel` compiled for this mode, rate kind, graph kind and test."""
+    _kernel(indptr, indices, deg, literally(regular), cls_off, pay, thr, E, literally(how),
+            zero_cls, R, beta, literally(mode), literally(evolving), t_mu, t_half, t_rm, phase,
+            initial_b, state, a_pay, b_pay, c, share_b, mean_pay, rate_counts, snap_at,
+            snap_norm, snap_rate)
+
+
+#: the compiled ``_run`` for each set of literal arguments (mode, rates, graph, test)
+_SPECIALISED: dict[tuple, Any] = {}
+_LITERAL_ARGS = (3, 8, 12, 13)
+
+
+def _call_run(*args) -> None:
+    """Call :func:`_run`, skipping numba's dispatch after the first call with
+    the same literal arguments: re-dispatching a ``literally`` function types
+    all its arguments again (about 10 ms), as long as a short replicate."""
+    key = tuple(args[k] for k in _LITERAL_ARGS)
+    fn = _SPECIALISED.get(key)
+    if fn is not None:
+        fn(*args)
+        return
+    _run(*args)
+    want = [nb.typeof(a) for a in args]
+    for sig, cres in _run.overloads.items():
+        if all((isinstance(t, nb.types.Literal) and t.literal_value == args[k]
+                and type(t.literal_value) is type(args[k]))
+               or (not isinstance(t, nb.types.Literal) and t == want[k])
+               for k, t in enumerate(sig)):
+            _SPECIALISED[key] = cres.entry_point
+            break
 
 
 @nb.njit(cache=True)
-def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
+def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, R, beta,
             mode, evolving, t_mu, t_half, t_rm, phase, initial_b, state,
             a_pay, b_pay, c, share_b, mean_pay, rate_counts, snap_at, snap_norm, snap_rate):
     """Run one replicate for ``len(phase) - 1`` generations, writing the series.
 
     State: ``norm`` (0 = A, 1 = B), ``cls`` (payoff class: degree block + norm *
     (degree + 1) + number of B neighbours) and ``ridx`` (rate index), kept up
-    to date as agents change and copied at the start of each generation
-    (``norm0``, ``cls0``, ``ridx0``): the game-phase payoffs are those of
-    ``cls0``. Probabilities are compared as 32-bit thresholds:
+    to date as agents change; ``cls0`` (and for ``synchronous`` ``norm0``,
+    ``ridx0``) hold the start of the generation: the game-phase payoffs are
+    those of ``cls0``. Probabilities are compared as 32-bit thresholds:
     ``u < p  <=>  u32 < ceil(p * 2**32)`` for ``u = u32 * 2**-32``, so
     ``t_mu[r] = ceil(rates[r] * 2**32)`` (one entry for a fixed rate),
     ``t_half`` the same for half the rate, ``t_rm`` for the rate mutation and
-    ``thr[phase, teacher class, learner class]`` for the Fermi probability.
-    Agent indices in the hot loop are unsigned, so numba emits no
-    negative-index wraparound code for them.
+    ``thr[phase, teacher class * 256 + learner class]`` for the Fermi probability
+    (see :func:`_accept` for the other two ways). On a ``regular`` graph
+    node ``i``'s neighbours start at ``i * degree``. Agent indices in the hot
+    loop are unsigned, so numba emits no negative-index wraparound code, and
+    the stream's state lives in four scalars (registers).
     """
     n = deg.shape[0]
     G = phase.shape[0] - 1
@@ -243,83 +309,109 @@ def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
         rc[0] = n
     # classes and edge counts of the initial state
     cls = np.empty(n, dtype=np.int32)
-    counts = np.zeros(3, dtype=np.int64)    # count_b, e_ab, e_bb
+    count_b = 0
+    e_ab = 0
+    e_bb = 0
     e_total = 0
     for i in range(n):
         m = 0
-        for p in range(indptr[i], indptr[i + 1]):
-            m += norm[indices[p]]
+        for q in range(indptr[i], indptr[i + 1]):
+            m += norm[indices[q]]
         cls[i] = cls_off[i] + norm[i] * (deg[i] + 1) + m
-        counts[0] += norm[i]
+        count_b += norm[i]
         e_total += deg[i]
         if norm[i] == 1:
-            counts[2] += m
+            e_bb += m
         else:
-            counts[1] += m
-    counts[2] //= 2
+            e_ab += m
+    e_bb //= 2
     e_total //= 2
 
-    order = np.arange(n).astype(np.int32)
-    cls0 = np.empty(n, dtype=np.int32)
-    norm0 = np.empty(n, dtype=np.int8)
+    order = np.arange(n).astype(np.uint32)
+    # norms padded to whole 8-byte words: the post-sweep pass compares 8 agents at a time
+    npad = (n + 7) // 8 * 8
+    norm_p = np.zeros(npad, dtype=np.int8)
+    norm_p[:n] = norm
+    norm = norm_p
+    norm0 = norm.copy()      # the start of the generation, then the working copy of the pass
+    words = norm.view(np.uint64)
+    words0 = norm0.view(np.uint64)
     ridx0 = np.empty(n, dtype=np.int64)
     replaced = np.zeros(n, dtype=np.int8)
     two = np.zeros(2, dtype=np.int64)        # scratch for _choose
+    kdeg = np.uint64(deg[0])
+    tm0 = t_mu[0]
+    th0 = t_half[0]
+    Ku = np.uint64(K)
     snap_k = 0
+    buf = np.empty(BUFFER, dtype=np.uint64)
+    p = BUFFER      # empty: the first take fills it
 
-    share_b[0] = counts[0] / n
+    share_b[0] = count_b / n
     mean_pay[0] = np.nan
     for k in range(K):
         rate_counts[0, k] = rc[k]
     if snap_k < snap_at.shape[0] and snap_at[snap_k] == 0:
-        snap_norm[snap_k, :] = norm
+        snap_norm[snap_k, :] = norm[:n]
         snap_rate[snap_k, :] = ridx
         snap_k += 1
 
     for g in range(1, G + 1):
         ph = phase[g]
         T = thr[ph]
+        EP = E[ph]
         PY = pay[ph]
         # ---- game phase: payoffs are those of the classes; mean payoff from edge counts
-        e_ab = counts[1]
-        e_bb = counts[2]
         e_aa = e_total - e_ab - e_bb
         own_a = a_pay if ph == 0 else b_pay
         own_b = b_pay if ph == 0 else a_pay
         mean_pay[g] = (own_a * (2 * e_aa + (1.0 - c) * e_ab)
                        + own_b * (2 * e_bb + (1.0 - c) * e_ab)) / n
-        cls0[:] = cls
-        norm0[:] = norm
-        if evolving:
+        if mode == SYNCHRONOUS and evolving:
             ridx0[:] = ridx
+        if mode == REFERENCE:
+            replaced[:] = 0
 
-        # ---- update phase
-        if mode != SYNCHRONOUS:
-            _shuffle(order, s)
-            if mode == REFERENCE:
-                replaced[:] = 0
-
+        # ---- update phase: the sweep sets norms only; cls stays the start of the generation
         for v in range(n):
             if mode == SYNCHRONOUS:
                 i = np.uint64(v)
+            else:   # Fisher-Yates from the top; position j is final once swapped: visit it
+                j = np.uint64(n - 1 - v)
+                if j > 0:   # r uniform in 0..j (Lemire; see bounded_draws)
+                    bound = j + np.uint64(1)
+                    if p == BUFFER:
+                        _refill(s, buf)
+                        p = 0
+                    m = (buf[p] >> _S32) * bound
+                    p += 1
+                    if (m & _M32) < bound:
+                        m, p = _lemire_tail(bound, m, s, buf, p)
+                    r = m >> _S32
+                    tmp = order[j]
+                    order[j] = order[r]
+                    order[r] = tmp
+                i = np.uint64(order[j])
+            if p == BUFFER:
+                _refill(s, buf)
+                p = 0
+            x = buf[p]
+            p += 1
+            if regular:
+                mm = (x & _M32) * kdeg
+                t = np.uint64(indices[i * kdeg + (mm >> _S32)])
             else:
-                i = np.uint64(order[v])
-            x1 = _next(s)
-            x2 = _next(s)
-            t = np.uint64(indices[indptr[i] + _pick(x1, deg[i])])
-            ue = x1 & _M32
-            uf = x2 >> _S32
-            ci = np.uint64(cls0[i])
+                mm = (x & _M32) * np.uint64(deg[i])
+                t = np.uint64(indices[np.uint64(indptr[i]) + (mm >> _S32)])
+            ue = mm & _M32
+            uf = x >> _S32
+            ci = np.uint64(cls[i])
             if mode == REFERENCE:   # a teacher replaced earlier in the sweep earns 0
-                ct = np.uint64(_sel(np.int64(replaced[t]), zero_cls, np.int64(cls0[t])))
+                ct = np.uint64(_sel(np.int64(replaced[t]), zero_cls, np.int64(cls[t])))
             else:
-                ct = np.uint64(cls0[t])
-            if use_lut:
-                accept = np.int64(uf < T[ct, ci])
-            else:
-                accept = np.int64(np.float64(uf) * 2.0 ** -32
-                                  < _fermi(PY[ct], PY[ci], beta, R))
-            old = np.int64(norm[i])
+                ct = np.uint64(cls[t])
+            accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R)
+            old = np.int64(norm0[i])     # i is visited once: its norm is still the start one
             if mode == SYNCHRONOUS:
                 teacher_norm = np.int64(norm0[t])
             else:
@@ -327,19 +419,22 @@ def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
 
             # the Fermi test is a coin flip for the CPU: choose by indexing, not by a branch
             if not evolving:
-                explore = np.int64(ue < t_mu[0])
-                random_norm = np.int64(ue < t_half[0])
+                explore = np.int64(ue < tm0)
+                random_norm = np.int64(ue < th0)
                 if mode == REFERENCE:
                     new = _choose(two, accept, old, _sel(explore, random_norm, teacher_norm))
                     replaced[i] = accept
                 else:
                     new = _sel(explore, random_norm, _choose(two, accept, old, teacher_norm))
-                if new != old:
-                    _flip(i, new, old, norm, cls, indptr, indices, deg, counts)
+                norm[i] = new
             else:
-                x3 = _next(s)
-                um = x2 & _M32
-                new_rate = _pick(x3, K)
+                if p == BUFFER:
+                    _refill(s, buf)
+                    p = 0
+                y = buf[p]
+                p += 1
+                um = y & _M32
+                new_rate = np.int64(((y >> _S32) * Ku) >> _S32)
                 r_i = ridx[i]
                 explore = np.int64(ue < t_mu[r_i])
                 random_norm = np.int64(ue < t_half[r_i])
@@ -353,19 +448,42 @@ def _kernel(indptr, indices, deg, cls_off, pay, thr, use_lut, zero_cls, R, beta,
                     imitate = (1 - explore) * accept
                     new = _sel(explore, random_norm, _choose(two, imitate, old, teacher_norm))
                     new_r = _sel(mutate, new_rate, _choose(two, imitate, r_i, t_rate))
-                if new != old:
-                    _flip(i, new, old, norm, cls, indptr, indices, deg, counts)
+                norm[i] = new
                 if new_r != r_i:
                     ridx[i] = new_r
                     rc[r_i] -= 1
                     rc[new_r] += 1
 
+        # ---- apply the changes to classes and edge counts, 8 agents at a time;
+        # norm0 is the working state and ends equal to norm
+        for w in range(words.shape[0]):
+            diff = words[w] ^ words0[w]     # bit 8b set: agent 8w + b changed
+            while diff != 0:
+                low = diff & (~diff + np.uint64(1))
+                diff ^= low
+                i = np.uint64(8 * w) + ((low * _BYTE_INDEX) >> np.uint64(56))
+                # i's norm changes: a neighbour's class moves by one (its number
+                # of B neighbours does), i's own by deg + 1; written out here,
+                # as an inlined helper would add reference counting
+                d = np.int64(norm[i]) - np.int64(norm0[i])     # +1: A -> B, -1: B -> A
+                k = np.int64(deg[i])
+                m = 0
+                for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
+                    j = np.uint64(indices[q])
+                    m += norm0[j]
+                    cls[j] += d
+                norm0[i] = norm[i]
+                cls[i] += d * (k + 1)
+                count_b += d
+                e_ab += d * (k - 2 * m)       # AB edges: from m to k - m (or back)
+                e_bb += d * m                 # BB edges: i's m B neighbours
+
         # ---- record
-        share_b[g] = counts[0] / n
+        share_b[g] = count_b / n
         for k in range(K):
             rate_counts[g, k] = rc[k]
         if snap_k < snap_at.shape[0] and snap_at[snap_k] == g:
-            snap_norm[snap_k, :] = norm
+            snap_norm[snap_k, :] = norm[:n]
             snap_rate[snap_k, :] = ridx
             snap_k += 1
 
@@ -377,10 +495,15 @@ class Tables:
 
     cls_off: np.ndarray     # per node: first class id of its degree block
     pay: np.ndarray         # (2, n_classes): payoff of each class, unshocked / shocked
-    thr: np.ndarray         # (2, n_cls, n_cls) or (2, 1, 1): ceil(2**32 P[phase, teacher, learner])
-    use_lut: bool
+    thr: np.ndarray         # (2, n_cls, 256) or (2, 1, 1): ceil(2**32 P[phase, teacher, learner])
+    E: np.ndarray           # (2, n_cls) or (2, 1): exp(beta * (payoff - mid) / R) for RATIO
+    how: int                # LUT, RATIO or FORMULA (see _accept)
     zero_cls: int           # class of a replaced agent (payoff 0)
     R: float
+
+    @property
+    def use_lut(self) -> bool:
+        return self.how == LUT
 
 
 def tables(adj: Adjacency, params: ModelParams) -> Tables:
@@ -405,13 +528,21 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
                     pay[ph, offset[k] + norm * (k + 1) + m] = game.total_payoff(
                         norm, n_same, k - n_same)
     R = params.game.payoff_range(adj.k_min, adj.k_max)
-    use_lut = n_cls <= LUT_MAX_CLASSES
-    if use_lut:
-        thr = np.empty((2, n_cls, n_cls), dtype=np.uint64)
-        _fill_thresholds(pay, float(params.beta), float(R), thr)
+    beta = float(params.beta)
+    thr = np.zeros((2, 1, 1), dtype=np.uint64)
+    E = np.zeros((2, 1))
+    if n_cls <= LUT_MAX_CLASSES:
+        how = LUT
+        thr = np.zeros((2, n_cls, LUT_MAX_CLASSES), dtype=np.uint64)
+        _fill_thresholds(pay, beta, float(R), thr)
     else:
-        thr = np.zeros((2, 1, 1), dtype=np.uint64)
-    return Tables(cls_off, pay, thr, use_lut, zero_cls, R)
+        # exp(+-z) stays far from overflow and underflow: the ratio is accurate to ~1e-13
+        mid = 0.5 * (pay.max() + pay.min())
+        z = beta * (pay - mid) / R
+        how = RATIO if np.abs(z).max() < 600.0 else FORMULA
+        if how == RATIO:
+            E = np.exp(z)
+    return Tables(cls_off, pay, thr, E, how, zero_cls, R)
 
 
 @nb.njit(cache=True)
@@ -422,7 +553,7 @@ def _fill_thresholds(pay, beta, R, thr):
     that the two agree entry by entry)."""
     for ph in range(pay.shape[0]):
         for ct in range(pay.shape[1]):
-            for ci in range(pay.shape[1]):
+            for ci in range(pay.shape[1]):   # thr's rows may be longer
                 thr[ph, ct, ci] = np.uint64(math.ceil(
                     _fermi(pay[ph, ct], pay[ph, ci], beta, R) * 4294967296.0))
 
@@ -511,9 +642,9 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
         tb = shared_tables if shared_tables is not None else tables(adj, params)
         sn = np.zeros((len(snap_at), adj.n), dtype=np.int8)
         sr = np.zeros((len(snap_at), adj.n), dtype=np.int64)
-        _run(adj.indptr, adj.indices, adj.degree, tb.cls_off, tb.pay, tb.thr, tb.use_lut,
-             tb.zero_cls, tb.R, float(params.beta), MODE_CODES[params.update], params.evolving,
-             t_mu, t_half, np.uint64(threshold32(params.rate_mutation)), phase,
+        _call_run(adj.indptr, adj.indices, adj.degree, adj.k_min == adj.k_max, tb.cls_off, tb.pay,
+             tb.thr.reshape(2, -1), tb.E, tb.how, tb.zero_cls, tb.R, float(params.beta), MODE_CODES[params.update],
+             params.evolving, t_mu, t_half, np.uint64(threshold32(params.rate_mutation)), phase,
              float(params.initial_b), stream_state(seed), float(params.a), float(params.b),
              float(params.c), share_b[r], mean_pay[r], counts[r],
              snap_at, sn, sr)

@@ -155,9 +155,9 @@ class NormChangeModel(Model):
         game = self.params.game_at(self.generation + 1)
         for agent in self.by_node:
             agent.play(game)
-        if self.params.update != "synchronous":
-            self.stream.shuffle(self.order)
-        for agent in (self.by_node if self.params.update == "synchronous" else self.order):
+        # sequential modes: a fresh random order, drawn as the sweep goes (normsim.draws)
+        for agent in (self.by_node if self.params.update == "synchronous"
+                      else self.stream.visit(self.order)):
             agent.update()
         self.generation += 1
         self.datacollector.collect(self)

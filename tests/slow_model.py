@@ -41,18 +41,21 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
         mean_pay.append(sum(payoff) / N)
         start_norm, start_rate = list(norm), list(rate)
         replaced = [False] * N
-        if params.update == "synchronous":
-            visit = range(N)
-        else:
-            rs.shuffle(order)
-            visit = list(order)
-        for i in visit:
-            x1 = rs.next()
-            t = nbrs[i][rs.pick(x1, len(nbrs[i]))]
-            u_e = rs.lo(x1)
-            x2 = rs.next()
-            u_f, u_m = rs.hi(x2), rs.lo(x2)
-            new_rate = rs.pick(rs.next(), K) if params.evolving else None
+        for pos in range(N - 1, -1, -1):
+            if params.update == "synchronous":
+                i = N - 1 - pos
+            else:   # Fisher-Yates, visiting each position once it is final
+                if pos:
+                    r = rs.bounded(pos + 1)
+                    order[pos], order[r] = order[r], order[pos]
+                i = order[pos]
+            x = rs.next()
+            k, u_e = rs.split(x & 0xFFFFFFFF, len(nbrs[i]))
+            t = nbrs[i][k]
+            u_f = rs.hi(x)
+            if params.evolving:
+                y = rs.next()
+                new_rate, u_m = rs.pick(y, K), rs.lo(y)
             mu = params.rates[rate[i]] if params.evolving else params.exploration
             teacher_pay = payoff[t]
             if params.update == "reference" and replaced[t]:

@@ -5,7 +5,9 @@ import pytest
 
 from normsim import analytic
 from normsim.draws import DrawStream, replicate_seeds, stream_state
-from normsim.engine import shuffled, simulate, stream_outputs, tables
+from normsim.engine import (FORMULA, RATIO, _accept, bounded_draws, simulate,
+                            stream_outputs, tables, threshold32)
+from normsim.game import fermi_probability
 from normsim.networks import adjacency, build_graph
 from normsim.params import ModelParams
 
@@ -30,8 +32,6 @@ def test_python_stream_equals_compiled_stream():
 
 @pytest.mark.parametrize("beta, c", [(5.0, 0.3), (0.0, 1.0), (50.0, 0.9), (1e4, 0.5)])
 def test_compiled_thresholds_equal_python_fermi_probability(beta, c):
-    from normsim.engine import threshold32
-    from normsim.game import fermi_probability
     params = ModelParams(a=0.61, b=0.37, c=c, beta=beta,
                          network={"kind": "barabasi_albert", "n": 60, "m": 2})
     adj = adjacency(build_graph(params.network, seed=3))
@@ -41,26 +41,39 @@ def test_compiled_thresholds_equal_python_fermi_probability(beta, c):
     want = np.array([[[threshold32(fermi_probability(pay[ph, t], pay[ph, i], beta, tb.R))
                        for i in range(pay.shape[1])] for t in range(pay.shape[1])]
                      for ph in range(2)], dtype=np.uint64)
-    np.testing.assert_array_equal(tb.thr, want)
+    np.testing.assert_array_equal(tb.thr[:, :, :pay.shape[1]], want)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 17, 2500])
-def test_python_shuffle_equals_compiled_shuffle(n):
+def test_python_bounded_equals_compiled_bounded():
+    # bounds near 2**31 and 2**32 reject about half / almost all first words:
+    # the rejection path is exercised, not only the common one
+    bounds = [1, 2, 3, 17, 2500, 2**31 + 1, 2**32 - 1, 3 * 2**30 + 7] * 40
     for seed in (1, 99):
         rs = DrawStream(seed)
-        order = list(range(n))
-        rs.shuffle(order)
-        assert order == list(shuffled(np.arange(n), stream_state(seed)))
+        want = [rs.bounded(b) for b in bounds]
+        assert want == list(map(int, bounded_draws(stream_state(seed), np.array(bounds, np.uint64))))
+        assert all(0 <= r < b for r, b in zip(want, bounds))
 
 
-def test_shuffle_is_uniform():
-    # all 24 orders of 4 items, 24000 shuffles: chi-square with 23 degrees of freedom
+def test_split_gives_an_index_and_a_uniform_rest():
+    rs = DrawStream(3)
+    idx, rest = zip(*(rs.split(rs.next() & 0xFFFFFFFF, 3) for _ in range(30000)))
+    assert set(idx) == {0, 1, 2}
+    for k in range(3):        # each index about 1/3, and the rest uniform given the index
+        rk = np.array([r for i, r in zip(idx, rest) if i == k])
+        assert abs(len(rk) / 30000 - 1 / 3) < 0.015
+        assert abs(rk.mean() - 0.5) < 0.02 and abs((rk < 0.1).mean() - 0.1) < 0.02
+
+
+def test_visiting_order_is_uniform():
+    # all 24 orders of 4 items, 24000 sweeps: chi-square with 23 degrees of freedom
     counts = {}
     rs = DrawStream(5)
+    order = [0, 1, 2, 3]
     for _ in range(24000):
-        order = [0, 1, 2, 3]
-        rs.shuffle(order)
-        counts[tuple(order)] = counts.get(tuple(order), 0) + 1
+        seen = tuple(rs.visit(order))
+        assert sorted(seen) == [0, 1, 2, 3]
+        counts[seen] = counts.get(seen, 0) + 1
     assert len(counts) == 24
     chi2 = sum((c - 1000) ** 2 / 1000 for c in counts.values())
     assert chi2 < 49.7          # the 0.999 quantile of chi-square(23)
@@ -126,7 +139,8 @@ def test_beta_zero_makes_imitation_a_coin_flip(update):
                          exploration=0.0, beta=0.0, update=update, c=1.0)
     small = ModelParams(network={"kind": "complete", "n": 5}, beta=0.0, c=1.0)
     tb = tables(adjacency(build_graph(small.network)), small)
-    assert tb.use_lut and np.all(tb.thr == 2**31)   # P = 1/2 exactly for every class pair
+    n_cls = tb.pay.shape[1]   # P = 1/2 exactly for every class pair
+    assert tb.use_lut and np.all(tb.thr[:, :, :n_cls] == 2**31)
     out = simulate(params, replicate_seeds(5, 200), snapshots=[0, 1])
     n0, _ = out.snapshots[0]
     n1, _ = out.snapshots[1]
@@ -159,15 +173,38 @@ def test_share_in_unit_interval_and_payoff_sane(update):
     np.testing.assert_allclose(out.rate_shares.sum(axis=2), 1.0)
 
 
-def test_irregular_graph_without_lookup_table_equals_slow_model():
-    # a star with many leaves has too many payoff classes for the lookup table
-    params = ModelParams(network={"kind": "star", "n": 300}, generations=20, update="reference",
-                         c=0.4)
-    adj = adjacency(build_graph(params.network))
-    assert not tables(adj, params).use_lut
+@pytest.mark.parametrize("net, beta, how", [
+    ({"kind": "star", "n": 300}, 5.0, RATIO),
+    ({"kind": "barabasi_albert", "n": 400, "m": 3}, 5.0, RATIO),
+    ({"kind": "star", "n": 300}, 3000.0, FORMULA),     # exp(beta * payoff / R) would overflow
+])
+@pytest.mark.parametrize("update", ["synchronous", "reference"])
+def test_irregular_graph_without_lookup_table_equals_slow_model(net, beta, how, update):
+    # many distinct degrees: too many payoff classes for the lookup table
+    params = ModelParams(network=net, generations=20, update=update, c=0.4, beta=beta)
     seed = replicate_seeds(4, 1)[0]
+    from normsim.engine import replicate_adjacency
+    adj = replicate_adjacency(params.network, seed)
+    assert tables(adj, params).how == how
     share, _, _ = slow_simulate(params, adj, seed)
     np.testing.assert_array_equal(simulate(params, [seed]).share_b[0], share)
+
+
+def test_ratio_test_decides_as_the_exact_formula_at_the_threshold():
+    params = ModelParams(network={"kind": "barabasi_albert", "n": 400, "m": 3}, c=0.7)
+    tb = tables(adjacency(build_graph(params.network, seed=1)), params)
+    assert tb.how == RATIO
+    rng = np.random.default_rng(0)
+    n_cls = tb.pay.shape[1]
+    for ct, ci in rng.integers(0, n_cls, size=(300, 2)):
+        for ph in (0, 1):
+            P = fermi_probability(tb.pay[ph, ct], tb.pay[ph, ci], params.beta, tb.R)
+            edge = threshold32(P)       # uf < edge  <=>  accepted
+            for uf in {0, edge - 3, edge - 1, edge, edge + 1, edge + 5, 2**32 - 1}:
+                if 0 <= uf < 2**32:
+                    got = _accept(np.uint64(uf), np.uint64(ct), np.uint64(ci), RATIO, tb.thr.reshape(2, -1)[0],
+                                  tb.E[ph], tb.pay[ph], params.beta, tb.R)
+                    assert got == (uf < edge), (ct, ci, ph, uf, edge)
 
 
 def test_complete_graph_follows_the_threshold():
