@@ -53,7 +53,7 @@ from numba import literally
 import numpy as np
 
 from normsim.draws import graph_seed, stream_state
-from normsim.networks import Adjacency, adjacency, build_graph, is_random
+from normsim.networks import Adjacency, adjacency, is_random, spec_adjacency
 from normsim.params import ModelParams
 
 SYNCHRONOUS, SEQUENTIAL, REFERENCE = 0, 1, 2
@@ -600,7 +600,7 @@ def replicate_adjacency(network: NetworkLike, seed: int, base_dir=None) -> Adjac
         return network
     if isinstance(network, nx.Graph):
         return adjacency(network)
-    return adjacency(build_graph(network, seed=graph_seed(seed), base_dir=base_dir))
+    return spec_adjacency(network, seed=graph_seed(seed), base_dir=base_dir)
 
 
 def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike | None = None,
