@@ -9,11 +9,13 @@ Per generation ``g`` (1..G), with the payoffs of ``ModelParams.game_at(g)``:
 
 1. **Game phase**: every edge is played once; agent ``i`` with ``m`` neighbours
    playing B earns ``CoordinationGame.total_payoff(norm_i, n_same, n_other)``.
-   On a graph with few distinct degrees, payoffs take few values (a "payoff
-   class" per norm, degree and ``m``) and the Fermi probabilities between
-   classes (up to 256 of them) are looked up in a table filled by the
-   expression of :func:`normsim.game.fermi_probability`; otherwise they are
-   computed by that expression for every learner.
+   Payoffs take few values: one per "payoff class" (norm, degree, ``m``),
+   and each agent's class is kept up to date as norms change. With up to 256
+   classes the Fermi probabilities between classes are looked up in a table
+   filled by the expression of :func:`normsim.game.fermi_probability`; with
+   more, the test is decided by a ratio of per-class exponentials and, when
+   the draw is within 16 / 2**32 of it, by that expression (``_accept``):
+   either way the decision is the expression's.
 2. **Update phase**, drawing from the stream as :mod:`normsim.draws` lays out.
    For each agent ``i`` (teacher ``t``, ``P`` the Fermi probability from ``t``'s
    and ``i``'s payoffs, ``mu`` the fixed rate or ``i``'s own rate):
@@ -31,6 +33,16 @@ Per generation ``g`` (1..G), with the payoffs of ``ModelParams.game_at(g)``:
      explore (replaced); (2) if ``u_m < rate_mutation`` take the new rate; (3)
      if ``u_f < P`` copy ``t``'s current norm and rate (replaced).
 3. **Record**: share of B, mean payoff of the game phase, counts of each rate.
+
+How it is fast: the generator's state stays in registers; one 64-bit output
+per agent (two with evolving rates), the sequential modes' shuffle fused with
+the sweep; the fixed-rate update rule is a 32-entry table indexed by five
+bits (no branch on the coin-flip Fermi test); the sweep only writes norms and
+lists the agents that changed, and classes and edge counts are updated from
+that list afterwards; 8-bit classes and 16-bit neighbour indices keep the
+working set in cache; the kernel is compiled per mode, rate kind, graph kind
+and Fermi test (numba ``literally``), cached on disk, and called without
+numba's re-dispatch for every replicate after the first.
 
 Examples
 --------
@@ -67,8 +79,6 @@ LUT_MAX_CLASSES = 256   # rows of 256 (a shift, not a multiply); at most 512 KiB
 _M32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 _TWO_M53 = 2.0 ** -53
-#: (2**(8b) * _BYTE_INDEX) >> 56 == b for b = 0..7
-_BYTE_INDEX = np.uint64(0x0001020304050607)
 
 
 @nb.njit(inline="always")
@@ -124,59 +134,33 @@ def _xo(s0, s1, s2, s3):
     return result, s0, s1, s2, s3
 
 
-#: outputs generated ahead of use (8 KiB): the hot loop then reads the stream
-#: from memory instead of carrying the generator's state through it
-BUFFER = 1024
-
-
 @nb.njit
-def _refill(s, buf):
-    """Fill ``buf`` with the next outputs of the stream with state ``s``.
-
-    The kernel reads ``buf`` in order and refills it when it is used up, by
-    code written out in the loop (``if p == BUFFER: _refill(...)``): as an
-    inlined helper, numba would add reference counting of the arrays to every
-    draw."""
-    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
-    for k in range(buf.shape[0]):
-        buf[k], s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-    s[0] = s0
-    s[1] = s1
-    s[2] = s2
-    s[3] = s3
-
-
-@nb.njit
-def _lemire_tail(bound, m, s, buf, p):
-    """The rare rest of :func:`_bounded`: ``m = w * bound`` had ``m mod 2**32 <
-    bound``; reject while ``m mod 2**32 < (2**32 - bound) mod bound``, taking
-    the next output's high half. Returns ``(m, p)``."""
+def _lemire_tail(bound, m, s0, s1, s2, s3):
+    """The rare rest of a bounded draw (see :func:`bounded_draws`): ``m = w *
+    bound`` had ``m mod 2**32 < bound``; reject while ``m mod 2**32 < (2**32 -
+    bound) mod bound``, taking the next output's high half.
+    Returns ``(m, s0, s1, s2, s3)``."""
     t = (np.uint64(4294967296) - bound) % bound
     while (m & _M32) < t:
-        if p == BUFFER:
-            _refill(s, buf)
-            p = 0
-        m = (buf[p] >> _S32) * bound
-        p += 1
-    return m, p
+        x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+        m = (x >> _S32) * bound
+    return m, s0, s1, s2, s3
 
 
 @nb.njit(cache=True)
 def bounded_draws(state, bounds):
-    """``_bounded`` for each of ``bounds`` in turn, from a copy of ``state`` (for tests)."""
-    s = state.copy()
-    buf = np.empty(BUFFER, dtype=np.uint64)
-    p = BUFFER
+    """A bounded draw for each of ``bounds`` in turn, from a copy of ``state`` (for tests).
+
+    An exactly uniform index in ``0..bound-1`` by Lemire's method on the high 32
+    bits of an output (draws.py), as the kernel draws its shuffle."""
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     out = np.empty(bounds.shape[0], dtype=np.uint64)
     for k in range(bounds.shape[0]):
         bound = np.uint64(bounds[k])
-        if p == BUFFER:
-            _refill(s, buf)
-            p = 0
-        m = (buf[p] >> _S32) * bound
-        p += 1
+        x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+        m = (x >> _S32) * bound
         if (m & _M32) < bound:
-            m, p = _lemire_tail(bound, m, s, buf, p)
+            m, s0, s1, s2, s3 = _lemire_tail(bound, m, s0, s1, s2, s3)
         out[k] = m >> _S32
     return out
 
@@ -215,6 +199,23 @@ def _sel(flag, a, b):
 
 
 # ------------------------------------------------------------------ the kernel
+def _fixed_rate_rule(reference: bool) -> np.ndarray:
+    """The new norm for every combination of (old norm, teacher's norm, accept,
+    explore, random norm), indexed by those bits (1, 2, 4, 8, 16), fixed mu."""
+    out = np.zeros(32, dtype=np.int8)
+    for k in range(32):
+        old, teacher, accept, explore, rnd = ((k >> b) & 1 for b in range(5))
+        if reference:   # explore only instead of an accepted imitation
+            out[k] = (rnd if explore else teacher) if accept else old
+        else:
+            out[k] = rnd if explore else (teacher if accept else old)
+    return out
+
+
+#: row 0: synchronous and sequential; row 1: reference (model-spec 3.1)
+_FIXED_RATE_RULES = np.stack([_fixed_rate_rule(False), _fixed_rate_rule(True)])
+
+
 @nb.njit(inline="always")
 def _accept(uf, ct, ci, how, T, E, PY, beta, R):
     """Whether the Fermi test passes: ``uf * 2**-32 < P(teacher class ct, learner class ci)``.
@@ -308,7 +309,7 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
     else:
         rc[0] = n
     # classes and edge counts of the initial state
-    cls = np.empty(n, dtype=np.int32)
+    cls = cls_off.copy()      # its dtype: uint8 when the classes fit (cache footprint)
     count_b = 0
     e_ab = 0
     e_bb = 0
@@ -317,7 +318,7 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
         m = 0
         for q in range(indptr[i], indptr[i + 1]):
             m += norm[indices[q]]
-        cls[i] = cls_off[i] + norm[i] * (deg[i] + 1) + m
+        cls[i] += norm[i] * (deg[i] + 1) + m
         count_b += norm[i]
         e_total += deg[i]
         if norm[i] == 1:
@@ -328,24 +329,19 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
     e_total //= 2
 
     order = np.arange(n).astype(np.uint32)
-    # norms padded to whole 8-byte words: the post-sweep pass compares 8 agents at a time
-    npad = (n + 7) // 8 * 8
-    norm_p = np.zeros(npad, dtype=np.int8)
-    norm_p[:n] = norm
-    norm = norm_p
+    norm = norm.astype(np.uint8)
     norm0 = norm.copy()      # the start of the generation, then the working copy of the pass
-    words = norm.view(np.uint64)
-    words0 = norm0.view(np.uint64)
+    changed = np.empty(n, dtype=np.uint32)    # the agents whose norm the sweep changed
     ridx0 = np.empty(n, dtype=np.int64)
     replaced = np.zeros(n, dtype=np.int8)
     two = np.zeros(2, dtype=np.int64)        # scratch for _choose
+    rule = _FIXED_RATE_RULES[1 if mode == REFERENCE else 0]
     kdeg = np.uint64(deg[0])
     tm0 = t_mu[0]
     th0 = t_half[0]
     Ku = np.uint64(K)
     snap_k = 0
-    buf = np.empty(BUFFER, dtype=np.uint64)
-    p = BUFFER      # empty: the first take fills it
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]     # the generator's state, in registers
 
     share_b[0] = count_b / n
     mean_pay[0] = np.nan
@@ -373,6 +369,7 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
             replaced[:] = 0
 
         # ---- update phase: the sweep sets norms only; cls stays the start of the generation
+        n_changed = 0
         for v in range(n):
             if mode == SYNCHRONOUS:
                 i = np.uint64(v)
@@ -380,23 +377,16 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
                 j = np.uint64(n - 1 - v)
                 if j > 0:   # r uniform in 0..j (Lemire; see bounded_draws)
                     bound = j + np.uint64(1)
-                    if p == BUFFER:
-                        _refill(s, buf)
-                        p = 0
-                    m = (buf[p] >> _S32) * bound
-                    p += 1
+                    x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                    m = (x >> _S32) * bound
                     if (m & _M32) < bound:
-                        m, p = _lemire_tail(bound, m, s, buf, p)
+                        m, s0, s1, s2, s3 = _lemire_tail(bound, m, s0, s1, s2, s3)
                     r = m >> _S32
                     tmp = order[j]
                     order[j] = order[r]
                     order[r] = tmp
                 i = np.uint64(order[j])
-            if p == BUFFER:
-                _refill(s, buf)
-                p = 0
-            x = buf[p]
-            p += 1
+            x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
             if regular:
                 mm = (x & _M32) * kdeg
                 t = np.uint64(indices[i * kdeg + (mm >> _S32)])
@@ -411,72 +401,69 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
             else:
                 ct = np.uint64(cls[t])
             accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R)
-            old = np.int64(norm0[i])     # i is visited once: its norm is still the start one
+            old = np.uint64(norm0[i])     # i is visited once: its norm is still the start one
             if mode == SYNCHRONOUS:
-                teacher_norm = np.int64(norm0[t])
+                teacher_norm = np.uint64(norm0[t])
             else:
-                teacher_norm = np.int64(norm[t])
+                teacher_norm = np.uint64(norm[t])
 
             # the Fermi test is a coin flip for the CPU: choose by indexing, not by a branch
             if not evolving:
-                explore = np.int64(ue < tm0)
-                random_norm = np.int64(ue < th0)
+                explore = np.uint64(ue < tm0)
+                random_norm = np.uint64(ue < th0)
+                # the rule of this mode, as a table of the five bits (_fixed_rate_rule)
+                new = np.uint64(rule[old | (teacher_norm << np.uint64(1))
+                                     | (np.uint64(accept) << np.uint64(2))
+                                     | (explore << np.uint64(3)) | (random_norm << np.uint64(4))])
                 if mode == REFERENCE:
-                    new = _choose(two, accept, old, _sel(explore, random_norm, teacher_norm))
                     replaced[i] = accept
-                else:
-                    new = _sel(explore, random_norm, _choose(two, accept, old, teacher_norm))
-                norm[i] = new
             else:
-                if p == BUFFER:
-                    _refill(s, buf)
-                    p = 0
-                y = buf[p]
-                p += 1
+                y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
                 um = y & _M32
                 new_rate = np.int64(((y >> _S32) * Ku) >> _S32)
                 r_i = ridx[i]
                 explore = np.int64(ue < t_mu[r_i])
                 random_norm = np.int64(ue < t_half[r_i])
                 mutate = np.int64(um < t_rm)
+                o = np.int64(old)
+                tn = np.int64(teacher_norm)
                 if mode == REFERENCE:   # the authors' order: explore, mutate the rate, imitate
-                    new = _choose(two, accept, _sel(explore, random_norm, old), teacher_norm)
+                    new_n = _choose(two, accept, _sel(explore, random_norm, o), tn)
                     new_r = _choose(two, accept, _sel(mutate, new_rate, r_i), ridx[t])
                     replaced[i] = explore | accept
                 else:
                     t_rate = ridx0[t] if mode == SYNCHRONOUS else ridx[t]
                     imitate = (1 - explore) * accept
-                    new = _sel(explore, random_norm, _choose(two, imitate, old, teacher_norm))
+                    new_n = _sel(explore, random_norm, _choose(two, imitate, o, tn))
                     new_r = _sel(mutate, new_rate, _choose(two, imitate, r_i, t_rate))
-                norm[i] = new
+                new = np.uint64(new_n)
                 if new_r != r_i:
                     ridx[i] = new_r
                     rc[r_i] -= 1
                     rc[new_r] += 1
+            norm[i] = new
+            changed[n_changed] = i                 # kept only if i changed: no branch
+            n_changed += np.int64(new != old)
 
-        # ---- apply the changes to classes and edge counts, 8 agents at a time;
-        # norm0 is the working state and ends equal to norm
-        for w in range(words.shape[0]):
-            diff = words[w] ^ words0[w]     # bit 8b set: agent 8w + b changed
-            while diff != 0:
-                low = diff & (~diff + np.uint64(1))
-                diff ^= low
-                i = np.uint64(8 * w) + ((low * _BYTE_INDEX) >> np.uint64(56))
-                # i's norm changes: a neighbour's class moves by one (its number
-                # of B neighbours does), i's own by deg + 1; written out here,
-                # as an inlined helper would add reference counting
-                d = np.int64(norm[i]) - np.int64(norm0[i])     # +1: A -> B, -1: B -> A
-                k = np.int64(deg[i])
-                m = 0
-                for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
-                    j = np.uint64(indices[q])
-                    m += norm0[j]
-                    cls[j] += d
-                norm0[i] = norm[i]
-                cls[i] += d * (k + 1)
-                count_b += d
-                e_ab += d * (k - 2 * m)       # AB edges: from m to k - m (or back)
-                e_bb += d * m                 # BB edges: i's m B neighbours
+        # ---- apply the changes to classes and edge counts (in any order: the
+        # result is the same); norm0 is the working state and ends equal to norm
+        for h in range(n_changed):
+            i = np.uint64(changed[h])
+            # i's norm changes: a neighbour's class moves by one (its number of
+            # B neighbours does), i's own by deg + 1; written out here, as an
+            # inlined helper would add reference counting
+            d = np.int64(norm[i]) - np.int64(norm0[i])     # +1: A -> B, -1: B -> A
+            k = np.int64(deg[i])
+            mb = np.int64(0)              # i's B neighbours
+            for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
+                j = np.uint64(indices[q])
+                mb += np.int64(norm0[j])
+                cls[j] += d
+            norm0[i] = norm[i]
+            cls[i] += d * (k + 1)
+            count_b += d
+            e_ab += d * (k - 2 * mb)      # AB edges: from mb to k - mb (or back)
+            e_bb += d * mb                # BB edges: i's mb B neighbours
 
         # ---- record
         share_b[g] = count_b / n
@@ -493,7 +480,7 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
 class Tables:
     """Payoff classes and Fermi tables of one graph under one parameter set."""
 
-    cls_off: np.ndarray     # per node: first class id of its degree block
+    cls_off: np.ndarray     # per node: first class id of its degree block (uint8 if < 256 classes)
     pay: np.ndarray         # (2, n_classes): payoff of each class, unshocked / shocked
     thr: np.ndarray         # (2, n_cls, 256) or (2, 1, 1): ceil(2**32 P[phase, teacher, learner])
     E: np.ndarray           # (2, n_cls) or (2, 1): exp(beta * (payoff - mid) / R) for RATIO
@@ -516,7 +503,8 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
         n_cls += 2 * (int(k) + 1)
     zero_cls = n_cls
     n_cls += 1
-    cls_off = np.array([offset[int(k)] for k in adj.degree], dtype=np.int64)
+    cls_off = np.array([offset[int(k)] for k in adj.degree],
+                       dtype=np.uint8 if n_cls <= 256 else np.int32)
     games = (params.game, params.game.shocked())
     pay = np.zeros((2, n_cls))
     for ph, game in enumerate(games):
@@ -640,9 +628,11 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     for r, seed in enumerate(seeds):
         adj = shared if shared is not None else replicate_adjacency(net, seed, base_dir)
         tb = shared_tables if shared_tables is not None else tables(adj, params)
+        # 16-bit neighbour indices where they fit: half the cache footprint
+        idx = adj.indices.astype(np.uint16) if adj.n <= 65536 else adj.indices
         sn = np.zeros((len(snap_at), adj.n), dtype=np.int8)
         sr = np.zeros((len(snap_at), adj.n), dtype=np.int64)
-        _call_run(adj.indptr, adj.indices, adj.degree, adj.k_min == adj.k_max, tb.cls_off, tb.pay,
+        _call_run(adj.indptr, idx, adj.degree, adj.k_min == adj.k_max, tb.cls_off, tb.pay,
              tb.thr.reshape(2, -1), tb.E, tb.how, tb.zero_cls, tb.R, float(params.beta), MODE_CODES[params.update],
              params.evolving, t_mu, t_half, np.uint64(threshold32(params.rate_mutation)), phase,
              float(params.initial_b), stream_state(seed), float(params.a), float(params.b),
