@@ -227,11 +227,12 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R):
     expression of :func:`normsim.game.fermi_probability` every time)."""
     if how == LUT:
         return np.int64(uf < T[(ct << np.uint64(8)) + ci])
-    if how == RATIO:
+    if how == RATIO:   # uf < 2**32 * et / sum, without a division
         et = E[ct]
-        d = np.float64(uf) - et / (et + E[ci]) * 4294967296.0
-        if abs(d) > 16.0:
-            return np.int64(d < 0.0)
+        tot = et + E[ci]
+        d = et * 4294967296.0 - np.float64(uf) * tot
+        if abs(d) > 16.0 * tot:
+            return np.int64(d > 0.0)
     return np.int64(np.float64(uf) * 2.0 ** -32 < _fermi(PY[ct], PY[ci], beta, R))
 
 
@@ -246,7 +247,8 @@ def _run(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, R, 
             snap_norm, snap_rate)
 
 
-#: the compiled ``_run`` for each set of literal arguments (mode, rates, graph, test)
+#: the compiled ``_run`` for each set of literal arguments (mode, rates, graph,
+#: test) and argument types
 _SPECIALISED: dict[tuple, Any] = {}
 _LITERAL_ARGS = (3, 8, 12, 13)
 
@@ -255,7 +257,8 @@ def _call_run(*args) -> None:
     """Call :func:`_run`, skipping numba's dispatch after the first call with
     the same literal arguments: re-dispatching a ``literally`` function types
     all its arguments again (about 10 ms), as long as a short replicate."""
-    key = tuple(args[k] for k in _LITERAL_ARGS)
+    key = tuple((a.dtype.char, a.ndim, a.flags.c_contiguous) if isinstance(a, np.ndarray)
+                else (type(a), a if k in _LITERAL_ARGS else None) for k, a in enumerate(args))
     fn = _SPECIALISED.get(key)
     if fn is not None:
         fn(*args)

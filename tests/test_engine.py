@@ -229,3 +229,21 @@ def test_time_to_change_on_torus_grows_with_c():
         after = np.nonzero(mean[201:] >= 0.5)[0]
         t50.append(after[0] + 1 if len(after) else np.inf)
     assert t50 == sorted(t50) and t50[0] < t50[-1], t50
+
+
+def test_large_graph_after_small_one_uses_its_own_compiled_kernel():
+    # more than 65536 nodes: 32-bit neighbour indices, where the small grid had
+    # 16-bit ones; the engine must not reuse the small grid's compiled kernel
+    small = ModelParams(network={"kind": "grid", "rows": 5, "cols": 5}, generations=3)
+    simulate(small, [1])
+    big = ModelParams(network={"kind": "grid", "rows": 257, "cols": 256}, generations=2,
+                      update="sequential")
+    simulate(ModelParams(network=small.network, generations=3, update="sequential"), [1])
+    seed = replicate_seeds(3, 1)[0]
+    from normsim.engine import replicate_adjacency
+    adj = replicate_adjacency(big.network, seed)
+    assert adj.n > 65536
+    share, pay, _ = slow_simulate(big, adj, seed)
+    out = simulate(big, [seed])
+    np.testing.assert_array_equal(out.share_b[0], share)
+    np.testing.assert_allclose(out.mean_payoff[0, 1:], pay[1:], rtol=1e-12)
