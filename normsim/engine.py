@@ -55,6 +55,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -257,7 +259,8 @@ def _call_run(*args) -> None:
     """Call :func:`_run`, skipping numba's dispatch after the first call with
     the same literal arguments: re-dispatching a ``literally`` function types
     all its arguments again (about 10 ms), as long as a short replicate."""
-    key = tuple((a.dtype.char, a.ndim, a.flags.c_contiguous) if isinstance(a, np.ndarray)
+    key = tuple((a.dtype.char, a.ndim, a.flags.c_contiguous, a.flags.writeable)
+                if isinstance(a, np.ndarray)
                 else (type(a), a if k in _LITERAL_ARGS else None) for k, a in enumerate(args))
     fn = _SPECIALISED.get(key)
     if fn is not None:
@@ -591,7 +594,19 @@ def replicate_adjacency(network: NetworkLike, seed: int, base_dir=None) -> Adjac
         return network
     if isinstance(network, nx.Graph):
         return adjacency(network)
-    return spec_adjacency(network, seed=graph_seed(seed), base_dir=base_dir)
+    if is_random(network) or network.get("kind") == "edgelist":
+        return spec_adjacency(network, seed=graph_seed(seed), base_dir=base_dir)
+    # a fixed graph is the same for every replicate and every chunk of a run:
+    # build it once per process (a 50 x 50 grid takes 50 ms in networkx)
+    return _fixed_adjacency(json.dumps(dict(network), sort_keys=True))
+
+
+@functools.lru_cache(maxsize=16)
+def _fixed_adjacency(spec_json: str) -> Adjacency:
+    adj = spec_adjacency(json.loads(spec_json))
+    for a in (adj.indptr, adj.indices, adj.degree):
+        a.flags.writeable = False     # shared by every caller
+    return adj
 
 
 def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike | None = None,
