@@ -338,6 +338,7 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
     norm = norm.astype(np.uint8)
     norm0 = norm.copy()      # the start of the generation, then the working copy of the pass
     changed = np.empty(n, dtype=np.uint32)    # the agents whose norm the sweep changed
+    hist = np.zeros((4, K), dtype=np.int64)
     ridx0 = np.empty(n, dtype=np.int64)
     replaced = np.zeros(n, dtype=np.int8)
     two = np.zeros(2, dtype=np.int64)        # scratch for _choose
@@ -443,10 +444,7 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
                     new_n = _sel(explore, random_norm, _choose(two, imitate, o, tn))
                     new_r = _sel(mutate, new_rate, _choose(two, imitate, r_i, t_rate))
                 new = np.uint64(new_n)
-                if new_r != r_i:
-                    ridx[i] = new_r
-                    rc[r_i] -= 1
-                    rc[new_r] += 1
+                ridx[i] = new_r         # rate counts: from ridx after the sweep
             norm[i] = new
             changed[n_changed] = i                 # kept only if i changed: no branch
             n_changed += np.int64(new != old)
@@ -473,6 +471,12 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
 
         # ---- record
         share_b[g] = count_b / n
+        if evolving:   # a histogram in four interleaved parts: no chain of increments
+            hist[:, :] = 0
+            for i in range(n):
+                hist[i & 3, ridx[i]] += 1
+            for k in range(K):
+                rc[k] = hist[0, k] + hist[1, k] + hist[2, k] + hist[3, k]
         for k in range(K):
             rate_counts[g, k] = rc[k]
         if snap_k < snap_at.shape[0] and snap_at[snap_k] == g:
