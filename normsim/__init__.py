@@ -7,7 +7,7 @@ evolving exploration rates, and the replicator(-mutator) dynamics of the
 well-mixed population.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from normsim.game import A, B, CoordinationGame, NormsimError  # noqa: E402
 

@@ -74,6 +74,11 @@ from __future__ import annotations
 
 import numpy as np
 
+#: version of the schedule above: part of every condition's content hash, so a
+#: resumed run never mixes replicates drawn under an older schedule (version 1,
+#: normsim 0.1: two outputs per agent and a separate shuffle) with new ones
+DRAW_SCHEDULE = 2
+
 MASK64 = (1 << 64) - 1
 MASK32 = 0xFFFFFFFF
 TWO_M53 = 2.0 ** -53

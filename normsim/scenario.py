@@ -26,6 +26,7 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError,
                       field_validator, model_validator)
 
+from normsim.draws import DRAW_SCHEDULE
 from normsim.game import NormsimError, check_number
 from normsim.networks import KINDS
 from normsim.params import UPDATE_MODES, ModelParams, expand_shocks
@@ -513,6 +514,7 @@ def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> 
 
 def _content(spec: Scenario, base_dir: Path) -> dict:
     d = spec.model_dump(mode="json", exclude={"name", "description", "runs", "sweep", "output"})
+    d["draw_schedule"] = DRAW_SCHEDULE      # the same seed draws differently under another
     net = spec.population.network
     if net is not None and net.kind == "edgelist":
         p = Path(net.as_dict()["path"])
@@ -525,7 +527,8 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
 
 
 def condition_hash(spec: Scenario, base_dir: Path) -> str:
-    """Content hash of a resolved condition (model, schedule, seed; edge-list contents)."""
+    """Content hash of a resolved condition (model, schedule, seed; edge-list contents;
+    the version of the draw schedule, :data:`normsim.draws.DRAW_SCHEDULE`)."""
     blob = json.dumps(_content(spec, base_dir), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 

@@ -54,6 +54,14 @@ def test_good_scenario_expands_its_sweep():
     assert conditions(loads(GOOD))[0].hash == conds[0].hash
 
 
+def test_another_draw_schedule_is_another_condition(monkeypatch):
+    # a store written under an older draw schedule must not be resumed into
+    import normsim.scenario
+    before = conditions(loads(GOOD))[0].hash
+    monkeypatch.setattr(normsim.scenario, "DRAW_SCHEDULE", normsim.scenario.DRAW_SCHEDULE + 1)
+    assert conditions(loads(GOOD))[0].hash != before
+
+
 def test_network_parameter_can_be_swept():
     text = GOOD.replace("game.c: [0.05, 0.6]", "population.network.rows: [6, 10]\n  game.c: [0.1]")
     conds = conditions(loads(text))
