@@ -283,11 +283,13 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
             a_pay, b_pay, c, share_b, mean_pay, rate_counts, snap_at, snap_norm, snap_rate):
     """Run one replicate for ``len(phase) - 1`` generations, writing the series.
 
-    State: ``norm`` (0 = A, 1 = B), ``cls`` (payoff class: degree block + norm *
-    (degree + 1) + number of B neighbours) and ``ridx`` (rate index), kept up
-    to date as agents change; ``cls0`` (and for ``synchronous`` ``norm0``,
-    ``ridx0``) hold the start of the generation: the game-phase payoffs are
-    those of ``cls0``. Probabilities are compared as 32-bit thresholds:
+    State: ``norm`` (0 = A, 1 = B), ``ridx`` (rate index) and ``cls`` (payoff
+    class: degree block + norm * (degree + 1) + number of B neighbours). The
+    sweep reads ``cls``, the game phase's classes, and ``norm0``, the norms at
+    the start of the generation (``ridx0`` the rates, synchronous evolving
+    only), and writes ``norm``, ``ridx`` and the list of agents that changed;
+    afterwards the list updates ``cls``, ``norm0`` and the edge counts, so the
+    next generation starts consistent. Probabilities are compared as 32-bit thresholds:
     ``u < p  <=>  u32 < ceil(p * 2**32)`` for ``u = u32 * 2**-32``, so
     ``t_mu[r] = ceil(rates[r] * 2**32)`` (one entry for a fixed rate),
     ``t_half`` the same for half the rate, ``t_rm`` for the rate mutation and
@@ -302,7 +304,7 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
     K = t_mu.shape[0]
     s = state.copy()
 
-    norm = np.zeros(n, dtype=np.int8)
+    norm = np.zeros(n, dtype=np.uint8)
     for i in range(n):
         if _u53(_next(s)) < initial_b:
             norm[i] = 1
@@ -335,7 +337,6 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
     e_total //= 2
 
     order = np.arange(n).astype(np.uint32)
-    norm = norm.astype(np.uint8)
     norm0 = norm.copy()      # the start of the generation, then the working copy of the pass
     changed = np.empty(n, dtype=np.uint32)    # the agents whose norm the sweep changed
     hist = np.zeros((4, K), dtype=np.int64)
@@ -355,7 +356,7 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
     for k in range(K):
         rate_counts[0, k] = rc[k]
     if snap_k < snap_at.shape[0] and snap_at[snap_k] == 0:
-        snap_norm[snap_k, :] = norm[:n]
+        snap_norm[snap_k, :] = norm
         snap_rate[snap_k, :] = ridx
         snap_k += 1
 
@@ -480,7 +481,7 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
         for k in range(K):
             rate_counts[g, k] = rc[k]
         if snap_k < snap_at.shape[0] and snap_at[snap_k] == g:
-            snap_norm[snap_k, :] = norm[:n]
+            snap_norm[snap_k, :] = norm
             snap_rate[snap_k, :] = ridx
             snap_k += 1
 
