@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/bench_sweep.py
 
-Runs one sweep (c x exploration on a 30 x 30 torus) three ways into fresh
+Runs one sweep (c x exploration x 10 runs on the 50 x 50 torus, 2000
+generations: about 15 s of simulation on one core) three ways into fresh
 stores and prints one JSON line per way with replicates per second and the
 ratio to one local worker (all measured in this run). Then runs sweeps of 20
 and 200 conditions and prints the coordinating process's peak memory for
@@ -22,9 +23,9 @@ from pathlib import Path
 SWEEP = """
 name: bench-sweep
 game: {{a: 0.6, b: 0.4, c: 0.3}}
-population: {{network: {{kind: grid, rows: 30, cols: 30, periodic: true}}}}
+population: {{network: {{kind: grid, rows: 50, cols: 50, periodic: true}}}}
 dynamics: {{update: reference, exploration: 0.05}}
-schedule: {{generations: 600, shocks: [300]}}
+schedule: {{generations: 2000, shocks: [1000]}}
 runs: {runs}
 seed: 1
 sweep:

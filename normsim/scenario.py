@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import hashlib
 import itertools
 import json
@@ -500,16 +501,23 @@ def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> 
     """Build the condition's graph once (first replicate's seed) to catch bad sizes early.
 
     Returns its number of agents."""
-    from normsim.draws import graph_seed, replicate_seed
-    from normsim.networks import adjacency, build_graph
-
     try:
-        return adjacency(build_graph(spec.population.network.as_dict(),
-                                     seed=graph_seed(replicate_seed(spec.seed, 0)),
-                                     base_dir=base_dir)).n
+        return _network_size(json.dumps(spec.population.network.as_dict(), sort_keys=True),
+                             spec.seed, str(base_dir))
     except NormsimError as e:
         cond = f" (condition {', '.join(f'{k}={v}' for k, v in params.items())})" if params else ""
         raise NormsimError(f"{where}: population.{e}{cond}") from None
+
+
+@functools.lru_cache(maxsize=256)
+def _network_size(spec_json: str, seed: int, base_dir: str) -> int:
+    """Agents of a network spec's first-replicate graph; a sweep that does not
+    vary the network builds it once, not once per condition."""
+    from normsim.draws import graph_seed, replicate_seed
+    from normsim.networks import spec_adjacency
+
+    return spec_adjacency(json.loads(spec_json), seed=graph_seed(replicate_seed(seed, 0)),
+                          base_dir=base_dir).n
 
 
 def _content(spec: Scenario, base_dir: Path) -> dict:
