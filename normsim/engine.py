@@ -268,11 +268,13 @@ def _call_run(*args) -> None:
         return
     _run(*args)
     want = [nb.typeof(a) for a in args]
-    for sig, cres in _run.overloads.items():
+    # numba's table of compiled versions; should it change, every call simply
+    # goes through the dispatcher (correct, 10 ms slower a replicate)
+    for sig, cres in getattr(_run, "overloads", {}).items():
         if all((isinstance(t, nb.types.Literal) and t.literal_value == args[k]
                 and type(t.literal_value) is type(args[k]))
                or (not isinstance(t, nb.types.Literal) and t == want[k])
-               for k, t in enumerate(sig)):
+               for k, t in enumerate(sig)) and callable(getattr(cres, "entry_point", None)):
             _SPECIALISED[key] = cres.entry_point
             break
 

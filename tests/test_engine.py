@@ -247,3 +247,19 @@ def test_large_graph_after_small_one_uses_its_own_compiled_kernel():
     out = simulate(big, [seed])
     np.testing.assert_array_equal(out.share_b[0], share)
     np.testing.assert_allclose(out.mean_payoff[0, 1:], pay[1:], rtol=1e-12)
+
+
+def test_compiled_shortcut_gives_the_dispatchers_result():
+    # after the first replicate the kernel is called without numba's dispatch:
+    # the same replicate must come out the same either way
+    from normsim import engine
+    p = ModelParams(network={"kind": "grid", "rows": 6, "cols": 6}, generations=40,
+                    update="reference", shocks=(20,))
+    s1, s2 = replicate_seeds(11, 2)
+    engine._SPECIALISED.clear()
+    both = simulate(p, [s1, s2])          # s1 through the dispatcher, s2 through the shortcut
+    assert engine._SPECIALISED
+    engine._SPECIALISED.clear()
+    alone = simulate(p, [s2])             # s2 through the dispatcher
+    np.testing.assert_array_equal(both.share_b[1], alone.share_b[0])
+    np.testing.assert_array_equal(both.mean_payoff[1], alone.mean_payoff[0])
