@@ -89,25 +89,6 @@ def _rotl(x, k):
 
 
 @nb.njit(inline="always")
-def _next(s):
-    """xoshiro256**: the next 64-bit output; ``s`` is the uint64[4] state."""
-    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
-    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-    t = s1 << np.uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, 45)
-    s[0] = s0
-    s[1] = s1
-    s[2] = s2
-    s[3] = s3
-    return result
-
-
-@nb.njit(inline="always")
 def _u53(x):
     # the shifted value fits in int64: a signed conversion is one instruction
     return np.float64(np.int64(x >> np.uint64(11))) * _TWO_M53
@@ -123,8 +104,8 @@ def _pick(x, n):
 def _xo(s0, s1, s2, s3):
     """xoshiro256** on a state held in four scalars: ``(output, s0, s1, s2, s3)``.
 
-    The hot loop keeps the state in registers this way; :func:`_next` is the
-    same generator on a state array."""
+    The hot loop keeps the state in registers this way; :func:`_next` steps
+    a state array."""
     result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
     t = s1 << np.uint64(17)
     s2 ^= s0
@@ -134,6 +115,17 @@ def _xo(s0, s1, s2, s3):
     s2 ^= t
     s3 = _rotl(s3, 45)
     return result, s0, s1, s2, s3
+
+
+@nb.njit(inline="always")
+def _next(s):
+    """xoshiro256**: the next 64-bit output; ``s`` is the uint64[4] state (see :func:`_xo`)."""
+    x, s0, s1, s2, s3 = _xo(s[0], s[1], s[2], s[3])
+    s[0] = s0
+    s[1] = s1
+    s[2] = s2
+    s[3] = s3
+    return x
 
 
 @nb.njit
