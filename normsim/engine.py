@@ -219,8 +219,8 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R):
     expression whenever ``uf`` falls within 16 / 2**32 of that value: the two
     differ by far less, so the decision is the exact one) or ``FORMULA`` (the
     expression of :func:`normsim.game.fermi_probability` every time)."""
-    if how == LUT:
-        return np.int64(uf < T[(ct << np.uint64(8)) + ci])
+    if how == LUT:   # the threshold above the rule mask of tables()
+        return np.int64(uf < (T[(ct << np.uint64(8)) + ci] >> np.uint64(16)))
     if how == RATIO:   # uf < 2**32 * et / sum, without a division
         et = E[ct]
         tot = et + E[ci]
@@ -287,8 +287,9 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
     ``u < p  <=>  u32 < ceil(p * 2**32)`` for ``u = u32 * 2**-32``, so
     ``t_mu[r] = ceil(rates[r] * 2**32)`` (one entry for a fixed rate),
     ``t_half`` the same for half the rate, ``t_rm`` for the rate mutation and
-    ``thr[phase, teacher class * 256 + learner class]`` for the Fermi probability
-    (see :func:`_accept` for the other two ways). On a ``regular`` graph
+    ``thr[phase, teacher class * 256 + learner class] >> 16`` for the Fermi
+    probability (see :func:`_accept` for the other two ways); the low 16 bits
+    of that word give the fixed-rate rule's new norm (:func:`_rule_masks`). On a ``regular`` graph
     node ``i``'s neighbours start at ``i * degree``. Agent indices in the hot
     loop are unsigned, so numba emits no negative-index wraparound code, and
     the stream's state lives in four scalars (registers).
@@ -402,14 +403,30 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
                 ct = np.uint64(_sel(np.int64(replaced[t]), zero_cls, np.int64(cls[t])))
             else:
                 ct = np.uint64(cls[t])
+            # the Fermi test is a coin flip for the CPU: choose by indexing, not by a branch
+            if not evolving and how == LUT:
+                # one table word: the Fermi threshold, and the new norm for each
+                # outcome of the draws as a mask (_rule_masks; bit 0: the old norm)
+                e = T[(ct << np.uint64(8)) + ci]
+                accept = np.uint64(uf < (e >> np.uint64(16)))
+                sel = (accept | (np.uint64(ue < tm0) << np.uint64(1))
+                       | (np.uint64(ue < th0) << np.uint64(2)))
+                if mode != SYNCHRONOUS:   # the teacher's current norm
+                    sel |= np.uint64(norm[t]) << np.uint64(3)
+                old = e & np.uint64(1)
+                new = (e >> sel) & np.uint64(1)
+                if mode == REFERENCE:
+                    replaced[i] = accept
+                norm[i] = new
+                changed[n_changed] = i                 # kept only if i changed: no branch
+                n_changed += np.int64(new != old)
+                continue
             accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R)
             old = np.uint64(norm0[i])     # i is visited once: its norm is still the start one
             if mode == SYNCHRONOUS:
                 teacher_norm = np.uint64(norm0[t])
             else:
                 teacher_norm = np.uint64(norm[t])
-
-            # the Fermi test is a coin flip for the CPU: choose by indexing, not by a branch
             if not evolving:
                 explore = np.uint64(ue < tm0)
                 random_norm = np.uint64(ue < th0)
@@ -488,6 +505,7 @@ class Tables:
     cls_off: np.ndarray     # per node: first class id of its degree block (uint8 if < 256 classes)
     pay: np.ndarray         # (2, n_classes): payoff of each class, unshocked / shocked
     thr: np.ndarray         # (2, n_cls, 256) or (2, 1, 1): ceil(2**32 P[phase, teacher, learner])
+    #                         << 16 | the rule mask of _rule_masks
     E: np.ndarray           # (2, n_cls) or (2, 1): exp(beta * (payoff - mid) / R) for RATIO
     how: int                # LUT, RATIO or FORMULA (see _accept)
     zero_cls: int           # class of a replaced agent (payoff 0)
@@ -528,6 +546,11 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
         how = LUT
         thr = np.zeros((2, n_cls, LUT_MAX_CLASSES), dtype=np.uint64)
         _fill_thresholds(pay, beta, float(R), thr)
+        thr <<= np.uint64(16)
+        cls_norm = np.zeros(n_cls, dtype=np.int64)   # the norm a class stands for
+        for k in degrees:
+            cls_norm[offset[int(k)] + int(k) + 1:offset[int(k)] + 2 * (int(k) + 1)] = 1
+        thr[:, :, :n_cls] |= _rule_masks(cls_norm, params.update)[None]
     else:
         # exp(+-z) stays far from overflow and underflow: the ratio is accurate to ~1e-13
         mid = 0.5 * (pay.max() + pay.min())
@@ -536,6 +559,25 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
         if how == RATIO:
             E = np.exp(z)
     return Tables(cls_off, pay, thr, E, how, zero_cls, R)
+
+
+def _rule_masks(cls_norm: np.ndarray, update: str) -> np.ndarray:
+    """``mask[ct, ci]``: bit ``accept | explore << 1 | random_norm << 2 |
+    teacher_norm << 3`` is the learner's new norm (fixed mu) when the learner is
+    in class ``ci`` and the teacher in class ``ct``; bit 0 is the old norm.
+
+    Synchronous updating copies the teacher's start-of-generation norm, the
+    norm of its class, so both halves of its masks (teacher_norm 0 and 1) use
+    that norm; the sequential modes look the teacher's current norm up."""
+    rule = _FIXED_RATE_RULES[1 if update == "reference" else 0]
+    n = len(cls_norm)
+    mask = np.zeros((n, n), dtype=np.uint64)
+    for b in range(16):
+        acc, ex, rn, tn = b & 1, (b >> 1) & 1, (b >> 2) & 1, (b >> 3) & 1
+        teacher = cls_norm[:, None] if update == "synchronous" else np.full((n, 1), tn)
+        idx = cls_norm[None, :] | (teacher << 1) | (acc << 2) | (ex << 3) | (rn << 4)
+        mask |= rule[idx].astype(np.uint64) << np.uint64(b)
+    return mask
 
 
 @nb.njit(cache=True)

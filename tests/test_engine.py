@@ -41,7 +41,7 @@ def test_compiled_thresholds_equal_python_fermi_probability(beta, c):
     want = np.array([[[threshold32(fermi_probability(pay[ph, t], pay[ph, i], beta, tb.R))
                        for i in range(pay.shape[1])] for t in range(pay.shape[1])]
                      for ph in range(2)], dtype=np.uint64)
-    np.testing.assert_array_equal(tb.thr[:, :, :pay.shape[1]], want)
+    np.testing.assert_array_equal(tb.thr[:, :, :pay.shape[1]] >> np.uint64(16), want)
 
 
 def test_python_bounded_equals_compiled_bounded():
@@ -140,7 +140,7 @@ def test_beta_zero_makes_imitation_a_coin_flip(update):
     small = ModelParams(network={"kind": "complete", "n": 5}, beta=0.0, c=1.0)
     tb = tables(adjacency(build_graph(small.network)), small)
     n_cls = tb.pay.shape[1]   # P = 1/2 exactly for every class pair
-    assert tb.use_lut and np.all(tb.thr[:, :, :n_cls] == 2**31)
+    assert tb.use_lut and np.all(tb.thr[:, :, :n_cls] >> np.uint64(16) == 2**31)
     out = simulate(params, replicate_seeds(5, 200), snapshots=[0, 1])
     n0, _ = out.snapshots[0]
     n1, _ = out.snapshots[1]
