@@ -501,9 +501,10 @@ def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> 
     """Build the condition's graph once (first replicate's seed) to catch bad sizes early.
 
     Returns its number of agents."""
-    try:
-        return _network_size(json.dumps(spec.population.network.as_dict(), sort_keys=True),
-                             spec.seed, str(base_dir))
+    net = spec.population.network.as_dict()
+    size = _network_size.__wrapped__ if net["kind"] == "edgelist" else _network_size
+    try:   # an edge-list file may change between calls: never cached
+        return size(json.dumps(net, sort_keys=True), spec.seed, str(base_dir))
     except NormsimError as e:
         cond = f" (condition {', '.join(f'{k}={v}' for k, v in params.items())})" if params else ""
         raise NormsimError(f"{where}: population.{e}{cond}") from None

@@ -62,6 +62,19 @@ def test_another_draw_schedule_is_another_condition(monkeypatch):
     assert conditions(loads(GOOD))[0].hash != before
 
 
+def test_an_edited_edge_list_is_checked_again(tmp_path):
+    # network sizes are cached per process, but never for an edge-list file
+    from normsim.scenario import load
+    (tmp_path / "e.txt").write_text("0 1\n1 2\n2 0\n")
+    sc = tmp_path / "s.yaml"
+    sc.write_text(GOOD.replace("network: {kind: grid, rows: 8, cols: 8}",
+                               "network: {kind: edgelist, path: e.txt}"))
+    assert "edgelist" in sc.read_text()
+    assert conditions(load(sc))[0].n_agents == 3
+    (tmp_path / "e.txt").write_text("0 1\n1 2\n2 0\n3 4\n4 5\n5 3\n")
+    assert conditions(load(sc))[0].n_agents == 6
+
+
 def test_network_parameter_can_be_swept():
     text = GOOD.replace("game.c: [0.05, 0.6]", "population.network.rows: [6, 10]\n  game.c: [0.1]")
     conds = conditions(loads(text))
