@@ -230,7 +230,7 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R):
     return np.int64(np.float64(uf) * 2.0 ** -32 < _fermi(PY[ct], PY[ci], beta, R))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _run(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, R, beta,
          mode, evolving, t_mu, t_half, t_rm, phase, initial_b, state,
          a_pay, b_pay, c, share_b, mean_pay, rate_counts, snap_at, snap_norm, snap_rate):
@@ -271,7 +271,7 @@ def _call_run(*args) -> None:
             break
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, R, beta,
             mode, evolving, t_mu, t_half, t_rm, phase, initial_b, state,
             a_pay, b_pay, c, share_b, mean_pay, rate_counts, snap_at, snap_norm, snap_rate):

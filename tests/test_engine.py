@@ -263,3 +263,15 @@ def test_compiled_shortcut_gives_the_dispatchers_result():
     alone = simulate(p, [s2])             # s2 through the dispatcher
     np.testing.assert_array_equal(both.share_b[1], alone.share_b[0])
     np.testing.assert_array_equal(both.mean_payoff[1], alone.mean_payoff[0])
+
+
+def test_replicates_in_threads_equal_replicates_in_turn():
+    # the kernel releases the GIL (multi-threaded Dask workers run it in parallel)
+    from concurrent.futures import ThreadPoolExecutor
+    p = ModelParams(network={"kind": "grid", "rows": 12, "cols": 12}, generations=60,
+                    update="sequential", shocks=(30,))
+    seeds = replicate_seeds(5, 8)
+    want = simulate(p, seeds).share_b
+    with ThreadPoolExecutor(4) as ex:
+        got = list(ex.map(lambda s: simulate(p, [s]).share_b[0], seeds))
+    np.testing.assert_array_equal(np.array(got), want)
