@@ -545,12 +545,10 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
     if n_cls <= LUT_MAX_CLASSES:
         how = LUT
         thr = np.zeros((2, n_cls, LUT_MAX_CLASSES), dtype=np.uint64)
-        _fill_thresholds(pay, beta, float(R), thr)
-        thr <<= np.uint64(16)
         cls_norm = np.zeros(n_cls, dtype=np.int64)   # the norm a class stands for
         for k in degrees:
             cls_norm[offset[int(k)] + int(k) + 1:offset[int(k)] + 2 * (int(k) + 1)] = 1
-        thr[:, :, :n_cls] |= _rule_masks(cls_norm, params.update)[None]
+        _fill_thresholds(pay, beta, float(R), cls_norm, _rule_masks(params.update), thr)
     else:
         # exp(+-z) stays far from overflow and underflow: the ratio is accurate to ~1e-13
         mid = 0.5 * (pay.max() + pay.min())
@@ -561,36 +559,39 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
     return Tables(cls_off, pay, thr, E, how, zero_cls, R)
 
 
-def _rule_masks(cls_norm: np.ndarray, update: str) -> np.ndarray:
-    """``mask[ct, ci]``: bit ``accept | explore << 1 | random_norm << 2 |
-    teacher_norm << 3`` is the learner's new norm (fixed mu) when the learner is
-    in class ``ci`` and the teacher in class ``ct``; bit 0 is the old norm.
+def _rule_masks(update: str) -> np.ndarray:
+    """``mask[teacher class norm, learner norm]``: bit ``accept | explore << 1 |
+    random_norm << 2 | teacher_norm << 3`` is the learner's new norm (fixed mu);
+    bit 0 is the old norm.
 
     Synchronous updating copies the teacher's start-of-generation norm, the
     norm of its class, so both halves of its masks (teacher_norm 0 and 1) use
     that norm; the sequential modes look the teacher's current norm up."""
     rule = _FIXED_RATE_RULES[1 if update == "reference" else 0]
-    n = len(cls_norm)
-    mask = np.zeros((n, n), dtype=np.uint64)
-    for b in range(16):
-        acc, ex, rn, tn = b & 1, (b >> 1) & 1, (b >> 2) & 1, (b >> 3) & 1
-        teacher = cls_norm[:, None] if update == "synchronous" else np.full((n, 1), tn)
-        idx = cls_norm[None, :] | (teacher << 1) | (acc << 2) | (ex << 3) | (rn << 4)
-        mask |= rule[idx].astype(np.uint64) << np.uint64(b)
+    mask = np.zeros((2, 2), dtype=np.uint64)
+    for ct_norm in (0, 1):
+        for old in (0, 1):
+            for b in range(16):
+                acc, ex, rn, tn = b & 1, (b >> 1) & 1, (b >> 2) & 1, (b >> 3) & 1
+                teacher = ct_norm if update == "synchronous" else tn
+                new = rule[old | (teacher << 1) | (acc << 2) | (ex << 3) | (rn << 4)]
+                mask[ct_norm, old] |= np.uint64(int(new) << b)
     return mask
 
 
 @nb.njit(cache=True)
-def _fill_thresholds(pay, beta, R, thr):
-    """``thr[ph, ct, ci] = threshold32(P(teacher class ct, learner class ci))``.
+def _fill_thresholds(pay, beta, R, cls_norm, masks, thr):
+    """``thr[ph, ct, ci] = threshold32(P(teacher class ct, learner class ci)) << 16
+    | masks[norm of ct, norm of ci]`` (:func:`_rule_masks`).
 
     The same expression as :func:`normsim.game.fermi_probability` (tests check
     that the two agree entry by entry)."""
     for ph in range(pay.shape[0]):
         for ct in range(pay.shape[1]):
             for ci in range(pay.shape[1]):   # thr's rows may be longer
-                thr[ph, ct, ci] = np.uint64(math.ceil(
-                    _fermi(pay[ph, ct], pay[ph, ci], beta, R) * 4294967296.0))
+                p32 = np.uint64(math.ceil(_fermi(pay[ph, ct], pay[ph, ci], beta, R)
+                                          * 4294967296.0))
+                thr[ph, ct, ci] = (p32 << np.uint64(16)) | masks[cls_norm[ct], cls_norm[ci]]
 
 
 def threshold32(p: float) -> int:
@@ -650,6 +651,16 @@ def _fixed_adjacency(spec_json: str) -> Adjacency:
     return adj
 
 
+def _graph_args(adj: Adjacency, params: ModelParams) -> tuple:
+    """The kernel's first arguments for a graph, up to ``R``: CSR arrays (16-bit
+    neighbour indices where they fit: half the cache footprint), whether the
+    graph is regular, and its tables."""
+    tb = tables(adj, params)
+    idx = adj.indices.astype(np.uint16) if adj.n <= 65536 else adj.indices
+    return (adj.indptr, idx, adj.degree, adj.k_min == adj.k_max, tb.cls_off, tb.pay,
+            tb.thr.reshape(2, -1), tb.E, tb.how, tb.zero_cls, tb.R)
+
+
 def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike | None = None,
              snapshots: Sequence[int] = (), base_dir=None) -> Series:
     """Simulate one replicate per seed and return their series.
@@ -683,20 +694,16 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     snaps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     shared = None if (isinstance(net, Mapping) and is_random(net)) else \
         replicate_adjacency(net, 0, base_dir)
-    shared_tables = tables(shared, params) if shared is not None else None
+    shared_args = _graph_args(shared, params) if shared is not None else None
     for r, seed in enumerate(seeds):
         adj = shared if shared is not None else replicate_adjacency(net, seed, base_dir)
-        tb = shared_tables if shared_tables is not None else tables(adj, params)
-        # 16-bit neighbour indices where they fit: half the cache footprint
-        idx = adj.indices.astype(np.uint16) if adj.n <= 65536 else adj.indices
+        graph = shared_args if shared_args is not None else _graph_args(adj, params)
         sn = np.zeros((len(snap_at), adj.n), dtype=np.int8)
         sr = np.zeros((len(snap_at), adj.n), dtype=np.int64)
-        _call_run(adj.indptr, idx, adj.degree, adj.k_min == adj.k_max, tb.cls_off, tb.pay,
-             tb.thr.reshape(2, -1), tb.E, tb.how, tb.zero_cls, tb.R, float(params.beta), MODE_CODES[params.update],
-             params.evolving, t_mu, t_half, np.uint64(threshold32(params.rate_mutation)), phase,
-             float(params.initial_b), stream_state(seed), float(params.a), float(params.b),
-             float(params.c), share_b[r], mean_pay[r], counts[r],
-             snap_at, sn, sr)
+        _call_run(*graph, float(params.beta), MODE_CODES[params.update], params.evolving,
+                  t_mu, t_half, np.uint64(threshold32(params.rate_mutation)), phase,
+                  float(params.initial_b), stream_state(seed), float(params.a), float(params.b),
+                  float(params.c), share_b[r], mean_pay[r], counts[r], snap_at, sn, sr)
         for k, g in enumerate(snap_at):
             norms, ridx = snaps.setdefault(int(g), (np.zeros((R_, adj.n), np.int8),
                                                     np.zeros((R_, adj.n), np.int64)))

@@ -74,6 +74,11 @@ def build_graph(spec: Mapping[str, Any], seed: int | None = None,
         Directory that a relative ``edgelist`` path is read from.
     """
     G, largest = _raw_graph(spec, seed, base_dir)
+    return _finish(G, largest)
+
+
+def _finish(G: nx.Graph, largest: bool) -> nx.Graph:
+    """Keep the largest component if asked, and number the nodes ``0..N-1``."""
     if largest and G.number_of_nodes() and not nx.is_connected(G):
         G = G.subgraph(max(nx.connected_components(G), key=len)).copy()
     return relabel(G)
@@ -92,7 +97,7 @@ def spec_adjacency(spec: Mapping[str, Any], seed: int | None = None,
     n = G.number_of_nodes()
     nodes = list(G.nodes)
     if nodes != list(range(n)) or G.is_directed() or G.is_multigraph():
-        return adjacency(build_graph(spec, seed, base_dir))
+        return adjacency(_finish(G, largest))
     u, v = _edge_arrays(G)
     if largest and n:
         keep = np.ones(n, dtype=bool)
