@@ -165,6 +165,12 @@ class Every(_Strict):
     every: StrictInt = Field(ge=1)
 
 
+def _at_least_1(v: int) -> int:
+    if v < 1:
+        raise ValueError(f"{v} must be >= 1")
+    return v
+
+
 class ScheduleSpec(_Strict):
     """``schedule``: generations (ODE: time units) and shocks."""
 
@@ -174,9 +180,7 @@ class ScheduleSpec(_Strict):
     @field_validator("generations")
     @classmethod
     def _g(cls, v):
-        if v < 1:
-            raise ValueError(f"{v} must be >= 1")
-        return v
+        return _at_least_1(v)
 
     @model_validator(mode="after")
     def _shocks(self):
@@ -213,9 +217,7 @@ class Scenario(_Strict):
     @field_validator("runs")
     @classmethod
     def _runs(cls, v):
-        if v < 1:
-            raise ValueError(f"{v} must be >= 1")
-        return v
+        return _at_least_1(v)
 
     @field_validator("seed")
     @classmethod

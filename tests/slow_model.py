@@ -62,20 +62,15 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
                 teacher_pay = 0.0
             P = fermi(teacher_pay, payoff[i], params.beta, R)
             coin = 1 if u_e < mu / 2 else 0
-            if params.update == "synchronous":
+            if params.update in ("synchronous", "sequential"):
+                # synchronous copies the teacher's start-of-generation state,
+                # sequential its current one
+                sync = params.update == "synchronous"
                 if u_e < mu:
                     norm[i] = coin
                 elif u_f < P:
-                    norm[i] = start_norm[t]
-                    rate[i] = start_rate[t]
-                if params.evolving and u_m < params.rate_mutation:
-                    rate[i] = new_rate
-            elif params.update == "sequential":
-                if u_e < mu:
-                    norm[i] = coin
-                elif u_f < P:
-                    norm[i] = norm[t]
-                    rate[i] = rate[t]
+                    norm[i] = start_norm[t] if sync else norm[t]
+                    rate[i] = start_rate[t] if sync else rate[t]
                 if params.evolving and u_m < params.rate_mutation:
                     rate[i] = new_rate
             elif not params.evolving:   # reference, fixed rate

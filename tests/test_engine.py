@@ -11,16 +11,13 @@ from normsim.game import fermi_probability
 from normsim.networks import adjacency, build_graph
 from normsim.params import ModelParams
 
+from cases import EXPLORATION
 from slow_model import slow_simulate
 
 NETWORKS = {
     "grid": {"kind": "grid", "rows": 6, "cols": 7, "periodic": True},
     "watts_strogatz": {"kind": "watts_strogatz", "n": 40, "k": 4, "p": 0.2},
     "erdos_renyi": {"kind": "erdos_renyi", "n": 40, "p": 0.15, "largest_component": True},
-}
-EXPLORATION = {
-    "fixed": {"exploration": 0.1},
-    "evolving": {"rates": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5), "rate_mutation": 0.05},
 }
 
 

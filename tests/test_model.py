@@ -9,14 +9,12 @@ from normsim.engine import simulate
 from normsim.model import NormChangeModel
 from normsim.params import ModelParams
 
+from cases import EXPLORATION
+
 NETWORKS = {
     "grid": {"kind": "grid", "rows": 5, "cols": 6, "periodic": True},
     "watts_strogatz": {"kind": "watts_strogatz", "n": 30, "k": 4, "p": 0.2},
     "erdos_renyi": {"kind": "erdos_renyi", "n": 30, "p": 0.2, "largest_component": True},
-}
-EXPLORATION = {
-    "fixed": {"exploration": 0.1},
-    "evolving": {"rates": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5), "rate_mutation": 0.05},
 }
 
 
