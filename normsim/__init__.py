@@ -9,6 +9,7 @@ well-mixed population.
 
 __version__ = "0.2.0"
 
-from normsim.game import A, B, CoordinationGame, NormsimError  # noqa: E402
+from normsim.errors import NormsimError  # noqa: E402
+from normsim.game import A, B, CoordinationGame  # noqa: E402
 
 __all__ = ["A", "B", "CoordinationGame", "NormsimError", "__version__"]

@@ -30,7 +30,8 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from normsim.game import CoordinationGame, check_number
+from normsim.errors import check_number
+from normsim.game import CoordinationGame
 
 LEVELS = (0.5, 0.9, 0.99)
 RTOL = 1e-10

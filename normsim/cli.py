@@ -14,7 +14,7 @@ import sys
 from typing import Callable, Sequence
 
 from normsim import __version__
-from normsim.game import NormsimError
+from normsim.errors import NormsimError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 

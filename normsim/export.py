@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from normsim.game import NormsimError
+from normsim.errors import NormsimError
 from normsim.store import Store, db_path
 
 

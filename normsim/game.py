@@ -24,46 +24,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
+
+from normsim.errors import check_number
 
 A: int = 0
 B: int = 1
 NORM_NAMES = ("A", "B")
-
-
-class NormsimError(ValueError):
-    """Invalid input to normsim (a parameter, a scenario, a file).
-
-    The command line prints the message of this exception on one line and
-    exits with status 1; it never shows a traceback for it.
-    """
-
-
-def check_number(name: str, value: object, *, low: float | None = None,
-                 high: float | None = None, low_open: bool = False) -> float:
-    """Return ``value`` as a float or raise :class:`NormsimError`.
-
-    ``low``/``high`` are inclusive bounds unless ``low_open`` is set, in which
-    case ``value`` must be strictly greater than ``low``.
-    """
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise NormsimError(f"{name}: {value!r} is not a number")
-    x = float(value)
-    if not math.isfinite(x):
-        raise NormsimError(f"{name}: {value!r} is not a finite number")
-    if low is not None and (x <= low if low_open else x < low):
-        if high is None:
-            op = ">" if low_open else ">="
-            raise NormsimError(f"{name}: {value!r} must be {op} {low:g}")
-        bracket = "(" if low_open else "["
-        raise NormsimError(f"{name}: {value!r} is outside {bracket}{low:g}, {high:g}]")
-    if high is not None and x > high:
-        bracket = "(" if low_open else "["
-        lo = "-inf" if low is None else f"{low:g}"
-        raise NormsimError(f"{name}: {value!r} is outside {bracket}{lo}, {high:g}]")
-    return x
 
 
 @dataclass(frozen=True)

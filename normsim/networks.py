@@ -31,7 +31,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from normsim.game import NormsimError
+from normsim.errors import NormsimError
 
 #: parameters of each kind: name -> (type, required)
 KINDS: dict[str, dict[str, tuple[type, bool]]] = {

@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from normsim.game import CoordinationGame, NormsimError, check_number
+from normsim.errors import NormsimError, check_number
+from normsim.game import CoordinationGame
 
 UPDATE_MODES = ("synchronous", "sequential", "reference")
 DEFAULT_NETWORK = {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}

@@ -28,7 +28,7 @@ import numpy as np
 
 from normsim import analytic
 from normsim.draws import replicate_seed
-from normsim.game import NormsimError
+from normsim.errors import NormsimError
 from normsim.metrics import exploration_metrics, shock_metrics
 from normsim.scenario import Condition, EvolvingRates, LoadedScenario, conditions
 from normsim.store import Store

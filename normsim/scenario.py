@@ -28,7 +28,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valid
                       field_validator, model_validator)
 
 from normsim.draws import DRAW_SCHEDULE
-from normsim.game import NormsimError, check_number
+from normsim.errors import NormsimError, check_number
 from normsim.networks import KINDS
 from normsim.params import UPDATE_MODES, ModelParams, expand_shocks
 

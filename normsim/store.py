@@ -22,7 +22,7 @@ from typing import Iterator
 import numpy as np
 
 from normsim import __version__
-from normsim.game import NormsimError
+from normsim.errors import NormsimError
 
 DB_NAME = "results.sqlite"
 SCHEMA_VERSION = 1

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normsim import analytic
-from normsim.game import NormsimError
+from normsim.errors import NormsimError
 
 A_, B_ = 0.4, 0.6
 

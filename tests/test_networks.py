@@ -4,7 +4,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from normsim.game import NormsimError
+from normsim.errors import NormsimError
 from normsim.networks import adjacency, build_graph, spec_adjacency
 
 SPECS = [

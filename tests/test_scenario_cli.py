@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normsim.game import NormsimError
+from normsim.errors import NormsimError
 from normsim.scenario import conditions, loads
 
 ROOT = Path(__file__).resolve().parents[1]

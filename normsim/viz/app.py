@@ -288,7 +288,7 @@ def defaults_from_scenario(path: str | None) -> dict:
     cond = conditions(load(path))[0]
     s = cond.spec
     if s.population.well_mixed:
-        from normsim.game import NormsimError
+        from normsim.errors import NormsimError
         raise NormsimError(f"{path}: the visualization needs a network, not well_mixed")
     net = s.population.network.as_dict()
     d.update(c=s.game.c, a=s.game.a, b=s.game.b, beta=s.dynamics.selection_strength,
