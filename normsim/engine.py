@@ -56,8 +56,10 @@ Examples
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import math
+from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -230,30 +232,51 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R):
     return np.int64(np.float64(uf) * 2.0 ** -32 < _fermi(PY[ct], PY[ci], beta, R))
 
 
+# ------------------------------------------------------------------ kernel arguments
+#: the graph: CSR arrays (``indices`` 16-bit where the nodes fit: half the cache footprint)
+GraphArgs = namedtuple("GraphArgs", "indptr indices degree")
+#: payoff classes and the Fermi test of one graph under one parameter set (see :class:`Tables`)
+TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta")
+#: exploration as 32-bit thresholds: ``t_mu[r]``, ``t_half[r]`` per rate, ``t_rm`` rate mutation
+RateArgs = namedtuple("RateArgs", "t_mu t_half t_rm")
+#: what a replicate writes: ``share_b`` (G+1), ``edges`` (G+1, 3: the AA, AB and BB
+#: edges of each generation's game phase), ``rate_counts`` (G+1, K) and the snapshots
+#: (``snap_norm``/``snap_rate`` at the generations ``snap_at``)
+Outputs = namedtuple("Outputs", "share_b edges rate_counts snap_at snap_norm snap_rate")
+
+
 @nb.njit(cache=True, nogil=True)
-def _run(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, R, beta,
-         mode, evolving, t_mu, t_half, t_rm, phase, initial_b, state,
-         a_pay, b_pay, c, share_b, mean_pay, rate_counts, snap_at, snap_norm, snap_rate):
-    """Dispatch to :func:`_kernel` compiled for this mode, rate kind, graph kind and test."""
-    _kernel(indptr, indices, deg, literally(regular), cls_off, pay, thr, E, literally(how),
-            zero_cls, R, beta, literally(mode), literally(evolving), t_mu, t_half, t_rm, phase,
-            initial_b, state, a_pay, b_pay, c, share_b, mean_pay, rate_counts, snap_at,
-            snap_norm, snap_rate)
+def _run(graph, tables, rates, out, phase, initial_b, state, mode, evolving, regular, how):
+    """Dispatch to :func:`_kernel` compiled for these flags (:data:`_FLAGS`)."""
+    _kernel(graph, tables, rates, out, phase, initial_b, state, literally(mode),
+            literally(evolving), literally(regular), literally(how))
 
 
-#: the compiled ``_run`` for each set of literal arguments (mode, rates, graph,
-#: test) and argument types
+#: the compile-time flags of :func:`_run`, by name: update mode, evolving rates,
+#: regular graph, how the Fermi test is decided
+_FLAGS = ("mode", "evolving", "regular", "how")
+_FLAG_POS = tuple(inspect.signature(_run.py_func).parameters).index(_FLAGS[0])
+#: the compiled ``_run`` for each set of flags and argument types
 _SPECIALISED: dict[tuple, Any] = {}
-_LITERAL_ARGS = (3, 8, 12, 13)
 
 
-def _call_run(*args) -> None:
-    """Call :func:`_run`, skipping numba's dispatch after the first call with
-    the same literal arguments: re-dispatching a ``literally`` function types
+def _type_key(a: Any) -> Any:
+    """What numba's typing of an argument depends on (arrays: dtype, rank, layout)."""
+    if isinstance(a, np.ndarray):
+        return (a.dtype.char, a.ndim, a.flags.c_contiguous, a.flags.writeable)
+    if isinstance(a, tuple):
+        return (type(a), *map(_type_key, a))
+    return type(a)
+
+
+def _call_run(graph: GraphArgs, tables: TableArgs, rates: RateArgs, out: Outputs,
+              phase: np.ndarray, initial_b: float, state: np.ndarray, *, mode: int,
+              evolving: bool, regular: bool, how: int) -> None:
+    """Call :func:`_run`, skipping numba's dispatch after the first call with the
+    same flags and argument types: re-dispatching a ``literally`` function types
     all its arguments again (about 10 ms), as long as a short replicate."""
-    key = tuple((a.dtype.char, a.ndim, a.flags.c_contiguous, a.flags.writeable)
-                if isinstance(a, np.ndarray)
-                else (type(a), a if k in _LITERAL_ARGS else None) for k, a in enumerate(args))
+    args = (graph, tables, rates, out, phase, initial_b, state, mode, evolving, regular, how)
+    key = tuple(_type_key(a) for a in args[:_FLAG_POS]) + args[_FLAG_POS:]
     fn = _SPECIALISED.get(key)
     if fn is not None:
         fn(*args)
@@ -272,47 +295,23 @@ def _call_run(*args) -> None:
 
 
 @nb.njit(cache=True, nogil=True)
-def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, R, beta,
-            mode, evolving, t_mu, t_half, t_rm, phase, initial_b, state,
-            a_pay, b_pay, c, share_b, mean_pay, rate_counts, snap_at, snap_norm, snap_rate):
-    """Run one replicate for ``len(phase) - 1`` generations, writing the series.
+def _initial_state(graph, tables, K, evolving, initial_b, s):
+    """The state at generation 0, drawn from the stream ``s`` (advanced in place):
+    norms, then rate indices (evolving rates); then each agent's payoff class and
+    the counts of B agents and of AB, BB and all edges.
 
-    State: ``norm`` (0 = A, 1 = B), ``ridx`` (rate index) and ``cls`` (payoff
-    class: degree block + norm * (degree + 1) + number of B neighbours). The
-    sweep reads ``cls``, the game phase's classes, and ``norm0``, the norms at
-    the start of the generation (``ridx0`` the rates, synchronous evolving
-    only), and writes ``norm``, ``ridx`` and the list of agents that changed;
-    afterwards the list updates ``cls``, ``norm0`` and the edge counts, so the
-    next generation starts consistent. Probabilities are compared as 32-bit thresholds:
-    ``u < p  <=>  u32 < ceil(p * 2**32)`` for ``u = u32 * 2**-32``, so
-    ``t_mu[r] = ceil(rates[r] * 2**32)`` (one entry for a fixed rate),
-    ``t_half`` the same for half the rate, ``t_rm`` for the rate mutation and
-    ``thr[phase, teacher class * 256 + learner class] >> 16`` for the Fermi
-    probability (see :func:`_accept` for the other two ways); the low 16 bits
-    of that word give the fixed-rate rule's new norm (:func:`_rule_masks`). On a ``regular`` graph
-    node ``i``'s neighbours start at ``i * degree``. Agent indices in the hot
-    loop are unsigned, so numba emits no negative-index wraparound code, and
-    the stream's state lives in four scalars (registers).
-    """
+    Returns ``(norm, ridx, cls, count_b, e_ab, e_bb, e_total)``."""
+    indptr, indices, deg = graph.indptr, graph.indices, graph.degree
     n = deg.shape[0]
-    G = phase.shape[0] - 1
-    K = t_mu.shape[0]
-    s = state.copy()
-
     norm = np.zeros(n, dtype=np.uint8)
     for i in range(n):
         if _u53(_next(s)) < initial_b:
             norm[i] = 1
     ridx = np.zeros(n, dtype=np.int64)
-    rc = np.zeros(K, dtype=np.int64)
     if evolving:
         for i in range(n):
             ridx[i] = _pick(_next(s), K)
-            rc[ridx[i]] += 1
-    else:
-        rc[0] = n
-    # classes and edge counts of the initial state
-    cls = cls_off.copy()      # its dtype: uint8 when the classes fit (cache footprint)
+    cls = tables.cls_off.copy()    # its dtype: uint8 when the classes fit (cache footprint)
     count_b = 0
     e_ab = 0
     e_bb = 0
@@ -328,8 +327,68 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
             e_bb += m
         else:
             e_ab += m
-    e_bb //= 2
-    e_total //= 2
+    return norm, ridx, cls, count_b, e_ab, e_bb // 2, e_total // 2
+
+
+@nb.njit(cache=True, nogil=True)
+def _record(out, g, count_b, n, norm, ridx, evolving, hist, snap_k):
+    """Write generation ``g``'s share of B, rate counts and (if one is due) snapshot.
+
+    Rates are counted with a histogram in four interleaved parts (no chain of
+    increments); without evolving rates everyone holds rate 0. Returns the index
+    of the next snapshot due."""
+    out.share_b[g] = count_b / n
+    K = out.rate_counts.shape[1]
+    if evolving:
+        hist[:, :] = 0
+        for i in range(n):
+            hist[i & 3, ridx[i]] += 1
+        for k in range(K):
+            out.rate_counts[g, k] = hist[0, k] + hist[1, k] + hist[2, k] + hist[3, k]
+    else:
+        out.rate_counts[g, 0] = n
+    if snap_k < out.snap_at.shape[0] and out.snap_at[snap_k] == g:
+        out.snap_norm[snap_k, :] = norm
+        out.snap_rate[snap_k, :] = ridx
+        snap_k += 1
+    return snap_k
+
+
+@nb.njit(cache=True, nogil=True)
+def _kernel(graph, tables, rates, out, phase, initial_b, state, mode, evolving, regular, how):
+    """Run one replicate for ``len(phase) - 1`` generations, writing ``out``.
+
+    State: ``norm`` (0 = A, 1 = B), ``ridx`` (rate index) and ``cls`` (payoff
+    class: degree block + norm * (degree + 1) + number of B neighbours). The
+    sweep reads ``cls``, the game phase's classes, and ``norm0``, the norms at
+    the start of the generation (``ridx0`` the rates, synchronous evolving
+    only), and writes ``norm``, ``ridx`` and the list of agents that changed;
+    afterwards the list updates ``cls``, ``norm0`` and the edge counts, so the
+    next generation starts consistent. The game phase only records the edge
+    counts: :func:`simulate` turns them into the mean payoff with
+    :meth:`normsim.game.CoordinationGame.mean_payoff`.
+
+    Probabilities are compared as 32-bit thresholds: ``u < p  <=>  u32 <
+    ceil(p * 2**32)`` for ``u = u32 * 2**-32``, so ``rates.t_mu[r] = ceil(rates[r]
+    * 2**32)`` (one entry for a fixed rate), ``rates.t_half`` the same for half
+    the rate, ``rates.t_rm`` for the rate mutation and ``tables.thr[phase,
+    teacher class * 256 + learner class] >> 16`` for the Fermi probability (see
+    :func:`_accept` for the other two ways); the low 16 bits of that word give
+    the fixed-rate rule's new norm (:func:`_rule_masks`). On a ``regular``
+    graph node ``i``'s neighbours start at ``i * degree``. Agent indices in the
+    hot loop are unsigned, so numba emits no negative-index wraparound code,
+    and the stream's state lives in four scalars (registers).
+    """
+    indptr, indices, deg = graph.indptr, graph.indices, graph.degree
+    thr, E, pay, zero_cls, R, beta = (tables.thr, tables.E, tables.pay, tables.zero_cls,
+                                      tables.R, tables.beta)
+    t_mu, t_half, t_rm = rates.t_mu, rates.t_half, rates.t_rm
+    n = deg.shape[0]
+    G = phase.shape[0] - 1
+    K = t_mu.shape[0]
+    s = state.copy()
+    norm, ridx, cls, count_b, e_ab, e_bb, e_total = _initial_state(graph, tables, K, evolving,
+                                                                   initial_b, s)
 
     order = np.arange(n).astype(np.uint32)
     norm0 = norm.copy()      # the start of the generation, then the working copy of the pass
@@ -343,29 +402,19 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
     tm0 = t_mu[0]
     th0 = t_half[0]
     Ku = np.uint64(K)
-    snap_k = 0
+    out.edges[0, :] = 0      # generation 0 has no game phase
+    snap_k = _record(out, 0, count_b, n, norm, ridx, evolving, hist, 0)
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]     # the generator's state, in registers
-
-    share_b[0] = count_b / n
-    mean_pay[0] = np.nan
-    for k in range(K):
-        rate_counts[0, k] = rc[k]
-    if snap_k < snap_at.shape[0] and snap_at[snap_k] == 0:
-        snap_norm[snap_k, :] = norm
-        snap_rate[snap_k, :] = ridx
-        snap_k += 1
 
     for g in range(1, G + 1):
         ph = phase[g]
         T = thr[ph]
         EP = E[ph]
         PY = pay[ph]
-        # ---- game phase: payoffs are those of the classes; mean payoff from edge counts
-        e_aa = e_total - e_ab - e_bb
-        own_a = a_pay if ph == 0 else b_pay
-        own_b = b_pay if ph == 0 else a_pay
-        mean_pay[g] = (own_a * (2 * e_aa + (1.0 - c) * e_ab)
-                       + own_b * (2 * e_bb + (1.0 - c) * e_ab)) / n
+        # ---- game phase: payoffs are those of the classes; record the edge counts
+        out.edges[g, 0] = e_total - e_ab - e_bb
+        out.edges[g, 1] = e_ab
+        out.edges[g, 2] = e_bb
         if mode == SYNCHRONOUS and evolving:
             ridx0[:] = ridx
         if mode == REFERENCE:
@@ -482,19 +531,7 @@ def _kernel(indptr, indices, deg, regular, cls_off, pay, thr, E, how, zero_cls, 
             e_bb += d * mb                # BB edges: i's mb B neighbours
 
         # ---- record
-        share_b[g] = count_b / n
-        if evolving:   # a histogram in four interleaved parts: no chain of increments
-            hist[:, :] = 0
-            for i in range(n):
-                hist[i & 3, ridx[i]] += 1
-            for k in range(K):
-                rc[k] = hist[0, k] + hist[1, k] + hist[2, k] + hist[3, k]
-        for k in range(K):
-            rate_counts[g, k] = rc[k]
-        if snap_k < snap_at.shape[0] and snap_at[snap_k] == g:
-            snap_norm[snap_k, :] = norm
-            snap_rate[snap_k, :] = ridx
-            snap_k += 1
+        snap_k = _record(out, g, count_b, n, norm, ridx, evolving, hist, snap_k)
 
 
 # ------------------------------------------------------------------ set-up
@@ -651,14 +688,30 @@ def _fixed_adjacency(spec_json: str) -> Adjacency:
     return adj
 
 
-def _graph_args(adj: Adjacency, params: ModelParams) -> tuple:
-    """The kernel's first arguments for a graph, up to ``R``: CSR arrays (16-bit
-    neighbour indices where they fit: half the cache footprint), whether the
-    graph is regular, and its tables."""
+def _graph_args(adj: Adjacency, params: ModelParams) -> tuple[GraphArgs, TableArgs, bool, int]:
+    """A graph's kernel arguments under ``params``: its CSR arrays (16-bit neighbour
+    indices where they fit: half the cache footprint), its tables, whether it is
+    regular, and how the Fermi test is decided."""
     tb = tables(adj, params)
     idx = adj.indices.astype(np.uint16) if adj.n <= 65536 else adj.indices
-    return (adj.indptr, idx, adj.degree, adj.k_min == adj.k_max, tb.cls_off, tb.pay,
-            tb.thr.reshape(2, -1), tb.E, tb.how, tb.zero_cls, tb.R)
+    return (GraphArgs(adj.indptr, idx, adj.degree),
+            TableArgs(tb.cls_off, tb.pay, tb.thr.reshape(2, -1), tb.E, tb.zero_cls, tb.R,
+                      float(params.beta)),
+            bool(adj.k_min == adj.k_max), tb.how)
+
+
+def mean_payoff_series(params: ModelParams, edges: np.ndarray, n: int) -> np.ndarray:
+    """Mean game-phase payoff per generation from the recorded edge counts.
+
+    ``edges[..., g, :]`` holds generation g's AA, AB and BB edges; the payoff is
+    :meth:`CoordinationGame.mean_payoff` of the game played in generation g
+    (NaN at g = 0, before any game)."""
+    phase = params.phases()
+    e_aa, e_ab, e_bb = edges[..., 0], edges[..., 1], edges[..., 2]
+    out = np.where(phase == 0, params.game.mean_payoff(e_aa, e_ab, e_bb, n),
+                   params.game.shocked().mean_payoff(e_aa, e_ab, e_bb, n))
+    out[..., 0] = np.nan
+    return out
 
 
 def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike | None = None,
@@ -681,39 +734,44 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     net = params.network if network is None else network
     seeds = [int(s) for s in seeds]
     G = params.generations
-    R_ = len(seeds)
-    rates = np.array(params.rates if params.evolving else (params.exploration,), dtype=np.float64)
-    K = len(rates)
-    t_mu = np.array([threshold32(r) for r in rates], dtype=np.uint64)
-    t_half = np.array([threshold32(0.5 * r) for r in rates], dtype=np.uint64)
+    n_reps = len(seeds)
+    rate_values = np.array(params.rates if params.evolving else (params.exploration,),
+                           dtype=np.float64)
+    K = len(rate_values)
+    rates = RateArgs(np.array([threshold32(r) for r in rate_values], dtype=np.uint64),
+                     np.array([threshold32(0.5 * r) for r in rate_values], dtype=np.uint64),
+                     np.uint64(threshold32(params.rate_mutation)))
     phase = params.phases()
     snap_at = np.array(sorted(set(int(g) for g in snapshots if 0 <= int(g) <= G)), dtype=np.int64)
-    share_b = np.empty((R_, G + 1))
-    mean_pay = np.empty((R_, G + 1))
-    counts = np.empty((R_, G + 1, K), dtype=np.int64)
+    share_b = np.empty((n_reps, G + 1))
+    mean_pay = np.empty((n_reps, G + 1))
+    edges = np.empty((G + 1, 3), dtype=np.int64)
+    counts = np.empty((n_reps, G + 1, K), dtype=np.int64)
     snaps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     shared = None if (isinstance(net, Mapping) and is_random(net)) else \
         replicate_adjacency(net, 0, base_dir)
     shared_args = _graph_args(shared, params) if shared is not None else None
     for r, seed in enumerate(seeds):
         adj = shared if shared is not None else replicate_adjacency(net, seed, base_dir)
-        graph = shared_args if shared_args is not None else _graph_args(adj, params)
-        sn = np.zeros((len(snap_at), adj.n), dtype=np.int8)
-        sr = np.zeros((len(snap_at), adj.n), dtype=np.int64)
-        _call_run(*graph, float(params.beta), MODE_CODES[params.update], params.evolving,
-                  t_mu, t_half, np.uint64(threshold32(params.rate_mutation)), phase,
-                  float(params.initial_b), stream_state(seed), float(params.a), float(params.b),
-                  float(params.c), share_b[r], mean_pay[r], counts[r], snap_at, sn, sr)
+        graph, tabs, regular, how = (shared_args if shared_args is not None
+                                     else _graph_args(adj, params))
+        out = Outputs(share_b[r], edges, counts[r], snap_at,
+                      np.zeros((len(snap_at), adj.n), dtype=np.int8),
+                      np.zeros((len(snap_at), adj.n), dtype=np.int64))
+        _call_run(graph, tabs, rates, out, phase, float(params.initial_b), stream_state(seed),
+                  mode=MODE_CODES[params.update], evolving=params.evolving, regular=regular,
+                  how=how)
+        mean_pay[r] = mean_payoff_series(params, edges, adj.n)
         for k, g in enumerate(snap_at):
-            norms, ridx = snaps.setdefault(int(g), (np.zeros((R_, adj.n), np.int8),
-                                                    np.zeros((R_, adj.n), np.int64)))
+            norms, ridx = snaps.setdefault(int(g), (np.zeros((n_reps, adj.n), np.int8),
+                                                    np.zeros((n_reps, adj.n), np.int64)))
             if norms.shape[1] == adj.n:
-                norms[r] = sn[k]
-                ridx[r] = sr[k]
+                norms[r] = out.snap_norm[k]
+                ridx[r] = out.snap_rate[k]
     if params.evolving:
         n_agents = counts.sum(axis=2, keepdims=True)
         rate_shares = counts / n_agents
-        mean_rate = (counts * rates).sum(axis=2) / n_agents[..., 0]
+        mean_rate = (counts * rate_values).sum(axis=2) / n_agents[..., 0]
     else:
         rate_shares = mean_rate = None
     return Series(share_b, mean_pay, rate_shares, mean_rate, seeds, snaps)
