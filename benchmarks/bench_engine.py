@@ -45,7 +45,7 @@ def mesa_rate(params: ModelParams, generations: int) -> float:
     from normsim.model import NormChangeModel
 
     p = replace(params, generations=generations, shocks=())
-    m = NormChangeModel(params=p, rng=replicate_seeds(1, 1)[0])
+    m = NormChangeModel(params=p, seed=replicate_seeds(1, 1)[0])
     t0 = time.perf_counter()
     m.run_model()
     return len(m.by_node) * generations / (time.perf_counter() - t0)

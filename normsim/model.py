@@ -11,7 +11,7 @@ model is what you read, subclass, step and visualise.
 Examples
 --------
 >>> m = NormChangeModel(c=0.6, network={"kind": "grid", "rows": 10, "cols": 10},
-...                     generations=50, shocks=(25,), rng=42)
+...                     generations=50, shocks=(25,), seed=42)
 >>> m.run_model()
 >>> len(m.series()["share_b"])
 51
@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Mapping, Sequence
 
 import networkx as nx
@@ -29,7 +30,7 @@ from mesa.discrete_space import Network
 from normsim.agents import NormAgent
 from normsim.draws import DrawStream, graph_seed
 from normsim.networks import adjacency, build_graph, relabel
-from normsim.params import DEFAULT_NETWORK, ModelParams
+from normsim.params import DEFAULTS, ModelParams
 
 
 # ------------------------------------------------------------ reporters
@@ -89,30 +90,43 @@ class NormChangeModel(Model):
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
+    seed : int, optional
+        The replicate seed: Mesa's random number generator and the normsim
+        random stream both derive from it, and ``NormChangeModel(params=p,
+        seed=s)`` reproduces the engine's replicate with seed ``s``. None draws
+        a fresh seed. ``mesa.batch_run(NormChangeModel, ..., rng=[...])`` passes
+        its seeds here.
     rng : int, optional
-        The replicate seed: Mesa's ``rng`` and the normsim random stream both
-        derive from it, and ``NormChangeModel(params=p, rng=s)`` reproduces the
-        engine's replicate with seed ``s``. None draws a fresh seed.
+        Deprecated name of ``seed`` (normsim 0.2 and earlier).
     layout : mapping, optional
         Node positions for drawing; None (default) skips Mesa's spring layout.
     """
 
-    def __init__(self, a: float = 0.6, b: float = 0.4, c: float = 0.3,
-                 network: Mapping[str, Any] | nx.Graph | None = None, initial_b: float = 0.5,
-                 update: str = "reference", beta: float = 5.0, exploration: float = 0.05,
-                 rates: Sequence[float] | None = None, rate_mutation: float = 0.05,
-                 generations: int = 2000, shocks: Sequence[int] = (), *,
-                 params: ModelParams | None = None, rng: int | None = None,
-                 base_dir=None, layout=None):
-        if rng is None:
-            rng = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-        elif isinstance(rng, np.random.Generator):
-            rng = int(rng.integers(2**63))
-        super().__init__(rng=int(rng))
-        self.seed = int(rng)
+    def __init__(self, a: float = DEFAULTS.a, b: float = DEFAULTS.b, c: float = DEFAULTS.c,
+                 network: Mapping[str, Any] | nx.Graph | None = None,
+                 initial_b: float = DEFAULTS.initial_b, update: str = DEFAULTS.update,
+                 beta: float = DEFAULTS.beta, exploration: float = DEFAULTS.exploration,
+                 rates: Sequence[float] | None = DEFAULTS.rates,
+                 rate_mutation: float = DEFAULTS.rate_mutation,
+                 generations: int = DEFAULTS.generations,
+                 shocks: Sequence[int] = DEFAULTS.shocks, *,
+                 params: ModelParams | None = None, seed: int | None = None,
+                 base_dir=None, layout=None, rng: int | None = None):
+        if rng is not None:
+            if seed is not None:
+                raise TypeError("NormChangeModel: give seed, not both seed and rng")
+            warnings.warn("NormChangeModel(rng=...) is deprecated: call the replicate seed "
+                          "seed=", DeprecationWarning, stacklevel=2)
+            seed = rng
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        elif isinstance(seed, np.random.Generator):
+            seed = int(seed.integers(2**63))
+        super().__init__(rng=int(seed))
+        self.seed = int(seed)
         graph = network if isinstance(network, nx.Graph) else None
         if params is None:
-            spec = dict(DEFAULT_NETWORK) if network is None or graph is not None else dict(network)
+            spec = dict(DEFAULTS.network) if network is None or graph is not None else dict(network)
             params = ModelParams(a=a, b=b, c=c, network=spec, initial_b=initial_b, update=update,
                                  beta=beta, exploration=exploration,
                                  rates=tuple(rates) if rates is not None else None,

@@ -78,6 +78,7 @@ class ModelParams:
         played under the swapped payoffs).
     """
 
+    # the defaults of every entry point (DEFAULTS below): the paper's grid experiment
     a: float = 0.6
     b: float = 0.4
     c: float = 0.3
@@ -133,3 +134,8 @@ class ModelParams:
         """The game played in ``generation`` (1-based), after the shocks before it."""
         g = self.game
         return g.shocked() if self.phases()[generation] else g
+
+
+#: normsim's defaults, in one place: the scenario schema, the Mesa model's
+#: keywords and the browser page's initial values are all read from here
+DEFAULTS = ModelParams()

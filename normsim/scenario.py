@@ -29,8 +29,9 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valid
 
 from normsim.draws import DRAW_SCHEDULE
 from normsim.errors import NormsimError, check_number
+from normsim.game import CoordinationGame
 from normsim.networks import KINDS
-from normsim.params import UPDATE_MODES, ModelParams, expand_shocks
+from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, expand_shocks
 
 
 class _Strict(BaseModel):
@@ -43,9 +44,9 @@ Number = Annotated[float, Field(strict=False)]
 class GameSpec(_Strict):
     """``game``: payoffs at generation 0 and the need for coordination."""
 
-    a: Number = 0.6
-    b: Number = 0.4
-    c: Number = 0.3
+    a: Number = DEFAULTS.a
+    b: Number = DEFAULTS.b
+    c: Number = DEFAULTS.c
 
     @field_validator("a", "b", mode="before")
     @classmethod
@@ -56,6 +57,10 @@ class GameSpec(_Strict):
     @classmethod
     def _c(cls, v):
         return check_number("", v, low=0.0, high=1.0)
+
+    def game(self) -> CoordinationGame:
+        """This section as a :class:`normsim.game.CoordinationGame`."""
+        return CoordinationGame(self.a, self.b, self.c)
 
 
 class NetworkSpec(BaseModel):
@@ -99,7 +104,7 @@ class PopulationSpec(_Strict):
 
     network: NetworkSpec | None = None
     well_mixed: StrictBool = False
-    initial_b: Number = 0.5
+    initial_b: Number = DEFAULTS.initial_b
 
     @field_validator("initial_b", mode="before")
     @classmethod
@@ -111,7 +116,7 @@ class PopulationSpec(_Strict):
         if self.well_mixed and self.network is not None:
             raise ValueError("give either network or well_mixed: true, not both")
         if not self.well_mixed and self.network is None:
-            self.network = NetworkSpec(kind="grid", rows=50, cols=50, periodic=True)
+            self.network = NetworkSpec(**DEFAULTS.network)
         return self
 
 
@@ -119,7 +124,7 @@ class EvolvingRates(_Strict):
     """Evolving exploration rates (model-spec 3.2)."""
 
     rates: list[Number]
-    rate_mutation: Number = 0.05
+    rate_mutation: Number = DEFAULTS.rate_mutation
 
     @field_validator("rates", mode="before")
     @classmethod
@@ -137,9 +142,9 @@ class EvolvingRates(_Strict):
 class DynamicsSpec(_Strict):
     """``dynamics``: update mode, selection strength, exploration."""
 
-    update: str = "reference"
-    selection_strength: Number = 5.0
-    exploration: Number | EvolvingRates = 0.05
+    update: str = DEFAULTS.update
+    selection_strength: Number = DEFAULTS.beta
+    exploration: Number | EvolvingRates = DEFAULTS.exploration
 
     @field_validator("update", mode="before")
     @classmethod
@@ -174,7 +179,7 @@ def _at_least_1(v: int) -> int:
 class ScheduleSpec(_Strict):
     """``schedule``: generations (ODE: time units) and shocks."""
 
-    generations: StrictInt = 2000
+    generations: StrictInt = DEFAULTS.generations
     shocks: list[StrictInt] | Every = Field(default_factory=list)
 
     @field_validator("generations")
@@ -492,7 +497,7 @@ class Condition:
             beta=s.dynamics.selection_strength,
             exploration=0.0 if evolving else float(ex),
             rates=tuple(ex.rates) if evolving else None,
-            rate_mutation=ex.rate_mutation if evolving else 0.05,
+            rate_mutation=ex.rate_mutation if evolving else DEFAULTS.rate_mutation,
             generations=s.schedule.generations, shocks=s.schedule.shock_list())
 
     def describe(self) -> str:

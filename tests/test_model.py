@@ -26,7 +26,7 @@ def test_mesa_model_equals_engine(update, expl, net):
                          generations=25, shocks=(8, 16), initial_b=0.4, **EXPLORATION[expl])
     seed = replicate_seeds(11, 1)[0]
     eng = simulate(params, [seed])
-    m = NormChangeModel(params=params, rng=seed)
+    m = NormChangeModel(params=params, seed=seed)
     m.run_model()
     s = m.series()
     assert m.generation == 25 and not m.running
@@ -40,7 +40,7 @@ def test_mesa_model_equals_engine(update, expl, net):
 
 
 def test_agents_are_mesa_agents_on_a_network():
-    m = NormChangeModel(network={"kind": "grid", "rows": 4, "cols": 4}, rng=3, generations=3)
+    m = NormChangeModel(network={"kind": "grid", "rows": 4, "cols": 4}, seed=3, generations=3)
     assert len(m.agents) == 16
     a = m.by_node[0]
     assert all(isinstance(x, type(a)) for x in a.cell.neighborhood.agents)
@@ -67,7 +67,7 @@ def test_batch_run_with_two_processes_matches_engine():
                              data_collection_period=1, display_progress=False)
     eng = simulate(ModelParams(c=0.6, network=net, generations=15, update="sequential"), seeds)
     for r, seed in enumerate(seeds):
-        rows = sorted((x for x in results if x["rng"] == seed), key=lambda x: x["Step"])
+        rows = sorted((x for x in results if x["seed"] == seed), key=lambda x: x["Step"])
         got = [x["share_b"] for x in rows]
         assert len(got) >= 15
         assert got == list(eng.share_b[r][-len(got):])

@@ -35,15 +35,24 @@ from PIL import Image, ImageDraw  # noqa: E402
 from normsim import analytic  # noqa: E402
 from normsim.draws import graph_seed  # noqa: E402
 from normsim.model import NormChangeModel  # noqa: E402
-from normsim.params import UPDATE_MODES  # noqa: E402
+from normsim.params import DEFAULTS, UPDATE_MODES  # noqa: E402
 
 COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}        # A blue, B orange
 KINDS = ("grid", "watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular")
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 HORIZON = 1_000_000      # generations: the page runs until the user stops it
 
+#: the page's initial values: the model's from normsim.params.DEFAULTS, and the
+#: page's own (graph size for non-grid kinds, when to shock, the seed)
+PAGE_DEFAULTS = {"c": DEFAULTS.c, "exploration": DEFAULTS.exploration, "beta": DEFAULTS.beta,
+                 "a": DEFAULTS.a, "b": DEFAULTS.b, "network_kind": DEFAULTS.network["kind"],
+                 "side": DEFAULTS.network["rows"], "nodes": 400, "update": DEFAULTS.update,
+                 "shocks": "once", "shock_at": 100, "evolving": False, "seed": 1,
+                 "initial_b": DEFAULTS.initial_b, "network_spec_json": ""}
+_P = PAGE_DEFAULTS
 
-def network_spec(kind: str, side: int = 50, nodes: int = 400) -> dict:
+
+def network_spec(kind: str, side: int = _P["side"], nodes: int = _P["nodes"]) -> dict:
     """The spec of a network kind: a side x side torus, or ``nodes`` nodes of mean degree 4."""
     size = nodes
     if kind == "grid":
@@ -63,12 +72,13 @@ def network_spec(kind: str, side: int = 50, nodes: int = 400) -> dict:
 class VizModel(NormChangeModel):
     """NormChangeModel with the flat, widget-friendly parameters of the page."""
 
-    def __init__(self, c: float = 0.3, exploration: float = 0.05, beta: float = 5.0,
-                 a: float = 0.6, b: float = 0.4, network_kind: str = "grid", side: int = 50,
-                 nodes: int = 400,
-                 update: str = "reference", shocks: str = "once", shock_at: int = 100,
-                 evolving: bool = False, seed: int = 1, initial_b: float = 0.5,
-                 network_spec_json: str = ""):
+    def __init__(self, c: float = _P["c"], exploration: float = _P["exploration"],
+                 beta: float = _P["beta"], a: float = _P["a"], b: float = _P["b"],
+                 network_kind: str = _P["network_kind"], side: int = _P["side"],
+                 nodes: int = _P["nodes"], update: str = _P["update"], shocks: str = _P["shocks"],
+                 shock_at: int = _P["shock_at"], evolving: bool = _P["evolving"],
+                 seed: int = _P["seed"], initial_b: float = _P["initial_b"],
+                 network_spec_json: str = _P["network_spec_json"]):
         spec = (json.loads(network_spec_json) if network_kind == "scenario network"
                 else network_spec(network_kind, int(side), int(nodes)))
         shock_at = max(1, int(shock_at))
@@ -77,7 +87,7 @@ class VizModel(NormChangeModel):
         super().__init__(a=a, b=b, c=c, network=spec, initial_b=initial_b, update=update,
                          beta=beta, exploration=exploration,
                          rates=RATES if evolving else None, generations=HORIZON,
-                         shocks=sched, rng=int(seed))
+                         shocks=sched, seed=int(seed))
         self.shock_list = sched
         self.history = [self.datacollector.model_vars["share_b"][0]]
         self.rate_history = [self.datacollector.model_vars["rate_shares"][0]]
@@ -149,10 +159,8 @@ def _prediction(model: VizModel, t_max: int) -> np.ndarray | None:
     p = model.params
     if p.evolving:
         return None
-    sol = analytic.solve(p.a, p.b, p.c, p.exploration, p.initial_b, t_max=float(t_max),
-                         t_eval=np.arange(t_max + 1, dtype=float),
-                         shocks=[s for s in model.shock_list if s < t_max])
-    return sol.p
+    return analytic.well_mixed_prediction(p.game, p.exploration, p.initial_b, t_max,
+                                          [s for s in model.shock_list if s < t_max]).share_b
 
 
 def _x_limit(g: int) -> int:
@@ -277,10 +285,7 @@ def InfoPanel(model: VizModel):
 # ------------------------------------------------------------------ parameters
 def defaults_from_scenario(path: str | None) -> dict:
     """Default widget values from a scenario file (its first condition)."""
-    d = {"c": 0.3, "exploration": 0.05, "beta": 5.0, "a": 0.6, "b": 0.4,
-         "network_kind": "grid", "side": 50, "nodes": 400, "update": "reference", "shocks": "once",
-         "shock_at": 100, "evolving": False, "seed": 1, "initial_b": 0.5,
-         "network_spec_json": ""}
+    d = dict(PAGE_DEFAULTS)
     if not path:
         return d
     from normsim.scenario import EvolvingRates, conditions, load
