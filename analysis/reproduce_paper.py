@@ -32,7 +32,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from normsim import __version__, analytic  # noqa: E402
-from normsim.runner import load_series, run, summarise  # noqa: E402
+from normsim.results import load_series, summarise  # noqa: E402
+from normsim.runner import run  # noqa: E402
 from normsim.scenario import loads  # noqa: E402
 from normsim.store import Store  # noqa: E402
 

@@ -31,7 +31,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from normsim.errors import check_number
-from normsim.game import CoordinationGame
+from normsim.game import CoordinationGame, fitness
 
 LEVELS = (0.5, 0.9, 0.99)
 RTOL = 1e-10
@@ -46,8 +46,7 @@ def _check(a: float, b: float, c: float, mu: float) -> tuple[float, float, float
 def rhs(p: float | np.ndarray, a: float, b: float, c: float, mu: float = 0.0):
     """dp/dt of the replicator(-mutator) dynamic, vectorised over ``p``."""
     p = np.asarray(p, dtype=float) if not np.isscalar(p) else float(p)
-    fa = a * (1.0 - c * p)
-    fb = b * (1.0 - c * (1.0 - p))
+    fa, fb = fitness(a, b, c, p)
     return p * (1.0 - p) * (fb - fa) + mu * ((1.0 - p) * fa - p * fb)
 
 
@@ -269,6 +268,48 @@ def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
         aa, bb = bb, aa
     return Solution(t=np.concatenate(ts), p=np.concatenate(ps), crossing=crossing,
                     final_p=p_start)
+
+
+@dataclass
+class Prediction:
+    """The well-mixed dynamic sampled once per generation (index g = time g).
+
+    Attributes
+    ----------
+    share_b : (G+1,) array
+        Share of B.
+    mean_payoff : (G+1,) array
+        Mean payoff of one game, :meth:`CoordinationGame.mean_fitness` of the
+        game in force at each time (a and b swapped from each shock on).
+    """
+
+    share_b: np.ndarray
+    mean_payoff: np.ndarray
+
+
+def well_mixed_prediction(game: CoordinationGame, mu: float, p0: float, generations: int,
+                          shocks: Sequence[int] = ()) -> Prediction:
+    """The replicator(-mutator) dynamic of ``game`` from ``p(0) = p0``, at t = 0..generations.
+
+    The one well-mixed prediction of normsim: the runner stores it for a
+    ``well_mixed`` condition, and the shares plot and the browser page draw it
+    (dashed) beside a network's series. Shocks at the given times swap a and b.
+
+    >>> pr = well_mixed_prediction(CoordinationGame(0.4, 0.6, 0.3), 0.0, 0.05, 50)
+    >>> round(float(pr.share_b[50]), 4)
+    0.8203
+    """
+    G = int(generations)
+    sol = solve(game.a, game.b, game.c, mu, p0, t_max=float(G),
+                t_eval=np.arange(G + 1, dtype=float), shocks=shocks)
+    p = sol.p
+    swapped = np.zeros(G + 1, dtype=bool)
+    for s in shocks:  # the game in force at each time
+        swapped[int(s):] ^= True
+    a = np.where(swapped, game.b, game.a)
+    b = np.where(swapped, game.a, game.b)
+    f_a, f_b = fitness(a, b, game.c, p)
+    return Prediction(share_b=p, mean_payoff=(1 - p) * f_a + p * f_b)
 
 
 def dpdt_curve(a: float, b: float, c: float, mu: float = 0.0,

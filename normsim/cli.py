@@ -184,7 +184,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from normsim.plots import run_figures
-    from normsim.runner import run, summarise
+    from normsim.results import summarise
+    from normsim.runner import run
     from normsim.store import Store
 
     loaded = _load(args)
@@ -223,7 +224,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_summary(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from normsim.runner import summarise
+    from normsim.results import summarise
     from normsim.store import Store
 
     with Store(args.results, create=False) as store:

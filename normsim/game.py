@@ -98,10 +98,28 @@ class CoordinationGame:
             return None
         return A if self.a > self.b else B
 
-    def payoff_range(self, k_min: int, k_max: int) -> float:
+    def fitness(self, p: float | np.ndarray) -> tuple:
+        """Fitness ``(f_A, f_B)`` of each norm in a well-mixed population with share
+        ``p`` of B (the expected payoff of one game against a random partner):
+        ``f_A = a (1 - c p)``, ``f_B = b (1 - c (1 - p))``. Vectorised over ``p``.
+
+        >>> CoordinationGame(0.4, 0.6, 0.5).fitness(0.5)
+        (0.30000000000000004, 0.44999999999999996)
+        """
+        return fitness(self.a, self.b, self.c, p)
+
+    def mean_fitness(self, p: float | np.ndarray) -> float | np.ndarray:
+        """Mean payoff of one game in a well-mixed population with share ``p`` of B."""
+        f_a, f_b = self.fitness(p)
+        return (1 - p) * f_a + p * f_b
+
+    def payoff_range(self, k_min: int = 1, k_max: int = 1) -> float:
         """Payoff range R used to normalise the Fermi rule (model-spec section 3).
 
-        ``R = max(a, b) * k_max - (1 - c) * min(a, b) * k_min``. It is symmetric
+        ``R = max(a, b) * k_max - (1 - c) * min(a, b) * k_min``: on a network the
+        spread of summed payoffs between the best-off agent of the largest degree
+        and the worst-off agent of the smallest; with the default degrees 1 the
+        range of one game, ``R1 = max(a, b) - (1 - c) min(a, b)``. It is symmetric
         in a and b, so a shock leaves it unchanged. In the degenerate case R = 0
         (c = 0, a = b on a regular graph: every payoff is equal) normsim uses
         R = 1 so that the Fermi rule stays defined.
@@ -113,6 +131,13 @@ class CoordinationGame:
         """c* = |b - a| / max(a, b): above it the old norm resists a shock in a
         well-mixed population (model-spec section 4)."""
         return abs(self.b - self.a) / max(self.a, self.b)
+
+
+def fitness(a: float, b: float, c: float, p: float | np.ndarray) -> tuple:
+    """``(f_A, f_B)`` at share ``p`` of B for plain numbers (see
+    :meth:`CoordinationGame.fitness`; the analytic module's right-hand sides call
+    this without building a game at every step)."""
+    return a * (1.0 - c * p), b * (1.0 - c * (1.0 - p))
 
 
 def fermi_probability(pi_teacher: float, pi_learner: float, beta: float, R: float) -> float:

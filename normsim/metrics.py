@@ -28,6 +28,15 @@ def _window(lo: int, hi: int) -> slice:
     return slice(hi - w + 1, hi + 1)
 
 
+def final_share(mean: np.ndarray, lo: int, hi: int) -> float:
+    """Mean of a series over the last 10% (at least one) of the generations lo+1..hi.
+
+    >>> final_share(np.array([0.0, 0.2, 0.4, 0.6, 0.8, 1.0]), 0, 5)
+    1.0
+    """
+    return float(mean[_window(lo, hi)].mean())
+
+
 def _percentiles(values: list[int | None]) -> tuple[float | None, float | None, float | None]:
     """Median, 10% and 90% of per-replicate times; never reached counts as infinite."""
     if not values:
@@ -62,12 +71,12 @@ def shock_metrics(share_b: np.ndarray, game: CoordinationGame, shocks: Sequence[
         med, p10, p90 = _percentiles(per_rep)
         out.append({
             "at": int(s), "new_norm": NORM_NAMES[new],
-            "pre_share": float(mean_new[_window(prev, s)].mean()),
+            "pre_share": final_share(mean_new, prev, s),
             "t50": _first_at_least(mean_new, s, end, 0.5),
             "t90": _first_at_least(mean_new, s, end, 0.9),
             "t50_median": med, "t50_p10": p10, "t50_p90": p90,
             "t50_reached": sum(v is not None for v in per_rep),
-            "final_share": float(mean_new[_window(s, end)].mean()),
+            "final_share": final_share(mean_new, s, end),
         })
         prev = s
     return out

@@ -65,16 +65,14 @@ def _prediction(spec, G: int):
     ex = spec.dynamics.exploration
     if isinstance(ex, EvolvingRates):
         return None
-    sol = analytic.solve(spec.game.a, spec.game.b, spec.game.c, float(ex),
-                         spec.population.initial_b, t_max=float(G),
-                         t_eval=np.arange(G + 1, dtype=float), shocks=spec.schedule.shock_list())
-    return sol.p
+    return analytic.well_mixed_prediction(spec.game.game(), float(ex), spec.population.initial_b,
+                                          G, spec.schedule.shock_list()).share_b
 
 
 def shares_figure(store, out_dir: Path, max_panels: int = 12,
                   hashes: list[str] | None = None) -> Path | None:
     """Share of B over generations per condition: mean, 10-90% band, shocks, prediction."""
-    from normsim.runner import load_series
+    from normsim.results import load_series
     from normsim.scenario import Scenario
 
     conds = [c for c in store.conditions(hashes) if c["n"] > 0][:max_panels]
@@ -185,7 +183,7 @@ def inertia_map(summary: dict, out_dir: Path) -> Path | None:
 
 def rates_figure(store, out_dir: Path, hashes: list[str] | None = None) -> Path | None:
     """Shares of the exploration rates over generations (evolving rates)."""
-    from normsim.runner import load_series
+    from normsim.results import load_series
     from normsim.scenario import EvolvingRates, Scenario
 
     conds = []

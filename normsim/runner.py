@@ -24,13 +24,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
 
 from normsim import analytic
 from normsim.draws import replicate_seed
 from normsim.errors import NormsimError
-from normsim.metrics import exploration_metrics, shock_metrics
-from normsim.scenario import Condition, EvolvingRates, LoadedScenario, conditions
+from normsim.scenario import Condition, LoadedScenario, conditions
 from normsim.store import Store
 
 
@@ -47,22 +45,13 @@ class RunReport:
 
 
 def well_mixed_series(cond: Condition) -> dict:
-    """The ODE of a well-mixed condition sampled at integer times 0..G."""
+    """A well-mixed condition's stored series: the ODE at integer times 0..G
+    (:func:`normsim.analytic.well_mixed_prediction`)."""
     s = cond.spec
-    ex = s.dynamics.exploration
-    G = s.schedule.generations
-    shocks = s.schedule.shock_list()
-    sol = analytic.solve(s.game.a, s.game.b, s.game.c, float(ex), s.population.initial_b,
-                         t_max=float(G), t_eval=np.arange(G + 1, dtype=float), shocks=shocks)
-    p = sol.p
-    a = np.full(G + 1, s.game.a)
-    b = np.full(G + 1, s.game.b)
-    for sh in shocks:  # payoffs in force at each time
-        a[sh:], b[sh:] = b[sh:].copy(), a[sh:].copy()
-    c = s.game.c
-    fa = a * (1 - c * p)
-    fb = b * (1 - c * (1 - p))
-    return {"share_b": p, "mean_payoff": (1 - p) * fa + p * fb}
+    pr = analytic.well_mixed_prediction(s.game.game(), float(s.dynamics.exploration),
+                                        s.population.initial_b, s.schedule.generations,
+                                        s.schedule.shock_list())
+    return {"share_b": pr.share_b, "mean_payoff": pr.mean_payoff}
 
 
 def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict]:
@@ -93,25 +82,25 @@ def _warm_up(conds: list[Condition]) -> None:
     from normsim.engine import simulate
 
     seen = set()
-    for c in conds:
-        if c.well_mixed:
+    for cond in conds:
+        if cond.well_mixed:
             continue
-        p = c.model_params()
+        p = cond.model_params()
         key = (p.update, p.evolving)
         if key in seen:
             continue
         seen.add(key)
-        simulate(replace(p, generations=1, shocks=()), [0], base_dir=c.base_dir)
+        simulate(replace(p, generations=1, shocks=()), [0], base_dir=cond.base_dir)
 
 
 def plan(conds: list[Condition], runs: int, store: Store | None) -> list[tuple[Condition, list]]:
     """For each condition, the ``(rep, seed)`` pairs not yet stored."""
     out = []
-    for c in conds:
-        done = store.stored_reps(c.hash) if store is not None else set()
-        n = 1 if c.well_mixed else runs
-        todo = [(i, replicate_seed(c.spec.seed, i)) for i in range(n) if i not in done]
-        out.append((c, todo))
+    for cond in conds:
+        done = store.stored_reps(cond.hash) if store is not None else set()
+        n = 1 if cond.well_mixed else runs
+        todo = [(i, replicate_seed(cond.spec.seed, i)) for i in range(n) if i not in done]
+        out.append((cond, todo))
     return out
 
 
@@ -124,11 +113,11 @@ Outcome = tuple[Condition, list, "list[dict] | None", "BaseException | None"]
 
 
 def _in_process(tasks: list[Task]) -> Iterator[Outcome]:
-    for c, ch in tasks:
+    for cond, chunk in tasks:
         try:
-            yield c, ch, run_chunk(c, ch), None
+            yield cond, chunk, run_chunk(cond, chunk), None
         except Exception as e:  # noqa: BLE001 - reported; the run goes on
-            yield c, ch, None, e
+            yield cond, chunk, None, e
 
 
 def _local_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
@@ -148,12 +137,12 @@ def _local_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in done:
-                    c, ch = pending.pop(f)
+                    cond, chunk = pending.pop(f)
                     try:
                         res, err = f.result(), None
                     except Exception as e:  # noqa: BLE001
                         res, err = None, e
-                    yield c, ch, res, err
+                    yield cond, chunk, res, err
                     submit()
         finally:
             for f in pending:
@@ -197,21 +186,21 @@ def _dask(tasks: list[Task], client) -> Iterator[Outcome]:
         submit()
     try:
         for fut in ac:
-            (c, ch), _ = pending.pop(fut.key)
+            (cond, chunk), _ = pending.pop(fut.key)
             try:
                 res, err = fut.result(), None
             except Exception as e:  # noqa: BLE001 - also KilledWorker, once the cluster's
                 res, err = None, e  # allowed-failures for lost workers is used up
             fut.release()
-            yield c, ch, res, err
+            yield cond, chunk, res, err
             submit()
     finally:  # interrupted: nothing more for the cluster to do
         if pending:
             client.cancel([f for _, f in pending.values()])
 
 
-def _work_per_replicate(c: Condition) -> int:
-    return max(1, c.n_agents) * c.spec.schedule.generations
+def _work_per_replicate(cond: Condition) -> int:
+    return max(1, cond.n_agents) * cond.spec.schedule.generations
 
 
 def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
@@ -234,24 +223,24 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
     report = RunReport(out_dir=out_dir, conditions=conds)
     try:
         with Store(out_dir) as store:
-            for pos, c in enumerate(conds):
-                store.add_condition(c.hash, c.scenario, c.params,
-                                    c.spec.model_dump(mode="json"), pos)
+            for pos, cond in enumerate(conds):
+                store.add_condition(cond.hash, cond.scenario, cond.params,
+                                    cond.spec.model_dump(mode="json"), pos)
             todo = plan(conds, sc.runs, store)
             total = sum(len(t) for _, t in todo)
-            report.skipped = sum((1 if c.well_mixed else sc.runs) for c in conds) - total
+            report.skipped = sum((1 if cond.well_mixed else sc.runs) for cond in conds) - total
             if total == 0:
                 report.seconds = time.perf_counter() - t_start
                 return report
             if client is None:
-                _warm_up([c for c, t in todo if t])
+                _warm_up([cond for cond, t in todo if t])
             tasks = []
-            for c, t in todo:
+            for cond, t in todo:
                 # chunks of about 2e7 agent-updates (a fraction of a second), but
                 # at least 4 chunks per worker so that the load stays balanced
-                size = max(1, min(math.ceil(2e7 / _work_per_replicate(c)),
+                size = max(1, min(math.ceil(2e7 / _work_per_replicate(cond)),
                                   math.ceil(total / (4 * workers))))
-                tasks += [(c, ch) for ch in chunked(t, size)]
+                tasks += [(cond, chunk) for chunk in chunked(t, size)]
             if client is not None:
                 outcomes = _dask(tasks, client)
             elif workers == 1 or len(tasks) == 1:
@@ -260,17 +249,17 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
                 outcomes = _local_pool(tasks, workers)
             with tqdm(total=total, unit="rep", desc=sc.name, disable=quiet, delay=1.0,
                       file=sys.stderr, dynamic_ncols=True) as bar:
-                for c, ch, results, err in outcomes:
+                for cond, chunk, results, err in outcomes:
                     if err is not None:
                         msg = "".join(traceback.format_exception_only(type(err), err)).strip()
                         report.failures.append(
-                            f"{c.describe()} replicates {ch[0][0]}..{ch[-1][0]}: {msg}")
-                        bar.update(len(ch))
+                            f"{cond.describe()} replicates {chunk[0][0]}..{chunk[-1][0]}: {msg}")
+                        bar.update(len(chunk))
                         continue
                     for r in results:
-                        store.add_replicate(c.hash, r["rep"], r["seed"], c.scenario, c.params,
-                                            r["wall_time"], r["share_b"], r["mean_payoff"],
-                                            r["rate_shares"], r["mean_rate"])
+                        store.add_replicate(cond.hash, r["rep"], r["seed"], cond.scenario,
+                                            cond.params, r["wall_time"], r["share_b"],
+                                            r["mean_payoff"], r["rate_shares"], r["mean_rate"])
                         report.ran += 1
                         bar.update(1)
     finally:
@@ -278,53 +267,3 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
             client.close()
     report.seconds = time.perf_counter() - t_start
     return report
-
-
-# ------------------------------------------------------------------ summary
-def summarise(store: Store, hashes: list[str] | None = None) -> dict:
-    """The summary JSON of interfaces.md section 2.1 (all stored conditions, or ``hashes``)."""
-    conds = store.conditions(hashes)
-    name = conds[0]["scenario"] if conds else None
-    out = {"scenario": name, "conditions": []}
-    for c in conds:
-        out["conditions"].append(summarise_condition(store, c))
-    return out
-
-
-def load_series(store: Store, hash_: str) -> dict:
-    reps = list(store.replicates(hash_))
-    if not reps:
-        return {}
-    d = {"share_b": np.stack([r.share_b for r in reps]),
-         "mean_payoff": np.stack([r.mean_payoff for r in reps]),
-         "seeds": [r.seed for r in reps],
-         "wall_time": float(sum(r.wall_time for r in reps))}
-    if reps[0].rate_shares is not None:
-        d["rate_shares"] = np.stack([r.rate_shares for r in reps])
-        d["mean_rate"] = np.stack([r.mean_rate for r in reps])
-    return d
-
-
-def summarise_condition(store: Store, c: dict, series: dict | None = None) -> dict:
-    from normsim.scenario import Scenario
-
-    spec = Scenario.model_validate(c["resolved"])
-    G = spec.schedule.generations
-    shocks = spec.schedule.shock_list()
-    series = load_series(store, c["hash"]) if series is None else series
-    entry = {"params": c["params"], "runs": c["n"], "generations": G,
-             "well_mixed": spec.population.well_mixed,
-             "shocks": [], "final_share_b": None, "exploration": None}
-    if not series:
-        return entry
-    from normsim.game import CoordinationGame
-    game = CoordinationGame(spec.game.a, spec.game.b, spec.game.c)
-    entry["shocks"] = shock_metrics(series["share_b"], game, shocks, G)
-    mean_b = series["share_b"].mean(axis=0)
-    w = max(1, math.ceil(0.1 * G))
-    entry["final_share_b"] = float(mean_b[G - w + 1:].mean())
-    ex = spec.dynamics.exploration
-    if isinstance(ex, EvolvingRates) and "rate_shares" in series:
-        entry["exploration"] = exploration_metrics(series["rate_shares"], series["mean_rate"],
-                                                   ex.rates, shocks)
-    return entry

@@ -1,0 +1,74 @@
+"""Reading stored results: series per condition, and the summary of each condition.
+
+The last steps of normsim's data flow, store -> metrics -> summary and plots:
+:func:`load_series` stacks a condition's stored replicates into arrays,
+:func:`summarise_condition` turns them into the metrics of
+:mod:`normsim.metrics`, and :func:`summarise` gives the JSON summary that
+``normsim run --json`` and ``normsim summary --json`` print. The plots read
+series through :func:`load_series` too.
+
+Examples
+--------
+>>> from normsim.store import Store
+>>> with Store("results/quickstart") as store:          # doctest: +SKIP
+...     summary = summarise(store)
+...     series = load_series(store, store.conditions()[0]["hash"])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from normsim.metrics import exploration_metrics, final_share, shock_metrics
+from normsim.scenario import EvolvingRates, Scenario
+from normsim.store import Store
+
+
+def load_series(store: Store, hash_: str) -> dict:
+    """A condition's stored replicates stacked: ``share_b`` and ``mean_payoff``
+    (R, G+1), ``seeds``, the summed ``wall_time``, and with evolving rates
+    ``rate_shares`` (R, G+1, K) and ``mean_rate`` (R, G+1). Empty if none is stored."""
+    reps = list(store.replicates(hash_))
+    if not reps:
+        return {}
+    d = {"share_b": np.stack([r.share_b for r in reps]),
+         "mean_payoff": np.stack([r.mean_payoff for r in reps]),
+         "seeds": [r.seed for r in reps],
+         "wall_time": float(sum(r.wall_time for r in reps))}
+    if reps[0].rate_shares is not None:
+        d["rate_shares"] = np.stack([r.rate_shares for r in reps])
+        d["mean_rate"] = np.stack([r.mean_rate for r in reps])
+    return d
+
+
+def summarise(store: Store, hashes: list[str] | None = None) -> dict:
+    """The summary JSON (all stored conditions, or those of ``hashes``, in order):
+    ``{"scenario": name, "conditions": [summarise_condition(...), ...]}``."""
+    conds = store.conditions(hashes)
+    name = conds[0]["scenario"] if conds else None
+    return {"scenario": name, "conditions": [summarise_condition(store, c) for c in conds]}
+
+
+def summarise_condition(store: Store, cond: dict, series: dict | None = None) -> dict:
+    """One stored condition's entry of the summary: its swept parameters, the
+    number of replicates, per shock the metrics of :func:`normsim.metrics.shock_metrics`,
+    the final share of B and, with evolving rates, the evolved exploration.
+
+    ``cond`` is a row of :meth:`Store.conditions`; ``series`` defaults to
+    :func:`load_series` of it."""
+    spec = Scenario.model_validate(cond["resolved"])
+    G = spec.schedule.generations
+    shocks = spec.schedule.shock_list()
+    series = load_series(store, cond["hash"]) if series is None else series
+    entry = {"params": cond["params"], "runs": cond["n"], "generations": G,
+             "well_mixed": spec.population.well_mixed,
+             "shocks": [], "final_share_b": None, "exploration": None}
+    if not series:
+        return entry
+    entry["shocks"] = shock_metrics(series["share_b"], spec.game.game(), shocks, G)
+    entry["final_share_b"] = final_share(series["share_b"].mean(axis=0), 0, G)
+    ex = spec.dynamics.exploration
+    if isinstance(ex, EvolvingRates) and "rate_shares" in series:
+        entry["exploration"] = exploration_metrics(series["rate_shares"], series["mean_rate"],
+                                                   ex.rates, shocks)
+    return entry
