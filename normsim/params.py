@@ -12,6 +12,7 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -124,16 +125,16 @@ class ModelParams:
         return self.rates is not None
 
     def phases(self) -> np.ndarray:
-        """``phases()[g]`` is 1 when generation g is played under swapped payoffs."""
-        ph = np.zeros(self.generations + 1, dtype=np.uint8)
-        for s in self.shocks:
-            ph[s + 1:] ^= 1
-        return ph
+        """``phases()[g]`` is 1 when generation g is played under swapped payoffs:
+        an odd number of shocks s < g (a shock at s swaps from generation s + 1 on)."""
+        g = np.arange(self.generations + 1)
+        return (np.searchsorted(np.asarray(self.shocks, dtype=np.int64), g, side="left")
+                % 2).astype(np.uint8)
 
     def game_at(self, generation: int) -> CoordinationGame:
         """The game played in ``generation`` (1-based), after the shocks before it."""
         g = self.game
-        return g.shocked() if self.phases()[generation] else g
+        return g.shocked() if bisect.bisect_left(self.shocks, generation) % 2 else g
 
 
 #: normsim's defaults, in one place: the scenario schema, the Mesa model's
