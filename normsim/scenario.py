@@ -353,6 +353,11 @@ def _set_path(raw: dict, path: str, value: Any, where: str) -> None:
     keys = path.split(".")
     if not all(keys):
         raise NormsimError(f"{where}: {path!r} is not a dotted path like game.c")
+    if keys[0] == "sweep" and len(keys) > 1:   # a sweep's keys are dotted paths themselves
+        if not isinstance(raw.setdefault("sweep", {}), dict):
+            raise NormsimError(f"{where}: {path}: sweep is not a mapping")
+        raw["sweep"][".".join(keys[1:])] = value
+        return
     d = raw
     for k in keys[:-1]:
         if not isinstance(d.get(k, {}), dict):
@@ -422,6 +427,11 @@ def loads(text: str, where: str = "<scenario>", path: Path | None = None,
         raise NormsimError(f"{where}: every top-level key must be a text")
     for text_ in overrides:
         p, v = parse_override(text_)
+        sweep = raw.get("sweep")
+        if isinstance(sweep, dict) and p in sweep:
+            raise NormsimError(f"--set {p}: {p} is swept (sweep.{p}), so the sweep's values "
+                               f"would replace this one; set those instead, e.g. "
+                               f"--set 'sweep.{p}=[{v!r}]'")
         _set_path(raw, p, v, "--set")
     if overrides:
         node = None   # line numbers would point at values that --set replaced

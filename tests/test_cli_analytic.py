@@ -13,6 +13,7 @@ def run(*args):
     return subprocess.run([sys.executable, "-m", "normsim", *args], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_json_reference_case():
     r = run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.3", "--p0", "0.05", "--json")
     assert r.returncode == 0, r.stderr
@@ -28,6 +29,7 @@ def test_json_reference_case():
         assert key in out
 
 
+@pytest.mark.slow
 def test_never_reached_is_null_and_mu_crit_given():
     out = json.loads(run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.8", "--mu", "0.05",
                          "--json").stdout)
@@ -36,6 +38,7 @@ def test_never_reached_is_null_and_mu_crit_given():
     assert [fp["stable"] for fp in out["fixed_points"]] == [True, False, True]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, name", [
     (["--c", "1.5"], "--c"), (["--c", "abc"], "--c"), (["--c", "0.3", "--mu", "2"], "--mu"),
     (["--c", "0.3", "--p0", "-1"], "--p0"), (["--c", "0.3", "--t-max", "0"], "--t-max"),
@@ -55,6 +58,7 @@ def test_usage_error_exits_2(capsys):
     assert e.value.code == 2
 
 
+@pytest.mark.slow
 def test_plot_is_written(tmp_path):
     out = tmp_path / "sub" / "an.png"
     r = run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.5", "--mu", "0.01", "--plot", str(out))
@@ -63,6 +67,7 @@ def test_plot_is_written(tmp_path):
     assert "fixed points" in r.stdout
 
 
+@pytest.mark.slow
 def test_plot_to_unwritable_place_exits_1(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

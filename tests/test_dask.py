@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 distributed = pytest.importorskip("distributed")
+from distributed import LocalCluster  # noqa: E402
+
+pytestmark = pytest.mark.slow
 
 from normsim import runner  # noqa: E402
 from normsim.cli import main  # noqa: E402
@@ -32,7 +35,6 @@ def rows(out):
 
 @pytest.fixture(scope="module")
 def cluster():
-    from distributed import LocalCluster
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=":0") as lc:
         yield lc
@@ -55,7 +57,6 @@ def test_cluster_run_equals_local_run(tmp_path, cluster):
 
 
 def test_failing_task_is_retried_once_reported_and_filled_later(tmp_path, monkeypatch):
-    from distributed import LocalCluster
 
     sc = tmp_path / "s.yaml"
     sc.write_text(SCENARIO)

@@ -1,30 +1,20 @@
 """The compiled engine against the slow per-agent model, invariants and behaviour."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
-from normsim import analytic
+from normsim import analytic, engine
 from normsim.draws import DrawStream, replicate_seeds, stream_state
-from normsim.engine import (FORMULA, RATIO, _accept, bounded_draws, simulate,
-                            stream_outputs, tables, threshold32)
+from normsim.engine import (FORMULA, RATIO, _accept, bounded_draws, replicate_adjacency,
+                            simulate, stream_outputs, tables, threshold32)
 from normsim.game import fermi_probability
 from normsim.networks import adjacency, build_graph
-from normsim.params import ModelParams
+from normsim.params import UPDATE_MODES, ModelParams
 
-from cases import EXPLORATION
+from cases import EXPLORATION, NETWORKS
 from slow_model import slow_simulate
-
-NETWORKS = {
-    "grid": {"kind": "grid", "rows": 6, "cols": 7, "periodic": True},
-    "watts_strogatz": {"kind": "watts_strogatz", "n": 40, "k": 4, "p": 0.2},
-    "erdos_renyi": {"kind": "erdos_renyi", "n": 40, "p": 0.15, "largest_component": True},
-}
-
-
-def test_python_stream_equals_compiled_stream():
-    for seed in (0, 1, 2017, 2**62):
-        rs = DrawStream(seed)
-        assert [rs.next() for _ in range(50)] == list(map(int, stream_outputs(stream_state(seed), 50)))
 
 
 @pytest.mark.parametrize("beta, c", [(5.0, 0.3), (0.0, 1.0), (50.0, 0.9), (1e4, 0.5)])
@@ -41,42 +31,7 @@ def test_compiled_thresholds_equal_python_fermi_probability(beta, c):
     np.testing.assert_array_equal(tb.thr[:, :, :pay.shape[1]] >> np.uint64(16), want)
 
 
-def test_python_bounded_equals_compiled_bounded():
-    # bounds near 2**31 and 2**32 reject about half / almost all first words:
-    # the rejection path is exercised, not only the common one
-    bounds = [1, 2, 3, 17, 2500, 2**31 + 1, 2**32 - 1, 3 * 2**30 + 7] * 40
-    for seed in (1, 99):
-        rs = DrawStream(seed)
-        want = [rs.bounded(b) for b in bounds]
-        assert want == list(map(int, bounded_draws(stream_state(seed), np.array(bounds, np.uint64))))
-        assert all(0 <= r < b for r, b in zip(want, bounds))
-
-
-def test_split_gives_an_index_and_a_uniform_rest():
-    rs = DrawStream(3)
-    idx, rest = zip(*(rs.split(rs.next() & 0xFFFFFFFF, 3) for _ in range(30000)))
-    assert set(idx) == {0, 1, 2}
-    for k in range(3):        # each index about 1/3, and the rest uniform given the index
-        rk = np.array([r for i, r in zip(idx, rest) if i == k])
-        assert abs(len(rk) / 30000 - 1 / 3) < 0.015
-        assert abs(rk.mean() - 0.5) < 0.02 and abs((rk < 0.1).mean() - 0.1) < 0.02
-
-
-def test_visiting_order_is_uniform():
-    # all 24 orders of 4 items, 24000 sweeps: chi-square with 23 degrees of freedom
-    counts = {}
-    rs = DrawStream(5)
-    order = [0, 1, 2, 3]
-    for _ in range(24000):
-        seen = tuple(rs.visit(order))
-        assert sorted(seen) == [0, 1, 2, 3]
-        counts[seen] = counts.get(seen, 0) + 1
-    assert len(counts) == 24
-    chi2 = sum((c - 1000) ** 2 / 1000 for c in counts.values())
-    assert chi2 < 49.7          # the 0.999 quantile of chi-square(23)
-
-
-@pytest.mark.parametrize("update", ["synchronous", "sequential", "reference"])
+@pytest.mark.parametrize("update", UPDATE_MODES)
 @pytest.mark.parametrize("expl", sorted(EXPLORATION))
 @pytest.mark.parametrize("net", sorted(NETWORKS))
 def test_engine_equals_slow_model(update, expl, net):
@@ -84,7 +39,6 @@ def test_engine_equals_slow_model(update, expl, net):
                          generations=30, shocks=(10, 20), initial_b=0.4, **EXPLORATION[expl])
     seeds = replicate_seeds(7, 2)
     out = simulate(params, seeds)
-    from normsim.engine import replicate_adjacency
     for r, seed in enumerate(seeds):
         share, pay, rcounts = slow_simulate(params, replicate_adjacency(params.network, seed), seed)
         np.testing.assert_array_equal(out.share_b[r], share)
@@ -98,7 +52,6 @@ def test_engine_equals_slow_model(update, expl, net):
 
 
 def adj_n(params, seed):
-    from normsim.engine import replicate_adjacency
     return replicate_adjacency(params.network, seed).n
 
 
@@ -118,7 +71,7 @@ def test_same_seed_same_series_other_seed_other_series():
     assert not np.array_equal(a[0], a[1])
 
 
-@pytest.mark.parametrize("update", ["synchronous", "sequential", "reference"])
+@pytest.mark.parametrize("update", UPDATE_MODES)
 def test_no_exploration_uniform_population_never_changes(update):
     for init in (0.0, 1.0):
         params = ModelParams(network={"kind": "grid", "rows": 8, "cols": 8}, generations=50,
@@ -158,7 +111,7 @@ def test_exploration_one_keeps_share_near_half(update):
     assert np.all(np.abs(out.share_b[:, 1:] - 0.5) < 0.15)
 
 
-@pytest.mark.parametrize("update", ["synchronous", "sequential", "reference"])
+@pytest.mark.parametrize("update", UPDATE_MODES)
 def test_share_in_unit_interval_and_payoff_sane(update):
     params = ModelParams(network={"kind": "barabasi_albert", "n": 200, "m": 2},
                          generations=80, update=update, shocks=(20, 40, 60),
@@ -180,7 +133,6 @@ def test_irregular_graph_without_lookup_table_equals_slow_model(net, beta, how, 
     # many distinct degrees: too many payoff classes for the lookup table
     params = ModelParams(network=net, generations=20, update=update, c=0.4, beta=beta)
     seed = replicate_seeds(4, 1)[0]
-    from normsim.engine import replicate_adjacency
     adj = replicate_adjacency(params.network, seed)
     assert tables(adj, params).how == how
     share, _, _ = slow_simulate(params, adj, seed)
@@ -237,7 +189,6 @@ def test_large_graph_after_small_one_uses_its_own_compiled_kernel():
                       update="sequential")
     simulate(ModelParams(network=small.network, generations=3, update="sequential"), [1])
     seed = replicate_seeds(3, 1)[0]
-    from normsim.engine import replicate_adjacency
     adj = replicate_adjacency(big.network, seed)
     assert adj.n > 65536
     share, pay, _ = slow_simulate(big, adj, seed)
@@ -249,7 +200,6 @@ def test_large_graph_after_small_one_uses_its_own_compiled_kernel():
 def test_compiled_shortcut_gives_the_dispatchers_result():
     # after the first replicate the kernel is called without numba's dispatch:
     # the same replicate must come out the same either way
-    from normsim import engine
     p = ModelParams(network={"kind": "grid", "rows": 6, "cols": 6}, generations=40,
                     update="reference", shocks=(20,))
     s1, s2 = replicate_seeds(11, 2)
@@ -264,7 +214,6 @@ def test_compiled_shortcut_gives_the_dispatchers_result():
 
 def test_replicates_in_threads_equal_replicates_in_turn():
     # the kernel releases the GIL (multi-threaded Dask workers run it in parallel)
-    from concurrent.futures import ThreadPoolExecutor
     p = ModelParams(network={"kind": "grid", "rows": 12, "cols": 12}, generations=60,
                     update="sequential", shocks=(30,))
     seeds = replicate_seeds(5, 8)

@@ -7,18 +7,13 @@ import pytest
 from normsim.draws import replicate_seeds
 from normsim.engine import simulate
 from normsim.model import NormChangeModel
-from normsim.params import ModelParams
+from normsim.params import UPDATE_MODES, ModelParams
 
-from cases import EXPLORATION
-
-NETWORKS = {
-    "grid": {"kind": "grid", "rows": 5, "cols": 6, "periodic": True},
-    "watts_strogatz": {"kind": "watts_strogatz", "n": 30, "k": 4, "p": 0.2},
-    "erdos_renyi": {"kind": "erdos_renyi", "n": 30, "p": 0.2, "largest_component": True},
-}
+from cases import EXPLORATION, NETWORKS
 
 
-@pytest.mark.parametrize("update", ["synchronous", "sequential", "reference"])
+
+@pytest.mark.parametrize("update", UPDATE_MODES)
 @pytest.mark.parametrize("expl", sorted(EXPLORATION))
 @pytest.mark.parametrize("net", sorted(NETWORKS))
 def test_mesa_model_equals_engine(update, expl, net):

@@ -1,7 +1,9 @@
 """Scenario validation, `normsim run` end to end, resume after SIGKILL, summary, export."""
 
+import hashlib
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -10,11 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from normsim import scenario as scenario_module
 from normsim.errors import NormsimError
-from normsim.scenario import conditions, loads
+from normsim.scenario import conditions, load, loads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,15 +60,13 @@ def test_good_scenario_expands_its_sweep():
 
 def test_another_draw_schedule_is_another_condition(monkeypatch):
     # a store written under an older draw schedule must not be resumed into
-    import normsim.scenario
     before = conditions(loads(GOOD))[0].hash
-    monkeypatch.setattr(normsim.scenario, "DRAW_SCHEDULE", normsim.scenario.DRAW_SCHEDULE + 1)
+    monkeypatch.setattr(scenario_module, "DRAW_SCHEDULE", scenario_module.DRAW_SCHEDULE + 1)
     assert conditions(loads(GOOD))[0].hash != before
 
 
 def test_an_edited_edge_list_is_checked_again(tmp_path):
     # network sizes are cached per process, but never for an edge-list file
-    from normsim.scenario import load
     (tmp_path / "e.txt").write_text("0 1\n1 2\n2 0\n")
     sc = tmp_path / "s.yaml"
     sc.write_text(GOOD.replace("network: {kind: grid, rows: 8, cols: 8}",
@@ -106,6 +108,7 @@ BAD = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body, pattern", BAD, ids=[b[1][:30] for b in BAD])
 def test_bad_scenarios_exit_1_with_one_line(tmp_path, body, pattern):
     text = body if body.startswith(("name", "-")) else "name: bad\n" + body
@@ -115,27 +118,38 @@ def test_bad_scenarios_exit_1_with_one_line(tmp_path, body, pattern):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
     assert "Traceback" not in r.stderr
-    import re
     assert re.search(pattern, lines[0]), lines[0]
 
 
+def test_set_overrides_a_sweep_by_its_dotted_key():
+    loaded = loads(GOOD, overrides=["sweep.game.c=[0.8, 0.9]", "game.a=0.7"])
+    conds = conditions(loaded)
+    assert [c.params for c in conds] == [{"game.c": 0.8}, {"game.c": 0.9}]
+    assert conds[1].model_params().c == 0.9 and conds[1].model_params().a == 0.7
+
+
+@pytest.mark.slow
 def test_missing_scenario_file(tmp_path):
     r = normsim("run", str(tmp_path / "nope.yaml"))
     assert r.returncode == 1 and "not found" in r.stderr
 
 
+@pytest.mark.slow
 def test_set_override_is_validated(tmp_path):
     p = write(tmp_path, GOOD)
+    # game.c is swept in GOOD: a plain --set would be silently replaced by the sweep
     r = normsim("validate", str(p), "--set", "game.c=0.8")
-    assert r.returncode == 1 and "sweep" not in r.stderr or r.returncode == 0
+    assert r.returncode == 1 and "is swept" in r.stderr and "sweep.game.c=[0.8]" in r.stderr
+    r = normsim("validate", str(p), "--set", "game.a=0.7")
+    assert r.returncode == 0, r.stderr
     r = normsim("validate", str(p), "--set", "dynamics.selection_strength=-1")
     assert r.returncode == 1 and "selection_strength" in r.stderr
     r = normsim("validate", str(p), "--set", "game.c")
     assert r.returncode == 1 and "PATH=VALUE" in r.stderr
 
 
+@pytest.mark.slow
 def test_bad_scenarios_leave_an_existing_store_untouched(tmp_path):
-    import hashlib
     out = tmp_path / "res"
     good = write(tmp_path, GOOD, "good.yaml")
     assert normsim("run", str(good), "--out", str(out), "--runs", "2", "--json").returncode == 0
@@ -149,6 +163,7 @@ def test_bad_scenarios_leave_an_existing_store_untouched(tmp_path):
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
+@pytest.mark.slow
 def test_unwritable_output_dir_exits_1(tmp_path):
     p = write(tmp_path, GOOD)
     blocker = tmp_path / "blocker"
@@ -173,7 +188,6 @@ def test_loader_never_ends_in_a_traceback(text):
                                  st.lists(st.integers(-2, 3), max_size=3),
                                  st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))))
 def test_structured_fuzz_never_ends_in_a_traceback(d):
-    import yaml
     try:
         conditions(loads(yaml.safe_dump(d)))
     except NormsimError:
@@ -181,6 +195,7 @@ def test_structured_fuzz_never_ends_in_a_traceback(d):
 
 
 # --------------------------------------------------------------- running
+@pytest.mark.slow
 def test_run_json_summary_and_store(tmp_path):
     p = write(tmp_path, GOOD)
     out = tmp_path / "res"
@@ -224,6 +239,7 @@ def _series(out):
     return sorted(con.execute("SELECT hash, rep, seed, share_b, mean_payoff FROM replicates"))
 
 
+@pytest.mark.slow
 def test_more_runs_only_adds_replicates(tmp_path):
     p = write(tmp_path, GOOD)
     out = tmp_path / "res"
@@ -236,6 +252,7 @@ def test_more_runs_only_adds_replicates(tmp_path):
     assert set(before) <= set(after) and len(after) == 12
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_to_identical_results(tmp_path):
     text = GOOD.replace("runs: 6", "runs: 40").replace("rows: 8, cols: 8", "rows: 20, cols: 20") \
         .replace("generations: 120", "generations: 3000").replace("shocks: [60]", "shocks: [1500]")
@@ -270,6 +287,7 @@ def test_interrupted_run_resumes_to_identical_results(tmp_path):
     assert resumed == _series(clean)
 
 
+@pytest.mark.slow
 def test_well_mixed_scenario(tmp_path):
     text = """
 name: wm
@@ -289,6 +307,7 @@ sweep: {game.c: [0.05, 0.8]}
     assert tight["shocks"][0]["t50"] is None and tight["final_share_b"] < 0.1
 
 
+@pytest.mark.slow
 def test_evolving_rates_summary(tmp_path):
     text = """
 name: evo
@@ -313,6 +332,7 @@ runs: 3
     assert (tmp_path / "o" / "rates.png").is_file()
 
 
+@pytest.mark.slow
 def test_parquet_without_pyarrow_is_a_clear_error(tmp_path):
     pytest.importorskip("pyarrow") if False else None
     try:
@@ -326,6 +346,7 @@ def test_parquet_without_pyarrow_is_a_clear_error(tmp_path):
     assert r.returncode == 1 and "pyarrow" in r.stderr
 
 
+@pytest.mark.slow
 def test_summary_of_missing_store(tmp_path):
     r = normsim("summary", str(tmp_path))
     assert r.returncode == 1 and "no results store" in r.stderr

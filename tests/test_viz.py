@@ -2,9 +2,11 @@
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
+from normsim.engine import simulate
 from normsim.viz.app import (VizModel, chart_png, defaults_from_scenario, info_markdown,
                              network_png)
 
@@ -29,12 +31,9 @@ def test_figures_for_a_grid_and_a_graph_with_evolving_rates():
 
 
 def test_viz_model_is_the_mesa_model():
-    from normsim.draws import replicate_seeds  # noqa: F401
-    from normsim.engine import simulate
     m = VizModel(c=0.6, side=10, shock_at=5, seed=9, update="sequential")
     for _ in range(10):
         m.step()
-    from dataclasses import replace
     eng = simulate(replace(m.params, generations=10, shocks=(5,)), [9])
     assert list(eng.share_b[0]) == m.history
 
@@ -56,6 +55,7 @@ def test_defaults_from_scenario(tmp_path):
     assert len(m.by_node) == 30
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body, msg", [
     (None, "not found"),
     ("name: w\npopulation: {well_mixed: true}\n", "needs a network"),

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from normsim.viz.measure import CHROMIUM_ARGS, STEP_LOOP, chromium, serve
+
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-from normsim.viz.measure import CHROMIUM_ARGS, STEP_LOOP, chromium, serve  # noqa: E402
 
 
 @pytest.fixture(scope="module")

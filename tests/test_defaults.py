@@ -1,0 +1,55 @@
+"""One home for defaults: every entry point reads normsim.params.DEFAULTS."""
+
+import dataclasses
+import inspect
+
+from normsim.model import NormChangeModel
+from normsim.params import DEFAULTS, ModelParams
+from normsim.scenario import Condition, EvolvingRates, Scenario, condition_hash, loads
+from normsim.viz.app import PAGE_DEFAULTS, VizModel, defaults_from_scenario, network_spec
+
+
+def test_defaults_are_model_params_field_defaults():
+    for f in dataclasses.fields(ModelParams):
+        want = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        assert getattr(DEFAULTS, f.name) == want, f.name
+
+
+def test_scenario_schema_defaults_equal_the_source():
+    sc = Scenario(name="x")
+    assert (sc.game.a, sc.game.b, sc.game.c) == (DEFAULTS.a, DEFAULTS.b, DEFAULTS.c)
+    assert sc.population.network.as_dict() == DEFAULTS.network
+    assert sc.population.initial_b == DEFAULTS.initial_b
+    assert sc.dynamics.update == DEFAULTS.update
+    assert sc.dynamics.selection_strength == DEFAULTS.beta
+    assert sc.dynamics.exploration == DEFAULTS.exploration
+    assert EvolvingRates(rates=[0.1]).rate_mutation == DEFAULTS.rate_mutation
+    assert sc.schedule.generations == DEFAULTS.generations
+    assert sc.schedule.shock_list() == DEFAULTS.shocks
+    # a minimal scenario file resolves to exactly the default model
+    loaded = loads("name: x\n")
+    cond = Condition("x", {}, loaded.scenario, condition_hash(loaded.scenario, loaded.base_dir),
+                     str(loaded.base_dir))
+    assert cond.model_params() == DEFAULTS
+
+
+def test_mesa_model_keyword_defaults_equal_the_source():
+    sig = inspect.signature(NormChangeModel.__init__).parameters
+    for name in ("a", "b", "c", "initial_b", "update", "beta", "exploration", "rates",
+                 "rate_mutation", "generations", "shocks"):
+        assert sig[name].default == getattr(DEFAULTS, name), name
+    m = NormChangeModel(network=None, generations=1, seed=1)
+    assert m.params.network == DEFAULTS.network
+
+
+def test_browser_page_initial_values_equal_the_source():
+    d = defaults_from_scenario(None)
+    assert d == PAGE_DEFAULTS
+    for page, model in (("c", "c"), ("a", "a"), ("b", "b"), ("beta", "beta"),
+                        ("exploration", "exploration"), ("update", "update"),
+                        ("initial_b", "initial_b")):
+        assert d[page] == getattr(DEFAULTS, model), page
+    assert network_spec(d["network_kind"], d["side"], d["nodes"]) == DEFAULTS.network
+    sig = inspect.signature(VizModel.__init__).parameters
+    for name, value in PAGE_DEFAULTS.items():
+        assert sig[name].default == value, name
