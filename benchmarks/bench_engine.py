@@ -77,7 +77,7 @@ def main() -> None:
     base = ModelParams(a=0.6, b=0.4, c=0.6, network=torus, generations=gens,
                        shocks=(gens // 2,), exploration=0.05)
     cases = [(f"torus-{m}", replace(base, update=m)) for m in
-             ("synchronous", "sequential", "reference")]
+             ("synchronous", "sequential", "reference", "asynchronous")]
     cases.append(("torus-reference-evolving",
                   replace(base, rates=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5), rate_mutation=0.05,
                           shocks=tuple(range(75, gens, 75)))))

@@ -69,9 +69,18 @@ class NormAgent(FixedAgent):
         self.start_rate = self.rate_index
         self.replaced = False
 
+    def current_payoff(self, game: CoordinationGame) -> float:
+        """Summed payoff against the neighbours' norms as they are now
+        (``asynchronous`` updating: no game phase fixes the payoffs)."""
+        n_same = sum(1 for other in self.neighbors if other.norm == self.norm)
+        return game.total_payoff(self.norm, n_same, len(self.neighbors) - n_same)
+
     # ---------------------------------------------------------- update phase
     def update(self) -> None:
-        """Explore or imitate a random neighbour by the Fermi rule (model-spec 3.1, 3.2)."""
+        """Explore or imitate a random neighbour by the Fermi rule (model-spec 3.1, 3.2).
+
+        In ``asynchronous`` mode this is one elementary step of the learner:
+        both payoffs are those of the current state."""
         m = self.model
         rs = m.stream
         p = m.params
@@ -85,10 +94,13 @@ class NormAgent(FixedAgent):
         mu = p.rates[self.rate_index] if p.evolving else p.exploration
         random_norm = 1 if u_e < mu / 2 else 0
 
-        teacher_payoff = teacher.payoff
+        teacher_payoff, own_payoff = teacher.payoff, self.payoff
         if p.update == "reference" and teacher.replaced:
             teacher_payoff = 0.0        # the authors' code: a replaced agent earns 0
-        accept = u_f < fermi_probability(teacher_payoff, self.payoff, p.beta, m.payoff_range)
+        if p.update == "asynchronous":  # payoffs of the current state, not of a game phase
+            teacher_payoff = teacher.current_payoff(m.current_game)
+            own_payoff = self.current_payoff(m.current_game)
+        accept = u_f < fermi_probability(teacher_payoff, own_payoff, p.beta, m.payoff_range)
 
         if p.update == "reference":
             if p.evolving:              # the authors' order: explore, mutate rate, imitate
@@ -102,7 +114,7 @@ class NormAgent(FixedAgent):
                 self.norm = random_norm if u_e < mu else teacher.norm
                 self.replaced = True
             return
-        # synchronous sees the teacher's start-of-generation state, sequential its current one
+        # synchronous sees the teacher's start-of-generation state, the others its current one
         t_norm, t_rate = ((teacher.start_norm, teacher.start_rate) if p.update == "synchronous"
                           else (teacher.norm, teacher.rate_index))
         if u_e < mu:

@@ -51,6 +51,9 @@ visits every agent once:
   that visits each position as soon as it is final: for ``j = N-1`` down to
   0, if ``j >= 1`` swap positions ``j`` and ``bounded(j + 1)``, then visit the
   agent now at position ``j`` (its draws below come before the next swap).
+* ``asynchronous`` makes N elementary steps: each visits the agent
+  ``bounded(N)`` (with replacement: some agents are visited several times in
+  a generation, about 1/e of them not at all), then takes its draws below.
 * for each visited agent ``i``, always all of (whatever the outcome):
 
   - ``x = next()``: ``(index, rest) = split(x & 0xffffffff, degree(i))``; the
@@ -64,7 +67,8 @@ visits every agent once:
     (iff ``u_m < rate_mutation``).
 
 So a generation takes N outputs (2N with evolving rates), plus N - 1 (and
-the rare rejections) for the shuffle of the sequential modes.
+the rare rejections) for the shuffle of the sequential modes, or N (and the
+rare rejections) for the learners of the asynchronous mode.
 
 How ``P``, ``mu`` and these draws combine in each update mode is
 model-spec section 3.1 and 3.2; :mod:`normsim.engine` states it line by line.
@@ -76,7 +80,8 @@ import numpy as np
 
 #: version of the schedule above: part of every condition's content hash, so a
 #: resumed run never mixes replicates drawn under an older schedule (version 1,
-#: normsim 0.1: two outputs per agent and a separate shuffle) with new ones
+#: normsim 0.1: two outputs per agent and a separate shuffle) with new ones.
+#: A new update mode adds to the schedule without changing what the others draw.
 DRAW_SCHEDULE = 2
 
 MASK64 = (1 << 64) - 1

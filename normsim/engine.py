@@ -26,6 +26,10 @@ Per generation ``g`` (1..G), with the payoffs of ``ModelParams.game_at(g)``:
      rates: then, if ``u_m < rate_mutation``, take the new rate.
    * ``sequential`` (shuffled order; start-of-generation payoffs, ``t``'s
      *current* norm and rate): as ``synchronous``.
+   * ``asynchronous`` (N elementary steps, each a learner drawn with
+     replacement; *current* payoffs, norms and rates of learner and teacher):
+     as ``sequential``, and each change updates the payoff classes at once
+     (:func:`_kernel_async`).
    * ``reference`` (shuffled order; as ``sequential``, and a teacher replaced
      earlier in the sweep has payoff 0). Fixed ``mu``: if ``u_f < P``, ``i`` is
      replaced by a random norm if ``u_e < mu`` (B iff ``u_e < mu/2``), else by
@@ -72,10 +76,11 @@ from normsim.draws import graph_seed, stream_state
 from normsim.networks import Adjacency, adjacency, is_random, spec_adjacency
 from normsim.params import ModelParams
 
-SYNCHRONOUS, SEQUENTIAL, REFERENCE = 0, 1, 2
+SYNCHRONOUS, SEQUENTIAL, REFERENCE, ASYNCHRONOUS = 0, 1, 2, 3
 #: how the Fermi test is decided (see :func:`_accept`)
 LUT, RATIO, FORMULA = 0, 1, 2
-MODE_CODES = {"synchronous": SYNCHRONOUS, "sequential": SEQUENTIAL, "reference": REFERENCE}
+MODE_CODES = {"synchronous": SYNCHRONOUS, "sequential": SEQUENTIAL, "reference": REFERENCE,
+              "asynchronous": ASYNCHRONOUS}
 #: the largest number of payoff classes for which a Fermi lookup table is built
 LUT_MAX_CLASSES = 256   # rows of 256 (a shift, not a multiply); at most 512 KiB a phase
 
@@ -252,6 +257,14 @@ def _run(graph, tables, rates, out, phase, initial_b, state, mode, evolving, reg
             literally(evolving), literally(regular), literally(how))
 
 
+@nb.njit(cache=True, nogil=True)
+def _run_async(graph, tables, rates, out, phase, initial_b, state, mode, evolving, regular, how):
+    """Dispatch to :func:`_kernel_async` compiled for these flags (``mode`` is
+    always ``ASYNCHRONOUS`` here)."""
+    _kernel_async(graph, tables, rates, out, phase, initial_b, state, literally(evolving),
+                  literally(regular), literally(how))
+
+
 #: the compile-time flags of :func:`_run`, by name: update mode, evolving rates,
 #: regular graph, how the Fermi test is decided
 _FLAGS = ("mode", "evolving", "regular", "how")
@@ -281,11 +294,12 @@ def _call_run(graph: GraphArgs, tables: TableArgs, rates: RateArgs, out: Outputs
     if fn is not None:
         fn(*args)
         return
-    _run(*args)
+    run = _run_async if mode == ASYNCHRONOUS else _run
+    run(*args)
     want = [nb.typeof(a) for a in args]
     # numba's table of compiled versions; should it change, every call simply
     # goes through the dispatcher (correct, 10 ms slower a replicate)
-    for sig, cres in getattr(_run, "overloads", {}).items():
+    for sig, cres in getattr(run, "overloads", {}).items():
         if all((isinstance(t, nb.types.Literal) and t.literal_value == args[k]
                 and type(t.literal_value) is type(args[k]))
                or (not isinstance(t, nb.types.Literal) and t == want[k])
@@ -531,6 +545,101 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mode, evolving, 
             e_bb += d * mb                # BB edges: i's mb B neighbours
 
         # ---- record
+        snap_k = _record(out, g, count_b, n, norm, ridx, evolving, hist, snap_k)
+
+
+@nb.njit(cache=True, nogil=True)
+def _kernel_async(graph, tables, rates, out, phase, initial_b, state, evolving, regular, how):
+    """Run one replicate in ``asynchronous`` mode, writing ``out`` (see :func:`_kernel`).
+
+    A generation is N elementary steps. Each step draws a learner uniformly
+    with replacement (Lemire's bounded draw), then its teacher and the
+    exploration and Fermi draws as the other modes do; payoffs are those of
+    the current state, so a change updates the classes of the learner and its
+    neighbours at once. The rule is the sequential one: explore with
+    probability mu (B iff ``u_e < mu/2``), otherwise copy the teacher's norm
+    (and rate) if the Fermi test passes; with evolving rates the rate then
+    mutates with probability ``rate_mutation``. Generation g records the edge
+    counts at its start and the share of B after its N steps.
+    """
+    indptr, indices, deg = graph.indptr, graph.indices, graph.degree
+    thr, E, pay, R, beta = tables.thr, tables.E, tables.pay, tables.R, tables.beta
+    t_mu, t_half, t_rm = rates.t_mu, rates.t_half, rates.t_rm
+    n = deg.shape[0]
+    G = phase.shape[0] - 1
+    K = t_mu.shape[0]
+    s = state.copy()
+    norm, ridx, cls, count_b, e_ab, e_bb, e_total = _initial_state(graph, tables, K, evolving,
+                                                                   initial_b, s)
+    hist = np.zeros((4, K), dtype=np.int64)
+    nu = np.uint64(n)
+    kdeg = np.uint64(deg[0])
+    tm0 = t_mu[0]
+    th0 = t_half[0]
+    Ku = np.uint64(K)
+    out.edges[0, :] = 0
+    snap_k = _record(out, 0, count_b, n, norm, ridx, evolving, hist, 0)
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+
+    for g in range(1, G + 1):
+        ph = phase[g]
+        T = thr[ph]
+        EP = E[ph]
+        PY = pay[ph]
+        out.edges[g, 0] = e_total - e_ab - e_bb
+        out.edges[g, 1] = e_ab
+        out.edges[g, 2] = e_bb
+        for _ in range(n):
+            # the learner: uniform in 0..n-1, with replacement (bounded(n))
+            x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+            m = (x >> _S32) * nu
+            if (m & _M32) < nu:
+                m, s0, s1, s2, s3 = _lemire_tail(nu, m, s0, s1, s2, s3)
+            i = m >> _S32
+            x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+            if regular:
+                mm = (x & _M32) * kdeg
+                t = np.uint64(indices[i * kdeg + (mm >> _S32)])
+            else:
+                mm = (x & _M32) * np.uint64(deg[i])
+                t = np.uint64(indices[np.uint64(indptr[i]) + (mm >> _S32)])
+            ue = mm & _M32
+            uf = x >> _S32
+            accept = _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R)
+            old = np.int64(norm[i])
+            if not evolving:
+                if ue < tm0:
+                    new = np.int64(ue < th0)
+                elif accept:
+                    new = np.int64(norm[t])
+                else:
+                    new = old
+            else:
+                y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                r_i = ridx[i]
+                if ue < t_mu[r_i]:
+                    new = np.int64(ue < t_half[r_i])
+                elif accept:
+                    new = np.int64(norm[t])
+                    r_i = ridx[t]
+                else:
+                    new = old
+                if (y & _M32) < t_rm:
+                    r_i = np.int64(((y >> _S32) * Ku) >> _S32)
+                ridx[i] = r_i
+            if new != old:   # apply at once: the next step sees the current payoffs
+                d = new - old
+                k = np.int64(deg[i])
+                mb = np.int64(0)
+                for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
+                    j = np.uint64(indices[q])
+                    mb += np.int64(norm[j])
+                    cls[j] += d
+                norm[i] = new
+                cls[i] += d * (k + 1)
+                count_b += d
+                e_ab += d * (k - 2 * mb)
+                e_bb += d * mb
         snap_k = _record(out, g, count_b, n, norm, ridx, evolving, hist, snap_k)
 
 

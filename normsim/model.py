@@ -141,6 +141,7 @@ class NormChangeModel(Model):
         self.grid = Network(G, layout=layout, random=self.random)
         self.payoff_range = params.game.payoff_range(adj.k_min, adj.k_max)
         self.generation = 0
+        self.current_game = params.game   # the game of the generation being played
 
         # initial state: the draw order of normsim.draws
         n = G.number_of_nodes()
@@ -165,14 +166,25 @@ class NormChangeModel(Model):
         return self.params.game_at(min(self.generation + 1, self.params.generations))
 
     def step(self) -> None:
-        """One generation: game phase, update phase, record (model-spec 3)."""
+        """One generation: game phase, update phase, record (model-spec 3).
+
+        In ``asynchronous`` mode the update phase is N elementary steps of
+        random learners (with replacement) who see current payoffs; the game
+        phase then only fixes what the mean payoff reports."""
         game = self.params.game_at(self.generation + 1)
+        self.current_game = game
         for agent in self.by_node:
             agent.play(game)
-        # sequential modes: a fresh random order, drawn as the sweep goes (normsim.draws)
-        for agent in (self.by_node if self.params.update == "synchronous"
-                      else self.stream.visit(self.order)):
-            agent.update()
+        if self.params.update == "asynchronous":
+            # N elementary steps, each a learner drawn with replacement (normsim.draws)
+            n = len(self.by_node)
+            for _ in range(n):
+                self.by_node[self.stream.bounded(n)].update()
+        else:
+            # sequential modes: a fresh random order, drawn as the sweep goes (normsim.draws)
+            for agent in (self.by_node if self.params.update == "synchronous"
+                          else self.stream.visit(self.order)):
+                agent.update()
         self.generation += 1
         self.datacollector.collect(self)
         if self.generation >= self.params.generations:

@@ -21,7 +21,7 @@ import numpy as np
 from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame
 
-UPDATE_MODES = ("synchronous", "sequential", "reference")
+UPDATE_MODES = ("synchronous", "sequential", "reference", "asynchronous")
 DEFAULT_NETWORK = {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
 
 
@@ -63,7 +63,9 @@ class ModelParams:
     initial_b : float
         Probability that an agent starts with norm B.
     update : str
-        ``synchronous``, ``sequential`` or ``reference`` (model-spec 3.1).
+        ``synchronous``, ``sequential``, ``reference`` (model-spec 3.1) or
+        ``asynchronous`` (N elementary steps a generation, each a random learner
+        with replacement that sees current payoffs; see :mod:`normsim.engine`).
     beta : float
         Selection strength of the Fermi rule.
     exploration : float

@@ -241,7 +241,10 @@ class Scenario(_Strict):
 
 # ------------------------------------------------------------------ messages
 def _did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    options = [str(o) for o in options]
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    if not close and len(str(word)) >= 3:    # an abbreviation: 'async' for 'asynchronous'
+        close = [o for o in options if o.lower().startswith(str(word).lower())][:1]
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

@@ -44,6 +44,8 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
         for pos in range(N - 1, -1, -1):
             if params.update == "synchronous":
                 i = N - 1 - pos
+            elif params.update == "asynchronous":   # a random learner, with replacement
+                i = rs.bounded(N)
             else:   # Fisher-Yates, visiting each position once it is final
                 if pos:
                     r = rs.bounded(pos + 1)
@@ -57,14 +59,17 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
                 y = rs.next()
                 new_rate, u_m = rs.pick(y, K), rs.lo(y)
             mu = params.rates[rate[i]] if params.evolving else params.exploration
-            teacher_pay = payoff[t]
+            teacher_pay, own_pay = payoff[t], payoff[i]
             if params.update == "reference" and replaced[t]:
                 teacher_pay = 0.0
-            P = fermi(teacher_pay, payoff[i], params.beta, R)
+            if params.update == "asynchronous":   # the payoffs of the current state
+                own_pay = sum(game.payoff(norm[i], norm[j]) for j in nbrs[i])
+                teacher_pay = sum(game.payoff(norm[t], norm[j]) for j in nbrs[t])
+            P = fermi(teacher_pay, own_pay, params.beta, R)
             coin = 1 if u_e < mu / 2 else 0
-            if params.update in ("synchronous", "sequential"):
+            if params.update in ("synchronous", "sequential", "asynchronous"):
                 # synchronous copies the teacher's start-of-generation state,
-                # sequential its current one
+                # the others its current one
                 sync = params.update == "synchronous"
                 if u_e < mu:
                     norm[i] = coin

@@ -86,7 +86,8 @@ def test_network_parameter_can_be_swept():
 BAD = [
     ("game:\n  c: 1.5\n", r"s.yaml:\d+: game.c: 1.5 is outside \[0, 1\]"),
     ("dynamics:\n  update: async\n",
-     "dynamics.update: 'async' is not one of synchronous, sequential, reference"),
+     "dynamics.update: 'async' is not one of synchronous, sequential, reference, "
+     "asynchronous; did you mean 'asynchronous'"),
     ("gmae:\n  c: 0.3\n", "gmae: unknown key; did you mean 'game'"),
     ("game:\n  cc: 0.3\n", "game.cc: unknown key; did you mean 'c'"),
     ("game: {a: 0.6, b: 0.4, c: 0.3\n", "malformed YAML"),
