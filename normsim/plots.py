@@ -75,16 +75,16 @@ def shares_figure(store, out_dir: Path, max_panels: int = 12,
     from normsim.results import load_series
     from normsim.scenario import Scenario
 
-    conds = [c for c in store.conditions(hashes) if c["n"] > 0][:max_panels]
+    conds = [cond for cond in store.conditions(hashes) if cond["n"] > 0][:max_panels]
     if not conds:
         return None
     ncol = min(3, len(conds))
     nrow = math.ceil(len(conds) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), squeeze=False,
                              sharey=True)
-    for ax, c in zip(axes.flat, conds):
-        spec = Scenario.model_validate(c["resolved"])
-        s = load_series(store, c["hash"])["share_b"]
+    for ax, cond in zip(axes.flat, conds):
+        spec = Scenario.model_validate(cond["resolved"])
+        s = load_series(store, cond["hash"])["share_b"]
         G = s.shape[1] - 1
         g = np.arange(G + 1)
         if spec.population.well_mixed:
@@ -100,7 +100,7 @@ def shares_figure(store, out_dir: Path, max_panels: int = 12,
                         label="well-mixed prediction (1 time unit = 1 generation)")
         for k, sh in enumerate(spec.schedule.shock_list()):
             ax.axvline(sh, color="tab:red", lw=0.8, ls=":", label="shock" if k == 0 else None)
-        ax.set(title=_title(c["params"]), xlabel="generation", ylim=(-0.02, 1.02))
+        ax.set(title=_title(cond["params"]), xlabel="generation", ylim=(-0.02, 1.02))
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
         ax.set_ylabel("share of agents playing B")
@@ -112,8 +112,8 @@ def shares_figure(store, out_dir: Path, max_panels: int = 12,
     return _save(fig, out_dir / "shares.png")
 
 
-def _a_b(c: dict) -> str:
-    g = c["resolved"]["game"]
+def _a_b(cond: dict) -> str:
+    g = cond["resolved"]["game"]
     return "more" if g["a"] > g["b"] else ("less" if g["a"] < g["b"] else "the same")
 
 
@@ -126,23 +126,23 @@ def _save(fig, path: Path) -> Path:
 
 def inertia_figure(summary: dict, out_dir: Path) -> Path | None:
     """t50 after the first shock against the first swept parameter (10-90% spread)."""
-    conds = [c for c in summary["conditions"] if c["shocks"] and c["params"]]
+    conds = [cond for cond in summary["conditions"] if cond["shocks"] and cond["params"]]
     keys = list(conds[0]["params"]) if conds else []
     if len(conds) < 2 or not _numeric(conds, keys[0]):
         return None
     xkey = keys[0]
     groups: dict = {}
-    for c in conds:
-        rest = tuple((k, v) for k, v in c["params"].items() if k != xkey)
-        groups.setdefault(rest, []).append(c)
+    for cond in conds:
+        rest = tuple((k, v) for k, v in cond["params"].items() if k != xkey)
+        groups.setdefault(rest, []).append(cond)
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for rest, cs in groups.items():
-        cs = sorted(cs, key=lambda c: c["params"][xkey])
-        x = [c["params"][xkey] for c in cs]
-        med = [_nan(c["shocks"][0]["t50_median"]) for c in cs]
-        lo = [_nan(c["shocks"][0]["t50_p10"]) for c in cs]
-        hi = [_nan(c["shocks"][0]["t50_p90"]) for c in cs]
-        mean_t50 = [_nan(c["shocks"][0]["t50"]) for c in cs]
+        cs = sorted(cs, key=lambda cond: cond["params"][xkey])
+        x = [cond["params"][xkey] for cond in cs]
+        med = [_nan(cond["shocks"][0]["t50_median"]) for cond in cs]
+        lo = [_nan(cond["shocks"][0]["t50_p10"]) for cond in cs]
+        hi = [_nan(cond["shocks"][0]["t50_p90"]) for cond in cs]
+        mean_t50 = [_nan(cond["shocks"][0]["t50"]) for cond in cs]
         label = _title(dict(rest)) if rest else "t50"
         line, = ax.plot(x, mean_t50, "o-", label=f"{label} (replicate mean)")
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
@@ -159,17 +159,18 @@ def inertia_figure(summary: dict, out_dir: Path) -> Path | None:
 
 def inertia_map(summary: dict, out_dir: Path) -> Path | None:
     """Heatmap of t50 over two swept parameters."""
-    conds = [c for c in summary["conditions"] if c["shocks"] and len(c["params"]) == 2]
+    conds = [cond for cond in summary["conditions"] if cond["shocks"] and len(cond["params"]) == 2]
     if len(conds) < 4:
         return None
     kx, ky = list(conds[0]["params"])
     if not (_numeric(conds, kx) and _numeric(conds, ky)):
         return None
-    xs = sorted({c["params"][kx] for c in conds})
-    ys = sorted({c["params"][ky] for c in conds})
+    xs = sorted({cond["params"][kx] for cond in conds})
+    ys = sorted({cond["params"][ky] for cond in conds})
     z = np.full((len(ys), len(xs)), np.nan)
-    for c in conds:
-        z[ys.index(c["params"][ky]), xs.index(c["params"][kx])] = _nan(c["shocks"][0]["t50"])
+    for cond in conds:
+        row, col = ys.index(cond["params"][ky]), xs.index(cond["params"][kx])
+        z[row, col] = _nan(cond["shocks"][0]["t50"])
     fig, ax = plt.subplots(figsize=(7, 4.8))
     im = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], rotation=60, fontsize=7)
@@ -187,24 +188,24 @@ def rates_figure(store, out_dir: Path, hashes: list[str] | None = None) -> Path 
     from normsim.scenario import EvolvingRates, Scenario
 
     conds = []
-    for c in store.conditions(hashes):
-        spec = Scenario.model_validate(c["resolved"])
-        if c["n"] and isinstance(spec.dynamics.exploration, EvolvingRates):
-            conds.append((c, spec))
+    for cond in store.conditions(hashes):
+        spec = Scenario.model_validate(cond["resolved"])
+        if cond["n"] and isinstance(spec.dynamics.exploration, EvolvingRates):
+            conds.append((cond, spec))
     if not conds:
         return None
     conds = conds[:6]
     fig, axes = plt.subplots(1, len(conds), figsize=(5 * len(conds), 3.8), squeeze=False,
                              sharey=True)
-    for ax, (c, spec) in zip(axes[0], conds):
-        s = load_series(store, c["hash"])
+    for ax, (cond, spec) in zip(axes[0], conds):
+        s = load_series(store, cond["hash"])
         shares = s["rate_shares"].mean(axis=0)
         g = np.arange(shares.shape[0])
         ax.stackplot(g, shares.T, labels=[f"rate {r:g}" for r in spec.dynamics.exploration.rates],
                      alpha=0.85)
         ax.plot(g, s["mean_rate"].mean(axis=0) / max(spec.dynamics.exploration.rates),
                 color="black", lw=0.8, label="mean rate / largest rate")
-        ax.set(title=_title(c["params"]), xlabel="generation", ylim=(0, 1))
+        ax.set(title=_title(cond["params"]), xlabel="generation", ylim=(0, 1))
     axes[0, 0].set_ylabel("share of agents holding each rate")
     axes[0, 0].legend(fontsize=7, loc="upper right")
     fig.suptitle("Evolving exploration rates")
@@ -213,8 +214,8 @@ def rates_figure(store, out_dir: Path, hashes: list[str] | None = None) -> Path 
 
 
 def _numeric(conds, key) -> bool:
-    return all(isinstance(c["params"][key], (int, float)) and not isinstance(c["params"][key], bool)
-               for c in conds)
+    return all(isinstance(cond["params"][key], (int, float))
+               and not isinstance(cond["params"][key], bool) for cond in conds)
 
 
 def _nan(v):
