@@ -148,6 +148,17 @@ def _lemire_tail(bound, m, s0, s1, s2, s3):
     return m, s0, s1, s2, s3
 
 
+@nb.njit(inline="always")
+def _bounded(bound, s0, s1, s2, s3):
+    """A uniform index in ``0..bound-1`` (``bound`` a uint64 below 2**32) by
+    Lemire's method (draws.py ``bounded``): ``(index, s0, s1, s2, s3)``."""
+    x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+    m = (x >> _S32) * bound
+    if (m & _M32) < bound:
+        m, s0, s1, s2, s3 = _lemire_tail(bound, m, s0, s1, s2, s3)
+    return m >> _S32, s0, s1, s2, s3
+
+
 @nb.njit(cache=True)
 def bounded_draws(state, bounds):
     """A bounded draw for each of ``bounds`` in turn, from a copy of ``state`` (for tests).
@@ -157,12 +168,7 @@ def bounded_draws(state, bounds):
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     out = np.empty(bounds.shape[0], dtype=np.uint64)
     for k in range(bounds.shape[0]):
-        bound = np.uint64(bounds[k])
-        x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-        m = (x >> _S32) * bound
-        if (m & _M32) < bound:
-            m, s0, s1, s2, s3 = _lemire_tail(bound, m, s0, s1, s2, s3)
-        out[k] = m >> _S32
+        out[k], s0, s1, s2, s3 = _bounded(np.uint64(bounds[k]), s0, s1, s2, s3)
     return out
 
 
@@ -441,13 +447,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mode, evolving, 
                 i = np.uint64(v)
             else:   # Fisher-Yates from the top; position j is final once swapped: visit it
                 j = np.uint64(n - 1 - v)
-                if j > 0:   # r uniform in 0..j (Lemire; see bounded_draws)
-                    bound = j + np.uint64(1)
-                    x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-                    m = (x >> _S32) * bound
-                    if (m & _M32) < bound:
-                        m, s0, s1, s2, s3 = _lemire_tail(bound, m, s0, s1, s2, s3)
-                    r = m >> _S32
+                if j > 0:   # r uniform in 0..j
+                    r, s0, s1, s2, s3 = _bounded(j + np.uint64(1), s0, s1, s2, s3)
                     tmp = order[j]
                     order[j] = order[r]
                     order[r] = tmp
@@ -590,12 +591,8 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, evolving, 
         out.edges[g, 1] = e_ab
         out.edges[g, 2] = e_bb
         for _ in range(n):
-            # the learner: uniform in 0..n-1, with replacement (bounded(n))
-            x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-            m = (x >> _S32) * nu
-            if (m & _M32) < nu:
-                m, s0, s1, s2, s3 = _lemire_tail(nu, m, s0, s1, s2, s3)
-            i = m >> _S32
+            # the learner: uniform in 0..n-1, with replacement
+            i, s0, s1, s2, s3 = _bounded(nu, s0, s1, s2, s3)
             x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
             if regular:
                 mm = (x & _M32) * kdeg
