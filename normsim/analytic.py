@@ -1,4 +1,4 @@
-"""Replicator and replicator-mutator dynamics of the well-mixed population.
+"""Well-mixed mean-field dynamics: the replicator(-mutator) and the pairwise-comparison mean field.
 
 Model-spec section 4. ``p`` is the share of norm B; fitnesses are
 ``f_A = a (1 - c p)`` and ``f_B = b (1 - c (1 - p))``::
@@ -23,15 +23,16 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from normsim.errors import check_number
-from normsim.game import CoordinationGame, fitness
+from normsim.game import NORM_NAMES, CoordinationGame, fitness
 
 LEVELS = (0.5, 0.9, 0.99)
 RTOL = 1e-10
@@ -352,3 +353,289 @@ def analyse(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
         "t50": sol.crossing[0.5], "t90": sol.crossing[0.9], "t99": sol.crossing[0.99],
         "final_p": sol.final_p,
     }
+
+
+# ============================================== shared machinery for trajectories
+@dataclass
+class Trajectory:
+    """A solved trajectory of a mean-field dynamic with shocks.
+
+    Attributes
+    ----------
+    t : array
+        Time points (generations for the pairwise mean field and the pair
+        approximation).
+    y : array, shape (n_vars, len(t))
+        The state (``y[0]`` is the share of B; the pair approximation adds the
+        share of B-B pairs).
+    crossing : dict
+        First time the share of B reaches each level (None if never).
+    shocks : list of dict
+        Per shock: ``at``, the ``new_norm`` it favours, and ``t50``/``t90``/``t99``,
+        the time after the shock until the share of the new norm first reaches
+        0.5/0.9/0.99 (None if not before the next shock or the end).
+    final : array
+        The state at the end of the time span; ``final_p`` its share of B.
+    """
+
+    t: np.ndarray
+    y: np.ndarray
+    crossing: dict[float, float | None]
+    shocks: list[dict]
+    final: np.ndarray
+
+    @property
+    def p(self) -> np.ndarray:
+        """Share of B over time."""
+        return self.y[0]
+
+    @property
+    def final_p(self) -> float:
+        return float(self.final[0])
+
+
+def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray], np.ndarray]],
+              game: CoordinationGame, y0: Sequence[float], t_max: float,
+              shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS,
+              t_eval: Sequence[float] | np.ndarray | None = None,
+              rtol: float = 1e-9, atol: float = 1e-11,
+              clip: Callable[[np.ndarray], np.ndarray] | None = None) -> Trajectory:
+    """Integrate ``dy/dt = rhs_for(game)(t, y)`` from ``y0``, swapping a and b at each shock.
+
+    Uses :func:`scipy.integrate.solve_ivp` (DOP853) with event detection for the
+    crossings of the share of B (``y[0]``) and, after each shock, of the share
+    of the norm the shock favours. ``t_eval`` defaults to 2001 evenly spaced points.
+    """
+    t_max = check_number("t_max", t_max, low=0.0, low_open=True)
+    y0 = np.asarray(y0, dtype=float)
+    if t_eval is None:
+        t_eval = np.linspace(0.0, t_max, 2001)
+    t_eval = np.asarray(t_eval, dtype=float)
+    for s in shocks:
+        check_number("shock time", s, low=0.0, high=t_max, low_open=True)
+    cuts = sorted(float(s) for s in shocks if float(s) < t_max)
+    bounds = [0.0, *cuts, t_max]
+    crossing: dict[float, float | None] = {lv: (0.0 if y0[0] >= lv else None) for lv in levels}
+    shock_rows: list[dict] = []
+    ts, ys = [], []
+    y_start = y0
+    g = game
+    for i in range(len(bounds) - 1):
+        t0, t1 = bounds[i], bounds[i + 1]
+        last = i == len(bounds) - 2
+        mask = (t_eval >= t0) & ((t_eval <= t1) if last else (t_eval < t1))
+        new = g.favoured_norm() if i > 0 else None
+        events = []
+        for lv in levels:
+            def ev_b(t, y, lv=lv):
+                return y[0] - lv
+            ev_b.direction = 1.0
+            events.append(ev_b)
+        if new is not None:
+            sign = 1.0 if new == 1 else -1.0
+            for lv in levels:
+                def ev_new(t, y, lv=lv, sign=sign):
+                    return sign * (y[0] - 0.5) + 0.5 - lv
+                ev_new.direction = 1.0
+                events.append(ev_new)
+        res = solve_ivp(rhs_for(g), (t0, t1), y_start, method="DOP853", rtol=rtol, atol=atol,
+                        t_eval=t_eval[mask], events=events, dense_output=True)
+        if not res.success:  # pragma: no cover - DOP853 does not fail on these smooth ODEs
+            raise RuntimeError(res.message)
+        for lv, te in zip(levels, res.t_events[:len(levels)]):
+            if crossing[lv] is None and len(te):
+                crossing[lv] = float(te[0])
+        if i > 0:
+            share_new = y_start[0] if new == 1 else 1.0 - y_start[0]
+            row: dict = {"at": t0, "new_norm": NORM_NAMES[new] if new is not None else None}
+            for lv, te in zip(levels, res.t_events[len(levels):] if new is not None
+                              else [[] for _ in levels]):
+                key = f"t{round(lv * 100)}"
+                row[key] = 0.0 if share_new >= lv else (float(te[0]) - t0 if len(te) else None)
+            shock_rows.append(row)
+        y_seg = res.y if clip is None else clip(res.y)
+        ts.append(res.t)
+        ys.append(y_seg)
+        y_start = np.asarray(res.sol(t1), dtype=float)
+        if clip is not None:
+            y_start = clip(y_start[:, None])[:, 0]
+        g = g.shocked()
+    return Trajectory(t=np.concatenate(ts), y=np.concatenate(ys, axis=1), crossing=crossing,
+                      shocks=shock_rows, final=y_start)
+
+
+def fixed_points_1d(f: Callable[[np.ndarray], np.ndarray], n: int = 2001,
+                    boundaries: bool = False) -> list[FixedPoint]:
+    """Fixed points of a one-dimensional ``dx/dt = f(x)`` on [0, 1], with stability.
+
+    Sign changes of ``f`` on an ``n``-point grid are refined with brentq; with
+    ``boundaries`` the ends 0 and 1 are included when ``f`` vanishes there. The
+    eigenvalue is a finite-difference derivative (one-sided at the ends).
+    Returns an empty list when ``f`` vanishes on the whole grid (neutral).
+    """
+    x = np.linspace(0.0, 1.0, n)
+    v = np.asarray(f(x), dtype=float)
+    scale = float(np.max(np.abs(v)))
+    if scale == 0.0:
+        return []
+    pts: list[float] = []
+    for i in range(n - 1):
+        if v[i] == 0.0 and 0 < i:
+            pts.append(float(x[i]))
+        elif (v[i] > 0.0) != (v[i + 1] > 0.0) and v[i] != 0.0 and v[i + 1] != 0.0:
+            pts.append(float(brentq(lambda z: float(f(np.array([z]))[0]), x[i], x[i + 1],
+                                    xtol=1e-14, rtol=1e-14)))
+    if v[0] == 0.0 and boundaries:
+        pts.insert(0, 0.0)
+    if v[-1] == 0.0 and boundaries:
+        pts.append(1.0)
+    out = []
+    h = 1e-7
+    for p in sorted(set(pts)):
+        lo, hi = max(0.0, p - h), min(1.0, p + h)
+        d = float((f(np.array([hi]))[0] - f(np.array([lo]))[0]) / (hi - lo))
+        out.append(FixedPoint(p=p, eigenvalue=d, stable=d < 0.0))
+    return out
+
+
+def mu_crit_by_bisection(stable_points: Callable[[float], int], tol: float = 1e-10
+                         ) -> float | None:
+    """Smallest exploration rate at which a dynamic stops being bistable.
+
+    ``stable_points(mu)`` counts the stable fixed points. Bistable at
+    ``mu -> 0`` and monostable at 0.5 is assumed and checked; None otherwise.
+    """
+    if stable_points(1e-12) < 2:
+        return None
+    grid = np.linspace(0.0, 0.5, 201)[1:]
+    lo = 1e-12
+    for mu in grid:
+        if stable_points(float(mu)) < 2:
+            hi = float(mu)
+            break
+        lo = float(mu)
+    else:
+        return None
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if stable_points(mid) >= 2:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+# ================================== the pairwise-comparison mean field (Fermi rule)
+def _pairwise_parts(game: CoordinationGame, beta: float) -> tuple[float, float, float]:
+    """``f_B - f_A = d0 + d1 x`` and the tanh scale ``beta / (2 R1)`` of the game."""
+    m = game.matrix()
+    d0 = m[1, 0] - m[0, 0]
+    d1 = m[1, 1] - m[1, 0] - m[0, 1] + m[0, 0]
+    return float(d0), float(d1), beta / (2.0 * game.payoff_range(1, 1))
+
+
+def pairwise_rhs(x: float | np.ndarray, a: float, b: float, c: float, beta: float = 5.0,
+                 mu: float = 0.0):
+    """dx/dt per generation of the pairwise-comparison mean field (theory-notes 1).
+
+    ``dx/dt = (1 - mu) x (1 - x) tanh(beta (f_B - f_A) / (2 R1)) + (mu / 2) (1 - 2 x)``,
+    the infinite-Z limit of :class:`normsim.finite.BirthDeathChain` (normsim's
+    Fermi rule with ``R1 = CoordinationGame.payoff_range(1, 1)`` and its
+    exploration: explore with probability mu, switching with mu / 2). Time is
+    in generations. For weak selection it is the replicator dynamic
+    (:func:`rhs`) slowed by ``beta / (2 R1)``.
+    """
+    d0, d1, s = _pairwise_parts(CoordinationGame(a, b, c), beta)
+    x = np.asarray(x, dtype=float) if not np.isscalar(x) else float(x)
+    return (1.0 - mu) * x * (1.0 - x) * np.tanh(s * (d0 + d1 * x)) + 0.5 * mu * (1.0 - 2.0 * x)
+
+
+def _check_pw(a: float, b: float, c: float, beta: float, mu: float):
+    a, b, c, mu = _check(a, b, c, mu)
+    return a, b, c, check_number("beta", beta, low=0.0), mu
+
+
+def pairwise_fixed_points(a: float, b: float, c: float, beta: float = 5.0,
+                          mu: float = 0.0) -> list[FixedPoint]:
+    """Fixed points of the pairwise mean field in [0, 1], sorted, with stability.
+
+    Without exploration these are 0, 1 and the replicator's tipping point (the
+    tanh keeps the sign of the payoff difference); exploration moves them.
+    """
+    a, b, c, beta, mu = _check_pw(a, b, c, beta, mu)
+    return fixed_points_1d(lambda x: pairwise_rhs(x, a, b, c, beta, mu), boundaries=mu == 0.0)
+
+
+def pairwise_mu_crit(a: float, b: float, c: float, beta: float = 5.0) -> float | None:
+    """Exploration rate above which the pairwise mean field cannot stay near the old norm.
+
+    The saddle-node where the stable point near all-A meets the tipping point
+    (None when the dynamic is not bistable at small mu).
+    """
+    a, b, c, beta, _ = _check_pw(a, b, c, beta, 0.0)
+    if a == b or beta == 0.0 or c <= threshold_c(a, b):
+        return None
+    return mu_crit_by_bisection(
+        lambda mu: sum(fp.stable for fp in fixed_points_1d(
+            lambda x: pairwise_rhs(x, a, b, c, beta, mu), n=401)))
+
+
+def old_norm_share(fps: list[FixedPoint]) -> float:
+    """The old norm's equilibrium share of B: the lowest stable fixed point (0 if none)."""
+    stable = [fp.p for fp in fps if fp.stable]
+    return min(stable) if stable else 0.0
+
+
+def solve_pairwise(a: float, b: float, c: float, beta: float = 5.0, mu: float = 0.0,
+                   p0: float = 0.05, t_max: float = 1000.0,
+                   t_eval: Sequence[float] | np.ndarray | None = None,
+                   shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS) -> Trajectory:
+    """Integrate the pairwise mean field from ``x(0) = p0`` for ``t_max`` generations.
+
+    At every time in ``shocks`` a and b swap; the trajectory reports the time
+    after each shock until the favoured norm's share reaches each level.
+    """
+    a, b, c, beta, mu = _check_pw(a, b, c, beta, mu)
+    p0 = check_number("p0", p0, low=0.0, high=1.0)
+
+    def rhs_for(g: CoordinationGame):
+        d0, d1, s = _pairwise_parts(g, beta)
+
+        def f(t, y):
+            x = y[0]
+            return [(1.0 - mu) * x * (1.0 - x) * math.tanh(s * (d0 + d1 * x))
+                    + 0.5 * mu * (1.0 - 2.0 * x)]
+        return f
+
+    return integrate(rhs_for, CoordinationGame(a, b, c), [p0], t_max, shocks, levels, t_eval,
+                     rtol=RTOL, atol=ATOL, clip=lambda y: np.clip(y, 0.0, 1.0))
+
+
+def analyse_pairwise(a: float, b: float, c: float, beta: float = 5.0, mu: float = 0.0,
+                     p0: float | None = 0.05, t_max: float = 1000.0,
+                     shocks: Sequence[float] = ()) -> dict:
+    """Everything ``normsim analytic --model pairwise --json`` reports, as a plain dict.
+
+    ``p0=None`` starts from the old norm's equilibrium: the lowest stable fixed
+    point of the game before the shock (a and b swapped).
+    """
+    a, b, c, beta, mu = _check_pw(a, b, c, beta, mu)
+    start = "p0"
+    if p0 is None:
+        p0 = old_norm_share(pairwise_fixed_points(b, a, c, beta, mu))
+        start = "old"
+    sol = solve_pairwise(a, b, c, beta, mu, p0, t_max, shocks=shocks)
+    out = {
+        "model": "pairwise", "a": a, "b": b, "c": c, "mu": mu, "beta": beta, "p0": p0,
+        "start": start, "t_max": t_max,
+        "threshold_c": threshold_c(a, b),
+        "mu_crit": pairwise_mu_crit(a, b, c, beta),
+        "fixed_points": [{"p": fp.p, "stable": fp.stable}
+                         for fp in pairwise_fixed_points(a, b, c, beta, mu)],
+        "t50": sol.crossing[0.5], "t90": sol.crossing[0.9], "t99": sol.crossing[0.99],
+        "final_p": sol.final_p,
+        "time_unit": "generations",
+    }
+    if shocks:
+        out["shocks"] = sol.shocks
+    return out

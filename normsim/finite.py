@@ -444,9 +444,15 @@ def threshold_c(a: float, b: float, population: int, beta: float, tol: float = 1
     if beta == 0.0:
         return None
 
+    j = np.arange(1, Z, dtype=float)
+
     def f(c: float) -> float:
-        ch = BirthDeathChain(CoordinationGame(a, b, c), Z, beta)
-        return ch.log_fixation_probability(1) + math.log(Z)
+        """log(Z rho_1): the fixation sum only (no chain object), O(Z)."""
+        g = CoordinationGame(a, b, c)
+        m = g.matrix()
+        d = ((j - 1.0) * m[1, 1] + (Z - j) * m[1, 0] - j * m[0, 1] - (Z - j - 1.0) * m[0, 0])
+        L = np.concatenate(([0.0], np.cumsum(-beta * d / ((Z - 1) * g.payoff_range(1, 1)))))
+        return math.log(Z) - _logsumexp(L)
 
     grid = np.linspace(0.0, 1.0, 41)
     vals = [f(float(c)) for c in grid]
