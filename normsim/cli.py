@@ -59,15 +59,61 @@ def _clean(o):
 
 
 # --------------------------------------------------------------------- analytic
+ANALYTIC_MODELS = ("replicator", "pairwise", "finite", "pair")
+# which model takes which option (None: the option was not given)
+_MODEL_OPTIONS = {
+    "--beta": ("pairwise", "finite", "pair"),
+    "--population": ("finite", "pair"),
+    "--degree": ("pair",),
+    "--k0": ("finite",),
+    "--t-max": ("replicator", "pairwise", "pair"),
+    "--shocks": ("pairwise", "pair"),
+    "--from-old": ("pairwise", "finite", "pair"),
+    "--plot": ("replicator",),
+}
+
+
+def _integer(option: str, text: str, *, low: int | None = None) -> int:
+    """Parse an option's value as an integer; a bad value is a NormsimError naming the option."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise NormsimError(f"{option}: {text!r} is not an integer") from None
+    if not math.isfinite(x) or not x.is_integer():
+        raise NormsimError(f"{option}: {text!r} is not an integer")
+    if low is not None and x < low:
+        raise NormsimError(f"{option}: {text} must be >= {low}")
+    return int(x)
+
+
 def cmd_analytic(args: argparse.Namespace) -> int:
+    model = args.model
+    given = {"--beta": args.beta, "--population": args.population, "--degree": args.degree,
+             "--k0": args.k0, "--t-max": args.t_max, "--shocks": args.shocks,
+             "--from-old": args.from_old or None, "--plot": args.plot}
+    for option, value in given.items():
+        if value is not None and model not in _MODEL_OPTIONS[option]:
+            users = ", ".join(_MODEL_OPTIONS[option])
+            raise NormsimError(f"{option} does not apply to --model {model} (only to {users})")
+    if model == "pair" and args.degree is None:
+        raise NormsimError("--model pair needs --degree K (the degree of the regular graph)")
+    if model == "finite" and args.population is None:
+        raise NormsimError("--model finite needs --population Z (the population size)")
+    if model == "replicator":
+        return _analytic_replicator(args)
+    return _analytic_theory(args)
+
+
+def _analytic_replicator(args: argparse.Namespace) -> int:
     from normsim import analytic
 
     a = _number("--a", args.a, low=0.0, low_open=True)
     b = _number("--b", args.b, low=0.0, low_open=True)
     c = _number("--c", args.c, low=0.0, high=1.0)
     mu = _number("--mu", args.mu, low=0.0, high=1.0)
-    p0 = _number("--p0", args.p0, low=0.0, high=1.0)
-    t_max = _number("--t-max", args.t_max, low=0.0, low_open=True)
+    p0 = _number("--p0", args.p0 if args.p0 is not None else "0.05", low=0.0, high=1.0)
+    t_max = _number("--t-max", args.t_max if args.t_max is not None else "100",
+                    low=0.0, low_open=True)
     res = analytic.analyse(a, b, c, mu, p0, t_max)
     if args.plot:
         from normsim.plots import analytic_figure
@@ -95,6 +141,150 @@ def cmd_analytic(args: argparse.Namespace) -> int:
     if args.plot:
         print(f"  plot: {args.plot}")
     return EXIT_OK
+
+
+
+def _analytic_theory(args: argparse.Namespace) -> int:
+    """``normsim analytic --model pairwise | finite | pair``."""
+    model = args.model
+    a = _number("--a", args.a, low=0.0, low_open=True)
+    b = _number("--b", args.b, low=0.0, low_open=True)
+    c = _number("--c", args.c, low=0.0, high=1.0)
+    mu = _number("--mu", args.mu, low=0.0, high=1.0)
+    beta = _number("--beta", args.beta if args.beta is not None else "5", low=0.0)
+    p0 = None if args.p0 is None else _number("--p0", args.p0, low=0.0, high=1.0)
+    Z = None if args.population is None else _integer("--population", args.population, low=2)
+    if model == "finite":
+        from normsim import finite
+
+        if args.from_old and (p0 is not None or args.k0 is not None):
+            raise NormsimError("--from-old cannot be combined with --p0 or --k0 "
+                               "(they give the start)")
+        k0 = None
+        if args.k0 is not None:
+            if p0 is not None:
+                raise NormsimError("give --k0 or --p0, not both")
+            k0 = _integer("--k0", args.k0, low=0)
+            if k0 > Z:
+                raise NormsimError(f"--k0: {k0} is more than the population ({Z})")
+        elif p0 is not None:
+            k0 = int(round(p0 * Z))
+        start: str | int = "stationary" if args.from_old else ("old" if k0 is None else k0)
+        res = finite.analyse(a, b, c, Z, beta, mu, k0=k0, start=start)
+    else:
+        t_max = _number("--t-max", args.t_max if args.t_max is not None else "1000",
+                        low=0.0, low_open=True)
+        shocks = _shock_times(args.shocks, t_max) if args.shocks else []
+        if args.from_old and p0 is not None:
+            raise NormsimError("--from-old cannot be combined with --p0 (it gives the start)")
+        if not args.from_old and p0 is None:
+            p0 = 0.05
+        if model == "pairwise":
+            from normsim import analytic
+
+            res = analytic.analyse_pairwise(a, b, c, beta, mu, p0, t_max, shocks)
+        else:
+            from normsim import pairapprox
+
+            k = _integer("--degree", args.degree, low=2)
+            if Z is not None:
+                if k >= Z:
+                    raise NormsimError(f"--degree: {k} must be below the population ({Z}): "
+                                       "a node has at most Z - 1 neighbours")
+                if (k * Z) % 2:
+                    raise NormsimError(f"--degree {k} --population {Z}: no {k}-regular graph "
+                                       "has an odd number of nodes of odd degree")
+            res = pairapprox.analyse(a, b, c, k, beta, mu, p0, t_max, shocks)
+            if Z is not None:
+                res["population"] = Z
+    if args.json:
+        print_json(res)
+        return EXIT_OK
+    _print_theory(res)
+    return EXIT_OK
+
+
+def _shock_times(text: str, t_max: float) -> list[float]:
+    out = []
+    for part in text.split(","):
+        t = _number("--shocks", part.strip(), low=0.0, high=t_max, low_open=True)
+        out.append(t)
+    if sorted(out) != out or len(set(out)) != len(out):
+        raise NormsimError("--shocks: give increasing times, e.g. --shocks 300,600")
+    return out
+
+
+def _fmt_time(v) -> str:
+    if v is None:
+        return "never"
+    if not math.isfinite(v):
+        return "more than 1e308"
+    return f"{v:.4g}" if v >= 1e5 else f"{v:.2f}"
+
+
+def _print_theory(res: dict) -> None:
+    model = res["model"]
+    head = {"pairwise": "Pairwise-comparison mean field (infinite well-mixed population)",
+            "finite": f"Finite well-mixed population, Z = {res.get('population')}",
+            "pair": f"Pair approximation, {res.get('degree')}-regular graph"}[model]
+    print(f"{head}: a={res['a']:g} b={res['b']:g} c={res['c']:g} mu={res['mu']:g} "
+          f"beta={res['beta']:g}")
+    tc = res.get("threshold_c")
+    if tc is None:
+        print("  threshold c: none in [0, 1]")
+    else:
+        side = "above" if res["c"] > tc else "at or below"
+        print(f"  threshold c = {tc:.6f} ({side}: "
+              f"{'the old norm can resist' if res['c'] > tc else 'the better norm spreads'})")
+    if model == "pair" and res.get("threshold_c_weak_selection") is not None:
+        print(f"  weak-selection threshold c (Ohtsuki & Nowak 2006) = "
+              f"{res['threshold_c_weak_selection']:.6f}")
+    if res.get("mu_crit") is not None:
+        print(f"  mu_crit = {res['mu_crit']:.6f} (exploration above it frees the old norm)")
+    fps = res["fixed_points"]
+    print("  fixed points: " + (", ".join(
+        f"{fp['p']:.4f} ({'stable' if fp['stable'] else 'unstable'})" for fp in fps)
+        if fps else "every state (neutral)"))
+    if model == "finite":
+        fx = res["fixation"]
+        print(f"  fixation probability of {fx['k0']} B-player(s) (no exploration): "
+              f"{fx['fixation_probability']:.6g} (log10 {fx['log10_fixation_probability']:.4f}; "
+              f"neutral {res['neutral_fixation_probability']:.6g})")
+        for key, label in (("absorption_time", "mean time to absorption"),
+                           ("fixation_time", "mean time to fixation of B, if it fixes"),
+                           ("extinction_time", "mean time to extinction of B, if it dies out")):
+            t = fx[key]
+            print(f"  {label}: {_fmt_time(t['generations'])} generations "
+                  f"({_fmt_time(t['steps'])} steps)")
+        start = {"old": "all-old (k = 0)", "stationary": "the old norm's stationary "
+                 "distribution"}.get(res["start"], f"k = {res['start']}")
+        print(f"  expected time to norm change from {start}, in generations:")
+    else:
+        print(f"  from p(0) = {res['p0']:.4g}" + (" (the old norm's equilibrium)"
+                                                   if res["start"] == "old" else "")
+              + ", first time (generations) the share of B reaches:")
+    for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
+        v = res[key]
+        extra = ""
+        if model == "finite":
+            ps = res["passage"][f"{lv:g}"]
+            if ps["probability"] < 1.0:
+                extra = f" (reached with probability {ps['probability']:.4g})"
+            elif v is not None and not math.isfinite(v):
+                extra = f" (log10 = {ps.get('log10_generations', float('nan')):.2f})"
+        print(f"    {lv:g}: {_fmt_time(v)}{extra}")
+    for sh in res.get("shocks", []):
+        print(f"  shock at {sh['at']:g} (favours {sh['new_norm']}): t50 {_fmt_time(sh['t50'])}, "
+              f"t90 {_fmt_time(sh['t90'])}")
+    if model == "finite":
+        st = res["stationary"]
+        if st is None:
+            print(f"  long run: all-B with probability {res['final_p']:.6g} (no exploration)")
+        else:
+            print(f"  stationary distribution: mean share of B {st['mean_share']:.4f}, "
+                  f"P(share >= 1/2) = {st['share_at_least_half']:.4g}, mode {st['mode']:.4f}")
+    else:
+        print(f"  p at t = {res['t_max']:g}: {res['final_p']:.4f}")
 
 
 # ------------------------------------------------------------------ scenarios
@@ -299,18 +489,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"normsim {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    an = sub.add_parser("analytic", help="well-mixed replicator(-mutator) analysis",
+    an = sub.add_parser("analytic", help="theory: replicator, pairwise, finite chain, pair approx.",
                         description=(
-                            "Well-mixed analysis: threshold c*, fixed points with stability, "
-                            "mu_crit, and the first times p (share of B) reaches 0.5/0.9/0.99."))
+                            "Analytic theory of norm change. --model replicator (default): the "
+                            "well-mixed replicator(-mutator) dynamic (threshold c*, fixed points, "
+                            "mu_crit, first times p reaches 0.5/0.9/0.99). --model pairwise: the "
+                            "infinite well-mixed mean field of normsim's Fermi rule, per "
+                            "generation. --model finite: the exact birth-death chain of Z agents "
+                            "(fixation probability, absorption and fixation times, stationary "
+                            "distribution, expected times to a share of B of 0.5/0.9/0.99). "
+                            "--model pair: the pair approximation on a k-regular graph. The game "
+                            "given is the one after the shock: B is the norm followed."))
+    an.add_argument("--model", choices=ANALYTIC_MODELS, default="replicator",
+                    help="which theory (default replicator)")
     an.add_argument("--a", required=True, help="payoff of coordinating on A (> 0)")
     an.add_argument("--b", required=True, help="payoff of coordinating on B (> 0)")
     an.add_argument("--c", required=True, help="need for coordination, 0..1")
-    an.add_argument("--mu", default="0", help="exploration (mutation) rate, 0..1 (default 0)")
-    an.add_argument("--p0", default="0.05", help="initial share of B (default 0.05)")
-    an.add_argument("--t-max", default="100", help="time span (default 100)")
+    an.add_argument("--mu", default="0", help=(
+        "exploration rate, 0..1 (default 0); replicator: mutation to the other norm with "
+        "probability mu; the other models: normsim's exploration (a random norm with "
+        "probability mu, so a switch with mu/2)"))
+    an.add_argument("--beta", help="selection strength of the Fermi rule (default 5; "
+                                   "pairwise, finite, pair)")
+    an.add_argument("--population", metavar="Z", help="population size (finite: required; "
+                                                      "pair: optional graph size, checked)")
+    an.add_argument("--degree", metavar="K", help="degree of the regular graph (pair: required)")
+    an.add_argument("--p0", help="initial share of B (default 0.05; finite: start of the "
+                                 "fixation and passage quantities, k0 = round(p0 Z))")
+    an.add_argument("--k0", help="finite: initial number of B-players (default: 1 for the "
+                                 "fixation probability, 0 = all-old for the times to change)")
+    an.add_argument("--from-old", action="store_true", help=(
+        "start from the old norm's long-run state before the shock (a and b swapped): its "
+        "stable equilibrium (pairwise, pair) or its stationary distribution (finite, mu > 0)"))
+    an.add_argument("--shocks", metavar="T1,T2", help="times at which a and b swap "
+                                                      "(pairwise, pair)")
+    an.add_argument("--t-max", help="time span (default 100; pairwise and pair: 1000 "
+                                    "generations)")
     an.add_argument("--json", action="store_true", help="print one JSON object")
-    an.add_argument("--plot", metavar="FILE", help="write p(t) and dp/dt against p as a PNG")
+    an.add_argument("--plot", metavar="FILE", help="write p(t) and dp/dt against p as a PNG "
+                                                   "(replicator)")
     an.set_defaults(func=cmd_analytic)
 
     def scenario_args(sp):
