@@ -399,10 +399,13 @@ def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray]
               shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS,
               t_eval: Sequence[float] | np.ndarray | None = None,
               rtol: float = 1e-9, atol: float = 1e-11,
-              clip: Callable[[np.ndarray], np.ndarray] | None = None) -> Trajectory:
+              clip: Callable[[np.ndarray], np.ndarray] | None = None,
+              method: str = "DOP853") -> Trajectory:
     """Integrate ``dy/dt = rhs_for(game)(t, y)`` from ``y0``, swapping a and b at each shock.
 
-    Uses :func:`scipy.integrate.solve_ivp` (DOP853) with event detection for the
+    Uses :func:`scipy.integrate.solve_ivp` (``method``, default DOP853; LSODA
+    where long spans near a stable equilibrium make explicit steps the
+    bottleneck) with event detection for the
     crossings of the share of B (``y[0]``) and, after each shock, of the share
     of the norm the shock favours. ``t_eval`` defaults to 2001 evenly spaced points.
     """
@@ -438,7 +441,7 @@ def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray]
                     return sign * (y[0] - 0.5) + 0.5 - lv
                 ev_new.direction = 1.0
                 events.append(ev_new)
-        res = solve_ivp(rhs_for(g), (t0, t1), y_start, method="DOP853", rtol=rtol, atol=atol,
+        res = solve_ivp(rhs_for(g), (t0, t1), y_start, method=method, rtol=rtol, atol=atol,
                         t_eval=t_eval[mask], events=events, dense_output=True)
         if not res.success:  # pragma: no cover - DOP853 does not fail on these smooth ODEs
             raise RuntimeError(res.message)

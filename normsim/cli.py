@@ -231,10 +231,10 @@ def _print_theory(res: dict) -> None:
           f"beta={res['beta']:g}")
     tc = res.get("threshold_c")
     if tc is None:
-        print("  threshold c: none in [0, 1]")
+        print("  threshold c (without exploration): none in [0, 1]")
     else:
         side = "above" if res["c"] > tc else "at or below"
-        print(f"  threshold c = {tc:.6f} ({side}: "
+        print(f"  threshold c (without exploration) = {tc:.6f} ({side}: "
               f"{'the old norm can resist' if res['c'] > tc else 'the better norm spreads'})")
     if model == "pair" and res.get("threshold_c_weak_selection") is not None:
         print(f"  weak-selection threshold c (Ohtsuki & Nowak 2006) = "

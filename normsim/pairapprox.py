@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numba as nb
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import comb, expit
@@ -60,6 +61,44 @@ def check_degree(degree: object, name: str = "degree") -> int:
         raise NormsimError(f"{name}: {degree} must be >= 2 (each agent needs two neighbours "
                            "for pairs to carry structure)")
     return int(degree)
+
+
+@nb.njit(cache=True)
+def _rhs_one(rho: float, pbb: float, k: int, mu: float, WU: np.ndarray, WD: np.ndarray,
+             ck: np.ndarray, ck1: np.ndarray) -> np.ndarray:
+    """``(drho/dt, dp_BB/dt)`` at one state: :meth:`PairApproximation.rhs` in compiled loops.
+
+    The state is first clipped into the feasible set (0 <= rho <= 1,
+    max(0, 2 rho - 1) <= p_BB <= rho), as a solver may step slightly outside.
+    """
+    rho = min(1.0, max(0.0, rho))
+    pbb = min(rho, max(max(0.0, 2.0 * rho - 1.0), pbb))
+    q_bb = min(1.0, pbb / rho) if rho > 0.0 else 0.0
+    q_ba = min(1.0, max(0.0, (rho - pbb) / (1.0 - rho))) if rho < 1.0 else 1.0
+    # the teachers' other k - 1 neighbours: W averaged over them, per learner count n
+    wu = np.zeros(k + 1)
+    wd = np.zeros(k + 1)
+    for m in range(k):
+        cb = ck1[m] * q_bb ** m * (1.0 - q_bb) ** (k - 1 - m)
+        ca = ck1[m] * q_ba ** m * (1.0 - q_ba) ** (k - 1 - m)
+        for n in range(k + 1):
+            wu[n] += cb * WU[n, m]
+            wd[n] += ca * WD[n, m]
+    U = Ug = D = Dl = 0.0
+    for n in range(k + 1):
+        ba = ck[n] * q_ba ** n * (1.0 - q_ba) ** (k - n)
+        bb = ck[n] * q_bb ** n * (1.0 - q_bb) ** (k - n)
+        up = ba * (n / k) * wu[n]
+        down = bb * (1.0 - n / k) * wd[n]
+        U += up
+        Ug += up * n
+        D += down
+        Dl += down * n
+    out = np.empty(2)
+    out[0] = (1.0 - mu) * ((1.0 - rho) * U - rho * D) + 0.5 * mu * (1.0 - 2.0 * rho)
+    out[1] = ((2.0 / k) * (1.0 - mu) * ((1.0 - rho) * Ug - rho * Dl)
+              + mu * (rho - 2.0 * pbb))
+    return out
 
 
 class PairApproximation:
@@ -143,27 +182,12 @@ class PairApproximation:
         return drho, dpbb
 
     def _rhs_scalar(self):
-        """A fast right-hand side for solve_ivp (one state)."""
-        k, mu = self.k, self.mu
-        WUt, WDt, n, frac = self.WU.T.copy(), self.WD.T.copy(), self._n, self._frac
-        ck, ck1 = self._ck, self._ck1
-        i_k, i_k1 = np.arange(k + 1), np.arange(k)
+        """A fast right-hand side for solve_ivp (one state; compiled, see :func:`_rhs_one`)."""
+        args = (self.k, self.mu, np.ascontiguousarray(self.WU), np.ascontiguousarray(self.WD),
+                self._ck, self._ck1)
 
         def f(t, y):
-            rho = min(1.0, max(0.0, y[0]))
-            pbb = min(rho, max(max(0.0, 2.0 * rho - 1.0), y[1]))
-            q_bb = min(1.0, pbb / rho) if rho > 0.0 else 0.0
-            q_ba = min(1.0, max(0.0, (rho - pbb) / (1.0 - rho))) if rho < 1.0 else 1.0
-            b_a = ck * q_ba ** i_k * (1.0 - q_ba) ** (k - i_k)
-            b_b = ck * q_bb ** i_k * (1.0 - q_bb) ** (k - i_k)
-            c_a = ck1 * q_ba ** i_k1 * (1.0 - q_ba) ** (k - 1 - i_k1)
-            c_b = ck1 * q_bb ** i_k1 * (1.0 - q_bb) ** (k - 1 - i_k1)
-            up = b_a * frac * (c_b @ WUt)
-            down = b_b * (1.0 - frac) * (c_a @ WDt)
-            U, Ug = (1.0 - rho) * up.sum(), (1.0 - rho) * (up @ n)
-            D, Dl = rho * down.sum(), rho * (down @ n)
-            return [(1.0 - mu) * (U - D) + 0.5 * mu * (1.0 - 2.0 * rho),
-                    (2.0 / k) * (1.0 - mu) * (Ug - Dl) + mu * (rho - 2.0 * pbb)]
+            return _rhs_one(float(y[0]), float(y[1]), *args)
         return f
 
     # ------------------------------------------------------------ trajectory
@@ -172,6 +196,8 @@ class PairApproximation:
               t_eval: Sequence[float] | np.ndarray | None = None) -> Trajectory:
         """Integrate from density ``p0`` for ``t_max`` generations.
 
+        Uses LSODA (rtol 1e-9, atol 1e-11): with exploration the approach to
+        the equilibrium limits an explicit method's step size.
         ``p_bb0`` defaults to ``p0 ** 2`` (an uncorrelated random start). At
         every time in ``shocks`` a and b swap; ``Trajectory.shocks`` gives the
         time after each shock until the favoured norm's density reaches each level.
@@ -190,7 +216,7 @@ class PairApproximation:
             return np.vstack([rho, np.clip(y[1], np.maximum(0.0, 2 * rho - 1), rho)])
 
         return integrate(rhs_for, self.game, [p0, p_bb0], t_max, shocks, levels, t_eval,
-                         rtol=1e-9, atol=1e-11, clip=clip)
+                         rtol=1e-9, atol=1e-11, clip=clip, method="LSODA")
 
     # ---------------------------------------------------------- fixed points
     def jacobian(self, rho: float, p_bb: float, h: float = 1e-7) -> np.ndarray:
