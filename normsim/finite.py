@@ -43,7 +43,7 @@ Examples
 >>> from normsim.game import CoordinationGame
 >>> ch = BirthDeathChain(CoordinationGame(0.4, 0.6, 0.3), population=100, beta=5.0)
 >>> round(ch.fixation_probability(1), 6)
-0.083233
+0.334641
 >>> round(BirthDeathChain(CoordinationGame(0.4, 0.6, 0.3), 100, beta=0.0)
 ...       .fixation_probability(7), 12)
 0.07

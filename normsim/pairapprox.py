@@ -30,7 +30,7 @@ Examples
 >>> pa = PairApproximation(CoordinationGame(0.4, 0.6, 0.3), degree=4, beta=5.0)
 >>> sol = pa.solve(p0=0.05, t_max=200)
 >>> round(sol.crossing[0.5], 2)
-8.17
+6.53
 """
 
 from __future__ import annotations

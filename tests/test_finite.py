@@ -322,9 +322,9 @@ def test_egttools_oracle(a, b, c, Z, beta):
     corresponds to mu_e = mu / (2 - mu) (same ratios T+/T-, same stationary
     distribution); it returns exactly 0 for fixation probabilities below ~1e-7."""
     try:
+        from egttools import sample_simplex
         from egttools.analytical import PairwiseComparison
         from egttools.games import Matrix2PlayerGameHolder
-        from egttools import sample_simplex
         from egttools.utils import calculate_stationary_distribution
     except ImportError:
         pytest.skip("egttools is not installed (pip install '.[test]')")

@@ -11,8 +11,13 @@ import pytest
 from normsim import analytic
 from normsim.errors import NormsimError
 from normsim.game import CoordinationGame
-from normsim.pairapprox import (PairApproximation, analyse, critical_c,
-                                critical_c_weak_selection, tipping_point_weak_selection)
+from normsim.pairapprox import (
+    PairApproximation,
+    analyse,
+    critical_c,
+    critical_c_weak_selection,
+    tipping_point_weak_selection,
+)
 
 
 def enumerate_rhs(a, b, c, k, beta, mu, rho, pbb):
@@ -51,8 +56,9 @@ def enumerate_rhs(a, b, c, k, beta, mu, rho, pbb):
 
 
 @pytest.mark.parametrize("k", [2, 3, 4])
-@pytest.mark.parametrize("a, b, c, beta, mu", [(0.4, 0.6, 0.3, 5.0, 0.0), (0.4, 0.6, 0.9, 20.0, 0.05),
-                                               (0.6, 0.4, 0.5, 1.0, 0.3), (1.0, 2.0, 1.0, 5.0, 1.0)])
+@pytest.mark.parametrize("a, b, c, beta, mu", [
+    (0.4, 0.6, 0.3, 5.0, 0.0), (0.4, 0.6, 0.9, 20.0, 0.05), (0.6, 0.4, 0.5, 1.0, 0.3),
+    (1.0, 2.0, 1.0, 5.0, 1.0)])
 def test_rhs_equals_a_brute_force_enumeration(k, a, b, c, beta, mu):
     pa = PairApproximation(CoordinationGame(a, b, c), k, beta, mu)
     f = pa._rhs_scalar()
