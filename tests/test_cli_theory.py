@@ -14,12 +14,30 @@ from normsim import analytic, finite, pairapprox
 from normsim.cli import main
 
 
-def run(*args):
+class Result:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.returncode, self.stdout, self.stderr = code, out, err
+
+
+@pytest.fixture
+def run(capsys):
+    """`normsim analytic --a 0.4 --b 0.6 ARGS` in this process (the console script: below)."""
+    def call(*args):
+        try:
+            code = main(["analytic", "--a", "0.4", "--b", "0.6", *args])
+        except SystemExit as e:             # argparse usage errors
+            code = e.code
+        got = capsys.readouterr()
+        return Result(code, got.out, got.err)
+    return call
+
+
+def run_script(*args):
     return subprocess.run([sys.executable, "-m", "normsim", "analytic", "--a", "0.4", "--b", "0.6",
                            *args], capture_output=True, text=True)
 
 
-def test_replicator_stays_the_default_with_todays_fields():
+def test_replicator_stays_the_default_with_todays_fields(run):
     out = json.loads(run("--c", "0.3", "--json").stdout)
     assert set(out) == {"a", "b", "c", "mu", "p0", "t_max", "threshold_c", "mu_crit",
                         "fixed_points", "t50", "t90", "t99", "final_p"}
@@ -27,7 +45,13 @@ def test_replicator_stays_the_default_with_todays_fields():
     assert same == out
 
 
-def test_pairwise_json_matches_the_api():
+@pytest.mark.slow
+def test_console_script_prints_the_same_json(run):
+    args = ("--c", "0.6", "--model", "finite", "--population", "30", "--mu", "0.1", "--json")
+    assert json.loads(run_script(*args).stdout) == json.loads(run(*args).stdout)
+
+
+def test_pairwise_json_matches_the_api(run):
     r = run("--model", "pairwise", "--c", "0.8", "--mu", "0.05", "--beta", "5", "--from-old",
             "--shocks", "300,600", "--json")
     assert r.returncode == 0, r.stderr
@@ -38,7 +62,7 @@ def test_pairwise_json_matches_the_api():
     assert out["start"] == "old" and out["model"] == "pairwise"
 
 
-def test_finite_json_has_fixation_times_and_the_stationary_distribution():
+def test_finite_json_has_fixation_times_and_the_stationary_distribution(run):
     r = run("--model", "finite", "--c", "0.6", "--population", "40", "--mu", "0.05",
             "--from-old", "--json")
     assert r.returncode == 0, r.stderr
@@ -56,7 +80,7 @@ def test_finite_json_has_fixation_times_and_the_stationary_distribution():
         assert key in out
 
 
-def test_finite_start_from_p0_or_k0():
+def test_finite_start_from_p0_or_k0(run):
     a = json.loads(run("--model", "finite", "--c", "0.5", "--population", "50", "--p0", "0.1",
                        "--json").stdout)
     b = json.loads(run("--model", "finite", "--c", "0.5", "--population", "50", "--k0", "5",
@@ -66,7 +90,7 @@ def test_finite_start_from_p0_or_k0():
     assert a["final_p"] == a["fixation"]["fixation_probability"]
 
 
-def test_pair_json_matches_the_api_and_records_the_population():
+def test_pair_json_matches_the_api_and_records_the_population(run):
     r = run("--model", "pair", "--degree", "4", "--population", "2500", "--c", "0.6", "--mu",
             "0.05", "--json")
     assert r.returncode == 0, r.stderr
@@ -79,7 +103,7 @@ def test_pair_json_matches_the_api_and_records_the_population():
 
 @pytest.mark.parametrize("model, extra", [("pairwise", []), ("finite", ["--population", "30"]),
                                           ("pair", ["--degree", "3"])])
-def test_human_output(model, extra):
+def test_human_output(model, extra, run):
     r = run("--model", model, "--c", "0.5", "--mu", "0.02", *extra)
     assert r.returncode == 0, r.stderr
     assert "fixed points" in r.stdout and "threshold c" in r.stdout
@@ -120,11 +144,12 @@ def test_bad_input_is_one_line_exit_1(args, name, tmp_path, capsys, monkeypatch)
     assert err.out == "" and not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_bad_input_from_the_console_script():
-    r = run("--c", "0.5", "--model", "pair")
+    r = run_script("--c", "0.5", "--model", "pair")
     assert r.returncode == 1 and r.stderr.strip().count("\n") == 0 and "--degree" in r.stderr
 
 
-def test_unknown_model_is_a_usage_error():
+def test_unknown_model_is_a_usage_error(run):
     r = run("--c", "0.5", "--model", "moran")
     assert r.returncode == 2 and "--model" in r.stderr
