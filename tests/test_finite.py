@@ -377,3 +377,27 @@ def test_bad_states():
         ch.stationary_distribution()
     with pytest.raises(NormsimError, match="exploration"):
         analyse(0.4, 0.6, 0.5, 10, start="stationary")
+
+
+# ------------------------------------------------ the engine's asynchronous mode
+@pytest.mark.parametrize("Z, c, beta, p", [(20, 0.3, 5.0, 0.1), (30, 0.8, 5.0, 0.3),
+                                           (12, 1.0, 2.0, 0.4)])
+def test_engine_asynchronous_mode_on_a_complete_graph_fixes_as_the_chain_says(Z, c, beta, p):
+    """The chain is exact for `asynchronous` updating on a complete graph: starting
+    from Binomial(Z, p) B-players, the share of replicates that end in all-B falls in
+    the 99% interval around sum_k Binom(k; Z, p) rho_k."""
+    from scipy.stats import binom
+
+    from normsim.draws import replicate_seeds
+    from normsim.engine import simulate
+    from normsim.params import ModelParams
+
+    runs = 3000
+    params = ModelParams(a=0.4, b=0.6, c=c, network={"kind": "complete", "n": Z},
+                         update="asynchronous", beta=beta, exploration=0.0, initial_b=p,
+                         generations=200)
+    end = simulate(params, replicate_seeds(7, runs)).share_b[:, -1]
+    assert np.all((end == 0.0) | (end == 1.0))          # every replicate absorbed
+    rho = BirthDeathChain(CoordinationGame(0.4, 0.6, c), Z, beta).fixation_probabilities()
+    exact = float(binom.pmf(np.arange(Z + 1), Z, p) @ rho)
+    assert abs(np.mean(end == 1.0) - exact) < 2.576 * math.sqrt(exact * (1 - exact) / runs)
