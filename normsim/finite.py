@@ -18,9 +18,10 @@ Fermi argument is the same). Fitness is the average payoff against the other
     T-(k)  = (1 - mu) k/Z (Z - k)/(Z - 1) W(f_A - f_B) + (mu / 2) k/Z
 
 ``Z`` elementary steps are one generation; every time is given in both units.
-The chain is exact for one random learner per step with current payoffs (a
-random-asynchronous update); normsim's synchronous and sequential modes update
-every agent once per generation and match it only approximately. The
+The chain is exact for one random learner per step with current payoffs:
+normsim's ``asynchronous`` update mode on a complete graph (tested against the
+engine). The synchronous and sequential modes update every agent once per
+generation and match it only approximately. The
 ``reference`` mode's exploration (only on accepted imitation) is not this chain.
 
 Every quantity is computed in log space from closed sums of positive terms
