@@ -581,7 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     vz = sub.add_parser("viz", help="open the Mesa browser visualization",
                         description=(
                             "Serve the SolaraViz page of the Mesa model (network coloured by "
-                            "norm, live shares chart with the well-mixed prediction, controls "
+                            "norm, live shares chart with the best available theory, controls "
                             "for c, exploration, beta, a, b, network, update mode, shocks, seed) "
                             "with the scenario's parameters (its first condition) as defaults. "
                             "Works offline."))

@@ -58,15 +58,11 @@ def _title(params: dict) -> str:
     return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in params.items()) or "single condition"
 
 
-def _prediction(spec, G: int):
-    """The well-mixed replicator(-mutator) prediction for a network condition, or None."""
-    from normsim.scenario import EvolvingRates
+def _prediction(spec):
+    """The best available theory for a network condition (name and share of B), or None."""
+    from normsim.theory import network_prediction
 
-    ex = spec.dynamics.exploration
-    if isinstance(ex, EvolvingRates):
-        return None
-    return analytic.well_mixed_prediction(spec.game.game(), float(ex), spec.population.initial_b,
-                                          G, spec.schedule.shock_list()).share_b
+    return network_prediction(spec.model_params())
 
 
 def shares_figure(store, out_dir: Path, max_panels: int = 12,
@@ -94,10 +90,9 @@ def shares_figure(store, out_dir: Path, max_panels: int = 12,
                             color="tab:blue", alpha=0.25, lw=0, label="10-90% of replicates")
             ax.plot(g, s.mean(axis=0), color="tab:blue", lw=1.2,
                     label=f"share of B, mean of {s.shape[0]}")
-            pred = _prediction(spec, G)
+            pred = _prediction(spec)
             if pred is not None:
-                ax.plot(g, pred, color="black", ls="--", lw=0.9,
-                        label="well-mixed prediction (1 time unit = 1 generation)")
+                ax.plot(g, pred.share_b, color="black", ls="--", lw=0.9, label=pred.name)
         for k, sh in enumerate(spec.schedule.shock_list()):
             ax.axvline(sh, color="tab:red", lw=0.8, ls=":", label="shock" if k == 0 else None)
         ax.set(title=_title(cond["params"]), xlabel="generation", ylim=(-0.02, 1.02))

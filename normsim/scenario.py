@@ -231,6 +231,21 @@ class Scenario(_Strict):
             raise ValueError(f"{v} must be a non-negative integer below 2**63")
         return v
 
+    def model_params(self) -> ModelParams:
+        """The agent-based model this scenario describes (its sweep not applied)."""
+        s = self
+        ex = s.dynamics.exploration
+        evolving = isinstance(ex, EvolvingRates)
+        return ModelParams(
+            a=s.game.a, b=s.game.b, c=s.game.c,
+            network=s.population.network.as_dict() if s.population.network else {},
+            initial_b=s.population.initial_b, update=s.dynamics.update,
+            beta=s.dynamics.selection_strength,
+            exploration=0.0 if evolving else float(ex),
+            rates=tuple(ex.rates) if evolving else None,
+            rate_mutation=ex.rate_mutation if evolving else DEFAULTS.rate_mutation,
+            generations=s.schedule.generations, shocks=s.schedule.shock_list())
+
     @model_validator(mode="after")
     def _well_mixed_rates(self):
         if self.population.well_mixed and isinstance(self.dynamics.exploration, EvolvingRates):
@@ -500,18 +515,7 @@ class Condition:
 
     def model_params(self) -> ModelParams:
         """The agent-based model of this condition."""
-        s = self.spec
-        ex = s.dynamics.exploration
-        evolving = isinstance(ex, EvolvingRates)
-        return ModelParams(
-            a=s.game.a, b=s.game.b, c=s.game.c,
-            network=s.population.network.as_dict() if s.population.network else {},
-            initial_b=s.population.initial_b, update=s.dynamics.update,
-            beta=s.dynamics.selection_strength,
-            exploration=0.0 if evolving else float(ex),
-            rates=tuple(ex.rates) if evolving else None,
-            rate_mutation=ex.rate_mutation if evolving else DEFAULTS.rate_mutation,
-            generations=s.schedule.generations, shocks=s.schedule.shock_list())
+        return self.spec.model_params()
 
     def describe(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.params.items()) or "(single condition)"

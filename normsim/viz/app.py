@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from dataclasses import replace
 from functools import lru_cache
 
 import matplotlib
@@ -32,10 +33,10 @@ from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from normsim import analytic  # noqa: E402
 from normsim.draws import graph_seed  # noqa: E402
 from normsim.model import NormChangeModel  # noqa: E402
 from normsim.params import DEFAULTS, UPDATE_MODES  # noqa: E402
+from normsim.theory import network_prediction  # noqa: E402
 
 COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}        # A blue, B orange
 KINDS = ("grid", "watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular")
@@ -155,12 +156,14 @@ def network_png(model: VizModel) -> bytes:
     return lattice_png(model) if model.lattice else graph_png(model)
 
 
-def _prediction(model: VizModel, t_max: int) -> np.ndarray | None:
+def _prediction(model: VizModel, t_max: int):
+    """The best available theory for the page's network up to ``t_max``
+    (:func:`normsim.theory.network_prediction`), or None with evolving rates."""
     p = model.params
     if p.evolving:
         return None
-    return analytic.well_mixed_prediction(p.game, p.exploration, p.initial_b, t_max,
-                                          [s for s in model.shock_list if s < t_max]).share_b
+    return network_prediction(replace(p, generations=t_max,
+                                      shocks=tuple(s for s in model.shock_list if s < t_max)))
 
 
 def _x_limit(g: int) -> int:
@@ -184,7 +187,7 @@ class _Chart:
         self.line_b, = self.ax.plot([], [], color="#e88426", label="share of B", animated=True)
         self.line_a, = self.ax.plot([], [], color="#3168b0", label="share of A", animated=True)
         self.line_pred, = self.ax.plot([], [], "k--", lw=0.8, label=(
-            "_none" if self.evolving else "well-mixed prediction"))
+            "_none" if self.evolving else "theory"))
         self.ax.plot([], [], color="red", ls=":", lw=0.9, label="shock")
         self.ax.set(ylim=(-0.02, 1.02), xlabel="generation", ylabel="share of agents")
         self.ax.legend(fontsize=7, loc="center right")
@@ -203,7 +206,9 @@ class _Chart:
         self.limit = limit
         pred = _prediction(model, limit)
         if pred is not None:
-            self.line_pred.set_data(np.arange(limit + 1), pred)
+            self.line_pred.set_data(np.arange(limit + 1), pred.share_b)
+            self.line_pred.set_label(pred.name)
+            self.ax.legend(fontsize=7, loc="center right")
         shocks = [s for s in model.shock_list if s <= limit]
         for s in shocks[self.shocks_drawn:]:
             self.ax.axvline(s, color="red", ls=":", lw=0.9)
@@ -240,7 +245,7 @@ class _Chart:
 
 
 def chart_png(model: VizModel) -> bytes:
-    """Norm shares so far, shocks marked, the well-mixed prediction dashed."""
+    """Norm shares so far, shocks marked, the best available theory dashed."""
     if getattr(model, "_chart", None) is None:
         model._chart = _Chart(model)
     return model._chart.png(model)
