@@ -401,3 +401,47 @@ def test_engine_asynchronous_mode_on_a_complete_graph_fixes_as_the_chain_says(Z,
     rho = BirthDeathChain(CoordinationGame(0.4, 0.6, c), Z, beta).fixation_probabilities()
     exact = float(binom.pmf(np.arange(Z + 1), Z, p) @ rho)
     assert abs(np.mean(end == 1.0) - exact) < 2.576 * math.sqrt(exact * (1 - exact) / runs)
+
+
+def _generation_end_passage(chain: BirthDeathChain, level: float = 0.5) -> float:
+    """Expected number of generations until a generation ends with a share of B of
+    at least ``level``, starting from all-A: the chain's distribution evolved step by
+    step (Z elementary steps a generation), the target checked only at generation
+    ends, as the simulation's t50 reads it."""
+    Z = chain.Z
+    up, down = chain.transitions()
+    target = math.ceil(level * Z)
+    v = np.zeros(Z + 1)
+    v[0] = 1.0
+    expected, g = 0.0, 0
+    while v.sum() > 1e-13:
+        for _ in range(Z):
+            v = (v * (1.0 - up - down) + np.concatenate(([0.0], (v * up)[:-1]))
+                 + np.concatenate(((v * down)[1:], [0.0])))
+        g += 1
+        expected += g * v[target:].sum()
+        v[target:] = 0.0
+    return expected
+
+
+@pytest.mark.parametrize("Z, c, beta, mu", [(40, 0.3, 5.0, 0.05), (60, 0.5, 3.0, 0.1)])
+def test_engine_asynchronous_time_to_norm_change_is_the_chain_s(Z, c, beta, mu):
+    """From all-A, the mean number of generations until a generation ends with at least
+    half B (how t50 is read) falls in the 99% interval around the chain's exact value."""
+    from normsim.draws import replicate_seeds
+    from normsim.engine import simulate
+    from normsim.params import ModelParams
+
+    game = CoordinationGame(0.4, 0.6, c)
+    exact = _generation_end_passage(BirthDeathChain(game, Z, beta, mu))
+    runs, G = 600, 400
+    params = ModelParams(a=0.4, b=0.6, c=c, network={"kind": "complete", "n": Z},
+                         update="asynchronous", beta=beta, exploration=mu, initial_b=0.0,
+                         generations=G)
+    share = simulate(params, replicate_seeds(11, runs)).share_b
+    reached = share >= 0.5
+    assert reached.any(axis=1).all()
+    t = reached.argmax(axis=1).astype(float)
+    assert abs(t.mean() - exact) < 2.576 * t.std(ddof=1) / math.sqrt(runs)
+    # and the chain's own passage time (steps / Z, crossing at any step) is a little less
+    assert BirthDeathChain(game, Z, beta, mu).passage(0.5, 0).generations < exact
