@@ -18,13 +18,14 @@ find_python() {
         ok "$NORMSIM_PYTHON" && { echo "$NORMSIM_PYTHON"; return; }
         echo "setup: NORMSIM_PYTHON=$NORMSIM_PYTHON is not Python >= 3.12" >&2; return 1
     fi
-    for cand in python3.13 python3.12 python3; do
+    # 3.12 first: every dependency (egttools, the test oracle, included) has wheels for it
+    for cand in python3.12 python3.13 python3; do
         if command -v "$cand" >/dev/null 2>&1 && ok "$cand"; then command -v "$cand"; return; fi
     done
     # pyenv installs that are not the active version (this is how CI finds 3.12)
     if command -v pyenv >/dev/null 2>&1; then
         root=$(pyenv root)
-        for v in $(ls "$root/versions" 2>/dev/null | sort -rV); do
+        for v in $(ls "$root/versions" 2>/dev/null | sort -rV | awk '/^3\.12\./ {print; next} {rest = rest $0 "\n"} END {printf "%s", rest}'); do
             if [ -x "$root/versions/$v/bin/python3" ] && ok "$root/versions/$v/bin/python3"; then
                 echo "$root/versions/$v/bin/python3"; return
             fi
