@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_engine.py            # the issue's cases
     .venv/bin/python benchmarks/bench_engine.py --quick    # smaller, for a smoke run
+    .venv/bin/python benchmarks/bench_engine.py --mechanisms   # issue 14's mechanisms vs plain
 
 Each case runs in this one process (no parallelism) after a warm-up that
 compiles (or loads) the kernels. ``agent_updates_per_s`` is agents x
@@ -68,14 +69,49 @@ def case(name: str, params: ModelParams, reps: int, py_generations: int) -> dict
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
+#: the mechanisms of issue 14, as ModelParams keywords (--mechanisms)
+MECHANISMS = {
+    "committed": {"committed": {"fraction": 0.1, "norm": "new", "placement": "random"}},
+    "conformity": {"conformity": 0.3},
+    "committed+conformity": {"committed": {"fraction": 0.1, "norm": "new",
+                                           "placement": "random"}, "conformity": 0.3},
+}
+
+
+def mechanisms(base: ModelParams, reps: int) -> None:
+    """Each mechanism against the plain model on the 50 x 50 torus, every update
+    mode, in one run: one JSON line per case with ``ratio_vs_plain``."""
+    seeds = replicate_seeds(2017, reps)
+    for mode in ("synchronous", "sequential", "reference"):
+        rows = {}
+        for name, extra in [("plain", {}), *MECHANISMS.items()]:
+            p = replace(base, update=mode, **extra)
+            simulate(replace(p, generations=2, shocks=()), seeds[:1])   # compile / load
+            best = 0.0
+            for _ in range(2):
+                t0 = time.perf_counter()
+                simulate(p, seeds)
+                best = max(best, 2500 * reps * p.generations / (time.perf_counter() - t0))
+            rows[name] = best
+        for name, r in rows.items():
+            print(json.dumps({"case": f"torus-{mode}-{name}", "agent_updates_per_s": round(r),
+                              "ratio_vs_plain": round(r / rows["plain"], 3)}), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer replicates and generations")
+    ap.add_argument("--mechanisms", action="store_true",
+                    help="only the mechanisms (committed agents, conformity) against the "
+                         "plain model on the torus")
     args = ap.parse_args()
     reps, gens = (10, 500) if args.quick else (100, 2000)
     torus = {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
     base = ModelParams(a=0.6, b=0.4, c=0.6, network=torus, generations=gens,
                        shocks=(gens // 2,), exploration=0.05)
+    if args.mechanisms:
+        mechanisms(base, max(10, reps // 5))
+        return
     cases = [(f"torus-{m}", replace(base, update=m)) for m in
              ("synchronous", "sequential", "reference", "asynchronous")]
     cases.append(("torus-reference-evolving",

@@ -36,12 +36,17 @@ class NormAgent(FixedAgent):
         Summed payoff of this generation's games (model-spec 3).
     n_same, n_other : int
         Neighbours playing the agent's norm / the other norm in this generation.
+    committed : bool
+        A committed agent (:mod:`normsim.mechanisms`) plays and can be imitated
+        but never updates or explores; it still consumes its draws.
     """
 
     model: "NormChangeModel"
 
-    def __init__(self, model: "NormChangeModel", cell, norm: int, rate_index: int = 0):
+    def __init__(self, model: "NormChangeModel", cell, norm: int, rate_index: int = 0,
+                 committed: bool = False):
         super().__init__(model)
+        self.committed = committed      # holds its norm and rate for the whole run
         self.cell = cell
         self.norm = norm
         self.rate_index = rate_index
@@ -77,7 +82,8 @@ class NormAgent(FixedAgent):
 
     # ---------------------------------------------------------- update phase
     def update(self) -> None:
-        """Explore or imitate a random neighbour by the Fermi rule (model-spec 3.1, 3.2).
+        """Explore or imitate a random neighbour by the Fermi rule (model-spec 3.1, 3.2);
+        with conformity, adopt the neighbours' majority instead with probability gamma.
 
         In ``asynchronous`` mode this is one elementary step of the learner:
         both payoffs are those of the current state."""
@@ -91,8 +97,25 @@ class NormAgent(FixedAgent):
         if p.evolving:
             y = rs.next()
             new_rate, u_m = rs.pick(y, len(p.rates)), rs.lo(y)
+        conform = p.conformity > 0 and rs.hi(rs.next()) < p.conformity
+        if self.committed:
+            return                      # its draws are consumed; nothing changes
         mu = p.rates[self.rate_index] if p.evolving else p.exploration
         random_norm = 1 if u_e < mu / 2 else 0
+        if conform:
+            # the neighbours' majority (their start-of-generation norms when
+            # synchronous, their current ones otherwise); a tie keeps one's own
+            sync = p.update == "synchronous"
+            n_b = sum((o.start_norm if sync else o.norm) for o in self.neighbors)
+            n_a = len(self.neighbors) - n_b
+            majority = 1 if n_b > n_a else 0 if n_a > n_b else self.norm
+            # exploration in both branches: a random norm with probability mu
+            self.norm = random_norm if u_e < mu else majority
+            if p.evolving and u_m < p.rate_mutation:
+                self.rate_index = new_rate
+            if p.update == "reference":
+                self.replaced = True    # the authors' code replaces the agent either way
+            return
 
         teacher_payoff, own_payoff = teacher.payoff, self.payoff
         if p.update == "reference" and teacher.replaced:

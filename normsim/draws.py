@@ -41,6 +41,18 @@ Initial state (before generation 1):
 1. for each node ``i = 0..N-1``: ``x = next()``; norm B iff ``U53(x) < initial_b``;
 2. with evolving rates, then for each node ``i = 0..N-1``: ``x = next()``; rate
    index ``pick(x, K)`` (K rates).
+3. with committed agents (``population.committed``, :mod:`normsim.mechanisms`;
+   ``k`` of them), then their placement, and each committed agent takes the
+   committed norm (its draw in step 1 is consumed and overridden; it keeps
+   the rate of step 2):
+
+   - ``random``: a partial Fisher-Yates shuffle of ``0..N-1``: for ``j = 0..k-1``
+     swap positions ``j`` and ``j + bounded(N - j)``; the first ``k`` positions;
+   - ``hubs``: for each node ``i = 0..N-1`` a key ``next()``; the first ``k`` nodes
+     by degree (descending), then key (ascending), then index;
+   - ``cluster``: a centre ``bounded(N)``; the first ``k`` nodes of a
+     breadth-first search from it, neighbours in increasing order;
+   - ``nodes``: no draw.
 
 Each generation ``g = 1..G``: the game phase draws nothing. The update phase
 visits every agent once:
@@ -65,10 +77,31 @@ visits every agent once:
   - with evolving rates only, ``y = next()``: the new rate index if the rate
     mutates is ``pick(y, K)``; ``u_m = lo(y)`` decides the rate mutation
     (iff ``u_m < rate_mutation``).
+  - with conformity only, ``z = next()``: ``u_c = hi(z)`` decides the branch
+    (conform iff ``u_c < gamma``).
 
-So a generation takes N outputs (2N with evolving rates), plus N - 1 (and
-the rare rejections) for the shuffle of the sequential modes, or N (and the
-rare rejections) for the learners of the asynchronous mode.
+  A committed agent draws all of these too and ignores them.
+
+So a generation takes N outputs (one more per agent with evolving rates, one
+more with conformity), plus N - 1 (and the rare rejections) for the shuffle
+of the sequential modes, or N (and the rare rejections) for the learners
+of the asynchronous mode. A scenario without committed agents or conformity
+draws exactly as before they existed.
+
+Conformity and exploration (mu the agent's rate; ``maj`` the neighbours'
+majority norm, one's own on a tie: the neighbours' start-of-generation norms
+when ``synchronous``, their current norms in the sequential modes):
+
+* ``synchronous``, ``sequential``: if ``u_e < mu`` explore (B iff ``u_e <
+  mu/2``) in either branch; else the conformist takes ``maj``, the Fermi
+  learner imitates iff ``u_f < P``. Evolving rates: the conformist's rate
+  mutates (``u_m``) but is never copied; the Fermi learner as without conformity.
+* ``reference`` (the authors' ``conformist_vs_fermi``): the conformist always
+  replaces itself (payoff 0 for later learners in the sweep), by a random
+  norm if ``u_e < mu``, else by ``maj``; the Fermi learner explores only
+  instead of an accepted imitation (fixed mu), or in the authors' evolving
+  order (explore, mutate, imitate). Evolving rates in the conformist branch:
+  explore with its own rate, then the rate mutates iff ``u_m < rate_mutation``.
 
 How ``P``, ``mu`` and these draws combine in each update mode is
 model-spec section 3.1 and 3.2; :mod:`normsim.engine` states it line by line.

@@ -73,6 +73,8 @@ from numba import literally
 import numpy as np
 
 from normsim.draws import graph_seed, stream_state
+from normsim.errors import NormsimError
+from normsim.mechanisms import PLACEMENT_CODES, committed_count
 from normsim.networks import Adjacency, adjacency, is_random, spec_adjacency
 from normsim.params import ModelParams
 
@@ -254,26 +256,36 @@ RateArgs = namedtuple("RateArgs", "t_mu t_half t_rm")
 #: edges of each generation's game phase), ``rate_counts`` (G+1, K) and the snapshots
 #: (``snap_norm``/``snap_rate`` at the generations ``snap_at``)
 Outputs = namedtuple("Outputs", "share_b edges rate_counts snap_at snap_norm snap_rate")
+#: the mechanisms of issue 14 (:mod:`normsim.mechanisms`): committed agents (placement
+#: code, count, explicit ``nodes``, their norm) and conformity (``t_gamma``, a 32-bit
+#: threshold); read only when the kernel's ``committed``/``conform`` flags are set
+MechArgs = namedtuple("MechArgs", "place count nodes cnorm t_gamma")
+#: MechArgs of a scenario without committed agents or conformity
+NO_MECH = MechArgs(np.int64(0), np.int64(0), np.zeros(0, dtype=np.int64), np.uint8(0),
+                   np.uint64(0))
 
 
 @nb.njit(cache=True, nogil=True)
-def _run(graph, tables, rates, out, phase, initial_b, state, mode, evolving, regular, how):
+def _run(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
+         how, committed, conform):
     """Dispatch to :func:`_kernel` compiled for these flags (:data:`_FLAGS`)."""
-    _kernel(graph, tables, rates, out, phase, initial_b, state, literally(mode),
-            literally(evolving), literally(regular), literally(how))
+    _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
+            literally(evolving), literally(regular), literally(how), literally(committed),
+            literally(conform))
 
 
 @nb.njit(cache=True, nogil=True)
-def _run_async(graph, tables, rates, out, phase, initial_b, state, mode, evolving, regular, how):
+def _run_async(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
+               how, committed, conform):
     """Dispatch to :func:`_kernel_async` compiled for these flags (``mode`` is
     always ``ASYNCHRONOUS`` here)."""
-    _kernel_async(graph, tables, rates, out, phase, initial_b, state, literally(evolving),
+    _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, literally(evolving),
                   literally(regular), literally(how))
 
 
 #: the compile-time flags of :func:`_run`, by name: update mode, evolving rates,
-#: regular graph, how the Fermi test is decided
-_FLAGS = ("mode", "evolving", "regular", "how")
+#: regular graph, how the Fermi test is decided, committed agents, conformity
+_FLAGS = ("mode", "evolving", "regular", "how", "committed", "conform")
 _FLAG_POS = tuple(inspect.signature(_run.py_func).parameters).index(_FLAGS[0])
 #: the compiled ``_run`` for each set of flags and argument types
 _SPECIALISED: dict[tuple, Any] = {}
@@ -289,12 +301,14 @@ def _type_key(a: Any) -> Any:
 
 
 def _call_run(graph: GraphArgs, tables: TableArgs, rates: RateArgs, out: Outputs,
-              phase: np.ndarray, initial_b: float, state: np.ndarray, *, mode: int,
-              evolving: bool, regular: bool, how: int) -> None:
+              phase: np.ndarray, initial_b: float, state: np.ndarray, mech: MechArgs = NO_MECH,
+              *, mode: int, evolving: bool, regular: bool, how: int, committed: bool = False,
+              conform: bool = False) -> None:
     """Call :func:`_run`, skipping numba's dispatch after the first call with the
     same flags and argument types: re-dispatching a ``literally`` function types
     all its arguments again (about 10 ms), as long as a short replicate."""
-    args = (graph, tables, rates, out, phase, initial_b, state, mode, evolving, regular, how)
+    args = (graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
+            how, committed, conform)
     key = tuple(_type_key(a) for a in args[:_FLAG_POS]) + args[_FLAG_POS:]
     fn = _SPECIALISED.get(key)
     if fn is not None:
@@ -315,12 +329,81 @@ def _call_run(graph: GraphArgs, tables: TableArgs, rates: RateArgs, out: Outputs
 
 
 @nb.njit(cache=True, nogil=True)
-def _initial_state(graph, tables, K, evolving, initial_b, s):
-    """The state at generation 0, drawn from the stream ``s`` (advanced in place):
-    norms, then rate indices (evolving rates); then each agent's payoff class and
-    the counts of B agents and of AB, BB and all edges.
+def _bounded_state(s, n):
+    """``bounded(n)`` of :mod:`normsim.draws` from the state array ``s`` (advanced)."""
+    r, s0, s1, s2, s3 = _bounded(np.uint64(n), s[0], s[1], s[2], s[3])
+    s[0] = s0
+    s[1] = s1
+    s[2] = s2
+    s[3] = s3
+    return np.int64(r)
 
-    Returns ``(norm, ridx, cls, count_b, e_ab, e_bb, e_total)``."""
+
+@nb.njit(cache=True, nogil=True)
+def _place_committed(graph, mech, s):
+    """The committed agents as a 0/1 mask, drawn from ``s`` as
+    :func:`normsim.mechanisms.place_committed` draws them (the same nodes).
+    Returns ``(mask, ok)``; ``ok`` is False when a cluster's component is too small."""
+    indptr, indices, deg = graph.indptr, graph.indices, graph.degree
+    n = deg.shape[0]
+    k = mech.count
+    mask = np.zeros(n, dtype=np.uint8)
+    if mech.place == 3:          # nodes
+        for v in mech.nodes:
+            mask[v] = 1
+    elif mech.place == 0:        # random: a partial Fisher-Yates shuffle
+        perm = np.arange(n)
+        for j in range(k):
+            r = j + _bounded_state(s, n - j)
+            tmp = perm[j]
+            perm[j] = perm[r]
+            perm[r] = tmp
+            mask[perm[j]] = 1
+    elif mech.place == 1:        # hubs: degree descending, then a random key, then the id
+        keys = np.empty(n, dtype=np.uint64)
+        for i in range(n):
+            keys[i] = _next(s)
+        by_key = np.argsort(keys, kind="mergesort")
+        neg = np.empty(n, dtype=np.int64)
+        for q in range(n):
+            neg[q] = -np.int64(deg[by_key[q]])
+        by_deg = np.argsort(neg, kind="mergesort")
+        for q in range(k):
+            mask[by_key[by_deg[q]]] = 1
+    else:                        # cluster: breadth-first from a random centre
+        centre = _bounded_state(s, n)
+        seen = np.zeros(n, dtype=np.uint8)
+        queue = np.empty(n, dtype=np.int64)
+        queue[0] = centre
+        seen[centre] = 1
+        head = 0
+        tail = 1
+        taken = 0
+        while head < tail and taken < k:
+            i = queue[head]
+            head += 1
+            mask[i] = 1
+            taken += 1
+            for q in range(indptr[i], indptr[i + 1]):
+                j = np.int64(indices[q])
+                if seen[j] == 0:
+                    seen[j] = 1
+                    queue[tail] = j
+                    tail += 1
+        if taken < k:
+            return mask, False
+    return mask, True
+
+
+@nb.njit(cache=True, nogil=True)
+def _initial_state(graph, tables, K, evolving, initial_b, s, mech, committed):
+    """The state at generation 0, drawn from the stream ``s`` (advanced in place):
+    norms, then rate indices (evolving rates), then the committed agents (who
+    take the committed norm); then each agent's payoff class and the counts of
+    B agents and of AB, BB and all edges.
+
+    Returns ``(norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok)``:
+    ``fixed`` marks the committed agents, ``ok`` is False when they could not be placed."""
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
     n = deg.shape[0]
     norm = np.zeros(n, dtype=np.uint8)
@@ -331,6 +414,14 @@ def _initial_state(graph, tables, K, evolving, initial_b, s):
     if evolving:
         for i in range(n):
             ridx[i] = _pick(_next(s), K)
+    ok = True
+    if committed:
+        fixed, ok = _place_committed(graph, mech, s)
+        for i in range(n):
+            if fixed[i]:
+                norm[i] = mech.cnorm
+    else:
+        fixed = np.zeros(0, dtype=np.uint8)
     cls = tables.cls_off.copy()    # its dtype: uint8 when the classes fit (cache footprint)
     count_b = 0
     e_ab = 0
@@ -347,7 +438,7 @@ def _initial_state(graph, tables, K, evolving, initial_b, s):
             e_bb += m
         else:
             e_ab += m
-    return norm, ridx, cls, count_b, e_ab, e_bb // 2, e_total // 2
+    return norm, ridx, cls, count_b, e_ab, e_bb // 2, e_total // 2, fixed, ok
 
 
 @nb.njit(cache=True, nogil=True)
@@ -375,7 +466,8 @@ def _record(out, g, count_b, n, norm, ridx, evolving, hist, snap_k):
 
 
 @nb.njit(cache=True, nogil=True)
-def _kernel(graph, tables, rates, out, phase, initial_b, state, mode, evolving, regular, how):
+def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
+            how, committed, conform):
     """Run one replicate for ``len(phase) - 1`` generations, writing ``out``.
 
     State: ``norm`` (0 = A, 1 = B), ``ridx`` (rate index) and ``cls`` (payoff
@@ -398,6 +490,13 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mode, evolving, 
     graph node ``i``'s neighbours start at ``i * degree``. Agent indices in the
     hot loop are unsigned, so numba emits no negative-index wraparound code,
     and the stream's state lives in four scalars (registers).
+
+    Mechanisms (:mod:`normsim.mechanisms`), each a compile-time flag so that
+    the plain kernel is the code above: ``committed`` agents (``mech``
+    places them; they consume their draws and keep their norm and rate) and
+    ``conform``ity (one more output per visited agent; the whole update of a
+    learner is then the block under ``if conform``).
+    ``out.share_b[0]`` is -1 when the committed agents could not be placed.
     """
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
     thr, E, pay, zero_cls, R, beta = (tables.thr, tables.E, tables.pay, tables.zero_cls,
@@ -407,8 +506,12 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mode, evolving, 
     G = phase.shape[0] - 1
     K = t_mu.shape[0]
     s = state.copy()
-    norm, ridx, cls, count_b, e_ab, e_bb, e_total = _initial_state(graph, tables, K, evolving,
-                                                                   initial_b, s)
+    norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok = _initial_state(
+        graph, tables, K, evolving, initial_b, s, mech, committed)
+    if not ok:
+        out.share_b[0] = -1.0
+        return
+    t_gamma = mech.t_gamma
 
     order = np.arange(n).astype(np.uint32)
     norm0 = norm.copy()      # the start of the generation, then the working copy of the pass
@@ -462,11 +565,78 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mode, evolving, 
                 t = np.uint64(indices[np.uint64(indptr[i]) + (mm >> _S32)])
             ue = mm & _M32
             uf = x >> _S32
+            if committed:
+                if fixed[i]:        # a committed agent: its draws are consumed, nothing changes
+                    if evolving:
+                        y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                    if conform:
+                        y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                    continue
             ci = np.uint64(cls[i])
             if mode == REFERENCE:   # a teacher replaced earlier in the sweep earns 0
                 ct = np.uint64(_sel(np.int64(replaced[t]), zero_cls, np.int64(cls[t])))
             else:
                 ct = np.uint64(cls[t])
+            if conform:
+                old = np.int64(norm0[i])
+                if evolving:
+                    y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                    um = y & _M32
+                    new_rate = np.int64(((y >> _S32) * Ku) >> _S32)
+                    r_i = ridx[i]
+                else:
+                    um = np.uint64(0)
+                    new_rate = np.int64(0)
+                    r_i = np.int64(0)
+                z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                explore = np.int64(ue < t_mu[r_i])
+                random_norm = np.int64(ue < t_half[r_i])
+                mutate = np.int64(um < t_rm)
+                if (z >> _S32) < t_gamma:     # conformist: the neighbours' majority
+                    mb = np.int64(0)
+                    for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
+                        j = np.uint64(indices[q])
+                        if mode == SYNCHRONOUS:
+                            mb += np.int64(norm0[j])
+                        else:
+                            mb += np.int64(norm[j])
+                    k2 = np.int64(deg[i])
+                    if 2 * mb > k2:
+                        maj = np.int64(1)
+                    elif 2 * mb < k2:
+                        maj = np.int64(0)
+                    else:
+                        maj = old
+                    new_n = random_norm if explore else maj
+                    new_r = new_rate if mutate else r_i
+                    if mode == REFERENCE:
+                        replaced[i] = 1
+                else:                          # the Fermi rule, as without conformity
+                    accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R)
+                    if mode == SYNCHRONOUS:
+                        tn = np.int64(norm0[t])
+                        t_rate = ridx0[t]
+                    else:
+                        tn = np.int64(norm[t])
+                        t_rate = ridx[t]
+                    if mode == REFERENCE and not evolving:
+                        new_n = (random_norm if explore else tn) if accept else old
+                        new_r = r_i
+                        replaced[i] = accept
+                    elif mode == REFERENCE:
+                        new_n = tn if accept else (random_norm if explore else old)
+                        new_r = t_rate if accept else (new_rate if mutate else r_i)
+                        replaced[i] = explore | accept
+                    else:
+                        imitate = (1 - explore) * accept
+                        new_n = random_norm if explore else (tn if accept else old)
+                        new_r = new_rate if mutate else (t_rate if imitate else r_i)
+                if evolving:
+                    ridx[i] = new_r
+                norm[i] = np.uint8(new_n)
+                changed[n_changed] = i
+                n_changed += np.int64(new_n != old)
+                continue
             # the Fermi test is a coin flip for the CPU: choose by indexing, not by a branch
             if not evolving and how == LUT:
                 # one table word: the Fermi threshold, and the new norm for each
@@ -550,7 +720,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mode, evolving, 
 
 
 @nb.njit(cache=True, nogil=True)
-def _kernel_async(graph, tables, rates, out, phase, initial_b, state, evolving, regular, how):
+def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evolving, regular,
+                  how):
     """Run one replicate in ``asynchronous`` mode, writing ``out`` (see :func:`_kernel`).
 
     A generation is N elementary steps. Each step draws a learner uniformly
@@ -570,8 +741,8 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, evolving, 
     G = phase.shape[0] - 1
     K = t_mu.shape[0]
     s = state.copy()
-    norm, ridx, cls, count_b, e_ab, e_bb, e_total = _initial_state(graph, tables, K, evolving,
-                                                                   initial_b, s)
+    norm, ridx, cls, count_b, e_ab, e_bb, e_total, _, _ = _initial_state(
+        graph, tables, K, evolving, initial_b, s, mech, False)
     hist = np.zeros((4, K), dtype=np.int64)
     nu = np.uint64(n)
     kdeg = np.uint64(deg[0])
@@ -760,6 +931,10 @@ class Series:
         The replicate seeds.
     snapshots : dict
         Generation -> ``(norms, rate_indices)``, each an (R, N) array.
+    share_new, share_new_uncommitted : (R, G+1) arrays or None
+        With committed agents: the share of their norm (the "new" norm they
+        push) among everyone and among the uncommitted agents (NaN when all are
+        committed).
     """
 
     share_b: np.ndarray
@@ -768,6 +943,8 @@ class Series:
     mean_rate: np.ndarray | None
     seeds: list[int]
     snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    share_new: np.ndarray | None = None
+    share_new_uncommitted: np.ndarray | None = None
 
 
 NetworkLike = Mapping[str, Any] | nx.Graph | Adjacency
@@ -804,6 +981,38 @@ def _graph_args(adj: Adjacency, params: ModelParams) -> tuple[GraphArgs, TableAr
             TableArgs(tb.cls_off, tb.pay, tb.thr.reshape(2, -1), tb.E, tb.zero_cls, tb.R,
                       float(params.beta)),
             bool(adj.k_min == adj.k_max), tb.how)
+
+
+def committed_shares(share_b: np.ndarray, n: int, count: int,
+                     norm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The share of the committed norm among everyone and among the ``n - count``
+    uncommitted agents, from the share of B of a population of ``n`` with
+    ``count`` agents committed to ``norm`` (0 = A, 1 = B)."""
+    count_b = np.rint(np.asarray(share_b) * n)
+    new_all = count_b if norm == 1 else n - count_b
+    free = n - count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unc = (new_all - count) / free if free else np.full(np.shape(share_b), np.nan)
+    return new_all / n, unc
+
+
+def mech_args(params: ModelParams, adj: Adjacency) -> MechArgs:
+    """The kernel's :class:`MechArgs` for ``params`` on the graph ``adj`` (checks
+    the committed agents against the graph)."""
+    if params.committed is None and params.conformity == 0.0:
+        return NO_MECH
+    place = count = 0
+    nodes = np.zeros(0, dtype=np.int64)
+    cnorm = 0
+    if params.committed is not None:
+        cm = params.committed
+        count = committed_count(cm, adj.n)
+        place = PLACEMENT_CODES[cm["placement"]]
+        if cm["nodes"] is not None:
+            nodes = np.array(cm["nodes"], dtype=np.int64)
+        cnorm = cm["norm"]
+    return MechArgs(np.int64(place), np.int64(count), nodes, np.uint8(cnorm),
+                    np.uint64(threshold32(params.conformity)))
 
 
 def mean_payoff_series(params: ModelParams, edges: np.ndarray, n: int) -> np.ndarray:
@@ -857,6 +1066,11 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     shared = None if (isinstance(net, Mapping) and is_random(net)) else \
         replicate_adjacency(net, 0, base_dir)
     shared_args = _graph_args(shared, params) if shared is not None else None
+    committed = params.committed is not None
+    conform = params.conformity > 0.0
+    shared_mech = mech_args(params, shared) if shared is not None else None
+    share_new = np.empty((n_reps, G + 1)) if committed else None
+    share_unc = np.empty((n_reps, G + 1)) if committed else None
     for r, seed in enumerate(seeds):
         adj = shared if shared is not None else replicate_adjacency(net, seed, base_dir)
         graph, tabs, regular, how = (shared_args if shared_args is not None
@@ -864,9 +1078,18 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
         out = Outputs(share_b[r], edges, counts[r], snap_at,
                       np.zeros((len(snap_at), adj.n), dtype=np.int8),
                       np.zeros((len(snap_at), adj.n), dtype=np.int64))
+        mech = shared_mech if shared_mech is not None else mech_args(params, adj)
         _call_run(graph, tabs, rates, out, phase, float(params.initial_b), stream_state(seed),
-                  mode=MODE_CODES[params.update], evolving=params.evolving, regular=regular,
-                  how=how)
+                  mech, mode=MODE_CODES[params.update], evolving=params.evolving,
+                  regular=regular, how=how, committed=committed, conform=conform)
+        if share_b[r, 0] < 0:
+            raise NormsimError(
+                f"population.committed: placement cluster: a connected ball of "
+                f"{int(mech.count)} nodes does not fit in the component of the centre drawn "
+                f"for replicate seed {seed}")
+        if committed:
+            share_new[r], share_unc[r] = committed_shares(share_b[r], adj.n, int(mech.count),
+                                                          int(mech.cnorm))
         mean_pay[r] = mean_payoff_series(params, edges, adj.n)
         for k, g in enumerate(snap_at):
             norms, ridx = snaps.setdefault(int(g), (np.zeros((n_reps, adj.n), np.int8),
@@ -880,4 +1103,4 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
         mean_rate = (counts * rate_values).sum(axis=2) / n_agents[..., 0]
     else:
         rate_shares = mean_rate = None
-    return Series(share_b, mean_pay, rate_shares, mean_rate, seeds, snaps)
+    return Series(share_b, mean_pay, rate_shares, mean_rate, seeds, snaps, share_new, share_unc)

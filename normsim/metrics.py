@@ -108,3 +108,27 @@ def exploration_metrics(rate_shares: np.ndarray, mean_rate: np.ndarray,
 
 def _rate_key(r: float) -> str:
     return repr(float(r))
+
+
+def committed_metrics(share_new: np.ndarray, share_new_uncommitted: np.ndarray,
+                      generations: int) -> dict:
+    """What a committed minority did, from (R, G+1) arrays of the share of its norm
+    among everyone and among the uncommitted agents.
+
+    ``final_share_new`` and ``final_share_new_uncommitted`` are the replicate-mean
+    shares over the last 10% of the run; ``t50_uncommitted`` the first generation
+    at which the replicate-mean share among the uncommitted reaches 0.5 (None if
+    never); ``p_change`` the fraction of replicates whose final share among the
+    uncommitted (same window) is at least 0.5.
+
+    >>> committed_metrics(np.array([[0.1, 0.6]]), np.array([[0.0, 0.55]]), 1)["p_change"]
+    1.0
+    """
+    new = np.atleast_2d(share_new)
+    unc = np.atleast_2d(share_new_uncommitted)
+    win = _window(0, generations)
+    per_rep = unc[:, win].mean(axis=1)
+    return {"final_share_new": final_share(new.mean(axis=0), 0, generations),
+            "final_share_new_uncommitted": final_share(unc.mean(axis=0), 0, generations),
+            "t50_uncommitted": _first_at_least(unc.mean(axis=0), 0, generations, 0.5),
+            "p_change": float(np.mean(per_rep >= 0.5))}

@@ -29,6 +29,7 @@ from mesa.discrete_space import Network
 
 from normsim.agents import NormAgent
 from normsim.draws import DrawStream, graph_seed
+from normsim.mechanisms import place_committed
 from normsim.networks import adjacency, build_graph, relabel
 from normsim.params import DEFAULTS, ModelParams
 
@@ -58,6 +59,23 @@ def mean_payoff(model: "NormChangeModel") -> float:
     return game.mean_payoff(e_aa // 2, e_ab, e_bb // 2, len(model.by_node))
 
 
+def share_new(model: "NormChangeModel") -> float | None:
+    """Share of the committed agents' norm among everyone (committed agents only)."""
+    if model.params.committed is None:
+        return None
+    norm = model.params.committed["norm"]
+    return sum(1 for a in model.by_node if a.norm == norm) / len(model.by_node)
+
+
+def share_new_uncommitted(model: "NormChangeModel") -> float | None:
+    """Share of the committed agents' norm among the uncommitted agents (NaN if none)."""
+    if model.params.committed is None:
+        return None
+    norm = model.params.committed["norm"]
+    free = [a for a in model.by_node if not a.committed]
+    return sum(1 for a in free if a.norm == norm) / len(free) if free else float("nan")
+
+
 def _rate_counts(model: "NormChangeModel") -> np.ndarray:
     k = len(model.params.rates) if model.params.evolving else 1
     return np.bincount([a.rate_index for a in model.by_node], minlength=k)
@@ -85,7 +103,7 @@ class NormChangeModel(Model):
     Parameters
     ----------
     a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation,
-    generations, shocks
+    generations, shocks, committed, conformity
         As in :class:`normsim.params.ModelParams` (model-spec section 3).
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
@@ -109,7 +127,9 @@ class NormChangeModel(Model):
                  rates: Sequence[float] | None = DEFAULTS.rates,
                  rate_mutation: float = DEFAULTS.rate_mutation,
                  generations: int = DEFAULTS.generations,
-                 shocks: Sequence[int] = DEFAULTS.shocks, *,
+                 shocks: Sequence[int] = DEFAULTS.shocks,
+                 committed: Mapping[str, Any] | None = DEFAULTS.committed,
+                 conformity: float = DEFAULTS.conformity, *,
                  params: ModelParams | None = None, seed: int | None = None,
                  base_dir=None, layout=None, rng: int | None = None):
         if rng is not None:
@@ -131,7 +151,8 @@ class NormChangeModel(Model):
                                  beta=beta, exploration=exploration,
                                  rates=tuple(rates) if rates is not None else None,
                                  rate_mutation=rate_mutation, generations=generations,
-                                 shocks=tuple(shocks))
+                                 shocks=tuple(shocks), committed=committed,
+                                 conformity=conformity)
         self.params = params
         self.stream = DrawStream(self.seed)
         G = relabel(graph) if graph is not None else build_graph(
@@ -149,15 +170,22 @@ class NormChangeModel(Model):
                  for _ in range(n)]
         rate_idx = ([self.stream.pick(self.stream.next(), len(params.rates)) for _ in range(n)]
                     if params.evolving else [0] * n)
+        # committed agents (normsim.mechanisms): placed from the stream, then given their norm
+        fixed = set(place_committed(params.committed, adj.indptr, adj.indices, self.stream)
+                    if params.committed is not None else ())
+        for i in fixed:
+            norms[i] = params.committed["norm"]
         self.by_node: list[NormAgent] = [
-            NormAgent(self, self.grid[i], norms[i], rate_idx[i]) for i in range(n)]
+            NormAgent(self, self.grid[i], norms[i], rate_idx[i], committed=i in fixed)
+            for i in range(n)]
         for agent in self.by_node:
             agent.neighbors = sorted(agent.cell.neighborhood.agents, key=lambda x: x.node)
         self.order = list(self.by_node)    # the persistent visiting order of sequential modes
 
         self.datacollector = DataCollector(model_reporters={
             "share_b": share_b, "mean_payoff": mean_payoff,
-            "rate_shares": rate_shares, "mean_rate": mean_rate})
+            "rate_shares": rate_shares, "mean_rate": mean_rate, "share_new": share_new,
+            "share_new_uncommitted": share_new_uncommitted})
         self.datacollector.collect(self)
 
     @property
@@ -203,4 +231,7 @@ class NormChangeModel(Model):
         if self.params.evolving:
             out["rate_shares"] = np.array(df["rate_shares"].tolist(), dtype=float)
             out["mean_rate"] = df["mean_rate"].to_numpy(dtype=float)
+        if self.params.committed is not None:
+            out["share_new"] = df["share_new"].to_numpy(dtype=float)
+            out["share_new_uncommitted"] = df["share_new_uncommitted"].to_numpy(dtype=float)
         return out

@@ -20,6 +20,7 @@ import numpy as np
 
 from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame
+from normsim.mechanisms import check_committed
 
 UPDATE_MODES = ("synchronous", "sequential", "reference", "asynchronous")
 DEFAULT_NETWORK = {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
@@ -79,6 +80,14 @@ class ModelParams:
     shocks : tuple of int
         Generations s after which a and b swap (generation s + 1 is the first
         played under the swapped payoffs).
+    committed : mapping, optional
+        Committed agents (:mod:`normsim.mechanisms`): ``fraction`` or ``count``,
+        ``norm`` (``A``, ``B`` or ``new``), ``placement`` (``random``, ``hubs``,
+        ``cluster`` or ``nodes`` with a ``nodes`` list). Stored normalised
+        (:func:`normsim.mechanisms.check_committed`: ``norm`` as 0 or 1).
+    conformity : float
+        Probability gamma that a learner adopts its neighbours' majority norm
+        instead of using the Fermi rule (:mod:`normsim.mechanisms`).
     """
 
     # the defaults of every entry point (DEFAULTS below): the paper's grid experiment
@@ -94,6 +103,8 @@ class ModelParams:
     rate_mutation: float = 0.05
     generations: int = 2000
     shocks: tuple[int, ...] = ()
+    committed: Mapping[str, Any] | None = None
+    conformity: float = 0.0
 
     def __post_init__(self) -> None:
         CoordinationGame(self.a, self.b, self.c)
@@ -115,6 +126,14 @@ class ModelParams:
             raise NormsimError(f"schedule.generations: {g!r} must be an integer >= 1")
         object.__setattr__(self, "shocks", expand_shocks(list(self.shocks), int(g)))
         object.__setattr__(self, "network", dict(self.network))
+        if self.committed is not None:
+            object.__setattr__(self, "committed", check_committed(self.committed, self.a, self.b))
+        check_number("dynamics.conformity", self.conformity, low=0.0, high=1.0)
+        object.__setattr__(self, "conformity", float(self.conformity))
+        if self.update == "asynchronous" and (self.committed is not None or self.conformity):
+            raise NormsimError("dynamics.update: asynchronous updating does not support "
+                               "committed agents or conformity yet; use synchronous, "
+                               "sequential or reference")
 
     @property
     def game(self) -> CoordinationGame:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from normsim.metrics import exploration_metrics, final_share, shock_metrics
+from normsim.metrics import committed_metrics, exploration_metrics, final_share, shock_metrics
 from normsim.scenario import EvolvingRates, Scenario
 from normsim.store import Store
 
@@ -38,6 +38,8 @@ def load_series(store: Store, hash_: str) -> dict:
     if reps[0].rate_shares is not None:
         d["rate_shares"] = np.stack([r.rate_shares for r in reps])
         d["mean_rate"] = np.stack([r.mean_rate for r in reps])
+    for name in reps[0].extra:      # e.g. share_new, share_new_uncommitted (committed agents)
+        d[name] = np.stack([r.extra[name] for r in reps])
     return d
 
 
@@ -52,7 +54,9 @@ def summarise(store: Store, hashes: list[str] | None = None) -> dict:
 def summarise_condition(store: Store, cond: dict, series: dict | None = None) -> dict:
     """One stored condition's entry of the summary: its swept parameters, the
     number of replicates, per shock the metrics of :func:`normsim.metrics.shock_metrics`,
-    the final share of B and, with evolving rates, the evolved exploration.
+    the final share of B, with committed agents ``committed``
+    (:func:`normsim.metrics.committed_metrics`) and, with evolving rates, the
+    evolved exploration.
 
     ``cond`` is a row of :meth:`Store.conditions`; ``series`` defaults to
     :func:`load_series` of it."""
@@ -67,6 +71,9 @@ def summarise_condition(store: Store, cond: dict, series: dict | None = None) ->
         return entry
     entry["shocks"] = shock_metrics(series["share_b"], spec.game.game(), shocks, G)
     entry["final_share_b"] = final_share(series["share_b"].mean(axis=0), 0, G)
+    if spec.population.committed is not None and "share_new_uncommitted" in series:
+        entry["committed"] = committed_metrics(series["share_new"],
+                                               series["share_new_uncommitted"], G)
     ex = spec.dynamics.exploration
     if isinstance(ex, EvolvingRates) and "rate_shares" in series:
         entry["exploration"] = exploration_metrics(series["rate_shares"], series["mean_rate"],

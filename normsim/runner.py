@@ -73,7 +73,10 @@ def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict]:
         out.append({"rep": rep, "seed": seed, "wall_time": time.perf_counter() - t0,
                     "share_b": res.share_b[0], "mean_payoff": res.mean_payoff[0],
                     "rate_shares": None if res.rate_shares is None else res.rate_shares[0],
-                    "mean_rate": None if res.mean_rate is None else res.mean_rate[0]})
+                    "mean_rate": None if res.mean_rate is None else res.mean_rate[0],
+                    "extra": None if res.share_new is None else {
+                        "share_new": res.share_new[0],
+                        "share_new_uncommitted": res.share_new_uncommitted[0]}})
     return out
 
 
@@ -86,7 +89,7 @@ def _warm_up(conds: list[Condition]) -> None:
         if cond.well_mixed:
             continue
         p = cond.model_params()
-        key = (p.update, p.evolving)
+        key = (p.update, p.evolving, p.committed is not None, p.conformity > 0)
         if key in seen:
             continue
         seen.add(key)
@@ -259,7 +262,8 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
                     for r in results:
                         store.add_replicate(cond.hash, r["rep"], r["seed"], cond.scenario,
                                             cond.params, r["wall_time"], r["share_b"],
-                                            r["mean_payoff"], r["rate_shares"], r["mean_rate"])
+                                            r["mean_payoff"], r["rate_shares"], r["mean_rate"],
+                                            r.get("extra"))
                         report.ran += 1
                         bar.update(1)
     finally:

@@ -30,6 +30,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valid
 from normsim.draws import DRAW_SCHEDULE
 from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame
+from normsim.mechanisms import check_committed, committed_count
 from normsim.networks import KINDS
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, expand_shocks
 
@@ -99,12 +100,36 @@ class NetworkSpec(BaseModel):
         return {"kind": self.kind, **(self.model_extra or {})}
 
 
+class CommittedSpec(_Strict):
+    """``population.committed``: agents that hold one norm for the whole run
+    (:mod:`normsim.mechanisms`)."""
+
+    fraction: Number | None = None
+    count: StrictInt | None = None
+    norm: str = "new"
+    placement: str | None = None
+    nodes: list[StrictInt] | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        try:   # the payoffs only matter for norm 'new' with a = b (Scenario checks that)
+            check_committed(self.model_dump(exclude_none=True), 1.0, 0.0)
+        except NormsimError as e:
+            raise ValueError(str(e).removeprefix("population.committed").lstrip(".:")
+                             .lstrip()) from None
+        return self
+
+    def as_dict(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
 class PopulationSpec(_Strict):
     """``population``: a network, or ``well_mixed: true`` for the ODE."""
 
     network: NetworkSpec | None = None
     well_mixed: StrictBool = False
     initial_b: Number = DEFAULTS.initial_b
+    committed: CommittedSpec | None = None
 
     @field_validator("initial_b", mode="before")
     @classmethod
@@ -145,6 +170,12 @@ class DynamicsSpec(_Strict):
     update: str = DEFAULTS.update
     selection_strength: Number = DEFAULTS.beta
     exploration: Number | EvolvingRates = DEFAULTS.exploration
+    conformity: Number = DEFAULTS.conformity
+
+    @field_validator("conformity", mode="before")
+    @classmethod
+    def _gamma(cls, v):
+        return check_number("", v, low=0.0, high=1.0)
 
     @field_validator("update", mode="before")
     @classmethod
@@ -244,13 +275,31 @@ class Scenario(_Strict):
             exploration=0.0 if evolving else float(ex),
             rates=tuple(ex.rates) if evolving else None,
             rate_mutation=ex.rate_mutation if evolving else DEFAULTS.rate_mutation,
-            generations=s.schedule.generations, shocks=s.schedule.shock_list())
+            generations=s.schedule.generations, shocks=s.schedule.shock_list(),
+            committed=(s.population.committed.as_dict()
+                       if s.population.committed is not None else None),
+            conformity=s.dynamics.conformity)
 
     @model_validator(mode="after")
     def _well_mixed_rates(self):
         if self.population.well_mixed and isinstance(self.dynamics.exploration, EvolvingRates):
             raise ValueError("dynamics.exploration: evolving rates need a network "
                              "(the well-mixed ODE takes one fixed rate)")
+        if self.population.well_mixed and self.population.committed is not None:
+            raise ValueError("population.committed: committed agents need a network "
+                             "(the well-mixed ODE has none)")
+        if self.population.well_mixed and self.dynamics.conformity > 0:
+            raise ValueError("dynamics.conformity: conformity needs a network "
+                             "(the well-mixed ODE has none)")
+        cm = self.population.committed
+        if self.dynamics.update == "asynchronous" and (cm is not None
+                                                       or self.dynamics.conformity > 0):
+            raise ValueError("dynamics.update: asynchronous updating does not support "
+                             "committed agents or conformity yet; use synchronous, "
+                             "sequential or reference")
+        if cm is not None and cm.norm == "new" and self.game.a == self.game.b:
+            raise ValueError("population.committed.norm: new (the norm the first shock "
+                             "favours) is undefined when a = b; give A or B")
         return self
 
 
@@ -268,6 +317,7 @@ def _not_one_of(value, options: list[str], what: str = "") -> str:
 
 
 _MODELS = {(): Scenario, ("game",): GameSpec, ("population",): PopulationSpec,
+           ("population", "committed"): CommittedSpec,
            ("dynamics",): DynamicsSpec, ("schedule",): ScheduleSpec, ("output",): OutputSpec,
            ("dynamics", "exploration"): EvolvingRates}
 
@@ -481,6 +531,7 @@ def _known_paths() -> list[str]:
     for prefix, model in (("game", GameSpec), ("population", PopulationSpec),
                           ("dynamics", DynamicsSpec), ("schedule", ScheduleSpec)):
         out += [f"{prefix}.{f}" for f in model.model_fields]
+    out += [f"population.committed.{f}" for f in CommittedSpec.model_fields]
     out += ["dynamics.exploration.rates", "dynamics.exploration.rate_mutation",
             "schedule.shocks.every", "population.network.kind"]
     for params in KINDS.values():
@@ -527,11 +578,18 @@ def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> 
     Returns its number of agents."""
     net = spec.population.network.as_dict()
     size = _network_size.__wrapped__ if net["kind"] == "edgelist" else _network_size
+    cond = f" (condition {', '.join(f'{k}={v}' for k, v in params.items())})" if params else ""
     try:   # an edge-list file may change between calls: never cached
-        return size(json.dumps(net, sort_keys=True), spec.seed, str(base_dir))
+        n = size(json.dumps(net, sort_keys=True), spec.seed, str(base_dir))
     except NormsimError as e:
-        cond = f" (condition {', '.join(f'{k}={v}' for k, v in params.items())})" if params else ""
         raise NormsimError(f"{where}: population.{e}{cond}") from None
+    if spec.population.committed is not None:
+        try:
+            committed_count(check_committed(spec.population.committed.as_dict(), spec.game.a,
+                                            spec.game.b), n)
+        except NormsimError as e:
+            raise NormsimError(f"{where}: {e}{cond}") from None
+    return n
 
 
 @functools.lru_cache(maxsize=256)
@@ -547,6 +605,12 @@ def _network_size(spec_json: str, seed: int, base_dir: str) -> int:
 
 def _content(spec: Scenario, base_dir: Path) -> dict:
     d = spec.model_dump(mode="json", exclude={"name", "description", "runs", "sweep", "output"})
+    # mechanisms left at their defaults are left out: a plain scenario keeps the
+    # hash it had before they existed (its stored replicates are resumed into)
+    if d["population"].get("committed") is None:
+        d["population"].pop("committed", None)
+    if d["dynamics"].get("conformity") == 0:
+        d["dynamics"].pop("conformity", None)
     d["draw_schedule"] = DRAW_SCHEDULE      # the same seed draws differently under another
     net = spec.population.network
     if net is not None and net.kind == "edgelist":

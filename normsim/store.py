@@ -7,7 +7,9 @@ replicate and nothing half-written; the same command resumes.
 
 Series are stored as little-endian float64 blobs: ``share_b`` and
 ``mean_payoff`` of length G + 1, and with evolving rates ``rate_shares``
-((G + 1) x K, row-major) and ``mean_rate``.
+((G + 1) x K, row-major) and ``mean_rate``; further named series (committed
+agents: ``share_new`` and ``share_new_uncommitted``) go together into ``extra``
+(a JSON header of names and lengths, then the float64 values).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -51,6 +53,7 @@ CREATE TABLE IF NOT EXISTS replicates (
     mean_payoff BLOB NOT NULL,
     rate_shares BLOB,
     mean_rate BLOB,
+    extra BLOB,                  -- further named series (_pack), e.g. committed agents'
     PRIMARY KEY (hash, rep)
 );
 """
@@ -74,6 +77,7 @@ class Replicate:
     mean_payoff: np.ndarray
     rate_shares: np.ndarray | None
     mean_rate: np.ndarray | None
+    extra: dict = field(default_factory=dict)
 
 
 def _blob(a: np.ndarray | None) -> bytes | None:
@@ -82,6 +86,30 @@ def _blob(a: np.ndarray | None) -> bytes | None:
 
 def _arr(b: bytes | None) -> np.ndarray | None:
     return None if b is None else np.frombuffer(b, dtype="<f8").copy()
+
+
+def _pack(extra: dict[str, np.ndarray] | None) -> bytes | None:
+    """Named 1-d series as one blob: 4-byte header length, JSON ``[[name, length], ...]``,
+    then the float64 values, padded to 8 bytes."""
+    if not extra:
+        return None
+    head = json.dumps([[k, int(np.size(v))] for k, v in extra.items()]).encode()
+    head += b" " * (-(len(head) + 4) % 8)
+    return (len(head).to_bytes(4, "little") + head
+            + b"".join(_blob(np.ravel(v)) for v in extra.values()))
+
+
+def _unpack(b: bytes | None) -> dict[str, np.ndarray]:
+    if b is None:
+        return {}
+    n = int.from_bytes(b[:4], "little")
+    names = json.loads(b[4:4 + n])
+    vals = np.frombuffer(b[4 + n:], dtype="<f8")
+    out, pos = {}, 0
+    for name, length in names:
+        out[name] = vals[pos:pos + length].copy()
+        pos += length
+    return out
 
 
 class Store:
@@ -104,6 +132,9 @@ class Store:
             if create:
                 with self.conn:
                     self.conn.executescript(_SCHEMA)
+                    cols = {r[1] for r in self.conn.execute("PRAGMA table_info(replicates)")}
+                    if "extra" not in cols:    # a store written before the column existed
+                        self.conn.execute("ALTER TABLE replicates ADD COLUMN extra BLOB")
                     self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
                                       (str(SCHEMA_VERSION),))
             else:
@@ -133,15 +164,18 @@ class Store:
     def add_replicate(self, hash_: str, rep: int, seed: int, scenario: str, params: dict,
                       wall_time: float, share_b: np.ndarray, mean_payoff: np.ndarray,
                       rate_shares: np.ndarray | None = None,
-                      mean_rate: np.ndarray | None = None) -> None:
+                      mean_rate: np.ndarray | None = None,
+                      extra: dict[str, np.ndarray] | None = None) -> None:
         """Store one finished replicate in one transaction (a duplicate is ignored)."""
         n_rates = 0 if rate_shares is None else int(np.shape(rate_shares)[-1])
         with self.conn:
             self.conn.execute(
-                "INSERT OR IGNORE INTO replicates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR IGNORE INTO replicates (hash, rep, seed, scenario, params, version, "
+                "wall_time, finished, generations, n_rates, share_b, mean_payoff, rate_shares, "
+                "mean_rate, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (hash_, int(rep), int(seed), scenario, json.dumps(params), __version__,
                  float(wall_time), time.time(), len(share_b) - 1, n_rates, _blob(share_b),
-                 _blob(mean_payoff), _blob(rate_shares), _blob(mean_rate)))
+                 _blob(mean_payoff), _blob(rate_shares), _blob(mean_rate), _pack(extra)))
 
     # ---------------------------------------------------------------- reading
     def stored_reps(self, hash_: str) -> set[int]:
@@ -163,8 +197,9 @@ class Store:
     def replicates(self, hash_: str) -> Iterator[Replicate]:
         rows = self.conn.execute(
             "SELECT hash, rep, seed, wall_time, n_rates, share_b, mean_payoff, rate_shares, "
-            "mean_rate FROM replicates WHERE hash = ? ORDER BY rep", (hash_,))
-        for h, rep, seed, wt, k, sb, mp, rs, mr in rows:
+            "mean_rate, extra FROM replicates WHERE hash = ? ORDER BY rep", (hash_,))
+        for h, rep, seed, wt, k, sb, mp, rs, mr, ex in rows:
             shares = _arr(rs)
             yield Replicate(h, rep, seed, wt, _arr(sb), _arr(mp),
-                            None if shares is None else shares.reshape(-1, k), _arr(mr))
+                            None if shares is None else shares.reshape(-1, k), _arr(mr),
+                            _unpack(ex))

@@ -22,6 +22,35 @@ def fermi(pt: float, pi: float, beta: float, R: float) -> float:
     return 0.0 if z > 700 else 1.0 / (1.0 + math.exp(z))
 
 
+def place(spec, nbrs, rs):
+    """The committed nodes, as normsim.draws documents the placement."""
+    N = len(nbrs)
+    if spec["placement"] == "nodes":
+        return list(spec["nodes"])
+    k = len(spec["nodes"]) if spec["nodes"] else (
+        spec["count"] if spec["count"] is not None else math.floor(spec["fraction"] * N + 0.5))
+    if spec["placement"] == "random":
+        pool = list(range(N))
+        for j in range(k):
+            r = j + rs.bounded(N - j)
+            pool[j], pool[r] = pool[r], pool[j]
+        return pool[:k]
+    if spec["placement"] == "hubs":
+        key = [rs.next() for _ in range(N)]
+        return sorted(range(N), key=lambda i: (-len(nbrs[i]), key[i], i))[:k]
+    start = rs.bounded(N)      # cluster: breadth first, neighbours in increasing order
+    ball, frontier = [start], [start]
+    while frontier and len(ball) < k:
+        nxt = []
+        for i in frontier:
+            for j in nbrs[i]:
+                if j not in ball and j not in nxt:
+                    nxt.append(j)
+        ball += nxt
+        frontier = nxt
+    return ball[:k]
+
+
 def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
     """Return (share_b, mean_payoff, rate_counts) lists for one replicate."""
     rs = DrawStream(seed)
@@ -30,6 +59,9 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
     K = len(params.rates) if params.evolving else 1
     norm = [1 if rs.u53(rs.next()) < params.initial_b else 0 for _ in range(N)]
     rate = [rs.pick(rs.next(), K) for _ in range(N)] if params.evolving else [0] * N
+    committed = set(place(params.committed, nbrs, rs)) if params.committed else set()
+    for i in committed:
+        norm[i] = params.committed["norm"]
     R = params.game.payoff_range(min(map(len, nbrs)), max(map(len, nbrs)))
     order = list(range(N))
     share = [sum(norm) / N]
@@ -58,7 +90,20 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
             if params.evolving:
                 y = rs.next()
                 new_rate, u_m = rs.pick(y, K), rs.lo(y)
+            conform = params.conformity > 0 and rs.hi(rs.next()) < params.conformity
+            if i in committed:
+                continue
             mu = params.rates[rate[i]] if params.evolving else params.exploration
+            if conform:   # the neighbours' majority; exploration with prob. mu in every mode
+                seen = start_norm if params.update == "synchronous" else norm
+                b = sum(seen[j] for j in nbrs[i])
+                a = len(nbrs[i]) - b
+                maj = norm[i] if a == b else int(b > a)
+                norm[i] = (1 if u_e < mu / 2 else 0) if u_e < mu else maj
+                if params.evolving and u_m < params.rate_mutation:
+                    rate[i] = new_rate
+                replaced[i] = True
+                continue
             teacher_pay, own_pay = payoff[t], payoff[i]
             if params.update == "reference" and replaced[t]:
                 teacher_pay = 0.0
