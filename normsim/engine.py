@@ -250,6 +250,7 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R):
 GraphArgs = namedtuple("GraphArgs", "indptr indices degree")
 #: payoff classes and the Fermi test of one graph under one parameter set (see :class:`Tables`)
 TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta")
+#: (``R`` has one payoff range per game of the run: see :meth:`ModelParams.games`)
 #: exploration as 32-bit thresholds: ``t_mu[r]``, ``t_half[r]`` per rate, ``t_rm`` rate mutation
 RateArgs = namedtuple("RateArgs", "t_mu t_half t_rm")
 #: what a replicate writes: ``share_b`` (G+1), ``edges`` (G+1, 3: the AA, AB and BB
@@ -499,8 +500,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     ``out.share_b[0]`` is -1 when the committed agents could not be placed.
     """
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
-    thr, E, pay, zero_cls, R, beta = (tables.thr, tables.E, tables.pay, tables.zero_cls,
-                                      tables.R, tables.beta)
+    thr, E, pay, zero_cls, RG, beta = (tables.thr, tables.E, tables.pay, tables.zero_cls,
+                                       tables.R, tables.beta)
     t_mu, t_half, t_rm = rates.t_mu, rates.t_half, rates.t_rm
     n = deg.shape[0]
     G = phase.shape[0] - 1
@@ -534,6 +535,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
         T = thr[ph]
         EP = E[ph]
         PY = pay[ph]
+        R = RG[ph]
         # ---- game phase: payoffs are those of the classes; record the edge counts
         out.edges[g, 0] = e_total - e_ab - e_bb
         out.edges[g, 1] = e_ab
@@ -735,7 +737,7 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     counts at its start and the share of B after its N steps.
     """
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
-    thr, E, pay, R, beta = tables.thr, tables.E, tables.pay, tables.R, tables.beta
+    thr, E, pay, RG, beta = tables.thr, tables.E, tables.pay, tables.R, tables.beta
     t_mu, t_half, t_rm = rates.t_mu, rates.t_half, rates.t_rm
     n = deg.shape[0]
     G = phase.shape[0] - 1
@@ -758,6 +760,7 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
         T = thr[ph]
         EP = E[ph]
         PY = pay[ph]
+        R = RG[ph]
         out.edges[g, 0] = e_total - e_ab - e_bb
         out.edges[g, 1] = e_ab
         out.edges[g, 2] = e_bb
@@ -817,13 +820,15 @@ class Tables:
     """Payoff classes and Fermi tables of one graph under one parameter set."""
 
     cls_off: np.ndarray     # per node: first class id of its degree block (uint8 if < 256 classes)
-    pay: np.ndarray         # (2, n_classes): payoff of each class, unshocked / shocked
-    thr: np.ndarray         # (2, n_cls, 256) or (2, 1, 1): ceil(2**32 P[phase, teacher, learner])
+    pay: np.ndarray         # (P, n_classes): payoff of each class in each game of the run
+    #                         (P = 2 without events: unshocked / shocked)
+    thr: np.ndarray         # (P, n_cls, 256) or (P, 1, 1): ceil(2**32 P[phase, teacher, learner])
     #                         << 16 | the rule mask of _rule_masks
-    E: np.ndarray           # (2, n_cls) or (2, 1): exp(beta * (payoff - mid) / R) for RATIO
+    E: np.ndarray           # (P, n_cls) or (P, 1): exp(beta * (payoff - mid) / R) for RATIO
     how: int                # LUT, RATIO or FORMULA (see _accept)
     zero_cls: int           # class of a replaced agent (payoff 0)
-    R: float
+    R: float                # the payoff range of the initial game
+    R_games: np.ndarray = None   # (P,): the payoff range of each game
 
     @property
     def use_lut(self) -> bool:
@@ -842,8 +847,9 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
     n_cls += 1
     cls_off = np.array([offset[int(k)] for k in adj.degree],
                        dtype=np.uint8 if n_cls <= 256 else np.int32)
-    games = (params.game, params.game.shocked())
-    pay = np.zeros((2, n_cls))
+    games, _ = params.games()
+    P = len(games)
+    pay = np.zeros((P, n_cls))
     for ph, game in enumerate(games):
         for k in degrees:
             k = int(k)
@@ -853,24 +859,25 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
                     pay[ph, offset[k] + norm * (k + 1) + m] = game.total_payoff(
                         norm, n_same, k - n_same)
     R = params.game.payoff_range(adj.k_min, adj.k_max)
+    R_games = np.array([g.payoff_range(adj.k_min, adj.k_max) for g in games])
     beta = float(params.beta)
-    thr = np.zeros((2, 1, 1), dtype=np.uint64)
-    E = np.zeros((2, 1))
+    thr = np.zeros((P, 1, 1), dtype=np.uint64)
+    E = np.zeros((P, 1))
     if n_cls <= LUT_MAX_CLASSES:
         how = LUT
-        thr = np.zeros((2, n_cls, LUT_MAX_CLASSES), dtype=np.uint64)
+        thr = np.zeros((P, n_cls, LUT_MAX_CLASSES), dtype=np.uint64)
         cls_norm = np.zeros(n_cls, dtype=np.int64)   # the norm a class stands for
         for k in degrees:
             cls_norm[offset[int(k)] + int(k) + 1:offset[int(k)] + 2 * (int(k) + 1)] = 1
-        _fill_thresholds(pay, beta, float(R), cls_norm, _rule_masks(params.update), thr)
+        _fill_thresholds(pay, beta, R_games, cls_norm, _rule_masks(params.update), thr)
     else:
         # exp(+-z) stays far from overflow and underflow: the ratio is accurate to ~1e-13
         mid = 0.5 * (pay.max() + pay.min())
-        z = beta * (pay - mid) / R
+        z = beta * (pay - mid) / R_games[:, None]
         how = RATIO if np.abs(z).max() < 600.0 else FORMULA
         if how == RATIO:
             E = np.exp(z)
-    return Tables(cls_off, pay, thr, E, how, zero_cls, R)
+    return Tables(cls_off, pay, thr, E, how, zero_cls, R, R_games)
 
 
 def _rule_masks(update: str) -> np.ndarray:
@@ -903,7 +910,7 @@ def _fill_thresholds(pay, beta, R, cls_norm, masks, thr):
     for ph in range(pay.shape[0]):
         for ct in range(pay.shape[1]):
             for ci in range(pay.shape[1]):   # thr's rows may be longer
-                p32 = np.uint64(math.ceil(_fermi(pay[ph, ct], pay[ph, ci], beta, R)
+                p32 = np.uint64(math.ceil(_fermi(pay[ph, ct], pay[ph, ci], beta, R[ph])
                                           * 4294967296.0))
                 thr[ph, ct, ci] = (p32 << np.uint64(16)) | masks[cls_norm[ct], cls_norm[ci]]
 
@@ -978,7 +985,8 @@ def _graph_args(adj: Adjacency, params: ModelParams) -> tuple[GraphArgs, TableAr
     tb = tables(adj, params)
     idx = adj.indices.astype(np.uint16) if adj.n <= 65536 else adj.indices
     return (GraphArgs(adj.indptr, idx, adj.degree),
-            TableArgs(tb.cls_off, tb.pay, tb.thr.reshape(2, -1), tb.E, tb.zero_cls, tb.R,
+            TableArgs(tb.cls_off, tb.pay, tb.thr.reshape(tb.pay.shape[0], -1), tb.E, tb.zero_cls,
+                      tb.R_games,
                       float(params.beta)),
             bool(adj.k_min == adj.k_max), tb.how)
 
@@ -1021,10 +1029,13 @@ def mean_payoff_series(params: ModelParams, edges: np.ndarray, n: int) -> np.nda
     ``edges[..., g, :]`` holds generation g's AA, AB and BB edges; the payoff is
     :meth:`CoordinationGame.mean_payoff` of the game played in generation g
     (NaN at g = 0, before any game)."""
-    phase = params.phases()
+    games, index = params.games()
     e_aa, e_ab, e_bb = edges[..., 0], edges[..., 1], edges[..., 2]
-    out = np.where(phase == 0, params.game.mean_payoff(e_aa, e_ab, e_bb, n),
-                   params.game.shocked().mean_payoff(e_aa, e_ab, e_bb, n))
+    out = np.empty(e_aa.shape)
+    for k, game in enumerate(games):
+        use = index == k
+        if use.any():
+            out[..., use] = game.mean_payoff(e_aa[..., use], e_ab[..., use], e_bb[..., use], n)
     out[..., 0] = np.nan
     return out
 
@@ -1056,7 +1067,9 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     rates = RateArgs(np.array([threshold32(r) for r in rate_values], dtype=np.uint64),
                      np.array([threshold32(0.5 * r) for r in rate_values], dtype=np.uint64),
                      np.uint64(threshold32(params.rate_mutation)))
-    phase = params.phases()
+    games, phase = params.games()
+    # a game index per generation: 8 bits as long as the games fit (shocks alone: 2)
+    phase = phase.astype(np.uint8 if len(games) <= 256 else np.int32)
     snap_at = np.array(sorted(set(int(g) for g in snapshots if 0 <= int(g) <= G)), dtype=np.int64)
     share_b = np.empty((n_reps, G + 1))
     mean_pay = np.empty((n_reps, G + 1))

@@ -160,6 +160,7 @@ class NormChangeModel(Model):
         adj = adjacency(G)   # checks the graph: no self-loops, no isolated nodes
         self.graph = G
         self.grid = Network(G, layout=layout, random=self.random)
+        self.k_range = (adj.k_min, adj.k_max)
         self.payoff_range = params.game.payoff_range(adj.k_min, adj.k_max)
         self.generation = 0
         self.current_game = params.game   # the game of the generation being played
@@ -201,6 +202,8 @@ class NormChangeModel(Model):
         phase then only fixes what the mean payoff reports."""
         game = self.params.game_at(self.generation + 1)
         self.current_game = game
+        # the Fermi rule's payoff range is that of the game in play (events may change it)
+        self.payoff_range = game.payoff_range(*self.k_range)
         for agent in self.by_node:
             agent.play(game)
         if self.params.update == "asynchronous":

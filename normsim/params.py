@@ -51,6 +51,109 @@ def expand_shocks(shocks: Any, generations: int) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+GAME_KEYS = ("a", "b", "c")
+
+
+def check_events(events: Any, generations: int) -> tuple[dict, ...]:
+    """Validate ``schedule.events`` and return them normalised.
+
+    An event is ``{"at": G, "game": {...}}`` (the values hold from generation
+    G + 1 on, as a shock at G swaps a and b from G + 1 on) or ``{"from": G1,
+    "to": G2, "game": {...}}`` (a linear ramp: generation g in G1+1..G2 plays
+    ``v0 + (v1 - v0) (g - G1) / (G2 - G1)``, v0 the value in force after the
+    changes at G1, v1 the given value, kept after G2). ``game`` sets any of a,
+    b, c. Normalised: ``{"at": G, "game": {...}}`` or ``{"from": G1, "to": G2,
+    "game": {...}}`` with float values.
+    """
+    if events is None:
+        return ()
+    if isinstance(events, Mapping) or isinstance(events, (str, bytes)):
+        raise NormsimError("schedule.events: give a list of events ({at: G, game: {c: 0.8}} "
+                           "or {from: G1, to: G2, game: {...}})")
+    out = []
+    for k, ev in enumerate(events):
+        where = f"schedule.events[{k}]"
+        if not isinstance(ev, Mapping):
+            raise NormsimError(f"{where}: {ev!r} is not a mapping (at or from/to, and game)")
+        unknown = [key for key in ev if key not in ("at", "from", "to", "game")]
+        if unknown:
+            raise NormsimError(f"{where}.{unknown[0]}: unknown key (allowed: at, from, to, game)")
+        game = ev.get("game")
+        if not isinstance(game, Mapping) or not game:
+            raise NormsimError(f"{where}.game: give the game values to set, e.g. {{c: 0.8}}")
+        vals = {}
+        for key, v in game.items():
+            if key not in GAME_KEYS:
+                raise NormsimError(f"{where}.game.{key}: unknown game key (allowed: a, b, c)")
+            if key == "c":
+                vals[key] = check_number(f"{where}.game.c", v, low=0.0, high=1.0)
+            else:
+                vals[key] = check_number(f"{where}.game.{key}", v, low=0.0, low_open=True)
+
+        def gen(name: str) -> int:
+            g = ev[name]
+            if isinstance(g, bool) or not isinstance(g, (int, np.integer)) or g < 0:
+                raise NormsimError(f"{where}.{name}: {g!r} must be an integer generation >= 0")
+            return int(g)
+
+        if "at" in ev:
+            if "from" in ev or "to" in ev:
+                raise NormsimError(f"{where}: give at, or from and to, not both")
+            at = gen("at")
+            if at > generations - 1:
+                raise NormsimError(f"{where}.at: {at} is after the last generation "
+                                   f"(an event at G changes generations G+1.., so at most "
+                                   f"{generations - 1})")
+            out.append({"at": at, "game": vals})
+        else:
+            if "from" not in ev or "to" not in ev:
+                raise NormsimError(f"{where}: give at, or both from and to")
+            g1, g2 = gen("from"), gen("to")
+            if g2 <= g1:
+                raise NormsimError(f"{where}.to: {g2} must be after from ({g1})")
+            if g2 > generations:
+                raise NormsimError(f"{where}.to: {g2} is after the last generation "
+                                   f"({generations})")
+            out.append({"from": g1, "to": g2, "game": vals})
+    return tuple(out)
+
+
+def game_schedule(a: float, b: float, c: float, shocks: tuple[int, ...], events: tuple[dict, ...],
+                  generations: int) -> tuple[list[tuple[float, float, float]], np.ndarray]:
+    """The distinct games of a run and, for each generation 0..G, the index of its game.
+
+    After generation s (s = 0..G-1) the changes apply in this order: a shock at
+    s swaps a and b, the events at s set their values (in list order), and
+    every ramp running in generation s + 1 sets its value. Games 0 and 1 are
+    always the initial game and its swap (the plain model's two phases); the
+    others follow in order of first use."""
+    cur = {"a": float(a), "b": float(b), "c": float(c)}
+    games = [(cur["a"], cur["b"], cur["c"]), (cur["b"], cur["a"], cur["c"])]
+    pos = {g: k for k, g in reversed(list(enumerate(games)))}
+    index = np.zeros(generations + 1, dtype=np.int64)
+    shock_set = set(shocks)
+    start: dict[int, dict] = {}
+    for g in range(1, generations + 1):
+        s = g - 1
+        if s in shock_set:
+            cur["a"], cur["b"] = cur["b"], cur["a"]
+        for ev in events:
+            if ev.get("at") == s:
+                cur.update(ev["game"])
+        for k, ev in enumerate(events):
+            if "from" in ev and ev["from"] < g <= ev["to"]:
+                v0 = start.setdefault(k, {key: cur[key] for key in ev["game"]})
+                f = (g - ev["from"]) / (ev["to"] - ev["from"])
+                for key, v1 in ev["game"].items():
+                    cur[key] = v1 if g == ev["to"] else v0[key] + (v1 - v0[key]) * f
+        key = (cur["a"], cur["b"], cur["c"])
+        if key not in pos:
+            pos[key] = len(games)
+            games.append(key)
+        index[g] = pos[key]
+    return games, index
+
+
 @dataclass(frozen=True)
 class ModelParams:
     """Everything that defines a run of the agent-based model (model-spec section 3).
@@ -88,6 +191,10 @@ class ModelParams:
     conformity : float
         Probability gamma that a learner adopts its neighbours' majority norm
         instead of using the Fermi rule (:mod:`normsim.mechanisms`).
+    events : tuple of mapping
+        Game events (:func:`check_events`): ``{"at": G, "game": {"c": 0.9}}`` sets
+        values from generation G + 1 on, ``{"from": G1, "to": G2, "game": {...}}``
+        ramps them linearly; shocks still swap a and b (:func:`game_schedule`).
     """
 
     # the defaults of every entry point (DEFAULTS below): the paper's grid experiment
@@ -105,6 +212,7 @@ class ModelParams:
     shocks: tuple[int, ...] = ()
     committed: Mapping[str, Any] | None = None
     conformity: float = 0.0
+    events: tuple[Mapping[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         CoordinationGame(self.a, self.b, self.c)
@@ -134,6 +242,10 @@ class ModelParams:
             raise NormsimError("dynamics.update: asynchronous updating does not support "
                                "committed agents or conformity yet; use synchronous, "
                                "sequential or reference")
+        object.__setattr__(self, "events", check_events(self.events, int(g)))
+        if self.events:
+            games, index = game_schedule(self.a, self.b, self.c, self.shocks, self.events, int(g))
+            object.__setattr__(self, "_schedule", ([CoordinationGame(*x) for x in games], index))
 
     @property
     def game(self) -> CoordinationGame:
@@ -153,9 +265,21 @@ class ModelParams:
                 % 2).astype(np.uint8)
 
     def game_at(self, generation: int) -> CoordinationGame:
-        """The game played in ``generation`` (1-based), after the shocks before it."""
+        """The game played in ``generation`` (1-based), after the shocks and events before it."""
+        if self.events:
+            games, index = self.__dict__["_schedule"]
+            return games[int(index[generation])]
         g = self.game
         return g.shocked() if bisect.bisect_left(self.shocks, generation) % 2 else g
+
+    def games(self) -> tuple[list[CoordinationGame], np.ndarray]:
+        """The distinct games of the run and each generation's index into them
+        (:func:`game_schedule`): without events ``[game, game.shocked()]`` and
+        :meth:`phases`."""
+        if self.events:
+            games, index = self.__dict__["_schedule"]
+            return list(games), index.copy()
+        return [self.game, self.game.shocked()], self.phases()
 
 
 #: normsim's defaults, in one place: the scenario schema, the Mesa model's

@@ -93,7 +93,7 @@ def _warm_up(conds: list[Condition]) -> None:
         if key in seen:
             continue
         seen.add(key)
-        simulate(replace(p, generations=1, shocks=()), [0], base_dir=cond.base_dir)
+        simulate(replace(p, generations=1, shocks=(), events=()), [0], base_dir=cond.base_dir)
 
 
 def plan(conds: list[Condition], runs: int, store: Store | None) -> list[tuple[Condition, list]]:

@@ -32,7 +32,7 @@ from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame
 from normsim.mechanisms import check_committed, committed_count
 from normsim.networks import KINDS
-from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, expand_shocks
+from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, check_events, expand_shocks
 
 
 class _Strict(BaseModel):
@@ -208,10 +208,11 @@ def _at_least_1(v: int) -> int:
 
 
 class ScheduleSpec(_Strict):
-    """``schedule``: generations (ODE: time units) and shocks."""
+    """``schedule``: generations (ODE: time units), shocks and game events."""
 
     generations: StrictInt = DEFAULTS.generations
     shocks: list[StrictInt] | Every = Field(default_factory=list)
+    events: list[Any] = Field(default_factory=list)
 
     @field_validator("generations")
     @classmethod
@@ -223,6 +224,7 @@ class ScheduleSpec(_Strict):
         raw = {"every": self.shocks.every} if isinstance(self.shocks, Every) else self.shocks
         try:
             expand_shocks(raw, self.generations)
+            check_events(self.events, self.generations)
         except NormsimError as e:
             raise ValueError(str(e).removeprefix("schedule.")) from None
         return self
@@ -278,7 +280,7 @@ class Scenario(_Strict):
             generations=s.schedule.generations, shocks=s.schedule.shock_list(),
             committed=(s.population.committed.as_dict()
                        if s.population.committed is not None else None),
-            conformity=s.dynamics.conformity)
+            conformity=s.dynamics.conformity, events=tuple(s.schedule.events))
 
     @model_validator(mode="after")
     def _well_mixed_rates(self):
@@ -288,6 +290,9 @@ class Scenario(_Strict):
         if self.population.well_mixed and self.population.committed is not None:
             raise ValueError("population.committed: committed agents need a network "
                              "(the well-mixed ODE has none)")
+        if self.population.well_mixed and self.schedule.events:
+            raise ValueError("schedule.events: game events need a network "
+                             "(the well-mixed ODE follows the shocks only)")
         if self.population.well_mixed and self.dynamics.conformity > 0:
             raise ValueError("dynamics.conformity: conformity needs a network "
                              "(the well-mixed ODE has none)")
@@ -611,6 +616,8 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
         d["population"].pop("committed", None)
     if d["dynamics"].get("conformity") == 0:
         d["dynamics"].pop("conformity", None)
+    if not d["schedule"].get("events"):
+        d["schedule"].pop("events", None)
     d["draw_schedule"] = DRAW_SCHEDULE      # the same seed draws differently under another
     net = spec.population.network
     if net is not None and net.kind == "edgelist":

@@ -62,13 +62,14 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
     committed = set(place(params.committed, nbrs, rs)) if params.committed else set()
     for i in committed:
         norm[i] = params.committed["norm"]
-    R = params.game.payoff_range(min(map(len, nbrs)), max(map(len, nbrs)))
+    kmin, kmax = min(map(len, nbrs)), max(map(len, nbrs))
     order = list(range(N))
     share = [sum(norm) / N]
     mean_pay = [float("nan")]
     rcounts = [[rate.count(k) for k in range(K)]]
     for g in range(1, params.generations + 1):
         game = params.game_at(g)
+        R = game.payoff_range(kmin, kmax)
         payoff = [sum(game.payoff(norm[i], norm[j]) for j in nbrs[i]) for i in range(N)]
         mean_pay.append(sum(payoff) / N)
         start_norm, start_rate = list(norm), list(rate)
