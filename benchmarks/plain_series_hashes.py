@@ -23,7 +23,7 @@ nets = {"torus": {"kind": "grid", "rows": 20, "cols": 20, "periodic": True},
         "er": {"kind": "erdos_renyi", "n": 200, "p": 0.03, "largest_component": True}}
 out = {}
 for nk, net in nets.items():
-    for upd in ("synchronous", "sequential", "reference"):
+    for upd in ("synchronous", "sequential", "reference", "asynchronous"):
         for ex in ({"exploration": 0.05}, {"rates": (0.0, 0.1, 0.3), "rate_mutation": 0.05}):
             p = ModelParams(network=net, update=upd, generations=150, shocks=(50, 100), c=0.5, **ex)
             r = simulate(p, replicate_seeds(99, 3))
