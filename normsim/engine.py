@@ -502,6 +502,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
     thr, E, pay, zero_cls, RG, beta = (tables.thr, tables.E, tables.pay, tables.zero_cls,
                                        tables.R, tables.beta)
+    cls_off = tables.cls_off
     t_mu, t_half, t_rm = rates.t_mu, rates.t_half, rates.t_rm
     n = deg.shape[0]
     G = phase.shape[0] - 1
@@ -595,14 +596,14 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 random_norm = np.int64(ue < t_half[r_i])
                 mutate = np.int64(um < t_rm)
                 if (z >> _S32) < t_gamma:     # conformist: the neighbours' majority
-                    mb = np.int64(0)
-                    for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
-                        j = np.uint64(indices[q])
-                        if mode == SYNCHRONOUS:
-                            mb += np.int64(norm0[j])
-                        else:
-                            mb += np.int64(norm[j])
                     k2 = np.int64(deg[i])
+                    if mode == SYNCHRONOUS:   # start-of-generation B neighbours: from the class
+                        mb = np.int64(cls[i]) - np.int64(cls_off[i]) - old * (k2 + 1)
+                    else:                     # the neighbours' current norms
+                        mb = np.int64(0)
+                        for q in range(np.uint64(indptr[i]),
+                                       np.uint64(indptr[i + np.uint64(1)])):
+                            mb += np.int64(norm[np.uint64(indices[q])])
                     if 2 * mb > k2:
                         maj = np.int64(1)
                     elif 2 * mb < k2:
@@ -613,6 +614,17 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     new_r = new_rate if mutate else r_i
                     if mode == REFERENCE:
                         replaced[i] = 1
+                elif not evolving and how == LUT:   # the Fermi rule: the plain table word
+                    e = T[(ct << np.uint64(8)) + ci]
+                    acc = np.uint64(uf < (e >> np.uint64(16)))
+                    sel = (acc | (np.uint64(ue < tm0) << np.uint64(1))
+                           | (np.uint64(ue < th0) << np.uint64(2)))
+                    if mode != SYNCHRONOUS:
+                        sel |= np.uint64(norm[t]) << np.uint64(3)
+                    new_n = np.int64((e >> sel) & np.uint64(1))
+                    new_r = r_i
+                    if mode == REFERENCE:
+                        replaced[i] = acc
                 else:                          # the Fermi rule, as without conformity
                     accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R)
                     if mode == SYNCHRONOUS:

@@ -26,6 +26,8 @@ def _rows(store: Store):
             for g in range(len(r.share_b)):
                 row = {"condition": c["hash"], **params, "rep": r.rep, "generation": g,
                        "share_b": r.share_b[g], "mean_payoff": r.mean_payoff[g]}
+                for name, values in r.extra.items():   # e.g. share_new_uncommitted
+                    row[name] = values[g]
                 if r.mean_rate is not None:
                     row["mean_rate"] = r.mean_rate[g]
                     for k, rate in enumerate(rates):

@@ -259,6 +259,12 @@ def test_scenario_runs_committed_and_conformity_and_summarises(tmp_path):
     assert c0["final_share_new"] == pytest.approx(c0["final_share_new_uncommitted"])
     # half the population committed to B, the rest follows
     assert c1["final_share_new"] >= 0.5 and c1["p_change"] == 1.0
+    # the export's series table has the committed agents' series
+    from normsim.export import export
+    import csv
+    paths = export(out)
+    rows = list(csv.DictReader(open(paths[1], encoding="utf-8")))
+    assert len(rows) == 6 * 61 and "share_new_uncommitted" in rows[0]
     # the uncommitted share among the 32 uncommitted agents, from the share of B
     n_b = np.rint(direct.share_b * 64)
     np.testing.assert_allclose(direct.share_new_uncommitted, (n_b - 32) / 32)
