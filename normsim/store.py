@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -84,35 +85,128 @@ def _arr(b: bytes | None) -> np.ndarray | None:
     return None if b is None else np.frombuffer(b, dtype="<f8").copy()
 
 
+_TABLES = {"meta", "conditions", "replicates"}
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection: nothing in the file can change through it.
+
+    SQLite opens a WAL database read-only only where it can create the ``-shm``
+    side file; on read-only media or in a read-only directory, a store that was
+    closed cleanly (no ``-wal`` file) is opened as immutable instead.
+    """
+    uri = "file:" + urllib.parse.quote(str(path.absolute())) + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=30)
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        if Path(str(path) + "-wal").exists():
+            raise
+    conn = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30)
+    conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {n for (n,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+
+
+def check_store_file(dir_or_db: str | Path) -> None:
+    """Refuse, without changing it, a file that is in the way of a store at ``dir_or_db``:
+    a directory, a file that is not SQLite, or another program's database.
+
+    A missing or empty file and a normsim store pass.
+    """
+    path = db_path(dir_or_db)
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_dir():
+        raise NormsimError(f"{path}: is a directory, not a results store; choose another --out")
+    if not path.is_file():
+        raise NormsimError(f"{path}: is not a regular file, so it cannot be a results store; "
+                           "choose another --out")
+    if path.stat().st_size == 0:
+        return
+    try:
+        conn = _connect_readonly(path)
+        try:
+            tables = _tables(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        raise NormsimError(f"{path}: not a normsim results store ({e}); it was left as it is: "
+                           "choose another --out") from None
+    if tables and (not tables >= _TABLES or tables - _TABLES):
+        other = ", ".join(sorted(tables - _TABLES)) or "none of normsim's"
+        raise NormsimError(f"{path}: not a normsim results store: it holds another program's "
+                           f"tables ({other}); it was left as it is: choose another --out")
+
+
+def _write_error(path: Path, e: sqlite3.Error) -> NormsimError:
+    """One line for a failed write: a full disk, a read-only store, or another problem."""
+    text = str(e)
+    kept = ("what was stored before is kept; run the same command again to resume "
+            "(only what is missing runs)")
+    if "full" in text:
+        return NormsimError(f"{path}: the disk is full (SQLite: {text}); {kept} once there is "
+                            "space")
+    if "readonly" in text or "read-only" in text:
+        return NormsimError(f"{path}: cannot write the results store (SQLite: {text}); choose "
+                            "a writable --out")
+    return NormsimError(f"{path}: cannot write the results store (SQLite: {text}); {kept}")
+
+
 class Store:
-    """A results database. Use as a context manager or call :meth:`close`."""
+    """A results database. Use as a context manager or call :meth:`close`.
+
+    ``create=False`` opens an existing store read-only (``summary``, ``export``):
+    nothing is written to it, and it may be on read-only media.
+    """
 
     def __init__(self, path: str | Path, create: bool = True):
         self.path = db_path(path)
+        self.readonly = not create
         if not create and not self.path.is_file():
-            raise NormsimError(f"{path}: no results store ({DB_NAME}) found")
+            what = "is not a regular file" if self.path.exists() else "found"
+            raise NormsimError(f"{path}: no results store ({DB_NAME}) {what}")
         if create:
+            check_store_file(self.path)
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise NormsimError(f"output.dir: cannot create {self.path.parent}: "
                                    f"{e.strerror or e}") from None
         try:
+            if not create:
+                self.conn = _connect_readonly(self.path)
+                if not _tables(self.conn) >= _TABLES:
+                    raise sqlite3.DatabaseError("it has no normsim tables")
+                self.conn.execute("SELECT 1 FROM replicates LIMIT 1")
+                return
             self.conn = sqlite3.connect(self.path, timeout=30)
+        except sqlite3.DatabaseError as e:
+            raise NormsimError(f"{self.path}: not a usable normsim results store ({e})") from None
+        try:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            if create:
-                with self.conn:
-                    self.conn.executescript(_SCHEMA)
-                    self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
-                                      (str(SCHEMA_VERSION),))
-            else:
-                self.conn.execute("SELECT 1 FROM replicates LIMIT 1")
+            with self.conn:
+                self.conn.executescript(_SCHEMA)
+                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
+                                  (str(SCHEMA_VERSION),))
+        except sqlite3.OperationalError as e:
+            self.conn.close()
+            raise _write_error(self.path, e) from None
         except sqlite3.DatabaseError as e:
+            self.conn.close()
             raise NormsimError(f"{self.path}: not a usable normsim results store ({e})") from None
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.conn.close()
+        except sqlite3.Error:   # pragma: no cover - closing after a failed write
+            pass
 
     def __enter__(self) -> "Store":
         return self
@@ -123,12 +217,15 @@ class Store:
     # ---------------------------------------------------------------- writing
     def add_condition(self, hash_: str, scenario: str, params: dict, resolved: dict,
                       position: int) -> None:
-        with self.conn:
-            self.conn.execute(
-                "INSERT INTO conditions VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO UPDATE SET "
-                "scenario = excluded.scenario, params = excluded.params, "
-                "position = excluded.position",
-                (hash_, scenario, json.dumps(params), json.dumps(resolved), position))
+        try:
+            with self.conn:
+                self.conn.execute(
+                    "INSERT INTO conditions VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO UPDATE "
+                    "SET scenario = excluded.scenario, params = excluded.params, "
+                    "position = excluded.position",
+                    (hash_, scenario, json.dumps(params), json.dumps(resolved), position))
+        except sqlite3.OperationalError as e:   # a full disk: the transaction is rolled back
+            raise _write_error(self.path, e) from None
 
     def add_replicate(self, hash_: str, rep: int, seed: int, scenario: str, params: dict,
                       wall_time: float, share_b: np.ndarray, mean_payoff: np.ndarray,
@@ -136,12 +233,15 @@ class Store:
                       mean_rate: np.ndarray | None = None) -> None:
         """Store one finished replicate in one transaction (a duplicate is ignored)."""
         n_rates = 0 if rate_shares is None else int(np.shape(rate_shares)[-1])
-        with self.conn:
-            self.conn.execute(
-                "INSERT OR IGNORE INTO replicates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (hash_, int(rep), int(seed), scenario, json.dumps(params), __version__,
-                 float(wall_time), time.time(), len(share_b) - 1, n_rates, _blob(share_b),
-                 _blob(mean_payoff), _blob(rate_shares), _blob(mean_rate)))
+        try:
+            with self.conn:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO replicates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (hash_, int(rep), int(seed), scenario, json.dumps(params), __version__,
+                     float(wall_time), time.time(), len(share_b) - 1, n_rates, _blob(share_b),
+                     _blob(mean_payoff), _blob(rate_shares), _blob(mean_rate)))
+        except sqlite3.OperationalError as e:   # a full disk: the transaction is rolled back
+            raise _write_error(self.path, e) from None
 
     # ---------------------------------------------------------------- reading
     def stored_reps(self, hash_: str) -> set[int]:
