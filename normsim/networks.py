@@ -187,7 +187,9 @@ def _generate(kind: str, p: dict, seed: int | None, base_dir) -> nx.Graph:
 def read_edgelist(path: str | Path) -> nx.Graph:
     """Read a whitespace-separated edge list (``u v`` per line, ``#`` comments)."""
     path = Path(path)
-    _need(path.is_file(), f"network.path: edge-list file {str(path)!r} not found")
+    _need(path.exists(), f"network.path: edge-list file {str(path)!r} not found")
+    _need(path.is_file(), f"network.path: {str(path)!r} is not a regular file (a directory, "
+                          "device or FIFO cannot be an edge list)")
     G = nx.Graph()
     try:
         with open(path, encoding="utf-8") as fh:
