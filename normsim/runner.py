@@ -13,6 +13,7 @@ hash are not run again.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing as mp
 import os
@@ -120,10 +121,40 @@ def _in_process(tasks: list[Task]) -> Iterator[Outcome]:
             yield cond, chunk, None, e
 
 
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit when the coordinating process is gone (even after SIGKILL)."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="normsim-watch-parent").start()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes now (their running chunks are lost, not stored)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
+        if proc.is_alive():  # pragma: no cover - ignores SIGTERM
+            proc.kill()
+
+
 def _local_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
-    """Chunks on spawned local processes, at most 2 per worker in flight."""
+    """Chunks on spawned local processes, at most 2 per worker in flight.
+
+    If the consumer stops early (a signal, a full disk: the generator is closed
+    or raises), the worker processes are terminated at once rather than left
+    to finish their chunks; workers also exit by themselves if this process dies.
+    """
     it = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                             initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
         pending: dict[Future, Task] = {}
 
         def submit() -> None:
@@ -147,6 +178,8 @@ def _local_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
         finally:
             for f in pending:
                 f.cancel()
+            if pending:   # stopped early
+                _stop_workers(pool)
 
 
 def connect(address: str):
@@ -213,13 +246,24 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
     """
     from tqdm import tqdm
 
+    from normsim import limits
+    from normsim.store import check_store_file
+
     t_start = time.perf_counter()
-    conds = conditions(loaded)
     sc = loaded.scenario
+    check_store_file(out_dir)   # another program's database is refused before anything else
     client = connect(scheduler) if scheduler else None
-    if client is not None:
-        workers = max(1, sum(client.nthreads().values()))
-    workers = workers or os.cpu_count() or 1
+    try:
+        threads = max(1, sum(client.nthreads().values())) if client is not None else None
+        conds = conditions(loaded, n_cores=threads)   # refuses what this machine cannot run
+        requested = workers
+        workers = threads or workers or limits.cores()
+        cost = limits.check(loaded, out_dir=out_dir, workers=workers, n_cores=threads,
+                            stored_bytes=limits.stored_bytes(out_dir))
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
     report = RunReport(out_dir=out_dir, conditions=conds)
     try:
         with Store(out_dir) as store:
@@ -233,6 +277,7 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
                 report.seconds = time.perf_counter() - t_start
                 return report
             if client is None:
+                workers = _cap_workers(workers, requested, total, cost)
                 _warm_up([cond for cond, t in todo if t])
             tasks = []
             for cond, t in todo:
@@ -246,9 +291,13 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
             elif workers == 1 or len(tasks) == 1:
                 outcomes = _in_process(tasks)
             else:
-                outcomes = _local_pool(tasks, workers)
+                if len(tasks) < workers:
+                    _say_workers(requested, len(tasks), f"{len(tasks)} chunks of replicates "
+                                                        "to run")
+                outcomes = _local_pool(tasks, min(workers, len(tasks)))
+            # closing: if this ends early (a signal, a full disk) the workers stop at once
             with tqdm(total=total, unit="rep", desc=sc.name, disable=quiet, delay=1.0,
-                      file=sys.stderr, dynamic_ncols=True) as bar:
+                      file=sys.stderr, dynamic_ncols=True) as bar, contextlib.closing(outcomes):
                 for cond, chunk, results, err in outcomes:
                     if err is not None:
                         msg = "".join(traceback.format_exception_only(type(err), err)).strip()
@@ -267,3 +316,26 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
             client.close()
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+def _cap_workers(workers: int, requested: int | None, total: int, cost) -> int:
+    """Local worker processes: no more than replicates to run, nor than memory allows."""
+    from normsim import limits
+
+    if total < workers:
+        _say_workers(requested, total, f"{total} replicate(s) to run")
+        workers = total
+    mem, source = limits.available_memory()
+    fit = cost.max_workers(mem)
+    if fit < workers:
+        print(f"normsim: using {fit} worker process(es), not {workers}: each needs about "
+              f"{limits.fmt_bytes(cost.worker)} of memory and this machine has "
+              f"{limits.fmt_bytes(mem)} {source}", file=sys.stderr)
+        workers = fit
+    return max(1, workers)
+
+
+def _say_workers(requested: int | None, n: int, why: str) -> None:
+    if requested is not None and requested > n:
+        print(f"normsim: using {n} worker process(es), not {requested}: only {why}",
+              file=sys.stderr)
