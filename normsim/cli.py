@@ -1,7 +1,9 @@
 """The ``normsim`` command line.
 
 Exit codes: 0 success; 1 invalid input (scenario, option, file); 2 usage
-error; 3 some replicates failed (the others are stored).
+error; 3 some replicates failed (the others are stored); 4 the plots could not
+be written (the results are stored and the table or JSON printed); 130, 143,
+129 interrupted by Ctrl-C, SIGTERM, SIGHUP (finished replicates are stored).
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 from typing import Callable, Sequence
 
 from normsim import __version__
 from normsim.errors import NormsimError
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILED, EXIT_PLOTS = 0, 1, 2, 3, 4
 
 
 def _number(option: str, text: str, *, low: float | None = None, high: float | None = None,
@@ -301,10 +305,19 @@ def _load(args: argparse.Namespace):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from normsim import limits
     from normsim.scenario import conditions
 
     loaded = _load(args)
     sc = loaded.scenario
+    out = getattr(args, "out", None) or loaded.output_dir()
+    # refused here, in a fraction of a second, if too large for this machine
+    cost = limits.check(loaded, where=args.scenario, out_dir=out,
+                        stored_bytes=limits.stored_bytes(out))
+    slow = cost.validate_seconds + cost.conditions * limits.CONDITION_SECONDS
+    if slow > 5:
+        print(f"normsim validate: checking every condition and building each network once "
+              f"takes about {limits.fmt_seconds(slow)}", file=sys.stderr, flush=True)
     conds = conditions(loaded)
     runs = 1 if sc.population.well_mixed else sc.runs
     print(f"{args.scenario}: OK: scenario {sc.name!r}")
@@ -321,7 +334,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"  - {c.describe()}  [{c.hash[:10]}]")
     if len(conds) > 20:
         print(f"  ... and {len(conds) - 20} more")
-    print(f"  results: {loaded.output_dir() if not getattr(args, 'out', None) else args.out}")
+    print(f"  {limits.describe(cost, limits.machine(out))}")
+    print(f"  results: {out}")
     return EXIT_OK
 
 
@@ -373,10 +387,9 @@ def _compact(summary: dict, max_shocks: int = 4) -> dict:
 def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from normsim.plots import run_figures
     from normsim.results import summarise
     from normsim.runner import run
-    from normsim.store import Store
+    from normsim.store import Store, db_path
 
     loaded = _load(args)
     out_dir = Path(args.out) if args.out else loaded.output_dir()
@@ -391,7 +404,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                  quiet=args.json)
     with Store(out_dir) as store:
         summary = summarise(store, hashes=[c.hash for c in report.conditions])
-        figures = run_figures(store, summary, out_dir, hashes=[c.hash for c in report.conditions])
+        figures, plot_error = _figures(store, summary, db_path(out_dir).parent,
+                                       hashes=[c.hash for c in report.conditions])
     if args.json:
         print_json(summary)
     else:
@@ -408,7 +422,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"normsim: {len(report.failures)} chunk(s) of replicates failed; the others are "
               "stored; run the same command again to retry the missing ones", file=sys.stderr)
         return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_PLOTS if plot_error else EXIT_OK
+
+
+def _figures(store, summary: dict, out_dir, hashes: list[str] | None = None
+             ) -> tuple[list, bool]:
+    """The plots of stored results; a plot that cannot be drawn or written is one warning
+    line on stderr (the table and the JSON still come out). Returns (paths, failed)."""
+    from normsim.errors import excerpt
+    from normsim.plots import run_figures
+
+    try:
+        return run_figures(store, summary, out_dir, hashes=hashes), False
+    except Exception as e:  # noqa: BLE001 - a plot never loses the results' report
+        import matplotlib.pyplot as plt
+        plt.close("all")
+        if isinstance(e, IsADirectoryError) or (isinstance(e, OSError) and e.filename):
+            what = f"cannot write {e.filename}: {e.strerror or e}"
+        else:
+            what = f"{type(e).__name__}: {excerpt(str(e))[1:-1]}"
+        print(f"normsim: warning: plots not written ({what}); the results are stored and "
+              "summarised", file=sys.stderr)
+        return [], True
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -419,13 +454,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     with Store(args.results, create=False) as store:
         summary = summarise(store)
+        figures, plot_error = [], False
         if args.plots:
-            from normsim.plots import run_figures
             out = Path(args.results)
             out = out if out.is_dir() else out.parent
-            figures = run_figures(store, summary, out)
-        else:
-            figures = []
+            figures, plot_error = _figures(store, summary, out)
     if args.json:
         print_json(summary)
     else:
@@ -433,7 +466,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         _print_table(_compact(summary))
         for f in figures:
             print(f"plot: {f}")
-    return EXIT_OK
+    return EXIT_PLOTS if plot_error else EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -457,6 +490,13 @@ def cmd_viz(args: argparse.Namespace) -> int:
         raise NormsimError("normsim viz needs the visualization extras: "
                            "'.venv/bin/pip install -e \".[viz]\"'") from None
     port = int(_number("--port", args.port, low=1, high=65535))
+    if not _port_free(args.host, port):   # before anything claims to be serving
+        raise NormsimError(f"--port {port}: already in use on {args.host} (another program, or "
+                           "an earlier normsim viz, is serving there); choose another --port")
+    if not _loopback(args.host):
+        print(f"normsim viz: warning: --host {args.host} makes the page reachable from the "
+              f"network, and it has no authentication: anyone who can reach port {port} can "
+              "use it and run simulations on this machine", file=sys.stderr, flush=True)
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
     if args.scenario:
         from normsim.viz.app import defaults_from_scenario
@@ -468,9 +508,52 @@ def cmd_viz(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
            "--port", str(port), "--production", "--no-open"]
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
+        return subprocess.call(cmd, env=env)   # the server is killed if this is interrupted
+    except KeyboardInterrupt as e:
+        if isinstance(e, Terminated):
+            raise
         return EXIT_OK
+
+
+def _addresses(host: str, port: int | None = None) -> list:
+    import socket
+
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as e:
+        raise NormsimError(f"--host: cannot serve on {host!r}: "
+                           f"{getattr(e, 'strerror', None) or e}") from None
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Whether a server can listen on ``host:port`` now (a bind test, as the server does it)."""
+    import errno
+    import socket
+
+    family, kind, proto, _, addr = _addresses(host, port)[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as uvicorn does
+        try:
+            sock.bind(addr)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return False
+            if e.errno == errno.EACCES:
+                raise NormsimError(f"--port {port}: not allowed to serve there (ports below "
+                                   "1024 need privileges); choose another --port") from None
+            raise NormsimError(f"--host {host}: cannot serve there: {e.strerror or e}") from None
+    return True
+
+
+def _loopback(host: str) -> bool:
+    """Whether every address ``host`` stands for is a loopback address (this machine only)."""
+    import ipaddress
+
+    try:
+        return all(ipaddress.ip_address(a[4][0].split("%")[0]).is_loopback
+                   for a in _addresses(host))
+    except ValueError:
+        return False
 
 
 # ---------------------------------------------------------------------- parser
@@ -592,6 +675,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (workers stopped, finished replicates kept)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame) -> None:
+    for sig in _STOP_SIGNALS:   # a second signal must not interrupt the cleanup
+        signal.signal(sig, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``normsim`` console script; returns the exit code."""
     parser = build_parser()
@@ -600,19 +700,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, _on_signal) for sig in _STOP_SIGNALS}
     try:
         return func(args)
     except NormsimError as e:
         print(f"normsim: error: {e}", file=sys.stderr)
         return EXIT_INVALID
-    except KeyboardInterrupt:
-        print("normsim: interrupted; finished replicates are stored, run the same command "
-              "to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        what = (f"stopped by {signal.Signals(e.signum).name}" if isinstance(e, Terminated)
+                else "interrupted")
+        print(f"normsim: {what}; worker processes stopped; finished replicates are stored, "
+              "run the same command to resume", file=sys.stderr)
+        return 128 + e.signum if isinstance(e, Terminated) else 130
     except BrokenPipeError:  # e.g. `normsim validate x.yaml | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover
