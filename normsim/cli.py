@@ -346,7 +346,9 @@ def _print_table(summary: dict) -> None:
                                                "t50 med [p10-p90]", "final", "share B end"]
     rows = []
     for c in conds:
-        base = [str(c["params"][k]) for k in keys] + [str(c["runs"])]
+        stored = c.get("stored", c["runs"])   # more stored than covered: say both
+        runs = str(c["runs"]) if stored == c["runs"] else f"{c['runs']} of {stored}"
+        base = [str(c["params"][k]) for k in keys] + [runs]
         shocks = c["shocks"] or [None]
         for sh in shocks:
             if sh is None:
@@ -402,10 +404,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         workers = int(_number("--workers", args.workers, low=1))
     report = run(loaded, out_dir=out_dir, workers=workers, scheduler=args.scheduler,
                  quiet=args.json)
+    runs = loaded.scenario.runs   # the summary covers the replicates this command asked for
     with Store(out_dir) as store:
-        summary = summarise(store, hashes=[c.hash for c in report.conditions])
+        summary = summarise(store, hashes=[c.hash for c in report.conditions], runs=runs)
         figures, plot_error = _figures(store, summary, db_path(out_dir).parent,
-                                       hashes=[c.hash for c in report.conditions])
+                                       hashes=[c.hash for c in report.conditions], runs=runs)
     if args.json:
         print_json(summary)
     else:
@@ -425,15 +428,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_PLOTS if plot_error else EXIT_OK
 
 
-def _figures(store, summary: dict, out_dir, hashes: list[str] | None = None
-             ) -> tuple[list, bool]:
+def _figures(store, summary: dict, out_dir, hashes: list[str] | None = None,
+             runs: int | None = None) -> tuple[list, bool]:
     """The plots of stored results; a plot that cannot be drawn or written is one warning
     line on stderr (the table and the JSON still come out). Returns (paths, failed)."""
     from normsim.errors import excerpt
     from normsim.plots import run_figures
 
     try:
-        return run_figures(store, summary, out_dir, hashes=hashes), False
+        return run_figures(store, summary, out_dir, hashes=hashes, runs=runs), False
     except Exception as e:  # noqa: BLE001 - a plot never loses the results' report
         import matplotlib.pyplot as plt
         plt.close("all")

@@ -260,10 +260,12 @@ class Store:
             out = [c for c in out if c["hash"] in keep]
         return out
 
-    def replicates(self, hash_: str) -> Iterator[Replicate]:
+    def replicates(self, hash_: str, below: int | None = None) -> Iterator[Replicate]:
+        """Stored replicates of a condition in order (only those numbered below ``below``)."""
         rows = self.conn.execute(
             "SELECT hash, rep, seed, wall_time, n_rates, share_b, mean_payoff, rate_shares, "
-            "mean_rate FROM replicates WHERE hash = ? ORDER BY rep", (hash_,))
+            "mean_rate FROM replicates WHERE hash = ? AND rep < ? ORDER BY rep",
+            (hash_, 2**63 - 1 if below is None else min(int(below), 2**63 - 1)))
         for h, rep, seed, wt, k, sb, mp, rs, mr in rows:
             shares = _arr(rs)
             yield Replicate(h, rep, seed, wt, _arr(sb), _arr(mp),
