@@ -626,8 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "(default: output.dir or results/NAME)")
 
     va = sub.add_parser("validate", help="check a scenario and print what would run",
-                        description="Check a scenario; print its conditions and the work. "
-                                    "Exit 0 if valid, 1 if not.")
+                        description="Check a scenario; print its conditions, the work and "
+                                    "the estimated memory, disk and time. Exit 0 if valid, 1 if "
+                                    "not (or too large for this machine).")
     scenario_args(va)
     va.set_defaults(func=cmd_validate)
 
@@ -637,8 +638,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "worker processes, commit each finished replicate to "
                             "DIR/results.sqlite, write plots (PNG) to DIR and print a summary. "
                             "Replicates already stored for the same condition and seed are "
-                            "not run again, so an interrupted run resumes. Exit 3 if some "
-                            "replicates failed (the others are stored)."))
+                            "not run again, so an interrupted run resumes. The summary covers "
+                            "the replicates this command asks for (0..runs-1; 'summary' covers "
+                            "all stored). A scenario too large for this machine is refused "
+                            "before anything is built. Exit 3 if some replicates failed (the "
+                            "others are stored), 4 if the plots could not be written."))
     scenario_args(ru)
     ru.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
     ru.add_argument("--scheduler", metavar="ADDRESS",
@@ -672,7 +676,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "with the scenario's parameters (its first condition) as defaults. "
                             "Works offline."))
     vz.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?", help="defaults from here")
-    vz.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    vz.add_argument("--host", default="127.0.0.1",
+                    help="address to serve on (default 127.0.0.1; another address makes the "
+                         "page reachable from the network, with no authentication)")
     vz.add_argument("--port", default="8765", help="port (default 8765)")
     vz.set_defaults(func=cmd_viz)
     return p
