@@ -88,8 +88,10 @@ STORE_SECONDS_PER_REPLICATE = 1e-3
 WELL_MIXED_BYTES_PER_TIME = 160.0
 WELL_MIXED_SECONDS = 0.05
 #: agent-updates per second on one core (README "Speed", rounded down: a shared
-#: machine, larger graphs); evolving rates run at EVOLVING_SPEED of that
-UPDATES_PER_SECOND = {"synchronous": 2.0e8, "sequential": 1.2e8, "reference": 1.0e8}
+#: machine, larger graphs; asynchronous measured at 0.63 x reference on a 50 x 50
+#: torus); evolving rates run at EVOLVING_SPEED of that
+UPDATES_PER_SECOND = {"synchronous": 2.0e8, "sequential": 1.2e8, "reference": 1.0e8,
+                      "asynchronous": 0.65e8}
 EVOLVING_SPEED = 0.7
 #: a random graph is generated for every replicate: seconds per node plus edge (measured
 #: 3-9 us for networkx's generators)

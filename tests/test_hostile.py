@@ -97,6 +97,7 @@ TOO_LARGE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body, extra, pattern", [t[1:] for t in TOO_LARGE],
                          ids=[t[0] for t in TOO_LARGE])
 def test_too_large_is_refused_before_anything_is_built(tmp_path, body, extra, pattern):
@@ -109,6 +110,7 @@ def test_too_large_is_refused_before_anything_is_built(tmp_path, body, extra, pa
     assert not out.exists()      # nothing created, nothing stored
 
 
+@pytest.mark.slow
 def test_validate_says_what_a_feasible_scenario_costs(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
@@ -119,6 +121,14 @@ def test_validate_says_what_a_feasible_scenario_costs(tmp_path):
     assert re.search(r"about [\d.]+ [kMGT]?B of memory with \d+ worker\(s\) \(this machine: "
                      r"[\d.]+ [kMGT]?B available\), [\d.]+ [kMG]?B stored, \d+ s on \d core",
                      cost[0]), cost[0]
+
+
+def test_every_update_mode_and_network_kind_has_a_cost():
+    """A new update mode or network kind needs its row in limits.py's tables."""
+    from normsim.networks import KINDS
+    from normsim.params import UPDATE_MODES
+    assert set(limits.UPDATES_PER_SECOND) == set(UPDATE_MODES)
+    assert set(limits.BUILD_BYTES) == set(KINDS)
 
 
 @pytest.mark.parametrize("spec", [
@@ -165,6 +175,7 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
 @pytest.mark.parametrize("spec", [{"kind": "grid", "rows": 300, "cols": 300},
                                   {"kind": "complete", "n": 1200},
@@ -184,6 +195,7 @@ def test_build_memory_table_matches_a_measurement(spec):
     assert measured <= estimate <= 3 * measured, (measured, estimate)
 
 
+@pytest.mark.slow
 def test_memory_and_worker_caps(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
@@ -258,6 +270,7 @@ BAD_YAML = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, pattern", [t[1:] for t in BAD_YAML], ids=[t[0] for t in BAD_YAML])
 def test_hostile_yaml_is_one_short_line(tmp_path, text, pattern):
     p = tmp_path / "bomb.yaml"
@@ -285,6 +298,7 @@ def test_exponent_integers_and_moderate_aliases_are_accepted():
     assert [v["rows"] for v in sc.sweep["population.network"]] == [5, 6]
 
 
+@pytest.mark.slow
 def test_scenario_file_size_is_bounded(tmp_path):
     big = tmp_path / "big.yaml"
     big.write_text("name: big\ndescription: '" + "x" * (11 * 2**20) + "'\n")
@@ -313,6 +327,7 @@ def radau(a, b, c, mu, p0, t_max):
     (["--a", "0.6", "--b", "0.4", "--c", "0.3", "--t-max", "5e-324"], 0.05),
     (["--a", "0.5", "--b", "0.5", "--c", "0", "--t-max", "1e300"], 0.05),
 ])
+@pytest.mark.slow
 def test_extreme_analytic_inputs_are_answered(args, p_end):
     r = normsim("analytic", *args, "--json", timeout=120)
     assert r.returncode == 0 and r.stderr == "", r.stderr
@@ -355,6 +370,7 @@ def test_step_budget_is_a_clear_error(monkeypatch):
         analytic.solve(0.4, 0.6, 0.3, 0.0, p0=0.05, t_max=100)
 
 
+@pytest.mark.slow
 def test_simulation_refuses_payoffs_that_overflow(tmp_path):
     from normsim.params import ModelParams
     with pytest.raises(NormsimError, match=r"game\.a: 1e\+308 is too large for the simulation"):
@@ -386,6 +402,7 @@ def test_engine_is_invariant_to_scaling_payoffs_by_a_power_of_two():
 
 
 # ====================================================================== 5. plots
+@pytest.mark.slow
 def test_a_failing_plot_does_not_lose_the_report(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
@@ -442,6 +459,7 @@ def _alive(pid):
     return state not in ("Z", "X")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
 def test_signal_stops_the_workers_and_keeps_what_is_stored(tmp_path, sig):
@@ -529,6 +547,7 @@ def _read_only(directory, *commands):
         os.chmod(directory, mode)
 
 
+@pytest.mark.slow
 def test_read_only_store_is_summarised_and_exported(tmp_path):
     _, out, run_json = _store(tmp_path)
     before, files = sha(out / "results.sqlite"), listing(out)
@@ -556,6 +575,7 @@ FOREIGN = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, sql, pattern", [t[1:] for t in FOREIGN],
                          ids=[t[0] for t in FOREIGN])
 def test_foreign_files_are_refused_and_left_as_they_were(tmp_path, name, sql, pattern):
@@ -576,6 +596,7 @@ def test_foreign_files_are_refused_and_left_as_they_were(tmp_path, name, sql, pa
     assert sha(target) == before and listing(tmp_path) == files
 
 
+@pytest.mark.slow
 def test_summary_of_an_empty_file_writes_nothing(tmp_path):
     d = tmp_path / "d"
     d.mkdir()
@@ -589,6 +610,7 @@ def test_summary_of_an_empty_file_writes_nothing(tmp_path):
     assert listing(d) == ["results.sqlite"]
 
 
+@pytest.mark.slow
 def test_export_of_a_directory_without_a_store_creates_nothing(tmp_path):
     d = tmp_path / "d"
     d.mkdir()
@@ -662,6 +684,7 @@ except sqlite3.Error:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _can_unshare(), reason="needs root and mount namespaces for a tmpfs")
 def test_a_really_full_disk(tmp_path):
     """A small tmpfs filled up during the run (ENOSPC from the kernel)."""
@@ -692,6 +715,7 @@ def test_a_really_full_disk(tmp_path):
 
 
 # ====================================================================== 8. smaller --runs
+@pytest.mark.slow
 def test_summary_after_a_smaller_runs_says_what_it_covers(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
@@ -713,6 +737,7 @@ def test_summary_after_a_smaller_runs_says_what_it_covers(tmp_path):
 
 
 # ====================================================================== 9. browser page
+@pytest.mark.slow
 def test_busy_port_is_one_line_before_serving():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -723,6 +748,7 @@ def test_busy_port_is_one_line_before_serving():
     assert "serving" not in r.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("host", ["0.0.0.0", "::"])
 def test_non_loopback_host_warns_about_no_authentication(host):
     if host == "::" and not socket.has_ipv6:
@@ -754,6 +780,7 @@ def test_loopback_hosts_do_not_warn():
 
 
 # ====================================================================== 10. edge lists
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["device", "fifo", "directory"])
 def test_non_regular_edge_list_is_named_so(tmp_path, kind):
     if kind == "device":
