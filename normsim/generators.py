@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numba as nb
 import numpy as np
@@ -265,9 +265,8 @@ def _component_labels(indptr, indices):
                 warm += indptr[queue[head + 16]]
             if head + 8 < tail:
                 y8 = queue[head + 8]
-                p8 = indptr[y8]
-                if p8 < indptr[y8 + 1]:
-                    warm += label[indices[p8]] + label[indices[indptr[y8 + 1] - 1]]
+                for p in range(indptr[y8], indptr[y8 + 1]):
+                    warm += label[indices[p]]
             x = queue[head]
             head += 1
             for p in range(indptr[x], indptr[x + 1]):
@@ -282,38 +281,59 @@ def _component_labels(indptr, indices):
     return label, c
 
 
+@nb.njit(inline="always")
+def _popcount(x):
+    x = x - ((x >> _U(1)) & _U(0x5555555555555555))
+    x = (x & _U(0x3333333333333333)) + ((x >> _U(2)) & _U(0x3333333333333333))
+    x = (x + (x >> _U(4))) & _U(0x0F0F0F0F0F0F0F0F)
+    return (x * _U(0x0101010101010101)) >> _U(56)
+
+
 @nb.njit(cache=True)
 def _keep_component(indptr, indices, label, pick):
     """The subgraph of the nodes with ``label == pick``, a whole connected
     component (so every neighbour of a kept node is kept), renumbered in
-    increasing order."""
+    increasing order. A node's new number is its old one less the dropped
+    nodes before it, counted in a bitmap and per-64-node totals small enough
+    to stay in cache (a full table of new numbers would miss for every entry)."""
     n = indptr.shape[0] - 1
-    new_id = np.empty(n, dtype=np.int32)
+    nw = (n + 63) // 64
+    drop = np.zeros(nw, dtype=np.uint64)
+    before = np.empty(nw, dtype=np.int64)
     m = 0
     total = 0
     for i in range(n):
-        new_id[i] = m
         if label[i] == pick:
             m += 1
             total += indptr[i + 1] - indptr[i]
+        else:
+            drop[i >> 6] |= _U(1) << _U(i & 63)
+    acc = 0
+    for w in range(nw):
+        before[w] = acc
+        acc += np.int64(_popcount(drop[w]))
     deg = np.empty(m, dtype=np.int32)
     new_ptr = np.empty(m + 1, dtype=np.int64)
     new_idx = np.empty(total, dtype=np.int32)
     new_ptr[0] = 0
     q = 0
+    k = 0
     for i in range(n):
         if label[i] == pick:
             for p in range(indptr[i], indptr[i + 1]):
-                new_idx[q] = new_id[indices[p]]
+                j = np.int64(indices[p])
+                w = j >> 6
+                below = drop[w] & ((_U(1) << _U(j & 63)) - _U(1))
+                new_idx[q] = j - before[w] - np.int64(_popcount(below))
                 q += 1
-            k = new_id[i]
             new_ptr[k + 1] = q
             deg[k] = q - new_ptr[k]
+            k += 1
     return new_ptr, new_idx, deg
 
 
 def largest_component(indptr: np.ndarray, indices: np.ndarray, degree: np.ndarray,
-                      first_seen: np.ndarray | None = None):
+                      first_seen: Callable[[], np.ndarray] | None = None):
     """The largest connected component, its nodes renumbered in increasing order.
 
     Ties go to the component with the smallest node, or, given ``first_seen``
@@ -331,7 +351,7 @@ def largest_component(indptr: np.ndarray, indices: np.ndarray, degree: np.ndarra
     best = np.flatnonzero(size == size.max())
     if len(best) > 1 and first_seen is not None:
         first = np.full(n_comp, np.iinfo(np.int64).max)
-        np.minimum.at(first, label, first_seen)
+        np.minimum.at(first, label, first_seen())
         pick = int(best[np.argmin(first[best])])
     else:
         pick = int(best[0])

@@ -30,7 +30,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valid
 from normsim.draws import DRAW_SCHEDULE
 from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame
-from normsim.networks import KINDS
+from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, expand_shocks
 
 
@@ -74,7 +74,7 @@ class NetworkSpec(BaseModel):
         if self.kind not in KINDS:
             raise ValueError(_not_one_of(self.kind, list(KINDS), "kind"))
         extra = dict(self.model_extra or {})
-        allowed = {**KINDS[self.kind], "largest_component": (bool, False)}
+        allowed = {**KINDS[self.kind], **COMMON}
         for key, val in extra.items():
             if key not in allowed:
                 raise ValueError(f"{key}: not a parameter of {self.kind}"
@@ -90,6 +90,8 @@ class NetworkSpec(BaseModel):
                 raise ValueError(f"{key}: {val!r} is not a text")
             if typ is int and val < 1:
                 raise ValueError(f"{key}: {val} must be >= 1")
+            if key == "generator" and val not in GENERATORS:
+                raise ValueError(f"{key}: {_not_one_of(val, list(GENERATORS))}")
         for key, (_, required) in KINDS[self.kind].items():
             if required and key not in extra:
                 raise ValueError(f"{key}: required for kind {self.kind}")
@@ -483,7 +485,7 @@ def _known_paths() -> list[str]:
         out += [f"{prefix}.{f}" for f in model.model_fields]
     out += ["dynamics.exploration.rates", "dynamics.exploration.rate_mutation",
             "schedule.shocks.every", "population.network.kind"]
-    for params in KINDS.values():
+    for params in [*KINDS.values(), COMMON]:
         out += [f"population.network.{p}" for p in params]
     return sorted(set(out))
 
@@ -548,12 +550,18 @@ def _network_size(spec_json: str, seed: int, base_dir: str) -> int:
 def _content(spec: Scenario, base_dir: Path) -> dict:
     d = spec.model_dump(mode="json", exclude={"name", "description", "runs", "sweep", "output"})
     d["draw_schedule"] = DRAW_SCHEDULE      # the same seed draws differently under another
+    if d["population"].get("network"):      # networkx and native build the same graph
+        d["population"]["network"].pop("generator", None)
     net = spec.population.network
     if net is not None and net.kind == "edgelist":
         p = Path(net.as_dict()["path"])
         p = p if p.is_absolute() else base_dir / p
         try:
-            d["edgelist_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+            h = hashlib.sha256()
+            with open(p, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 22), b""):
+                    h.update(block)
+            d["edgelist_sha256"] = h.hexdigest()
         except OSError as e:
             raise NormsimError(f"population.network.path: cannot read {p}: {e}") from None
     return d
