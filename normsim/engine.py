@@ -854,6 +854,7 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     edges = np.empty((G + 1, 3), dtype=np.int64)
     counts = np.empty((n_reps, G + 1, K), dtype=np.int64)
     snaps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    rate_dtype = np.uint8 if K <= 256 else np.int64   # a byte an agent when rates fit
     shared = None if (isinstance(net, Mapping) and is_random(net)) else \
         replicate_adjacency(net, 0, base_dir)
     shared_args = _graph_args(shared, params) if shared is not None else None
@@ -863,14 +864,14 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
                                      else _graph_args(adj, params))
         out = Outputs(share_b[r], edges, counts[r], snap_at,
                       np.zeros((len(snap_at), adj.n), dtype=np.int8),
-                      np.zeros((len(snap_at), adj.n), dtype=np.int64))
+                      np.zeros((len(snap_at), adj.n), dtype=rate_dtype))
         _call_run(graph, tabs, rates, out, phase, float(params.initial_b), stream_state(seed),
                   mode=MODE_CODES[params.update], evolving=params.evolving, regular=regular,
                   how=how)
         mean_pay[r] = mean_payoff_series(params, edges, adj.n)
         for k, g in enumerate(snap_at):
             norms, ridx = snaps.setdefault(int(g), (np.zeros((n_reps, adj.n), np.int8),
-                                                    np.zeros((n_reps, adj.n), np.int64)))
+                                                    np.zeros((n_reps, adj.n), rate_dtype)))
             if norms.shape[1] == adj.n:
                 norms[r] = out.snap_norm[k]
                 ridx[r] = out.snap_rate[k]
