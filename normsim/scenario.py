@@ -204,7 +204,10 @@ class ScheduleSpec(_Strict):
 
 
 class OutputSpec(_Strict):
+    """``output``: where results go, and the generations whose full state is kept."""
+
     dir: str | None = None
+    snapshots: list[StrictInt] = Field(default_factory=list)
 
 
 class Scenario(_Strict):
@@ -253,6 +256,20 @@ class Scenario(_Strict):
         if self.population.well_mixed and isinstance(self.dynamics.exploration, EvolvingRates):
             raise ValueError("dynamics.exploration: evolving rates need a network "
                              "(the well-mixed ODE takes one fixed rate)")
+        return self
+
+    @model_validator(mode="after")
+    def _snapshots(self):
+        snaps = self.output.snapshots
+        G = self.schedule.generations
+        if snaps and self.population.well_mixed:
+            raise ValueError("output.snapshots: a well-mixed population has no agents "
+                             "to take snapshots of")
+        for g in snaps:
+            if not 0 <= g <= G:
+                raise ValueError(f"output.snapshots: {g} is outside 0..{G} (the generations)")
+        if len(set(snaps)) != len(snaps):
+            raise ValueError("output.snapshots: a generation is listed twice")
         return self
 
 
