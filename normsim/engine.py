@@ -669,8 +669,11 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
         n_cls += 2 * (int(k) + 1)
     zero_cls = n_cls
     n_cls += 1
-    cls_off = np.array([offset[int(k)] for k in adj.degree],
-                       dtype=np.uint8 if n_cls <= 256 else np.int32)
+    # per node through its degree's position (a Python list of N ints would take
+    # 36 bytes an agent for a moment)
+    first = np.array([offset[int(k)] for k in degrees], dtype=np.int64)
+    cls_off = first[np.searchsorted(degrees, adj.degree)].astype(
+        np.uint8 if n_cls <= 256 else np.int32)
     games = (params.game, params.game.shocked())
     pay = np.zeros((2, n_cls))
     for ph, game in enumerate(games):
