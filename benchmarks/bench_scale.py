@@ -1,8 +1,9 @@
 """Large societies: build time, peak memory and engine speed at 10^6 and 10^7 agents.
 
-    .venv/bin/python benchmarks/bench_scale.py                 # every case (about 10 min)
+    .venv/bin/python benchmarks/bench_scale.py                 # every case (15-30 min)
     .venv/bin/python benchmarks/bench_scale.py --sizes 1e6     # only 10^6 agents
-    .venv/bin/python benchmarks/bench_scale.py --kinds grid erdos_renyi --sizes 1e6 --generations 2
+    .venv/bin/python benchmarks/bench_scale.py --kinds grid erdos_renyi --sizes 1e6 --edges 0
+    .venv/bin/python benchmarks/bench_scale.py --sizes --edges 1e7   # only the edge list
 
 Prints one JSON line per case: first the 50 x 50 torus (the paper's society)
 in each update mode, the baseline; then, for each graph kind and size, the
@@ -18,7 +19,9 @@ same mode measured in the same run. Every case runs in a fresh process, so
 graph, the engine's state and the series) is that case's whole run;
 ``bytes_per_agent`` is that peak over the number of agents, and
 ``added_bytes_per_agent`` the same without the process's footprint before
-the graph was built (compiled kernels loaded).
+the graph was built (compiled kernels loaded). Last, an edge-list file of
+``--edges`` edges (SNAP style, mean degree 10), plain and gzip-compressed, is
+loaded with :func:`normsim.edgelist.load_edgelist` (``load_s``).
 """
 
 from __future__ import annotations
@@ -132,6 +135,40 @@ def scale_case(kind: str, n: int, generations: int) -> dict:
             "added_bytes_per_agent": round((peak - base) * 2**20 / adj.n, 1)}
 
 
+def write_edgelist(path: Path, edges: int, seed: int = 0) -> None:
+    """A SNAP-style file: comment lines, then ``u<TAB>v`` lines of random ids in
+    0..edges/5 (mean degree 10), without self-loops."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = edges // 5
+    u = rng.integers(0, n, edges)
+    v = (u + rng.integers(1, n, edges)) % n
+    with open(path, "w") as fh:
+        fh.write("# Undirected graph: a benchmark\n# FromNodeId\tToNodeId\n")
+        for a in range(0, edges, 1_000_000):
+            fh.write("\n".join(f"{x}\t{y}" for x, y in zip(u[a:a + 1_000_000].tolist(),
+                                                            v[a:a + 1_000_000].tolist())))
+            fh.write("\n")
+
+
+def edgelist_case(path: str) -> dict:
+    """Load an edge-list file (largest component) with the compiled loader."""
+    from normsim.edgelist import load_edgelist
+
+    small = Path(path).with_name("small.txt")
+    small.write_text("1 2\n2 3\n")
+    load_edgelist(small, largest_component=True)        # compile (or load) the loader
+    base = _rss_mb()
+    t0, c0 = time.perf_counter(), time.process_time()
+    g = load_edgelist(path, largest_component=True)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"case": f"edgelist-{Path(path).name}", "bytes": Path(path).stat().st_size,
+            "edges": int(len(g.adjacency.indices) // 2), "nodes": g.adjacency.n,
+            "load_s": round(wall, 2), "load_cpu_s": round(cpu, 2),
+            "peak_rss_mb": round(_rss_mb(), 1), "rss_before_mb": round(base, 1)}
+
+
 def child(args: list[str]) -> dict | list:
     """Run one case in a fresh process; its JSON result."""
     out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
@@ -144,11 +181,17 @@ def child(args: list[str]) -> dict | list:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
-    ap.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7])
+    ap.add_argument("--sizes", nargs="*", type=float, default=[1e6, 1e7],
+                    help="agents (none: only the edge-list case)")
     ap.add_argument("--generations", type=int, default=3, help="timed generations per mode")
+    ap.add_argument("--edges", type=float, default=1e7,
+                    help="edges of the edge-list file to load (0: none)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
+        if args.child[0] == "edgelist":
+            print(json.dumps(edgelist_case(args.child[1])))
+            return
         if args.child[0] == "torus":
             print(json.dumps(torus_case(int(args.child[1]))))
         else:
@@ -156,7 +199,7 @@ def main() -> None:
                                         int(args.child[2]))))
         return
     baseline = {}
-    for row in child(["torus", str(200)]):
+    for row in child(["torus", str(200)]) if args.sizes else []:
         baseline[row["mode"]] = row["agent_updates_per_s"]
         print(json.dumps(row), flush=True)
     for n in args.sizes:
@@ -166,6 +209,18 @@ def main() -> None:
                 row["ratio_to_torus"] = {m: round(r / baseline[m], 3)
                                          for m, r in row["agent_updates_per_s"].items()}
             print(json.dumps(row), flush=True)
+    if args.edges:
+        import gzip
+        import shutil
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            plain = Path(tmp) / "edges.txt"
+            write_edgelist(plain, int(args.edges))
+            with open(plain, "rb") as src, gzip.open(f"{plain}.gz", "wb", compresslevel=6) as dst:
+                shutil.copyfileobj(src, dst)
+            for p in (plain, Path(f"{plain}.gz")):
+                print(json.dumps(child(["edgelist", str(p)])), flush=True)
 
 
 if __name__ == "__main__":
