@@ -30,6 +30,7 @@ from normsim import analytic
 from normsim.draws import replicate_seed
 from normsim.errors import NormsimError
 from normsim.scenario import Condition, LoadedScenario, conditions
+from normsim.snapshots import snapshot_blobs
 from normsim.store import Store
 
 
@@ -68,13 +69,17 @@ def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict]:
                         **series, "rate_shares": None, "mean_rate": None})
         return out
     params = cond.model_params()
+    snaps = list(cond.spec.output.snapshots)
+    n_rates = len(params.rates) if params.evolving else 0
     for rep, seed in reps:
         t0 = time.perf_counter()
-        res = simulate(params, [seed], base_dir=cond.base_dir)
+        res = simulate(params, [seed], base_dir=cond.base_dir, snapshots=snaps)
         out.append({"rep": rep, "seed": seed, "wall_time": time.perf_counter() - t0,
                     "share_b": res.share_b[0], "mean_payoff": res.mean_payoff[0],
                     "rate_shares": None if res.rate_shares is None else res.rate_shares[0],
-                    "mean_rate": None if res.mean_rate is None else res.mean_rate[0]})
+                    "mean_rate": None if res.mean_rate is None else res.mean_rate[0],
+                    "snapshots": snapshot_blobs(res.snapshots, 0, n_rates)})
+        del res
     return out
 
 
@@ -99,6 +104,8 @@ def plan(conds: list[Condition], runs: int, store: Store | None) -> list[tuple[C
     out = []
     for cond in conds:
         done = store.stored_reps(cond.hash) if store is not None else set()
+        if done and cond.spec.output.snapshots:   # asked for snapshots it lacks: run again
+            done &= store.reps_with_snapshots(cond.hash, cond.spec.output.snapshots)
         n = 1 if cond.well_mixed else runs
         todo = [(i, replicate_seed(cond.spec.seed, i)) for i in range(n) if i not in done]
         out.append((cond, todo))
@@ -308,7 +315,8 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
                     for r in results:
                         store.add_replicate(cond.hash, r["rep"], r["seed"], cond.scenario,
                                             cond.params, r["wall_time"], r["share_b"],
-                                            r["mean_payoff"], r["rate_shares"], r["mean_rate"])
+                                            r["mean_payoff"], r["rate_shares"], r["mean_rate"],
+                                            r.get("snapshots"))
                         report.ran += 1
                         bar.update(1)
     finally:

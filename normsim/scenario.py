@@ -30,7 +30,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valid
 from normsim.draws import DRAW_SCHEDULE
 from normsim.errors import NormsimError, check_number, excerpt
 from normsim.game import CoordinationGame
-from normsim.networks import KINDS
+from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, expand_shocks
 from normsim.yamlsafe import load_value, read_text
 from normsim.yamlsafe import parse as parse_yaml
@@ -76,7 +76,7 @@ class NetworkSpec(BaseModel):
         if self.kind not in KINDS:
             raise ValueError(_not_one_of(self.kind, list(KINDS), "kind"))
         extra = dict(self.model_extra or {})
-        allowed = {**KINDS[self.kind], "largest_component": (bool, False)}
+        allowed = {**KINDS[self.kind], **COMMON}
         for key, val in extra.items():
             if key not in allowed:
                 raise ValueError(f"{key}: not a parameter of {self.kind}"
@@ -92,6 +92,8 @@ class NetworkSpec(BaseModel):
                 raise ValueError(f"{key}: {excerpt(val)} is not a text")
             if typ is int and val < 1:
                 raise ValueError(f"{key}: {val} must be >= 1")
+            if key == "generator" and val not in GENERATORS:
+                raise ValueError(f"{key}: {_not_one_of(val, list(GENERATORS))}")
         for key, (_, required) in KINDS[self.kind].items():
             if required and key not in extra:
                 raise ValueError(f"{key}: required for kind {self.kind}")
@@ -204,7 +206,10 @@ class ScheduleSpec(_Strict):
 
 
 class OutputSpec(_Strict):
+    """``output``: where results go, and the generations whose full state is kept."""
+
     dir: str | None = None
+    snapshots: list[StrictInt] = Field(default_factory=list)
 
 
 class Scenario(_Strict):
@@ -253,6 +258,20 @@ class Scenario(_Strict):
         if self.population.well_mixed and isinstance(self.dynamics.exploration, EvolvingRates):
             raise ValueError("dynamics.exploration: evolving rates need a network "
                              "(the well-mixed ODE takes one fixed rate)")
+        return self
+
+    @model_validator(mode="after")
+    def _snapshots(self):
+        snaps = self.output.snapshots
+        G = self.schedule.generations
+        if snaps and self.population.well_mixed:
+            raise ValueError("output.snapshots: a well-mixed population has no agents "
+                             "to take snapshots of")
+        for g in snaps:
+            if not 0 <= g <= G:
+                raise ValueError(f"output.snapshots: {g} is outside 0..{G} (the generations)")
+        if len(set(snaps)) != len(snaps):
+            raise ValueError("output.snapshots: a generation is listed twice")
         return self
 
 
@@ -484,7 +503,7 @@ def _known_paths() -> list[str]:
         out += [f"{prefix}.{f}" for f in model.model_fields]
     out += ["dynamics.exploration.rates", "dynamics.exploration.rate_mutation",
             "schedule.shocks.every", "population.network.kind"]
-    for params in KINDS.values():
+    for params in [*KINDS.values(), COMMON]:
         out += [f"population.network.{p}" for p in params]
     return sorted(set(out))
 
@@ -549,6 +568,8 @@ def _network_size(spec_json: str, seed: int, base_dir: str) -> int:
 def _content(spec: Scenario, base_dir: Path) -> dict:
     d = spec.model_dump(mode="json", exclude={"name", "description", "runs", "sweep", "output"})
     d["draw_schedule"] = DRAW_SCHEDULE      # the same seed draws differently under another
+    if d["population"].get("network"):      # networkx and native build the same graph
+        d["population"]["network"].pop("generator", None)
     net = spec.population.network
     if net is not None and net.kind == "edgelist":
         p = Path(net.as_dict()["path"])

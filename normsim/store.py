@@ -7,7 +7,9 @@ replicate and nothing half-written; the same command resumes.
 
 Series are stored as little-endian float64 blobs: ``share_b`` and
 ``mean_payoff`` of length G + 1, and with evolving rates ``rate_shares``
-((G + 1) x K, row-major) and ``mean_rate``.
+((G + 1) x K, row-major) and ``mean_rate``. Snapshots of the agents' state
+(``output.snapshots``) are rows of their own table, written in the
+replicate's transaction (:mod:`normsim.snapshots`).
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ CREATE TABLE IF NOT EXISTS replicates (
     mean_rate BLOB,
     PRIMARY KEY (hash, rep)
 );
+CREATE TABLE IF NOT EXISTS snapshots (  -- output.snapshots: see normsim/snapshots.py
+    hash TEXT NOT NULL,
+    rep INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    n_agents INTEGER NOT NULL,
+    n_rates INTEGER NOT NULL,    -- 0: a fixed exploration rate
+    state BLOB NOT NULL,
+    PRIMARY KEY (hash, rep, generation)
+);
 """
 
 
@@ -86,6 +97,8 @@ def _arr(b: bytes | None) -> np.ndarray | None:
 
 
 _TABLES = {"meta", "conditions", "replicates"}
+#: tables a store may or may not have (stores written before they existed lack them)
+_OPTIONAL_TABLES = {"snapshots"}
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
@@ -138,8 +151,9 @@ def check_store_file(dir_or_db: str | Path) -> None:
     except sqlite3.DatabaseError as e:
         raise NormsimError(f"{path}: not a normsim results store ({e}); it was left as it is: "
                            "choose another --out") from None
-    if tables and (not tables >= _TABLES or tables - _TABLES):
-        other = ", ".join(sorted(tables - _TABLES)) or "none of normsim's"
+    foreign = tables - _TABLES - _OPTIONAL_TABLES
+    if tables and (not tables >= _TABLES or foreign):
+        other = ", ".join(sorted(foreign)) or "none of normsim's"
         raise NormsimError(f"{path}: not a normsim results store: it holds another program's "
                            f"tables ({other}); it was left as it is: choose another --out")
 
@@ -230,8 +244,11 @@ class Store:
     def add_replicate(self, hash_: str, rep: int, seed: int, scenario: str, params: dict,
                       wall_time: float, share_b: np.ndarray, mean_payoff: np.ndarray,
                       rate_shares: np.ndarray | None = None,
-                      mean_rate: np.ndarray | None = None) -> None:
-        """Store one finished replicate in one transaction (a duplicate is ignored)."""
+                      mean_rate: np.ndarray | None = None,
+                      snapshots: dict[int, tuple[int, bytes]] | None = None) -> None:
+        """Store one finished replicate in one transaction (a duplicate is ignored),
+        with its encoded snapshots (generation -> (agents, bytes); see
+        :func:`normsim.snapshots.snapshot_blobs`)."""
         n_rates = 0 if rate_shares is None else int(np.shape(rate_shares)[-1])
         try:
             with self.conn:
@@ -240,6 +257,9 @@ class Store:
                     (hash_, int(rep), int(seed), scenario, json.dumps(params), __version__,
                      float(wall_time), time.time(), len(share_b) - 1, n_rates, _blob(share_b),
                      _blob(mean_payoff), _blob(rate_shares), _blob(mean_rate)))
+                for g, (n, blob) in (snapshots or {}).items():
+                    self.conn.execute("INSERT OR IGNORE INTO snapshots VALUES (?,?,?,?,?,?)",
+                                      (hash_, int(rep), int(g), int(n), n_rates, blob))
         except sqlite3.OperationalError as e:   # a full disk: the transaction is rolled back
             raise _write_error(self.path, e) from None
 
@@ -247,6 +267,38 @@ class Store:
     def stored_reps(self, hash_: str) -> set[int]:
         return {r for (r,) in self.conn.execute("SELECT rep FROM replicates WHERE hash = ?",
                                                 (hash_,))}
+
+    def reps_with_snapshots(self, hash_: str, generations: list[int]) -> set[int]:
+        """Replicates that have a snapshot at every one of ``generations``."""
+        if not self._snapshot_table():
+            return set()
+        want = sorted(set(int(g) for g in generations))
+        rows = self.conn.execute(
+            f"SELECT rep FROM snapshots WHERE hash = ? AND generation IN "
+            f"({','.join('?' * len(want))}) GROUP BY rep HAVING COUNT(*) = ?",
+            (hash_, *want, len(want)))
+        return {r for (r,) in rows}
+
+    def snapshot_rows(self, hash_: str, rep: int | None = None,
+                      generation: int | None = None) -> list[tuple]:
+        """``(rep, generation, n_agents, n_rates, bytes)`` of a condition's snapshots."""
+        if not self._snapshot_table():
+            return []
+        sql = ("SELECT rep, generation, n_agents, n_rates, state FROM snapshots "
+               "WHERE hash = ?")
+        args: list = [hash_]
+        if rep is not None:
+            sql += " AND rep = ?"
+            args.append(int(rep))
+        if generation is not None:
+            sql += " AND generation = ?"
+            args.append(int(generation))
+        return self.conn.execute(sql + " ORDER BY rep, generation", args).fetchall()
+
+    def _snapshot_table(self) -> bool:
+        """Whether this store has the snapshots table (stores written before it do not)."""
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                 "name = 'snapshots'").fetchone() is not None
 
     def conditions(self, hashes: list[str] | None = None) -> list[dict]:
         """Stored conditions (all, or those in ``hashes``) in sweep order, with replicate counts."""
