@@ -176,7 +176,8 @@ def simulate_fixation(Z: int, c: float, p: float, runs: int, k0s: Sequence[int],
     ch = BirthDeathChain(game, Z, BETA)
     t_abs = max(ch.absorption(k).absorption_generations for k in range(1, Z))
     G = int(min(max(100, math.ceil(30 * t_abs)), 20000))
-    key = f"fix|v{__version__}|Z={Z}|c={c}|a={B}|b={A}|beta={BETA}|p={p}|runs={runs}|G={G}|seed={SEED}"
+    key = (f"fix|v{__version__}|Z={Z}|c={c}|a={B}|b={A}|beta={BETA}|p={p}|runs={runs}|G={G}|"
+           f"seed={SEED}")
 
     def run() -> dict:
         params = ModelParams(a=B, b=A, c=c, network={"kind": "complete", "n": Z},
@@ -379,19 +380,24 @@ def discussion(gs: list[dict], rows: list[dict], fix_rows: list[dict], cfg: dict
              "until the replicate-mean share of the new norm first reaches one half "
              f"({cfg['runs']} replicates per cell, exploration {MU}, beta {BETA}, a random start "
              "with half of each norm). On the complete graph, whose every change costs N "
-             f"updates, the run is {cc['runs']} replicates with the shock at {cc['shock']} of {cc['generations']} "
+             f"updates, the run is {cc['runs']} replicates with the shock at {cc['shock']} "
+             f"of {cc['generations']} "
              "generations (its old norm settles within tens of generations; the same "
-             "generations follow the shock). Each theory is run through the same schedule and its own "
+             "generations follow the shock). Each theory is run through the same schedule "
+             "and its own "
              "t50 after the shock is reported: the replicator(-mutator) dynamic with one time "
              "unit taken as one generation, the pairwise-comparison mean field (the "
              "large-population limit of normsim's Fermi rule), the pair approximation with the "
              "graph's degree (4 for the torus and the random regular graph, 8 for the Moore "
              "lattice), and on the complete graph the finite chain of "
              f"Z = {N}: its expected first passage to a share of one half from the old norm's "
-             "stationary distribution. A cell gives the theory's t50, then its error "
+             "stationary distribution. The simulated t50 is a whole number of generations "
+             "(the first generation that ends at or above one half), so against a theory's "
+             "continuous time it is late by up to one generation. "
+             "A cell gives the theory's t50, then its error "
              "(theory - simulation) in generations and percent. 'never' means not within "
-             f"the {cfg['generations'] - cfg['shock']} generations after the shock (or, for the "
-             "chain, written as a power of ten when it exceeds 10^6 generations).", "",
+             f"the {cfg['generations'] - cfg['shock']} generations after the shock; the "
+             "chain's times above 10^6 generations are written as powers of ten.", "",
              f"![t50 against c]({fig_t50})", ""]
     lines += t50_table(rows)
     lines += ["", *statements(rows, cfg), ""]
@@ -505,7 +511,7 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
         f"(asynchronous) it is off by {span(errs(ca, 'replicator'))}; over all graphs and "
         f"modes it predicts no change in {never(rows, 'replicator')} cells where the "
         f"simulation changes and a change in "
-        f"{sum(1 for r in rows if r['sim']['t50'] is None and r['theory'].get('replicator') is not None)}"
+        f"{sum(1 for r in rows if r['sim']['t50'] is None and r['theory'].get('replicator'))}"
         " cells where it does not. Its time unit is not a generation: the pairwise mean "
         "field, the same process's large-population limit per generation, is the replicator "
         f"slowed by beta / (2 R1) at weak selection (here beta = {BETA}), with the payoff "
