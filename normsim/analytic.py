@@ -470,6 +470,13 @@ class Trajectory:
         return float(self.final[0])
 
 
+#: the work :func:`integrate` may do: a time span that needs more evaluations of
+#: the right-hand side (a few seconds) is refused with a clear message
+MAX_RHS_CALLS = 300_000
+#: the shortest span :func:`integrate` accepts (shorter ones underflow its time grid)
+MIN_T_MAX = 1e-6
+
+
 def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray], np.ndarray]],
               game: CoordinationGame, y0: Sequence[float], t_max: float,
               shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS,
@@ -486,6 +493,20 @@ def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray]
     of the norm the shock favours. ``t_eval`` defaults to 2001 evenly spaced points.
     """
     t_max = check_number("t_max", t_max, low=0.0, low_open=True)
+    if t_max < MIN_T_MAX:
+        raise NormsimError(f"t_max: {t_max:g} is too short to integrate (at least {MIN_T_MAX:g})")
+    calls = [0]
+
+    def budgeted(f: Callable[[float, np.ndarray], np.ndarray]):
+        def h(t, y):
+            calls[0] += 1
+            if calls[0] > MAX_RHS_CALLS:
+                raise NormsimError(
+                    f"t_max: integrating {t_max:g} time units takes more than "
+                    f"{MAX_RHS_CALLS:,} evaluations of the dynamic; give a shorter t_max")
+            return f(t, y)
+        return h
+
     y0 = np.asarray(y0, dtype=float)
     if t_eval is None:
         t_eval = np.linspace(0.0, t_max, 2001)
@@ -517,7 +538,8 @@ def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray]
                     return sign * (y[0] - 0.5) + 0.5 - lv
                 ev_new.direction = 1.0
                 events.append(ev_new)
-        res = solve_ivp(rhs_for(g), (t0, t1), y_start, method=method, rtol=rtol, atol=atol,
+        res = solve_ivp(budgeted(rhs_for(g)), (t0, t1), y_start, method=method, rtol=rtol,
+                        atol=atol,
                         t_eval=t_eval[mask], events=events, dense_output=True)
         if not res.success:  # pragma: no cover - DOP853 does not fail on these smooth ODEs
             raise RuntimeError(res.message)
@@ -607,10 +629,11 @@ def mu_crit_by_bisection(stable_points: Callable[[float], int], tol: float = 1e-
 # ================================== the pairwise-comparison mean field (Fermi rule)
 def _pairwise_parts(game: CoordinationGame, beta: float) -> tuple[float, float, float]:
     """``f_B - f_A = d0 + d1 x`` and the tanh scale ``beta / (2 R1)`` of the game."""
-    m = game.matrix()
+    scale = max(game.a, game.b)      # invariant under scaling a and b: no overflow
+    m = game.matrix() / scale
     d0 = m[1, 0] - m[0, 0]
     d1 = m[1, 1] - m[1, 0] - m[0, 1] + m[0, 0]
-    return float(d0), float(d1), beta / (2.0 * game.payoff_range(1, 1))
+    return float(d0), float(d1), beta / (2.0 * game.payoff_range(1, 1) / scale)
 
 
 def pairwise_rhs(x: float | np.ndarray, a: float, b: float, c: float, beta: float = 5.0,
