@@ -204,17 +204,21 @@ def _work_per_replicate(cond: Condition) -> int:
 
 
 def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
-        scheduler: str | None = None, quiet: bool = False) -> RunReport:
+        scheduler: str | None = None, quiet: bool = False,
+        conds: list[Condition] | None = None) -> RunReport:
     """Run every condition x replicate not yet stored; commit each replicate as it finishes.
 
     ``scheduler`` is the address of an existing dask.distributed scheduler
     (``tcp://host:8786``); otherwise ``workers`` local processes (default: all
-    cores; 1 runs in this process).
+    cores; 1 runs in this process). ``conds`` runs these conditions (with the
+    scenario's ``runs``) instead of the scenario's own, e.g. the particles of a
+    calibration (:mod:`normsim.calibrate`).
     """
     from tqdm import tqdm
 
     t_start = time.perf_counter()
-    conds = conditions(loaded)
+    own = conds is None
+    conds = conditions(loaded) if own else conds
     sc = loaded.scenario
     client = connect(scheduler) if scheduler else None
     if client is not None:
@@ -226,6 +230,9 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
             for pos, cond in enumerate(conds):
                 store.add_condition(cond.hash, cond.scenario, cond.params,
                                     cond.spec.model_dump(mode="json"), pos)
+            if own and sc.design is not None:
+                from normsim.design import write_record
+                write_record(store, loaded, conds)
             todo = plan(conds, sc.runs, store)
             total = sum(len(t) for _, t in todo)
             report.skipped = sum((1 if cond.well_mixed else sc.runs) for cond in conds) - total
