@@ -683,8 +683,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "the values of the --fit parameters under which the scenario "
                             "reproduces the observed share of the new norm since its first "
                             "shock (CSV: generation, share, optionally series). Distance: RMS "
-                            "difference between the observed mean and the mean of a particle's "
-                            "runs over the observed generations. Every particle is a condition "
+                            "over the observed generations of the difference of 2 arcsin(sqrt("
+                            "share)) between the observed mean and the mean of a particle's "
+                            "runs. Every particle is a condition "
                             "of the runner (stored in DIR/results.sqlite; rerun the same "
                             "command to resume). Writes posterior.csv, particles.csv, "
                             "calibration.json, posterior_pairs.png, posterior_predictive.png."))

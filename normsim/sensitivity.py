@@ -16,7 +16,10 @@ The analysis is of the *mean* output over a condition's replicates; what is
 left of the replicate noise in those means is estimated from the spread of
 the replicates within each condition and reported as ``noise_share``: the
 mean over conditions of ``var_within / runs``, divided by the variance of the
-condition means over the design. It is part of the variance SALib
+condition means over the design (at most 1: at 1 the points differ by no more
+than replicate noise would make them; the conditions share replicate seeds,
+so part of the noise is common to all points and this share is an upper
+bound). It is part of the variance SALib
 apportions (it inflates total indices and shrinks first-order ones by about
 that share), so a warning is printed when it exceeds :data:`NOISE_WARNING`.
 Bootstrap resamples are seeded from the design's seed: the same results give
@@ -228,8 +231,12 @@ def analyse(results: str | Path, output: str = "t50", *, resamples: int = RESAMP
                              resamples=resamples, conf_level=conf_level)
         var_means = float(np.var(Y, ddof=1)) if len(Y) > 1 else 0.0
         noise = None
-        if np.all(runs > 1) and var_means > 0:
-            noise = float(np.mean(within / runs) / var_means)
+        if np.all(runs > 1):
+            noise_var = float(np.mean(within / runs))
+            if var_means > 0:
+                noise = min(1.0, noise_var / var_means)
+            elif noise_var > 0:
+                noise = 1.0
         warn = []
         if idx.pop("constant", False):
             warn.append(f"{output} is the same at every design point: there is nothing "
