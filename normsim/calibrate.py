@@ -64,6 +64,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,16 +115,16 @@ def read_observed(path: str | Path) -> Observed:
         raise NormsimError(f"{where}: not a CSV file: {e}") from None
     header = [h.strip() for h in rows[0]]
     hline = lines[0][0]
+    missing = [c for c in ("generation", "share") if c not in header]
+    if missing:
+        raise NormsimError(f"{where}:{hline}: missing column(s) {', '.join(missing)} "
+                           "(need generation and share; series is optional)")
     for h in header:
         if h not in OBSERVED_COLUMNS:
             raise NormsimError(f"{where}:{hline}: unknown column {h!r} (columns: generation, "
                                "share and optionally series)")
     if len(set(header)) != len(header):
         raise NormsimError(f"{where}:{hline}: a column is named twice")
-    missing = [c for c in ("generation", "share") if c not in header]
-    if missing:
-        raise NormsimError(f"{where}:{hline}: missing column(s) {', '.join(missing)} "
-                           "(need generation and share; series is optional)")
     if len(rows) == 1:
         raise NormsimError(f"{where}: no data rows after the header")
     ig, ish = header.index("generation"), header.index("share")
@@ -489,6 +490,12 @@ class Simulator:
         self.maker = PointConditions(setup.loaded, setup.names)
         self.hashes: dict[tuple[int, int, int], str] = {}
         self.seconds = 0.0
+        self.pool = None   # local worker processes, started once for every batch
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
     def conditions(self, theta: np.ndarray, seeds: np.ndarray) -> list:
         return [self.maker.make({**{n: float(v) for n, v in zip(self.setup.names, th)},
@@ -502,8 +509,12 @@ class Simulator:
         from normsim.store import Store
 
         t0 = time.perf_counter()
+        if self.pool is None and self.scheduler is None and (self.workers or 2) > 1 and \
+                (os.cpu_count() or 1) > 1:
+            from normsim.runner import local_pool
+            self.pool = local_pool(self.workers or os.cpu_count() or 1)
         report = run(self.setup.loaded, out_dir=self.out_dir, workers=self.workers,
-                     scheduler=self.scheduler, quiet=self.quiet, conds=conds)
+                     scheduler=self.scheduler, quiet=self.quiet, conds=conds, pool=self.pool)
         self.seconds += time.perf_counter() - t0
         if report.failures:
             raise SimulationFailed(
@@ -530,18 +541,21 @@ def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations:
     t0 = time.perf_counter()
     sc = setup.loaded.scenario
     sim = Simulator(setup, out_dir, workers, scheduler, quiet)
-    res = abc_smc(sim, setup.names, setup.lo, setup.hi, particles=particles,
-                  populations=populations, quantile=quantile, min_acceptance=min_acceptance,
-                  seed=sc.seed, log=log)
-    post = res.posterior
-    # posterior predictive: particles drawn by weight, simulated afresh with new seeds
-    pred = None
-    if predictive > 0:
-        rng = np.random.default_rng([sc.seed, 1_000_003])
-        pick = rng.choice(len(post.weights), size=predictive, p=post.weights)
-        seeds = rng.integers(0, 2**63 - 1, predictive)
-        pred = np.stack([_since_shock(setup, s) for s in sim.series(sim.conditions(post.theta[pick],
-                                                                            seeds))])
+    try:
+        res = abc_smc(sim, setup.names, setup.lo, setup.hi, particles=particles,
+                      populations=populations, quantile=quantile,
+                      min_acceptance=min_acceptance, seed=sc.seed, log=log)
+        post = res.posterior
+        # posterior predictive: particles drawn by weight, simulated afresh with new seeds
+        pred = None
+        if predictive > 0:
+            rng = np.random.default_rng([sc.seed, 1_000_003])
+            pick = rng.choice(len(post.weights), size=predictive, p=post.weights)
+            seeds = rng.integers(0, 2**63 - 1, predictive)
+            conds = sim.conditions(post.theta[pick], seeds)
+            pred = np.stack([_since_shock(setup, s) for s in sim.series(conds)])
+    finally:
+        sim.close()
     summary = res.summary()
     last = len(res.populations) - 1
     out = {

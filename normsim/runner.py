@@ -13,6 +13,7 @@ hash are not run again.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing as mp
 import os
@@ -120,10 +121,16 @@ def _in_process(tasks: list[Task]) -> Iterator[Outcome]:
             yield cond, chunk, None, e
 
 
-def _local_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of spawned worker processes, for :func:`run`'s ``pool`` (shut it down after)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+
+
+def _local_pool(tasks: list[Task], workers: int,
+                given: ProcessPoolExecutor | None = None) -> Iterator[Outcome]:
     """Chunks on spawned local processes, at most 2 per worker in flight."""
     it = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+    with contextlib.nullcontext(given) if given is not None else local_pool(workers) as pool:
         pending: dict[Future, Task] = {}
 
         def submit() -> None:
@@ -205,14 +212,16 @@ def _work_per_replicate(cond: Condition) -> int:
 
 def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
         scheduler: str | None = None, quiet: bool = False,
-        conds: list[Condition] | None = None) -> RunReport:
+        conds: list[Condition] | None = None,
+        pool: ProcessPoolExecutor | None = None) -> RunReport:
     """Run every condition x replicate not yet stored; commit each replicate as it finishes.
 
     ``scheduler`` is the address of an existing dask.distributed scheduler
     (``tcp://host:8786``); otherwise ``workers`` local processes (default: all
     cores; 1 runs in this process). ``conds`` runs these conditions (with the
     scenario's ``runs``) instead of the scenario's own, e.g. the particles of a
-    calibration (:mod:`normsim.calibrate`).
+    calibration (:mod:`normsim.calibrate`); ``pool`` (from :func:`local_pool`)
+    is used instead of starting worker processes for this call alone.
     """
     from tqdm import tqdm
 
@@ -253,7 +262,7 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
             elif workers == 1 or len(tasks) == 1:
                 outcomes = _in_process(tasks)
             else:
-                outcomes = _local_pool(tasks, workers)
+                outcomes = _local_pool(tasks, workers, pool)
             with tqdm(total=total, unit="rep", desc=sc.name, disable=quiet, delay=1.0,
                       file=sys.stderr, dynamic_ncols=True) as bar:
                 for cond, chunk, results, err in outcomes:
