@@ -240,7 +240,7 @@ def _box_mass(centres: np.ndarray, cov: np.ndarray, lo: np.ndarray, hi: np.ndarr
 
 def abc_smc(simulate: Callable[[np.ndarray, np.ndarray, int, int], np.ndarray],
             names: Sequence[str], lo: Sequence[float], hi: Sequence[float], *,
-            particles: int = 200, populations: int = 6, quantile: float = 0.5,
+            particles: int = 200, populations: int = 8, quantile: float = 0.5,
             min_acceptance: float = 0.02, seed: int = 0,
             log: Callable[[str], None] | None = None) -> AbcResult:
     """ABC-SMC with uniform priors (see the module docstring).
@@ -530,7 +530,7 @@ class Simulator:
         return np.array([distance(self.setup, s) for s in self.series(conds)])
 
 
-def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations: int = 6,
+def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations: int = 8,
               quantile: float = 0.5, min_acceptance: float = 0.02, predictive: int = 100,
               workers: int | None = None, scheduler: str | None = None, quiet: bool = False,
               fmt: str = "csv", log: Callable[[str], None] | None = None) -> dict:

@@ -317,6 +317,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         work = (f"{agents} agents x {sc.schedule.generations} generations, "
                 f"{sc.dynamics.update} update; {total:.3g} agent-updates in all")
     print(f"  {len(conds)} condition(s) x {runs} run(s) = {len(conds) * runs} replicate(s); {work}")
+    if sc.design is not None:
+        d = sc.design
+        print(f"  design: {d.method}, samples {d.samples}, seed "
+              f"{sc.seed if d.seed is None else d.seed}, over {', '.join(sorted(d.bounds))}; "
+              f"{len(conds)} distinct point(s)")
     for c in conds[:20]:
         print(f"  - {c.describe()}  [{c.hash[:10]}]")
     if len(conds) > 20:
@@ -697,8 +702,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="uniform prior of a fitted path (default: its whole range where it "
                          "is bounded, e.g. [0, 1] for game.c); repeatable")
     ca.add_argument("--particles", default="200", help="particles per population (default 200)")
-    ca.add_argument("--populations", default="6", help="at most this many populations "
-                                                       "(default 6)")
+    ca.add_argument("--populations", default="8", help="at most this many populations "
+                                                       "(default 8)")
     ca.add_argument("--quantile", default="0.5",
                     help="tolerance: this quantile of the last population's distances "
                          "(default 0.5)")

@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, field_validator
 
 from normsim.errors import NormsimError
 
@@ -168,7 +168,7 @@ def _overlap(a: str, b: str) -> bool:
 # ------------------------------------------------------------------ validation
 def check_design(sc: "Scenario", raw: dict, where: str, node, base_dir: Path) -> None:
     """Check a scenario's design: paths, bounds, sample count (a NormsimError naming the field)."""
-    from normsim.scenario import _line, _set_path, _suggest_path, _validate
+    from normsim.scenario import _line
 
     d = sc.design
     if d is None:
@@ -190,7 +190,7 @@ def check_design(sc: "Scenario", raw: dict, where: str, node, base_dir: Path) ->
         check_range(raw, path, bound[0], bound[1], loc, base_dir, kinds=kinds,
                     sweep=sc.sweep)
     _check_count(d, len(d.bounds), f"{at('samples')}: design.samples")
-    if d.method != "sobol" and "second_order" in (raw.get("design") or {}):
+    if d.method != "sobol" and (raw.get("design") or {}).get("second_order") is True:
         raise NormsimError(f"{at('second_order')}: design.second_order: only for method sobol")
     if d.method != "morris" and "levels" in (raw.get("design") or {}):
         raise NormsimError(f"{at('levels')}: design.levels: only for method morris")

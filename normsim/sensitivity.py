@@ -295,8 +295,9 @@ def figures(res: dict, out_dir: Path) -> list[Path]:
     paths = []
     so = method == "sobol" and res["second_order"]
     ncol = 2 if so else 1
-    fig, axes = plt.subplots(len(groups), ncol, figsize=(6.2 * ncol, 3.6 * len(groups)),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(groups), ncol, figsize=(6.2 + 4.4 * (ncol - 1),
+                                                        3.8 * len(groups)), squeeze=False,
+                             gridspec_kw={"width_ratios": [1.5, 1][:ncol]})
     for gi, g in enumerate(groups):
         ax = axes[gi, 0]
         ind = g["indices"]
@@ -333,8 +334,8 @@ def figures(res: dict, out_dir: Path) -> list[Path]:
             ax.legend(fontsize=7)
         ax.grid(alpha=0.3, axis="y")
         if g["noise_share"] is not None:
-            ax.text(0.99, 0.97, f"replicate noise: {g['noise_share']:.1%} of the variance",
-                    transform=ax.transAxes, ha="right", va="top", fontsize=7)
+            ax.set_title(f"{ax.get_title()}\nreplicate noise: {g['noise_share']:.1%} of the "
+                         "variance of the condition means", fontsize=9)
         if so:
             ax2 = axes[gi, 1]
             m = np.full((len(names), len(names)), np.nan)

@@ -345,7 +345,7 @@ def test_a_path_in_both_sweep_and_design(tmp_path):
 
 def test_design_options_of_other_methods_are_errors(tmp_path):
     p = write(tmp_path, DESIGN.replace("method: sobol", "method: lhs")
-              .replace("samples: 4", "samples: 64\n  second_order: false"))
+              .replace("samples: 4", "samples: 64\n  second_order: true"))
     r = normsim("validate", str(p))
     assert r.returncode == 1 and "only for method sobol" in r.stderr
     p = write(tmp_path, DESIGN.replace("method: sobol", "method: morris")
