@@ -394,13 +394,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         workers = int(_number("--workers", args.workers, low=1))
     report = run(loaded, out_dir=out_dir, workers=workers, scheduler=args.scheduler,
                  quiet=args.json)
-    if loaded.scenario.design is not None and not args.json and not report.failures:
-        for f in _design_report(loaded, out_dir, report):
-            print(f"plot: {f}")
-        return EXIT_OK
+    if loaded.scenario.design is not None and not report.failures:
+        if not args.json:
+            for f in _design_report(loaded, out_dir, report):
+                print(f"plot: {f}")
+            return EXIT_OK
+        from normsim.sensitivity import analyse, default_output
+        from normsim.sensitivity import figures as design_figures
+        design_figures(analyse(out_dir, default_output(loaded.scenario)), out_dir)
+    design = loaded.scenario.design is not None   # its figures are the sensitivity ones
     with Store(out_dir) as store:
         summary = summarise(store, hashes=[c.hash for c in report.conditions])
-        figures = run_figures(store, summary, out_dir, hashes=[c.hash for c in report.conditions])
+        figures = [] if design else run_figures(store, summary, out_dir,
+                                                hashes=[c.hash for c in report.conditions])
     if args.json:
         print_json(summary)
     else:
