@@ -198,7 +198,7 @@ def test_sensitivity_cli_outputs_json_table_and_figures(tmp_path):
 
 def test_per_replicate_outputs_against_the_summary(tmp_path):
     # t50 of one replicate is the summary's t50 of a one-replicate condition
-    from normsim.runner import summarise
+    from normsim.results import summarise
     from normsim.sensitivity import replicate_outputs
     p = write(tmp_path, DESIGN.replace("runs: 3", "runs: 1"))
     out = tmp_path / "o"
