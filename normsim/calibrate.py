@@ -23,8 +23,8 @@ transform of a proportion. Its scale: a share's sampling noise is about
 the noise it can have: a difference of 0.01 near p = 0.5 counts 0.02, near
 p = 0.02 (the old norm's reign before the shock, where the exploration rate
 shows) 0.07. The distance does not grow with the number of observed
-generations. (On plain shares, the fit of c and exploration on a 20 x 20
-torus gave 90% intervals about 1.5 times as wide.)
+generations. (On plain shares, the 90% intervals of c fitted with
+exploration on a 20 x 20 torus were 1.3 to 1.8 times as wide.)
 
 **Algorithm** (Toni et al. 2009; Beaumont et al. 2009; Del Moral et al. 2012
 for the adaptive tolerance): independent uniform priors on ``[lo, hi]``.
