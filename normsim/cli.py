@@ -330,6 +330,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         work = (f"{agents} agents x {sc.schedule.generations} generations, "
                 f"{sc.dynamics.update} update; {total:.3g} agent-updates in all")
     print(f"  {len(conds)} condition(s) x {runs} run(s) = {len(conds) * runs} replicate(s); {work}")
+    if sc.design is not None:
+        d = sc.design
+        print(f"  design: {d.method}, samples {d.samples}, seed "
+              f"{sc.seed if d.seed is None else d.seed}, over {', '.join(sorted(d.bounds))}; "
+              f"{len(conds)} distinct point(s)")
     for c in conds[:20]:
         print(f"  - {c.describe()}  [{c.hash[:10]}]")
     if len(conds) > 20:
@@ -404,11 +409,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         workers = int(_number("--workers", args.workers, low=1))
     report = run(loaded, out_dir=out_dir, workers=workers, scheduler=args.scheduler,
                  quiet=args.json)
+    if loaded.scenario.design is not None and not report.failures:
+        if not args.json:
+            for f in _design_report(loaded, out_dir, report):
+                print(f"plot: {f}")
+            return EXIT_OK
+        from normsim.sensitivity import analyse, default_output
+        from normsim.sensitivity import figures as design_figures
+        design_figures(analyse(out_dir, default_output(loaded.scenario)), out_dir)
+    design = loaded.scenario.design is not None   # its figures are the sensitivity ones
     runs = loaded.scenario.runs   # the summary covers the replicates this command asked for
     with Store(out_dir) as store:
         summary = summarise(store, hashes=[c.hash for c in report.conditions], runs=runs)
-        figures, plot_error = _figures(store, summary, db_path(out_dir).parent,
-                                       hashes=[c.hash for c in report.conditions], runs=runs)
+        figures, plot_error = ([], None) if design else _figures(
+            store, summary, db_path(out_dir).parent,
+            hashes=[c.hash for c in report.conditions], runs=runs)
     if args.json:
         print_json(summary)
     else:
@@ -449,6 +464,20 @@ def _figures(store, summary: dict, out_dir, hashes: list[str] | None = None,
         return [], True
 
 
+def _design_report(loaded, out_dir, report) -> list:
+    """After a design's run: its sensitivity table (default output) and figures."""
+    from normsim.sensitivity import analyse, default_output, figures, table
+
+    res = analyse(out_dir, default_output(loaded.scenario))
+    print(f"{loaded.scenario.name}: {len(report.conditions)} distinct design point(s); ran "
+          f"{report.ran} replicate(s), {report.skipped} already stored; "
+          f"{report.seconds:.1f} s")
+    print(table(res))
+    print(f"results: {out_dir / 'results.sqlite'} (normsim sensitivity {out_dir} "
+          "--output ... for other outputs)")
+    return figures(res, out_dir)
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -470,6 +499,78 @@ def cmd_summary(args: argparse.Namespace) -> int:
         for f in figures:
             print(f"plot: {f}")
     return EXIT_PLOTS if plot_error else EXIT_OK
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from normsim.sensitivity import analyse, figures, strip_private, table
+
+    res = analyse(args.results, args.output)
+    out = Path(args.results)
+    out = out if out.is_dir() else out.parent
+    paths = [] if args.no_plots else figures(res, out)
+    if args.json:
+        print_json({**strip_private(res), "figures": [str(p) for p in paths]})
+    else:
+        print(table(res))
+        for p in paths:
+            print(f"plot: {p}")
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from normsim.calibrate import SimulationFailed, calibrate, prepare, table
+
+    if args.workers is not None and args.scheduler:
+        print("normsim calibrate: error: --workers and --scheduler cannot be combined",
+              file=sys.stderr)
+        return EXIT_USAGE
+    workers = None if args.workers is None else int(_number("--workers", args.workers, low=1))
+    particles = _integer("--particles", args.particles, 10)
+    populations = _integer("--populations", args.populations, 1)
+    predictive = _integer("--predictive", args.predictive, 0)
+    quantile = _number("--quantile", args.quantile, low=0.0, high=1.0, low_open=True)
+    if quantile >= 1:
+        raise NormsimError(f"--quantile: {args.quantile} must be below 1")
+    min_acc = _number("--min-acceptance", args.min_acceptance, low=0.0, high=1.0, low_open=True)
+    if args.format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise NormsimError("--format parquet needs pyarrow: install it with "
+                               "'.venv/bin/pip install pyarrow' (or use --format csv)") from None
+    loaded = _load(args)
+    setup = prepare(loaded, args.observed, args.fit.split(","), args.prior or [])
+    out_dir = Path(args.out) if args.out else loaded.output_dir()
+    log = None if args.json else (lambda m: print(f"normsim calibrate: {m}", file=sys.stderr,
+                                                  flush=True))
+    try:
+        out = calibrate(setup, out_dir, particles=particles, populations=populations,
+                        quantile=quantile, min_acceptance=min_acc, predictive=predictive,
+                        workers=workers, scheduler=args.scheduler, quiet=args.json,
+                        fmt=args.format, log=log)
+    except SimulationFailed as e:
+        print(f"normsim: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print_json(out)
+    else:
+        print(table(out))
+        print(f"results: {out_dir / 'results.sqlite'} (every simulated particle)")
+        for f in out["files"]:
+            print(f"{'plot' if f.endswith('.png') else 'table'}: {f}")
+        print(f"summary: {out_dir / 'calibration.json'}")
+    return EXIT_OK
+
+
+def _integer(option: str, text: str, low: int) -> int:
+    x = _number(option, text, low=low)
+    if not x.is_integer():
+        raise NormsimError(f"{option}: {text!r} is not a whole number")
+    return int(x)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -658,6 +759,62 @@ def build_parser() -> argparse.ArgumentParser:
     su.add_argument("--json", action="store_true", help="print one JSON object")
     su.add_argument("--plots", action="store_true", help="(re)write the plots beside the store")
     su.set_defaults(func=cmd_summary)
+
+    from normsim.sensitivity import OUTPUTS
+    se = sub.add_parser("sensitivity", help="global sensitivity indices of a design's results",
+                        description=(
+                            "Sobol' first-order and total indices with bootstrap confidence "
+                            "intervals (second order when the design has them), Morris mu* and "
+                            "sigma, or RBD-FAST first-order indices (Latin hypercube) of one "
+                            "output of a design's stored results (the mean over each point's "
+                            "replicates), the share of its variance that is replicate noise, "
+                            "and figures (indices, output against each parameter) beside the "
+                            "store. Outputs: " + "; ".join(f"{k}: {v}" for k, v in OUTPUTS.items())
+                        ))
+    se.add_argument("results", metavar="RESULTS_DIR")
+    se.add_argument("--output", choices=list(OUTPUTS), default="t50",
+                    help="the output to analyse (default t50)")
+    se.add_argument("--json", action="store_true", help="print one JSON object")
+    se.add_argument("--no-plots", action="store_true", help="write no figures")
+    se.set_defaults(func=cmd_sensitivity)
+
+    ca = sub.add_parser("calibrate", help="fit parameters to observed data (ABC-SMC)",
+                        description=(
+                            "Approximate Bayesian computation by sequential Monte Carlo: find "
+                            "the values of the --fit parameters under which the scenario "
+                            "reproduces the observed share of the new norm since its first "
+                            "shock (CSV: generation, share, optionally series). Distance: RMS "
+                            "over the observed generations of the difference of 2 arcsin(sqrt("
+                            "share)) between the observed mean and the mean of a particle's "
+                            "runs. Every particle is a condition "
+                            "of the runner (stored in DIR/results.sqlite; rerun the same "
+                            "command to resume). Writes posterior.csv, particles.csv, "
+                            "calibration.json, posterior_pairs.png, posterior_predictive.png."))
+    scenario_args(ca)
+    ca.add_argument("--observed", required=True, metavar="DATA.csv", help="the observed series")
+    ca.add_argument("--fit", required=True, metavar="PATH,PATH",
+                    help="dotted paths to fit, e.g. game.c,dynamics.exploration")
+    ca.add_argument("--prior", action="append", metavar="PATH=LO,HI",
+                    help="uniform prior of a fitted path (default: its whole range where it "
+                         "is bounded, e.g. [0, 1] for game.c); repeatable")
+    ca.add_argument("--particles", default="200", help="particles per population (default 200)")
+    ca.add_argument("--populations", default="8", help="at most this many populations "
+                                                       "(default 8)")
+    ca.add_argument("--quantile", default="0.5",
+                    help="tolerance: this quantile of the last population's distances "
+                         "(default 0.5)")
+    ca.add_argument("--min-acceptance", default="0.02",
+                    help="stop when a population's acceptance rate would fall below this "
+                         "(default 0.02)")
+    ca.add_argument("--predictive", default="100",
+                    help="posterior-predictive simulations for the band (default 100; 0: none)")
+    ca.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
+    ca.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
+    ca.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                    help="posterior and particle tables (default csv)")
+    ca.add_argument("--json", action="store_true",
+                    help="print the result as one JSON object (no progress)")
+    ca.set_defaults(func=cmd_calibrate)
 
     ex = sub.add_parser("export", help="export stored results as tidy tables",
                         description=(

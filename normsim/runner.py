@@ -152,16 +152,24 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             proc.kill()
 
 
-def _local_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
-    """Chunks on spawned local processes, at most 2 per worker in flight.
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of spawned worker processes, for :func:`run`'s ``pool`` (shut it down
+    after); its workers exit by themselves if this process dies."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=_watch_parent, initargs=(os.getpid(),))
+
+
+def _local_pool(tasks: list[Task], workers: int,
+                given: ProcessPoolExecutor | None = None) -> Iterator[Outcome]:
+    """Chunks on spawned local processes (``given``, or a pool of ``workers``), at
+    most 2 per worker in flight.
 
     If the consumer stops early (a signal, a full disk: the generator is closed
     or raises), the worker processes are terminated at once rather than left
-    to finish their chunks; workers also exit by themselves if this process dies.
+    to finish their chunks.
     """
     it = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                             initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+    with contextlib.nullcontext(given) if given is not None else local_pool(workers) as pool:
         pending: dict[Future, Task] = {}
 
         def submit() -> None:
@@ -244,12 +252,17 @@ def _work_per_replicate(cond: Condition) -> int:
 
 
 def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
-        scheduler: str | None = None, quiet: bool = False) -> RunReport:
+        scheduler: str | None = None, quiet: bool = False,
+        conds: list[Condition] | None = None,
+        pool: ProcessPoolExecutor | None = None) -> RunReport:
     """Run every condition x replicate not yet stored; commit each replicate as it finishes.
 
     ``scheduler`` is the address of an existing dask.distributed scheduler
     (``tcp://host:8786``); otherwise ``workers`` local processes (default: all
-    cores; 1 runs in this process).
+    cores; 1 runs in this process). ``conds`` runs these conditions (with the
+    scenario's ``runs``) instead of the scenario's own, e.g. the particles of a
+    calibration (:mod:`normsim.calibrate`); ``pool`` (from :func:`local_pool`)
+    is used instead of starting worker processes for this call alone.
     """
     from tqdm import tqdm
 
@@ -257,12 +270,14 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
     from normsim.store import check_store_file
 
     t_start = time.perf_counter()
+    own = conds is None
     sc = loaded.scenario
     check_store_file(out_dir)   # another program's database is refused before anything else
     client = connect(scheduler) if scheduler else None
     try:
         threads = max(1, sum(client.nthreads().values())) if client is not None else None
-        conds = conditions(loaded, n_cores=threads)   # refuses what this machine cannot run
+        if conds is None:   # the scenario's own; refuses what this machine cannot run
+            conds = conditions(loaded, n_cores=threads)
         requested = workers
         workers = threads or workers or limits.cores()
         cost = limits.check(loaded, out_dir=out_dir, workers=workers, n_cores=threads,
@@ -277,6 +292,9 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
             for pos, cond in enumerate(conds):
                 store.add_condition(cond.hash, cond.scenario, cond.params,
                                     cond.spec.model_dump(mode="json"), pos)
+            if own and sc.design is not None:
+                from normsim.design import write_record
+                write_record(store, loaded, conds)
             todo = plan(conds, sc.runs, store)
             total = sum(len(t) for _, t in todo)
             report.skipped = sum((1 if cond.well_mixed else sc.runs) for cond in conds) - total
@@ -301,7 +319,7 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
                 if len(tasks) < workers:
                     _say_workers(requested, len(tasks), f"{len(tasks)} chunks of replicates "
                                                         "to run")
-                outcomes = _local_pool(tasks, min(workers, len(tasks)))
+                outcomes = _local_pool(tasks, min(workers, len(tasks)), pool)
             # closing: if this ends early (a signal, a full disk) the workers stop at once
             with tqdm(total=total, unit="rep", desc=sc.name, disable=quiet, delay=1.0,
                       file=sys.stderr, dynamic_ncols=True) as bar, contextlib.closing(outcomes):

@@ -27,6 +27,7 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError,
                       field_validator, model_validator)
 
+from normsim.design import DesignSpec, check_design
 from normsim.draws import DRAW_SCHEDULE
 from normsim.errors import NormsimError, check_number, excerpt
 from normsim.game import CoordinationGame
@@ -224,6 +225,7 @@ class Scenario(_Strict):
     runs: StrictInt = 100
     seed: StrictInt = 2017
     sweep: dict[str, list[Any]] = Field(default_factory=dict)
+    design: DesignSpec | None = None     # a sampling design (normsim.design)
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @field_validator("runs")
@@ -291,7 +293,7 @@ def _not_one_of(value, options: list[str], what: str = "") -> str:
 
 _MODELS = {(): Scenario, ("game",): GameSpec, ("population",): PopulationSpec,
            ("dynamics",): DynamicsSpec, ("schedule",): ScheduleSpec, ("output",): OutputSpec,
-           ("dynamics", "exploration"): EvolvingRates}
+           ("dynamics", "exploration"): EvolvingRates, ("design",): DesignSpec}
 
 
 def _format_error(err: dict) -> tuple[tuple, str]:
@@ -475,6 +477,7 @@ def loads(text: str, where: str = "<scenario>", path: Path | None = None,
         node = None   # line numbers would point at values that --set replaced
     sc = _validate(raw, where, node)
     _check_sweep(sc, raw, where, node)
+    check_design(sc, raw, where, node, path.parent if path else Path.cwd())
     return LoadedScenario(sc, raw, path)
 
 
@@ -483,8 +486,8 @@ def _check_sweep(sc: Scenario, raw: dict, where: str, node) -> None:
     for key, values in sc.sweep.items():
         line = _line(node, ("sweep", key)) if node is not None else None
         at = f"{where}:{line}" if line else where
-        if key in ("sweep", "name", "runs", "seed", "output", "description") or key.startswith(
-                ("sweep.", "output.")):
+        if key in ("sweep", "name", "runs", "seed", "output", "description", "design") or \
+                key.startswith(("sweep.", "output.", "design.")):
             raise NormsimError(f"{at}: sweep.{key}: cannot be swept")
         if not values:
             raise NormsimError(f"{at}: sweep.{key}: give at least one value")
@@ -566,7 +569,8 @@ def _network_size(spec_json: str, seed: int, base_dir: str) -> int:
 
 
 def _content(spec: Scenario, base_dir: Path) -> dict:
-    d = spec.model_dump(mode="json", exclude={"name", "description", "runs", "sweep", "output"})
+    d = spec.model_dump(mode="json", exclude={"name", "description", "runs", "sweep", "output",
+                                              "design"})
     d["draw_schedule"] = DRAW_SCHEDULE      # the same seed draws differently under another
     if d["population"].get("network"):      # networkx and native build the same graph
         d["population"]["network"].pop("generator", None)
@@ -590,7 +594,8 @@ def condition_hash(spec: Scenario, base_dir: Path) -> str:
 
 
 def conditions(loaded: LoadedScenario, *, n_cores: int | None = None) -> list[Condition]:
-    """The sweep's full factorial (or the one condition), in sweep order.
+    """The sweep's full factorial (or the one condition), in sweep order; with a
+    ``design``, every sweep combination x every design point (:mod:`normsim.design`).
 
     A scenario too large for this machine (memory, or time on ``n_cores`` cores,
     default this machine's) is refused first, before anything is built or
@@ -600,6 +605,9 @@ def conditions(loaded: LoadedScenario, *, n_cores: int | None = None) -> list[Co
 
     limits.check(loaded, n_cores=n_cores)
     sc = loaded.scenario
+    if sc.design is not None:
+        from normsim.design import design_conditions
+        return design_conditions(loaded)
     keys = list(sc.sweep)
     combos = list(itertools.product(*(sc.sweep[k] for k in keys))) if keys else [()]
     out = []

@@ -263,7 +263,18 @@ class Store:
         except sqlite3.OperationalError as e:   # a full disk: the transaction is rolled back
             raise _write_error(self.path, e) from None
 
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a text value in the store's meta table (e.g. a design's record)."""
+        with self.conn:
+            self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                              "value = excluded.value", (key, value))
+
     # ---------------------------------------------------------------- reading
+    def get_meta(self, key: str) -> str | None:
+        """A text value of the meta table (None if unset)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
     def stored_reps(self, hash_: str) -> set[int]:
         return {r for (r,) in self.conn.execute("SELECT rep FROM replicates WHERE hash = ?",
                                                 (hash_,))}
