@@ -296,8 +296,11 @@ def load_edgelist(path: str | Path, largest_component: bool = False) -> EdgeList
         a self-loop; one line, naming the file and line.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise NormsimError(f"network.path: edge-list file {str(path)!r} not found")
+    if not path.is_file():
+        raise NormsimError(f"network.path: {str(path)!r} is not a regular file (a directory, "
+                           "device or FIFO cannot be an edge list)")
     u, v = _integer_edges(path)
     if u is None:
         bad_line = v

@@ -55,10 +55,10 @@ if TYPE_CHECKING:  # pragma: no cover
 #: complete graph 250 per edge, Erdos-Renyi 400 + 250, an edge list (text labels)
 #: 500 + 500. A native generator with lower memory per node only needs its row here.
 BUILD_BYTES: dict[str, tuple[float, float]] = {
-    "grid": (1400.0, 300.0),
-    "complete": (500.0, 300.0),
+    "grid": (2400.0, 300.0),
+    "complete": (500.0, 380.0),
     "watts_strogatz": (700.0, 350.0),
-    "erdos_renyi": (500.0, 350.0),
+    "erdos_renyi": (700.0, 350.0),
     "barabasi_albert": (400.0, 350.0),
     "connected_caveman": (600.0, 350.0),
     "random_regular": (500.0, 350.0),
