@@ -31,7 +31,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from normsim.errors import check_number
+from normsim.errors import NormsimError, check_number
 from normsim.game import NORM_NAMES, CoordinationGame, fitness
 
 LEVELS = (0.5, 0.9, 0.99)
@@ -81,6 +81,7 @@ def interior_fixed_point(a: float, b: float, c: float) -> float | None:
     """The replicator's tipping point p* = (a - (1 - c) b) / (c (a + b)), if in (0, 1)."""
     if c <= 0:
         return None
+    a, b = a / max(a, b), b / max(a, b)   # a + b could overflow; p* depends on a : b only
     p = (a - (1.0 - c) * b) / (c * (a + b))
     return p if 0.0 < p < 1.0 else None
 
@@ -126,6 +127,13 @@ def fixed_points(a: float, b: float, c: float, mu: float = 0.0) -> list[FixedPoi
     (a = b, c = 0, mu = 0).
     """
     a, b, c, mu = _check(a, b, c, mu)
+    s = max(a, b)   # dp/dt scales with a and b together: the roots do not (any a, b > 0)
+    return [FixedPoint(fp.p, fp.eigenvalue * s, fp.stable)
+            for fp in _fixed_points(a / s, b / s, c, mu)]
+
+
+def _fixed_points(a: float, b: float, c: float, mu: float) -> list[FixedPoint]:
+    """:func:`fixed_points` for checked, normalised payoffs (max(a, b) = 1)."""
     coef = coefficients(a, b, c, mu)
     if np.all(np.abs(coef) < 1e-15):
         return []
@@ -224,6 +232,10 @@ class Solution:
     final_p: float = float("nan")
 
 
+class _Budget(Exception):
+    pass
+
+
 def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
           t_max: float = 100.0, t_eval: Sequence[float] | np.ndarray | None = None,
           shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS) -> Solution:
@@ -232,6 +244,17 @@ def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
     Uses :func:`scipy.integrate.solve_ivp` (DOP853, rtol 1e-10, atol 1e-12) with
     event detection for the first crossing of each level. At every time in
     ``shocks`` a and b swap. ``t_eval`` defaults to 2001 evenly spaced points.
+
+    Any payoff scale and time span is handled quickly: dp/dt is proportional
+    to a and b taken together, so the dynamic is integrated with
+    ``max(a, b) = 1`` in the time ``tau = max(a, b) (t - t0)`` from the start ``t0`` of
+    each span between shocks (so that a large scale or a late shock costs no
+    precision); and once ``p`` is within
+    ``CONVERGED`` of a stable fixed point (which, in one dimension, it can
+    then never leave) the rest of the span is that fixed point, instead of
+    thousands of steps that an explicit solver needs to stay stable there. A
+    span that still needs more than ``MAX_RHS_CALLS`` evaluations is a
+    :class:`NormsimError`.
     """
     a, b, c, mu = _check(a, b, c, mu)
     p0 = check_number("p0", p0, low=0.0, high=1.0)
@@ -239,36 +262,89 @@ def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
     if t_eval is None:
         t_eval = np.linspace(0.0, t_max, 2001)
     t_eval = np.asarray(t_eval, dtype=float)
+    t_eval = t_eval[(t_eval >= 0.0) & (t_eval <= t_max)]
+    scale = max(a, b)
+    an, bn = a / scale, b / scale
     cuts = sorted(float(s) for s in shocks if 0.0 < float(s) < t_max)
     bounds = [0.0, *cuts, t_max]
     crossing: dict[float, float | None] = {lv: (0.0 if p0 >= lv else None) for lv in levels}
-    ts, ps = [], []
+    p_out = np.empty(len(t_eval))
     p_start = p0
-    aa, bb = a, b
+    calls = [0]
     for i in range(len(bounds) - 1):
         t0, t1 = bounds[i], bounds[i + 1]
         last = i == len(bounds) - 2
         mask = (t_eval >= t0) & ((t_eval <= t1) if last else (t_eval < t1))
+        aa, bb = (an, bn) if i % 2 == 0 else (bn, an)
+        stable = [fp.p for fp in _fixed_points(aa, bb, c, mu) if fp.stable]
+        # tau = scale * (t - t0); a span beyond the float range ends settled anyway
+        tau1 = _tau(scale, t1 - t0)
+        near = [x for x in stable if abs(p_start - x) <= CONVERGED]
+        if near or tau1 <= _TINY_SPAN:   # settled, or no time to move by 1e-12
+            p_out[mask] = near[0] if near else p_start
+            continue
         events = []
         for lv in levels:
             def ev(t, y, lv=lv):
                 return y[0] - lv
             ev.direction = 1.0
             events.append(ev)
-        res = solve_ivp(lambda t, y, aa=aa, bb=bb: [rhs(y[0], aa, bb, c, mu)],
-                        (t0, t1), [p_start], method="DOP853", rtol=RTOL, atol=ATOL,
-                        t_eval=t_eval[mask], events=events, dense_output=True)
+        if stable:
+            def settled(t, y, stable=stable):
+                return min(abs(y[0] - x) for x in stable) - CONVERGED
+            settled.terminal = True
+            settled.direction = -1.0
+            events.append(settled)
+
+        def f(t, y, aa=aa, bb=bb):
+            calls[0] += 1
+            if calls[0] > MAX_RHS_CALLS:
+                raise _Budget
+            return [rhs(y[0], aa, bb, c, mu)]
+
+        try:
+            res = solve_ivp(f, (0.0, tau1), [p_start], method="DOP853", rtol=RTOL, atol=ATOL,
+                            events=events, dense_output=True)
+        except _Budget:
+            raise NormsimError(
+                f"the well-mixed dynamic (a={a:g}, b={b:g}, c={c:g}, mu={mu:g}) needs more than "
+                f"{MAX_RHS_CALLS:,} steps to reach t = {t1:g} without settling; shorten the "
+                "time span") from None
         if not res.success:  # pragma: no cover - DOP853 does not fail on this smooth ODE
-            raise RuntimeError(res.message)
+            raise NormsimError(f"the well-mixed dynamic could not be integrated: {res.message}")
         for lv, te in zip(levels, res.t_events):
             if crossing[lv] is None and len(te):
-                crossing[lv] = float(te[0])
-        ts.append(res.t)
-        ps.append(np.clip(res.y[0], 0.0, 1.0))
-        p_start = float(np.clip(res.sol(t1)[0], 0.0, 1.0))
-        aa, bb = bb, aa
-    return Solution(t=np.concatenate(ts), p=np.concatenate(ps), crossing=crossing,
-                    final_p=p_start)
+                crossing[lv] = t0 + float(te[0]) / scale
+        with np.errstate(over="ignore"):
+            tau = scale * (t_eval[mask] - t0)     # inf beyond the float range: settled
+        done = res.t[-1]   # tau1, or where p settled
+        inside = tau <= done
+        vals = np.empty(len(tau))
+        vals[inside] = res.sol(np.clip(tau[inside], 0.0, done))[0] if inside.any() else []
+        if res.status == 1:   # settled at the nearest stable fixed point
+            x = min(stable, key=lambda x: abs(res.y[0, -1] - x))
+            vals[~inside] = x
+            p_start = x
+            for lv in levels:    # reached on the way there, within CONVERGED
+                if crossing[lv] is None and x >= lv:
+                    crossing[lv] = t0 + float(done) / scale
+        else:
+            p_start = float(np.clip(res.sol(tau1)[0], 0.0, 1.0))
+            vals[~inside] = p_start   # only times whose tau overflowed
+        p_out[mask] = np.clip(vals, 0.0, 1.0)
+    return Solution(t=t_eval.copy(), p=p_out, crossing=crossing, final_p=p_start)
+
+
+#: distance to a stable fixed point below which the dynamic counts as settled there
+CONVERGED = 1e-12
+#: evaluations of dp/dt one solve() may use (a few seconds)
+MAX_RHS_CALLS = 500_000
+_TINY_SPAN = 1e-13     # |dp/dtau| <= 1.25 with max(a, b) = 1: p moves by less than 1.3e-13
+
+
+def _tau(scale: float, t: float) -> float:
+    tau = scale * t
+    return tau if math.isfinite(tau) else 1e300
 
 
 @dataclass
@@ -394,6 +470,13 @@ class Trajectory:
         return float(self.final[0])
 
 
+#: the work :func:`integrate` may do: a time span that needs more evaluations of
+#: the right-hand side (a few seconds) is refused with a clear message
+MAX_RHS_CALLS = 300_000
+#: the shortest span :func:`integrate` accepts (shorter ones underflow its time grid)
+MIN_T_MAX = 1e-6
+
+
 def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray], np.ndarray]],
               game: CoordinationGame, y0: Sequence[float], t_max: float,
               shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS,
@@ -410,6 +493,20 @@ def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray]
     of the norm the shock favours. ``t_eval`` defaults to 2001 evenly spaced points.
     """
     t_max = check_number("t_max", t_max, low=0.0, low_open=True)
+    if t_max < MIN_T_MAX:
+        raise NormsimError(f"t_max: {t_max:g} is too short to integrate (at least {MIN_T_MAX:g})")
+    calls = [0]
+
+    def budgeted(f: Callable[[float, np.ndarray], np.ndarray]):
+        def h(t, y):
+            calls[0] += 1
+            if calls[0] > MAX_RHS_CALLS:
+                raise NormsimError(
+                    f"t_max: integrating {t_max:g} time units takes more than "
+                    f"{MAX_RHS_CALLS:,} evaluations of the dynamic; give a shorter t_max")
+            return f(t, y)
+        return h
+
     y0 = np.asarray(y0, dtype=float)
     if t_eval is None:
         t_eval = np.linspace(0.0, t_max, 2001)
@@ -441,7 +538,8 @@ def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray]
                     return sign * (y[0] - 0.5) + 0.5 - lv
                 ev_new.direction = 1.0
                 events.append(ev_new)
-        res = solve_ivp(rhs_for(g), (t0, t1), y_start, method=method, rtol=rtol, atol=atol,
+        res = solve_ivp(budgeted(rhs_for(g)), (t0, t1), y_start, method=method, rtol=rtol,
+                        atol=atol,
                         t_eval=t_eval[mask], events=events, dense_output=True)
         if not res.success:  # pragma: no cover - DOP853 does not fail on these smooth ODEs
             raise RuntimeError(res.message)
@@ -531,10 +629,11 @@ def mu_crit_by_bisection(stable_points: Callable[[float], int], tol: float = 1e-
 # ================================== the pairwise-comparison mean field (Fermi rule)
 def _pairwise_parts(game: CoordinationGame, beta: float) -> tuple[float, float, float]:
     """``f_B - f_A = d0 + d1 x`` and the tanh scale ``beta / (2 R1)`` of the game."""
-    m = game.matrix()
+    scale = max(game.a, game.b)      # invariant under scaling a and b: no overflow
+    m = game.matrix() / scale
     d0 = m[1, 0] - m[0, 0]
     d1 = m[1, 1] - m[1, 0] - m[0, 1] + m[0, 0]
-    return float(d0), float(d1), beta / (2.0 * game.payoff_range(1, 1))
+    return float(d0), float(d1), beta / (2.0 * game.payoff_range(1, 1) / scale)
 
 
 def pairwise_rhs(x: float | np.ndarray, a: float, b: float, c: float, beta: float = 5.0,

@@ -1,7 +1,9 @@
 """The ``normsim`` command line.
 
 Exit codes: 0 success; 1 invalid input (scenario, option, file); 2 usage
-error; 3 some replicates failed (the others are stored).
+error; 3 some replicates failed (the others are stored); 4 the plots could not
+be written (the results are stored and the table or JSON printed); 130, 143,
+129 interrupted by Ctrl-C, SIGTERM, SIGHUP (finished replicates are stored).
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 from typing import Callable, Sequence
 
 from normsim import __version__
 from normsim.errors import NormsimError
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILED, EXIT_PLOTS = 0, 1, 2, 3, 4
 
 
 def _number(option: str, text: str, *, low: float | None = None, high: float | None = None,
@@ -301,10 +305,19 @@ def _load(args: argparse.Namespace):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from normsim import limits
     from normsim.scenario import conditions
 
     loaded = _load(args)
     sc = loaded.scenario
+    out = getattr(args, "out", None) or loaded.output_dir()
+    # refused here, in a fraction of a second, if too large for this machine
+    cost = limits.check(loaded, where=args.scenario, out_dir=out,
+                        stored_bytes=limits.stored_bytes(out))
+    slow = cost.validate_seconds + cost.conditions * limits.CONDITION_SECONDS
+    if slow > 5:
+        print(f"normsim validate: checking every condition and building each network once "
+              f"takes about {limits.fmt_seconds(slow)}", file=sys.stderr, flush=True)
     conds = conditions(loaded)
     runs = 1 if sc.population.well_mixed else sc.runs
     print(f"{args.scenario}: OK: scenario {sc.name!r}")
@@ -317,11 +330,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         work = (f"{agents} agents x {sc.schedule.generations} generations, "
                 f"{sc.dynamics.update} update; {total:.3g} agent-updates in all")
     print(f"  {len(conds)} condition(s) x {runs} run(s) = {len(conds) * runs} replicate(s); {work}")
+    if sc.design is not None:
+        d = sc.design
+        print(f"  design: {d.method}, samples {d.samples}, seed "
+              f"{sc.seed if d.seed is None else d.seed}, over {', '.join(sorted(d.bounds))}; "
+              f"{len(conds)} distinct point(s)")
     for c in conds[:20]:
         print(f"  - {c.describe()}  [{c.hash[:10]}]")
     if len(conds) > 20:
         print(f"  ... and {len(conds) - 20} more")
-    print(f"  results: {loaded.output_dir() if not getattr(args, 'out', None) else args.out}")
+    print(f"  {limits.describe(cost, limits.machine(out))}")
+    print(f"  results: {out}")
     return EXIT_OK
 
 
@@ -332,7 +351,9 @@ def _print_table(summary: dict) -> None:
                                                "t50 med [p10-p90]", "final", "share B end"]
     rows = []
     for c in conds:
-        base = [str(c["params"][k]) for k in keys] + [str(c["runs"])]
+        stored = c.get("stored", c["runs"])   # more stored than covered: say both
+        runs = str(c["runs"]) if stored == c["runs"] else f"{c['runs']} of {stored}"
+        base = [str(c["params"][k]) for k in keys] + [runs]
         shocks = c["shocks"] or [None]
         for sh in shocks:
             if sh is None:
@@ -373,10 +394,9 @@ def _compact(summary: dict, max_shocks: int = 4) -> dict:
 def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from normsim.plots import run_figures
     from normsim.results import summarise
     from normsim.runner import run
-    from normsim.store import Store
+    from normsim.store import Store, db_path
 
     loaded = _load(args)
     out_dir = Path(args.out) if args.out else loaded.output_dir()
@@ -389,9 +409,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         workers = int(_number("--workers", args.workers, low=1))
     report = run(loaded, out_dir=out_dir, workers=workers, scheduler=args.scheduler,
                  quiet=args.json)
+    if loaded.scenario.design is not None and not report.failures:
+        if not args.json:
+            for f in _design_report(loaded, out_dir, report):
+                print(f"plot: {f}")
+            return EXIT_OK
+        from normsim.sensitivity import analyse, default_output
+        from normsim.sensitivity import figures as design_figures
+        design_figures(analyse(out_dir, default_output(loaded.scenario)), out_dir)
+    design = loaded.scenario.design is not None   # its figures are the sensitivity ones
+    runs = loaded.scenario.runs   # the summary covers the replicates this command asked for
     with Store(out_dir) as store:
-        summary = summarise(store, hashes=[c.hash for c in report.conditions])
-        figures = run_figures(store, summary, out_dir, hashes=[c.hash for c in report.conditions])
+        summary = summarise(store, hashes=[c.hash for c in report.conditions], runs=runs)
+        figures, plot_error = ([], None) if design else _figures(
+            store, summary, db_path(out_dir).parent,
+            hashes=[c.hash for c in report.conditions], runs=runs)
     if args.json:
         print_json(summary)
     else:
@@ -408,7 +440,42 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"normsim: {len(report.failures)} chunk(s) of replicates failed; the others are "
               "stored; run the same command again to retry the missing ones", file=sys.stderr)
         return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_PLOTS if plot_error else EXIT_OK
+
+
+def _figures(store, summary: dict, out_dir, hashes: list[str] | None = None,
+             runs: int | None = None) -> tuple[list, bool]:
+    """The plots of stored results; a plot that cannot be drawn or written is one warning
+    line on stderr (the table and the JSON still come out). Returns (paths, failed)."""
+    from normsim.errors import excerpt
+    from normsim.plots import run_figures
+
+    try:
+        return run_figures(store, summary, out_dir, hashes=hashes, runs=runs), False
+    except Exception as e:  # noqa: BLE001 - a plot never loses the results' report
+        import matplotlib.pyplot as plt
+        plt.close("all")
+        if isinstance(e, IsADirectoryError) or (isinstance(e, OSError) and e.filename):
+            what = f"cannot write {e.filename}: {e.strerror or e}"
+        else:
+            what = f"{type(e).__name__}: {excerpt(str(e))[1:-1]}"
+        print(f"normsim: warning: plots not written ({what}); the results are stored and "
+              "summarised", file=sys.stderr)
+        return [], True
+
+
+def _design_report(loaded, out_dir, report) -> list:
+    """After a design's run: its sensitivity table (default output) and figures."""
+    from normsim.sensitivity import analyse, default_output, figures, table
+
+    res = analyse(out_dir, default_output(loaded.scenario))
+    print(f"{loaded.scenario.name}: {len(report.conditions)} distinct design point(s); ran "
+          f"{report.ran} replicate(s), {report.skipped} already stored; "
+          f"{report.seconds:.1f} s")
+    print(table(res))
+    print(f"results: {out_dir / 'results.sqlite'} (normsim sensitivity {out_dir} "
+          "--output ... for other outputs)")
+    return figures(res, out_dir)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -419,13 +486,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     with Store(args.results, create=False) as store:
         summary = summarise(store)
+        figures, plot_error = [], False
         if args.plots:
-            from normsim.plots import run_figures
             out = Path(args.results)
             out = out if out.is_dir() else out.parent
-            figures = run_figures(store, summary, out)
-        else:
-            figures = []
+            figures, plot_error = _figures(store, summary, out)
     if args.json:
         print_json(summary)
     else:
@@ -433,7 +498,79 @@ def cmd_summary(args: argparse.Namespace) -> int:
         _print_table(_compact(summary))
         for f in figures:
             print(f"plot: {f}")
+    return EXIT_PLOTS if plot_error else EXIT_OK
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from normsim.sensitivity import analyse, figures, strip_private, table
+
+    res = analyse(args.results, args.output)
+    out = Path(args.results)
+    out = out if out.is_dir() else out.parent
+    paths = [] if args.no_plots else figures(res, out)
+    if args.json:
+        print_json({**strip_private(res), "figures": [str(p) for p in paths]})
+    else:
+        print(table(res))
+        for p in paths:
+            print(f"plot: {p}")
     return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from normsim.calibrate import SimulationFailed, calibrate, prepare, table
+
+    if args.workers is not None and args.scheduler:
+        print("normsim calibrate: error: --workers and --scheduler cannot be combined",
+              file=sys.stderr)
+        return EXIT_USAGE
+    workers = None if args.workers is None else int(_number("--workers", args.workers, low=1))
+    particles = _integer("--particles", args.particles, 10)
+    populations = _integer("--populations", args.populations, 1)
+    predictive = _integer("--predictive", args.predictive, 0)
+    quantile = _number("--quantile", args.quantile, low=0.0, high=1.0, low_open=True)
+    if quantile >= 1:
+        raise NormsimError(f"--quantile: {args.quantile} must be below 1")
+    min_acc = _number("--min-acceptance", args.min_acceptance, low=0.0, high=1.0, low_open=True)
+    if args.format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise NormsimError("--format parquet needs pyarrow: install it with "
+                               "'.venv/bin/pip install pyarrow' (or use --format csv)") from None
+    loaded = _load(args)
+    setup = prepare(loaded, args.observed, args.fit.split(","), args.prior or [])
+    out_dir = Path(args.out) if args.out else loaded.output_dir()
+    log = None if args.json else (lambda m: print(f"normsim calibrate: {m}", file=sys.stderr,
+                                                  flush=True))
+    try:
+        out = calibrate(setup, out_dir, particles=particles, populations=populations,
+                        quantile=quantile, min_acceptance=min_acc, predictive=predictive,
+                        workers=workers, scheduler=args.scheduler, quiet=args.json,
+                        fmt=args.format, log=log)
+    except SimulationFailed as e:
+        print(f"normsim: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print_json(out)
+    else:
+        print(table(out))
+        print(f"results: {out_dir / 'results.sqlite'} (every simulated particle)")
+        for f in out["files"]:
+            print(f"{'plot' if f.endswith('.png') else 'table'}: {f}")
+        print(f"summary: {out_dir / 'calibration.json'}")
+    return EXIT_OK
+
+
+def _integer(option: str, text: str, low: int) -> int:
+    x = _number(option, text, low=low)
+    if not x.is_integer():
+        raise NormsimError(f"{option}: {text!r} is not a whole number")
+    return int(x)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -457,6 +594,13 @@ def cmd_viz(args: argparse.Namespace) -> int:
         raise NormsimError("normsim viz needs the visualization extras: "
                            "'.venv/bin/pip install -e \".[viz]\"'") from None
     port = int(_number("--port", args.port, low=1, high=65535))
+    if not _port_free(args.host, port):   # before anything claims to be serving
+        raise NormsimError(f"--port {port}: already in use on {args.host} (another program, or "
+                           "an earlier normsim viz, is serving there); choose another --port")
+    if not _loopback(args.host):
+        print(f"normsim viz: warning: --host {args.host} makes the page reachable from the "
+              f"network, and it has no authentication: anyone who can reach port {port} can "
+              "use it and run simulations on this machine", file=sys.stderr, flush=True)
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
     if args.scenario:
         from normsim.viz.app import defaults_from_scenario
@@ -468,9 +612,52 @@ def cmd_viz(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
            "--port", str(port), "--production", "--no-open"]
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
+        return subprocess.call(cmd, env=env)   # the server is killed if this is interrupted
+    except KeyboardInterrupt as e:
+        if isinstance(e, Terminated):
+            raise
         return EXIT_OK
+
+
+def _addresses(host: str, port: int | None = None) -> list:
+    import socket
+
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as e:
+        raise NormsimError(f"--host: cannot serve on {host!r}: "
+                           f"{getattr(e, 'strerror', None) or e}") from None
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Whether a server can listen on ``host:port`` now (a bind test, as the server does it)."""
+    import errno
+    import socket
+
+    family, kind, proto, _, addr = _addresses(host, port)[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as uvicorn does
+        try:
+            sock.bind(addr)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return False
+            if e.errno == errno.EACCES:
+                raise NormsimError(f"--port {port}: not allowed to serve there (ports below "
+                                   "1024 need privileges); choose another --port") from None
+            raise NormsimError(f"--host {host}: cannot serve there: {e.strerror or e}") from None
+    return True
+
+
+def _loopback(host: str) -> bool:
+    """Whether every address ``host`` stands for is a loopback address (this machine only)."""
+    import ipaddress
+
+    try:
+        return all(ipaddress.ip_address(a[4][0].split("%")[0]).is_loopback
+                   for a in _addresses(host))
+    except ValueError:
+        return False
 
 
 # ---------------------------------------------------------------------- parser
@@ -540,8 +727,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "(default: output.dir or results/NAME)")
 
     va = sub.add_parser("validate", help="check a scenario and print what would run",
-                        description="Check a scenario; print its conditions and the work. "
-                                    "Exit 0 if valid, 1 if not.")
+                        description="Check a scenario; print its conditions, the work and "
+                                    "the estimated memory, disk and time. Exit 0 if valid, 1 if "
+                                    "not (or too large for this machine).")
     scenario_args(va)
     va.set_defaults(func=cmd_validate)
 
@@ -551,8 +739,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "worker processes, commit each finished replicate to "
                             "DIR/results.sqlite, write plots (PNG) to DIR and print a summary. "
                             "Replicates already stored for the same condition and seed are "
-                            "not run again, so an interrupted run resumes. Exit 3 if some "
-                            "replicates failed (the others are stored)."))
+                            "not run again, so an interrupted run resumes. The summary covers "
+                            "the replicates this command asks for (0..runs-1; 'summary' covers "
+                            "all stored). A scenario too large for this machine is refused "
+                            "before anything is built. Exit 3 if some replicates failed (the "
+                            "others are stored), 4 if the plots could not be written."))
     scenario_args(ru)
     ru.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
     ru.add_argument("--scheduler", metavar="ADDRESS",
@@ -568,6 +759,62 @@ def build_parser() -> argparse.ArgumentParser:
     su.add_argument("--json", action="store_true", help="print one JSON object")
     su.add_argument("--plots", action="store_true", help="(re)write the plots beside the store")
     su.set_defaults(func=cmd_summary)
+
+    from normsim.sensitivity import OUTPUTS
+    se = sub.add_parser("sensitivity", help="global sensitivity indices of a design's results",
+                        description=(
+                            "Sobol' first-order and total indices with bootstrap confidence "
+                            "intervals (second order when the design has them), Morris mu* and "
+                            "sigma, or RBD-FAST first-order indices (Latin hypercube) of one "
+                            "output of a design's stored results (the mean over each point's "
+                            "replicates), the share of its variance that is replicate noise, "
+                            "and figures (indices, output against each parameter) beside the "
+                            "store. Outputs: " + "; ".join(f"{k}: {v}" for k, v in OUTPUTS.items())
+                        ))
+    se.add_argument("results", metavar="RESULTS_DIR")
+    se.add_argument("--output", choices=list(OUTPUTS), default="t50",
+                    help="the output to analyse (default t50)")
+    se.add_argument("--json", action="store_true", help="print one JSON object")
+    se.add_argument("--no-plots", action="store_true", help="write no figures")
+    se.set_defaults(func=cmd_sensitivity)
+
+    ca = sub.add_parser("calibrate", help="fit parameters to observed data (ABC-SMC)",
+                        description=(
+                            "Approximate Bayesian computation by sequential Monte Carlo: find "
+                            "the values of the --fit parameters under which the scenario "
+                            "reproduces the observed share of the new norm since its first "
+                            "shock (CSV: generation, share, optionally series). Distance: RMS "
+                            "over the observed generations of the difference of 2 arcsin(sqrt("
+                            "share)) between the observed mean and the mean of a particle's "
+                            "runs. Every particle is a condition "
+                            "of the runner (stored in DIR/results.sqlite; rerun the same "
+                            "command to resume). Writes posterior.csv, particles.csv, "
+                            "calibration.json, posterior_pairs.png, posterior_predictive.png."))
+    scenario_args(ca)
+    ca.add_argument("--observed", required=True, metavar="DATA.csv", help="the observed series")
+    ca.add_argument("--fit", required=True, metavar="PATH,PATH",
+                    help="dotted paths to fit, e.g. game.c,dynamics.exploration")
+    ca.add_argument("--prior", action="append", metavar="PATH=LO,HI",
+                    help="uniform prior of a fitted path (default: its whole range where it "
+                         "is bounded, e.g. [0, 1] for game.c); repeatable")
+    ca.add_argument("--particles", default="200", help="particles per population (default 200)")
+    ca.add_argument("--populations", default="8", help="at most this many populations "
+                                                       "(default 8)")
+    ca.add_argument("--quantile", default="0.5",
+                    help="tolerance: this quantile of the last population's distances "
+                         "(default 0.5)")
+    ca.add_argument("--min-acceptance", default="0.02",
+                    help="stop when a population's acceptance rate would fall below this "
+                         "(default 0.02)")
+    ca.add_argument("--predictive", default="100",
+                    help="posterior-predictive simulations for the band (default 100; 0: none)")
+    ca.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
+    ca.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
+    ca.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                    help="posterior and particle tables (default csv)")
+    ca.add_argument("--json", action="store_true",
+                    help="print the result as one JSON object (no progress)")
+    ca.set_defaults(func=cmd_calibrate)
 
     ex = sub.add_parser("export", help="export stored results as tidy tables",
                         description=(
@@ -586,10 +833,29 @@ def build_parser() -> argparse.ArgumentParser:
                             "with the scenario's parameters (its first condition) as defaults. "
                             "Works offline."))
     vz.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?", help="defaults from here")
-    vz.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    vz.add_argument("--host", default="127.0.0.1",
+                    help="address to serve on (default 127.0.0.1; another address makes the "
+                         "page reachable from the network, with no authentication)")
     vz.add_argument("--port", default="8765", help="port (default 8765)")
     vz.set_defaults(func=cmd_viz)
     return p
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (workers stopped, finished replicates kept)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame) -> None:
+    for sig in _STOP_SIGNALS:   # a second signal must not interrupt the cleanup
+        signal.signal(sig, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -600,19 +866,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, _on_signal) for sig in _STOP_SIGNALS}
     try:
         return func(args)
     except NormsimError as e:
         print(f"normsim: error: {e}", file=sys.stderr)
         return EXIT_INVALID
-    except KeyboardInterrupt:
-        print("normsim: interrupted; finished replicates are stored, run the same command "
-              "to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        what = (f"stopped by {signal.Signals(e.signum).name}" if isinstance(e, Terminated)
+                else "interrupted")
+        print(f"normsim: {what}; worker processes stopped; finished replicates are stored, "
+              "run the same command to resume", file=sys.stderr)
+        return 128 + e.signum if isinstance(e, Terminated) else 130
     except BrokenPipeError:  # e.g. `normsim validate x.yaml | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -83,6 +83,10 @@ SYNCHRONOUS, SEQUENTIAL, REFERENCE, ASYNCHRONOUS = 0, 1, 2, 3
 LUT, RATIO, FORMULA = 0, 1, 2
 MODE_CODES = {"synchronous": SYNCHRONOUS, "sequential": SEQUENTIAL, "reference": REFERENCE,
               "asynchronous": ASYNCHRONOUS}
+#: from this many agents on (the state no longer fits a core's cache), the
+#: shuffled sweeps take BATCH agents' draws, teachers and memory ahead (_take_ahead)
+AHEAD_MIN = 1 << 17
+BATCH = 64
 #: the largest number of payoff classes for which a Fermi lookup table is built
 LUT_MAX_CLASSES = 256   # rows of 256 (a shift, not a multiply); at most 512 KiB a phase
 
@@ -264,6 +268,63 @@ MechArgs = namedtuple("MechArgs", "place count nodes cnorm t_gamma")
 #: MechArgs of a scenario without committed agents or conformity
 NO_MECH = MechArgs(np.int64(0), np.int64(0), np.zeros(0, dtype=np.int64), np.uint8(0),
                    np.uint64(0))
+
+
+@nb.njit(cache=True, nogil=True)
+def _take_ahead(n, v0, nb_, evolving, regular, kdeg, indptr, indices, deg, order,
+                cls, norm, norm0, replaced, ridx, s0, s1, s2, s3, bi, bt, bx, by, bm):
+    """The next ``nb_`` agents of a shuffled sweep of a large population, from
+    position ``v0``: their draws in the stream's order (the shuffle's, then
+    ``x``, then ``y`` for each agent; they depend on nothing in memory), the
+    shuffle's swaps, each learner ``bi`` and teacher ``bt``, and the split word
+    ``bm`` of ``x``. The memory the batch touches (the swapped places, the
+    learners' rows, both sides' state) is read in tight loops first, so that
+    its cache misses overlap instead of each waiting for the last. Returns the
+    stream's state. The sweep then updates the agents one by one as it would
+    have."""
+    warm = np.uint64(0)
+    for b in range(nb_):   # Fisher-Yates from the top: r uniform in 0..j
+        j = np.uint64(n - 1 - (v0 + b))
+        r = j
+        if j > 0:
+            r, s0, s1, s2, s3 = _bounded(j + np.uint64(1), s0, s1, s2, s3)
+        bt[b] = r
+        x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+        bx[b] = x
+        if evolving:
+            y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+            by[b] = y
+    for b in range(nb_):
+        warm += np.uint64(order[bt[b]])
+    for b in range(nb_):   # position j is final once swapped: its agent is visited next
+        j = np.uint64(n - 1 - (v0 + b))
+        r = bt[b]
+        tmp = order[j]
+        order[j] = order[r]
+        order[r] = tmp
+        bi[b] = np.uint64(order[j])
+    if not regular:
+        for b in range(nb_):
+            warm += np.uint64(indptr[bi[b]]) + np.uint64(deg[bi[b]])
+    for b in range(nb_):   # the teacher: neighbour number (lo(x) * degree) >> 32
+        i = bi[b]
+        if regular:
+            mm = (bx[b] & _M32) * kdeg
+            bt[b] = np.uint64(indices[i * kdeg + (mm >> _S32)])
+        else:
+            mm = (bx[b] & _M32) * np.uint64(deg[i])
+            bt[b] = np.uint64(indices[np.uint64(indptr[i]) + (mm >> _S32)])
+        bm[b] = mm
+    for b in range(nb_):
+        i = bi[b]
+        t = bt[b]
+        warm += (np.uint64(cls[i]) + np.uint64(cls[t]) + np.uint64(norm[t])
+                 + np.uint64(norm0[i]) + np.uint64(replaced[t]))
+        if evolving:
+            warm += np.uint64(ridx[i]) + np.uint64(ridx[t])
+    if warm == np.uint64(1):   # keeps the early reads (their sum is never used)
+        bm[0] = bm[0]
+    return s0, s1, s2, s3
 
 
 @nb.njit(cache=True, nogil=True)
@@ -522,6 +583,16 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     ridx0 = np.empty(n, dtype=np.int64)
     replaced = np.zeros(n, dtype=np.int8)
     two = np.zeros(2, dtype=np.int64)        # scratch for _choose
+    # (synchronous sweeps visit agents in index order, which the hardware
+    # prefetcher follows: taking them ahead there costs more than it saves)
+    # (and the mechanisms draw more per agent than a batch takes ahead)
+    ahead = n >= AHEAD_MIN and mode != SYNCHRONOUS and not committed and not conform
+    bi = np.empty(BATCH, dtype=np.uint64)    # learners, teachers, draws, split words
+    bt = np.empty(BATCH, dtype=np.uint64)    # and second draws of a batch (_take_ahead)
+    bx = np.empty(BATCH, dtype=np.uint64)
+    by = np.empty(BATCH, dtype=np.uint64)
+    bm = np.empty(BATCH, dtype=np.uint64)
+    b = 0
     rule = _FIXED_RATE_RULES[1 if mode == REFERENCE else 0]
     kdeg = np.uint64(deg[0])
     tm0 = t_mu[0]
@@ -549,7 +620,18 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
         # ---- update phase: the sweep sets norms only; cls stays the start of the generation
         n_changed = 0
         for v in range(n):
-            if mode == SYNCHRONOUS:
+            if ahead:   # a large population: agents, teachers and draws taken in batches
+                b = v % BATCH
+                if b == 0:
+                    s0, s1, s2, s3 = _take_ahead(
+                        n, v, min(BATCH, n - v), evolving, regular, kdeg, indptr, indices, deg,
+                        order, cls, norm, norm0, replaced, ridx, s0, s1, s2, s3,
+                        bi, bt, bx, by, bm)
+                i = bi[b]
+                t = bt[b]
+                x = bx[b]
+                mm = bm[b]
+            elif mode == SYNCHRONOUS:
                 i = np.uint64(v)
             else:   # Fisher-Yates from the top; position j is final once swapped: visit it
                 j = np.uint64(n - 1 - v)
@@ -559,13 +641,14 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     order[j] = order[r]
                     order[r] = tmp
                 i = np.uint64(order[j])
-            x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-            if regular:
-                mm = (x & _M32) * kdeg
-                t = np.uint64(indices[i * kdeg + (mm >> _S32)])
-            else:
-                mm = (x & _M32) * np.uint64(deg[i])
-                t = np.uint64(indices[np.uint64(indptr[i]) + (mm >> _S32)])
+            if not ahead:
+                x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                if regular:
+                    mm = (x & _M32) * kdeg
+                    t = np.uint64(indices[i * kdeg + (mm >> _S32)])
+                else:
+                    mm = (x & _M32) * np.uint64(deg[i])
+                    t = np.uint64(indices[np.uint64(indptr[i]) + (mm >> _S32)])
             ue = mm & _M32
             uf = x >> _S32
             if committed:
@@ -685,7 +768,10 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 if mode == REFERENCE:
                     replaced[i] = accept
             else:
-                y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                if ahead:
+                    y = by[b]
+                else:
+                    y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
                 um = y & _M32
                 new_rate = np.int64(((y >> _S32) * Ku) >> _S32)
                 r_i = ridx[i]
@@ -857,8 +943,11 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
         n_cls += 2 * (int(k) + 1)
     zero_cls = n_cls
     n_cls += 1
-    cls_off = np.array([offset[int(k)] for k in adj.degree],
-                       dtype=np.uint8 if n_cls <= 256 else np.int32)
+    # per node through its degree's position (a Python list of N ints would take
+    # 36 bytes an agent for a moment)
+    first = np.array([offset[int(k)] for k in degrees], dtype=np.int64)
+    cls_off = first[np.searchsorted(degrees, adj.degree)].astype(
+        np.uint8 if n_cls <= 256 else np.int32)
     games, _ = params.games()
     P = len(games)
     pay = np.zeros((P, n_cls))
@@ -1088,6 +1177,7 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     edges = np.empty((G + 1, 3), dtype=np.int64)
     counts = np.empty((n_reps, G + 1, K), dtype=np.int64)
     snaps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    rate_dtype = np.uint8 if K <= 256 else np.int64   # a byte an agent when rates fit
     shared = None if (isinstance(net, Mapping) and is_random(net)) else \
         replicate_adjacency(net, 0, base_dir)
     shared_args = _graph_args(shared, params) if shared is not None else None
@@ -1102,7 +1192,7 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
                                      else _graph_args(adj, params))
         out = Outputs(share_b[r], edges, counts[r], snap_at,
                       np.zeros((len(snap_at), adj.n), dtype=np.int8),
-                      np.zeros((len(snap_at), adj.n), dtype=np.int64))
+                      np.zeros((len(snap_at), adj.n), dtype=rate_dtype))
         mech = shared_mech if shared_mech is not None else mech_args(params, adj)
         _call_run(graph, tabs, rates, out, phase, float(params.initial_b), stream_state(seed),
                   mech, mode=MODE_CODES[params.update], evolving=params.evolving,
@@ -1118,7 +1208,7 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
         mean_pay[r] = mean_payoff_series(params, edges, adj.n)
         for k, g in enumerate(snap_at):
             norms, ridx = snaps.setdefault(int(g), (np.zeros((n_reps, adj.n), np.int8),
-                                                    np.zeros((n_reps, adj.n), np.int64)))
+                                                    np.zeros((n_reps, adj.n), rate_dtype)))
             if norms.shape[1] == adj.n:
                 norms[r] = out.snap_norm[k]
                 ridx[r] = out.snap_rate[k]

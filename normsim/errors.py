@@ -16,7 +16,11 @@ normsim.errors.NormsimError: game.c: 1.5 is outside [0, 1]
 from __future__ import annotations
 
 import math
+import reprlib
 from numbers import Real
+
+_REPR = reprlib.Repr(maxlevel=3, maxdict=4, maxlist=6, maxtuple=6, maxset=6,
+                     maxstring=60, maxlong=40, maxother=60)
 
 
 class NormsimError(ValueError):
@@ -27,6 +31,19 @@ class NormsimError(ValueError):
     """
 
 
+def excerpt(value: object) -> str:
+    """A bounded ``repr`` of ``value`` for an error message (at most about 80 characters
+    whatever the value holds: long texts, big lists and deep nesting are cut with ``...``).
+
+    >>> len(excerpt("x" * 10**6))
+    60
+    >>> excerpt(list(range(100)))
+    '[0, 1, 2, 3, 4, 5, ...]'
+    """
+    text = _REPR.repr(value)
+    return text if len(text) <= 120 else text[:57] + "..." + text[-57:]
+
+
 def check_number(name: str, value: object, *, low: float | None = None,
                  high: float | None = None, low_open: bool = False) -> float:
     """Return ``value`` as a float or raise :class:`NormsimError`.
@@ -35,10 +52,13 @@ def check_number(name: str, value: object, *, low: float | None = None,
     case ``value`` must be strictly greater than ``low``.
     """
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise NormsimError(f"{name}: {value!r} is not a number")
-    x = float(value)
+        raise NormsimError(f"{name}: {excerpt(value)} is not a number")
+    try:
+        x = float(value)
+    except OverflowError:      # an integer beyond the range of a float
+        x = math.inf
     if not math.isfinite(x):
-        raise NormsimError(f"{name}: {value!r} is not a finite number")
+        raise NormsimError(f"{name}: {excerpt(value)} is not a finite number")
     if low is not None and (x <= low if low_open else x < low):
         if high is None:
             op = ">" if low_open else ">="

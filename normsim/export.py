@@ -49,27 +49,34 @@ def export(results: str | Path, fmt: str = "csv", to: str | Path | None = None) 
                                "'.venv/bin/pip install pyarrow' (or use --format csv)") from None
     src = db_path(results)
     out = Path(to) if to else src.parent / "export"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise NormsimError(f"--to: cannot create {out}: {e.strerror or e}") from None
+    # the store is opened (read-only) first: no store, nothing created
     with Store(results, create=False) as store:
         reps, series = [], []
         for rep, ser in _rows(store):
             reps.append(rep)
             series.extend(ser)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NormsimError(f"--to: cannot create {out}: {e.strerror or e}") from None
     paths = []
     for name, rows in (("replicates", reps), ("series", series)):
         cols = list(dict.fromkeys(k for r in rows for k in r))
         path = out / f"{name}.{fmt}"
-        if fmt == "csv":
-            with open(path, "w", newline="", encoding="utf-8") as fh:
-                w = csv.DictWriter(fh, fieldnames=cols)
-                w.writeheader()
-                w.writerows(rows)
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-            pq.write_table(pa.Table.from_pylist(rows), path)
+        tmp = path.with_name(f".{path.name}.partial")   # renamed when complete
+        try:
+            if fmt == "csv":
+                with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                    w = csv.DictWriter(fh, fieldnames=cols)
+                    w.writeheader()
+                    w.writerows(rows)
+            else:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+                pq.write_table(pa.Table.from_pylist(rows), tmp)
+            tmp.replace(path)
+        except OSError as e:   # a full disk, a directory in the way: no half-written table
+            tmp.unlink(missing_ok=True)
+            raise NormsimError(f"--to: cannot write {path}: {e.strerror or e}") from None
         paths.append(path)
     return paths

@@ -192,8 +192,12 @@ class BirthDeathChain:
         self.Z = Z = check_population(population)
         self.beta = check_number("beta", beta, low=0.0)
         self.mu = check_number("mu", mu, low=0.0, high=1.0)
-        self.R1 = game.payoff_range(1, 1)
-        m = game.matrix()
+        # scaling a and b together changes nothing (payoff differences over R1):
+        # work with max(a, b) = 1, so that sums of payoffs cannot overflow
+        scale = max(game.a, game.b)
+        unit = CoordinationGame(game.a / scale, game.b / scale, game.c)
+        self.R1 = unit.payoff_range(1, 1)
+        m = unit.matrix()
         k = np.arange(Z + 1, dtype=float)
         self.f_b = ((k - 1.0) * m[1, 1] + (Z - k) * m[1, 0]) / (Z - 1)
         self.f_a = (k * m[0, 1] + (Z - k - 1.0) * m[0, 0]) / (Z - 1)
@@ -447,9 +451,11 @@ def threshold_c(a: float, b: float, population: int, beta: float, tol: float = 1
 
     j = np.arange(1, Z, dtype=float)
 
+    scale = max(a, b)     # scaling a and b together changes nothing: no overflow
+
     def f(c: float) -> float:
         """log(Z rho_1): the fixation sum only (no chain object), O(Z)."""
-        g = CoordinationGame(a, b, c)
+        g = CoordinationGame(a / scale, b / scale, c)
         m = g.matrix()
         d = ((j - 1.0) * m[1, 1] + (Z - j) * m[1, 0] - j * m[0, 1] - (Z - j - 1.0) * m[0, 0])
         L = np.concatenate(([0.0], np.cumsum(-beta * d / ((Z - 1) * g.payoff_range(1, 1)))))

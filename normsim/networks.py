@@ -13,6 +13,14 @@ node or no edges is an error: the Fermi rule needs a neighbour to learn from.
 Set ``largest_component: true`` in a spec to keep only the largest connected
 component (useful for sparse random graphs with isolated nodes).
 
+``generator`` chooses how :func:`spec_adjacency` (the engine's path) builds a
+built-in kind: ``networkx``, ``native`` (:mod:`normsim.generators`: the same
+graph, written straight into arrays, for millions of nodes; edge lists:
+:mod:`normsim.edgelist`) or ``auto`` (the default: native from
+:data:`NATIVE_MIN_NODES` nodes up, and always for edge lists). Both give the
+same graph for the same seed, so the choice is not part of a condition's
+content hash. :func:`build_graph` always returns the networkx graph.
+
 Examples
 --------
 >>> adj = adjacency(build_graph({"kind": "grid", "rows": 3, "cols": 4}))
@@ -47,7 +55,13 @@ KINDS: dict[str, dict[str, tuple[type, bool]]] = {
 }
 #: kinds whose graph depends on the seed
 RANDOM_KINDS = frozenset({"watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular"})
-COMMON = {"largest_component": (bool, False)}
+COMMON = {"largest_component": (bool, False), "generator": (str, False)}
+#: values of ``generator``
+GENERATORS = ("auto", "native", "networkx")
+#: ``generator: auto`` builds graphs of this many nodes or more natively: the
+#: sizes whose results were stored before the native generators existed (and
+#: the paper's 2,500 agents) keep networkx's code, which gives the same graph
+NATIVE_MIN_NODES = 100_000
 
 
 def is_random(spec: Mapping[str, Any]) -> bool:
@@ -91,9 +105,22 @@ def spec_adjacency(spec: Mapping[str, Any], seed: int | None = None,
     The same graph and numbering: the largest component keeps its nodes in
     increasing order, as ``relabel`` numbers them (ties go to the component
     with the smallest node, as in ``build_graph``). For an ER graph of 2,500
-    nodes this takes a quarter of the time.
+    nodes this takes a quarter of the time. The spec's ``generator`` (module
+    docstring) picks networkx or :mod:`normsim.generators` /
+    :mod:`normsim.edgelist`, which write the arrays directly: 10^7 nodes in
+    seconds, at tens of bytes a node.
     """
-    G, largest = _raw_graph(spec, seed, base_dir)
+    kind, p, largest, generator = _check_spec(spec)
+    if _use_native(kind, p, generator):
+        if kind == "edgelist":
+            from normsim.edgelist import load_edgelist
+
+            return load_edgelist(_edgelist_path(p, base_dir),
+                                 largest_component=largest).adjacency
+        from normsim.generators import native_adjacency
+
+        return native_adjacency(kind, p, seed, largest)
+    G = _networkx_graph(kind, p, seed, base_dir)
     n = G.number_of_nodes()
     nodes = list(G.nodes)
     if nodes != list(range(n)) or G.is_directed() or G.is_multigraph():
@@ -113,81 +140,127 @@ def spec_adjacency(spec: Mapping[str, Any], seed: int | None = None,
     return _csr(n, u, v)
 
 
-def _raw_graph(spec: Mapping[str, Any], seed: int | None, base_dir) -> tuple[nx.Graph, bool]:
-    """Check a spec; the generated graph and whether to keep its largest component."""
+def _check_spec(spec: Mapping[str, Any]) -> tuple[str, dict, bool, str]:
+    """Check a spec: its kind, parameters, largest-component flag and generator."""
     spec = dict(spec)
     kind = spec.pop("kind", None)
     _need(kind in KINDS, f"network.kind: {kind!r} is not one of {', '.join(KINDS)}")
     largest = bool(spec.pop("largest_component", False))
+    generator = spec.pop("generator", "auto")
+    _need(generator in GENERATORS, f"network.generator: {generator!r} is not one of "
+                                   f"{', '.join(GENERATORS)}")
     allowed = KINDS[kind]
     for key in spec:
         _need(key in allowed, f"network.{key}: not a parameter of {kind} "
                               f"(allowed: {', '.join(allowed) or 'none'})")
     for key, (_, required) in allowed.items():
         _need(not required or key in spec, f"network.{key}: required for {kind}")
+    _check_params(kind, spec)
+    return kind, spec, largest, generator
+
+
+def _use_native(kind: str, p: dict, generator: str) -> bool:
+    """Whether ``generator`` means the native path for this kind and size."""
+    if generator == "networkx":
+        return False
+    if kind == "edgelist":
+        return True
+    from normsim.generators import NATIVE_KINDS, native_size
+
+    if kind not in NATIVE_KINDS:
+        return False
+    return generator == "native" or native_size(kind, p) >= NATIVE_MIN_NODES
+
+
+def _raw_graph(spec: Mapping[str, Any], seed: int | None, base_dir) -> tuple[nx.Graph, bool]:
+    """Check a spec; the networkx graph and whether to keep its largest component."""
+    kind, p, largest, _ = _check_spec(spec)
+    return _networkx_graph(kind, p, seed, base_dir), largest
+
+
+def _networkx_graph(kind: str, p: dict, seed: int | None, base_dir) -> nx.Graph:
     try:
-        return _generate(kind, spec, seed, base_dir), largest
+        return _generate(kind, p, seed, base_dir)
     except NormsimError:
         raise
     except (nx.NetworkXError, ValueError, TypeError) as e:
         raise NormsimError(f"network: networkx cannot build {kind} with "
-                           f"{_fmt(spec)}: {e}") from None
+                           f"{_fmt(p)}: {e}") from None
 
 
 def _fmt(spec: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in spec.items()) or "no parameters"
 
 
-def _generate(kind: str, p: dict, seed: int | None, base_dir) -> nx.Graph:
+def _check_params(kind: str, p: dict) -> None:
+    """The ranges networkx (and the native generators) accept for each kind."""
     if kind == "grid":
         rows, cols, periodic = p["rows"], p["cols"], p.get("periodic", True)
         if periodic:
             _need(rows >= 3 and cols >= 3,
                   f"network: a periodic grid needs rows and cols >= 3 (got {rows} x {cols})")
         _need(rows * cols >= 2, "network: a grid needs at least 2 nodes")
-        G = nx.grid_2d_graph(rows, cols, periodic=periodic)
-        return nx.relabel_nodes(G, {(r, c): r * cols + c for r, c in G.nodes})
-    if kind == "complete":
+    elif kind == "complete":
         _need(p["n"] >= 2, f"network.n: {p['n']} must be >= 2")
-        return nx.complete_graph(p["n"])
-    if kind == "watts_strogatz":
+    elif kind == "watts_strogatz":
         n, k, q = p["n"], p["k"], p["p"]
         _need(2 <= k < n, f"network.k: {k} must satisfy 2 <= k < n = {n}")
         _need(0.0 <= q <= 1.0, f"network.p: {q} is outside [0, 1]")
-        return nx.watts_strogatz_graph(n, k, q, seed=seed)
-    if kind == "erdos_renyi":
+    elif kind == "erdos_renyi":
         n, q = p["n"], p["p"]
         _need(n >= 2, f"network.n: {n} must be >= 2")
         _need(0.0 < q <= 1.0, f"network.p: {q} is outside (0, 1]")
-        return nx.fast_gnp_random_graph(n, q, seed=seed)
-    if kind == "barabasi_albert":
+    elif kind == "barabasi_albert":
         n, m = p["n"], p["m"]
         _need(1 <= m < n, f"network.m: {m} must satisfy 1 <= m < n = {n}")
-        return nx.barabasi_albert_graph(n, m, seed=seed)
-    if kind == "connected_caveman":
-        ell, k = p["cliques"], p["size"]
-        _need(ell >= 1, f"network.cliques: {ell} must be >= 1")
-        _need(k >= 2, f"network.size: {k} must be >= 2")
-        return nx.connected_caveman_graph(ell, k)
-    if kind == "random_regular":
+    elif kind == "connected_caveman":
+        _need(p["cliques"] >= 1, f"network.cliques: {p['cliques']} must be >= 1")
+        _need(p["size"] >= 2, f"network.size: {p['size']} must be >= 2")
+    elif kind == "random_regular":
         n, d = p["n"], p["d"]
         _need(1 <= d < n, f"network.d: {d} must satisfy 1 <= d < n = {n}")
         _need(d * n % 2 == 0, f"network: d * n must be even (d = {d}, n = {n})")
-        return nx.random_regular_graph(d, n, seed=seed)
-    if kind == "star":
+    elif kind == "star":
         _need(p["n"] >= 1, f"network.n: {p['n']} must be >= 1 (leaves; the star has n + 1 nodes)")
-        return nx.star_graph(p["n"])
-    # edgelist
+
+
+def _edgelist_path(p: dict, base_dir) -> Path:
     path = Path(p["path"])
     if base_dir is not None and not path.is_absolute():
         path = Path(base_dir) / path
-    return read_edgelist(path)
+    return path
+
+
+def _generate(kind: str, p: dict, seed: int | None, base_dir) -> nx.Graph:
+    """The networkx graph of a kind with checked parameters."""
+    if kind == "grid":
+        rows, cols, periodic = p["rows"], p["cols"], p.get("periodic", True)
+        G = nx.grid_2d_graph(rows, cols, periodic=periodic)
+        return nx.relabel_nodes(G, {(r, c): r * cols + c for r, c in G.nodes})
+    if kind == "complete":
+        return nx.complete_graph(p["n"])
+    if kind == "watts_strogatz":
+        return nx.watts_strogatz_graph(p["n"], p["k"], p["p"], seed=seed)
+    if kind == "erdos_renyi":
+        return nx.fast_gnp_random_graph(p["n"], p["p"], seed=seed)
+    if kind == "barabasi_albert":
+        return nx.barabasi_albert_graph(p["n"], p["m"], seed=seed)
+    if kind == "connected_caveman":
+        return nx.connected_caveman_graph(p["cliques"], p["size"])
+    if kind == "random_regular":
+        return nx.random_regular_graph(p["d"], p["n"], seed=seed)
+    if kind == "star":
+        return nx.star_graph(p["n"])
+    # edgelist
+    return read_edgelist(_edgelist_path(p, base_dir))
 
 
 def read_edgelist(path: str | Path) -> nx.Graph:
     """Read a whitespace-separated edge list (``u v`` per line, ``#`` comments)."""
     path = Path(path)
-    _need(path.is_file(), f"network.path: edge-list file {str(path)!r} not found")
+    _need(path.exists(), f"network.path: edge-list file {str(path)!r} not found")
+    _need(path.is_file(), f"network.path: {str(path)!r} is not a regular file (a directory, "
+                          "device or FIFO cannot be an edge list)")
     G = nx.Graph()
     try:
         with open(path, encoding="utf-8") as fh:

@@ -122,8 +122,12 @@ class PairApproximation:
         self.k = k = check_degree(degree)
         self.beta = check_number("beta", beta, low=0.0)
         self.mu = check_number("mu", mu, low=0.0, high=1.0)
-        self.R = game.payoff_range(k, k)
-        m = game.matrix()
+        # the Fermi rule depends on payoff differences over R only: scaling a and b
+        # together changes nothing, so work with max(a, b) = 1 (no overflow at 1e308)
+        scale = max(game.a, game.b)
+        unit = CoordinationGame(game.a / scale, game.b / scale, game.c)
+        self.R = unit.payoff_range(k, k)
+        m = unit.matrix()
         j = np.arange(k + 1, dtype=float)                 # number of B-neighbours
         pi_a = (k - j) * m[0, 0] + j * m[0, 1]            # payoff of an A-player
         pi_b = j * m[1, 1] + (k - j) * m[1, 0]            # payoff of a B-player

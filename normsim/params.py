@@ -215,7 +215,10 @@ class ModelParams:
     events: tuple[Mapping[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
+        from normsim.limits import check_payoffs
+
         CoordinationGame(self.a, self.b, self.c)
+        check_payoffs(self.a, self.b)   # payoff sums must stay finite (limits.py)
         check_number("initial_b", self.initial_b, low=0.0, high=1.0)
         if self.update not in UPDATE_MODES:
             raise NormsimError(f"dynamics.update: {self.update!r} is not one of "

@@ -70,7 +70,7 @@ def _prediction(spec):
 
 
 def shares_figure(store, out_dir: Path, max_panels: int = 12,
-                  hashes: list[str] | None = None) -> Path | None:
+                  hashes: list[str] | None = None, runs: int | None = None) -> Path | None:
     """Share of B over generations per condition: mean, 10-90% band, shocks, prediction."""
     from normsim.results import load_series
     from normsim.scenario import Scenario
@@ -84,7 +84,7 @@ def shares_figure(store, out_dir: Path, max_panels: int = 12,
                              sharey=True)
     for ax, cond in zip(axes.flat, conds):
         spec = Scenario.model_validate(cond["resolved"])
-        s = load_series(store, cond["hash"])["share_b"]
+        s = load_series(store, cond["hash"], runs=runs)["share_b"]
         G = s.shape[1] - 1
         g = np.arange(G + 1)
         if spec.population.well_mixed:
@@ -181,7 +181,8 @@ def inertia_map(summary: dict, out_dir: Path) -> Path | None:
     return _save(fig, out_dir / "inertia_map.png")
 
 
-def rates_figure(store, out_dir: Path, hashes: list[str] | None = None) -> Path | None:
+def rates_figure(store, out_dir: Path, hashes: list[str] | None = None,
+                 runs: int | None = None) -> Path | None:
     """Shares of the exploration rates over generations (evolving rates)."""
     from normsim.results import load_series
     from normsim.scenario import EvolvingRates, Scenario
@@ -197,7 +198,7 @@ def rates_figure(store, out_dir: Path, hashes: list[str] | None = None) -> Path 
     fig, axes = plt.subplots(1, len(conds), figsize=(5 * len(conds), 3.8), squeeze=False,
                              sharey=True)
     for ax, (cond, spec) in zip(axes[0], conds):
-        s = load_series(store, cond["hash"])
+        s = load_series(store, cond["hash"], runs=runs)
         shares = s["rate_shares"].mean(axis=0)
         g = np.arange(shares.shape[0])
         ax.stackplot(g, shares.T, labels=[f"rate {r:g}" for r in spec.dynamics.exploration.rates],
@@ -221,9 +222,11 @@ def _nan(v):
     return np.nan if v is None else v
 
 
-def run_figures(store, summary: dict, out_dir: Path,
-                hashes: list[str] | None = None) -> list[Path]:
-    """Every figure that applies to the stored results (all, or the conditions ``hashes``)."""
-    out = [shares_figure(store, out_dir, hashes=hashes), inertia_figure(summary, out_dir),
-           inertia_map(summary, out_dir), rates_figure(store, out_dir, hashes=hashes)]
+def run_figures(store, summary: dict, out_dir: Path, hashes: list[str] | None = None,
+                runs: int | None = None) -> list[Path]:
+    """Every figure that applies to the stored results (all, or the conditions ``hashes``;
+    the replicates numbered below ``runs``, or all, as in the summary)."""
+    out = [shares_figure(store, out_dir, hashes=hashes, runs=runs),
+           inertia_figure(summary, out_dir), inertia_map(summary, out_dir),
+           rates_figure(store, out_dir, hashes=hashes, runs=runs)]
     return [p for p in out if p is not None]

@@ -24,11 +24,12 @@ from normsim.scenario import EvolvingRates, Scenario
 from normsim.store import Store
 
 
-def load_series(store: Store, hash_: str) -> dict:
+def load_series(store: Store, hash_: str, runs: int | None = None) -> dict:
     """A condition's stored replicates stacked: ``share_b`` and ``mean_payoff``
     (R, G+1), ``seeds``, the summed ``wall_time``, and with evolving rates
-    ``rate_shares`` (R, G+1, K) and ``mean_rate`` (R, G+1). Empty if none is stored."""
-    reps = list(store.replicates(hash_))
+    ``rate_shares`` (R, G+1, K) and ``mean_rate`` (R, G+1). Empty if none is stored.
+    With ``runs``, only the replicates numbered below it."""
+    reps = list(store.replicates(hash_, below=runs))
     if not reps:
         return {}
     d = {"share_b": np.stack([r.share_b for r in reps]),
@@ -43,15 +44,22 @@ def load_series(store: Store, hash_: str) -> dict:
     return d
 
 
-def summarise(store: Store, hashes: list[str] | None = None) -> dict:
+def summarise(store: Store, hashes: list[str] | None = None, runs: int | None = None) -> dict:
     """The summary JSON (all stored conditions, or those of ``hashes``, in order):
-    ``{"scenario": name, "conditions": [summarise_condition(...), ...]}``."""
+    ``{"scenario": name, "conditions": [summarise_condition(...), ...]}``.
+
+    ``runs``: summarise only the replicates numbered below it (what ``normsim run``
+    asked for), not every stored one. Each condition says how many replicates the
+    summary covers (``runs``) and how many are stored (``stored``).
+    """
     conds = store.conditions(hashes)
     name = conds[0]["scenario"] if conds else None
-    return {"scenario": name, "conditions": [summarise_condition(store, c) for c in conds]}
+    return {"scenario": name,
+            "conditions": [summarise_condition(store, c, runs=runs) for c in conds]}
 
 
-def summarise_condition(store: Store, cond: dict, series: dict | None = None) -> dict:
+def summarise_condition(store: Store, cond: dict, series: dict | None = None,
+                        runs: int | None = None) -> dict:
     """One stored condition's entry of the summary: its swept parameters, the
     number of replicates, per shock the metrics of :func:`normsim.metrics.shock_metrics`,
     the final share of B, with committed agents ``committed``
@@ -59,12 +67,13 @@ def summarise_condition(store: Store, cond: dict, series: dict | None = None) ->
     evolved exploration.
 
     ``cond`` is a row of :meth:`Store.conditions`; ``series`` defaults to
-    :func:`load_series` of it."""
+    :func:`load_series` of it (the replicates numbered below ``runs``, or all)."""
     spec = Scenario.model_validate(cond["resolved"])
     G = spec.schedule.generations
     shocks = spec.schedule.shock_list()
-    series = load_series(store, cond["hash"]) if series is None else series
-    entry = {"params": cond["params"], "runs": cond["n"], "generations": G,
+    series = load_series(store, cond["hash"], runs=runs) if series is None else series
+    covered = len(series["seeds"]) if series else 0
+    entry = {"params": cond["params"], "runs": covered, "stored": cond["n"], "generations": G,
              "well_mixed": spec.population.well_mixed,
              "shocks": [], "final_share_b": None, "exploration": None}
     if not series:

@@ -13,6 +13,7 @@ hash are not run again.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing as mp
 import os
@@ -29,6 +30,7 @@ from normsim import analytic
 from normsim.draws import replicate_seed
 from normsim.errors import NormsimError
 from normsim.scenario import Condition, LoadedScenario, conditions
+from normsim.snapshots import snapshot_blobs
 from normsim.store import Store
 
 
@@ -67,16 +69,20 @@ def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict]:
                         **series, "rate_shares": None, "mean_rate": None})
         return out
     params = cond.model_params()
+    snaps = list(cond.spec.output.snapshots)
+    n_rates = len(params.rates) if params.evolving else 0
     for rep, seed in reps:
         t0 = time.perf_counter()
-        res = simulate(params, [seed], base_dir=cond.base_dir)
+        res = simulate(params, [seed], base_dir=cond.base_dir, snapshots=snaps)
         out.append({"rep": rep, "seed": seed, "wall_time": time.perf_counter() - t0,
                     "share_b": res.share_b[0], "mean_payoff": res.mean_payoff[0],
                     "rate_shares": None if res.rate_shares is None else res.rate_shares[0],
                     "mean_rate": None if res.mean_rate is None else res.mean_rate[0],
+                    "snapshots": snapshot_blobs(res.snapshots, 0, n_rates),
                     "extra": None if res.share_new is None else {
                         "share_new": res.share_new[0],
                         "share_new_uncommitted": res.share_new_uncommitted[0]}})
+        del res
     return out
 
 
@@ -101,6 +107,8 @@ def plan(conds: list[Condition], runs: int, store: Store | None) -> list[tuple[C
     out = []
     for cond in conds:
         done = store.stored_reps(cond.hash) if store is not None else set()
+        if done and cond.spec.output.snapshots:   # asked for snapshots it lacks: run again
+            done &= store.reps_with_snapshots(cond.hash, cond.spec.output.snapshots)
         n = 1 if cond.well_mixed else runs
         todo = [(i, replicate_seed(cond.spec.seed, i)) for i in range(n) if i not in done]
         out.append((cond, todo))
@@ -123,10 +131,48 @@ def _in_process(tasks: list[Task]) -> Iterator[Outcome]:
             yield cond, chunk, None, e
 
 
-def _local_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
-    """Chunks on spawned local processes, at most 2 per worker in flight."""
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit when the coordinating process is gone (even after SIGKILL)."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="normsim-watch-parent").start()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes now (their running chunks are lost, not stored)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
+        if proc.is_alive():  # pragma: no cover - ignores SIGTERM
+            proc.kill()
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of spawned worker processes, for :func:`run`'s ``pool`` (shut it down
+    after); its workers exit by themselves if this process dies."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=_watch_parent, initargs=(os.getpid(),))
+
+
+def _local_pool(tasks: list[Task], workers: int,
+                given: ProcessPoolExecutor | None = None) -> Iterator[Outcome]:
+    """Chunks on spawned local processes (``given``, or a pool of ``workers``), at
+    most 2 per worker in flight.
+
+    If the consumer stops early (a signal, a full disk: the generator is closed
+    or raises), the worker processes are terminated at once rather than left
+    to finish their chunks.
+    """
     it = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+    with contextlib.nullcontext(given) if given is not None else local_pool(workers) as pool:
         pending: dict[Future, Task] = {}
 
         def submit() -> None:
@@ -150,6 +196,8 @@ def _local_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
         finally:
             for f in pending:
                 f.cancel()
+            if pending:   # stopped early
+                _stop_workers(pool)
 
 
 def connect(address: str):
@@ -207,28 +255,49 @@ def _work_per_replicate(cond: Condition) -> int:
 
 
 def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
-        scheduler: str | None = None, quiet: bool = False) -> RunReport:
+        scheduler: str | None = None, quiet: bool = False,
+        conds: list[Condition] | None = None,
+        pool: ProcessPoolExecutor | None = None) -> RunReport:
     """Run every condition x replicate not yet stored; commit each replicate as it finishes.
 
     ``scheduler`` is the address of an existing dask.distributed scheduler
     (``tcp://host:8786``); otherwise ``workers`` local processes (default: all
-    cores; 1 runs in this process).
+    cores; 1 runs in this process). ``conds`` runs these conditions (with the
+    scenario's ``runs``) instead of the scenario's own, e.g. the particles of a
+    calibration (:mod:`normsim.calibrate`); ``pool`` (from :func:`local_pool`)
+    is used instead of starting worker processes for this call alone.
     """
     from tqdm import tqdm
 
+    from normsim import limits
+    from normsim.store import check_store_file
+
     t_start = time.perf_counter()
-    conds = conditions(loaded)
+    own = conds is None
     sc = loaded.scenario
+    check_store_file(out_dir)   # another program's database is refused before anything else
     client = connect(scheduler) if scheduler else None
-    if client is not None:
-        workers = max(1, sum(client.nthreads().values()))
-    workers = workers or os.cpu_count() or 1
+    try:
+        threads = max(1, sum(client.nthreads().values())) if client is not None else None
+        if conds is None:   # the scenario's own; refuses what this machine cannot run
+            conds = conditions(loaded, n_cores=threads)
+        requested = workers
+        workers = threads or workers or limits.cores()
+        cost = limits.check(loaded, out_dir=out_dir, workers=workers, n_cores=threads,
+                            stored_bytes=limits.stored_bytes(out_dir))
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
     report = RunReport(out_dir=out_dir, conditions=conds)
     try:
         with Store(out_dir) as store:
             for pos, cond in enumerate(conds):
                 store.add_condition(cond.hash, cond.scenario, cond.params,
                                     cond.spec.model_dump(mode="json"), pos)
+            if own and sc.design is not None:
+                from normsim.design import write_record
+                write_record(store, loaded, conds)
             todo = plan(conds, sc.runs, store)
             total = sum(len(t) for _, t in todo)
             report.skipped = sum((1 if cond.well_mixed else sc.runs) for cond in conds) - total
@@ -236,6 +305,7 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
                 report.seconds = time.perf_counter() - t_start
                 return report
             if client is None:
+                workers = _cap_workers(workers, requested, total, cost)
                 _warm_up([cond for cond, t in todo if t])
             tasks = []
             for cond, t in todo:
@@ -249,9 +319,13 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
             elif workers == 1 or len(tasks) == 1:
                 outcomes = _in_process(tasks)
             else:
-                outcomes = _local_pool(tasks, workers)
+                if len(tasks) < workers:
+                    _say_workers(requested, len(tasks), f"{len(tasks)} chunks of replicates "
+                                                        "to run")
+                outcomes = _local_pool(tasks, min(workers, len(tasks)), pool)
+            # closing: if this ends early (a signal, a full disk) the workers stop at once
             with tqdm(total=total, unit="rep", desc=sc.name, disable=quiet, delay=1.0,
-                      file=sys.stderr, dynamic_ncols=True) as bar:
+                      file=sys.stderr, dynamic_ncols=True) as bar, contextlib.closing(outcomes):
                 for cond, chunk, results, err in outcomes:
                     if err is not None:
                         msg = "".join(traceback.format_exception_only(type(err), err)).strip()
@@ -263,7 +337,7 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
                         store.add_replicate(cond.hash, r["rep"], r["seed"], cond.scenario,
                                             cond.params, r["wall_time"], r["share_b"],
                                             r["mean_payoff"], r["rate_shares"], r["mean_rate"],
-                                            r.get("extra"))
+                                            r.get("snapshots"), r.get("extra"))
                         report.ran += 1
                         bar.update(1)
     finally:
@@ -271,3 +345,26 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
             client.close()
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+def _cap_workers(workers: int, requested: int | None, total: int, cost) -> int:
+    """Local worker processes: no more than replicates to run, nor than memory allows."""
+    from normsim import limits
+
+    if total < workers:
+        _say_workers(requested, total, f"{total} replicate(s) to run")
+        workers = total
+    mem, source = limits.available_memory()
+    fit = cost.max_workers(mem)
+    if fit < workers:
+        print(f"normsim: using {fit} worker process(es), not {workers}: each needs about "
+              f"{limits.fmt_bytes(cost.worker)} of memory and this machine has "
+              f"{limits.fmt_bytes(mem)} {source}", file=sys.stderr)
+        workers = fit
+    return max(1, workers)
+
+
+def _say_workers(requested: int | None, n: int, why: str) -> None:
+    if requested is not None and requested > n:
+        print(f"normsim: using {n} worker process(es), not {requested}: only {why}",
+              file=sys.stderr)

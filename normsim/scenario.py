@@ -27,12 +27,15 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError,
                       field_validator, model_validator)
 
+from normsim.design import DesignSpec, check_design
 from normsim.draws import DRAW_SCHEDULE
-from normsim.errors import NormsimError, check_number
+from normsim.errors import NormsimError, check_number, excerpt
 from normsim.game import CoordinationGame
 from normsim.mechanisms import check_committed, committed_count
-from normsim.networks import KINDS
+from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, check_events, expand_shocks
+from normsim.yamlsafe import load_value, read_text
+from normsim.yamlsafe import parse as parse_yaml
 
 
 class _Strict(BaseModel):
@@ -75,22 +78,24 @@ class NetworkSpec(BaseModel):
         if self.kind not in KINDS:
             raise ValueError(_not_one_of(self.kind, list(KINDS), "kind"))
         extra = dict(self.model_extra or {})
-        allowed = {**KINDS[self.kind], "largest_component": (bool, False)}
+        allowed = {**KINDS[self.kind], **COMMON}
         for key, val in extra.items():
             if key not in allowed:
                 raise ValueError(f"{key}: not a parameter of {self.kind}"
                                  f"{_did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})")
             typ = allowed[key][0]
             if typ is int and (isinstance(val, bool) or not isinstance(val, int)):
-                raise ValueError(f"{key}: {val!r} is not an integer")
+                raise ValueError(f"{key}: {excerpt(val)} is not an integer")
             if typ is float and (isinstance(val, bool) or not isinstance(val, (int, float))):
-                raise ValueError(f"{key}: {val!r} is not a number")
+                raise ValueError(f"{key}: {excerpt(val)} is not a number")
             if typ is bool and not isinstance(val, bool):
-                raise ValueError(f"{key}: {val!r} is not true or false")
+                raise ValueError(f"{key}: {excerpt(val)} is not true or false")
             if typ is str and not isinstance(val, str):
-                raise ValueError(f"{key}: {val!r} is not a text")
+                raise ValueError(f"{key}: {excerpt(val)} is not a text")
             if typ is int and val < 1:
                 raise ValueError(f"{key}: {val} must be >= 1")
+            if key == "generator" and val not in GENERATORS:
+                raise ValueError(f"{key}: {_not_one_of(val, list(GENERATORS))}")
         for key, (_, required) in KINDS[self.kind].items():
             if required and key not in extra:
                 raise ValueError(f"{key}: required for kind {self.kind}")
@@ -155,7 +160,7 @@ class EvolvingRates(_Strict):
     @classmethod
     def _rates(cls, v):
         if not isinstance(v, list) or not v:
-            raise ValueError(f"{v!r} must be a non-empty list of rates in [0, 1]")
+            raise ValueError(f"{excerpt(v)} must be a non-empty list of rates in [0, 1]")
         return [check_number("", x, low=0.0, high=1.0) for x in v]
 
     @field_validator("rate_mutation", mode="before")
@@ -235,7 +240,10 @@ class ScheduleSpec(_Strict):
 
 
 class OutputSpec(_Strict):
+    """``output``: where results go, and the generations whose full state is kept."""
+
     dir: str | None = None
+    snapshots: list[StrictInt] = Field(default_factory=list)
 
 
 class Scenario(_Strict):
@@ -250,6 +258,7 @@ class Scenario(_Strict):
     runs: StrictInt = 100
     seed: StrictInt = 2017
     sweep: dict[str, list[Any]] = Field(default_factory=dict)
+    design: DesignSpec | None = None     # a sampling design (normsim.design)
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @field_validator("runs")
@@ -307,24 +316,39 @@ class Scenario(_Strict):
                              "favours) is undefined when a = b; give A or B")
         return self
 
+    @model_validator(mode="after")
+    def _snapshots(self):
+        snaps = self.output.snapshots
+        G = self.schedule.generations
+        if snaps and self.population.well_mixed:
+            raise ValueError("output.snapshots: a well-mixed population has no agents "
+                             "to take snapshots of")
+        for g in snaps:
+            if not 0 <= g <= G:
+                raise ValueError(f"output.snapshots: {g} is outside 0..{G} (the generations)")
+        if len(set(snaps)) != len(snaps):
+            raise ValueError("output.snapshots: a generation is listed twice")
+        return self
+
 
 # ------------------------------------------------------------------ messages
 def _did_you_mean(word: str, options) -> str:
     options = [str(o) for o in options]
-    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
-    if not close and len(str(word)) >= 3:    # an abbreviation: 'async' for 'asynchronous'
-        close = [o for o in options if o.lower().startswith(str(word).lower())][:1]
+    word = str(word)[:100]   # a long value need not be compared in full
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not close and len(word) >= 3:    # an abbreviation: 'async' for 'asynchronous'
+        close = [o for o in options if o.lower().startswith(word.lower())][:1]
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _not_one_of(value, options: list[str], what: str = "") -> str:
-    return f"{value!r} is not one of {', '.join(options)}{_did_you_mean(value, options)}"
+    return f"{excerpt(value)} is not one of {', '.join(options)}{_did_you_mean(value, options)}"
 
 
 _MODELS = {(): Scenario, ("game",): GameSpec, ("population",): PopulationSpec,
            ("population", "committed"): CommittedSpec,
            ("dynamics",): DynamicsSpec, ("schedule",): ScheduleSpec, ("output",): OutputSpec,
-           ("dynamics", "exploration"): EvolvingRates}
+           ("dynamics", "exploration"): EvolvingRates, ("design",): DesignSpec}
 
 
 def _format_error(err: dict) -> tuple[tuple, str]:
@@ -347,20 +371,20 @@ def _format_error(err: dict) -> tuple[tuple, str]:
             msg = msg[2:]
         return loc, msg
     if typ == "string_pattern_mismatch":
-        return loc, f"{value!r} may contain only letters, digits, '-' and '_'"
+        return loc, f"{excerpt(value)} may contain only letters, digits, '-' and '_'"
     if typ in ("int_type", "int_parsing", "int_from_float"):
-        return loc, f"{value!r} is not an integer"
+        return loc, f"{excerpt(value)} is not an integer"
     if typ in ("float_type", "float_parsing"):
-        return loc, f"{value!r} is not a number"
+        return loc, f"{excerpt(value)} is not a number"
     if typ in ("bool_type", "bool_parsing"):
-        return loc, f"{value!r} is not true or false"
+        return loc, f"{excerpt(value)} is not true or false"
     if typ in ("list_type",):
-        return loc, f"{value!r} is not a list"
+        return loc, f"{excerpt(value)} is not a list"
     if typ in ("model_type", "model_attributes_type", "dict_type"):
-        return loc, f"{value!r} is not a mapping of keys to values"
+        return loc, f"{excerpt(value)} is not a mapping of keys to values"
     if typ == "greater_than_equal":
-        return loc, f"{value!r} must be >= {err['ctx']['ge']}"
-    return loc, f"{err['msg']} (got {value!r})"
+        return loc, f"{excerpt(value)} must be >= {err['ctx']['ge']}"
+    return loc, f"{err['msg']} (got {excerpt(value)})"
 
 
 def _line(node: yaml.Node | None, path: tuple) -> int | None:
@@ -384,8 +408,19 @@ def _line(node: yaml.Node | None, path: tuple) -> int | None:
 
 
 def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> Scenario:
+    from normsim.limits import check_payoffs
+
     try:
-        return Scenario.model_validate(raw)
+        sc = Scenario.model_validate(raw)
+        if not sc.population.well_mixed:   # the simulation's payoff sums must stay finite
+            try:
+                check_payoffs(sc.game.a, sc.game.b)
+            except NormsimError as e:
+                name = "a" if sc.game.a >= sc.game.b else "b"
+                line = _line(node, ("game", name)) if node is not None else None
+                raise NormsimError(f"{where}:{line}: {what}{e}" if line else
+                                   f"{where}: {what}{e}") from None
+        return sc
     except ValidationError as e:
         errors = e.errors(include_url=False)
         # with a union (fixed rate or evolving rates), report the branch that matches the input
@@ -425,7 +460,7 @@ def _best(errors: list[dict], raw: Any) -> dict:
 def _set_path(raw: dict, path: str, value: Any, where: str) -> None:
     keys = path.split(".")
     if not all(keys):
-        raise NormsimError(f"{where}: {path!r} is not a dotted path like game.c")
+        raise NormsimError(f"{where}: {excerpt(path)} is not a dotted path like game.c")
     if keys[0] == "sweep" and len(keys) > 1:   # a sweep's keys are dotted paths themselves
         if not isinstance(raw.setdefault("sweep", {}), dict):
             raise NormsimError(f"{where}: {path}: sweep is not a mapping")
@@ -442,11 +477,11 @@ def _set_path(raw: dict, path: str, value: Any, where: str) -> None:
 def parse_override(text: str) -> tuple[str, Any]:
     """``PATH=VALUE`` with VALUE read as YAML (``0.8``, ``[1, 2]``, ``reference``)."""
     if "=" not in text:
-        raise NormsimError(f"--set: {text!r} is not PATH=VALUE (e.g. --set game.c=0.8)")
+        raise NormsimError(f"--set: {excerpt(text)} is not PATH=VALUE (e.g. --set game.c=0.8)")
     path, value = text.split("=", 1)
     try:
-        return path.strip(), yaml.safe_load(value) if value.strip() else None
-    except yaml.YAMLError:
+        return path.strip(), load_value(value) if value.strip() else None
+    except NormsimError:
         return path.strip(), value
 
 
@@ -471,28 +506,15 @@ def load(path: str | Path, overrides: list[str] | tuple = ()) -> LoadedScenario:
     """Read, check and validate a scenario file; apply ``--set`` overrides."""
     path = Path(path)
     where = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NormsimError(f"{where}: scenario file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise NormsimError(f"{where}: cannot read the scenario: {e}") from None
+    text = read_text(path, where)   # at most yamlsafe.MAX_BYTES, whatever the file is
     return loads(text, where=where, path=path, overrides=overrides)
 
 
 def loads(text: str, where: str = "<scenario>", path: Path | None = None,
           overrides: list[str] | tuple = ()) -> LoadedScenario:
     """Validate scenario text (see :func:`load`)."""
-    try:
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise NormsimError(f"{where}{line}: malformed YAML: {problem}") from None
-    except (ValueError, TypeError, RecursionError) as e:
-        raise NormsimError(f"{where}: malformed YAML: {e}") from None
+    # no alias bombs, no duplicate keys, 1e-3 is a number (normsim.yamlsafe)
+    node, raw = parse_yaml(text, where)
     if not isinstance(raw, dict):
         raise NormsimError(f"{where}: a scenario must be a mapping of keys to values "
                            f"(name, game, population, ...), not {type(raw).__name__}")
@@ -504,31 +526,32 @@ def loads(text: str, where: str = "<scenario>", path: Path | None = None,
         if isinstance(sweep, dict) and p in sweep:
             raise NormsimError(f"--set {p}: {p} is swept (sweep.{p}), so the sweep's values "
                                f"would replace this one; set those instead, e.g. "
-                               f"--set 'sweep.{p}=[{v!r}]'")
+                               f"--set 'sweep.{p}=[{excerpt(v)}]'")
         _set_path(raw, p, v, "--set")
     if overrides:
         node = None   # line numbers would point at values that --set replaced
     sc = _validate(raw, where, node)
     _check_sweep(sc, raw, where, node)
+    check_design(sc, raw, where, node, path.parent if path else Path.cwd())
     return LoadedScenario(sc, raw, path)
 
 
 def _check_sweep(sc: Scenario, raw: dict, where: str, node) -> None:
+    base = {k: v for k, v in raw.items() if k != "sweep"}   # copied per value: not the sweep
     for key, values in sc.sweep.items():
         line = _line(node, ("sweep", key)) if node is not None else None
         at = f"{where}:{line}" if line else where
-        if key in ("sweep", "name", "runs", "seed", "output", "description") or key.startswith(
-                ("sweep.", "output.")):
+        if key in ("sweep", "name", "runs", "seed", "output", "description", "design") or \
+                key.startswith(("sweep.", "output.", "design.")):
             raise NormsimError(f"{at}: sweep.{key}: cannot be swept")
         if not values:
             raise NormsimError(f"{at}: sweep.{key}: give at least one value")
         if not _path_exists(raw, key):
             raise NormsimError(f"{at}: sweep.{key}: no such field{_suggest_path(key)}")
         for v in values:
-            trial = copy.deepcopy(raw)
-            trial.pop("sweep", None)
+            trial = copy.deepcopy(base)
             _set_path(trial, key, v, at)
-            _validate(trial, at, None, what=f"sweep value {v!r} of ")
+            _validate(trial, at, None, what=f"sweep value {excerpt(v)} of ")
 
 
 def _known_paths() -> list[str]:
@@ -539,7 +562,7 @@ def _known_paths() -> list[str]:
     out += [f"population.committed.{f}" for f in CommittedSpec.model_fields]
     out += ["dynamics.exploration.rates", "dynamics.exploration.rate_mutation",
             "schedule.shocks.every", "population.network.kind"]
-    for params in KINDS.values():
+    for params in [*KINDS.values(), COMMON]:
         out += [f"population.network.{p}" for p in params]
     return sorted(set(out))
 
@@ -609,7 +632,8 @@ def _network_size(spec_json: str, seed: int, base_dir: str) -> int:
 
 
 def _content(spec: Scenario, base_dir: Path) -> dict:
-    d = spec.model_dump(mode="json", exclude={"name", "description", "runs", "sweep", "output"})
+    d = spec.model_dump(mode="json", exclude={"name", "description", "runs", "sweep", "output",
+                                              "design"})
     # mechanisms left at their defaults are left out: a plain scenario keeps the
     # hash it had before they existed (its stored replicates are resumed into)
     if d["population"].get("committed") is None:
@@ -619,12 +643,15 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
     if not d["schedule"].get("events"):
         d["schedule"].pop("events", None)
     d["draw_schedule"] = DRAW_SCHEDULE      # the same seed draws differently under another
+    if d["population"].get("network"):      # networkx and native build the same graph
+        d["population"]["network"].pop("generator", None)
     net = spec.population.network
     if net is not None and net.kind == "edgelist":
         p = Path(net.as_dict()["path"])
         p = p if p.is_absolute() else base_dir / p
         try:
-            d["edgelist_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+            with open(p, "rb") as fh:   # streamed: an edge list may be large
+                d["edgelist_sha256"] = hashlib.file_digest(fh, "sha256").hexdigest()
         except OSError as e:
             raise NormsimError(f"population.network.path: cannot read {p}: {e}") from None
     return d
@@ -637,9 +664,21 @@ def condition_hash(spec: Scenario, base_dir: Path) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def conditions(loaded: LoadedScenario) -> list[Condition]:
-    """The sweep's full factorial (or the one condition), in sweep order."""
+def conditions(loaded: LoadedScenario, *, n_cores: int | None = None) -> list[Condition]:
+    """The sweep's full factorial (or the one condition), in sweep order; with a
+    ``design``, every sweep combination x every design point (:mod:`normsim.design`).
+
+    A scenario too large for this machine (memory, or time on ``n_cores`` cores,
+    default this machine's) is refused first, before anything is built or
+    expanded (:func:`normsim.limits.check`).
+    """
+    from normsim import limits
+
+    limits.check(loaded, n_cores=n_cores)
     sc = loaded.scenario
+    if sc.design is not None:
+        from normsim.design import design_conditions
+        return design_conditions(loaded)
     keys = list(sc.sweep)
     combos = list(itertools.product(*(sc.sweep[k] for k in keys))) if keys else [()]
     out = []

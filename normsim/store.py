@@ -9,7 +9,9 @@ Series are stored as little-endian float64 blobs: ``share_b`` and
 ``mean_payoff`` of length G + 1, and with evolving rates ``rate_shares``
 ((G + 1) x K, row-major) and ``mean_rate``; further named series (committed
 agents: ``share_new`` and ``share_new_uncommitted``) go together into ``extra``
-(a JSON header of names and lengths, then the float64 values).
+(a JSON header of names and lengths, then the float64 values). Snapshots of the
+agents' state (``output.snapshots``) are rows of their own table, written in the
+replicate's transaction (:mod:`normsim.snapshots`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -55,6 +58,15 @@ CREATE TABLE IF NOT EXISTS replicates (
     mean_rate BLOB,
     extra BLOB,                  -- further named series (_pack), e.g. committed agents'
     PRIMARY KEY (hash, rep)
+);
+CREATE TABLE IF NOT EXISTS snapshots (  -- output.snapshots: see normsim/snapshots.py
+    hash TEXT NOT NULL,
+    rep INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    n_agents INTEGER NOT NULL,
+    n_rates INTEGER NOT NULL,    -- 0: a fixed exploration rate
+    state BLOB NOT NULL,
+    PRIMARY KEY (hash, rep, generation)
 );
 """
 
@@ -112,38 +124,137 @@ def _unpack(b: bytes | None) -> dict[str, np.ndarray]:
     return out
 
 
+_TABLES = {"meta", "conditions", "replicates"}
+#: tables a store may or may not have (stores written before they existed lack them)
+_OPTIONAL_TABLES = {"snapshots"}
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection: nothing in the file can change through it.
+
+    SQLite opens a WAL database read-only only where it can create the ``-shm``
+    side file; on read-only media or in a read-only directory, a store that was
+    closed cleanly (no ``-wal`` file) is opened as immutable instead.
+    """
+    uri = "file:" + urllib.parse.quote(str(path.absolute())) + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=30)
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        if Path(str(path) + "-wal").exists():
+            raise
+    conn = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30)
+    conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+def _columns(conn: sqlite3.Connection) -> set[str]:
+    return {r[1] for r in conn.execute("PRAGMA table_info(replicates)")}
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {n for (n,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+
+
+def check_store_file(dir_or_db: str | Path) -> None:
+    """Refuse, without changing it, a file that is in the way of a store at ``dir_or_db``:
+    a directory, a file that is not SQLite, or another program's database.
+
+    A missing or empty file and a normsim store pass.
+    """
+    path = db_path(dir_or_db)
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_dir():
+        raise NormsimError(f"{path}: is a directory, not a results store; choose another --out")
+    if not path.is_file():
+        raise NormsimError(f"{path}: is not a regular file, so it cannot be a results store; "
+                           "choose another --out")
+    if path.stat().st_size == 0:
+        return
+    try:
+        conn = _connect_readonly(path)
+        try:
+            tables = _tables(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        raise NormsimError(f"{path}: not a normsim results store ({e}); it was left as it is: "
+                           "choose another --out") from None
+    foreign = tables - _TABLES - _OPTIONAL_TABLES
+    if tables and (not tables >= _TABLES or foreign):
+        other = ", ".join(sorted(foreign)) or "none of normsim's"
+        raise NormsimError(f"{path}: not a normsim results store: it holds another program's "
+                           f"tables ({other}); it was left as it is: choose another --out")
+
+
+def _write_error(path: Path, e: sqlite3.Error) -> NormsimError:
+    """One line for a failed write: a full disk, a read-only store, or another problem."""
+    text = str(e)
+    kept = ("what was stored before is kept; run the same command again to resume "
+            "(only what is missing runs)")
+    if "full" in text:
+        return NormsimError(f"{path}: the disk is full (SQLite: {text}); {kept} once there is "
+                            "space")
+    if "readonly" in text or "read-only" in text:
+        return NormsimError(f"{path}: cannot write the results store (SQLite: {text}); choose "
+                            "a writable --out")
+    return NormsimError(f"{path}: cannot write the results store (SQLite: {text}); {kept}")
+
+
 class Store:
-    """A results database. Use as a context manager or call :meth:`close`."""
+    """A results database. Use as a context manager or call :meth:`close`.
+
+    ``create=False`` opens an existing store read-only (``summary``, ``export``):
+    nothing is written to it, and it may be on read-only media.
+    """
 
     def __init__(self, path: str | Path, create: bool = True):
         self.path = db_path(path)
+        self.readonly = not create
         if not create and not self.path.is_file():
-            raise NormsimError(f"{path}: no results store ({DB_NAME}) found")
+            what = "is not a regular file" if self.path.exists() else "found"
+            raise NormsimError(f"{path}: no results store ({DB_NAME}) {what}")
         if create:
+            check_store_file(self.path)
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise NormsimError(f"output.dir: cannot create {self.path.parent}: "
                                    f"{e.strerror or e}") from None
         try:
+            if not create:
+                self.conn = _connect_readonly(self.path)
+                if not _tables(self.conn) >= _TABLES:
+                    raise sqlite3.DatabaseError("it has no normsim tables")
+                self.conn.execute("SELECT 1 FROM replicates LIMIT 1")
+                return
             self.conn = sqlite3.connect(self.path, timeout=30)
+        except sqlite3.DatabaseError as e:
+            raise NormsimError(f"{self.path}: not a usable normsim results store ({e})") from None
+        try:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            if create:
-                with self.conn:
-                    self.conn.executescript(_SCHEMA)
-                    cols = {r[1] for r in self.conn.execute("PRAGMA table_info(replicates)")}
-                    if "extra" not in cols:    # a store written before the column existed
-                        self.conn.execute("ALTER TABLE replicates ADD COLUMN extra BLOB")
-                    self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
-                                      (str(SCHEMA_VERSION),))
-            else:
-                self.conn.execute("SELECT 1 FROM replicates LIMIT 1")
+            with self.conn:
+                self.conn.executescript(_SCHEMA)
+                if "extra" not in _columns(self.conn):    # written before the column existed
+                    self.conn.execute("ALTER TABLE replicates ADD COLUMN extra BLOB")
+                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
+                                  (str(SCHEMA_VERSION),))
+        except sqlite3.OperationalError as e:
+            self.conn.close()
+            raise _write_error(self.path, e) from None
         except sqlite3.DatabaseError as e:
+            self.conn.close()
             raise NormsimError(f"{self.path}: not a usable normsim results store ({e})") from None
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.conn.close()
+        except sqlite3.Error:   # pragma: no cover - closing after a failed write
+            pass
 
     def __enter__(self) -> "Store":
         return self
@@ -154,33 +265,88 @@ class Store:
     # ---------------------------------------------------------------- writing
     def add_condition(self, hash_: str, scenario: str, params: dict, resolved: dict,
                       position: int) -> None:
-        with self.conn:
-            self.conn.execute(
-                "INSERT INTO conditions VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO UPDATE SET "
-                "scenario = excluded.scenario, params = excluded.params, "
-                "position = excluded.position",
-                (hash_, scenario, json.dumps(params), json.dumps(resolved), position))
+        try:
+            with self.conn:
+                self.conn.execute(
+                    "INSERT INTO conditions VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO UPDATE "
+                    "SET scenario = excluded.scenario, params = excluded.params, "
+                    "position = excluded.position",
+                    (hash_, scenario, json.dumps(params), json.dumps(resolved), position))
+        except sqlite3.OperationalError as e:   # a full disk: the transaction is rolled back
+            raise _write_error(self.path, e) from None
 
     def add_replicate(self, hash_: str, rep: int, seed: int, scenario: str, params: dict,
                       wall_time: float, share_b: np.ndarray, mean_payoff: np.ndarray,
                       rate_shares: np.ndarray | None = None,
                       mean_rate: np.ndarray | None = None,
+                      snapshots: dict[int, tuple[int, bytes]] | None = None,
                       extra: dict[str, np.ndarray] | None = None) -> None:
-        """Store one finished replicate in one transaction (a duplicate is ignored)."""
+        """Store one finished replicate in one transaction (a duplicate is ignored),
+        with its encoded snapshots (generation -> (agents, bytes); see
+        :func:`normsim.snapshots.snapshot_blobs`) and further named series ``extra``."""
         n_rates = 0 if rate_shares is None else int(np.shape(rate_shares)[-1])
+        try:
+            with self.conn:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO replicates (hash, rep, seed, scenario, params, "
+                    "version, wall_time, finished, generations, n_rates, share_b, mean_payoff, "
+                    "rate_shares, mean_rate, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (hash_, int(rep), int(seed), scenario, json.dumps(params), __version__,
+                     float(wall_time), time.time(), len(share_b) - 1, n_rates, _blob(share_b),
+                     _blob(mean_payoff), _blob(rate_shares), _blob(mean_rate), _pack(extra)))
+                for g, (n, blob) in (snapshots or {}).items():
+                    self.conn.execute("INSERT OR IGNORE INTO snapshots VALUES (?,?,?,?,?,?)",
+                                      (hash_, int(rep), int(g), int(n), n_rates, blob))
+        except sqlite3.OperationalError as e:   # a full disk: the transaction is rolled back
+            raise _write_error(self.path, e) from None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a text value in the store's meta table (e.g. a design's record)."""
         with self.conn:
-            self.conn.execute(
-                "INSERT OR IGNORE INTO replicates (hash, rep, seed, scenario, params, version, "
-                "wall_time, finished, generations, n_rates, share_b, mean_payoff, rate_shares, "
-                "mean_rate, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (hash_, int(rep), int(seed), scenario, json.dumps(params), __version__,
-                 float(wall_time), time.time(), len(share_b) - 1, n_rates, _blob(share_b),
-                 _blob(mean_payoff), _blob(rate_shares), _blob(mean_rate), _pack(extra)))
+            self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                              "value = excluded.value", (key, value))
 
     # ---------------------------------------------------------------- reading
+    def get_meta(self, key: str) -> str | None:
+        """A text value of the meta table (None if unset)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
     def stored_reps(self, hash_: str) -> set[int]:
         return {r for (r,) in self.conn.execute("SELECT rep FROM replicates WHERE hash = ?",
                                                 (hash_,))}
+
+    def reps_with_snapshots(self, hash_: str, generations: list[int]) -> set[int]:
+        """Replicates that have a snapshot at every one of ``generations``."""
+        if not self._snapshot_table():
+            return set()
+        want = sorted(set(int(g) for g in generations))
+        rows = self.conn.execute(
+            f"SELECT rep FROM snapshots WHERE hash = ? AND generation IN "
+            f"({','.join('?' * len(want))}) GROUP BY rep HAVING COUNT(*) = ?",
+            (hash_, *want, len(want)))
+        return {r for (r,) in rows}
+
+    def snapshot_rows(self, hash_: str, rep: int | None = None,
+                      generation: int | None = None) -> list[tuple]:
+        """``(rep, generation, n_agents, n_rates, bytes)`` of a condition's snapshots."""
+        if not self._snapshot_table():
+            return []
+        sql = ("SELECT rep, generation, n_agents, n_rates, state FROM snapshots "
+               "WHERE hash = ?")
+        args: list = [hash_]
+        if rep is not None:
+            sql += " AND rep = ?"
+            args.append(int(rep))
+        if generation is not None:
+            sql += " AND generation = ?"
+            args.append(int(generation))
+        return self.conn.execute(sql + " ORDER BY rep, generation", args).fetchall()
+
+    def _snapshot_table(self) -> bool:
+        """Whether this store has the snapshots table (stores written before it do not)."""
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                 "name = 'snapshots'").fetchone() is not None
 
     def conditions(self, hashes: list[str] | None = None) -> list[dict]:
         """Stored conditions (all, or those in ``hashes``) in sweep order, with replicate counts."""
@@ -194,10 +360,17 @@ class Store:
             out = [c for c in out if c["hash"] in keep]
         return out
 
-    def replicates(self, hash_: str) -> Iterator[Replicate]:
+    @property
+    def _extra(self) -> str:
+        """The ``extra`` column, or NULL in a store opened read-only that predates it."""
+        return "extra" if "extra" in _columns(self.conn) else "NULL"
+
+    def replicates(self, hash_: str, below: int | None = None) -> Iterator[Replicate]:
+        """Stored replicates of a condition in order (only those numbered below ``below``)."""
         rows = self.conn.execute(
             "SELECT hash, rep, seed, wall_time, n_rates, share_b, mean_payoff, rate_shares, "
-            "mean_rate, extra FROM replicates WHERE hash = ? ORDER BY rep", (hash_,))
+            f"mean_rate, {self._extra} FROM replicates WHERE hash = ? AND rep < ? ORDER BY rep",
+            (hash_, 2**63 - 1 if below is None else min(int(below), 2**63 - 1)))
         for h, rep, seed, wt, k, sb, mp, rs, mr, ex in rows:
             shares = _arr(rs)
             yield Replicate(h, rep, seed, wt, _arr(sb), _arr(mp),

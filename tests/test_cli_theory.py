@@ -133,6 +133,10 @@ def test_human_output(model, extra, run):
     (["--model", "pairwise", "--shocks", "5,3"], "--shocks"),
     (["--model", "pairwise", "--shocks", "2000"], "--shocks"),
     (["--model", "finite", "--population", "10", "--from-old"], "exploration"),
+    # bounded work and no underflowing time grid (issue 13 item 4, for these models too)
+    (["--model", "pairwise", "--t-max", "1e9"], "t_max"),
+    (["--model", "pairwise", "--t-max", "5e-324"], "t_max"),
+    (["--model", "pair", "--degree", "4", "--t-max", "1e-300"], "t_max"),
 ])
 def test_bad_input_is_one_line_exit_1(args, name, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -153,3 +157,21 @@ def test_bad_input_from_the_console_script():
 def test_unknown_model_is_a_usage_error(run):
     r = run("--c", "0.5", "--model", "moran")
     assert r.returncode == 2 and "--model" in r.stderr
+
+
+@pytest.mark.parametrize("model, extra", [("pair", ["--degree", "4"]), ("pairwise", []),
+                                          ("finite", ["--population", "50", "--mu", "0.05"])])
+def test_payoffs_near_overflow_give_the_scaled_game_s_answer(model, extra, run, capsys):
+    # the Fermi rule sees payoff differences over the payoff range: scaling a and b
+    # together changes nothing, even next to the largest double
+    def answer(a, b):
+        code = main(["analytic", "--a", a, "--b", b, "--c", "0.6", "--model", model,
+                     *extra, "--json"])
+        assert code == 0
+        return json.loads(capsys.readouterr().out)
+    small, huge = answer("0.4", "0.6"), answer("4e307", "6e307")
+    for key in ("t50", "final_p", "threshold_c"):
+        if small.get(key) is None:
+            assert huge.get(key) is None
+        else:
+            assert huge[key] == pytest.approx(small[key], rel=1e-9), key

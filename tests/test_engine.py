@@ -259,3 +259,24 @@ def test_asynchronous_learner_sees_current_payoffs():
     assert len(seeds) >= 5      # cases where stale payoffs would give another state
     out = simulate(params, seeds)
     assert list(out.share_b[:, 1]) == [by_hand(s, True) for s in seeds]
+
+
+@pytest.mark.parametrize("update, expl", [("sequential", "fixed"), ("reference", "fixed"),
+                                          ("reference", "evolving"), ("sequential", "evolving")])
+def test_large_shuffled_sweep_taken_ahead_equals_slow_model(update, expl):
+    # from engine.AHEAD_MIN agents on, the shuffled sweeps take their draws, swaps
+    # and teachers a batch ahead (engine._take_ahead): the same replicate
+    side = int(np.ceil(np.sqrt(engine.AHEAD_MIN + 5)))
+    net = ({"kind": "grid", "rows": side, "cols": side} if expl == "fixed" else
+           {"kind": "random_regular", "n": side * side, "d": 4, "generator": "native"})
+    params = ModelParams(network=net, generations=2, update=update, c=0.5, shocks=(1,),
+                         **EXPLORATION[expl])
+    seed = replicate_seeds(21, 1)[0]
+    adj = replicate_adjacency(params.network, seed)
+    assert adj.n >= engine.AHEAD_MIN and adj.n % engine.BATCH != 0
+    share, pay, rcounts = slow_simulate(params, adj, seed)
+    out = simulate(params, [seed])
+    np.testing.assert_array_equal(out.share_b[0], share)
+    np.testing.assert_allclose(out.mean_payoff[0, 1:], pay[1:], rtol=1e-12)
+    if params.evolving:
+        np.testing.assert_array_equal(np.rint(out.rate_shares[0] * adj.n), rcounts)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from normsim.engine import simulate
@@ -68,3 +69,31 @@ def test_viz_command_rejects_bad_scenarios(tmp_path, body, msg):
     r = subprocess.run([sys.executable, "-m", "normsim", "viz", str(p), "--port", "1"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and msg in r.stderr and "Traceback" not in r.stderr
+
+
+def test_large_lattice_is_a_density_image_and_the_page_says_so():
+    import io
+
+    from PIL import Image
+
+    from normsim.viz.app import lattice_png, network_note
+    m = VizModel(side=40, seed=2, initial_b=0.3)
+    assert network_note(m) is None
+    img = Image.open(io.BytesIO(lattice_png(m, px=16))).convert("RGB")
+    assert img.size == (14, 14)              # ceil(40 / 3): blocks of 3 x 3 agents
+    assert "block of 3 x 3 agents" in network_note(m, px=16)
+    norms = np.array([a.norm for a in m.by_node]).reshape(40, 40)
+    px = np.asarray(img, dtype=float)
+    share = norms[:3, :3].mean()             # the first block's colour mixes A and B
+    want = (1 - share) * np.array([49, 104, 176]) + share * np.array([232, 132, 38])
+    np.testing.assert_allclose(px[0, 0], want, atol=1)
+
+
+def test_large_graph_draws_a_sample_and_the_page_says_so(monkeypatch):
+    from normsim.viz import app
+    g = VizModel(network_kind="barabasi_albert", nodes=300, seed=4)
+    monkeypatch.setattr(app, "MAX_DRAWN_NODES", 120)
+    assert network_png(g).startswith(PNG)
+    assert len(g._pts) == 120 and "sample of 120 of the 300 agents" in app.network_note(g)
+    g.step()
+    assert network_png(g).startswith(PNG)

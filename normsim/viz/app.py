@@ -3,8 +3,9 @@
 Serve it with ``normsim viz [SCENARIO.yaml]`` (or ``solara run
 normsim/viz/app.py``). The page shows the network with agents coloured by norm
 (a grid as a lattice; other graphs on a seeded layout computed once per
-reset), a live chart of the norm shares with the shocks marked and the
-well-mixed replicator prediction overlaid (and the exploration-rate shares
+reset; on a large graph a density image or a sample, as the page says), a
+live chart of the norm shares with the shocks marked and the well-mixed
+replicator prediction overlaid (and the exploration-rate shares
 when rates evolve), and a text panel with the generation, the shares and the
 norm currently favoured. Controls set c, the exploration rate, beta, a, b, the
 network kind and size, the update mode, the shock schedule and the seed;
@@ -42,6 +43,10 @@ COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}        # A blue, B orange
 KINDS = ("grid", "watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular")
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 HORIZON = 1_000_000      # generations: the page runs until the user stops it
+#: graphs with more nodes are drawn as a sample of this many (a spring layout
+#: and a dot per agent would take seconds a frame); a lattice wider than the
+#: image becomes a density image
+MAX_DRAWN_NODES = 1500
 
 #: the page's initial values: the model's from normsim.params.DEFAULTS, and the
 #: page's own (graph size for non-grid kinds, when to shock, the seed)
@@ -112,14 +117,48 @@ def _png(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+def lattice_block(model: VizModel, px: int = 420) -> int:
+    """Agents per side of a pixel of the lattice image (1: one square per agent)."""
+    rows, cols = model.lattice
+    return max(1, -(-max(rows, cols) // px))
+
+
 def lattice_png(model: VizModel, px: int = 420) -> bytes:
-    """The grid as a lattice image, one square per agent, coloured by norm."""
+    """The grid as a lattice image, one square per agent, coloured by norm; a
+    lattice wider than ``px`` as a density image, each pixel a block of agents
+    coloured by its share of B."""
     rows, cols = model.lattice
     norms = np.fromiter((ag.norm for ag in model.by_node), dtype=np.uint8, count=rows * cols)
     palette = np.array([COLORS[0], COLORS[1]], dtype=np.uint8)
-    img = Image.fromarray(palette[norms.reshape(rows, cols)], "RGB")
-    scale = max(1, px // max(rows, cols))
-    return _png(img.resize((cols * scale, rows * scale), Image.NEAREST))
+    k = lattice_block(model, px)
+    if k == 1:
+        img = Image.fromarray(palette[norms.reshape(rows, cols)], "RGB")
+        scale = max(1, px // max(rows, cols))
+        return _png(img.resize((cols * scale, rows * scale), Image.NEAREST))
+    r, c = -(-rows // k), -(-cols // k)
+    grid = np.full((r * k, c * k), np.nan)
+    grid[:rows, :cols] = norms.reshape(rows, cols)
+    share = np.nanmean(grid.reshape(r, k, c, k), axis=(1, 3))[..., None]
+    rgb = (1 - share) * palette[0] + share * palette[1]
+    return _png(Image.fromarray(rgb.round().astype(np.uint8), "RGB"))
+
+
+def _sample(model: VizModel, max_nodes: int) -> list[int]:
+    """Up to ``max_nodes`` agents, breadth-first from a seeded random agent (and
+    from further ones if its component is smaller): a neighbourhood to draw."""
+    G = model.graph
+    rng = np.random.default_rng(model.seed)
+    seen: dict[int, None] = {}
+    for start in rng.permutation(G.number_of_nodes()):
+        if len(seen) >= max_nodes:
+            break
+        if int(start) in seen:
+            continue
+        for v in nx.bfs_tree(G, int(start), depth_limit=None):
+            seen.setdefault(v)
+            if len(seen) >= max_nodes:
+                break
+    return list(seen)
 
 
 @lru_cache(maxsize=8)
@@ -133,27 +172,57 @@ def _layout(spec_json: str, seed: int, n: int) -> np.ndarray:
     return xy / max(1e-9, xy.max())
 
 
-def graph_png(model: VizModel, px: int = 420) -> bytes:
-    """A non-grid network on a seeded spring layout (computed once per graph)."""
+def graph_png(model: VizModel, px: int = 420, max_nodes: int | None = None) -> bytes:
+    """A non-grid network on a seeded spring layout (computed once per graph); a
+    graph of more than ``max_nodes`` (default :data:`MAX_DRAWN_NODES`) agents
+    as a breadth-first sample of that many, with the edges between them."""
     n = len(model.by_node)
+    limit = MAX_DRAWN_NODES if max_nodes is None else max_nodes
     if getattr(model, "_bg", None) is None:
-        xy = _layout(json.dumps(model.params.network, sort_keys=True), model.seed, n)
-        pts = [(10 + x * (px - 20), 10 + y * (px - 20)) for x, y in xy]
+        if n > limit:
+            nodes = _sample(model, limit)
+            sub = model.graph.subgraph(nodes)
+            pos = nx.spring_layout(sub, seed=model.seed, iterations=40)
+            xy = np.array([pos[v] for v in nodes])
+            xy -= xy.min(axis=0)
+            xy /= max(1e-9, xy.max())
+            edges = sub.edges
+        else:
+            nodes = list(range(n))
+            xy = _layout(json.dumps(model.params.network, sort_keys=True), model.seed, n)
+            edges = model.graph.edges
+        at = {v: (10 + x * (px - 20), 10 + y * (px - 20)) for v, (x, y) in zip(nodes, xy)}
         bg = Image.new("RGB", (px, px), "white")
         d = ImageDraw.Draw(bg)
-        for u, v in model.graph.edges:
-            d.line([pts[u], pts[v]], fill=(205, 205, 205), width=1)
-        model._bg, model._pts = bg, pts
+        for u, v in edges:
+            d.line([at[u], at[v]], fill=(205, 205, 205), width=1)
+        model._bg, model._pts = bg, at
     img = model._bg.copy()
     d = ImageDraw.Draw(img)
-    r = 4 if n <= 300 else 3
-    for ag, (x, y) in zip(model.by_node, model._pts):
-        d.ellipse([x - r, y - r, x + r, y + r], fill=COLORS[ag.norm])
+    r = 4 if len(model._pts) <= 300 else 3
+    for v, (x, y) in model._pts.items():
+        d.ellipse([x - r, y - r, x + r, y + r], fill=COLORS[model.by_node[v].norm])
     return _png(img)
 
 
 def network_png(model: VizModel) -> bytes:
     return lattice_png(model) if model.lattice else graph_png(model)
+
+
+def network_note(model: VizModel, px: int = 420) -> str | None:
+    """What the network image leaves out on a large graph (None: every agent is drawn)."""
+    n = len(model.by_node)
+    if model.lattice:
+        k = lattice_block(model, px)
+        if k > 1:
+            return (f"Density image: each pixel is a block of {k} x {k} agents, coloured "
+                    f"by its share of B (blue: all A, orange: all B); {n:,} agents.")
+        return None
+    if n > MAX_DRAWN_NODES:
+        return (f"A sample of {MAX_DRAWN_NODES:,} of the {n:,} agents is drawn (neighbourhoods "
+                "grown breadth-first from random agents); the chart and the numbers "
+                "cover every agent.")
+    return None
 
 
 def _prediction(model: VizModel, t_max: int):
@@ -272,7 +341,11 @@ def info_markdown(model: VizModel) -> str:
 @solara.component
 def NetworkView(model: VizModel):
     update_counter.get()
-    solara.Image(network_png(model), format="png")
+    note = network_note(model)
+    with solara.Column():
+        solara.Image(network_png(model), format="png")
+        if note:
+            solara.Markdown(f"*{note}*")
 
 
 @solara.component
