@@ -342,7 +342,7 @@ def _run_async(graph, tables, rates, out, phase, initial_b, state, mech, mode, e
     """Dispatch to :func:`_kernel_async` compiled for these flags (``mode`` is
     always ``ASYNCHRONOUS`` here)."""
     _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, literally(evolving),
-                  literally(regular), literally(how))
+                  literally(regular), literally(how), literally(committed), literally(conform))
 
 
 #: the compile-time flags of :func:`_run`, by name: update mode, evolving rates,
@@ -821,7 +821,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
 
 @nb.njit(cache=True, nogil=True)
 def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evolving, regular,
-                  how):
+                  how, committed, conform):
     """Run one replicate in ``asynchronous`` mode, writing ``out`` (see :func:`_kernel`).
 
     A generation is N elementary steps. Each step draws a learner uniformly
@@ -833,6 +833,12 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     (and rate) if the Fermi test passes; with evolving rates the rate then
     mutates with probability ``rate_mutation``. Generation g records the edge
     counts at its start and the share of B after its N steps.
+
+    The mechanisms as in :func:`_kernel` (compile-time flags): a ``committed``
+    learner takes its draws and changes nothing; with ``conform``ity a further
+    draw ``z`` decides the branch, and the conformist takes the majority of its
+    neighbours' current norms (its own on a tie) unless it explores, its rate
+    mutating as the Fermi learner's does but never copied.
     """
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
     thr, E, pay, RG, beta = tables.thr, tables.E, tables.pay, tables.R, tables.beta
@@ -841,8 +847,12 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     G = phase.shape[0] - 1
     K = t_mu.shape[0]
     s = state.copy()
-    norm, ridx, cls, count_b, e_ab, e_bb, e_total, _, _ = _initial_state(
-        graph, tables, K, evolving, initial_b, s, mech, False)
+    norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok = _initial_state(
+        graph, tables, K, evolving, initial_b, s, mech, committed)
+    if not ok:
+        out.share_b[0] = -1.0
+        return
+    t_gamma = mech.t_gamma
     hist = np.zeros((4, K), dtype=np.int64)
     nu = np.uint64(n)
     kdeg = np.uint64(deg[0])
@@ -874,28 +884,64 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
                 t = np.uint64(indices[np.uint64(indptr[i]) + (mm >> _S32)])
             ue = mm & _M32
             uf = x >> _S32
-            accept = _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R)
-            old = np.int64(norm[i])
-            if not evolving:
-                if ue < tm0:
-                    new = np.int64(ue < th0)
-                elif accept:
-                    new = np.int64(norm[t])
-                else:
-                    new = old
-            else:
-                y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-                r_i = ridx[i]
+            if committed or conform:
+                if evolving:
+                    y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                conformist = False
+                if conform:
+                    z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                    conformist = (z >> _S32) < t_gamma
+                if committed:
+                    if fixed[i]:    # a committed agent: its draws are consumed, nothing changes
+                        continue
+                old = np.int64(norm[i])
+                r_i = ridx[i] if evolving else np.int64(0)
                 if ue < t_mu[r_i]:
                     new = np.int64(ue < t_half[r_i])
-                elif accept:
+                elif conformist:    # the majority of the neighbours' current norms
+                    k2 = np.int64(deg[i])
+                    mb = np.int64(0)
+                    for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
+                        mb += np.int64(norm[np.uint64(indices[q])])
+                    if 2 * mb > k2:
+                        new = np.int64(1)
+                    elif 2 * mb < k2:
+                        new = np.int64(0)
+                    else:
+                        new = old
+                elif _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R):
                     new = np.int64(norm[t])
-                    r_i = ridx[t]
+                    if evolving:
+                        r_i = ridx[t]
                 else:
                     new = old
-                if (y & _M32) < t_rm:
-                    r_i = np.int64(((y >> _S32) * Ku) >> _S32)
-                ridx[i] = r_i
+                if evolving:
+                    if (y & _M32) < t_rm:
+                        r_i = np.int64(((y >> _S32) * Ku) >> _S32)
+                    ridx[i] = r_i
+            else:
+                accept = _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R)
+                old = np.int64(norm[i])
+                if not evolving:
+                    if ue < tm0:
+                        new = np.int64(ue < th0)
+                    elif accept:
+                        new = np.int64(norm[t])
+                    else:
+                        new = old
+                else:
+                    y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                    r_i = ridx[i]
+                    if ue < t_mu[r_i]:
+                        new = np.int64(ue < t_half[r_i])
+                    elif accept:
+                        new = np.int64(norm[t])
+                        r_i = ridx[t]
+                    else:
+                        new = old
+                    if (y & _M32) < t_rm:
+                        r_i = np.int64(((y >> _S32) * Ku) >> _S32)
+                    ridx[i] = r_i
             if new != old:   # apply at once: the next step sees the current payoffs
                 d = new - old
                 k = np.int64(deg[i])
