@@ -145,7 +145,7 @@ def test_full_conformity_keeps_a_strict_local_majority(update, monkeypatch):
     np.testing.assert_array_equal(simulate(m.params, [5]).share_b[0], m.series()["share_b"])
 
 
-@pytest.mark.parametrize("update", ["synchronous", "sequential"])
+@pytest.mark.parametrize("update", [m for m in UPDATE_MODES if m != "reference"])
 @pytest.mark.parametrize("mech", ["committed-random", "conformity", "both"])
 def test_equal_payoffs_make_c_irrelevant(update, mech):
     # a = b: every payoff difference is a * c * (an integer) and R = a * c * k, so
