@@ -1,6 +1,7 @@
 """Well-mixed mean-field dynamics: the replicator(-mutator) and the pairwise-comparison mean field.
 
-Model-spec section 4. ``p`` is the share of norm B; fitnesses are
+The model description's section 7.8 (docs/model/odd.md). ``p`` is the share of
+norm B; fitnesses are
 ``f_A = a (1 - c p)`` and ``f_B = b (1 - c (1 - p))``::
 
     dp/dt = p (1 - p) [c (a + b) p - (a - (1 - c) b)] + mu [(1 - p) f_A - p f_B]
@@ -72,7 +73,7 @@ def threshold_c(a: float, b: float) -> float:
     """c* = |b - a| / max(a, b).
 
     Below c* the better norm strictly dominates; above it the old norm is
-    stable too (model-spec section 4).
+    stable too (docs/model/odd.md, 7.8).
     """
     return CoordinationGame(a, b, 0.0).threshold_c()
 

@@ -582,6 +582,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_example(args: argparse.Namespace) -> int:
+    """``normsim example [NAME]``: list the packaged example scenarios, or run (or print) one."""
+    from normsim import examples
+
+    if not args.name:
+        if args.print:
+            print("normsim example: error: --print needs an example NAME", file=sys.stderr)
+            return EXIT_USAGE
+        names = examples.names()
+        width = max(len(n) for n in names)
+        print("Example scenarios (normsim example NAME runs one; --print shows its YAML):")
+        for n in names:
+            print(f"  {n.ljust(width)}  {examples.describe(n)}")
+        return EXIT_OK
+    path = examples.path(args.name)
+    if args.print:
+        sys.stdout.write(examples.text(args.name))
+        return EXIT_OK
+    args.scenario = str(path)
+    args.scheduler = None
+    return cmd_run(args)
+
+
 # ------------------------------------------------------------------ viz
 def cmd_viz(args: argparse.Namespace) -> int:
     import subprocess
@@ -753,9 +776,31 @@ def build_parser() -> argparse.ArgumentParser:
                     help="print the summary as one JSON object (no progress bar)")
     ru.set_defaults(func=cmd_run)
 
+    eg = sub.add_parser("example", help="list the packaged example scenarios, or run one",
+                        description=(
+                            "Without NAME: list the example scenarios that ship inside the "
+                            "package (the quick start and the paper's figures). With NAME: run "
+                            "that example exactly as 'normsim run' runs a scenario file "
+                            "(results in results/NAME unless --out), or print its YAML with "
+                            "--print, to copy and edit."))
+    eg.add_argument("name", metavar="NAME", nargs="?",
+                    help="the example to run, e.g. quickstart (omit to list them)")
+    eg.add_argument("--print", action="store_true",
+                    help="print the example's scenario file instead of running it")
+    eg.add_argument("--set", action="append", metavar="PATH=VALUE",
+                    help="override a field, e.g. --set game.c=0.8 (repeatable)")
+    eg.add_argument("--runs", type=int, help="replicates per condition")
+    eg.add_argument("--seed", type=int, help="root seed")
+    eg.add_argument("--out", metavar="DIR", help="output directory (default: results/NAME)")
+    eg.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
+    eg.add_argument("--json", action="store_true",
+                    help="print the summary as one JSON object (no progress bar)")
+    eg.set_defaults(func=cmd_example)
+
     su = sub.add_parser("summary", help="summary of stored results",
                         description="Summarise a results directory or results.sqlite file.")
-    su.add_argument("results", metavar="DIR_OR_DB")
+    su.add_argument("results", metavar="DIR_OR_DB",
+                    help="a results directory, or its results.sqlite file")
     su.add_argument("--json", action="store_true", help="print one JSON object")
     su.add_argument("--plots", action="store_true", help="(re)write the plots beside the store")
     su.set_defaults(func=cmd_summary)
@@ -820,8 +865,10 @@ def build_parser() -> argparse.ArgumentParser:
                         description=(
                             "Write tidy tables: replicates (one row per replicate) and series "
                             "(one row per replicate and generation)."))
-    ex.add_argument("results", metavar="DIR_OR_DB")
-    ex.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    ex.add_argument("results", metavar="DIR_OR_DB",
+                    help="a results directory, or its results.sqlite file")
+    ex.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                    help="table format (default csv; parquet needs pyarrow)")
     ex.add_argument("--to", metavar="PATH", help="output directory (default: DIR/export)")
     ex.set_defaults(func=cmd_export)
 

@@ -71,7 +71,8 @@ the rare rejections) for the shuffle of the sequential modes, or N (and the
 rare rejections) for the learners of the asynchronous mode.
 
 How ``P``, ``mu`` and these draws combine in each update mode is
-model-spec section 3.1 and 3.2; :mod:`normsim.engine` states it line by line.
+the model description's process overview (docs/model/odd.md, section 3);
+:mod:`normsim.engine` states it line by line.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fast compiled engine for the agent-based model (model-spec section 3).
+"""Fast compiled engine for the agent-based model (docs/model/odd.md).
 
 One compiled kernel (numba) runs one replicate through all its generations;
 replicates are independent, each with its own random stream
@@ -223,7 +223,7 @@ def _fixed_rate_rule(reference: bool) -> np.ndarray:
     return out
 
 
-#: row 0: synchronous and sequential; row 1: reference (model-spec 3.1)
+#: row 0: synchronous and sequential; row 1: reference (docs/model/odd.md, section 3)
 _FIXED_RATE_RULES = np.stack([_fixed_rate_rule(False), _fixed_rate_rule(True)])
 
 

@@ -1,4 +1,4 @@
-"""The Mesa model of norm change (model-spec section 3), agent by agent.
+"""The Mesa model of norm change (docs/model/odd.md), agent by agent.
 
 :class:`NormChangeModel` is the readable statement of the model: agents
 (:class:`normsim.agents.NormAgent`) on a :class:`mesa.discrete_space.Network`
@@ -86,7 +86,7 @@ class NormChangeModel(Model):
     ----------
     a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation,
     generations, shocks
-        As in :class:`normsim.params.ModelParams` (model-spec section 3).
+        As in :class:`normsim.params.ModelParams`.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
@@ -166,7 +166,7 @@ class NormChangeModel(Model):
         return self.params.game_at(min(self.generation + 1, self.params.generations))
 
     def step(self) -> None:
-        """One generation: game phase, update phase, record (model-spec 3).
+        """One generation: game phase, update phase, record (docs/model/odd.md, section 3).
 
         In ``asynchronous`` mode the update phase is N elementary steps of
         random learners (with replacement) who see current payoffs; the game

@@ -1,4 +1,4 @@
-"""The SQLite results store (interfaces.md section 3).
+"""The SQLite results store (docs/guide/results.md).
 
 One file, ``results.sqlite``, per output directory, written by the
 coordinating process only. Each replicate is one row, committed in its own
