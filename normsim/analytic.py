@@ -70,7 +70,7 @@ def drhs_dp(p: float, a: float, b: float, c: float, mu: float = 0.0) -> float:
 
 
 def threshold_c(a: float, b: float) -> float:
-    """c* = |b - a| / max(a, b).
+    """``c* = |b - a| / max(a, b)``.
 
     Below c* the better norm strictly dominates; above it the old norm is
     stable too (docs/model/odd.md, 7.8).
@@ -117,6 +117,7 @@ class FixedPoint:
     stable: bool
 
     def as_dict(self) -> dict:
+        """The fixed point as a plain dict (``p``, ``stable``, ``eigenvalue``)."""
         return {"p": self.p, "stable": self.stable, "eigenvalue": self.eigenvalue}
 
 

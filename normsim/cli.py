@@ -91,6 +91,7 @@ def _integer(option: str, text: str, *, low: int | None = None) -> int:
 
 
 def cmd_analytic(args: argparse.Namespace) -> int:
+    """``normsim analytic``: the well-mixed or pair-approximation analysis of one case."""
     model = args.model
     given = {"--beta": args.beta, "--population": args.population, "--degree": args.degree,
              "--k0": args.k0, "--t-max": args.t_max, "--shocks": args.shocks,
@@ -305,6 +306,7 @@ def _load(args: argparse.Namespace):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """``normsim validate``: check a scenario and print what would run."""
     from normsim import limits
     from normsim.scenario import conditions
 
@@ -392,6 +394,7 @@ def _compact(summary: dict, max_shocks: int = 4) -> dict:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``normsim run``: run a scenario, store its replicates, write plots, print the summary."""
     from pathlib import Path
 
     from normsim.results import summarise
@@ -479,6 +482,7 @@ def _design_report(loaded, out_dir, report) -> list:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    """``normsim summary``: the summary of a results store (table or JSON)."""
     from pathlib import Path
 
     from normsim.results import summarise
@@ -574,6 +578,7 @@ def _integer(option: str, text: str, low: int) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """``normsim export``: tidy tables of a results store."""
     from normsim.export import export
 
     paths = export(args.results, args.format, args.to)
@@ -607,6 +612,7 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ viz
 def cmd_viz(args: argparse.Namespace) -> int:
+    """``normsim viz``: serve the SolaraViz browser page (blocks until stopped)."""
     import subprocess
     from pathlib import Path
 
@@ -694,6 +700,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``normsim`` (the documentation's CLI reference is made from it)."""
     p = _Parser(prog="normsim", description=(
         "Simulate and analyse social norm change (De, Nau & Gelfand, AAMAS 2017)."))
     p.add_argument("--version", action="version", version=f"normsim {__version__}")

@@ -741,6 +741,7 @@ class Tables:
 
     @property
     def use_lut(self) -> bool:
+        """Whether the Fermi test is a table lookup (at most 256 payoff classes)."""
         return self.how == LUT
 
 

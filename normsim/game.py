@@ -128,7 +128,7 @@ class CoordinationGame:
         return r if r > 0 else 1.0
 
     def threshold_c(self) -> float:
-        """c* = |b - a| / max(a, b): above it the old norm resists a shock in a
+        """``c* = |b - a| / max(a, b)``: above it the old norm resists a shock in a
         well-mixed population (docs/model/odd.md, 7.8)."""
         return abs(self.b - self.a) / max(self.a, self.b)
 

@@ -43,7 +43,7 @@ def mean_payoff(model: "NormChangeModel") -> float:
     """Mean payoff of the last game phase (NaN before the first generation).
 
     Computed from the counts of AA, AB and BB edges by
-    :meth:`CoordinationGame.mean_payoff`, the same formula as the engine.
+    :meth:`~normsim.game.CoordinationGame.mean_payoff`, the same formula as the engine.
     """
     if model.generation == 0:
         return float("nan")
@@ -84,9 +84,8 @@ class NormChangeModel(Model):
 
     Parameters
     ----------
-    a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation,
-    generations, shocks
-        As in :class:`normsim.params.ModelParams`.
+    a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation, generations
+        As in :class:`normsim.params.ModelParams`; so is ``shocks``.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
@@ -101,6 +100,9 @@ class NormChangeModel(Model):
     layout : mapping, optional
         Node positions for drawing; None (default) skips Mesa's spring layout.
     """
+
+    #: the agent class the model creates; a subclass that changes a rule sets its own
+    agent_class: type[NormAgent] = NormAgent
 
     def __init__(self, a: float = DEFAULTS.a, b: float = DEFAULTS.b, c: float = DEFAULTS.c,
                  network: Mapping[str, Any] | nx.Graph | None = None,
@@ -150,7 +152,7 @@ class NormChangeModel(Model):
         rate_idx = ([self.stream.pick(self.stream.next(), len(params.rates)) for _ in range(n)]
                     if params.evolving else [0] * n)
         self.by_node: list[NormAgent] = [
-            NormAgent(self, self.grid[i], norms[i], rate_idx[i]) for i in range(n)]
+            self.agent_class(self, self.grid[i], norms[i], rate_idx[i]) for i in range(n)]
         for agent in self.by_node:
             agent.neighbors = sorted(agent.cell.neighborhood.agents, key=lambda x: x.node)
         self.order = list(self.by_node)    # the persistent visiting order of sequential modes

@@ -356,24 +356,28 @@ class Adjacency:
 
     @property
     def n(self) -> int:
+        """Number of nodes."""
         return len(self.degree)
 
     @property
     def k_min(self) -> int:
+        """Smallest degree."""
         return int(self.degree.min())
 
     @property
     def k_max(self) -> int:
+        """Largest degree."""
         return int(self.degree.max())
 
     def neighbors(self, i: int) -> np.ndarray:
+        """The neighbours of node ``i``, in increasing order."""
         return self.indices[self.indptr[i]:self.indptr[i + 1]]
 
 
 def adjacency(G: nx.Graph) -> Adjacency:
     """Check a graph and convert it to :class:`Adjacency` (nodes must be 0..N-1).
 
-    Raises :class:`NormsimError` for a self-loop, an isolated node or no edges.
+    Raises :class:`~normsim.errors.NormsimError` for a self-loop, an isolated node or no edges.
     """
     G = relabel(G)
     return _csr(G.number_of_nodes(), *_edge_arrays(G))

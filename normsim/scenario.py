@@ -111,6 +111,8 @@ class NetworkSpec(BaseModel):
         return self
 
     def as_dict(self) -> dict:
+        """The spec as a plain dict (``kind`` and its parameters), as :mod:`normsim.networks` takes
+        it."""
         return {"kind": self.kind, **(self.model_extra or {})}
 
 
@@ -237,6 +239,7 @@ class ScheduleSpec(_Strict):
         return self
 
     def shock_list(self) -> tuple[int, ...]:
+        """The shock generations, sorted (``every: T`` expanded)."""
         raw = {"every": self.shocks.every} if isinstance(self.shocks, Every) else self.shocks
         return expand_shocks(raw, self.generations)
 
@@ -497,9 +500,11 @@ class LoadedScenario:
 
     @property
     def base_dir(self) -> Path:
+        """The folder relative paths in the scenario are read from (the file's folder)."""
         return self.path.parent if self.path else Path.cwd()
 
     def output_dir(self) -> Path:
+        """The results directory: ``output.dir``, or ``results/NAME``."""
         out = self.scenario.output.dir or f"results/{self.scenario.name}"
         return Path(out)
 
@@ -591,6 +596,7 @@ class Condition:
 
     @property
     def well_mixed(self) -> bool:
+        """Whether this condition is the well-mixed ODE."""
         return self.spec.population.well_mixed
 
     def model_params(self) -> ModelParams:
@@ -598,6 +604,7 @@ class Condition:
         return self.spec.model_params()
 
     def describe(self) -> str:
+        """The swept values of this condition as text (``game.c=0.3, ...``)."""
         return ", ".join(f"{k}={v}" for k, v in self.params.items()) or "(single condition)"
 
 

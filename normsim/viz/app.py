@@ -100,6 +100,7 @@ class VizModel(NormChangeModel):
         self.lattice = (spec["rows"], spec["cols"]) if spec["kind"] == "grid" else None
 
     def step(self) -> None:
+        """One generation of the model, and the page's history of shares."""
         super().step()
         self.history.append(self.datacollector.model_vars["share_b"][-1])
         self.rate_history.append(self.datacollector.model_vars["rate_shares"][-1])
@@ -206,6 +207,7 @@ def graph_png(model: VizModel, px: int = 420, max_nodes: int | None = None) -> b
 
 
 def network_png(model: VizModel) -> bytes:
+    """The network picture: the lattice for a grid, the seeded layout otherwise."""
     return lattice_png(model) if model.lattice else graph_png(model)
 
 
@@ -321,6 +323,7 @@ def chart_png(model: VizModel) -> bytes:
 
 
 def info_markdown(model: VizModel) -> str:
+    """The text panel: generation, shares, favoured norm, next shock."""
     hist = model.history[-1]
     nxt = next((s for s in model.shock_list if s >= model.generation), None)
     p = model.params
@@ -398,6 +401,7 @@ def defaults_from_scenario(path: str | None) -> dict:
 
 
 def model_params(defaults: dict) -> dict:
+    """The page's controls (SolaraViz ``model_params``) with ``defaults`` as initial values."""
     kinds = list(KINDS) + (["scenario network"] if defaults["network_spec_json"] else [])
     return {
         "c": {"type": "SliderFloat", "value": defaults["c"], "min": 0.0, "max": 1.0,
