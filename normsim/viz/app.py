@@ -23,21 +23,19 @@ import os
 from dataclasses import replace
 from functools import lru_cache
 
-import matplotlib
+import networkx as nx
+import numpy as np
+import solara
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+from PIL import Image, ImageDraw
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import solara  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
-from mesa.visualization.utils import update_counter  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
-
-from normsim.draws import graph_seed  # noqa: E402
-from normsim.model import NormChangeModel  # noqa: E402
-from normsim.params import DEFAULTS, UPDATE_MODES  # noqa: E402
-from normsim.theory import network_prediction  # noqa: E402
+from normsim.draws import graph_seed
+from normsim.model import NormChangeModel
+from normsim.params import DEFAULTS, UPDATE_MODES
+from normsim.theory import network_prediction
 
 COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}        # A blue, B orange
 KINDS = ("grid", "watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular")
@@ -253,7 +251,10 @@ class _Chart:
     def __init__(self, model: VizModel):
         self.evolving = model.params.evolving
         rows = 2 if self.evolving else 1
-        self.fig, axes = plt.subplots(rows, 1, figsize=(6.2, 2.6 * rows), dpi=80, squeeze=False)
+        # an Agg canvas of its own, not pyplot: a notebook's inline plots stay as they are
+        self.fig = Figure(figsize=(6.2, 2.6 * rows), dpi=80)
+        FigureCanvasAgg(self.fig)
+        axes = self.fig.subplots(rows, 1, squeeze=False)
         self.ax = axes[0, 0]
         self.line_b, = self.ax.plot([], [], color="#e88426", label="share of B", animated=True)
         self.line_a, = self.ax.plot([], [], color="#3168b0", label="share of A", animated=True)
