@@ -358,7 +358,7 @@ class Prediction:
     share_b : (G+1,) array
         Share of B.
     mean_payoff : (G+1,) array
-        Mean payoff of one game, :meth:`CoordinationGame.mean_fitness` of the
+        Mean payoff of one game, :meth:`~normsim.game.CoordinationGame.mean_fitness` of the
         game in force at each time (a and b swapped from each shock on).
     """
 

@@ -899,7 +899,7 @@ def mean_payoff_series(params: ModelParams, edges: np.ndarray, n: int) -> np.nda
     """Mean game-phase payoff per generation from the recorded edge counts.
 
     ``edges[..., g, :]`` holds generation g's AA, AB and BB edges; the payoff is
-    :meth:`CoordinationGame.mean_payoff` of the game played in generation g
+    :meth:`~normsim.game.CoordinationGame.mean_payoff` of the game played in generation g
     (NaN at g = 0, before any game)."""
     phase = params.phases()
     e_aa, e_ab, e_bb = edges[..., 0], edges[..., 1], edges[..., 2]
