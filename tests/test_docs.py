@@ -387,3 +387,50 @@ def test_importing_normsim_leaves_a_notebooks_plots_alone():
                           timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "svg"
+
+
+def _json_blocks() -> list[tuple[list[list[str]], frozenset, dict]]:
+    """The ``normsim-json`` blocks of the CLI reference: invocations, dynamic maps, keys."""
+    import shlex
+
+    text = (ROOT / "docs" / "reference" / "cli.rst").read_text()
+    out = []
+    for block in text.split(".. normsim-json::")[1:]:
+        lines = block.splitlines()[1:]
+        body = []
+        for line in lines:
+            if line and not line.startswith(" "):
+                break
+            body.append(line.strip())
+        args, dynamic, keys, mode = [], frozenset(), {}, None
+        for line in body:
+            if line.startswith(":args:"):
+                mode, line = "args", line[len(":args:"):].strip()
+            elif line.startswith(":dynamic:"):
+                dynamic = frozenset(x.strip() for x in line[len(":dynamic:"):].split(","))
+                mode = None
+                continue
+            elif not line:
+                mode = "keys" if mode == "args" or keys else mode
+                continue
+            if mode == "args":
+                args.append(shlex.split(line))
+            elif mode == "keys" or (mode is None and ": " in line):
+                k, _, v = line.partition(": ")
+                keys[k] = v
+        out.append((args, dynamic, keys))
+    return out
+
+
+def test_documented_json_keys_are_exactly_the_output_keys(tmp_path):
+    """The same check the build makes (normsim-json), without Sphinx: every key the
+    commands print is documented, and every documented key is printed."""
+    blocks = _json_blocks()
+    assert len(blocks) == 2
+    for invocations, dynamic, documented in blocks:
+        keys = set()
+        for args in invocations:
+            keys |= normsim_docs.flatten_keys(
+                __import__("json").loads(normsim_docs.run_cli(args, str(tmp_path))),
+                dynamic=dynamic)
+        assert keys == set(documented), (keys ^ set(documented))
