@@ -338,7 +338,8 @@ def test_every_field_option_and_function_has_an_entry(site):
     for cmd, action in _actions():
         prog = f"normsim {cmd}".strip()
         for opt in normsim_docs.option_names(action):
-            if f"{prog} {opt}" not in options:
+            # Sphinx files option OPT of program 'normsim run' as 'normsim-run.OPT'
+            if f"{prog.replace(' ', '-')}.{opt}" not in options:
                 missing.append(f"{prog} {opt}")
     assert missing == [], f"CLI arguments without an entry: {missing}"
 

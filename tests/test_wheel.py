@@ -76,8 +76,8 @@ def test_wheel_and_sdist_carry_the_package_and_its_data(dist):
     assert "Requires-Dist: mesa" in meta
     members = tarfile.open(sdist).getnames()
     top = f"normsim-{normsim.__version__}"
-    for path in ["pyproject.toml", "README.md", "normsim/examples/quickstart.yaml",
-                 "normsim/viz/app.py"]:
+    for path in ["pyproject.toml", "README.md", "CITATION.cff", "CHANGELOG.md",
+                 "normsim/examples/quickstart.yaml", "normsim/viz/app.py"]:
         assert f"{top}/{path}" in members, path
 
 
@@ -117,8 +117,9 @@ def test_installed_wheel_serves_the_browser_page(venv):
             browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             outside, errors = [], []
-            page.on("request", lambda r: None if r.url.startswith(
-                ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else outside.append(r.url))
+            local = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
+            page.on("request", lambda r: None if r.url.startswith(local)
+                    else outside.append(r.url))
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(url)
             page.get_by_role("button", name="Step", exact=True).wait_for(timeout=120000)

@@ -239,10 +239,11 @@ class ScenarioReference(_Generated):
                     for p, (t, req) in params.items()]
             rows += [(p, t.__name__, "no", COMMON_DOCS.get(p))
                      for p, (t, _) in {"largest_component": (bool, False)}.items()]
+            names = {"int": "integer", "float": "number", "bool": "true/false", "str": "text"}
             for p, t, req, meaning in rows:
                 if not meaning:
                     self.warn(f"network parameter {kind}.{p} is not described in KIND_DOCS")
-                out += [f"   * - ``{p}``", f"     - {dict(int='integer', float='number', bool='true/false', str='text').get(t, t)}",
+                out += [f"   * - ``{p}``", f"     - {names.get(t, t)}",
                         f"     - {req}", f"     - {meaning or ''}"]
             out += [""]
             for p in list(params) + ["largest_component"]:
