@@ -469,6 +469,7 @@ class Trajectory:
 
     @property
     def final_p(self) -> float:
+        """The share of B at the end of the time span."""
         return float(self.final[0])
 
 
