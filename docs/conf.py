@@ -95,14 +95,11 @@ def _skip_schema_fields(app, what, name, obj, skip, options):
 
 
 def _schema_field_names() -> set[str]:
-    import inspect
+    """Field names of every model of the scenario schema (those of normsim.scenario and
+    the ones it uses from other modules, e.g. normsim.design.DesignSpec)."""
+    from normsim_docs import schema_fields
 
-    from pydantic import BaseModel
-
-    import normsim.scenario as sc
-    return {f for m in vars(sc).values()
-            if inspect.isclass(m) and issubclass(m, BaseModel) and m.__module__ == sc.__name__
-            for f in m.model_fields}
+    return {f for _, _, model in schema_fields() for f in model.model_fields}
 
 
 def _model_signature(app, what, name, obj, options, signature, return_annotation):

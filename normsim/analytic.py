@@ -256,7 +256,7 @@ def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
     then never leave) the rest of the span is that fixed point, instead of
     thousands of steps that an explicit solver needs to stay stable there. A
     span that still needs more than ``MAX_RHS_CALLS`` evaluations is a
-    :class:`NormsimError`.
+    :class:`~normsim.errors.NormsimError`.
     """
     a, b, c, mu = _check(a, b, c, mu)
     p0 = check_number("p0", p0, low=0.0, high=1.0)

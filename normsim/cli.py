@@ -506,6 +506,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``normsim sensitivity DIR``: the sensitivity indices of a design's stored results
+    (a table, or ``--json``) and their figures beside the store."""
     from pathlib import Path
 
     from normsim.sensitivity import analyse, figures, strip_private, table
@@ -524,6 +526,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``normsim calibrate SCENARIO --observed DATA.csv --fit PATHS``: ABC-SMC fit of the
+    ``--fit`` parameters to an observed series; posterior tables, figures and a summary."""
     from pathlib import Path
 
     from normsim.calibrate import SimulationFailed, calibrate, prepare, table
@@ -823,7 +827,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "and figures (indices, output against each parameter) beside the "
                             "store. Outputs: " + "; ".join(f"{k}: {v}" for k, v in OUTPUTS.items())
                         ))
-    se.add_argument("results", metavar="RESULTS_DIR")
+    se.add_argument("results", metavar="RESULTS_DIR",
+                    help="the results directory of a scenario with a design (or its "
+                         "results.sqlite file); the figures are written into it")
     se.add_argument("--output", choices=list(OUTPUTS), default="t50",
                     help="the output to analyse (default t50)")
     se.add_argument("--json", action="store_true", help="print one JSON object")

@@ -89,9 +89,6 @@ KIND_DOCS: dict[str, tuple[str, dict[str, str]]] = {
                  "labels are numbered in increasing order",
                  {"path": "the file, relative to the scenario file's folder"}),
 }
-#: what the parameters every kind takes mean
-COMMON_DOCS = {"largest_component": "keep only the largest connected component "
-                                    "(default false), e.g. for a sparse random graph"}
 #: kinds whose graph depends on the seed
 RANDOM_KINDS = frozenset({"watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular"})
 COMMON = {"largest_component": (bool, False), "generator": (str, False)}
@@ -101,6 +98,14 @@ GENERATORS = ("auto", "native", "networkx")
 #: sizes whose results were stored before the native generators existed (and
 #: the paper's 2,500 agents) keep networkx's code, which gives the same graph
 NATIVE_MIN_NODES = 100_000
+#: what the parameters every kind takes mean
+COMMON_DOCS = {"largest_component": "keep only the largest connected component "
+                                    "(default false), e.g. for a sparse random graph",
+               "generator": "how the engine builds the graph: ``auto`` (the default: "
+                            f"native from {NATIVE_MIN_NODES:,} nodes up, and always for "
+                            "edge lists), ``native`` (normsim's own generators, written "
+                            "straight into arrays, for millions of nodes) or ``networkx``; "
+                            "both give the same graph for the same seed"}
 
 
 def is_random(spec: Mapping[str, Any]) -> bool:

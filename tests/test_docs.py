@@ -184,6 +184,25 @@ def test_every_public_function_has_a_docstring():
     assert missing == [], f"public functions, classes or methods without a docstring: {missing}"
 
 
+def test_every_module_is_in_the_api_reference():
+    """Each module of the package has its automodule line (a new module is not left out)."""
+    text = (ROOT / "docs" / "reference" / "api.rst").read_text()
+    listed = set(re.findall(r"^\.\. automodule:: (\S+)$", text, re.M))
+    modules = {m.name for m in pkgutil.walk_packages(normsim.__path__, "normsim.")
+               if not m.ispkg and m.name != "normsim.__main__"}
+    modules |= {"normsim.examples"}          # a package whose __init__ is the API
+    assert modules - listed == set()
+    assert listed - modules == set()
+
+
+def test_design_docs_follow_its_limits():
+    """The ``design.samples`` docstring states the numbers the validation uses."""
+    from normsim.design import LHS_MIN_SAMPLES, DesignSpec
+
+    text = DesignSpec.model_fields["samples"].description
+    assert f"at least {LHS_MIN_SAMPLES}" in text and "2**24" in text
+
+
 # ------------------------------------------------------------------ citing, releasing
 def test_citation_and_changelog_follow_the_version():
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
@@ -331,7 +350,8 @@ def test_every_field_option_and_function_has_an_entry(site):
 
     from normsim.networks import KINDS
     labels = {n for role, n in inv if role == "std:label"}
-    missing = [f"{k}.{p}" for k, ps in KINDS.items() for p in [*ps, "largest_component"]
+    from normsim.networks import COMMON
+    missing = [f"{k}.{p}" for k, ps in KINDS.items() for p in [*ps, *COMMON]
                if f"scenario-network-{k}-{p}" not in labels]
     assert missing == [], f"network parameters without an entry: {missing}"
 

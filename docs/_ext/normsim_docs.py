@@ -185,6 +185,9 @@ def _allowed_from_code(path: str) -> str | None:
         return ", ".join(UPDATE_MODES)
     if path == "population.network.kind":
         return ", ".join(KINDS)
+    if path == "design.method":
+        from normsim.design import METHODS
+        return ", ".join(METHODS)
     return None
 
 
@@ -192,7 +195,7 @@ class ScenarioReference(_Generated):
     """Every field of the scenario schema, generated from the pydantic models."""
 
     def lines(self) -> list[str]:
-        from normsim.networks import COMMON_DOCS, KIND_DOCS, KINDS
+        from normsim.networks import COMMON, COMMON_DOCS, KIND_DOCS, KINDS
 
         out: list[str] = []
         groups: dict[str, list] = {"": []}
@@ -238,7 +241,7 @@ class ScenarioReference(_Generated):
             rows = [(p, t.__name__, "yes" if req else "no", pdocs.get(p))
                     for p, (t, req) in params.items()]
             rows += [(p, t.__name__, "no", COMMON_DOCS.get(p))
-                     for p, (t, _) in {"largest_component": (bool, False)}.items()]
+                     for p, (t, _) in COMMON.items()]
             names = {"int": "integer", "float": "number", "bool": "true/false", "str": "text"}
             for p, t, req, meaning in rows:
                 if not meaning:
@@ -246,7 +249,7 @@ class ScenarioReference(_Generated):
                 out += [f"   * - ``{p}``", f"     - {names.get(t, t)}",
                         f"     - {req}", f"     - {meaning or ''}"]
             out += [""]
-            for p in list(params) + ["largest_component"]:
+            for p in list(params) + list(COMMON):
                 out += [f".. _scenario-network-{kind}-{p}:", ""]
             out += [""]
             extra = set(pdocs) - set(params)
@@ -354,6 +357,8 @@ EXIT_MEANINGS = {
                   "options that cannot be combined",
     "EXIT_FAILED": "some replicates failed (the others are stored; the same command "
                    "runs the missing ones)",
+    "EXIT_PLOTS": "the plots could not be drawn or written (the results are stored and "
+                  "the table or JSON printed; one warning line on stderr)",
 }
 
 
@@ -370,7 +375,11 @@ class ExitCodes(_Generated):
             if name not in EXIT_MEANINGS:
                 self.warn(f"exit code {name} of normsim.cli is not described in the docs")
             out += [f"   * - {code}", f"     - {EXIT_MEANINGS.get(name, '')}"]
-        out += ["   * - 130", "     - interrupted (Ctrl-C); finished replicates are stored"]
+        out += ["   * - 130", "     - interrupted (Ctrl-C); the workers are stopped, finished "
+                "replicates are stored",
+                f"   * - {', '.join(str(128 + int(sig)) for sig in cli._STOP_SIGNALS)}",
+                f"     - stopped by {', '.join(sig.name for sig in cli._STOP_SIGNALS)} "
+                "(128 + the signal's number), handled like Ctrl-C"]
         return out
 
 
