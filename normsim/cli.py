@@ -595,6 +595,10 @@ def cmd_example(args: argparse.Namespace) -> int:
     """``normsim example [NAME]``: list the packaged example scenarios, or run (or print) one."""
     from normsim import examples
 
+    if args.list and args.name:
+        print("normsim example: error: --list takes no NAME (it lists every example)",
+              file=sys.stderr)
+        return EXIT_USAGE
     if not args.name:
         if args.print:
             print("normsim example: error: --print needs an example NAME", file=sys.stderr)
@@ -796,6 +800,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "--print, to copy and edit."))
     eg.add_argument("name", metavar="NAME", nargs="?",
                     help="the example to run, e.g. quickstart (omit to list them)")
+    eg.add_argument("--list", action="store_true",
+                    help="list the examples (the same as no NAME)")
     eg.add_argument("--print", action="store_true",
                     help="print the example's scenario file instead of running it")
     eg.add_argument("--set", action="append", metavar="PATH=VALUE",

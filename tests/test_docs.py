@@ -412,8 +412,9 @@ def test_importing_normsim_leaves_a_notebooks_plots_alone():
     assert proc.stdout.strip().splitlines()[-1] == "svg"
 
 
-def _json_blocks() -> list[tuple[list[list[str]], frozenset, dict]]:
-    """The ``normsim-json`` blocks of the CLI reference: invocations, dynamic maps, keys."""
+def _json_blocks() -> list[tuple[list[list[str]], list[list[str]], frozenset, dict]]:
+    """The ``normsim-json`` blocks of the CLI reference: set-up runs, invocations, dynamic
+    maps, keys."""
     import shlex
 
     text = (ROOT / "docs" / "reference" / "cli.rst").read_text()
@@ -425,23 +426,27 @@ def _json_blocks() -> list[tuple[list[list[str]], frozenset, dict]]:
             if line and not line.startswith(" "):
                 break
             body.append(line.strip())
-        args, dynamic, keys, mode = [], frozenset(), {}, None
+        setup, args, dynamic, keys, mode = [], [], frozenset(), {}, None
         for line in body:
-            if line.startswith(":args:"):
+            if line.startswith(":setup:"):
+                mode, line = "setup", line[len(":setup:"):].strip()
+            elif line.startswith(":args:"):
                 mode, line = "args", line[len(":args:"):].strip()
             elif line.startswith(":dynamic:"):
                 dynamic = frozenset(x.strip() for x in line[len(":dynamic:"):].split(","))
                 mode = None
                 continue
             elif not line:
-                mode = "keys" if mode == "args" or keys else mode
+                mode = "keys" if mode in ("args", "setup") or keys else mode
                 continue
-            if mode == "args":
+            if mode == "setup":
+                setup.append(shlex.split(line))
+            elif mode == "args":
                 args.append(shlex.split(line))
             elif mode == "keys" or (mode is None and ": " in line):
                 k, _, v = line.partition(": ")
                 keys[k] = v
-        out.append((args, dynamic, keys))
+        out.append((setup, args, dynamic, keys))
     return out
 
 
@@ -449,11 +454,15 @@ def test_documented_json_keys_are_exactly_the_output_keys(tmp_path):
     """The same check the build makes (normsim-json), without Sphinx: every key the
     commands print is documented, and every documented key is printed."""
     blocks = _json_blocks()
-    assert len(blocks) == 2
-    for invocations, dynamic, documented in blocks:
+    assert len(blocks) >= 7
+    for setup, invocations, dynamic, documented in blocks:
+        work = tmp_path / f"block{len(list(tmp_path.iterdir()))}"
+        work.mkdir()
+        for args in setup:
+            normsim_docs.run_cli(args, str(work))
         keys = set()
         for args in invocations:
             keys |= normsim_docs.flatten_keys(
-                __import__("json").loads(normsim_docs.run_cli(args, str(tmp_path))),
+                __import__("json").loads(normsim_docs.run_cli(args, str(work))),
                 dynamic=dynamic)
         assert keys == set(documented), (keys ^ set(documented))

@@ -46,6 +46,8 @@ def test_example_lists(capsys):
     out = capsys.readouterr().out
     for name in examples.names():
         assert f"  {name} " in out
+    assert main(["example", "--list"]) == 0
+    assert capsys.readouterr().out == out
 
 
 def test_example_print_is_the_file(capsys):
@@ -58,6 +60,9 @@ def test_example_errors(capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such example" in err
     assert main(["example", "--print"]) == 2
+    assert main(["example", "quickstart", "--list"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and "--list takes no NAME" in err
 
 
 def test_example_runs_into_out(tmp_path, capsys):

@@ -86,7 +86,7 @@ def test_installed_wheel_runs_a_packaged_example(venv):
     bin_ = env_dir / "bin"
     where = _run([bin_ / "python", "-c", "import normsim; print(normsim.__file__)"], cwd=work)
     assert Path(where.stdout.strip()).is_relative_to(env_dir), where.stdout   # not the clone
-    listing = _run([bin_ / "normsim", "example"], cwd=work, timeout=300)
+    listing = _run([bin_ / "normsim", "example", "--list"], cwd=work, timeout=300)
     assert listing.returncode == 0, listing.stderr
     assert "quickstart" in listing.stdout and "fig6_norm_change" in listing.stdout
     proc = _run([bin_ / "normsim", "example", "quickstart"], cwd=work, timeout=900)

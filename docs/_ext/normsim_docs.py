@@ -400,9 +400,13 @@ def flatten_keys(obj, prefix: str = "", dynamic: frozenset = frozenset()) -> set
 
 
 def run_cli(args: list[str], cwd: str) -> str:
-    """``normsim ARGS`` in ``cwd``; its stdout (a non-zero exit raises)."""
+    """``normsim ARGS`` in ``cwd``; its stdout (a non-zero exit raises). ``{examples}`` in
+    an argument is the folder of the packaged example scenarios."""
+    from normsim import examples
     from normsim.cli import main
 
+    folder = str(examples.path("quickstart").parent)
+    args = [a.replace("{examples}", folder) for a in args]
     buf = io.StringIO()
     old = os.getcwd()
     os.chdir(cwd)
@@ -420,18 +424,30 @@ class JsonOutput(SphinxDirective):
     """Run ``normsim`` with ``--json`` during the build; show and document its keys.
 
     Each line of ``:args:`` is one invocation (the first one's output is shown); the
-    content lists ``key path: meaning`` for exactly the union of their keys."""
+    content lists ``key path: meaning`` for exactly the union of their keys. Lines of
+    ``:setup:`` run first, in the same directory, and their output is not checked (e.g.
+    the run that stores the results a ``normsim sensitivity`` reads)."""
 
     has_content = True
-    option_spec = {"args": directives.unchanged_required, "dynamic": directives.unchanged}
+    option_spec = {"args": directives.unchanged_required, "dynamic": directives.unchanged,
+                   "setup": directives.unchanged}
 
     def run(self):
         invocations = [shlex.split(x) for x in self.options["args"].splitlines() if x.strip()]
+        setup = [shlex.split(x) for x in self.options.get("setup", "").splitlines()
+                 if x.strip()]
         dynamic = frozenset(x.strip() for x in self.options.get("dynamic", "").split(",")
                             if x.strip())
         keys: set[str] = set()
         shown = None
         with tempfile.TemporaryDirectory() as tmp:
+            for args in setup:
+                try:
+                    run_cli(args, tmp)
+                except Exception as e:  # noqa: BLE001 - reported as a build warning
+                    logger.warning(f"normsim {' '.join(args)}: {e}",
+                                   location=(self.env.docname, self.lineno))
+                    return []
             for args in invocations:
                 try:
                     out = run_cli(args, tmp)
@@ -459,7 +475,9 @@ class JsonOutput(SphinxDirective):
         text = json.dumps(_shorten(shown), indent=1)
         block = nodes.literal_block(text, text)
         block["language"] = "json"
-        cmd = "normsim " + " ".join(shlex.quote(a) for a in invocations[0])
+        # the packaged examples are scenarios/ in a clone
+        cmd = "normsim " + " ".join(shlex.quote(a.replace("{examples}", "scenarios"))
+                                    for a in invocations[0])
         para = nodes.paragraph()
         para += nodes.Text("Output of ")
         para += nodes.literal(cmd, cmd)
