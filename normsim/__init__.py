@@ -7,7 +7,7 @@ evolving exploration rates, and the replicator(-mutator) dynamics of the
 well-mixed population.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from normsim.errors import NormsimError  # noqa: E402
 from normsim.game import A, B, CoordinationGame  # noqa: E402

@@ -1,11 +1,11 @@
 """The Mesa agent of normsim: a person holding a norm on a node of a network.
 
 A :class:`NormAgent` holds its norm (``A = 0`` or ``B = 1``), the index of its
-exploration rate (evolving rates, model-spec 3.2) and its payoff of the
+exploration rate (evolving rates, docs/model/odd.md 7.5) and its payoff of the
 current generation. In each generation it first plays the coordination game
 with every neighbour (:meth:`NormAgent.play`), then updates its norm by
 exploration or Fermi imitation of a random neighbour (:meth:`NormAgent.update`,
-model-spec 3.1). The random numbers come from the model's stream in the order
+docs/model/odd.md section 3). The random numbers come from the model's stream in the order
 documented in :mod:`normsim.draws`, so the Mesa model reproduces the compiled
 engine exactly.
 """
@@ -33,7 +33,7 @@ class NormAgent(FixedAgent):
         Index of the agent's exploration rate in ``model.params.rates``
         (always 0 with a fixed rate).
     payoff : float
-        Summed payoff of this generation's games (model-spec 3).
+        Summed payoff of this generation's games (docs/model/odd.md, 7.2).
     n_same, n_other : int
         Neighbours playing the agent's norm / the other norm in this generation.
     committed : bool
@@ -66,7 +66,7 @@ class NormAgent(FixedAgent):
 
     # ------------------------------------------------------------ game phase
     def play(self, game: CoordinationGame) -> None:
-        """Play one game with every neighbour and sum the payoffs (model-spec 3)."""
+        """Play one game with every neighbour and sum the payoffs (docs/model/odd.md, 7.2)."""
         self.n_same = sum(1 for other in self.neighbors if other.norm == self.norm)
         self.n_other = len(self.neighbors) - self.n_same
         self.payoff = game.total_payoff(self.norm, self.n_same, self.n_other)
@@ -82,8 +82,9 @@ class NormAgent(FixedAgent):
 
     # ---------------------------------------------------------- update phase
     def update(self) -> None:
-        """Explore or imitate a random neighbour by the Fermi rule (model-spec 3.1, 3.2);
+        """Explore or imitate a random neighbour by the Fermi rule (docs/model/odd.md, 3 and 7);
         with conformity, adopt the neighbours' majority instead with probability gamma.
+
 
         In ``asynchronous`` mode this is one elementary step of the learner:
         both payoffs are those of the current state."""

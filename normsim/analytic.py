@@ -1,6 +1,7 @@
 """Well-mixed mean-field dynamics: the replicator(-mutator) and the pairwise-comparison mean field.
 
-Model-spec section 4. ``p`` is the share of norm B; fitnesses are
+The model description's section 7.8 (docs/model/odd.md). ``p`` is the share of
+norm B; fitnesses are
 ``f_A = a (1 - c p)`` and ``f_B = b (1 - c (1 - p))``::
 
     dp/dt = p (1 - p) [c (a + b) p - (a - (1 - c) b)] + mu [(1 - p) f_A - p f_B]
@@ -69,10 +70,10 @@ def drhs_dp(p: float, a: float, b: float, c: float, mu: float = 0.0) -> float:
 
 
 def threshold_c(a: float, b: float) -> float:
-    """c* = |b - a| / max(a, b).
+    """``c* = |b - a| / max(a, b)``.
 
     Below c* the better norm strictly dominates; above it the old norm is
-    stable too (model-spec section 4).
+    stable too (docs/model/odd.md, 7.8).
     """
     return CoordinationGame(a, b, 0.0).threshold_c()
 
@@ -116,6 +117,7 @@ class FixedPoint:
     stable: bool
 
     def as_dict(self) -> dict:
+        """The fixed point as a plain dict (``p``, ``stable``, ``eigenvalue``)."""
         return {"p": self.p, "stable": self.stable, "eigenvalue": self.eigenvalue}
 
 
@@ -254,7 +256,7 @@ def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
     then never leave) the rest of the span is that fixed point, instead of
     thousands of steps that an explicit solver needs to stay stable there. A
     span that still needs more than ``MAX_RHS_CALLS`` evaluations is a
-    :class:`NormsimError`.
+    :class:`~normsim.errors.NormsimError`.
     """
     a, b, c, mu = _check(a, b, c, mu)
     p0 = check_number("p0", p0, low=0.0, high=1.0)
@@ -356,7 +358,7 @@ class Prediction:
     share_b : (G+1,) array
         Share of B.
     mean_payoff : (G+1,) array
-        Mean payoff of one game, :meth:`CoordinationGame.mean_fitness` of the
+        Mean payoff of one game, :meth:`~normsim.game.CoordinationGame.mean_fitness` of the
         game in force at each time (a and b swapped from each shock on).
     """
 
@@ -467,6 +469,7 @@ class Trajectory:
 
     @property
     def final_p(self) -> float:
+        """The share of B at the end of the time span."""
         return float(self.final[0])
 
 

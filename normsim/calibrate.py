@@ -93,6 +93,7 @@ class Observed:
 
     @property
     def last(self) -> int:
+        """The last observed generation since the shock: how far a particle's runs must go."""
         return int(self.generations[-1])
 
 
@@ -179,6 +180,7 @@ class Population:
 
     @property
     def acceptance(self) -> float:
+        """Acceptance rate: accepted particles / candidates simulated (NaN when none were)."""
         return len(self.weights) / self.proposed if self.proposed else float("nan")
 
 
@@ -195,6 +197,7 @@ class AbcResult:
 
     @property
     def posterior(self) -> Population:
+        """The last population: the weighted sample of the approximate posterior."""
         return self.populations[-1]
 
     def summary(self) -> dict:
@@ -493,11 +496,14 @@ class Simulator:
         self.pool = None   # local worker processes, started once for every batch
 
     def close(self) -> None:
+        """Shut down the local worker pool started by the first batch (if any)."""
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
 
     def conditions(self, theta: np.ndarray, seeds: np.ndarray) -> list:
+        """Runner conditions for candidate parameter rows ``theta`` (N, d), one per row, each
+        with its simulation seed from ``seeds`` (N,); the fitted values are its params."""
         return [self.maker.make({**{n: float(v) for n, v in zip(self.setup.names, th)},
                                  "seed": int(s)},
                                 params={n: float(v) for n, v in zip(self.setup.names, th)})

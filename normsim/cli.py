@@ -91,6 +91,7 @@ def _integer(option: str, text: str, *, low: int | None = None) -> int:
 
 
 def cmd_analytic(args: argparse.Namespace) -> int:
+    """``normsim analytic``: the well-mixed or pair-approximation analysis of one case."""
     model = args.model
     given = {"--beta": args.beta, "--population": args.population, "--degree": args.degree,
              "--k0": args.k0, "--t-max": args.t_max, "--shocks": args.shocks,
@@ -305,6 +306,7 @@ def _load(args: argparse.Namespace):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """``normsim validate``: check a scenario and print what would run."""
     from normsim import limits
     from normsim.scenario import conditions
 
@@ -392,6 +394,7 @@ def _compact(summary: dict, max_shocks: int = 4) -> dict:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``normsim run``: run a scenario, store its replicates, write plots, print the summary."""
     from pathlib import Path
 
     from normsim.results import summarise
@@ -479,6 +482,7 @@ def _design_report(loaded, out_dir, report) -> list:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    """``normsim summary``: the summary of a results store (table or JSON)."""
     from pathlib import Path
 
     from normsim.results import summarise
@@ -502,6 +506,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``normsim sensitivity DIR``: the sensitivity indices of a design's stored results
+    (a table, or ``--json``) and their figures beside the store."""
     from pathlib import Path
 
     from normsim.sensitivity import analyse, figures, strip_private, table
@@ -520,6 +526,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``normsim calibrate SCENARIO --observed DATA.csv --fit PATHS``: ABC-SMC fit of the
+    ``--fit`` parameters to an observed series; posterior tables, figures and a summary."""
     from pathlib import Path
 
     from normsim.calibrate import SimulationFailed, calibrate, prepare, table
@@ -574,6 +582,7 @@ def _integer(option: str, text: str, low: int) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """``normsim export``: tidy tables of a results store."""
     from normsim.export import export
 
     paths = export(args.results, args.format, args.to)
@@ -582,8 +591,36 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_example(args: argparse.Namespace) -> int:
+    """``normsim example [NAME]``: list the packaged example scenarios, or run (or print) one."""
+    from normsim import examples
+
+    if args.list and args.name:
+        print("normsim example: error: --list takes no NAME (it lists every example)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if not args.name:
+        if args.print:
+            print("normsim example: error: --print needs an example NAME", file=sys.stderr)
+            return EXIT_USAGE
+        names = examples.names()
+        width = max(len(n) for n in names)
+        print("Example scenarios (normsim example NAME runs one; --print shows its YAML):")
+        for n in names:
+            print(f"  {n.ljust(width)}  {examples.describe(n)}")
+        return EXIT_OK
+    path = examples.path(args.name)
+    if args.print:
+        sys.stdout.write(examples.text(args.name))
+        return EXIT_OK
+    args.scenario = str(path)
+    args.scheduler = None
+    return cmd_run(args)
+
+
 # ------------------------------------------------------------------ viz
 def cmd_viz(args: argparse.Namespace) -> int:
+    """``normsim viz``: serve the SolaraViz browser page (blocks until stopped)."""
     import subprocess
     from pathlib import Path
 
@@ -671,6 +708,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``normsim`` (the documentation's CLI reference is made from it)."""
     p = _Parser(prog="normsim", description=(
         "Simulate and analyse social norm change (De, Nau & Gelfand, AAMAS 2017)."))
     p.add_argument("--version", action="version", version=f"normsim {__version__}")
@@ -753,9 +791,33 @@ def build_parser() -> argparse.ArgumentParser:
                     help="print the summary as one JSON object (no progress bar)")
     ru.set_defaults(func=cmd_run)
 
+    eg = sub.add_parser("example", help="list the packaged example scenarios, or run one",
+                        description=(
+                            "Without NAME: list the example scenarios that ship inside the "
+                            "package (the quick start and the paper's figures). With NAME: run "
+                            "that example exactly as 'normsim run' runs a scenario file "
+                            "(results in results/NAME unless --out), or print its YAML with "
+                            "--print, to copy and edit."))
+    eg.add_argument("name", metavar="NAME", nargs="?",
+                    help="the example to run, e.g. quickstart (omit to list them)")
+    eg.add_argument("--list", action="store_true",
+                    help="list the examples (the same as no NAME)")
+    eg.add_argument("--print", action="store_true",
+                    help="print the example's scenario file instead of running it")
+    eg.add_argument("--set", action="append", metavar="PATH=VALUE",
+                    help="override a field, e.g. --set game.c=0.8 (repeatable)")
+    eg.add_argument("--runs", type=int, help="replicates per condition")
+    eg.add_argument("--seed", type=int, help="root seed")
+    eg.add_argument("--out", metavar="DIR", help="output directory (default: results/NAME)")
+    eg.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
+    eg.add_argument("--json", action="store_true",
+                    help="print the summary as one JSON object (no progress bar)")
+    eg.set_defaults(func=cmd_example)
+
     su = sub.add_parser("summary", help="summary of stored results",
                         description="Summarise a results directory or results.sqlite file.")
-    su.add_argument("results", metavar="DIR_OR_DB")
+    su.add_argument("results", metavar="DIR_OR_DB",
+                    help="a results directory, or its results.sqlite file")
     su.add_argument("--json", action="store_true", help="print one JSON object")
     su.add_argument("--plots", action="store_true", help="(re)write the plots beside the store")
     su.set_defaults(func=cmd_summary)
@@ -771,7 +833,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "and figures (indices, output against each parameter) beside the "
                             "store. Outputs: " + "; ".join(f"{k}: {v}" for k, v in OUTPUTS.items())
                         ))
-    se.add_argument("results", metavar="RESULTS_DIR")
+    se.add_argument("results", metavar="RESULTS_DIR",
+                    help="the results directory of a scenario with a design (or its "
+                         "results.sqlite file); the figures are written into it")
     se.add_argument("--output", choices=list(OUTPUTS), default="t50",
                     help="the output to analyse (default t50)")
     se.add_argument("--json", action="store_true", help="print one JSON object")
@@ -820,8 +884,10 @@ def build_parser() -> argparse.ArgumentParser:
                         description=(
                             "Write tidy tables: replicates (one row per replicate) and series "
                             "(one row per replicate and generation)."))
-    ex.add_argument("results", metavar="DIR_OR_DB")
-    ex.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    ex.add_argument("results", metavar="DIR_OR_DB",
+                    help="a results directory, or its results.sqlite file")
+    ex.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                    help="table format (default csv; parquet needs pyarrow)")
     ex.add_argument("--to", metavar="PATH", help="output directory (default: DIR/export)")
     ex.set_defaults(func=cmd_export)
 

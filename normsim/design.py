@@ -79,13 +79,29 @@ META_KEY = "design"
 class DesignSpec(BaseModel):
     """``design``: a sampling design over numeric fields (see the module docstring)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
     method: str
+    """How the points are drawn (SALib): ``sobol`` (Saltelli's scheme on a scrambled Sobol'
+    sequence, for Sobol' indices), ``morris`` (elementary-effect trajectories) or ``lhs``
+    (a Latin hypercube, analysed with RBD-FAST)."""
     samples: StrictInt
+    """The design's size: for ``sobol`` the base samples N, a power of 2 (at most 2**24),
+    giving N (2D + 2) points for D bounded fields (N (D + 2) without second order); for
+    ``morris`` the trajectories (at least 2), N (D + 1) points; for ``lhs`` the points
+    themselves (at least 42, what RBD-FAST's analysis needs)."""
     seed: StrictInt | None = None
+    """Seed of the sampling (a non-negative integer below 2**63); none: the scenario's
+    ``seed``. The replicates' own seeds still come from the scenario's seed."""
     bounds: dict[str, list[Any]]
+    """The fields to vary: dotted paths of numeric fields (e.g. ``game.c``,
+    ``population.network.p``) mapped to ``[lo, hi]`` with lo < hi, both ends values the
+    field accepts. Integer fields make each integer lo..hi equally likely. A path is in
+    either ``sweep`` or ``design``, not both."""
     second_order: StrictBool = True
+    """``sobol`` only: also the points for the second-order indices S2 (the BA rows of
+    Saltelli's scheme); false gives N (D + 2) points and first- and total-order indices."""
     levels: StrictInt = 4
+    """``morris`` only: the number of grid levels each field takes, an even number >= 2."""
 
     @field_validator("method", mode="before")
     @classmethod

@@ -104,7 +104,8 @@ when ``synchronous``, their current norms in the sequential and asynchronous mod
   explore with its own rate, then the rate mutates iff ``u_m < rate_mutation``.
 
 How ``P``, ``mu`` and these draws combine in each update mode is
-model-spec section 3.1 and 3.2; :mod:`normsim.engine` states it line by line.
+the model description's process overview (docs/model/odd.md, section 3);
+:mod:`normsim.engine` states it line by line.
 """
 
 from __future__ import annotations
@@ -180,18 +181,22 @@ class DrawStream:
     # conversions (see the module docstring)
     @staticmethod
     def u53(x: int) -> float:
+        """``U53(x)``: a uniform double in [0, 1) from the top 53 bits."""
         return (x >> 11) * TWO_M53
 
     @staticmethod
     def hi(x: int) -> float:
+        """``hi(x)``: a uniform in [0, 1) from the high 32 bits."""
         return (x >> 32) * TWO_M32
 
     @staticmethod
     def lo(x: int) -> float:
+        """``lo(x)``: a uniform in [0, 1) from the low 32 bits."""
         return (x & MASK32) * TWO_M32
 
     @staticmethod
     def pick(x: int, n: int) -> int:
+        """``pick(x, n)``: an index in 0..n-1 from the high 32 bits."""
         return ((x >> 32) * n) >> 32
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""Fast compiled engine for the agent-based model (model-spec section 3).
+"""Fast compiled engine for the agent-based model (docs/model/odd.md).
 
 One compiled kernel (numba) runs one replicate through all its generations;
 replicates are independent, each with its own random stream
@@ -225,7 +225,7 @@ def _fixed_rate_rule(reference: bool) -> np.ndarray:
     return out
 
 
-#: row 0: synchronous and sequential; row 1: reference (model-spec 3.1)
+#: row 0: synchronous and sequential; row 1: reference (docs/model/odd.md, section 3)
 _FIXED_RATE_RULES = np.stack([_fixed_rate_rule(False), _fixed_rate_rule(True)])
 
 
@@ -987,6 +987,7 @@ class Tables:
 
     @property
     def use_lut(self) -> bool:
+        """Whether the Fermi test is a table lookup (at most 256 payoff classes)."""
         return self.how == LUT
 
 
@@ -1185,7 +1186,7 @@ def mean_payoff_series(params: ModelParams, edges: np.ndarray, n: int) -> np.nda
     """Mean game-phase payoff per generation from the recorded edge counts.
 
     ``edges[..., g, :]`` holds generation g's AA, AB and BB edges; the payoff is
-    :meth:`CoordinationGame.mean_payoff` of the game played in generation g
+    :meth:`~normsim.game.CoordinationGame.mean_payoff` of the game played in generation g
     (NaN at g = 0, before any game)."""
     games, index = params.games()
     e_aa, e_ab, e_bb = edges[..., 0], edges[..., 1], edges[..., 2]

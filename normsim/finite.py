@@ -66,7 +66,7 @@ NEG_INF = -math.inf
 
 
 def check_population(population: object, name: str = "population") -> int:
-    """Return ``population`` as an int >= 2 or raise :class:`NormsimError`."""
+    """Return ``population`` as an int >= 2 or raise :class:`~normsim.errors.NormsimError`."""
     if isinstance(population, bool) or not isinstance(population, (int, np.integer)):
         if isinstance(population, float) and population.is_integer():
             population = int(population)
@@ -137,14 +137,18 @@ class Absorption:
 
     @property
     def absorption_generations(self) -> float:
+        """Mean time to absorption, in generations (Z elementary steps)."""
         return self.absorption_steps / self.population
 
     @property
     def fixation_generations(self) -> float | None:
+        """Mean time to fixation of B given that it fixes, in generations (None if it cannot)."""
         return None if self.fixation_steps is None else self.fixation_steps / self.population
 
     @property
     def extinction_generations(self) -> float | None:
+        """Mean time to extinction of B given that it dies out, in generations (None if it
+        cannot)."""
         return None if self.extinction_steps is None else self.extinction_steps / self.population
 
     def as_dict(self) -> dict:
@@ -171,8 +175,8 @@ class BirthDeathChain:
     Parameters
     ----------
     game : CoordinationGame
-        The game (payoffs from :meth:`CoordinationGame.matrix`, ``R1`` from
-        :meth:`CoordinationGame.payoff_range`).
+        The game (payoffs from :meth:`~normsim.game.CoordinationGame.matrix`, ``R1`` from
+        :meth:`~normsim.game.CoordinationGame.payoff_range`).
     population : int
         Population size ``Z >= 2``.
     beta : float
@@ -426,9 +430,12 @@ class Passage:
 
     @property
     def generations(self) -> float | None:
+        """The expected passage time in generations (None if never reached)."""
         return None if self.steps is None else self.steps / self.population
 
     def as_dict(self) -> dict:
+        """Plain dict of the passage (level, target, probability, times; log10 of the steps
+        when they overflow)."""
         out = {"level": self.level, "target": self.target, "probability": self.probability,
                "steps": self.steps, "generations": self.generations}
         if self.log_steps is not None:

@@ -1,4 +1,4 @@
-"""The two-norm coordination game of model-spec section 2.
+"""The two-norm coordination game (docs/model/odd.md, 7.1).
 
 Payoff to the focal player (row) against the partner (column)::
 
@@ -67,8 +67,8 @@ class CoordinationGame:
     def total_payoff(self, own: int, n_same: int, n_other: int) -> float:
         """Summed payoff of ``n_same`` coordinated and ``n_other`` miscoordinated games.
 
-        This is the one formula for an agent's game-phase payoff (model-spec
-        section 3: every edge played once, payoffs summed). The engine, the Mesa
+        This is the one formula for an agent's game-phase payoff (docs/model/odd.md,
+        7.2: every edge played once, payoffs summed). The engine, the Mesa
         model and the tests all use it, so their payoffs agree to the last bit.
         """
         return self.own_payoff(own) * (n_same + (1.0 - self.c) * n_other)
@@ -114,7 +114,7 @@ class CoordinationGame:
         return (1 - p) * f_a + p * f_b
 
     def payoff_range(self, k_min: int = 1, k_max: int = 1) -> float:
-        """Payoff range R used to normalise the Fermi rule (model-spec section 3).
+        """Payoff range R used to normalise the Fermi rule (docs/model/odd.md, 7.2).
 
         ``R = max(a, b) * k_max - (1 - c) * min(a, b) * k_min``: on a network the
         spread of summed payoffs between the best-off agent of the largest degree
@@ -128,8 +128,8 @@ class CoordinationGame:
         return r if r > 0 else 1.0
 
     def threshold_c(self) -> float:
-        """c* = |b - a| / max(a, b): above it the old norm resists a shock in a
-        well-mixed population (model-spec section 4)."""
+        """``c* = |b - a| / max(a, b)``: above it the old norm resists a shock in a
+        well-mixed population (docs/model/odd.md, 7.8)."""
         return abs(self.b - self.a) / max(self.a, self.b)
 
 

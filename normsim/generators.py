@@ -779,7 +779,7 @@ def native_size(kind: str, p: Mapping[str, Any]) -> int | None:
 
 def native_arrays(kind: str, p: Mapping[str, Any], seed: int | None) -> tuple:
     """``(indptr, indices, degree, n_self_loops)`` of a kind's graph, parameters
-    already checked (:func:`normsim.networks._generate` states the ranges)."""
+    already checked (``normsim.networks._generate`` states the ranges)."""
     if kind == "grid":
         return (*_grid(int(p["rows"]), int(p["cols"]), bool(p.get("periodic", True))), 0)
     if kind == "erdos_renyi":

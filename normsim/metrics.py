@@ -1,4 +1,4 @@
-"""Inertia metrics from series (model-spec section 5) and the summary JSON.
+"""Inertia metrics from series (docs/model/odd.md, 7.9) and the summary JSON.
 
 Indexing: ``series[0]`` is the initial state and ``series[g]`` the state after
 generation g. For a shock at s, generations s+1, s+2, ... are played under the

@@ -1,4 +1,4 @@
-"""The Mesa model of norm change (model-spec section 3), agent by agent.
+"""The Mesa model of norm change (docs/model/odd.md), agent by agent.
 
 :class:`NormChangeModel` is the readable statement of the model: agents
 (:class:`normsim.agents.NormAgent`) on a :class:`mesa.discrete_space.Network`
@@ -44,7 +44,7 @@ def mean_payoff(model: "NormChangeModel") -> float:
     """Mean payoff of the last game phase (NaN before the first generation).
 
     Computed from the counts of AA, AB and BB edges by
-    :meth:`CoordinationGame.mean_payoff`, the same formula as the engine.
+    :meth:`~normsim.game.CoordinationGame.mean_payoff`, the same formula as the engine.
     """
     if model.generation == 0:
         return float("nan")
@@ -104,7 +104,7 @@ class NormChangeModel(Model):
     ----------
     a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation,
     generations, shocks, committed, conformity
-        As in :class:`normsim.params.ModelParams` (model-spec section 3).
+        As in :class:`normsim.params.ModelParams`.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
@@ -119,6 +119,9 @@ class NormChangeModel(Model):
     layout : mapping, optional
         Node positions for drawing; None (default) skips Mesa's spring layout.
     """
+
+    #: the agent class the model creates; a subclass that changes a rule sets its own
+    agent_class: type[NormAgent] = NormAgent
 
     def __init__(self, a: float = DEFAULTS.a, b: float = DEFAULTS.b, c: float = DEFAULTS.c,
                  network: Mapping[str, Any] | nx.Graph | None = None,
@@ -177,7 +180,7 @@ class NormChangeModel(Model):
         for i in fixed:
             norms[i] = params.committed["norm"]
         self.by_node: list[NormAgent] = [
-            NormAgent(self, self.grid[i], norms[i], rate_idx[i], committed=i in fixed)
+            self.agent_class(self, self.grid[i], norms[i], rate_idx[i], committed=i in fixed)
             for i in range(n)]
         for agent in self.by_node:
             agent.neighbors = sorted(agent.cell.neighborhood.agents, key=lambda x: x.node)
@@ -195,7 +198,7 @@ class NormChangeModel(Model):
         return self.params.game_at(min(self.generation + 1, self.params.generations))
 
     def step(self) -> None:
-        """One generation: game phase, update phase, record (model-spec 3).
+        """One generation: game phase, update phase, record (docs/model/odd.md, section 3).
 
         In ``asynchronous`` mode the update phase is N elementary steps of
         random learners (with replacement) who see current payoffs; the game

@@ -1,7 +1,8 @@
 """Network specs -> seeded networkx graphs -> adjacency arrays for the engine.
 
 A spec is a dict (or the scenario's network model) with a ``kind`` and the
-parameters networkx uses for it (interfaces.md section 1)::
+parameters networkx uses for it (:data:`KINDS`, described in :data:`KIND_DOCS`;
+the documentation's scenario reference lists them)::
 
     {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
     {"kind": "watts_strogatz", "n": 1000, "k": 4, "p": 0.1}
@@ -53,6 +54,41 @@ KINDS: dict[str, dict[str, tuple[type, bool]]] = {
     "star": {"n": (int, True)},
     "edgelist": {"path": (str, True)},
 }
+#: what each kind builds and what its parameters mean (the documentation's scenario
+#: reference is generated from this and :data:`KINDS`; a test checks that every kind and
+#: parameter is described)
+KIND_DOCS: dict[str, tuple[str, dict[str, str]]] = {
+    "grid": ("a rows x cols lattice, von Neumann neighbourhood (networkx grid_2d_graph); "
+             "node (r, c) is number r * cols + c",
+             {"rows": "rows of the lattice", "cols": "columns of the lattice",
+              "periodic": "wrap around into a torus, every degree 4 (default true; "
+                          "needs rows, cols >= 3)"}),
+    "complete": ("every agent is every other's neighbour (complete_graph)",
+                 {"n": "number of agents (>= 2)"}),
+    "watts_strogatz": ("a small world: a ring of n agents, each linked to its k nearest, "
+                       "every link rewired with probability p (watts_strogatz_graph)",
+                       {"n": "number of agents", "k": "neighbours on the ring (2 <= k < n)",
+                        "p": "rewiring probability, in [0, 1]"}),
+    "erdos_renyi": ("every pair linked independently with probability p "
+                    "(fast_gnp_random_graph); isolated agents are an error unless "
+                    "largest_component is set",
+                    {"n": "number of agents (>= 2)", "p": "link probability, in (0, 1]"}),
+    "barabasi_albert": ("a scale-free graph grown by preferential attachment "
+                        "(barabasi_albert_graph)",
+                        {"n": "number of agents", "m": "links of each new agent (1 <= m < n)"}),
+    "connected_caveman": ("cliques joined into a ring by rewiring one edge of each "
+                          "(connected_caveman_graph)",
+                          {"cliques": "number of cliques (>= 1)",
+                           "size": "agents per clique (>= 2)"}),
+    "random_regular": ("a random graph in which every agent has degree d "
+                       "(random_regular_graph)",
+                       {"n": "number of agents", "d": "degree of every agent (d * n even)"}),
+    "star": ("one hub linked to n leaves (star_graph): n + 1 agents",
+             {"n": "number of leaves (>= 1)"}),
+    "edgelist": ("a graph read from a file of 'u v' lines (# starts a comment); node "
+                 "labels are numbered in increasing order",
+                 {"path": "the file, relative to the scenario file's folder"}),
+}
 #: kinds whose graph depends on the seed
 RANDOM_KINDS = frozenset({"watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular"})
 COMMON = {"largest_component": (bool, False), "generator": (str, False)}
@@ -62,6 +98,14 @@ GENERATORS = ("auto", "native", "networkx")
 #: sizes whose results were stored before the native generators existed (and
 #: the paper's 2,500 agents) keep networkx's code, which gives the same graph
 NATIVE_MIN_NODES = 100_000
+#: what the parameters every kind takes mean
+COMMON_DOCS = {"largest_component": "keep only the largest connected component "
+                                    "(default false), e.g. for a sparse random graph",
+               "generator": "how the engine builds the graph: ``auto`` (the default: "
+                            f"native from {NATIVE_MIN_NODES:,} nodes up, and always for "
+                            "edge lists), ``native`` (normsim's own generators, written "
+                            "straight into arrays, for millions of nodes) or ``networkx``; "
+                            "both give the same graph for the same seed"}
 
 
 def is_random(spec: Mapping[str, Any]) -> bool:
@@ -317,24 +361,28 @@ class Adjacency:
 
     @property
     def n(self) -> int:
+        """Number of nodes."""
         return len(self.degree)
 
     @property
     def k_min(self) -> int:
+        """Smallest degree."""
         return int(self.degree.min())
 
     @property
     def k_max(self) -> int:
+        """Largest degree."""
         return int(self.degree.max())
 
     def neighbors(self, i: int) -> np.ndarray:
+        """The neighbours of node ``i``, in increasing order."""
         return self.indices[self.indptr[i]:self.indptr[i + 1]]
 
 
 def adjacency(G: nx.Graph) -> Adjacency:
     """Check a graph and convert it to :class:`Adjacency` (nodes must be 0..N-1).
 
-    Raises :class:`NormsimError` for a self-loop, an isolated node or no edges.
+    Raises :class:`~normsim.errors.NormsimError` for a self-loop, an isolated node or no edges.
     """
     G = relabel(G)
     return _csr(G.number_of_nodes(), *_edge_arrays(G))

@@ -51,7 +51,7 @@ __all__ = ["PairApproximation", "check_degree", "critical_c", "critical_c_weak_s
 
 
 def check_degree(degree: object, name: str = "degree") -> int:
-    """Return ``degree`` as an int >= 2 or raise :class:`NormsimError`."""
+    """Return ``degree`` as an int >= 2 or raise :class:`~normsim.errors.NormsimError`."""
     if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)):
         if isinstance(degree, float) and degree.is_integer():
             degree = int(degree)
@@ -107,7 +107,7 @@ class PairApproximation:
     Parameters
     ----------
     game : CoordinationGame
-        The game (payoffs from :meth:`CoordinationGame.payoff`).
+        The game (payoffs from :meth:`~normsim.game.CoordinationGame.payoff`).
     degree : int
         The degree ``k >= 2`` of every node.
     beta : float

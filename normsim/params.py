@@ -156,7 +156,7 @@ def game_schedule(a: float, b: float, c: float, shocks: tuple[int, ...], events:
 
 @dataclass(frozen=True)
 class ModelParams:
-    """Everything that defines a run of the agent-based model (model-spec section 3).
+    """Everything that defines a run of the agent-based model (docs/model/odd.md).
 
     Parameters
     ----------
@@ -167,7 +167,7 @@ class ModelParams:
     initial_b : float
         Probability that an agent starts with norm B.
     update : str
-        ``synchronous``, ``sequential``, ``reference`` (model-spec 3.1) or
+        ``synchronous``, ``sequential``, ``reference`` or
         ``asynchronous`` (N elementary steps a generation, each a random learner
         with replacement that sees current payoffs; see :mod:`normsim.engine`).
     beta : float
@@ -175,7 +175,7 @@ class ModelParams:
     exploration : float
         Fixed exploration rate mu (ignored when ``rates`` is given).
     rates : tuple of float, optional
-        Evolving exploration rates (model-spec 3.2): each agent holds one.
+        Evolving exploration rates (docs/model/odd.md, 7.5): each agent holds one.
     rate_mutation : float
         Probability per generation that an agent redraws its rate.
     generations : int
@@ -253,7 +253,7 @@ class ModelParams:
 
     @property
     def evolving(self) -> bool:
-        """Whether exploration rates evolve (model-spec 3.2)."""
+        """Whether exploration rates evolve (docs/model/odd.md, 7.5)."""
         return self.rates is not None
 
     def phases(self) -> np.ndarray:

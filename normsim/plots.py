@@ -5,13 +5,17 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from normsim import analytic
 
-from normsim import analytic  # noqa: E402
+
+def _subplots(*args, figsize=None, **kw):
+    """``pyplot.subplots`` without pyplot: a figure drawn to a PNG never touches pyplot's
+    global state or backend, so importing this module leaves a notebook's plots alone."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*args, **kw)
 
 
 def analytic_figure(a: float, b: float, c: float, mu: float, p0: float, t_max: float,
@@ -21,7 +25,7 @@ def analytic_figure(a: float, b: float, c: float, mu: float, p0: float, t_max: f
     pp, dp = analytic.dpdt_curve(a, b, c, mu)
     fps = analytic.fixed_points(a, b, c, mu)
     kind = "replicator-mutator" if mu > 0 else "replicator"
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax1, ax2) = _subplots(1, 2, figsize=(11, 4.2))
     ax1.plot(sol.t, sol.p, color="tab:blue", label=f"share of B, p(0) = {p0:g}")
     for lv, tc in sol.crossing.items():
         if tc is not None:
@@ -49,7 +53,6 @@ def analytic_figure(a: float, b: float, c: float, mu: float, p0: float, t_max: f
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -80,8 +83,8 @@ def shares_figure(store, out_dir: Path, max_panels: int = 12,
         return None
     ncol = min(3, len(conds))
     nrow = math.ceil(len(conds) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), squeeze=False,
-                             sharey=True)
+    fig, axes = _subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), squeeze=False,
+                          sharey=True)
     for ax, cond in zip(axes.flat, conds):
         spec = Scenario.model_validate(cond["resolved"])
         s = load_series(store, cond["hash"], runs=runs)["share_b"]
@@ -119,7 +122,6 @@ def _a_b(cond: dict) -> str:
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 
@@ -134,7 +136,7 @@ def inertia_figure(summary: dict, out_dir: Path) -> Path | None:
     for cond in conds:
         rest = tuple((k, v) for k, v in cond["params"].items() if k != xkey)
         groups.setdefault(rest, []).append(cond)
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig, ax = _subplots(figsize=(6.5, 4.2))
     for rest, cs in groups.items():
         cs = sorted(cs, key=lambda cond: cond["params"][xkey])
         x = [cond["params"][xkey] for cond in cs]
@@ -170,7 +172,7 @@ def inertia_map(summary: dict, out_dir: Path) -> Path | None:
     for cond in conds:
         row, col = ys.index(cond["params"][ky]), xs.index(cond["params"][kx])
         z[row, col] = _nan(cond["shocks"][0]["t50"])
-    fig, ax = plt.subplots(figsize=(7, 4.8))
+    fig, ax = _subplots(figsize=(7, 4.8))
     im = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], rotation=60, fontsize=7)
     ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=7)
@@ -195,8 +197,8 @@ def rates_figure(store, out_dir: Path, hashes: list[str] | None = None,
     if not conds:
         return None
     conds = conds[:6]
-    fig, axes = plt.subplots(1, len(conds), figsize=(5 * len(conds), 3.8), squeeze=False,
-                             sharey=True)
+    fig, axes = _subplots(1, len(conds), figsize=(5 * len(conds), 3.8), squeeze=False,
+                          sharey=True)
     for ax, (cond, spec) in zip(axes[0], conds):
         s = load_series(store, cond["hash"], runs=runs)
         shares = s["rate_shares"].mean(axis=0)

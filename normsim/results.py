@@ -66,7 +66,7 @@ def summarise_condition(store: Store, cond: dict, series: dict | None = None,
     (:func:`normsim.metrics.committed_metrics`) and, with evolving rates, the
     evolved exploration.
 
-    ``cond`` is a row of :meth:`Store.conditions`; ``series`` defaults to
+    ``cond`` is a row of :meth:`~normsim.store.Store.conditions`; ``series`` defaults to
     :func:`load_series` of it (the replicates numbered below ``runs``, or all)."""
     spec = Scenario.model_validate(cond["resolved"])
     G = spec.schedule.generations

@@ -116,6 +116,7 @@ def plan(conds: list[Condition], runs: int, store: Store | None) -> list[tuple[C
 
 
 def chunked(todo: list, size: int) -> list[list]:
+    """``todo`` cut into consecutive lists of at most ``size`` items."""
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 

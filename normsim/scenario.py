@@ -1,11 +1,13 @@
 """Scenario files: YAML schema, validation with clear messages, sweep expansion.
 
-A scenario describes one experiment (interfaces.md section 1). Loading one
-gives a :class:`Scenario`; :func:`conditions` expands its sweep into the full
+A scenario describes one experiment (the documentation's "Scenario files"
+page, docs/guide/scenarios.md, lists every field; its reference is generated
+from the models below and their field docstrings). Loading one gives a
+:class:`Scenario`; :func:`conditions` expands its sweep into the full
 factorial of :class:`Condition` objects, each a resolved model with a content
 hash that identifies its stored results.
 
-Every error is a :class:`normsim.game.NormsimError` whose message names the
+Every error is a :class:`normsim.errors.NormsimError` whose message names the
 file, the line where YAML gives one, the dotted path of the field, what was
 wrong and what is allowed, e.g.
 ``quick.yaml:5: game.c: 1.5 is outside [0, 1]``.
@@ -39,7 +41,8 @@ from normsim.yamlsafe import parse as parse_yaml
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # the docstring under each field is its description in the documentation
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 Number = Annotated[float, Field(strict=False)]
@@ -49,8 +52,13 @@ class GameSpec(_Strict):
     """``game``: payoffs at generation 0 and the need for coordination."""
 
     a: Number = DEFAULTS.a
+    """Payoff of coordinating on norm A at generation 0 (every shock swaps a and b).
+    Allowed: > 0."""
     b: Number = DEFAULTS.b
+    """Payoff of coordinating on norm B at generation 0. Allowed: > 0."""
     c: Number = DEFAULTS.c
+    """Need for coordination: a miscoordinating player keeps a share 1 - c of what its
+    norm earns when coordinated (0: a loose society, 1: a tight one). Allowed: [0, 1]."""
 
     @field_validator("a", "b", mode="before")
     @classmethod
@@ -70,8 +78,10 @@ class GameSpec(_Strict):
 class NetworkSpec(BaseModel):
     """``population.network``: a networkx kind and its parameters."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True)
     kind: str
+    """The kind of graph; each kind takes its own parameters (below), plus
+    ``largest_component``."""
 
     @model_validator(mode="after")
     def _params(self):
@@ -102,6 +112,8 @@ class NetworkSpec(BaseModel):
         return self
 
     def as_dict(self) -> dict:
+        """The spec as a plain dict (``kind`` and its parameters), as :mod:`normsim.networks` takes
+        it."""
         return {"kind": self.kind, **(self.model_extra or {})}
 
 
@@ -110,10 +122,18 @@ class CommittedSpec(_Strict):
     (:mod:`normsim.mechanisms`)."""
 
     fraction: Number | None = None
+    """The committed share of the population (rounded to a whole number of agents).
+    Allowed: [0, 1]; give ``fraction`` or ``count``, not both."""
     count: StrictInt | None = None
+    """The number of committed agents. Allowed: 0..N."""
     norm: str = "new"
+    """The norm they hold: ``A``, ``B``, or ``new`` (the norm the first shock favours)."""
     placement: str | None = None
+    """Where they sit: ``random``, ``hubs`` (the highest degrees, ties broken by the
+    seed), ``cluster`` (a connected ball around a random node) or ``nodes`` (the list
+    in ``nodes``; the default when ``nodes`` is given, else ``random``)."""
     nodes: list[StrictInt] | None = None
+    """Node ids 0..N-1 of the committed agents (a grid's nodes row-major)."""
 
     @model_validator(mode="after")
     def _check(self):
@@ -132,9 +152,17 @@ class PopulationSpec(_Strict):
     """``population``: a network, or ``well_mixed: true`` for the ODE."""
 
     network: NetworkSpec | None = None
+    """The graph the agents sit on, one agent per node (default: the paper's 50 x 50
+    torus, when ``well_mixed`` is not set)."""
     well_mixed: StrictBool = False
+    """``true``: an infinite well-mixed population, solved as the replicator(-mutator)
+    ODE instead of simulated; then give no ``network``."""
     initial_b: Number = DEFAULTS.initial_b
+    """Probability that an agent starts with norm B (well-mixed: the initial share of
+    B). Allowed: [0, 1]."""
     committed: CommittedSpec | None = None
+    """Committed agents: a minority that holds one norm for the whole run (see
+    ``population.committed.*``); none by default."""
 
     @field_validator("initial_b", mode="before")
     @classmethod
@@ -151,10 +179,14 @@ class PopulationSpec(_Strict):
 
 
 class EvolvingRates(_Strict):
-    """Evolving exploration rates (model-spec 3.2)."""
+    """``dynamics.exploration`` as evolving rates (docs/model/odd.md, 7.5)."""
 
     rates: list[Number]
+    """The exploration rates an agent can hold; each agent starts with one drawn
+    uniformly. Allowed: a non-empty list of numbers in [0, 1]."""
     rate_mutation: Number = DEFAULTS.rate_mutation
+    """Probability per generation that an agent redraws its rate uniformly from
+    ``rates``. Allowed: [0, 1]."""
 
     @field_validator("rates", mode="before")
     @classmethod
@@ -173,9 +205,17 @@ class DynamicsSpec(_Strict):
     """``dynamics``: update mode, selection strength, exploration."""
 
     update: str = DEFAULTS.update
+    """The update mode: the order in which agents learn and what they see
+    (``reference`` is the authors' own order)."""
     selection_strength: Number = DEFAULTS.beta
+    """beta, the selection strength of the Fermi rule (0: imitation ignores payoffs).
+    Allowed: >= 0."""
     exploration: Number | EvolvingRates = DEFAULTS.exploration
+    """A fixed exploration rate mu (the probability of trying a random norm), or a
+    mapping with ``rates`` and ``rate_mutation`` for evolving rates. Allowed: [0, 1]."""
     conformity: Number = DEFAULTS.conformity
+    """gamma, the probability that a learner adopts its neighbours' majority norm
+    (its own on a tie) instead of using the Fermi rule. Allowed: [0, 1]."""
 
     @field_validator("conformity", mode="before")
     @classmethod
@@ -203,7 +243,11 @@ class DynamicsSpec(_Strict):
 
 
 class Every(_Strict):
+    """``schedule.shocks: {every: T}``: a shock every T generations."""
+
     every: StrictInt = Field(ge=1)
+    """The period T: shocks after generations T, 2T, ... below ``generations``.
+    Allowed: integer >= 1."""
 
 
 def _at_least_1(v: int) -> int:
@@ -216,8 +260,16 @@ class ScheduleSpec(_Strict):
     """``schedule``: generations (ODE: time units), shocks and game events."""
 
     generations: StrictInt = DEFAULTS.generations
+    """Number of generations G (well-mixed: time units of the ODE).
+    Allowed: integer >= 1."""
     shocks: list[StrictInt] | Every = Field(default_factory=list)
+    """Generations s after which a and b swap (generation s + 1 is the first played
+    under the new payoffs): a list, or ``{every: T}``. Allowed: each in 1..G-1, no
+    repeats."""
     events: list[Any] = Field(default_factory=list)
+    """Game events: ``{at: G, game: {a, b, c}}`` sets values from generation G + 1 on;
+    ``{from: G1, to: G2, game: {...}}`` ramps them linearly, reaching them at G2.
+    Allowed: generations in 0..G-1, keys a, b, c, a ramp's end after its start."""
 
     @field_validator("generations")
     @classmethod
@@ -235,6 +287,7 @@ class ScheduleSpec(_Strict):
         return self
 
     def shock_list(self) -> tuple[int, ...]:
+        """The shock generations, sorted (``every: T`` expanded)."""
         raw = {"every": self.shocks.every} if isinstance(self.shocks, Every) else self.shocks
         return expand_shocks(raw, self.generations)
 
@@ -243,23 +296,45 @@ class OutputSpec(_Strict):
     """``output``: where results go, and the generations whose full state is kept."""
 
     dir: str | None = None
+    """Results directory (store, plots), relative to the working directory;
+    default ``results/NAME``. ``--out`` overrides it."""
     snapshots: list[StrictInt] = Field(default_factory=list)
+    """Generations at which every agent's norm (and rate) is stored, for every
+    replicate."""
 
 
 class Scenario(_Strict):
     """A whole scenario file."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    """The scenario's name: it names the default results directory and is stored with
+    every replicate. Allowed: letters, digits, '-' and '_'."""
     description: str = ""
+    """Free text about the experiment (``normsim example`` shows it)."""
     game: GameSpec = Field(default_factory=GameSpec)
+    """The coordination game."""
     population: PopulationSpec = Field(default_factory=PopulationSpec)
+    """Who plays: agents on a network, or a well-mixed infinite population."""
     dynamics: DynamicsSpec = Field(default_factory=DynamicsSpec)
+    """How agents learn: update mode, selection strength, exploration."""
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
+    """How long a run lasts and when the shocks come."""
     runs: StrictInt = 100
+    """Replicates per condition (a well-mixed condition runs once: the ODE is
+    deterministic). Allowed: integer >= 1."""
     seed: StrictInt = 2017
+    """Root seed: replicate i gets the seed ``replicate_seed(seed, i)`` in every
+    condition. Allowed: integer in [0, 2**63)."""
     sweep: dict[str, list[Any]] = Field(default_factory=dict)
+    """A full factorial study: dotted paths of fields (``game.c``,
+    ``population.network.rows``, ...) mapped to lists of values; every combination is
+    one condition. ``name``, ``description``, ``runs``, ``seed``, ``output`` and
+    ``sweep`` cannot be swept."""
     design: DesignSpec | None = None     # a sampling design (normsim.design)
+    """A sampling design instead of a sweep (Sobol', Morris or Latin hypercube over
+    bounds of fields): every design point is one condition."""
     output: OutputSpec = Field(default_factory=OutputSpec)
+    """Where the results go."""
 
     @field_validator("runs")
     @classmethod
@@ -490,9 +565,11 @@ class LoadedScenario:
 
     @property
     def base_dir(self) -> Path:
+        """The folder relative paths in the scenario are read from (the file's folder)."""
         return self.path.parent if self.path else Path.cwd()
 
     def output_dir(self) -> Path:
+        """The results directory: ``output.dir``, or ``results/NAME``."""
         out = self.scenario.output.dir or f"results/{self.scenario.name}"
         return Path(out)
 
@@ -585,6 +662,7 @@ class Condition:
 
     @property
     def well_mixed(self) -> bool:
+        """Whether this condition is the well-mixed ODE."""
         return self.spec.population.well_mixed
 
     def model_params(self) -> ModelParams:
@@ -592,6 +670,7 @@ class Condition:
         return self.spec.model_params()
 
     def describe(self) -> str:
+        """The swept values of this condition as text (``game.c=0.3, ...``)."""
         return ", ".join(f"{k}={v}" for k, v in self.params.items()) or "(single condition)"
 
 

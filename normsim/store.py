@@ -1,4 +1,4 @@
-"""The SQLite results store (interfaces.md section 3).
+"""The SQLite results store (docs/guide/results.md).
 
 One file, ``results.sqlite``, per output directory, written by the
 coordinating process only. Each replicate is one row, committed in its own
@@ -251,6 +251,7 @@ class Store:
             raise NormsimError(f"{self.path}: not a usable normsim results store ({e})") from None
 
     def close(self) -> None:
+        """Close the database connection."""
         try:
             self.conn.close()
         except sqlite3.Error:   # pragma: no cover - closing after a failed write
@@ -265,6 +266,7 @@ class Store:
     # ---------------------------------------------------------------- writing
     def add_condition(self, hash_: str, scenario: str, params: dict, resolved: dict,
                       position: int) -> None:
+        """Record a condition (its hash, swept values, resolved scenario and sweep position)."""
         try:
             with self.conn:
                 self.conn.execute(
@@ -313,6 +315,7 @@ class Store:
         return None if row is None else row[0]
 
     def stored_reps(self, hash_: str) -> set[int]:
+        """The replicate numbers already stored for a condition."""
         return {r for (r,) in self.conn.execute("SELECT rep FROM replicates WHERE hash = ?",
                                                 (hash_,))}
 

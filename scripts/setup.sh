@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Set up normsim on a fresh clone: find Python >= 3.12, create .venv, install
-# normsim with its visualization, cluster and test dependencies. Safe to run
+# normsim with its visualization, cluster, documentation and test dependencies. Safe to run
 # again: it reinstalls only when pyproject.toml changed.
 #
-#   bash scripts/setup.sh           # the package, the browser page, the test tools
+#   bash scripts/setup.sh           # the package, the browser page, the docs and test tools
 #   bash scripts/setup.sh --test    # also Chromium for the browser tests (apt-get, as root)
 #   NORMSIM_PYTHON=/path/to/python3.12 bash scripts/setup.sh
 set -euo pipefail
@@ -59,7 +59,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
     .venv/bin/python -m pip install --quiet -e ".[test]" 2>&1 \
         | grep -v "^WARNING: Location .* is ignored" >&2 || true
-    .venv/bin/python -c "import normsim, solara, playwright" \
+    .venv/bin/python -c "import normsim, solara, playwright, sphinx, myst_nb" \
         || { echo "setup: installing the Python packages failed" >&2; exit 1; }
     echo "$want" > "$stamp"
 fi

@@ -9,7 +9,7 @@ NETWORKS = {
     "erdos_renyi": {"kind": "erdos_renyi", "n": 36, "p": 0.17, "largest_component": True},
 }
 
-#: fixed and evolving exploration (model-spec 3.1 and 3.2), as ModelParams keywords
+#: fixed and evolving exploration (docs/model/odd.md, 7.4 and 7.5), as ModelParams keywords
 EXPLORATION = {
     "fixed": {"exploration": 0.1},
     "evolving": {"rates": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5), "rate_mutation": 0.05},

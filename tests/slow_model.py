@@ -1,4 +1,4 @@
-"""An obviously-correct, slow, per-agent implementation of model-spec section 3.
+"""An obviously-correct, slow, per-agent implementation of the model (docs/model/odd.md).
 
 Written straight from the spec, independently of the engine: payoffs are
 summed game by game, probabilities compared as floats, one agent at a time.

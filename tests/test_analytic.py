@@ -1,4 +1,5 @@
-"""The well-mixed module against model-spec section 4.1, nashpy and invariants."""
+"""The well-mixed module against the reference values of docs/model/odd.md 7.8, nashpy and
+invariants."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""`normsim analytic` as interfaces.md section 2 describes it."""
+"""`normsim analytic` as docs/reference/cli.rst describes it."""
 
 import json
 import subprocess

@@ -23,21 +23,19 @@ import os
 from dataclasses import replace
 from functools import lru_cache
 
-import matplotlib
+import networkx as nx
+import numpy as np
+import solara
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+from PIL import Image, ImageDraw
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import solara  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
-from mesa.visualization.utils import update_counter  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
-
-from normsim.draws import graph_seed  # noqa: E402
-from normsim.model import NormChangeModel  # noqa: E402
-from normsim.params import DEFAULTS, UPDATE_MODES  # noqa: E402
-from normsim.theory import network_prediction  # noqa: E402
+from normsim.draws import graph_seed
+from normsim.model import NormChangeModel
+from normsim.params import DEFAULTS, UPDATE_MODES
+from normsim.theory import network_prediction
 
 COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}        # A blue, B orange
 KINDS = ("grid", "watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular")
@@ -100,6 +98,7 @@ class VizModel(NormChangeModel):
         self.lattice = (spec["rows"], spec["cols"]) if spec["kind"] == "grid" else None
 
     def step(self) -> None:
+        """One generation of the model, and the page's history of shares."""
         super().step()
         self.history.append(self.datacollector.model_vars["share_b"][-1])
         self.rate_history.append(self.datacollector.model_vars["rate_shares"][-1])
@@ -206,6 +205,7 @@ def graph_png(model: VizModel, px: int = 420, max_nodes: int | None = None) -> b
 
 
 def network_png(model: VizModel) -> bytes:
+    """The network picture: the lattice for a grid, the seeded layout otherwise."""
     return lattice_png(model) if model.lattice else graph_png(model)
 
 
@@ -251,7 +251,10 @@ class _Chart:
     def __init__(self, model: VizModel):
         self.evolving = model.params.evolving
         rows = 2 if self.evolving else 1
-        self.fig, axes = plt.subplots(rows, 1, figsize=(6.2, 2.6 * rows), dpi=80, squeeze=False)
+        # an Agg canvas of its own, not pyplot: a notebook's inline plots stay as they are
+        self.fig = Figure(figsize=(6.2, 2.6 * rows), dpi=80)
+        FigureCanvasAgg(self.fig)
+        axes = self.fig.subplots(rows, 1, squeeze=False)
         self.ax = axes[0, 0]
         self.line_b, = self.ax.plot([], [], color="#e88426", label="share of B", animated=True)
         self.line_a, = self.ax.plot([], [], color="#3168b0", label="share of A", animated=True)
@@ -321,6 +324,7 @@ def chart_png(model: VizModel) -> bytes:
 
 
 def info_markdown(model: VizModel) -> str:
+    """The text panel: generation, shares, favoured norm, next shock."""
     hist = model.history[-1]
     nxt = next((s for s in model.shock_list if s >= model.generation), None)
     p = model.params
@@ -398,6 +402,7 @@ def defaults_from_scenario(path: str | None) -> dict:
 
 
 def model_params(defaults: dict) -> dict:
+    """The page's controls (SolaraViz ``model_params``) with ``defaults`` as initial values."""
     kinds = list(KINDS) + (["scenario network"] if defaults["network_spec_json"] else [])
     return {
         "c": {"type": "SliderFloat", "value": defaults["c"], "min": 0.0, "max": 1.0,

@@ -53,20 +53,25 @@ def chromium() -> str | None:
 
 
 def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 @contextlib.contextmanager
-def serve(scenario: str | Path | None = None, timeout: float = 120) -> Iterator[str]:
-    """Run ``normsim viz`` on a free local port; yield its URL; stop it afterwards."""
+def serve(scenario: str | Path | None = None, timeout: float = 120,
+          python: str | Path | None = None, cwd: str | Path | None = None) -> Iterator[str]:
+    """Run ``normsim viz`` on a free local port; yield its URL; stop it afterwards.
+
+    ``python`` is the interpreter to run it with (default this one; the wheel test
+    passes a fresh virtual environment's), ``cwd`` its working directory."""
     port = free_port()
-    cmd = [sys.executable, "-m", "normsim", "viz", "--port", str(port)]
+    cmd = [str(python or sys.executable), "-m", "normsim", "viz", "--port", str(port)]
     if scenario:
         cmd.insert(4, str(scenario))
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, cwd=cwd)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.time() + timeout
