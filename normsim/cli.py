@@ -875,7 +875,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "For every condition of the scenario (its sweep), find by bisection "
                             "the smallest value of --vary in [--lo, --hi] at which the new norm "
                             "takes over within the horizon: the replicate-mean share of the new "
-                            "norm over the last 10%% of the generations is at least 0.5, among "
+                            "norm over the last 10% of the generations is at least 0.5, among "
                             "the uncommitted agents when there are committed agents, among "
                             "everyone otherwise. Reports a bracket (largest value that did not "
                             "tip, smallest that did) with the share and the probability of "

@@ -179,6 +179,7 @@ def _check_result(res, out):
     assert json.loads((out / "tipping.json").read_text())["conditions"] == res["conditions"]
 
 
+@pytest.mark.slow
 def test_cli_end_to_end_json_table_plot_and_resumption(tiny, tmp_path):
     out = tmp_path / "out"
     args = ["tipping", str(tiny), "--vary", "population.committed.fraction", "--tol", "0.05",
@@ -226,6 +227,7 @@ def test_cli_end_to_end_json_table_plot_and_resumption(tiny, tmp_path):
     assert res3["ran"] == 1 and res3["conditions"] == res["conditions"]
 
 
+@pytest.mark.slow
 def test_cli_varies_another_path_without_committed_agents(tmp_path):
     p = tmp_path / "plain.yaml"
     p.write_text(TINY.replace("{extra}", ""))
@@ -240,11 +242,30 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
     assert c["tested"][0]["value"] == 0.2 and c["tested"][-1]["value"] == 1.0
 
 
+@pytest.mark.slow
+def test_tipping_on_a_dask_cluster_equals_a_local_run(tiny, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    args = ["tipping", str(tiny), "--vary", "population.committed.fraction", "--tol", "0.1",
+            "--json"]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=":0") as lc:
+        r = normsim(*args, "--out", str(tmp_path / "dask"), "--scheduler", lc.scheduler_address)
+    assert r.returncode == 0, r.stderr
+    r2 = normsim(*args, "--out", str(tmp_path / "local"), "--workers", "1")
+    assert r2.returncode == 0, r2.stderr
+    dask, local = json.loads(r.stdout), json.loads(r2.stdout)
+    assert dask["conditions"] == local["conditions"] and dask["ran"] == local["ran"] > 0
+    q = "SELECT hash, rep, seed, share_b FROM replicates ORDER BY hash, rep"
+    assert sqlite3.connect(tmp_path / "dask" / "results.sqlite").execute(q).fetchall() == \
+        sqlite3.connect(tmp_path / "local" / "results.sqlite").execute(q).fetchall()
+
+
 # ------------------------------------------------------------ bad input
 COUNT = "  committed: {count: 5, norm: new, placement: random}"
 NODES = "  committed: {nodes: [1, 2], norm: new, placement: nodes}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra,sweep,args,code,msg", [
     ("", "", ["--lo", "0.4", "--hi", "0.2"], 1, "lo < hi"),
     ("", "", ["--lo", "0.3", "--hi", "0.3"], 1, "lo < hi"),
@@ -275,6 +296,7 @@ def test_bad_input_gets_one_line_and_writes_nothing(tmp_path, extra, sweep, args
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_well_mixed_and_missing_vary(tmp_path):
     p = tmp_path / "wm.yaml"
     p.write_text("name: wm\npopulation: {well_mixed: true}\nschedule: {generations: 10}\n")
