@@ -426,7 +426,7 @@ def _side(p: Point) -> dict:
 
 
 # ------------------------------------------------------------------ table and plot
-def label(params: dict, vary: str) -> str:
+def label(params: dict) -> str:
     """A condition's short name: its swept values, e.g. ``c=0.3``."""
     return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in params.items()) or "(one condition)"
 
@@ -487,7 +487,7 @@ def figure(res: dict, out_dir: str | Path) -> Path:
             colour = f"C{k % 10}"
             xs = [p["value"] for p in c["tested"]]
             ax.plot(xs, [p["p_change"] for p in c["tested"]], "o-", color=colour,
-                    label=label(c["params"], res["vary"]))
+                    label=label(c["params"]))
             ax.plot(xs, [p["share"] for p in c["tested"]], ":", color=colour, lw=1)
             lo, hi = c["bracket"]
             if lo is not None and hi is not None:

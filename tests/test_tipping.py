@@ -21,7 +21,7 @@ def normsim(*args, **kw):
 
 
 # ------------------------------------------------------------ the search, planted thresholds
-def planted(thresholds, calls=None, noise=None):
+def planted(thresholds, calls=None):
     """A deterministic stand-in for the runner: condition k tips at values >= thresholds[k]."""
     def evaluate(requests):
         if calls is not None:
@@ -138,7 +138,8 @@ seed: 5
 """
 
 KEYS = {"scenario", "vary", "lo", "hi", "tol", "runs", "generations", "criterion",
-        "added_committed", "dropped_sweep", "conditions", "ran", "already_stored", "seconds", "out", "files"}
+        "added_committed", "dropped_sweep", "conditions", "ran", "already_stored", "seconds",
+        "out", "files"}
 COND_KEYS = {"params", "status", "bracket", "width", "at_resolution", "n_agents", "below",
              "above", "tested"}
 
@@ -240,6 +241,54 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
     (c,) = res["conditions"]
     assert c["params"] == {} and c["n_agents"] is None
     assert c["tested"][0]["value"] == 0.2 and c["tested"][-1]["value"] == 1.0
+
+
+@pytest.mark.slow
+def test_a_search_killed_midway_resumes_with_only_the_missing_replicates(tmp_path):
+    import os
+    import signal
+    import time
+
+    p = tmp_path / "k.yaml"
+    p.write_text(TINY.replace("{extra}", "").replace("rows: 10, cols: 10", "rows: 30, cols: 30")
+                 .replace("generations: 80", "generations: 70").replace("runs: 2", "runs: 4")
+                 + "sweep:\n  game.c: [0.9]\n")
+    args = ["tipping", str(p), "--vary", "population.committed.fraction", "--tol", "0.01",
+            "--workers", "2", "--json"]
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "normsim", *args, "--out", str(killed)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stored = 0
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (killed / "results.sqlite").exists():
+            try:
+                con = sqlite3.connect(killed / "results.sqlite", timeout=1)
+                stored = con.execute("SELECT COUNT(*) FROM replicates").fetchone()[0]
+                con.close()
+            except sqlite3.OperationalError:
+                stored = 0
+            if stored >= 9:   # in the second round (the first: 2 values x 4 runs)
+                break
+        time.sleep(0.1)
+    if proc.poll() is not None:
+        pytest.skip("the search finished before it could be killed")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    con = sqlite3.connect(killed / "results.sqlite")
+    before = con.execute("SELECT COUNT(*) FROM replicates").fetchone()[0]
+    con.close()
+    r = normsim(*args, "--out", str(killed))
+    assert r.returncode == 0, r.stderr
+    resumed = json.loads(r.stdout)
+    r = normsim(*args, "--out", str(tmp_path / "whole"))
+    assert r.returncode == 0, r.stderr
+    whole = json.loads(r.stdout)
+    total = 4 * len(whole["conditions"][0]["tested"])
+    assert whole["ran"] == total
+    assert resumed["conditions"] == whole["conditions"]
+    assert 0 < resumed["ran"] == total - before < total
+    assert resumed["already_stored"] == before
 
 
 @pytest.mark.slow
