@@ -468,7 +468,7 @@ def table(res: dict) -> str:
     for c in res["conditions"]:
         pts = "; ".join(f"{p['value']:.4g}: {p['share']:.3f}, {p['p_change']:.2f}"
                         for p in c["tested"])
-        lines.append(f"  {label(c['params'], res['vary'])}: {pts}")
+        lines.append(f"  {label(c['params'])}: {pts}")
     return "\n".join(lines)
 
 
