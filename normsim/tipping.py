@@ -267,10 +267,9 @@ def prepare(loaded, vary: str, lo: float = DEFAULT_LO, hi: float = DEFAULT_HI,
 
     A varied path that the scenario sweeps is taken out of the sweep (the search
     chooses its values). A scenario without committed agents that varies
-    ``population.committed.fraction``
-    gets ``population.committed: {norm: new, placement: random}`` (the fraction
-    being the varied value); a committed block given by ``count`` or ``nodes`` is
-    refused, since the fraction would not set it.
+    ``population.committed.fraction`` gets ``population.committed: {norm: new,
+    placement: random}`` (the fraction being the varied value); a committed block
+    given by ``count`` or ``nodes`` is refused, since the fraction would not set it.
     """
     from normsim.design import _combos, check_range, numeric_paths
     from normsim.scenario import LoadedScenario, _validate
