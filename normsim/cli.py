@@ -457,7 +457,7 @@ def cmd_tipping(args: argparse.Namespace) -> int:
     hi = _number("--hi", args.hi)
     tol = _number("--tol", args.tol, low=0.0, low_open=True)
     loaded = _load(args)
-    setup = tipping.prepare(loaded, args.vary, lo, hi, tol)
+    setup = tipping.prepare(loaded, args.vary, lo, hi, tol, args.direction)
     out_dir = Path(args.out) if args.out else loaded.output_dir()
     log = None if args.json else tipping.log_stderr
     if setup.dropped_sweep and log is not None:
@@ -873,9 +873,11 @@ def build_parser() -> argparse.ArgumentParser:
                                         "tips the norm",
                         description=(
                             "For every condition of the scenario (its sweep), find by bisection "
-                            "the smallest value of --vary in [--lo, --hi] at which the new norm "
-                            "takes over within the horizon: the replicate-mean share of the new "
-                            "norm over the last 10% of the generations is at least 0.5, among "
+                            "the smallest value of --vary in [--lo, --hi] (with --direction "
+                            "down: the largest) at which the new norm takes over within the "
+                            "horizon: the replicate-mean share of the new "
+                            "norm over the last 10% of the generations after the last shock is at "
+                            "least 0.5, among "
                             "the uncommitted agents when there are committed agents, among "
                             "everyone otherwise. Reports a bracket (largest value that did not "
                             "tip, smallest that did) with the share and the probability of "
@@ -896,6 +898,11 @@ def build_parser() -> argparse.ArgumentParser:
     ti.add_argument("--tol", default="0.01",
                     help="stop when the bracket is at most this wide (default 0.01; a "
                          "committed fraction also stops at one agent apart)")
+    ti.add_argument("--direction", choices=["up", "down"], default="up",
+                    help="up (default): larger values make change more likely (a committed "
+                         "fraction): find the smallest value that tips; down: larger values "
+                         "make it less likely (game.c, dynamics.conformity): find the largest "
+                         "value that tips")
     ti.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
     ti.add_argument("--scheduler", metavar="ADDRESS",
                     help="run on an existing Dask cluster, e.g. tcp://host:8786")

@@ -20,12 +20,14 @@ new norm is at least one half. The share is taken
 The *new norm* is the committed agents' norm, or, without committed agents,
 the norm that the first shock favours (the one not favoured at generation 0;
 B when a = b). The *final share* of a replicate is its mean over the last 10%
-of the run (at least one generation; :func:`normsim.metrics.final_share` on
-generations 1..G), not the last generation alone, so that exploration's
-generation-to-generation noise does not decide; these are the same numbers as
-``final_share_new_uncommitted`` and ``p_change`` in the ``committed`` entry of
-``normsim run --json``. The *probability of change* at a value is the fraction
-of replicates whose own final share is at least one half.
+of the generations after the last shock (of the whole run without shocks; at
+least one generation: :func:`normsim.metrics.final_share` on generations
+s+1..G), not the last generation alone, so that exploration's
+generation-to-generation noise does not decide, and never a generation before
+the shock, however late in the run it comes. Without committed agents the
+replicate mean is the last shock's ``final_share`` in ``normsim run --json``
+(one shock). The *probability of change* at a value is the fraction of
+replicates whose own final share is at least one half.
 
 **Search** (:func:`bisect`). For each condition both ends ``lo`` and ``hi`` are
 run; if ``hi`` does not tip the answer is "no tipping up to hi" (bracket
@@ -37,7 +39,12 @@ count ``floor(fraction N + 0.5)`` of a population of N agents, so there the
 midpoints are fractions ``k / N`` and the search also stops when the two ends
 are one agent apart (finer fractions would only repeat counts). Bisection
 assumes that a larger value makes change more likely; every value tested is
-reported, so a non-monotone response (replicate noise, few runs) shows.
+reported, so a non-monotone response (replicate noise, few runs) shows. For a
+path where a larger value makes change *less* likely (``game.c``,
+``dynamics.conformity``), ``direction="down"`` (``--direction down``) finds the
+largest value that tips by the same bisection on the negated values: the
+bracket is then [largest value that tipped, smallest that did not], "never"
+means no tipping even at ``lo`` and "already" tipping even at ``hi``.
 
 All conditions advance together: every round runs the next value of each
 unfinished condition in one call of :func:`normsim.runner.run`, on local
@@ -55,7 +62,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -65,6 +72,8 @@ from normsim.errors import NormsimError
 
 #: the share of the new norm at which a tested value counts as tipped
 LEVEL = 0.5
+#: the generations whose mean is a replicate's final share (see the module doc)
+WINDOW = "last 10% of the generations after the last shock"
 #: default search range and tolerance
 DEFAULT_LO, DEFAULT_HI, DEFAULT_TOL = 0.0, 0.5, 0.01
 COMMITTED_FRACTION = "population.committed.fraction"
@@ -100,18 +109,19 @@ class Search:
     tol: float
     grid: int | None = None          # N agents: midpoints k / N (committed fraction)
     tested: list[Point] = field(default_factory=list)
-    below: Point | None = None       # largest value tested that did not tip
-    above: Point | None = None       # smallest value tested that tipped
+    no_tip: Point | None = None      # the end of the bracket that did not tip (up:
+    tip: Point | None = None         # the largest such value) and the end that did
     status: str = "pending"          # pending | bracketed | never | already
     at_resolution: bool = False      # stopped at one agent apart, not at tol
+    direction: str = "up"            # up: tips from some value on; down: up to some value
 
     def next_value(self) -> float | None:
         """The next value to test (None when the search is over)."""
         if self.status != "pending":
             return None
-        if self.below is None and self.above is None:
+        if self.no_tip is None and self.tip is None:
             return None   # the ends are asked for by :func:`bisect`
-        b, a = self.below.value, self.above.value
+        b, a = self.no_tip.value, self.tip.value
         if a - b <= self.tol:
             self.status = "bracketed"
             return None
@@ -131,14 +141,25 @@ class Search:
     def add(self, p: Point) -> None:
         self.tested.append(p)
         if p.tipped:
-            if self.above is None or p.value < self.above.value:
-                self.above = p
-        elif self.below is None or p.value > self.below.value:
-            self.below = p
+            if self.tip is None or p.value < self.tip.value:
+                self.tip = p
+        elif self.no_tip is None or p.value > self.no_tip.value:
+            self.no_tip = p
 
     def bracket(self) -> list[float | None]:
-        return [None if self.below is None else self.below.value,
-                None if self.above is None else self.above.value]
+        """``[lo, hi]`` in value order: up ``[did not tip, tipped]``, down ``[tipped,
+        did not tip]``; None for a side that no value tested."""
+        no, yes = (None if p is None else p.value for p in (self.no_tip, self.tip))
+        return [no, yes] if self.direction == "up" else [yes, no]
+
+    def mirrored(self) -> "Search":
+        """This search with every value negated (how ``direction="down"`` is searched)."""
+        def neg(p: Point | None) -> Point | None:
+            return None if p is None else replace(p, value=-p.value + 0.0)
+        return Search(-self.hi + 0.0, -self.lo + 0.0, self.tol, self.grid,
+                      [neg(p) for p in self.tested], neg(self.no_tip), neg(self.tip),
+                      self.status, self.at_resolution,
+                      "down" if self.direction == "up" else "up")
 
 
 def _count(fraction: float, n: int) -> int:
@@ -151,8 +172,9 @@ Evaluate = Callable[[list[tuple[int, float]]], list[Point]]
 
 def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: float,
            grids: Sequence[int | None] | None = None,
-           log: Callable[[str], None] | None = None) -> list[Search]:
-    """Search every condition for the smallest value in ``[lo, hi]`` that tips.
+           log: Callable[[str], None] | None = None, direction: str = "up") -> list[Search]:
+    """Search every condition for the smallest value in ``[lo, hi]`` that tips (or, with
+    ``direction="down"``, the largest).
 
     Parameters
     ----------
@@ -169,6 +191,12 @@ def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: flo
         and the search also stops when the ends are one agent apart.
     log
         Called with a line of progress per round.
+    direction
+        ``"up"`` (default): larger values make change more likely (a committed
+        fraction); the search finds the smallest value that tips. ``"down"``:
+        larger values make it less likely (``game.c``, ``dynamics.conformity``); the
+        search finds the largest value that tips, by the same bisection on the
+        negated values.
 
     Returns
     -------
@@ -181,9 +209,17 @@ def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: flo
     >>> ev = lambda reqs: [Point(v, float(v >= planted), float(v >= planted), 1)
     ...                    for _, v in reqs]
     >>> s = bisect(ev, 1, 0.0, 1.0, 0.01)[0]
-    >>> s.status, s.below.value < planted <= s.above.value, s.above.value - s.below.value
+    >>> s.status, s.no_tip.value < planted <= s.tip.value, s.tip.value - s.no_tip.value
     ('bracketed', True, 0.0078125)
     """
+    if direction not in ("up", "down"):
+        raise NormsimError(f"--direction: {direction!r} is not one of up, down")
+    if direction == "down" and math.isfinite(lo) and math.isfinite(hi) and lo < hi:
+        def mirrored(requests: list[tuple[int, float]]) -> list[Point]:
+            pts = evaluate([(k, -t + 0.0) for k, t in requests])
+            return [replace(p, value=-p.value + 0.0) for p in pts]
+        return [s.mirrored() for s in bisect(mirrored, n_conditions, -hi + 0.0, -lo + 0.0,
+                                              tol, grids, log)]
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
         raise NormsimError(f"--lo {lo:g} --hi {hi:g}: give lo < hi")
     if not (math.isfinite(tol) and tol > 0):
@@ -205,9 +241,9 @@ def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: flo
             for s in searches:
                 lo_p, hi_p = s.tested[0], s.tested[1]
                 if lo_p.tipped:
-                    s.status, s.below, s.above = "already", None, lo_p
+                    s.status, s.no_tip, s.tip = "already", None, lo_p
                 elif not hi_p.tipped:
-                    s.status, s.below, s.above = "never", hi_p, None
+                    s.status, s.no_tip, s.tip = "never", hi_p, None
         requests = [(k, v) for k, s in enumerate(searches)
                     if (v := s.next_value()) is not None]
         rnd += 1
@@ -234,14 +270,16 @@ def outcome(spec, series: dict) -> tuple[float, float, int]:
     from normsim.metrics import final_share
 
     G = spec.schedule.generations
+    shocks = spec.schedule.shock_list()
+    s = shocks[-1] if shocks else 0
     if spec.population.committed is not None and "share_new_uncommitted" in series:
         unc, everyone = series["share_new_uncommitted"], series["share_new"]
-        per_rep = np.array([final_share(u, 0, G) if not np.isnan(u[1:]).all()
-                            else final_share(e, 0, G) for u, e in zip(unc, everyone)])
+        per_rep = np.array([final_share(u, s, G) if not np.isnan(u[1:]).all()
+                            else final_share(e, s, G) for u, e in zip(unc, everyone)])
     else:
         b = series["share_b"]
         new = b if new_norm(spec) == 1 else 1.0 - b
-        per_rep = np.array([final_share(r, 0, G) for r in new])
+        per_rep = np.array([final_share(r, s, G) for r in new])
     return float(per_rep.mean()), float(np.mean(per_rep >= LEVEL)), len(per_rep)
 
 
@@ -259,10 +297,11 @@ class Setup:
     combos: list[dict]
     added_committed: bool = False
     dropped_sweep: bool = False      # the scenario swept the varied path: those values unused
+    direction: str = "up"            # see :func:`bisect`
 
 
 def prepare(loaded, vary: str, lo: float = DEFAULT_LO, hi: float = DEFAULT_HI,
-            tol: float = DEFAULT_TOL) -> Setup:
+            tol: float = DEFAULT_TOL, direction: str = "up") -> Setup:
     """Check a tipping search before anything runs or is written (one-line NormsimErrors).
 
     A varied path that the scenario sweeps is taken out of the sweep (the search
@@ -285,6 +324,8 @@ def prepare(loaded, vary: str, lo: float = DEFAULT_LO, hi: float = DEFAULT_HI,
         raw["sweep"] = {k: v for k, v in raw["sweep"].items() if k != vary}
     if not (math.isfinite(tol) and tol > 0):
         raise NormsimError(f"--tol: {tol:g} must be a number > 0")
+    if direction not in ("up", "down"):
+        raise NormsimError(f"--direction: {direction!r} is not one of up, down")
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise NormsimError(f"--lo {lo:g} --hi {hi:g}: not finite numbers")
     if lo >= hi:
@@ -319,7 +360,7 @@ def prepare(loaded, vary: str, lo: float = DEFAULT_LO, hi: float = DEFAULT_HI,
         loaded = LoadedScenario(_validate(raw, str(loaded.path or "<scenario>"), None), raw,
                                 loaded.path)
     return Setup(loaded, vary, float(lo), float(hi), float(tol), _combos(sweep),
-                 added_committed=added, dropped_sweep=dropped)
+                 added_committed=added, dropped_sweep=dropped, direction=direction)
 
 
 class SearchFailed(NormsimError):
@@ -396,32 +437,33 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
     ev = RunnerEvaluator(setup, Path(out_dir), workers, scheduler, quiet)
     try:
         grids = ev.grids()
-        found = bisect(ev, len(setup.combos), setup.lo, setup.hi, setup.tol, grids, log=log)
+        found = bisect(ev, len(setup.combos), setup.lo, setup.hi, setup.tol, grids, log=log,
+                       direction=setup.direction)
     finally:
         ev.close()
     sc = setup.loaded.scenario
     conds = []
     for combo, s, grid in zip(setup.combos, found, grids):
-        side = {"lo": None if s.below is None else _side(s.below),
-                "hi": None if s.above is None else _side(s.above)}
-        conds.append({"params": combo, "status": s.status, "bracket": s.bracket(),
-                      "width": (None if None in s.bracket()
-                                else s.bracket()[1] - s.bracket()[0]),
+        ends = (s.no_tip, s.tip) if s.direction == "up" else (s.tip, s.no_tip)
+        lo, hi = s.bracket()
+        conds.append({"params": combo, "status": s.status, "bracket": [lo, hi],
+                      "width": None if lo is None or hi is None else hi - lo,
                       "at_resolution": s.at_resolution, "n_agents": grid,
-                      "below": side["lo"], "above": side["hi"],
+                      "lo_side": _side(ends[0]), "hi_side": _side(ends[1]),
                       "tested": [p.as_dict() for p in sorted(s.tested, key=lambda p: p.value)]})
     committed = sc.population.committed is not None
-    return {"scenario": sc.name, "vary": setup.vary, "lo": setup.lo, "hi": setup.hi,
-            "tol": setup.tol, "runs": sc.runs, "generations": sc.schedule.generations,
+    return {"scenario": sc.name, "vary": setup.vary, "direction": setup.direction,
+            "lo": setup.lo, "hi": setup.hi, "tol": setup.tol, "runs": sc.runs, "generations": sc.schedule.generations,
             "criterion": {"share_among": "uncommitted" if committed else "everyone",
-                          "window": "last 10% of the generations", "level": LEVEL},
+                          "window": WINDOW, "level": LEVEL},
             "added_committed": setup.added_committed, "dropped_sweep": setup.dropped_sweep,
             "conditions": conds, "ran": ev.ran, "already_stored": ev.skipped,
             "seconds": round(time.perf_counter() - t0, 2), "out": str(out_dir)}
 
 
-def _side(p: Point) -> dict:
-    return {"value": p.value, "share": p.share, "p_change": p.p_change}
+def _side(p: Point | None) -> dict | None:
+    return None if p is None else {"value": p.value, "share": p.share,
+                                   "p_change": p.p_change, "tipped": p.tipped}
 
 
 # ------------------------------------------------------------------ table and plot
@@ -437,10 +479,11 @@ def _g(v, fmt: str = ".4g") -> str:
 def table(res: dict) -> str:
     """The result as text: one row per condition, then every value tested."""
     short = res["vary"].split(".")[-1]
-    lines = [f"{res['scenario']}: smallest {res['vary']} in [{res['lo']:g}, {res['hi']:g}] at "
-             f"which the new norm's share among {res['criterion']['share_among']} (last 10% of "
-             f"{res['generations']} generations, mean of {res['runs']} runs) reaches "
-             f"{LEVEL:g}; tol {res['tol']:g}"]
+    up = res["direction"] == "up"
+    lines = [f"{res['scenario']}: {'smallest' if up else 'largest'} {res['vary']} in "
+             f"[{res['lo']:g}, {res['hi']:g}] at which the new norm's share among "
+             f"{res['criterion']['share_among']} ({res['criterion']['window']}, mean of "
+             f"{res['runs']} runs) reaches {LEVEL:g}; tol {res['tol']:g}"]
     if res.get("added_committed"):
         lines.append("  (the scenario had no committed agents: added population.committed "
                      "{norm: new, placement: random})")
@@ -451,9 +494,14 @@ def table(res: dict) -> str:
                                                f"{short} hi", "share", "p_change", "tested"]
     rows = []
     for c in res["conditions"]:
-        lo, hi = c["below"] or {}, c["above"] or {}
-        what = {"bracketed": "tips in bracket", "never": f"no tipping up to {res['hi']:g}",
-                "already": f"tips already at {res['lo']:g}"}[c["status"]]
+        lo, hi = c["lo_side"] or {}, c["hi_side"] or {}
+        if up:
+            what = {"bracketed": "tips in bracket", "never": f"no tipping up to {res['hi']:g}",
+                    "already": f"tips already at {res['lo']:g}"}[c["status"]]
+        else:
+            what = {"bracketed": "stops tipping in bracket",
+                    "never": f"no tipping even at {res['lo']:g}",
+                    "already": f"tips even at {res['hi']:g}"}[c["status"]]
         if c["at_resolution"]:
             what += " (1 agent apart)"
         rows.append([str(c["params"][k]) for k in keys] + [

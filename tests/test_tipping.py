@@ -46,7 +46,7 @@ def test_bisection_brackets_a_planted_threshold_within_tol(threshold, tol):
     assert hi - lo <= tol
     # the bracket's ends are tested values on the right sides, and no tested value
     # contradicts them
-    assert not s.below.tipped and s.above.tipped
+    assert not s.no_tip.tipped and s.tip.tipped
     for p in s.tested:
         assert p.tipped == (p.value >= threshold)
     # bisection: the two ends, then one value per halving of 0.5 down to tol
@@ -80,11 +80,35 @@ def test_a_population_grid_stops_one_agent_apart():
     assert s.bracket()[0] < k / n <= s.bracket()[1] + 1e-12
 
 
+@pytest.mark.parametrize("threshold", [0.0371, 0.25, 0.4999])
+def test_direction_down_brackets_the_largest_value_that_tips(threshold):
+    # change happens at values <= threshold (as for game.c): the bracket is
+    # [largest value that tipped, smallest that did not], within tol
+    def evaluate(requests):
+        return [Point(v, float(v <= threshold), float(v <= threshold), 2) for _, v in requests]
+    s = bisect(evaluate, 1, 0.0, 0.5, 0.01, direction="down")[0]
+    assert s.status == "bracketed" and s.direction == "down"
+    lo, hi = s.bracket()
+    assert lo <= threshold < hi and hi - lo <= 0.01
+    assert s.tip.value == lo and s.no_tip.value == hi
+    assert {p.value for p in s.tested} >= {0.0, 0.5}
+    assert all(p.tipped == (p.value <= threshold) for p in s.tested)
+    # the ends: no change even at lo, change even at hi
+    never = bisect(lambda r: [Point(v, 0.0, 0.0, 1) for _, v in r], 1, 0.1, 0.5, 0.01,
+                   direction="down")[0]
+    assert never.status == "never" and never.bracket() == [None, 0.1]
+    always = bisect(lambda r: [Point(v, 1.0, 1.0, 1) for _, v in r], 1, 0.1, 0.5, 0.01,
+                    direction="down")[0]
+    assert always.status == "already" and always.bracket() == [0.5, None]
+    with pytest.raises(NormsimError, match="direction"):
+        bisect(evaluate, 1, 0.0, 0.5, 0.01, direction="sideways")
+
+
 def test_no_tipping_up_to_hi_and_tipping_already_at_lo():
     found = bisect(planted([0.7, -1.0]), 2, 0.1, 0.5, 0.01)
     never, already = found
     assert never.status == "never" and never.bracket() == [0.5, None]
-    assert len(never.tested) == 2 and never.below.value == 0.5
+    assert len(never.tested) == 2 and never.no_tip.value == 0.5
     assert already.status == "already" and already.bracket() == [None, 0.1]
     assert len(already.tested) == 2
 
@@ -99,28 +123,40 @@ def test_bisect_refuses_a_bad_range(lo, hi, tol, msg):
 
 
 # ------------------------------------------------------------ the criterion
-def test_outcome_uses_the_uncommitted_share_over_the_last_tenth():
+def test_outcome_uses_the_uncommitted_share_over_the_last_tenth_after_the_shock():
     sc = loads(TINY.replace("{extra}", "  committed: {fraction: 0.1, norm: new, "
                                       "placement: random}")).scenario
-    G = sc.schedule.generations
+    G = sc.schedule.generations          # 80, shock at 30: the window is the last 5
+    rng = np.random.default_rng(1)
     unc = np.zeros((3, G + 1))
-    unc[0, -8:] = 1.0          # the last 8 of 8 window generations (10% of 80): 1
-    unc[1, -4:] = 1.0          # half of the window: 0.5 -> changed (>= 0.5)
-    unc[2, -1:] = 1.0          # the last generation alone: 0.125
+    unc[:, :31] = rng.random((3, 31))    # before the shock: never counted
+    unc[0, -5:] = 1.0                    # 1
+    unc[1, -3:] = 1.0                    # 0.6 -> changed (>= 0.5)
+    unc[2, -2:] = 1.0                    # 0.4
+    unc[2, -6] = 1.0                     # just before the window: not counted
     everyone = 0.1 + 0.9 * unc
     share, p, n = outcome(sc, {"share_b": np.zeros((3, G + 1)), "share_new": everyone,
                                "share_new_uncommitted": unc})
     assert n == 3
-    assert share == pytest.approx((1.0 + 0.5 + 0.125) / 3)
+    assert share == pytest.approx((1.0 + 0.6 + 0.4) / 3)
     assert p == pytest.approx(2 / 3)
+    # every agent committed: nobody is uncommitted, the share among everyone counts
+    nan = np.full((1, G + 1), np.nan)
+    assert outcome(sc, {"share_b": np.ones((1, G + 1)), "share_new": np.ones((1, G + 1)),
+                        "share_new_uncommitted": nan})[:2] == (1.0, 1.0)
     # without committed agents: the share of the new norm (B, as a > b) among everyone
     plain = loads(TINY.replace("{extra}", "")).scenario
     share, p, n = outcome(plain, {"share_b": unc})
-    assert share == pytest.approx((1.0 + 0.5 + 0.125) / 3) and p == pytest.approx(2 / 3)
+    assert share == pytest.approx((1.0 + 0.6 + 0.4) / 3) and p == pytest.approx(2 / 3)
     flipped = loads(TINY.replace("{extra}", "").replace("a: 0.6, b: 0.4",
                                                         "a: 0.4, b: 0.6")).scenario
     share, _, _ = outcome(flipped, {"share_b": unc})
-    assert share == pytest.approx(1 - (1.0 + 0.5 + 0.125) / 3)
+    assert share == pytest.approx(1 - (1.0 + 0.6 + 0.4) / 3)
+    # no shock: the last 10% of the whole run (8 generations)
+    noshock = loads(TINY.replace("{extra}", "").replace("shocks: [30]",
+                                                        "shocks: []")).scenario
+    share, _, _ = outcome(noshock, {"share_b": unc})
+    assert share == pytest.approx((5 / 8 + 3 / 8 + 3 / 8) / 3)
 
 
 # ------------------------------------------------------------ the command line, end to end
@@ -137,11 +173,11 @@ runs: 2
 seed: 5
 """
 
-KEYS = {"scenario", "vary", "lo", "hi", "tol", "runs", "generations", "criterion",
+KEYS = {"scenario", "vary", "direction", "lo", "hi", "tol", "runs", "generations", "criterion",
         "added_committed", "dropped_sweep", "conditions", "ran", "already_stored", "seconds",
         "out", "files"}
-COND_KEYS = {"params", "status", "bracket", "width", "at_resolution", "n_agents", "below",
-             "above", "tested"}
+COND_KEYS = {"params", "status", "bracket", "width", "at_resolution", "n_agents", "lo_side",
+             "hi_side", "tested"}
 
 
 @pytest.fixture
@@ -155,7 +191,8 @@ def _check_result(res, out):
     assert set(res) == KEYS
     assert res["vary"] == "population.committed.fraction" and res["added_committed"] is True
     assert res["criterion"] == {"share_among": "uncommitted",
-                                "window": "last 10% of the generations", "level": 0.5}
+                                "window": "last 10% of the generations after the last shock",
+                                "level": 0.5}
     assert [c["params"] for c in res["conditions"]] == [{"game.c": 0.2}, {"game.c": 0.9}]
     for c in res["conditions"]:
         assert set(c) == COND_KEYS
@@ -167,12 +204,13 @@ def _check_result(res, out):
             assert 0 <= p["p_change"] <= 1
         lo, hi = c["bracket"]
         if c["status"] == "bracketed":
-            assert c["below"]["value"] == lo < hi == c["above"]["value"]
-            assert c["below"]["share"] < LEVEL <= c["above"]["share"]
+            assert c["lo_side"]["value"] == lo < hi == c["hi_side"]["value"]
+            assert c["lo_side"]["share"] < LEVEL <= c["hi_side"]["share"]
+            assert not c["lo_side"]["tipped"] and c["hi_side"]["tipped"]
             assert hi - lo <= 0.05 or c["at_resolution"]
             assert all((p["value"] * 100).is_integer() for p in c["tested"])
         elif c["status"] == "never":
-            assert c["bracket"] == [0.5, None] and c["above"] is None
+            assert c["bracket"] == [0.5, None] and c["hi_side"] is None
         else:
             assert c["status"] == "already" and c["bracket"] == [None, 0.0]
     for f in ("tipping.png", "tipping.json", "results.sqlite"):
@@ -194,19 +232,24 @@ def test_cli_end_to_end_json_table_plot_and_resumption(tiny, tmp_path):
     assert tight["status"] == "bracketed"
     n_tested = sum(len(c["tested"]) for c in res["conditions"])
     assert res["ran"] == 2 * n_tested and res["already_stored"] == 0
-    # every tested value is its own stored condition, with the run summary's numbers
+    # every tested value is its own stored condition; its numbers recomputed from the
+    # stored series (share of B, so the uncommitted count is taken out here)
     db = sqlite3.connect(out / "results.sqlite")
     assert db.execute("SELECT COUNT(DISTINCT hash) FROM replicates").fetchone()[0] == n_tested
     finished = db.execute("SELECT MAX(finished) FROM replicates").fetchone()[0]
-    s = normsim("summary", str(out), "--json")
-    assert s.returncode == 0, s.stderr
-    by_params = {(c["params"]["game.c"], c["params"]["population.committed.fraction"]):
-                 c["committed"] for c in json.loads(s.stdout)["conditions"]}
-    for c in res["conditions"]:
-        for p in c["tested"]:
-            m = by_params[(c["params"]["game.c"], p["value"])]
-            assert p["share"] == pytest.approx(m["final_share_new_uncommitted"])
-            assert p["p_change"] == pytest.approx(m["p_change"])
+    from normsim.results import load_series
+    from normsim.store import Store
+    with Store(out) as store:
+        for c in res["conditions"]:
+            for p in c["tested"]:
+                b = load_series(store, p["hash"])["share_b"]        # (2, 81), 100 agents
+                k = math.floor(p["value"] * 100 + 0.5)
+                if k == 100:
+                    continue
+                unc = (np.rint(b * 100) - k) / (100 - k)           # committed hold B
+                final = unc[:, 76:].mean(axis=1)                   # 5 of the 50 after 30
+                assert p["share"] == pytest.approx(final.mean(), abs=1e-12)
+                assert p["p_change"] == pytest.approx(np.mean(final >= 0.5))
     # a rerun runs nothing and gives the same result; the table names the bracket
     r = normsim(*args)
     assert r.returncode == 0, r.stderr
@@ -233,14 +276,29 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
     p = tmp_path / "plain.yaml"
     p.write_text(TINY.replace("{extra}", ""))
     out = tmp_path / "o"
-    r = normsim("tipping", str(p), "--vary", "game.c", "--lo", "0.2", "--hi", "1.0",
-                "--tol", "0.2", "--out", str(out), "--workers", "1", "--json")
+    r = normsim("tipping", str(p), "--vary", "game.c", "--lo", "0.1", "--hi", "1.0",
+                "--tol", "0.1", "--direction", "down", "--out", str(out), "--workers", "1",
+                "--json")
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert res["criterion"]["share_among"] == "everyone" and not res["added_committed"]
+    assert res["direction"] == "down"
     (c,) = res["conditions"]
     assert c["params"] == {} and c["n_agents"] is None
-    assert c["tested"][0]["value"] == 0.2 and c["tested"][-1]["value"] == 1.0
+    assert c["tested"][0]["value"] == 0.1 and c["tested"][-1]["value"] == 1.0
+    # a loose society changes within 50 generations after the shock, a fully tight one not
+    assert c["tested"][0]["tipped"] and not c["tested"][-1]["tipped"]
+    assert c["status"] == "bracketed" and c["width"] <= 0.1
+    assert c["lo_side"]["tipped"] and not c["hi_side"]["tipped"]
+    # the share is the last shock's final_share of the run summary (one shock, new norm B)
+    s = normsim("summary", str(out), "--json")
+    finals = {x["params"]["game.c"]: x["shocks"][-1]["final_share"]
+              for x in json.loads(s.stdout)["conditions"]}
+    for p in c["tested"]:
+        assert p["share"] == pytest.approx(finals[p["value"]], abs=1e-12)
+    r = normsim("tipping", str(p), "--vary", "game.c", "--lo", "0.1", "--hi", "1.0",
+                "--tol", "0.1", "--direction", "down", "--out", str(out), "--workers", "1")
+    assert r.returncode == 0 and "largest game.c" in r.stdout and "ran 0 replicate" in r.stdout
 
 
 @pytest.mark.slow
@@ -330,6 +388,7 @@ NODES = "  committed: {nodes: [1, 2], norm: new, placement: nodes}"
     (NODES, "", [], 1, "placement nodes"),
     ("", "", ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], 2, "cannot be combined"),
     ("", "", ["--bogus"], 2, "unrecognized arguments"),
+    ("", "", ["--direction", "sideways"], 2, "invalid choice"),
 ])
 def test_bad_input_gets_one_line_and_writes_nothing(tmp_path, extra, sweep, args, code, msg):
     p = tmp_path / "s.yaml"
