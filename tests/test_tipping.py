@@ -294,8 +294,8 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
     s = normsim("summary", str(out), "--json")
     finals = {x["params"]["game.c"]: x["shocks"][-1]["final_share"]
               for x in json.loads(s.stdout)["conditions"]}
-    for p in c["tested"]:
-        assert p["share"] == pytest.approx(finals[p["value"]], abs=1e-12)
+    for pt in c["tested"]:
+        assert pt["share"] == pytest.approx(finals[pt["value"]], abs=1e-12)
     r = normsim("tipping", str(p), "--vary", "game.c", "--lo", "0.1", "--hi", "1.0",
                 "--tol", "0.1", "--direction", "down", "--out", str(out), "--workers", "1")
     assert r.returncode == 0 and "largest game.c" in r.stdout and "ran 0 replicate" in r.stdout
