@@ -446,6 +446,59 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_PLOTS if plot_error else EXIT_OK
 
 
+def cmd_tipping(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from normsim import tipping
+
+    if args.workers is not None and args.scheduler:
+        print("normsim tipping: error: --workers and --scheduler cannot be combined "
+              "(the cluster's workers do the work)", file=sys.stderr)
+        return EXIT_USAGE
+    workers = None if args.workers is None else int(_number("--workers", args.workers, low=1))
+    lo = _number("--lo", args.lo)
+    hi = _number("--hi", args.hi)
+    tol = _number("--tol", args.tol, low=0.0, low_open=True)
+    loaded = _load(args)
+    setup = tipping.prepare(loaded, args.vary, lo, hi, tol, args.direction)
+    out_dir = Path(args.out) if args.out else loaded.output_dir()
+    log = None if args.json else tipping.log_stderr
+    if setup.dropped_sweep and log is not None:
+        log(f"the scenario sweeps {args.vary}: the search chooses its values instead of "
+            "the sweep's")
+    if setup.added_committed and log is not None:
+        log("the scenario has no committed agents: adding population.committed "
+            "{norm: new, placement: random} with the fraction searched")
+    try:
+        res = tipping.search(setup, out_dir, workers=workers, scheduler=args.scheduler,
+                             quiet=args.json, log=log)
+    except tipping.SearchFailed as e:
+        print(f"normsim: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    files, plot_error = [str(tipping.write_json(res, out_dir))], False
+    try:
+        files.insert(0, str(tipping.figure(res, out_dir)))
+    except Exception as e:  # noqa: BLE001 - a plot never loses the result
+        import matplotlib.pyplot as plt
+        plt.close("all")
+        plot_error = True
+        what = (f"cannot write {e.filename}: {e.strerror or e}"
+                if isinstance(e, OSError) and e.filename else f"{type(e).__name__}: {e}")
+        print(f"normsim: warning: tipping plot not written ({what}); the results are stored",
+              file=sys.stderr)
+    res["files"] = files
+    if args.json:
+        print_json(res)
+    else:
+        print(tipping.table(res))
+        print(f"ran {res['ran']} replicate(s), {res['already_stored']} already stored; "
+              f"{res['seconds']:.1f} s")
+        print(f"results: {out_dir / 'results.sqlite'}")
+        for f in files:
+            print(f"{'plot' if f.endswith('.png') else 'result'}: {f}")
+    return EXIT_PLOTS if plot_error else EXIT_OK
+
+
 def _figures(store, summary: dict, out_dir, hashes: list[str] | None = None,
              runs: int | None = None) -> tuple[list, bool]:
     """The plots of stored results; a plot that cannot be drawn or written is one warning
@@ -879,6 +932,47 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--json", action="store_true",
                     help="print the result as one JSON object (no progress)")
     ca.set_defaults(func=cmd_calibrate)
+
+    ti = sub.add_parser("tipping", help="find the committed fraction (or other value) that "
+                                        "tips the norm",
+                        description=(
+                            "For every condition of the scenario (its sweep), find by bisection "
+                            "the smallest value of --vary in [--lo, --hi] (with --direction "
+                            "down: the largest) at which the new norm takes over within the "
+                            "horizon: the replicate-mean share of the new "
+                            "norm over the last 10% of the generations after the last shock is at "
+                            "least 0.5, among "
+                            "the uncommitted agents when there are committed agents, among "
+                            "everyone otherwise. Reports a bracket (largest value that did not "
+                            "tip, smallest that did) with the share and the probability of "
+                            "change (fraction of replicates ending at or above 0.5) at each "
+                            "side and every value tested; writes tipping.png and tipping.json "
+                            "beside DIR/results.sqlite. Every tested value is a stored condition: "
+                            "rerun the same command to resume. A varied path that the scenario "
+                            "sweeps is taken out of the sweep. A scenario without committed "
+                            "agents that varies population.committed.fraction gets committed "
+                            "agents {norm: new, placement: random}. Exit 3 if some replicates "
+                            "failed, 4 if the plot could not be written."))
+    scenario_args(ti)
+    ti.add_argument("--vary", required=True, metavar="PATH",
+                    help="the numeric path to search, e.g. population.committed.fraction, "
+                         "dynamics.conformity, game.c")
+    ti.add_argument("--lo", default="0", help="lower end of the search (default 0)")
+    ti.add_argument("--hi", default="0.5", help="upper end of the search (default 0.5)")
+    ti.add_argument("--tol", default="0.01",
+                    help="stop when the bracket is at most this wide (default 0.01; a "
+                         "committed fraction also stops at one agent apart)")
+    ti.add_argument("--direction", choices=["up", "down"], default="up",
+                    help="up (default): larger values make change more likely (a committed "
+                         "fraction): find the smallest value that tips; down: larger values "
+                         "make it less likely (game.c, dynamics.conformity): find the largest "
+                         "value that tips")
+    ti.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
+    ti.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run on an existing Dask cluster, e.g. tcp://host:8786")
+    ti.add_argument("--json", action="store_true",
+                    help="print the result as one JSON object (no progress)")
+    ti.set_defaults(func=cmd_tipping)
 
     ex = sub.add_parser("export", help="export stored results as tidy tables",
                         description=(
