@@ -300,7 +300,7 @@ def test_the_page_names_its_tab_and_shows_every_slider_value():
 
     _, rc = solara.render(Page(), handle_error=False)
     assert [t.widget.children for t in rc.find(v.Tab)] == [
-        ["Norms on a 12 x 12 torus: network, shares over time, state"]]
+        ["Norms and shares on a 12 x 12 torus"]]
     assert rc.find(v.ToolbarTitle).widget.children == ["normsim: norm change on a 12 x 12 torus"]
     labels = [s.widget.label for s in rc.find(v.Slider)]
     assert len(labels) == 16 and all(re.search(r": \d+(\.\d+)?$", x) for x in labels), labels
@@ -315,6 +315,6 @@ def test_the_page_names_its_tab_and_shows_every_slider_value():
     assert m.params.committed["placement"] == "cluster" and m.committed_mask.sum() == 20
     assert m.params.conformity == 0.35
     assert rc.find(v.Tab).widget.children == [
-        "Norms on a 14 x 14 torus: network, shares over time, state"]
+        "Norms and shares on a 14 x 14 torus"]
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert model.value.generation == 1

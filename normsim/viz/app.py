@@ -27,6 +27,7 @@ the page works offline with only the locally served front-end files.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
@@ -526,6 +527,22 @@ def info_markdown(model: VizModel) -> str:
 
 
 # ------------------------------------------------------------------ components
+def markdown_html(text: str) -> str:
+    """Markdown (the page's own text: bold, italics, line breaks) as HTML, escaped."""
+    import markdown
+
+    out = markdown.markdown(html.escape(text, quote=False))
+    return out.replace("<strong>", '<strong style="font-weight: 600">')
+
+
+@solara.component
+def Text(text: str):
+    """Markdown text shown as HTML. Not ``solara.Markdown``: that loads KaTeX and
+    mermaid from the CDN each time one is mounted, which offline fails (404s in
+    the console) and makes the server try to reach the internet."""
+    solara.HTML(tag="div", unsafe_innerHTML=markdown_html(text))
+
+
 @solara.component
 def NetworkView(model: VizModel):
     update_counter.get()
@@ -533,7 +550,7 @@ def NetworkView(model: VizModel):
     with solara.Column():
         solara.Image(network_png(model), format="png")
         if note:
-            solara.Markdown(f"*{note}*")
+            Text(f"*{note}*")
 
 
 @solara.component
@@ -545,7 +562,7 @@ def ChartView(model: VizModel):
 @solara.component
 def InfoPanel(model: VizModel):
     update_counter.get()
-    solara.Markdown(info_markdown(model))
+    Text(info_markdown(model))
 
 
 # ------------------------------------------------------------------ parameters
@@ -689,7 +706,7 @@ def network_label(model: VizModel) -> str:
 
 def view_title(model: VizModel) -> str:
     """The name of the page's tab: what it shows."""
-    return f"Norms on {network_label(model)}: network, shares over time, state"
+    return f"Norms and shares on {network_label(model)}"
 
 
 def page_title(model: VizModel) -> str:
@@ -714,7 +731,7 @@ def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
             model_parameters.value = {**model_parameters.value, name: value}
 
         if "section" in opt:
-            solara.Markdown(f"**{opt['section']}**")
+            Text(f"**{opt['section']}**")
         kind, value = opt["type"], current[name]
         if kind in ("SliderInt", "SliderFloat"):
             cls = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
@@ -742,6 +759,14 @@ def MainView(model: VizModel):
                     InfoPanel(model)
 
 
+#: a slider's label (with its value) on a line of its own above the slider, so long
+#: labels do not squeeze the slider (Vuetify 2 puts them side by side)
+SLIDER_CSS = """
+.v-input__slider .v-input__slot { flex-wrap: wrap; }
+.v-input__slider .v-input__slot > .v-label { flex: 0 0 100%; max-width: 100%; }
+"""
+
+
 @solara.component
 def NormsimViz(model: VizModel | solara.Reactive, user_params: dict,
                play_interval: int = 150, render_interval: int = 1):
@@ -756,6 +781,7 @@ def NormsimViz(model: VizModel | solara.Reactive, user_params: dict,
     threads = solara.use_reactive(False)
     title = page_title(model.value)
     solara.Title(title)
+    solara.Style(SLIDER_CSS)
     with solara.AppBar():
         solara.AppBarTitle(title)
     with solara.Sidebar(), solara.Column():
