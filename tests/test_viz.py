@@ -203,7 +203,7 @@ def test_lattice_marks_committed_agents_and_group_boundaries():
     assert agent_groups(m) is None and not (px == BOUNDARY_COLOR).all(axis=2).any()
     for i, ag in enumerate(m.by_node):
         ag.group = int(i % 12 >= 5)
-    m.groups = agent_groups(m)
+    m.group_labels = agent_groups(m)
     px = np.asarray(Image.open(io.BytesIO(network_png(m))).convert("RGB"))
     black = (px == BOUNDARY_COLOR).all(axis=2)
     assert black[:, 5 * s - 1].all() and black.sum() == 12 * s    # one column, top to bottom
@@ -318,3 +318,28 @@ def test_the_page_names_its_tab_and_shows_every_slider_value():
         "Norms and shares on a 14 x 14 torus"]
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert model.value.generation == 1
+
+
+def test_graph_draws_edges_across_groups_black():
+    import io
+
+    from PIL import Image
+
+    from normsim.viz.app import BOUNDARY_COLOR, agent_groups
+
+    def black(model):
+        px = np.asarray(Image.open(io.BytesIO(network_png(model))).convert("RGB"))
+        return (px == BOUNDARY_COLOR).all(axis=2).sum()
+
+    g = VizModel(network_kind="watts_strogatz", nodes=60, seed=2)
+    assert black(g) == 0
+    for ag in g.by_node:
+        ag.group = 0
+    assert agent_groups(g) is None                  # one group: nothing to separate
+    h = VizModel(network_kind="watts_strogatz", nodes=60, seed=2)
+    for ag in h.by_node:
+        ag.group = int(ag.node >= 30)
+    h.group_labels = agent_groups(h)
+    across = sum(1 for u, v in h.graph.edges if (u >= 30) != (v >= 30))
+    assert across > 0 and black(h) > 0
+    assert "Black lines separate the groups" in app_note(h)

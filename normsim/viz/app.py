@@ -189,7 +189,7 @@ class VizModel(NormChangeModel):
         self.lattice = (spec["rows"], spec["cols"]) if spec["kind"] == "grid" else None
         self.committed_mask = np.fromiter((ag.committed for ag in self.by_node), dtype=bool,
                                           count=len(self.by_node))
-        self.groups = agent_groups(self)
+        self.group_labels = agent_groups(self)   # not .groups: the groups work may use that name
 
     @property
     def mechanisms(self) -> bool:
@@ -253,7 +253,7 @@ def lattice_png(model: VizModel, px: int = 420) -> bytes:
         idx = (norms + 2 * model.committed_mask).reshape(rows, cols)
         s = max(1, px // max(rows, cols))
         rgb = np.repeat(np.repeat(palette[idx], s, axis=0), s, axis=1)
-        groups = getattr(model, "groups", None)
+        groups = getattr(model, "group_labels", None)
         if groups is not None and s >= 2:
             g = groups.reshape(rows, cols)
             # the last pixel column (row) of a square whose right (lower) neighbour
@@ -321,7 +321,7 @@ def graph_png(model: VizModel, px: int = 420, max_nodes: int | None = None) -> b
             xy = _layout(json.dumps(model.params.network, sort_keys=True), model.seed, n)
             edges = model.graph.edges
         at = {v: (10 + x * (px - 20), 10 + y * (px - 20)) for v, (x, y) in zip(nodes, xy)}
-        groups = getattr(model, "groups", None)
+        groups = getattr(model, "group_labels", None)
         bg = Image.new("RGB", (px, px), "white")
         d = ImageDraw.Draw(bg)
         for u, v in edges:
@@ -358,7 +358,7 @@ def network_note(model: VizModel, px: int = 420) -> str | None:
         shade = "navy" if norm == "A" else "brown"
         notes.append(f"Committed agents (holding {norm}) are drawn {shade}." if marked else
                      "Committed agents are not marked at this density.")
-    if model.groups is not None:
+    if model.group_labels is not None:
         notes.append("Black lines separate the groups." if marked and (
             not model.lattice or px // max(model.lattice) >= 2) else
             "Group boundaries are not drawn at this density.")
