@@ -82,7 +82,7 @@ def mechanisms(base: ModelParams, reps: int) -> None:
     """Each mechanism against the plain model on the 50 x 50 torus, every update
     mode, in one run: one JSON line per case with ``ratio_vs_plain``."""
     seeds = replicate_seeds(2017, reps)
-    for mode in ("synchronous", "sequential", "reference"):
+    for mode in ("synchronous", "sequential", "reference", "asynchronous"):
         rows = {}
         for name, extra in [("plain", {}), *MECHANISMS.items()]:
             p = replace(base, update=mode, **extra)

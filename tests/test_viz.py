@@ -168,9 +168,9 @@ def test_placements_on_a_graph_and_the_threat_timing():
 
 
 @pytest.mark.parametrize("controls, msg", [
-    ({"update": "asynchronous", "committed": 0.1}, "asynchronous updating does not support"),
-    ({"update": "asynchronous", "conformity": 0.2}, "asynchronous updating does not support"),
     ({"a": 0.5, "b": 0.5, "committed": 0.1}, "undefined when a = b"),
+    ({"a": 0.5, "b": 0.5, "committed": 0.1, "update": "asynchronous", "conformity": 0.2},
+     "undefined when a = b"),
 ])
 def test_settings_the_model_rejects_are_shown_not_raised(controls, msg):
     m = VizModel(**dict(PAGE, **controls))
@@ -178,8 +178,10 @@ def test_settings_the_model_rejects_are_shown_not_raised(controls, msg):
     m.step()
     assert m.generation == 0 and m.running is False
     assert info_markdown(m).startswith("**Not run:**") and msg in info_markdown(m)
-    ok = VizModel(**dict(PAGE, **controls) | {"committed_norm": "A", "update": "reference"})
-    assert ok.problem is None
+    ok = VizModel(**dict(PAGE, **controls) | {"committed_norm": "A"})
+    assert ok.problem is None and ok.params.committed["norm"] == 0
+    ok.step()
+    assert ok.generation == 1
 
 
 def test_lattice_marks_committed_agents_and_group_boundaries():

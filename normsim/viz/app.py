@@ -138,8 +138,8 @@ def page_events(c: float, threat_c: float, threat_start: int, threat_length: int
 class VizModel(NormChangeModel):
     """NormChangeModel with the flat, widget-friendly parameters of the page.
 
-    Settings the model rejects (for example committed agents with the
-    ``asynchronous`` update, or norm ``new`` when a = b) do not raise: the
+    Settings the model rejects (for example committed norm ``new`` when
+    a = b) do not raise: the
     model is built without the mechanisms, ``problem`` holds the reason, and
     it does not step (``running`` is False after the first Step), so the page
     can say what to change."""
