@@ -987,11 +987,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     vz = sub.add_parser("viz", help="open the Mesa browser visualization",
                         description=(
-                            "Serve the SolaraViz page of the Mesa model (network coloured by "
-                            "norm, live shares chart with the best available theory, controls "
-                            "for c, exploration, beta, a, b, network, update mode, shocks, seed) "
-                            "with the scenario's parameters (its first condition) as defaults. "
-                            "Works offline."))
+                            "Serve the browser page of the Mesa model (network coloured by "
+                            "norm with committed agents marked, live shares chart with the best "
+                            "available theory, controls for c, exploration, beta, a, b, "
+                            "network, update mode, shocks, seed, committed fraction, placement "
+                            "and norm, conformity and a threat) with the scenario's parameters "
+                            "(its first condition) as defaults. Works offline."))
     vz.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?", help="defaults from here")
     vz.add_argument("--host", default="127.0.0.1",
                     help="address to serve on (default 127.0.0.1; another address makes the "

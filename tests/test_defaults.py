@@ -47,9 +47,11 @@ def test_browser_page_initial_values_equal_the_source():
     assert d == PAGE_DEFAULTS
     for page, model in (("c", "c"), ("a", "a"), ("b", "b"), ("beta", "beta"),
                         ("exploration", "exploration"), ("update", "update"),
-                        ("initial_b", "initial_b")):
+                        ("initial_b", "initial_b"), ("conformity", "conformity")):
         assert d[page] == getattr(DEFAULTS, model), page
     assert network_spec(d["network_kind"], d["side"], d["nodes"]) == DEFAULTS.network
+    assert DEFAULTS.committed is None and d["committed"] == 0.0   # no committed agents
+    assert DEFAULTS.events == () and d["threat_length"] == 0      # no threat
     sig = inspect.signature(VizModel.__init__).parameters
     for name, value in PAGE_DEFAULTS.items():
         assert sig[name].default == value, name

@@ -1,5 +1,6 @@
 """The visualization's Python side: defaults from scenarios, figures, the viz command."""
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -97,3 +98,250 @@ def test_large_graph_draws_a_sample_and_the_page_says_so(monkeypatch):
     assert len(g._pts) == 120 and "sample of 120 of the 300 agents" in app.network_note(g)
     g.step()
     assert network_png(g).startswith(PNG)
+
+
+# ------------------------------------------------------------ the mechanisms' controls
+# The page's model for a setting of its controls, against the compiled engine run on
+# the parameters a scenario would give (written out by hand here, not by the page).
+GRID12 = {"kind": "grid", "rows": 12, "cols": 12, "periodic": True}
+PAGE = dict(c=0.5, side=12, shock_at=30, seed=5, update="sequential")
+
+
+@pytest.mark.parametrize("controls, expect", [
+    ({}, {}),
+    ({"committed": 0.1}, {"committed": {"fraction": 0.1, "norm": "new", "placement": "random"}}),
+    ({"committed": 0.15, "placement": "hubs", "committed_norm": "B"},
+     {"committed": {"fraction": 0.15, "norm": "B", "placement": "hubs"}}),
+    ({"committed": 0.2, "placement": "cluster", "committed_norm": "A"},
+     {"committed": {"fraction": 0.2, "norm": "A", "placement": "cluster"}}),
+    ({"conformity": 0.4}, {"conformity": 0.4}),
+    ({"threat_c": 0.9, "threat_start": 10, "threat_length": 15},
+     {"events": ({"at": 10, "game": {"c": 0.9}}, {"at": 25, "game": {"c": 0.5}})}),
+    ({"committed": 0.1, "placement": "cluster", "conformity": 0.3, "threat_c": 1.0,
+      "threat_start": 0, "threat_length": 20},
+     {"committed": {"fraction": 0.1, "norm": "new", "placement": "cluster"}, "conformity": 0.3,
+      "events": ({"at": 0, "game": {"c": 1.0}}, {"at": 20, "game": {"c": 0.5}})}),
+], ids=["plain", "random", "hubs", "cluster", "conformity", "threat", "all"])
+def test_each_control_builds_the_model_a_scenario_would(controls, expect):
+    from normsim.params import ModelParams
+    m = VizModel(**PAGE, **controls)
+    assert m.problem is None
+    for _ in range(40):
+        m.step()
+    want = ModelParams(a=0.6, b=0.4, c=0.5, network=GRID12, update="sequential",
+                       generations=40, shocks=(30,), **expect)
+    assert m.params.committed == want.committed
+    assert m.params.conformity == want.conformity
+    assert m.params.events == want.events
+    eng = simulate(want, [5])
+    assert m.history == list(eng.share_b[0])
+    if want.committed is not None:
+        k = int(np.floor(want.committed["fraction"] * 144 + 0.5))
+        assert m.committed_mask.sum() == k
+        np.testing.assert_array_equal(m.free_history, eng.share_new_uncommitted[0])
+        assert "committed agents: %d" % k in info_markdown(m)
+    assert m.mechanisms == bool(expect)
+
+
+def test_placements_on_a_graph_and_the_threat_timing():
+    import networkx as nx
+    m = VizModel(network_kind="barabasi_albert", nodes=200, committed=0.05, placement="hubs",
+                 seed=3)
+    deg = np.array([d for _, d in sorted(m.graph.degree)])
+    fixed = m.committed_mask
+    assert fixed.sum() == 10 and deg[fixed].min() >= deg[~fixed].max()   # the hubs
+    m = VizModel(side=20, committed=0.1, placement="cluster", seed=3)
+    ball = np.flatnonzero(m.committed_mask)
+    assert len(ball) == 40 and nx.is_connected(m.graph.subgraph(ball.tolist()))
+    # c is 0.9 in generations 11..25 and back to 0.5 from 26 on
+    m = VizModel(**PAGE, threat_c=0.9, threat_start=10, threat_length=15)
+    assert [m.params.game_at(g).c for g in (10, 11, 25, 26)] == [0.5, 0.9, 0.9, 0.5]
+    assert "threat: c = 0.9 in generations 11..25" in info_markdown(m)
+    # with the scenario's events the threat ends on the c in force before it
+    ev = '[{"at": 5, "game": {"c": 0.2}}]'
+    m = VizModel(**PAGE, threat_c=0.9, threat_start=10, threat_length=15, events_json=ev,
+                 scenario_events=True)
+    assert [m.params.game_at(g).c for g in (5, 6, 11, 25, 26)] == [0.5, 0.2, 0.9, 0.9, 0.2]
+    assert "the scenario's events: [{\"at\": 5" in info_markdown(m)
+    off = VizModel(**PAGE, events_json=ev, scenario_events=False)
+    assert off.params.events == () and not off.mechanisms
+
+
+@pytest.mark.parametrize("controls, msg", [
+    ({"a": 0.5, "b": 0.5, "committed": 0.1}, "undefined when a = b"),
+    ({"a": 0.5, "b": 0.5, "committed": 0.1, "update": "asynchronous", "conformity": 0.2},
+     "undefined when a = b"),
+])
+def test_settings_the_model_rejects_are_shown_not_raised(controls, msg):
+    m = VizModel(**dict(PAGE, **controls))
+    assert msg in m.problem and m.params.committed is None and m.params.conformity == 0
+    m.step()
+    assert m.generation == 0 and m.running is False
+    assert info_markdown(m).startswith("**Not run:**") and msg in info_markdown(m)
+    ok = VizModel(**dict(PAGE, **controls) | {"committed_norm": "A"})
+    assert ok.problem is None and ok.params.committed["norm"] == 0
+    ok.step()
+    assert ok.generation == 1
+
+
+def test_lattice_marks_committed_agents_and_group_boundaries():
+    import io
+
+    from PIL import Image
+
+    from normsim.viz.app import BOUNDARY_COLOR, COLORS, COMMITTED_COLORS, agent_groups
+    m = VizModel(side=12, committed=0.2, seed=4)
+    for _ in range(3):
+        m.step()
+    s = 420 // 12                                       # 35 pixels a square
+    px = np.asarray(Image.open(io.BytesIO(network_png(m))).convert("RGB"))
+    assert px.shape == (12 * s, 12 * s, 3)
+    for i, ag in enumerate(m.by_node):
+        r, c = divmod(i, 12)
+        want = (COMMITTED_COLORS if ag.committed else COLORS)[ag.norm]
+        assert tuple(px[r * s + s // 2, c * s + s // 2]) == want
+    assert "Committed agents (holding B) are drawn brown" in app_note(m)
+    # no groups: no boundaries; a per-agent group (left and right halves): a line
+    assert agent_groups(m) is None and not (px == BOUNDARY_COLOR).all(axis=2).any()
+    for i, ag in enumerate(m.by_node):
+        ag.group = int(i % 12 >= 5)
+    m.group_labels = agent_groups(m)
+    px = np.asarray(Image.open(io.BytesIO(network_png(m))).convert("RGB"))
+    black = (px == BOUNDARY_COLOR).all(axis=2)
+    assert black[:, 5 * s - 1].all() and black.sum() == 12 * s    # one column, top to bottom
+    assert "Black lines separate the groups" in app_note(m)
+
+
+def app_note(m):
+    from normsim.viz.app import network_note
+    return network_note(m)
+
+
+def test_graph_marks_committed_agents():
+    import io
+
+    from PIL import Image
+
+    from normsim.viz.app import COMMITTED_COLORS
+    g = VizModel(network_kind="watts_strogatz", nodes=80, committed=0.1, placement="hubs")
+    px = np.asarray(Image.open(io.BytesIO(network_png(g))).convert("RGB"))
+    assert g.committed_mask.sum() == 8
+    for v in np.flatnonzero(g.committed_mask):     # each committed dot's centre is brown
+        x, y = g._pts[v]
+        assert tuple(px[int(round(y)), int(round(x))]) == COMMITTED_COLORS[1]
+    plain = VizModel(network_kind="watts_strogatz", nodes=80)
+    px = np.asarray(Image.open(io.BytesIO(network_png(plain))).convert("RGB"))
+    assert not (px == COMMITTED_COLORS[1]).all(axis=2).any()
+
+
+def test_chart_shows_c_in_play_and_no_theory_with_mechanisms():
+    m = VizModel(**PAGE, committed=0.1, threat_c=0.9, threat_start=10, threat_length=15)
+    for _ in range(12):
+        m.step()
+    assert chart_png(m).startswith(PNG)
+    ch = m._chart
+    assert ch.line_pred.get_label() == "_none" and len(ch.line_pred.get_xdata()) == 0
+    x, y = ch.line_c.get_data()
+    assert list(y[:12]) == [0.5] * 11 + [0.9] and len(x) == ch.limit + 1
+    assert ch.line_free.get_label() == "share of B among the uncommitted"
+    assert "no theory line" in info_markdown(m)
+    plain = VizModel(**PAGE)
+    chart_png(plain)
+    assert plain._chart.line_pred.get_label() != "_none"
+
+
+def test_defaults_from_a_scenario_with_mechanisms(tmp_path):
+    from normsim.model import NormChangeModel
+    from normsim.scenario import conditions, load
+    from normsim.viz.app import SCENARIO_NODES, model_params
+    p = tmp_path / "m.yaml"
+    p.write_text("name: m\ngame: {a: 0.6, b: 0.4, c: 0.5}\n"
+                 "population: {network: {kind: grid, rows: 10, cols: 10},\n"
+                 "  committed: {count: 7, norm: new, placement: hubs}}\n"
+                 "dynamics: {conformity: 0.25}\n"
+                 "schedule: {generations: 300, shocks: [100],\n"
+                 "  events: [{at: 50, game: {c: 0.9}}, {from: 150, to: 200, game: {c: 0.1}}]}\n"
+                 "seed: 11\n")
+    d = defaults_from_scenario(str(p))
+    assert d["committed"] == 0.07 and d["placement"] == "hubs" and d["conformity"] == 0.25
+    assert d["scenario_events"] is True and len(json.loads(d["events_json"])) == 2
+    assert model_params(d)["scenario_events"]["label"] == "the scenario's game events (2)"
+    m = VizModel(**d)
+    ref = NormChangeModel(params=conditions(load(str(p)))[0].model_params(), seed=11)
+    assert [a.committed for a in m.by_node] == [a.committed for a in ref.by_node]
+    assert m.committed_mask.sum() == 7 and m.params.events == ref.params.events
+    for _ in range(5):
+        m.step()
+        ref.step()
+    assert m.history == [float(x) for x in ref.series()["share_b"]]
+    p.write_text("name: m\npopulation: {network: {kind: grid, rows: 10, cols: 10},\n"
+                 "  committed: {nodes: [0, 1, 2, 55], norm: B}}\n")
+    d = defaults_from_scenario(str(p))
+    assert d["placement"] == SCENARIO_NODES
+    assert SCENARIO_NODES in model_params(d)["placement"]["values"]
+    m = VizModel(**d)
+    assert np.flatnonzero(m.committed_mask).tolist() == [0, 1, 2, 55]
+
+
+def test_the_page_names_its_tab_and_shows_every_slider_value():
+    """The page rendered in Python (solara.render): the tab and title, each slider's
+    label with its value, and Reset building the model from the controls."""
+    import re
+
+    import ipyvuetify as v
+    import solara
+
+    from normsim.viz.app import PAGE_DEFAULTS, NormsimViz, model_params
+    d = dict(PAGE_DEFAULTS, side=12)
+    model = solara.reactive(VizModel(**d))
+
+    @solara.component
+    def Page():
+        with solara.AppLayout():
+            NormsimViz(model, model_params(d))
+
+    _, rc = solara.render(Page(), handle_error=False)
+    assert [t.widget.children for t in rc.find(v.Tab)] == [
+        ["Norms and shares on a 12 x 12 torus"]]
+    assert rc.find(v.ToolbarTitle).widget.children == ["normsim: norm change on a 12 x 12 torus"]
+    labels = [s.widget.label for s in rc.find(v.Slider)]
+    assert len(labels) == 16 and all(re.search(r": \d+(\.\d+)?$", x) for x in labels), labels
+    assert "need for coordination c: 0.30" in labels and "Play interval (ms): 150" in labels
+    rc.find(v.Slider, label="committed fraction: 0.00").widget.v_model = 0.1
+    rc.find(v.Slider, label="conformity gamma: 0.00").widget.v_model = 0.35
+    rc.find(v.Slider, label="grid side (grid: side x side torus): 12").widget.v_model = 14
+    rc.find(v.Select, label="committed placement").widget.v_model = "cluster"
+    assert rc.find(v.Slider, label="committed fraction: 0.10").widget.v_model == 0.1
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    m = model.value
+    assert m.params.committed["placement"] == "cluster" and m.committed_mask.sum() == 20
+    assert m.params.conformity == 0.35
+    assert rc.find(v.Tab).widget.children == [
+        "Norms and shares on a 14 x 14 torus"]
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert model.value.generation == 1
+
+
+def test_graph_draws_edges_across_groups_black():
+    import io
+
+    from PIL import Image
+
+    from normsim.viz.app import BOUNDARY_COLOR, agent_groups
+
+    def black(model):
+        px = np.asarray(Image.open(io.BytesIO(network_png(model))).convert("RGB"))
+        return (px == BOUNDARY_COLOR).all(axis=2).sum()
+
+    g = VizModel(network_kind="watts_strogatz", nodes=60, seed=2)
+    assert black(g) == 0
+    for ag in g.by_node:
+        ag.group = 0
+    assert agent_groups(g) is None                  # one group: nothing to separate
+    h = VizModel(network_kind="watts_strogatz", nodes=60, seed=2)
+    for ag in h.by_node:
+        ag.group = int(ag.node >= 30)
+    h.group_labels = agent_groups(h)
+    across = sum(1 for u, v in h.graph.edges if (u >= 30) != (v >= 30))
+    assert across > 0 and black(h) > 0
+    assert "Black lines separate the groups" in app_note(h)

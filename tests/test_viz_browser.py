@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from normsim.viz.measure import CHROMIUM_ARGS, STEP_LOOP, chromium, serve
 
@@ -95,12 +96,21 @@ def test_step_advances_counter_and_changes_chart(page):
     assert page.console_errors == []
 
 
+def slider(pg, label):
+    """The slider whose label starts with ``label`` (labels end with the value)."""
+    return pg.locator(".v-input", has=pg.locator(".v-slider")).filter(
+        has=pg.locator(".v-label", has_text=label))
+
+
 def test_changing_c_and_reset_takes_effect(page):
     assert page.get_by_text(re.compile(r"c = 0\.6\)")).count() == 1
-    slider = page.locator(".v-slider").nth(2)     # play interval, render interval, then c
-    slider.locator("[role=slider]").focus()
+    c = slider(page, "need for coordination c")
+    assert c.locator(".v-label").inner_text() == "need for coordination c: 0.60"
+    c.locator("[role=slider]").focus()
     for _ in range(4):
         page.keyboard.press("ArrowRight")         # 0.6 -> 0.8 in steps of 0.05
+    # the label follows the slider before Reset
+    expect(c.locator(".v-label")).to_have_text("need for coordination c: 0.80")
     page.get_by_role("button", name="Reset", exact=True).click()
     page.get_by_text(re.compile(r"c = 0\.8\)")).wait_for(timeout=30000)
     assert page.get_by_text(re.compile(r"^Generation 0")).count() == 1
@@ -113,3 +123,56 @@ def test_stepping_loop_in_page(page):
     assert secs > 0
     (ARTIFACTS / "viz_rate.txt").write_text(f"{10 / secs:.1f} generations per second "
                                             "(stepped and redrawn, 50 x 50 grid)\n")
+
+
+#: JavaScript for page.evaluate(COUNT_COLOR, [img, [r, g, b]]): pixels of that colour in an image
+COUNT_COLOR = """([img, rgb]) => {
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const ctx = c.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const d = ctx.getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4)
+    if (d[i] === rgb[0] && d[i + 1] === rgb[1] && d[i + 2] === rgb[2]) n++;
+  return n;
+}"""
+
+
+def test_tab_title_slider_values_and_committed_agents(page):
+    from normsim.viz.app import COMMITTED_COLORS
+    assert page.title() == "normsim: norm change on a 50 x 50 torus"
+    tabs = page.locator(".v-tab").all_inner_texts()
+    assert [t.lower() for t in tabs] == [
+        "norms and shares on a 50 x 50 torus"]
+    labels = page.locator(".v-input", has=page.locator(".v-slider")).locator(
+        ".v-label").all_inner_texts()
+    assert len(labels) == 16, labels
+    for text in labels:                       # every slider shows its value
+        assert re.search(r": \d+(\.\d+)?$", text), text
+    assert "seed: 7" in labels and "committed fraction: 0.00" in labels
+
+    def committed_pixels():
+        img = figures(page).nth(0).element_handle()
+        return page.evaluate(COUNT_COLOR, [img, list(COMMITTED_COLORS[1])])
+
+    assert committed_pixels() == 0
+    frac = slider(page, "committed fraction")
+    frac.locator("[role=slider]").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")     # 0 -> 0.05 in steps of 0.01
+    expect(frac.locator(".v-label")).to_have_text("committed fraction: 0.05")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    # 125 of the 2,500 agents, holding B (the norm the shock at 40 favours), drawn
+    # brown: 8 x 8 pixels each on the 400-pixel lattice
+    page.get_by_text(re.compile(r"committed agents: 125 \(5\.0%, random\) holding B")).wait_for(
+        timeout=30000)
+    page.wait_for_function(
+        "([img, rgb, want]) => (" + COUNT_COLOR + ")([img, rgb]) === want",
+        arg=[figures(page).nth(0).element_handle(), list(COMMITTED_COLORS[1]), 125 * 64],
+        timeout=30000)
+    page.evaluate(STEP_LOOP, 2)
+    assert committed_pixels() == 125 * 64    # committed agents never change
+    assert page.get_by_text("Committed agents (holding B) are drawn brown.").count() == 1
+    shot(page, "viz_committed")
+    assert page.console_errors == [], page.console_errors

@@ -1,15 +1,25 @@
-"""The Mesa browser visualization of norm change (a SolaraViz page).
+"""The Mesa browser visualization of norm change (a Solara page).
 
 Serve it with ``normsim viz [SCENARIO.yaml]`` (or ``solara run
 normsim/viz/app.py``). The page shows the network with agents coloured by norm
 (a grid as a lattice; other graphs on a seeded layout computed once per
-reset; on a large graph a density image or a sample, as the page says), a
-live chart of the norm shares with the shocks marked and the well-mixed
-replicator prediction overlaid (and the exploration-rate shares
-when rates evolve), and a text panel with the generation, the shares and the
-norm currently favoured. Controls set c, the exploration rate, beta, a, b, the
-network kind and size, the update mode, the shock schedule and the seed;
-Reset, Step and Play drive the model.
+reset; on a large graph a density image or a sample, as the page says;
+committed agents in a darker shade, and group boundaries when the model has
+groups), a live chart of the norm shares with the shocks marked, the
+need for coordination in play when events change it, and the well-mixed
+replicator prediction overlaid (without mechanisms; and the exploration-rate
+shares when rates evolve), and a text panel with the generation, the shares
+and the norm currently favoured. Controls set c, the exploration rate, beta,
+a, b, the network kind and size, the update mode, the shock schedule, the
+seed, the committed minority (fraction, placement, norm), conformity and a
+threat (c raised for a span of generations); Reset, Step and Play drive the
+model. Every slider shows its value; the page's title and tab say what it
+shows.
+
+The page is Mesa's SolaraViz layout, rebuilt from Mesa's own pieces
+(``ModelController``, ``ShowSteps``) so that sliders can show their values
+and the tab can have a name (SolaraViz labels its tabs ``Page 0``, ``Page
+1``, ... and draws its sliders without values).
 
 Figures are PNG images drawn with PIL (network) and matplotlib (chart), so
 the page works offline with only the locally served front-end files.
@@ -17,42 +27,60 @@ the page works offline with only the locally served front-end files.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
 from dataclasses import replace
 from functools import lru_cache
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 from PIL import Image, ImageDraw
 
 from normsim.draws import graph_seed
+from normsim.errors import NormsimError
+from normsim.mechanisms import PLACEMENTS
 from normsim.model import NormChangeModel
-from normsim.params import DEFAULTS, UPDATE_MODES
+from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams
 from normsim.theory import network_prediction
 
 COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}        # A blue, B orange
+#: committed agents: a darker shade of their norm's colour (navy: A, brown: B)
+COMMITTED_COLORS = {0: (12, 30, 78), 1: (110, 50, 0)}
+#: lines between agents of different groups (lattice) / edges across groups (graph)
+BOUNDARY_COLOR = (0, 0, 0)
 KINDS = ("grid", "watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular")
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
-HORIZON = 1_000_000      # generations: the page runs until the user stops it
+#: generations: the page runs until the user stops it or this generation is reached
+#: (game events are laid out per generation up to here, about 0.1 s per Reset)
+HORIZON = 100_000
 #: graphs with more nodes are drawn as a sample of this many (a spring layout
 #: and a dot per agent would take seconds a frame); a lattice wider than the
 #: image becomes a density image
 MAX_DRAWN_NODES = 1500
+#: the committed placements the page offers (``nodes`` only from a scenario)
+PAGE_PLACEMENTS = tuple(p for p in PLACEMENTS if p != "nodes")
+SCENARIO_NODES = "nodes (scenario)"
 
 #: the page's initial values: the model's from normsim.params.DEFAULTS, and the
-#: page's own (graph size for non-grid kinds, when to shock, the seed)
+#: page's own (graph size for non-grid kinds, when to shock, the seed, the threat)
 PAGE_DEFAULTS = {"c": DEFAULTS.c, "exploration": DEFAULTS.exploration, "beta": DEFAULTS.beta,
                  "a": DEFAULTS.a, "b": DEFAULTS.b, "network_kind": DEFAULTS.network["kind"],
                  "side": DEFAULTS.network["rows"], "nodes": 400, "update": DEFAULTS.update,
                  "shocks": "once", "shock_at": 100, "evolving": False, "seed": 1,
-                 "initial_b": DEFAULTS.initial_b, "network_spec_json": ""}
+                 "initial_b": DEFAULTS.initial_b, "network_spec_json": "",
+                 "committed": float((DEFAULTS.committed or {}).get("fraction") or 0.0),
+                 "placement": "random", "committed_norm": "new",
+                 "conformity": DEFAULTS.conformity,
+                 "threat_c": 0.9, "threat_start": 50, "threat_length": 0,
+                 "scenario_events": False, "events_json": "", "committed_nodes_json": ""}
 _P = PAGE_DEFAULTS
 
 
@@ -73,8 +101,46 @@ def network_spec(kind: str, side: int = _P["side"], nodes: int = _P["nodes"]) ->
     raise ValueError(f"unknown network kind {kind!r}")
 
 
+def page_committed(fraction: float, placement: str, norm: str,
+                   nodes_json: str = "") -> dict | None:
+    """The ``population.committed`` spec of the page's controls (None: no committed agents).
+
+    ``placement`` is ``random``, ``hubs``, ``cluster`` or :data:`SCENARIO_NODES`
+    (the node list of the scenario the page was opened with, ``nodes_json``);
+    ``norm`` is ``new``, ``A`` or ``B``."""
+    if placement == SCENARIO_NODES:
+        return {"placement": "nodes", "nodes": json.loads(nodes_json), "norm": norm}
+    if float(fraction) <= 0:
+        return None
+    return {"fraction": float(fraction), "placement": placement, "norm": norm}
+
+
+def page_events(c: float, threat_c: float, threat_start: int, threat_length: int,
+                events_json: str = "") -> tuple[dict, ...]:
+    """The ``schedule.events`` of the page: the scenario's (``events_json``, a JSON
+    list, or empty), then the threat, if ``threat_length`` > 0: c set to
+    ``threat_c`` after generation ``threat_start`` (generations threat_start + 1
+    .. threat_start + threat_length play it) and back to the value in force
+    before the threat after generation threat_start + threat_length."""
+    events = list(json.loads(events_json)) if events_json else []
+    length, start = int(threat_length), int(threat_start)
+    if length > 0:
+        before = c
+        if events:   # the c in force in the last generation before the threat
+            before = ModelParams(c=c, generations=HORIZON, events=tuple(events)).game_at(start).c
+        events += [{"at": start, "game": {"c": float(threat_c)}},
+                   {"at": start + length, "game": {"c": float(before)}}]
+    return tuple(events)
+
+
 class VizModel(NormChangeModel):
-    """NormChangeModel with the flat, widget-friendly parameters of the page."""
+    """NormChangeModel with the flat, widget-friendly parameters of the page.
+
+    Settings the model rejects (for example committed norm ``new`` when
+    a = b) do not raise: the
+    model is built without the mechanisms, ``problem`` holds the reason, and
+    it does not step (``running`` is False after the first Step), so the page
+    can say what to change."""
 
     def __init__(self, c: float = _P["c"], exploration: float = _P["exploration"],
                  beta: float = _P["beta"], a: float = _P["a"], b: float = _P["b"],
@@ -82,31 +148,79 @@ class VizModel(NormChangeModel):
                  nodes: int = _P["nodes"], update: str = _P["update"], shocks: str = _P["shocks"],
                  shock_at: int = _P["shock_at"], evolving: bool = _P["evolving"],
                  seed: int = _P["seed"], initial_b: float = _P["initial_b"],
-                 network_spec_json: str = _P["network_spec_json"]):
+                 network_spec_json: str = _P["network_spec_json"],
+                 committed: float = _P["committed"], placement: str = _P["placement"],
+                 committed_norm: str = _P["committed_norm"],
+                 conformity: float = _P["conformity"], threat_c: float = _P["threat_c"],
+                 threat_start: int = _P["threat_start"],
+                 threat_length: int = _P["threat_length"],
+                 scenario_events: bool = _P["scenario_events"],
+                 events_json: str = _P["events_json"],
+                 committed_nodes_json: str = _P["committed_nodes_json"]):
         spec = (json.loads(network_spec_json) if network_kind == "scenario network"
                 else network_spec(network_kind, int(side), int(nodes)))
         shock_at = max(1, int(shock_at))
         sched = (tuple(range(shock_at, HORIZON, shock_at)) if shocks == "periodic"
                  else (shock_at,))
-        super().__init__(a=a, b=b, c=c, network=spec, initial_b=initial_b, update=update,
-                         beta=beta, exploration=exploration,
-                         rates=RATES if evolving else None, generations=HORIZON,
-                         shocks=sched, seed=int(seed))
+        plain = dict(a=a, b=b, c=c, network=spec, initial_b=initial_b, update=update,
+                     beta=beta, exploration=exploration,
+                     rates=RATES if evolving else None, generations=HORIZON, shocks=sched)
+        self.problem: str | None = None
+        self.threat = None
+        try:
+            events = page_events(c, threat_c, threat_start, threat_length,
+                                 events_json if scenario_events else "")
+            params = ModelParams(**plain, committed=page_committed(
+                committed, placement, committed_norm, committed_nodes_json),
+                conformity=float(conformity), events=events)
+            if int(threat_length) > 0:
+                self.threat = (int(threat_start) + 1, int(threat_start) + int(threat_length),
+                               float(threat_c))
+        except NormsimError as e:
+            self.problem = str(e)
+            params = ModelParams(**plain)
+        super().__init__(params=params, seed=int(seed))
         self.shock_list = sched
         self.history = [self.datacollector.model_vars["share_b"][0]]
         self.rate_history = [self.datacollector.model_vars["rate_shares"][0]]
+        self.free_history = [self.datacollector.model_vars["share_new_uncommitted"][0]]
         self.lattice = (spec["rows"], spec["cols"]) if spec["kind"] == "grid" else None
+        self.committed_mask = np.fromiter((ag.committed for ag in self.by_node), dtype=bool,
+                                          count=len(self.by_node))
+        self.group_labels = agent_groups(self)   # not .groups: the groups work may use that name
+
+    @property
+    def mechanisms(self) -> bool:
+        """Whether committed agents, conformity or game events are in play."""
+        p = self.params
+        return p.committed is not None or p.conformity > 0 or bool(p.events)
 
     def step(self) -> None:
-        """One generation of the model, and the page's history of shares."""
+        if self.problem:       # nothing to run: the page shows the problem
+            self.running = False
+            return
         super().step()
         self.history.append(self.datacollector.model_vars["share_b"][-1])
         self.rate_history.append(self.datacollector.model_vars["rate_shares"][-1])
+        self.free_history.append(self.datacollector.model_vars["share_new_uncommitted"][-1])
 
     def favoured(self) -> str:
         """The norm that pays more in the next generation."""
         g = self.game
         return "A" if g.a > g.b else ("B" if g.b > g.a else "neither")
+
+
+def agent_groups(model: NormChangeModel) -> np.ndarray | None:
+    """Each agent's group, or None: the hook for group boundaries on the page.
+
+    Reads the per-agent attribute ``group`` (an integer label) when every agent
+    has one and there are at least two groups; a model without groups gives
+    None and the page draws no boundaries."""
+    agents = model.by_node
+    if not agents or not all(hasattr(ag, "group") for ag in agents):
+        return None
+    groups = np.array([ag.group for ag in agents])
+    return groups if len(np.unique(groups)) > 1 else None
 
 
 # ------------------------------------------------------------------ drawing
@@ -123,17 +237,31 @@ def lattice_block(model: VizModel, px: int = 420) -> int:
 
 
 def lattice_png(model: VizModel, px: int = 420) -> bytes:
-    """The grid as a lattice image, one square per agent, coloured by norm; a
-    lattice wider than ``px`` as a density image, each pixel a block of agents
-    coloured by its share of B."""
+    """The grid as a lattice image, one square per agent, coloured by norm
+    (committed agents in :data:`COMMITTED_COLORS`, a line between agents of
+    different groups when squares are at least 2 pixels wide); a lattice wider
+    than ``px`` as a density image, each pixel a block of agents coloured by
+    its share of B."""
     rows, cols = model.lattice
     norms = np.fromiter((ag.norm for ag in model.by_node), dtype=np.uint8, count=rows * cols)
-    palette = np.array([COLORS[0], COLORS[1]], dtype=np.uint8)
     k = lattice_block(model, px)
     if k == 1:
-        img = Image.fromarray(palette[norms.reshape(rows, cols)], "RGB")
-        scale = max(1, px // max(rows, cols))
-        return _png(img.resize((cols * scale, rows * scale), Image.NEAREST))
+        palette = np.array([COLORS[0], COLORS[1], COMMITTED_COLORS[0], COMMITTED_COLORS[1]],
+                           dtype=np.uint8)
+        idx = (norms + 2 * model.committed_mask).reshape(rows, cols)
+        s = max(1, px // max(rows, cols))
+        rgb = np.repeat(np.repeat(palette[idx], s, axis=0), s, axis=1)
+        groups = getattr(model, "group_labels", None)
+        if groups is not None and s >= 2:
+            g = groups.reshape(rows, cols)
+            # the last pixel column (row) of a square whose right (lower) neighbour
+            # is in another group
+            right = rgb[:, s - 1:(cols - 1) * s:s]
+            right[np.repeat(g[:, :-1] != g[:, 1:], s, axis=0)] = BOUNDARY_COLOR
+            below = rgb[s - 1:(rows - 1) * s:s, :]
+            below[np.repeat(g[:-1, :] != g[1:, :], s, axis=1)] = BOUNDARY_COLOR
+        return _png(Image.fromarray(rgb, "RGB"))
+    palette = np.array([COLORS[0], COLORS[1]], dtype=np.uint8)
     r, c = -(-rows // k), -(-cols // k)
     grid = np.full((r * k, c * k), np.nan)
     grid[:rows, :cols] = norms.reshape(rows, cols)
@@ -191,16 +319,24 @@ def graph_png(model: VizModel, px: int = 420, max_nodes: int | None = None) -> b
             xy = _layout(json.dumps(model.params.network, sort_keys=True), model.seed, n)
             edges = model.graph.edges
         at = {v: (10 + x * (px - 20), 10 + y * (px - 20)) for v, (x, y) in zip(nodes, xy)}
+        groups = getattr(model, "group_labels", None)
         bg = Image.new("RGB", (px, px), "white")
         d = ImageDraw.Draw(bg)
         for u, v in edges:
-            d.line([at[u], at[v]], fill=(205, 205, 205), width=1)
+            across = groups is not None and groups[u] != groups[v]
+            d.line([at[u], at[v]], fill=BOUNDARY_COLOR if across else (205, 205, 205), width=1)
         model._bg, model._pts = bg, at
     img = model._bg.copy()
     d = ImageDraw.Draw(img)
     r = 4 if len(model._pts) <= 300 else 3
+    fixed = model.committed_mask
     for v, (x, y) in model._pts.items():
-        d.ellipse([x - r, y - r, x + r, y + r], fill=COLORS[model.by_node[v].norm])
+        norm = model.by_node[v].norm
+        if fixed[v]:   # committed: the dark shade, one pixel larger, with a black rim
+            d.ellipse([x - r - 1, y - r - 1, x + r + 1, y + r + 1],
+                      fill=COMMITTED_COLORS[norm], outline=(0, 0, 0))
+        else:
+            d.ellipse([x - r, y - r, x + r, y + r], fill=COLORS[norm])
     return _png(img)
 
 
@@ -210,26 +346,40 @@ def network_png(model: VizModel) -> bytes:
 
 
 def network_note(model: VizModel, px: int = 420) -> str | None:
-    """What the network image leaves out on a large graph (None: every agent is drawn)."""
+    """What the network image shows beyond the norms and what it leaves out on a
+    large graph (None: nothing to say)."""
     n = len(model.by_node)
+    notes = []
+    k = lattice_block(model, px) if model.lattice else 1
+    marked = k == 1
+    if model.committed_mask.any():
+        norm = "AB"[model.params.committed["norm"]]
+        shade = "navy" if norm == "A" else "brown"
+        notes.append(f"Committed agents (holding {norm}) are drawn {shade}." if marked else
+                     "Committed agents are not marked at this density.")
+    if model.group_labels is not None:
+        notes.append("Black lines separate the groups." if marked and (
+            not model.lattice or px // max(model.lattice) >= 2) else
+            "Group boundaries are not drawn at this density.")
     if model.lattice:
-        k = lattice_block(model, px)
         if k > 1:
-            return (f"Density image: each pixel is a block of {k} x {k} agents, coloured "
-                    f"by its share of B (blue: all A, orange: all B); {n:,} agents.")
-        return None
-    if n > MAX_DRAWN_NODES:
-        return (f"A sample of {MAX_DRAWN_NODES:,} of the {n:,} agents is drawn (neighbourhoods "
-                "grown breadth-first from random agents); the chart and the numbers "
-                "cover every agent.")
-    return None
+            notes.insert(0, f"Density image: each pixel is a block of {k} x {k} agents, "
+                         f"coloured by its share of B (blue: all A, orange: all B); "
+                         f"{n:,} agents.")
+    elif n > MAX_DRAWN_NODES:
+        notes.insert(0, f"A sample of {MAX_DRAWN_NODES:,} of the {n:,} agents is drawn "
+                     "(neighbourhoods grown breadth-first from random agents); the chart "
+                     "and the numbers cover every agent.")
+    return " ".join(notes) or None
 
 
 def _prediction(model: VizModel, t_max: int):
     """The best available theory for the page's network up to ``t_max``
-    (:func:`normsim.theory.network_prediction`), or None with evolving rates."""
+    (:func:`normsim.theory.network_prediction`), or None with evolving rates or
+    with committed agents, conformity or events (the theory module has no
+    prediction for those on a network)."""
     p = model.params
-    if p.evolving:
+    if p.evolving or model.mechanisms:
         return None
     return network_prediction(replace(p, generations=t_max,
                                       shocks=tuple(s for s in model.shock_list if s < t_max)))
@@ -259,7 +409,15 @@ class _Chart:
         self.line_b, = self.ax.plot([], [], color="#e88426", label="share of B", animated=True)
         self.line_a, = self.ax.plot([], [], color="#3168b0", label="share of A", animated=True)
         self.line_pred, = self.ax.plot([], [], "k--", lw=0.8, label=(
-            "_none" if self.evolving else "theory"))
+            "_none" if self.evolving or model.mechanisms else "theory"))
+        self.free = model.params.committed is not None
+        norm = "AB"[model.params.committed["norm"]] if self.free else ""
+        self.line_free, = self.ax.plot([], [], color="#e88426" if norm == "B" else "#3168b0",
+                                       ls=(0, (1, 1)), lw=1.6, animated=True, label=(
+                                           f"share of {norm} among the uncommitted"
+                                           if self.free else "_none"))
+        self.line_c, = self.ax.plot([], [], color="#7a7a7a", lw=1.0, label=(
+            "c in play" if model.params.events else "_none"))
         self.ax.plot([], [], color="red", ls=":", lw=0.9, label="shock")
         self.ax.set(ylim=(-0.02, 1.02), xlabel="generation", ylabel="share of agents")
         self.ax.legend(fontsize=7, loc="center right")
@@ -281,6 +439,10 @@ class _Chart:
             self.line_pred.set_data(np.arange(limit + 1), pred.share_b)
             self.line_pred.set_label(pred.name)
             self.ax.legend(fontsize=7, loc="center right")
+        if model.params.events:   # the need for coordination of each generation
+            games, index = model.params.games()
+            cs = np.array([gm.c for gm in games])[index[:limit + 1]]
+            self.line_c.set_data(np.arange(len(cs)), cs)
         shocks = [s for s in model.shock_list if s <= limit]
         for s in shocks[self.shocks_drawn:]:
             self.ax.axvline(s, color="red", ls=":", lw=0.9)
@@ -303,6 +465,9 @@ class _Chart:
         self.line_a.set_data(x, 1 - hist)
         self.ax.draw_artist(self.line_b)
         self.ax.draw_artist(self.line_a)
+        if self.free:
+            self.line_free.set_data(x, np.asarray(model.free_history, dtype=float))
+            self.ax.draw_artist(self.line_free)
         if self.ax2 is not None:
             shares = np.cumsum(np.asarray(model.rate_history), axis=1)
             lower = np.zeros(len(x))
@@ -317,31 +482,69 @@ class _Chart:
 
 
 def chart_png(model: VizModel) -> bytes:
-    """Norm shares so far, shocks marked, the best available theory dashed."""
+    """Norm shares so far (and the committed norm's share among the uncommitted),
+    shocks marked, c in play when events change it, the best available theory
+    dashed (without mechanisms)."""
     if getattr(model, "_chart", None) is None:
         model._chart = _Chart(model)
     return model._chart.png(model)
 
 
 def info_markdown(model: VizModel) -> str:
-    """The text panel: generation, shares, favoured norm, next shock."""
+    """The text panel: generation, shares, the game in play, the mechanisms."""
     hist = model.history[-1]
     nxt = next((s for s in model.shock_list if s >= model.generation), None)
     p = model.params
-    lines = [f"**Generation {model.generation}**",
-             f"share of A: {1 - hist:.3f}, share of B: {hist:.3f}",
-             f"favoured norm now: **{model.favoured()}** (a = {model.game.a:g}, "
-             f"b = {model.game.b:g}, c = {p.c:g})",
-             f"next shock after generation {nxt}" if nxt is not None else "no more shocks",
-             f"{len(model.by_node)} agents, {p.update} update, seed {model.seed}"]
+    lines = []
+    if model.problem:
+        lines.append(f"**Not run:** {model.problem}. Change the controls and press Reset.")
+    lines += [f"**Generation {model.generation}**",
+              f"share of A: {1 - hist:.3f}, share of B: {hist:.3f}",
+              f"favoured norm now: **{model.favoured()}** (a = {model.game.a:g}, "
+              f"b = {model.game.b:g}, c = {model.game.c:g})",
+              f"next shock after generation {nxt}" if nxt is not None else "no more shocks",
+              f"{len(model.by_node)} agents, {p.update} update, seed {model.seed}"]
+    if p.committed is not None:
+        k, n = int(model.committed_mask.sum()), len(model.by_node)
+        norm = "AB"[p.committed["norm"]]
+        free = model.free_history[-1]
+        lines.append(f"committed agents: {k} ({k / n:.1%}, {p.committed['placement']}) "
+                     f"holding {norm}; share of {norm} among the uncommitted: "
+                     + ("none uncommitted" if free != free else f"{free:.3f}"))
+    if p.conformity > 0:
+        lines.append(f"conformity gamma = {p.conformity:g}")
+    if model.threat is not None:
+        g1, g2, tc = model.threat
+        lines.append(f"threat: c = {tc:g} in generations {g1}..{g2}")
+    scenario_events = p.events[:-2] if model.threat is not None else p.events
+    if scenario_events:
+        lines.append(f"the scenario's events: {json.dumps(list(scenario_events))}")
     if p.evolving:
         shares = model.rate_history[-1]
         lines.append("mean exploration rate: "
                      f"{float(np.dot(shares, RATES)):.3f}")
+    elif model.mechanisms:
+        lines.append("no theory line: the theory module predicts the plain model only")
     return "  \n".join(lines)
 
 
 # ------------------------------------------------------------------ components
+def markdown_html(text: str) -> str:
+    """Markdown (the page's own text: bold, italics, line breaks) as HTML, escaped."""
+    import markdown
+
+    out = markdown.markdown(html.escape(text, quote=False))
+    return out.replace("<strong>", '<strong style="font-weight: 600">')
+
+
+@solara.component
+def Text(text: str):
+    """Markdown text shown as HTML. Not ``solara.Markdown``: that loads KaTeX and
+    mermaid from the CDN each time one is mounted, which offline fails (404s in
+    the console) and makes the server try to reach the internet."""
+    solara.HTML(tag="div", unsafe_innerHTML=markdown_html(text))
+
+
 @solara.component
 def NetworkView(model: VizModel):
     update_counter.get()
@@ -349,7 +552,7 @@ def NetworkView(model: VizModel):
     with solara.Column():
         solara.Image(network_png(model), format="png")
         if note:
-            solara.Markdown(f"*{note}*")
+            Text(f"*{note}*")
 
 
 @solara.component
@@ -361,7 +564,7 @@ def ChartView(model: VizModel):
 @solara.component
 def InfoPanel(model: VizModel):
     update_counter.get()
-    solara.Markdown(info_markdown(model))
+    Text(info_markdown(model))
 
 
 # ------------------------------------------------------------------ parameters
@@ -398,15 +601,35 @@ def defaults_from_scenario(path: str | None) -> dict:
         d.update(shocks="periodic", shock_at=shocks[0] if shocks else 75)
     elif shocks:
         d.update(shocks="once", shock_at=shocks[0])
+    d["conformity"] = float(s.dynamics.conformity)
+    if s.population.committed is not None:
+        cm = s.population.committed.as_dict()
+        d["committed_norm"] = cm.get("norm", "new")
+        placement = cm.get("placement") or ("nodes" if cm.get("nodes") is not None else "random")
+        if placement == "nodes":
+            d.update(placement=SCENARIO_NODES, committed_nodes_json=json.dumps(cm["nodes"]))
+        else:
+            frac = cm.get("fraction")
+            if frac is None:   # a count: the same number of agents as a fraction
+                from normsim.networks import build_graph
+                n = build_graph(net, seed=graph_seed(int(s.seed)),
+                                base_dir=cond.base_dir).number_of_nodes()
+                frac = cm["count"] / n
+            d.update(committed=float(frac), placement=placement)
+    if s.schedule.events:
+        d.update(scenario_events=True, events_json=json.dumps(list(s.schedule.events)))
     return d
 
 
 def model_params(defaults: dict) -> dict:
-    """The page's controls (SolaraViz ``model_params``) with ``defaults`` as initial values."""
+    """The page's controls, in Mesa's ``model_params`` format (each with a
+    ``section`` heading for :func:`ParamInputs`), starting at ``defaults``."""
     kinds = list(KINDS) + (["scenario network"] if defaults["network_spec_json"] else [])
-    return {
+    placements = list(PAGE_PLACEMENTS) + (
+        [SCENARIO_NODES] if defaults["committed_nodes_json"] else [])
+    out = {
         "c": {"type": "SliderFloat", "value": defaults["c"], "min": 0.0, "max": 1.0,
-              "step": 0.05, "label": "need for coordination c"},
+              "step": 0.05, "label": "need for coordination c", "section": "Game"},
         "exploration": {"type": "SliderFloat", "value": defaults["exploration"], "min": 0.0,
                         "max": 0.5, "step": 0.01, "label": "exploration rate"},
         "evolving": {"type": "Checkbox", "value": defaults["evolving"],
@@ -418,7 +641,7 @@ def model_params(defaults: dict) -> dict:
         "b": {"type": "SliderFloat", "value": defaults["b"], "min": 0.1, "max": 1.0,
               "step": 0.05, "label": "payoff b (norm B, at start)"},
         "network_kind": {"type": "Select", "value": defaults["network_kind"], "values": kinds,
-                         "label": "network"},
+                         "label": "network", "section": "Network and schedule"},
         "side": {"type": "SliderInt", "value": defaults["side"], "min": 5, "max": 100,
                  "step": 1, "label": "grid side (grid: side x side torus)"},
         "nodes": {"type": "SliderInt", "value": defaults["nodes"], "min": 20, "max": 1000,
@@ -432,13 +655,152 @@ def model_params(defaults: dict) -> dict:
         "seed": {"type": "SliderInt", "value": defaults["seed"], "min": 0,
                  "max": max(1000, defaults["seed"]),
                  "step": 1, "label": "seed"},
+        "committed": {"type": "SliderFloat", "value": defaults["committed"], "min": 0.0,
+                      "max": max(0.5, defaults["committed"]), "step": 0.01,
+                      "label": "committed fraction", "section": "Mechanisms"},
+        "placement": {"type": "Select", "value": defaults["placement"], "values": placements,
+                      "label": "committed placement"},
+        "committed_norm": {"type": "Select", "value": defaults["committed_norm"],
+                           "values": ["new", "A", "B"],
+                           "label": "committed norm (new: the one the first shock favours)"},
+        "conformity": {"type": "SliderFloat", "value": defaults["conformity"], "min": 0.0,
+                       "max": 1.0, "step": 0.05, "label": "conformity gamma"},
+        "threat_c": {"type": "SliderFloat", "value": defaults["threat_c"], "min": 0.0,
+                     "max": 1.0, "step": 0.05, "label": "threat: c during the threat"},
+        "threat_start": {"type": "SliderInt", "value": defaults["threat_start"], "min": 0,
+                         "max": 1000, "step": 1, "label": "threat: starts after generation"},
+        "threat_length": {"type": "SliderInt", "value": defaults["threat_length"], "min": 0,
+                          "max": 1000, "step": 1,
+                          "label": "threat: lasts (generations, 0: no threat)"},
         "initial_b": defaults["initial_b"],
         "network_spec_json": defaults["network_spec_json"],
+        "events_json": defaults["events_json"],
+        "committed_nodes_json": defaults["committed_nodes_json"],
+        "scenario_events": defaults["scenario_events"],
     }
+    if defaults["events_json"]:
+        n = len(json.loads(defaults["events_json"]))
+        out["scenario_events"] = {"type": "Checkbox", "value": defaults["scenario_events"],
+                                  "label": f"the scenario's game events ({n})"}
+    return out
+
+
+# ------------------------------------------------------------------ the page
+def slider_label(label: str, value: float, step: float) -> str:
+    """A slider's label with its current value, to the slider's precision."""
+    text = f"{step:g}"
+    places = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+    return f"{label}: {float(value):.{places}f}"
+
+
+def network_label(model: VizModel) -> str:
+    """What the network is, in words: 'a 50 x 50 torus', 'a Watts-Strogatz graph of 400 nodes'."""
+    net, n = model.params.network, len(model.by_node)
+    if net["kind"] == "grid":
+        shape = "torus" if net.get("periodic", True) else "grid"
+        return f"a {net['rows']} x {net['cols']} {shape}"
+    names = {"watts_strogatz": "Watts-Strogatz graph", "erdos_renyi": "Erdos-Renyi graph",
+             "barabasi_albert": "Barabasi-Albert graph", "random_regular": "random regular graph",
+             "complete": "complete graph", "connected_caveman": "connected-caveman graph",
+             "edgelist": "network from an edge list"}
+    return f"a {names.get(net['kind'], net['kind'] + ' network')} of {n:,} agents"
+
+
+def view_title(model: VizModel) -> str:
+    """The name of the page's tab: what it shows."""
+    return f"Norms and shares on {network_label(model)}"
+
+
+def page_title(model: VizModel) -> str:
+    """The page's title (the browser tab and the app bar)."""
+    return f"normsim: norm change on {network_label(model)}"
+
+
+@solara.component
+def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
+    """The model's controls (Mesa's ``ModelCreator``, with each slider showing its value
+    in its label and a heading before each ``section``).
+
+    Fixed (non-dict) entries are passed to the model as they are."""
+    adjustable = {k: v for k, v in user_params.items() if isinstance(v, dict)}
+    fixed = {k: v for k, v in user_params.items() if not isinstance(v, dict)}
+    start = {**fixed, **{k: v["value"] for k, v in adjustable.items()}}
+    solara.use_effect(lambda: model_parameters.set(dict(start)), [])
+    current = {**start, **model_parameters.value}
+
+    for name, opt in adjustable.items():
+        def on_value(value: Any, name: str = name) -> None:
+            model_parameters.value = {**model_parameters.value, name: value}
+
+        if "section" in opt:
+            Text(f"**{opt['section']}**")
+        kind, value = opt["type"], current[name]
+        if kind in ("SliderInt", "SliderFloat"):
+            cls = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
+            cls(slider_label(opt["label"], value, opt["step"]), value=value,
+                on_value=on_value, min=opt["min"], max=opt["max"], step=opt["step"])
+        elif kind == "Select":
+            solara.Select(opt["label"], value=value, values=opt["values"], on_value=on_value)
+        elif kind == "Checkbox":
+            solara.Checkbox(label=opt["label"], value=value, on_value=on_value)
+        else:
+            raise ValueError(f"{kind} is not a supported input type")
+
+
+@solara.component
+def MainView(model: VizModel):
+    """The one named tab: network, chart and state side by side."""
+    with solara.v.Tabs(v_model=0):
+        solara.v.Tab(children=[view_title(model)])
+    with solara.v.Window(v_model=0):
+        with solara.v.WindowItem():
+            with solara.Columns([1, 1]):
+                NetworkView(model)
+                with solara.Column():
+                    ChartView(model)
+                    InfoPanel(model)
+
+
+#: a slider's label (with its value) on a line of its own above the slider, so long
+#: labels do not squeeze the slider (Vuetify 2 puts them side by side)
+SLIDER_CSS = """
+.v-input__slider .v-input__slot { flex-wrap: wrap; }
+.v-input__slider .v-input__slot > .v-label { flex: 0 0 100%; max-width: 100%; }
+"""
+
+
+@solara.component
+def NormsimViz(model: VizModel | solara.Reactive, user_params: dict,
+               play_interval: int = 150, render_interval: int = 1):
+    """The page: SolaraViz's layout (controls in the sidebar, views in the main
+    area) with Mesa's model controller, sliders that show their values, and a
+    title and tab named for what the page shows."""
+    if not isinstance(model, solara.Reactive):
+        model = solara.use_reactive(model)  # noqa: SH102
+    parameters = solara.use_reactive({})
+    play = solara.use_reactive(play_interval)
+    render = solara.use_reactive(render_interval)
+    threads = solara.use_reactive(False)
+    title = page_title(model.value)
+    solara.Title(title)
+    solara.Style(SLIDER_CSS)
+    with solara.AppBar():
+        solara.AppBarTitle(title)
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Controls"):
+            solara.SliderInt(f"Play interval (ms): {play.value}", value=play, min=50, max=1000,
+                             step=10)
+            solara.SliderInt(f"Render interval (steps): {render.value}", value=render, min=1,
+                             max=100, step=1)
+            ModelController(model, model_parameters=parameters, play_interval=play,
+                            render_interval=render, use_threads=threads)
+        with solara.Card("Model parameters"):
+            ParamInputs(user_params, parameters)
+        with solara.Card("Information"):
+            ShowSteps(model.value)
+    MainView(model.value)
 
 
 _defaults = defaults_from_scenario(os.environ.get("NORMSIM_VIZ_SCENARIO"))
 model = VizModel(**_defaults)
-page = SolaraViz(model, components=[(NetworkView, 0), (ChartView, 0), (InfoPanel, 0)],
-                 model_params=model_params(_defaults), name="normsim: norm change",
-                 play_interval=150)
+page = NormsimViz(model, model_params(_defaults), play_interval=150)
