@@ -122,10 +122,10 @@ class CommittedSpec(_Strict):
     (:mod:`normsim.mechanisms`)."""
 
     fraction: Number | None = None
-    """The committed share of the population (rounded to a whole number of agents).
-    Allowed: [0, 1]; give ``fraction`` or ``count``, not both."""
+    """The committed share of the population (rounded to a whole number of agents;
+    give ``fraction`` or ``count``, not both). Allowed: [0, 1]."""
     count: StrictInt | None = None
-    """The number of committed agents. Allowed: 0..N."""
+    """The number of committed agents, at most the population. Allowed: integer >= 0."""
     norm: str = "new"
     """The norm they hold: ``A``, ``B``, or ``new`` (the norm the first shock favours)."""
     placement: str | None = None
@@ -269,7 +269,8 @@ class ScheduleSpec(_Strict):
     events: list[Any] = Field(default_factory=list)
     """Game events: ``{at: G, game: {a, b, c}}`` sets values from generation G + 1 on;
     ``{from: G1, to: G2, game: {...}}`` ramps them linearly, reaching them at G2.
-    Allowed: generations in 0..G-1, keys a, b, c, a ramp's end after its start."""
+    Each generation lies in 0..G-1, the keys are a, b and c, and a ramp ends after it
+    starts."""
 
     @field_validator("generations")
     @classmethod
