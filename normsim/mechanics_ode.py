@@ -286,7 +286,12 @@ def mixed_population(a: float, b: float, c: float | Sequence[float], mu: float |
     b = check_number("b", b, low=0.0, low_open=True)
     if model not in MODELS:
         raise NormsimError(f"model: {model!r} is not one of {', '.join(MODELS)}")
-    lens = [len(v) for v in (c, mu, committed) if not np.isscalar(v)]
+    named = {k: len(v) for k, v in (("c", c), ("mu", mu), ("committed", committed))
+             if not np.isscalar(v)}
+    if len(set(named.values())) > 1:
+        raise NormsimError(" and ".join(f"{k} ({n} values)" for k, n in named.items())
+                           + " give different numbers of groups")
+    lens = list(named.values())
     if sizes is not None:
         sizes_l = [check_number("sizes", s, low=0.0, low_open=True) for s in sizes]
         if not sizes_l:
