@@ -52,7 +52,10 @@ the replicator-mutator)::
               + gamma phi_g [(1 - x_g) ((1 - mu_g) M+ + mu_g (1 - M+))
                              - x_g ((1 - mu_g) M- + mu_g (1 - M-))]
 
-Without committed agents, conformity and groups this *is*
+The learner's own payoff does not enter this rule (it picks its teacher by
+fitness), so a group's ``c`` acts through how attractive its members are as
+teachers, and with ``w = 1`` every group holds the same uncommitted share of B
+(with ``w < 1`` they differ). Without committed agents, conformity and groups this *is*
 :func:`normsim.analytic.rhs` (the replicator-mutator
 ``p (1 - p)(f_B - f_A) + mu ((1 - p) f_A - p f_B)``) to the last term: the
 fitness-proportional teacher is how the replicator-mutator arises from
@@ -529,12 +532,25 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
                     t_eval: Sequence[float] | np.ndarray | None = None,
                     levels: Sequence[float] = LEVELS) -> MixedTrajectory:
     """Integrate ``dx/dt`` from ``x(0) = x0`` (uncommitted shares of B, one per group
-    or one for all) to ``t_max`` in the model's own time (DOP853, rtol 1e-10)."""
+    or one for all) to ``t_max`` in the model's own time.
+
+    DOP853 (rtol 1e-10, atol 1e-12) on the field with ``max(a, b) = 1`` (the
+    replicator in the scaled time ``max(a, b) t``, as :func:`normsim.analytic.solve`
+    does), with event detection for the first time the total share of B reaches
+    each level; once the state is within ``CONVERGED`` of a stable fixed point the
+    rest of the span is that point (so that any payoff scale and time span is
+    quick). ``t_eval`` defaults to 2001 evenly spaced points. A span that needs
+    more than ``MAX_RHS_CALLS`` evaluations is a :class:`NormsimError`.
+    """
     t_max = check_number("t_max", t_max, low=0.0, low_open=True)
     x0 = np.array(_per_group("x0", x0, m.groups, 0.0, 1.0))
     if t_eval is None:
         t_eval = np.linspace(0.0, t_max, 2001)
     t_eval = np.asarray(t_eval, dtype=float)
+    t_eval = t_eval[(t_eval >= 0.0) & (t_eval <= t_max)]
+    speed = m.scale if m.model == "replicator" else 1.0
+    tau_max = speed * t_max if math.isfinite(speed * t_max) else 1e300
+    stable = [np.array(fp.x) for fp in mixed_fixed_points(m) if fp.stable]
     calls = [0]
 
     def f(t, y):
@@ -543,7 +559,10 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
             raise NormsimError(f"t_max: integrating {t_max:g} time units takes more than "
                                f"{MAX_RHS_CALLS:,} evaluations of the dynamic; give a shorter "
                                "t_max")
-        return m.rhs(y)
+        return m.field(y)
+
+    def distance(y) -> float:
+        return min(float(np.max(np.abs(y - s))) for s in stable) if stable else math.inf
 
     events = []
     for lv in levels:
@@ -551,15 +570,48 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
             return float(m.total_share(y)) - lv
         ev.direction = 1.0
         events.append(ev)
-    res = solve_ivp(f, (0.0, t_max), x0, method="DOP853", rtol=1e-10, atol=1e-12,
-                    t_eval=t_eval, events=events)
+    p0 = float(m.total_share(x0))
+    crossing: dict[float, float | None] = {lv: (0.0 if p0 >= lv else None) for lv in levels}
+    with np.errstate(over="ignore"):
+        tau = speed * t_eval
+    tau = np.where(np.isfinite(tau), tau, 1e300)
+    if distance(x0) <= CONVERGED:
+        x = np.repeat(x0[:, None], len(t_eval), axis=1)
+        return MixedTrajectory(t=t_eval.copy(), x=x, p=np.asarray(m.total_share(x)),
+                               crossing=crossing)
+    if stable:
+        def settled(t, y):
+            return distance(y) - CONVERGED
+        settled.terminal = True
+        settled.direction = -1.0
+        events.append(settled)
+    res = solve_ivp(f, (0.0, tau_max), x0, method="DOP853", rtol=1e-10, atol=1e-12,
+                    events=events, dense_output=True)
     if not res.success:  # pragma: no cover - smooth bounded field
         raise NormsimError(f"the well-mixed dynamic could not be integrated: {res.message}")
-    p0 = float(m.total_share(x0))
-    crossing = {lv: (0.0 if p0 >= lv else (float(te[0]) if len(te) else None))
-                for lv, te in zip(levels, res.t_events)}
-    x = np.clip(res.y, 0.0, 1.0)
-    return MixedTrajectory(t=res.t, x=x, p=np.asarray(m.total_share(x)), crossing=crossing)
+    for lv, te in zip(levels, res.t_events):
+        if crossing[lv] is None and len(te):
+            crossing[lv] = float(te[0]) / speed
+    done = res.t[-1]
+    inside = tau <= done
+    x = np.empty((m.groups, len(t_eval)))
+    if inside.any():
+        x[:, inside] = res.sol(np.clip(tau[inside], 0.0, done))
+    if res.status == 1:       # settled at the nearest stable fixed point
+        end = min(stable, key=lambda s: float(np.max(np.abs(res.y[:, -1] - s))))
+        x[:, ~inside] = end[:, None]
+        for lv in levels:
+            if crossing[lv] is None and float(m.total_share(end)) >= lv:
+                crossing[lv] = float(done) / speed
+    else:
+        x[:, ~inside] = res.y[:, -1:]
+    x = np.clip(x, 0.0, 1.0)
+    return MixedTrajectory(t=t_eval.copy(), x=x, p=np.asarray(m.total_share(x)),
+                           crossing=crossing)
+
+
+#: distance to a stable fixed point below which a trajectory counts as settled there
+CONVERGED = 1e-12
 
 
 # ------------------------------------------------------------------ the CLI's report
