@@ -274,7 +274,7 @@ def _analytic_mechanics(args: argparse.Namespace) -> int:
     if args.between is not None and not lists:
         raise NormsimError("--between needs groups (--group-c, --group-mu or --group-sizes)")
     if gamma == 0.0 and args.sample is not None:
-        raise NormsimError("--sample is the conformity sample: give --conformity too")
+        raise NormsimError("--sample is the size of the conformity sample: it needs --conformity above 0")
     res = mechanics_ode.analyse_mechanics(a, b, c, mu, z, gamma, model, beta, k, sizes,
                                           between, p0, t_max)
     res["start"] = "p0"
