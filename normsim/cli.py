@@ -253,6 +253,8 @@ def _analytic_mechanics(args: argparse.Namespace) -> int:
     gamma = _number("--conformity", args.conformity if args.conformity is not None else "0",
                     low=0.0, high=1.0)
     k = _integer("--sample", args.sample if args.sample is not None else "4", low=1)
+    if k > mechanics_ode.MAX_SAMPLE:
+        raise NormsimError(f"--sample: {k} is more than {mechanics_ode.MAX_SAMPLE}")
     beta = _number("--beta", args.beta if args.beta is not None else "5", low=0.0)
     p0 = _number("--p0", args.p0 if args.p0 is not None else "0.05", low=0.0, high=1.0)
     t_max = _number("--t-max", args.t_max if args.t_max is not None

@@ -93,6 +93,7 @@ old norm cannot hold and the population goes to the new one.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import Sequence
@@ -108,6 +109,8 @@ LEVELS = (0.5, 0.9, 0.99)
 #: evaluations of the field one :func:`solve_mechanics` may use (a few seconds)
 MAX_RHS_CALLS = 300_000
 _H = 1e-30          # complex-step size for derivatives
+#: the largest conformity sample (binomial coefficients of larger ones overflow a float)
+MAX_SAMPLE = 1000
 
 
 @dataclass(frozen=True)
@@ -248,16 +251,23 @@ class MixedPopulation:
 
 def majority_probabilities(q, k: int):
     """``(P(Bin(k, q) > k/2), P(Bin(k, q) < k/2))``: the chance that a sample of ``k``
-    has a strict majority of B, and of A. Polynomials in ``q`` (complex ``q`` allowed)."""
-    up = 0.0
-    down = 0.0
-    for j in range(k + 1):
-        term = math.comb(k, j) * q ** j * (1.0 - q) ** (k - j)
-        if 2 * j > k:
-            up = up + term
-        elif 2 * j < k:
-            down = down + term
-    return up, down
+    has a strict majority of B, and of A. Polynomials in ``q`` (any shape; complex
+    ``q`` allowed, for the complex-step derivative).
+
+    >>> [round(float(v), 6) for v in majority_probabilities(0.5, 4)]
+    [0.3125, 0.3125]
+    """
+    q = np.asarray(q)
+    j = np.arange(k + 1)
+    coef = _binomials(k)
+    qe = q[..., None]
+    terms = coef * qe ** j * (1.0 - qe) ** (k - j)
+    return terms[..., 2 * j > k].sum(axis=-1), terms[..., 2 * j < k].sum(axis=-1)
+
+
+@functools.lru_cache(maxsize=32)
+def _binomials(k: int) -> np.ndarray:
+    return np.array([float(math.comb(k, i)) for i in range(k + 1)])
 
 
 def _per_group(name: str, value, G: int, low: float, high: float) -> tuple[float, ...]:
@@ -312,8 +322,9 @@ def mixed_population(a: float, b: float, c: float | Sequence[float], mu: float |
     zs = _per_group("committed fraction", committed, G, 0.0, 1.0)
     gamma = check_number("conformity", conformity, low=0.0, high=1.0)
     beta = check_number("beta", beta, low=0.0)
-    if isinstance(sample, bool) or not float(sample).is_integer() or sample < 1:
-        raise NormsimError(f"sample: {sample!r} must be a whole number >= 1")
+    if (isinstance(sample, bool) or not isinstance(sample, (int, np.integer))
+            or not 1 <= sample <= MAX_SAMPLE):
+        raise NormsimError(f"sample: {sample!r} must be a whole number from 1 to {MAX_SAMPLE}")
     between = check_number("between", between, low=0.0, high=1.0)
     s = max(a, b)
     return MixedPopulation(a=a / s, b=b / s, scale=s, c=cs, mu=mus, committed=zs,
@@ -448,44 +459,64 @@ def critical_committed_fraction(m: MixedPopulation, step: float = 0.01,
     (more than 0.05 in some group) or lands on an unstable point, down to
     ``tol``; then the saddle-node conditions are solved from the last point.
     """
-    old = old_norm_state(m)
-    if old is None:
+    return _branch_end(m.with_committed, old_norm_state(m), step, tol)
+
+
+def mixed_mu_crit(m: MixedPopulation, step: float = 0.01, tol: float = 1e-12) -> float | None:
+    """The exploration rate (the same in every group) above which the old norm's
+    equilibrium of ``m`` (with its committed agents) disappears: the saddle-node of
+    the low branch followed from ``mu = 0``, as :func:`critical_committed_fraction`
+    follows it in Z. None when the model is not bistable at ``mu = 0`` or the branch
+    reaches ``mu = 1/2`` (0 if its equilibrium at mu = 0 has the new norm's majority).
+    """
+    def family(mu: float) -> MixedPopulation:
+        return replace(m, mu=(float(mu),) * m.groups)
+
+    stable = [fp for fp in mixed_fixed_points(family(0.0)) if fp.stable]
+    if len(stable) < 2:
+        return None
+    end = _branch_end(family, stable[0], step, tol, top=0.5)
+    return end.z if end.method in ("newton", "bracket") else None
+
+
+def _branch_end(family, start: MixedFixedPoint | None, step: float, tol: float,
+                top: float = 1.0) -> CriticalFraction:
+    """Follow the stable point ``start`` of ``family(0)`` as the parameter grows to ``top``;
+    where the branch ends, solve the saddle-node conditions (see
+    :func:`critical_committed_fraction`)."""
+    if start is None:
         return CriticalFraction(None, None, None, None, "none")
-    if old.p >= 0.5:
-        return CriticalFraction(0.0, old.x, old.p, None, "no-old-norm")
-    x = np.array(old.x)
+    if start.p >= 0.5:
+        return CriticalFraction(0.0, start.x, start.p, None, "no-old-norm")
+    x = np.array(start.x)
     z, h = 0.0, step
-    G = m.groups
+    G = len(x)
     while True:
-        if z >= 1.0:
+        if z >= top:
             return CriticalFraction(None, None, None, None, "none")
-        z_new = min(1.0, z + h)
-        mz = m.with_committed(z_new)
-        # tangent predictor: dx/dZ = -J^-1 dF/dZ
-        mzc = m.with_committed(z)
-        try:
-            fz = (m.with_committed(z + 1e-7).field(x) - mzc.field(x)) / 1e-7
+        z_new = min(top, z + h)
+        mz = family(z_new)
+        mzc = family(z)
+        try:            # tangent predictor: dx/dZ = -J^-1 dF/dZ
+            fz = (family(z + 1e-7).field(x) - mzc.field(x)) / 1e-7
             pred = x - np.linalg.solve(mzc.jacobian(x), fz) * (z_new - z)
         except np.linalg.LinAlgError:
             pred = x
-        pred = np.clip(pred, 0.0, 1.0)
-        xn = _newton(mz, pred)
+        xn = _newton(mz, np.clip(pred, 0.0, 1.0))
         ok = (xn is not None and np.all((xn >= -1e-9) & (xn <= 1 + 1e-9))
               and np.max(np.abs(xn - x)) <= 0.05
               and np.all(np.linalg.eigvals(mz.jacobian(xn)).real < 0.0))
         if ok:
             x, z = np.clip(xn, 0.0, 1.0), z_new
             h = min(step, 2.0 * h)
-            if z >= 1.0:
-                return CriticalFraction(None, None, None, None, "none")
             continue
         if h <= tol:
             break
         h *= 0.5
-    bracket = (z, min(1.0, z + h))
+    bracket = (z, min(top, z + h))
 
     def fold(v: np.ndarray) -> np.ndarray:
-        mv = m.with_committed(v[G])
+        mv = family(v[G])
         return np.append(mv.field(v[:G]), np.linalg.det(mv.jacobian(v[:G])))
 
     sol = root(fold, np.append(x, z), method="hybr", options={"xtol": 1e-14})
@@ -496,10 +527,10 @@ def critical_committed_fraction(m: MixedPopulation, step: float = 0.01,
         xs = np.clip(v[:G], 0.0, 1.0)
         zz = float(v[G])
         return CriticalFraction(zz, tuple(float(t) for t in xs),
-                                float(m.with_committed(zz).total_share(xs)), bracket, "newton")
+                                float(family(zz).total_share(xs)), bracket, "newton")
     zz = 0.5 * (bracket[0] + bracket[1])
     return CriticalFraction(zz, tuple(float(t) for t in x),
-                            float(m.with_committed(zz).total_share(x)), bracket, "bracket")
+                            float(family(zz).total_share(x)), bracket, "bracket")
 
 
 def critical_committed_curve(a: float, b: float, cs: Sequence[float], **kw) -> list[dict]:
@@ -626,8 +657,7 @@ def analyse_mechanics(a: float, b: float, c: float | Sequence[float],
     The keys of :func:`normsim.analytic.analyse` (and ``analyse_pairwise``)
     keep their meaning for the mechanism model: ``fixed_points`` (each with the
     total share ``p``, the uncommitted share(s) ``x``, ``stable``,
-    ``eigenvalues``), ``mu_crit`` (one group: the exploration rate above which
-    the model is no longer bistable), ``t50``/``t90``/``t99`` and ``final_p`` of
+    ``eigenvalues``), ``mu_crit`` (one group: :func:`mixed_mu_crit`), ``t50``/``t90``/``t99`` and ``final_p`` of
     the total share of B from the uncommitted share ``p0``; plus
     ``critical_committed_fraction`` (:func:`critical_committed_fraction`),
     ``critical_committed_bracket`` and ``critical_committed_method``.
@@ -642,11 +672,7 @@ def analyse_mechanics(a: float, b: float, c: float | Sequence[float],
     fps = mixed_fixed_points(m)
     cf = critical_committed_fraction(m)
     sol = solve_mechanics(m, p0, t_max)
-    mu_crit = None
-    if m.groups == 1 and a != b and (model == "replicator" or beta > 0):
-        mu_crit = analytic.mu_crit_by_bisection(
-            lambda mu_: sum(fp.stable for fp in mixed_fixed_points(
-                replace(m, mu=(mu_,)), n=401)))
+    mu_crit = mixed_mu_crit(m) if m.groups == 1 else None
     c_list = list(m.c)
     out = {
         "model": model, "a": a, "b": b, "c": c_list[0] if m.groups == 1 else c_list,

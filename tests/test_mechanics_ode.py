@@ -268,7 +268,7 @@ def test_each_group_pays_with_its_own_c():
     (dict(committed=1.5), "committed"), (dict(committed=-0.1), "committed"),
     (dict(conformity=1.01), "conformity"), (dict(conformity=-0.5), "conformity"),
     (dict(c=[0.3, 0.5], mu=[0.1, 0.1, 0.1]), "mu"), (dict(c=[0.3, 0.5], sizes=[1, 1, 1]), "c"),
-    (dict(sample=0), "sample"), (dict(between=2.0), "between"), (dict(model="voter"), "model"),
+    (dict(sample=0), "sample"), (dict(sample=1001), "sample"), (dict(sample=2.5), "sample"), (dict(between=2.0), "between"), (dict(model="voter"), "model"),
     (dict(c=float("nan")), "c"),
 ])
 def test_bad_parameters_are_one_clear_error(kw, word):
@@ -276,3 +276,17 @@ def test_bad_parameters_are_one_clear_error(kw, word):
     args.update(kw)
     with pytest.raises(NormsimError, match=word):
         mo.mixed_population(**args)
+
+
+@pytest.mark.parametrize("c", [0.5, 0.8, 1.0])
+def test_mu_crit_equals_the_existing_functions_without_mechanisms(c):
+    assert mo.mixed_mu_crit(mo.mixed_population(0.4, 0.6, c)) == pytest.approx(
+        analytic.mu_crit(0.4, 0.6, c), abs=1e-10)
+    ours = mo.mixed_mu_crit(mo.mixed_population(0.4, 0.6, c, model="pairwise"))
+    # analytic.pairwise_mu_crit counts roots on a 401-point grid (up to 1e-5 low); check
+    # ours directly: bistable just below, monostable just above (sign changes on a fine grid)
+    assert ours == pytest.approx(analytic.pairwise_mu_crit(0.4, 0.6, c), abs=1e-4)
+    x = np.linspace(0.0, 1.0, 200001)
+    for mu, n in ((ours * (1 - 1e-7), 3), (ours * (1 + 1e-7), 1)):
+        v = analytic.pairwise_rhs(x, 0.4, 0.6, c, 5.0, mu)
+        assert np.count_nonzero(np.diff(np.sign(v))) == n
