@@ -276,7 +276,8 @@ def _analytic_mechanics(args: argparse.Namespace) -> int:
     if args.between is not None and not lists:
         raise NormsimError("--between needs groups (--group-c, --group-mu or --group-sizes)")
     if gamma == 0.0 and args.sample is not None:
-        raise NormsimError("--sample is the size of the conformity sample: it needs --conformity above 0")
+        raise NormsimError("--sample is the size of the conformity sample: it needs "
+                           "--conformity above 0")
     res = mechanics_ode.analyse_mechanics(a, b, c, mu, z, gamma, model, beta, k, sizes,
                                           between, p0, t_max)
     res["start"] = "p0"
@@ -301,9 +302,11 @@ def _print_mechanics(res: dict) -> None:
         print("  groups of sizes " + ", ".join(f"{s:.4g}" for s in res["sizes"])
               + f", between-group weight {res['between']:g}")
     z = res["critical_committed_fraction"]
-    if z is None:
+    if z is None and not res["fixed_points"]:
+        print("  critical committed fraction: none (neutral: every state is an equilibrium)")
+    elif z is None:
         print("  critical committed fraction: none (the old norm's equilibrium moves smoothly "
-              "to the new norm, or no old-norm equilibrium)")
+              "to the new norm: no tipping point)")
     elif res["critical_committed_method"] == "no-old-norm":
         print("  critical committed fraction: 0 (the new norm takes over without committed agents)")
     else:

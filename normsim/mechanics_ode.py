@@ -71,8 +71,10 @@ with the Fermi probability ``W(d) = 1 / (1 + exp(-beta d / R_g))``, ``d`` the
 teacher's fitness minus its own and ``R_g = max(a, b) - (1 - c_g) min(a, b)``
 (normsim's ``R1`` with the learner's ``c``)::
 
-    dx_g/dt = (1 - x_g) [mu_g/2 + (1 - mu_g)(gamma M+ + (1 - gamma) sum_h M_gh p_h W(f_B,h - f_A,g))]
-              - x_g [mu_g/2 + (1 - mu_g)(gamma M- + (1 - gamma) sum_h M_gh (1 - p_h) W(f_A,h - f_B,g))]
+    dx_g/dt = (1 - x_g) [mu_g/2 + (1 - mu_g)(gamma M+
+                                              + (1 - gamma) sum_h M_gh p_h W(f_B,h - f_A,g))]
+              - x_g [mu_g/2 + (1 - mu_g)(gamma M-
+                                         + (1 - gamma) sum_h M_gh (1 - p_h) W(f_A,h - f_B,g))]
 
 This is theory-notes 3's committed-minority field (its ``x`` is our
 ``(1 - Z) x``) and its conformity field, and without the mechanisms
@@ -280,7 +282,8 @@ def _per_group(name: str, value, G: int, low: float, high: float) -> tuple[float
     return tuple(check_number(name, v, low=low, high=high) for v in vals)
 
 
-def mixed_population(a: float, b: float, c: float | Sequence[float], mu: float | Sequence[float] = 0.0,
+def mixed_population(a: float, b: float, c: float | Sequence[float],
+                     mu: float | Sequence[float] = 0.0,
                      committed: float | Sequence[float] = 0.0, conformity: float = 0.0,
                      model: str = "replicator", beta: float = 5.0, sample: int = 4,
                      sizes: Sequence[float] | None = None, between: float = 1.0
@@ -362,7 +365,8 @@ def _make_point(m: MixedPopulation, x: np.ndarray) -> MixedFixedPoint:
                            eigenvalues=ev_out, stable=bool(np.all(ev.real < 0.0)))
 
 
-def mixed_fixed_points(m: MixedPopulation, n: int = 2001, starts: int = 11) -> list[MixedFixedPoint]:
+def mixed_fixed_points(m: MixedPopulation, n: int = 2001,
+                       starts: int = 11) -> list[MixedFixedPoint]:
     """All fixed points in ``[0, 1]^G``, sorted by total share of B, with stability.
 
     One group: the sign changes of the field on an ``n``-point grid, refined by
@@ -657,7 +661,8 @@ def analyse_mechanics(a: float, b: float, c: float | Sequence[float],
     The keys of :func:`normsim.analytic.analyse` (and ``analyse_pairwise``)
     keep their meaning for the mechanism model: ``fixed_points`` (each with the
     total share ``p``, the uncommitted share(s) ``x``, ``stable``,
-    ``eigenvalues``), ``mu_crit`` (one group: :func:`mixed_mu_crit`), ``t50``/``t90``/``t99`` and ``final_p`` of
+    ``eigenvalues``), ``mu_crit`` (one group: :func:`mixed_mu_crit`),
+    ``t50``/``t90``/``t99`` and ``final_p`` of
     the total share of B from the uncommitted share ``p0``; plus
     ``critical_committed_fraction`` (:func:`critical_committed_fraction`),
     ``critical_committed_bracket`` and ``critical_committed_method``.

@@ -197,7 +197,8 @@ def test_critical_fraction_agrees_with_direct_integration(kw):
 
 def test_critical_fraction_zero_below_threshold_and_increasing_in_c():
     for model in ("replicator", "pairwise"):
-        assert mo.critical_committed_fraction(mo.mixed_population(0.4, 0.6, 0.2, model=model)).z == 0.0
+        loose = mo.mixed_population(0.4, 0.6, 0.2, model=model)
+        assert mo.critical_committed_fraction(loose).z == 0.0
         rows = mo.critical_committed_curve(0.4, 0.6, [0.4, 0.6, 0.8, 1.0], model=model)
         zs = [r["critical_committed_fraction"] for r in rows]
         assert all(0 < u < v for u, v in zip(zs, zs[1:]))
@@ -268,7 +269,8 @@ def test_each_group_pays_with_its_own_c():
     (dict(committed=1.5), "committed"), (dict(committed=-0.1), "committed"),
     (dict(conformity=1.01), "conformity"), (dict(conformity=-0.5), "conformity"),
     (dict(c=[0.3, 0.5], mu=[0.1, 0.1, 0.1]), "mu"), (dict(c=[0.3, 0.5], sizes=[1, 1, 1]), "c"),
-    (dict(sample=0), "sample"), (dict(sample=1001), "sample"), (dict(sample=2.5), "sample"), (dict(between=2.0), "between"), (dict(model="voter"), "model"),
+    (dict(sample=0), "sample"), (dict(sample=1001), "sample"), (dict(sample=2.5), "sample"),
+    (dict(between=2.0), "between"), (dict(model="voter"), "model"),
     (dict(c=float("nan")), "c"),
 ])
 def test_bad_parameters_are_one_clear_error(kw, word):
