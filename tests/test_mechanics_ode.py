@@ -292,3 +292,64 @@ def test_mu_crit_equals_the_existing_functions_without_mechanisms(c):
     for mu, n in ((ours * (1 - 1e-7), 3), (ours * (1 + 1e-7), 1)):
         v = analytic.pairwise_rhs(x, 0.4, 0.6, c, 5.0, mu)
         assert np.count_nonzero(np.diff(np.sign(v))) == n
+
+
+# ---------------------------------------- against a stochastic simulation of the rules
+def _simulate(model, a, b, c, mu, z, gamma, k, beta, N, times, seed):
+    """Agents of a well-mixed population of N, by counts: every event one uncommitted
+    learner follows the rules the module docstring states (explore / conform to a sample
+    of k / imitate a teacher); returns the share of B at each of ``times`` (model time)."""
+    rng = np.random.default_rng(seed)
+    n_c = round(z * N)
+    U = N - n_c
+    n_b = 0                       # uncommitted B-players
+    r1 = max(a, b) - (1 - c) * min(a, b)
+    t = 0.0
+    out = []
+    times = list(times)
+    while True:
+        p = (n_c + n_b) / N
+        f_a, f_b = a * (1 - c * p), b * (1 - c * (1 - p))
+        phi = (1 - p) * f_a + p * f_b
+        t += (1.0 / U) * (1.0 / phi if model == "replicator" else 1.0)
+        while times and t > times[0]:
+            out.append((n_c + n_b) / N)
+            times.pop(0)
+        if not times:
+            return np.array(out)
+        own_b = rng.random() < n_b / U
+        if model == "pairwise" and rng.random() < mu:
+            new_b = rng.random() < 0.5
+        elif rng.random() < gamma:
+            ones = rng.binomial(k, p)
+            new_b = own_b if 2 * ones == k else 2 * ones > k
+        elif model == "pairwise":
+            teacher_b = rng.random() < p
+            d = (f_b if teacher_b else f_a) - (f_b if own_b else f_a)
+            new_b = teacher_b if rng.random() < 1 / (1 + math.exp(-beta * d / r1)) else own_b
+        else:                      # teacher drawn in proportion to fitness
+            new_b = rng.random() < p * f_b / phi
+        if model == "replicator" and rng.random() < mu:
+            new_b = not new_b
+        n_b += int(new_b) - int(own_b)
+
+
+@pytest.mark.parametrize("model, mu, z, gamma, k, t_end", [
+    ("pairwise", 0.02, 0.2, 0.3, 4, 15.0),
+    ("pairwise", 0.05, 0.2, 0.6, 7, 20.0),
+    ("replicator", 0.02, 0.2, 0.3, 4, 40.0),
+    ("replicator", 0.0, 0.15, 0.0, 4, 30.0),
+])
+def test_mean_field_is_the_large_population_limit_of_the_rules(model, mu, z, gamma, k, t_end):
+    a, b, c, beta = 0.4, 0.6, 0.8, 5.0
+    m = mo.mixed_population(a, b, c, mu, committed=z, conformity=gamma, model=model, beta=beta,
+                            sample=k)
+    times = np.linspace(0.0, t_end, 7)[1:]
+    ode = mo.solve_mechanics(m, 0.0, t_end, t_eval=times).p
+    sims = [_simulate(model, a, b, c, mu, z, gamma, k, beta, 4000, times, s) for s in range(3)]
+    assert np.max(np.abs(np.mean(sims, axis=0) - ode)) < 0.03
+    # the comparison can tell: without conformity the field is far off the simulation
+    other = mo.mixed_population(a, b, c, mu, committed=z, model=model, beta=beta)
+    if gamma > 0:
+        far = mo.solve_mechanics(other, 0.0, t_end, t_eval=times).p
+        assert np.max(np.abs(np.mean(sims, axis=0) - far)) > 0.03
