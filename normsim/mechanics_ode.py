@@ -91,6 +91,7 @@ natural-parameter continuation in ``Z`` (Newton steps with a tangent
 predictor, step halving); where the branch ends it solves the saddle-node
 conditions ``F(x, Z) = 0, det J(x, Z) = 0`` by Newton's method. Above ``Z*`` the
 old norm cannot hold and the population goes to the new one.
+:func:`mixed_mu_crit` follows the same branch in the exploration rate instead.
 """
 
 from __future__ import annotations
