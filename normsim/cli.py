@@ -934,9 +934,9 @@ def build_parser() -> argparse.ArgumentParser:
     mech.add_argument("--sample", metavar="K", help="size of the conformity sample (default 4, "
                                                     "the torus degree)")
     mech.add_argument("--group-c", metavar="C1,C2", help="each group's need for coordination "
-                                                         "(replaces --c)")
+                                                         "(used instead of --c, still required)")
     mech.add_argument("--group-mu", metavar="M1,M2", help="each group's exploration rate "
-                                                          "(replaces --mu)")
+                                                          "(used instead of --mu)")
     mech.add_argument("--group-sizes", metavar="S1,S2", help="relative group sizes "
                                                              "(default equal)")
     mech.add_argument("--between", metavar="W", help=(
