@@ -351,6 +351,8 @@ class MixedFixedPoint:
     stable: bool
 
     def as_dict(self) -> dict:
+        """The JSON form: ``p``, ``stable``, ``x`` (a list for several groups) and the
+        ``eigenvalues`` (a complex one as ``[real, imag]``)."""
         ev = [float(e.real) if abs(complex(e).imag) < 1e-12 else [float(e.real), float(e.imag)]
               for e in self.eigenvalues]
         return {"p": self.p, "stable": self.stable,
@@ -561,6 +563,7 @@ class MixedTrajectory:
 
     @property
     def final_p(self) -> float:
+        """Total share of B at the end of the time span."""
         return float(self.p[-1])
 
 
