@@ -744,3 +744,10 @@ def analyse_pairwise(a: float, b: float, c: float, beta: float = 5.0, mu: float 
     if shocks:
         out["shocks"] = sol.shocks
     return out
+
+
+# ====================== the mechanisms of issue 14 (committed agents, conformity, groups)
+# defined in normsim.mechanics_ode and available here with the rest of the theory
+from normsim.mechanics_ode import (  # noqa: E402  (mechanics_ode imports this module lazily)
+    MixedPopulation, analyse_mechanics, critical_committed_curve, critical_committed_fraction,
+    mixed_fixed_points, mixed_mu_crit, mixed_population, solve_mechanics)

@@ -74,7 +74,17 @@ _MODEL_OPTIONS = {
     "--shocks": ("pairwise", "pair"),
     "--from-old": ("pairwise", "finite", "pair"),
     "--plot": ("replicator",),
+    "--committed": ("replicator", "pairwise"),
+    "--conformity": ("replicator", "pairwise"),
+    "--sample": ("replicator", "pairwise"),
+    "--group-c": ("replicator", "pairwise"),
+    "--group-mu": ("replicator", "pairwise"),
+    "--group-sizes": ("replicator", "pairwise"),
+    "--between": ("replicator", "pairwise"),
 }
+#: the options of the mechanism models (normsim.mechanics_ode)
+_MECHANISM_OPTIONS = ("--committed", "--conformity", "--sample", "--group-c", "--group-mu",
+                      "--group-sizes", "--between")
 
 
 def _integer(option: str, text: str, *, low: int | None = None) -> int:
@@ -95,11 +105,21 @@ def cmd_analytic(args: argparse.Namespace) -> int:
     model = args.model
     given = {"--beta": args.beta, "--population": args.population, "--degree": args.degree,
              "--k0": args.k0, "--t-max": args.t_max, "--shocks": args.shocks,
-             "--from-old": args.from_old or None, "--plot": args.plot}
+             "--from-old": args.from_old or None, "--plot": args.plot,
+             "--committed": args.committed, "--conformity": args.conformity,
+             "--sample": args.sample, "--group-c": args.group_c, "--group-mu": args.group_mu,
+             "--group-sizes": args.group_sizes, "--between": args.between}
     for option, value in given.items():
         if value is not None and model not in _MODEL_OPTIONS[option]:
             users = ", ".join(_MODEL_OPTIONS[option])
             raise NormsimError(f"{option} does not apply to --model {model} (only to {users})")
+    mechanisms = [o for o in _MECHANISM_OPTIONS if given[o] is not None]
+    if mechanisms:
+        for option in ("--shocks", "--from-old", "--plot"):
+            if given[option] is not None:
+                raise NormsimError(f"{option} cannot be combined with {mechanisms[0]} (the "
+                                   "mechanism models have no shocks, old-norm start or plot)")
+        return _analytic_mechanics(args)
     if model == "pair" and args.degree is None:
         raise NormsimError("--model pair needs --degree K (the degree of the regular graph)")
     if model == "finite" and args.population is None:
@@ -207,6 +227,102 @@ def _analytic_theory(args: argparse.Namespace) -> int:
         return EXIT_OK
     _print_theory(res)
     return EXIT_OK
+
+
+def _number_list(option: str, text: str, *, low: float, high: float | None,
+                 low_open: bool = False) -> list[float]:
+    """A comma-separated list of numbers (one per group)."""
+    parts = [t.strip() for t in text.split(",")]
+    if len(parts) < 2:
+        raise NormsimError(f"{option}: give one value per group, comma-separated "
+                           "(at least two groups), e.g. 0.3,0.8")
+    return [_number(option, t, low=low, high=high, low_open=low_open) for t in parts]
+
+
+def _analytic_mechanics(args: argparse.Namespace) -> int:
+    """``normsim analytic --committed Z --conformity G [--group-c C1,C2 ...]``."""
+    from normsim import mechanics_ode
+
+    model = args.model
+    a = _number("--a", args.a, low=0.0, low_open=True)
+    b = _number("--b", args.b, low=0.0, low_open=True)
+    c: float | list[float] = _number("--c", args.c, low=0.0, high=1.0)
+    mu: float | list[float] = _number("--mu", args.mu, low=0.0, high=1.0)
+    z = _number("--committed", args.committed if args.committed is not None else "0",
+                low=0.0, high=1.0)
+    gamma = _number("--conformity", args.conformity if args.conformity is not None else "0",
+                    low=0.0, high=1.0)
+    k = _integer("--sample", args.sample if args.sample is not None else "4", low=1)
+    if k > mechanics_ode.MAX_SAMPLE:
+        raise NormsimError(f"--sample: {k} is more than {mechanics_ode.MAX_SAMPLE}")
+    beta = _number("--beta", args.beta if args.beta is not None else "5", low=0.0)
+    p0 = _number("--p0", args.p0 if args.p0 is not None else "0.05", low=0.0, high=1.0)
+    t_max = _number("--t-max", args.t_max if args.t_max is not None
+                    else ("100" if model == "replicator" else "1000"), low=0.0, low_open=True)
+    between = _number("--between", args.between if args.between is not None else "1",
+                      low=0.0, high=1.0)
+    lists = {}
+    if args.group_c is not None:
+        lists["--group-c"] = c = _number_list("--group-c", args.group_c, low=0.0, high=1.0)
+    if args.group_mu is not None:
+        lists["--group-mu"] = mu = _number_list("--group-mu", args.group_mu, low=0.0, high=1.0)
+    sizes = None
+    if args.group_sizes is not None:
+        lists["--group-sizes"] = sizes = _number_list("--group-sizes", args.group_sizes,
+                                                      low=0.0, high=None, low_open=True)
+    if len({len(v) for v in lists.values()}) > 1:
+        raise NormsimError(" and ".join(f"{o} ({len(v)} values)" for o, v in lists.items())
+                           + " give different numbers of groups")
+    if args.between is not None and not lists:
+        raise NormsimError("--between needs groups (--group-c, --group-mu or --group-sizes)")
+    if gamma == 0.0 and args.sample is not None:
+        raise NormsimError("--sample is the size of the conformity sample: it needs "
+                           "--conformity above 0")
+    res = mechanics_ode.analyse_mechanics(a, b, c, mu, z, gamma, model, beta, k, sizes,
+                                          between, p0, t_max)
+    res["start"] = "p0"
+    if args.json:
+        print_json(res)
+        return EXIT_OK
+    _print_mechanics(res)
+    return EXIT_OK
+
+
+def _print_mechanics(res: dict) -> None:
+    head = ("Well-mixed replicator(-mutator)" if res["model"] == "replicator"
+            else "Pairwise-comparison mean field")
+    groups = isinstance(res["c"], list)
+    cs = ",".join(f"{v:g}" for v in res["c"]) if groups else f"{res['c']:g}"
+    mus = ",".join(f"{v:g}" for v in res["mu"]) if isinstance(res["mu"], list) else f"{res['mu']:g}"
+    extra = f" beta={res['beta']:g}" if "beta" in res else ""
+    print(f"{head} with mechanisms: a={res['a']:g} b={res['b']:g} c={cs} mu={mus}{extra} "
+          f"committed={res['committed']:g} conformity={res['conformity']:g} "
+          f"(sample {res['sample']})")
+    if groups:
+        print("  groups of sizes " + ", ".join(f"{s:.4g}" for s in res["sizes"])
+              + f", between-group weight {res['between']:g}")
+    z = res["critical_committed_fraction"]
+    if z is None and not res["fixed_points"]:
+        print("  critical committed fraction: none (neutral: every state is an equilibrium)")
+    elif z is None:
+        print("  critical committed fraction: none (the old norm's equilibrium moves smoothly "
+              "to the new norm: no tipping point)")
+    elif res["critical_committed_method"] == "no-old-norm":
+        print("  critical committed fraction: 0 (the new norm takes over without committed agents)")
+    else:
+        print(f"  critical committed fraction Z* = {z:.6f} (above it the old norm cannot hold)")
+    if res.get("mu_crit") is not None:
+        print(f"  mu_crit = {res['mu_crit']:.6f} (exploration above it frees the old norm)")
+    fps = res["fixed_points"]
+    print("  fixed points (share of B): " + (", ".join(
+        f"{fp['p']:.4f} ({'stable' if fp['stable'] else 'unstable'})" for fp in fps)
+        if fps else "every state (neutral)"))
+    unit = res["time_unit"]
+    print(f"  from an uncommitted share of B of {res['p0']:g}, first time ({unit}) the share "
+          "of B reaches:")
+    for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
+        print(f"    {lv:g}: {_fmt_time(res[key])}")
+    print(f"  share of B at t = {res['t_max']:g}: {res['final_p']:.4f}")
 
 
 def _shock_times(text: str, t_max: float) -> list[float]:
@@ -806,6 +922,26 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--json", action="store_true", help="print one JSON object")
     an.add_argument("--plot", metavar="FILE", help="write p(t) and dp/dt against p as a PNG "
                                                    "(replicator)")
+    mech = an.add_argument_group(
+        "mechanisms (replicator, pairwise; normsim.mechanics_ode)",
+        "Any of these switches to the well-mixed model with committed agents, conformity and "
+        "groups, and reports its fixed points and critical_committed_fraction (the saddle-node "
+        "where the old norm's equilibrium disappears); --p0 is then the share of B among the "
+        "uncommitted.")
+    mech.add_argument("--committed", metavar="Z", help="fraction of agents committed to B, 0..1")
+    mech.add_argument("--conformity", metavar="G", help=(
+        "probability that an update adopts the majority of a sample instead, 0..1"))
+    mech.add_argument("--sample", metavar="K", help="size of the conformity sample (default 4, "
+                                                    "the torus degree)")
+    mech.add_argument("--group-c", metavar="C1,C2", help="each group's need for coordination "
+                                                         "(used instead of --c, still required)")
+    mech.add_argument("--group-mu", metavar="M1,M2", help="each group's exploration rate "
+                                                          "(used instead of --mu)")
+    mech.add_argument("--group-sizes", metavar="S1,S2", help="relative group sizes "
+                                                             "(default equal)")
+    mech.add_argument("--between", metavar="W", help=(
+        "between-group weight: meet a random agent of the whole population with probability W, "
+        "one of the own group otherwise (default 1)"))
     an.set_defaults(func=cmd_analytic)
 
     def scenario_args(sp):
