@@ -72,7 +72,7 @@ nitpick_ignore_regex = [
 # --- HTML: pydata-sphinx-theme (as Mesa's documentation), every file served locally
 html_theme = "pydata_sphinx_theme"
 html_title = f"normsim {release}"
-html_static_path = ["_static"]
+html_static_path: list[str] = []   # no static files of our own
 html_theme_options = {
     "navigation_with_keys": False,
     "header_links_before_dropdown": 6,

@@ -563,6 +563,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_tipping(args: argparse.Namespace) -> int:
+    """``normsim tipping``: search each condition's tipping point (:mod:`normsim.tipping`)."""
     from pathlib import Path
 
     from normsim import tipping

@@ -254,7 +254,7 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R):
 GraphArgs = namedtuple("GraphArgs", "indptr indices degree")
 #: payoff classes and the Fermi test of one graph under one parameter set (see :class:`Tables`)
 TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta")
-#: (``R`` has one payoff range per game of the run: see :meth:`ModelParams.games`)
+#: (``R`` has one payoff range per game of the run: see :meth:`normsim.params.ModelParams.games`)
 #: exploration as 32-bit thresholds: ``t_mu[r]``, ``t_half[r]`` per rate, ``t_rm`` rate mutation
 RateArgs = namedtuple("RateArgs", "t_mu t_half t_rm")
 #: what a replicate writes: ``share_b`` (G+1), ``edges`` (G+1, 3: the AA, AB and BB

@@ -102,9 +102,9 @@ class NormChangeModel(Model):
 
     Parameters
     ----------
-    a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation,
-    generations, shocks, committed, conformity
-        As in :class:`normsim.params.ModelParams`.
+    a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation, generations
+        As in :class:`normsim.params.ModelParams`; so are ``shocks``, ``committed`` and
+        ``conformity`` (game events: give ``params``).
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).

@@ -93,9 +93,11 @@ class Point:
 
     @property
     def tipped(self) -> bool:
+        """Whether the new norm took over here (replicate-mean share >= LEVEL)."""
         return bool(self.share >= LEVEL)
 
     def as_dict(self) -> dict:
+        """The point as the JSON output gives it."""
         return {"value": self.value, "share": self.share, "p_change": self.p_change,
                 "tipped": self.tipped, "runs": self.runs, "hash": self.hash}
 
@@ -139,6 +141,7 @@ class Search:
         return mid
 
     def add(self, p: Point) -> None:
+        """Record a tested point and narrow the bracket with it."""
         self.tested.append(p)
         if p.tipped:
             if self.tip is None or p.value < self.tip.value:
@@ -382,6 +385,7 @@ class RunnerEvaluator:
         self.pool = None
 
     def condition(self, k: int, value: float):
+        """The runner condition of condition ``k`` with the varied path at ``value``."""
         values = {**self.setup.combos[k], self.setup.vary: value}
         return self.maker.make(values, params=dict(values))
 
@@ -393,6 +397,7 @@ class RunnerEvaluator:
                 for k in range(len(self.setup.combos))]
 
     def close(self) -> None:
+        """Shut down the worker pool, if one was started."""
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
@@ -564,4 +569,5 @@ def write_json(res: dict, out_dir: str | Path) -> Path:
 
 
 def log_stderr(msg: str) -> None:
+    """Print a progress or note line on stderr, prefixed ``normsim tipping:``."""
     print(f"normsim tipping: {msg}", file=sys.stderr, flush=True)

@@ -105,7 +105,7 @@ def page_committed(fraction: float, placement: str, norm: str,
                    nodes_json: str = "") -> dict | None:
     """The ``population.committed`` spec of the page's controls (None: no committed agents).
 
-    ``placement`` is ``random``, ``hubs``, ``cluster`` or :data:`SCENARIO_NODES`
+    ``placement`` is ``random``, ``hubs``, ``cluster`` or ``SCENARIO_NODES``
     (the node list of the scenario the page was opened with, ``nodes_json``);
     ``norm`` is ``new``, ``A`` or ``B``."""
     if placement == SCENARIO_NODES:
@@ -196,6 +196,8 @@ class VizModel(NormChangeModel):
         return p.committed is not None or p.conformity > 0 or bool(p.events)
 
     def step(self) -> None:
+        """One generation of the model, and the page's history of shares (nothing when
+        the controls gave a setting the model rejects)."""
         if self.problem:       # nothing to run: the page shows the problem
             self.running = False
             return
@@ -623,7 +625,7 @@ def defaults_from_scenario(path: str | None) -> dict:
 
 def model_params(defaults: dict) -> dict:
     """The page's controls, in Mesa's ``model_params`` format (each with a
-    ``section`` heading for :func:`ParamInputs`), starting at ``defaults``."""
+    ``section`` heading for ``ParamInputs``), starting at ``defaults``."""
     kinds = list(KINDS) + (["scenario network"] if defaults["network_spec_json"] else [])
     placements = list(PAGE_PLACEMENTS) + (
         [SCENARIO_NODES] if defaults["committed_nodes_json"] else [])
