@@ -293,7 +293,7 @@ def mixed_population(a: float, b: float, c: float | Sequence[float],
 
     ``c`` (and ``mu``, ``committed``) may be one number or one per group; the
     number of groups is ``len(sizes)`` or, without sizes, the longest of these
-    lists (equal sizes). Bad values are a :class:`NormsimError`.
+    lists (equal sizes). Bad values are a :class:`~normsim.errors.NormsimError`.
 
     >>> m = mixed_population(0.4, 0.6, [0.3, 0.8], committed=0.1)
     >>> m.groups, m.sizes, m.committed
@@ -579,7 +579,7 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
     each level; once the state is within ``CONVERGED`` of a stable fixed point the
     rest of the span is that point (so that any payoff scale and time span is
     quick). ``t_eval`` defaults to 2001 evenly spaced points. A span that needs
-    more than ``MAX_RHS_CALLS`` evaluations is a :class:`NormsimError`.
+    more than ``MAX_RHS_CALLS`` evaluations is a :class:`~normsim.errors.NormsimError`.
     """
     t_max = check_number("t_max", t_max, low=0.0, low_open=True)
     x0 = np.array(_per_group("x0", x0, m.groups, 0.0, 1.0))
