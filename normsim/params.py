@@ -20,6 +20,7 @@ import numpy as np
 
 from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame
+from normsim.groups import check_groups
 from normsim.mechanisms import check_committed
 
 UPDATE_MODES = ("synchronous", "sequential", "reference", "asynchronous")
@@ -195,6 +196,11 @@ class ModelParams:
         Game events (:func:`check_events`): ``{"at": G, "game": {"c": 0.9}}`` sets
         values from generation G + 1 on, ``{"from": G1, "to": G2, "game": {...}}``
         ramps them linearly; shocks still swap a and b (:func:`game_schedule`).
+    groups : mapping, optional
+        Groups with their own tightness (:mod:`normsim.groups`): ``by`` (``blocks``,
+        ``cliques``, ``halves`` or ``attribute``), per-group lists ``c``,
+        ``exploration`` and ``initial_b``. Stored normalised
+        (:func:`normsim.groups.check_groups`).
     """
 
     # the defaults of every entry point (DEFAULTS below): the paper's grid experiment
@@ -213,6 +219,7 @@ class ModelParams:
     committed: Mapping[str, Any] | None = None
     conformity: float = 0.0
     events: tuple[Mapping[str, Any], ...] = ()
+    groups: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         from normsim.limits import check_payoffs
@@ -246,6 +253,12 @@ class ModelParams:
                                "committed agents or conformity yet; use synchronous, "
                                "sequential or reference")
         object.__setattr__(self, "events", check_events(self.events, int(g)))
+        if self.groups is not None:
+            object.__setattr__(self, "groups", check_groups(self.groups, self.network,
+                                                            evolving=self.rates is not None))
+            if self.update == "asynchronous":
+                raise NormsimError("dynamics.update: asynchronous updating does not support "
+                                   "groups yet; use synchronous, sequential or reference")
         if self.events:
             games, index = game_schedule(self.a, self.b, self.c, self.shocks, self.events, int(g))
             object.__setattr__(self, "_schedule", ([CoordinationGame(*x) for x in games], index))
@@ -283,6 +296,52 @@ class ModelParams:
             games, index = self.__dict__["_schedule"]
             return list(games), index.copy()
         return [self.game, self.game.shocked()], self.phases()
+
+
+    def group_c(self) -> tuple[float, ...] | None:
+        """The groups' c at generation 0 (None without groups or per-group values)."""
+        if self.groups is None or self.groups["c"] is None:
+            return None
+        return tuple(self.groups["c"])
+
+    def group_games(self, m: int) -> tuple[list[tuple[CoordinationGame, ...]], np.ndarray]:
+        """The distinct per-group games of a run of ``m`` groups and each generation's
+        index into them.
+
+        Group k plays :func:`game_schedule` of ``(a, b, c_k)``: shocks swap a and b
+        for everyone, an event that sets c sets it in every group, and a ramp runs
+        from each group's own value. Entries 0 and 1 are the initial games and
+        their swap (as :meth:`games`). Without groups (``m = 1`` and no per-group c)
+        this is :meth:`games` with one-game tuples."""
+        cs = self.group_c() or (self.c,) * m
+        if len(cs) != m:
+            raise NormsimError(f"population.groups.c: {len(cs)} value(s) for {m} groups "
+                               "(give one per group)")
+        key = ("_group_games", m)
+        if key in self.__dict__:
+            games, index = self.__dict__[key]
+            return list(games), index.copy()
+        per = [game_schedule(self.a, self.b, ck, self.shocks, self.events, self.generations)
+               for ck in cs]
+        G = self.generations
+        combos = [tuple(0 for _ in per), tuple(1 for _ in per)]
+        pos = {combos[0]: 0}
+        pos.setdefault(combos[1], 1)
+        index = np.zeros(G + 1, dtype=np.int64)
+        for g in range(1, G + 1):
+            k = tuple(int(ix[g]) for _, ix in per)
+            if k not in pos:
+                pos[k] = len(combos)
+                combos.append(k)
+            index[g] = pos[k]
+        games = [tuple(CoordinationGame(*per[j][0][k[j]]) for j in range(m)) for k in combos]
+        self.__dict__[key] = (games, index)
+        return list(games), index.copy()
+
+    def group_game_at(self, generation: int, m: int) -> tuple[CoordinationGame, ...]:
+        """The per-group games played in ``generation`` (1-based)."""
+        games, index = self.group_games(m)
+        return games[int(index[generation])]
 
 
 #: normsim's defaults, in one place: the scenario schema, the Mesa model's

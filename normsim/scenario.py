@@ -31,6 +31,7 @@ from normsim.design import DesignSpec, check_design
 from normsim.draws import DRAW_SCHEDULE
 from normsim.errors import NormsimError, check_number, excerpt
 from normsim.game import CoordinationGame
+from normsim.groups import check_groups
 from normsim.mechanisms import check_committed, committed_count
 from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, check_events, expand_shocks
@@ -92,6 +93,8 @@ class NetworkSpec(BaseModel):
                 raise ValueError(f"{key}: {excerpt(val)} is not true or false")
             if typ is str and not isinstance(val, str):
                 raise ValueError(f"{key}: {excerpt(val)} is not a text")
+            if typ is list and not isinstance(val, list):
+                raise ValueError(f"{key}: {excerpt(val)} is not a list")
             if typ is int and val < 1:
                 raise ValueError(f"{key}: {val} must be >= 1")
             if key == "generator" and val not in GENERATORS:
@@ -128,6 +131,20 @@ class CommittedSpec(_Strict):
         return self.model_dump(exclude_none=True)
 
 
+class GroupsSpec(_Strict):
+    """``population.groups``: groups with their own c, exploration rate and initial
+    share of B (:mod:`normsim.groups`)."""
+
+    by: str | None = None
+    c: list[Any] | None = None
+    exploration: list[Any] | None = None
+    initial_b: list[Any] | None = None
+    attribute: str | None = None
+
+    def as_dict(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
 class PopulationSpec(_Strict):
     """``population``: a network, or ``well_mixed: true`` for the ODE."""
 
@@ -135,6 +152,19 @@ class PopulationSpec(_Strict):
     well_mixed: StrictBool = False
     initial_b: Number = DEFAULTS.initial_b
     committed: CommittedSpec | None = None
+    groups: GroupsSpec | None = None
+
+    @model_validator(mode="after")
+    def _groups(self):
+        if self.groups is not None:
+            if self.well_mixed:
+                raise ValueError("groups: groups need a network (the well-mixed ODE has none)")
+            try:
+                check_groups(self.groups.as_dict(), self.network.as_dict() if self.network
+                             else dict(DEFAULTS.network), evolving=False)
+            except NormsimError as e:
+                raise ValueError(str(e).removeprefix("population.")) from None
+        return self
 
     @field_validator("initial_b", mode="before")
     @classmethod
@@ -289,7 +319,8 @@ class Scenario(_Strict):
             generations=s.schedule.generations, shocks=s.schedule.shock_list(),
             committed=(s.population.committed.as_dict()
                        if s.population.committed is not None else None),
-            conformity=s.dynamics.conformity, events=tuple(s.schedule.events))
+            conformity=s.dynamics.conformity, events=tuple(s.schedule.events),
+            groups=s.population.groups.as_dict() if s.population.groups is not None else None)
 
     @model_validator(mode="after")
     def _well_mixed_rates(self):
@@ -305,6 +336,14 @@ class Scenario(_Strict):
         if self.population.well_mixed and self.dynamics.conformity > 0:
             raise ValueError("dynamics.conformity: conformity needs a network "
                              "(the well-mixed ODE has none)")
+        gr = self.population.groups
+        if gr is not None and self.dynamics.update == "asynchronous":
+            raise ValueError("dynamics.update: asynchronous updating does not support "
+                             "groups yet; use synchronous, sequential or reference")
+        if gr is not None and gr.exploration is not None and isinstance(
+                self.dynamics.exploration, EvolvingRates):
+            raise ValueError("population.groups.exploration: per-group exploration rates need "
+                             "a fixed rate (with evolving rates each agent holds its own)")
         cm = self.population.committed
         if self.dynamics.update == "asynchronous" and (cm is not None
                                                        or self.dynamics.conformity > 0):
@@ -346,7 +385,7 @@ def _not_one_of(value, options: list[str], what: str = "") -> str:
 
 
 _MODELS = {(): Scenario, ("game",): GameSpec, ("population",): PopulationSpec,
-           ("population", "committed"): CommittedSpec,
+           ("population", "committed"): CommittedSpec, ("population", "groups"): GroupsSpec,
            ("dynamics",): DynamicsSpec, ("schedule",): ScheduleSpec, ("output",): OutputSpec,
            ("dynamics", "exploration"): EvolvingRates, ("design",): DesignSpec}
 
@@ -560,6 +599,7 @@ def _known_paths() -> list[str]:
                           ("dynamics", DynamicsSpec), ("schedule", ScheduleSpec)):
         out += [f"{prefix}.{f}" for f in model.model_fields]
     out += [f"population.committed.{f}" for f in CommittedSpec.model_fields]
+    out += [f"population.groups.{f}" for f in GroupsSpec.model_fields]
     out += ["dynamics.exploration.rates", "dynamics.exploration.rate_mutation",
             "schedule.shocks.every", "population.network.kind"]
     for params in [*KINDS.values(), COMMON]:
@@ -638,6 +678,8 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
     # hash it had before they existed (its stored replicates are resumed into)
     if d["population"].get("committed") is None:
         d["population"].pop("committed", None)
+    if d["population"].get("groups") is None:
+        d["population"].pop("groups", None)
     if d["dynamics"].get("conformity") == 0:
         d["dynamics"].pop("conformity", None)
     if not d["schedule"].get("events"):
