@@ -1228,7 +1228,7 @@ def replicate_groups(params: ModelParams, adj: Adjacency, network: "NetworkLike"
         if spec is not None and params.groups["by"] == "blocks" and spec.get("largest_component"):
             graph = build_graph(spec, seed=graph_seed(seed) if is_random(spec) else None,
                                 base_dir=base_dir)
-    return group_labels(params.groups, spec, adj.n, graph)
+    return group_labels(params.groups, spec, adj.n, graph, base_dir)
 
 
 def committed_shares(share_b: np.ndarray, n: int, count: int,

@@ -11,9 +11,11 @@ come from the network (``population.groups.by``):
   nodes ``k * size .. (k + 1) * size - 1``);
 - ``halves``: a grid split into its left half (group 0, columns ``0 ..
   cols/2 - 1``) and right half (group 1); ``cols`` must be even;
-- ``attribute``: a node attribute (integers ``0 .. M-1``) of a networkx graph
-  handed to :func:`normsim.engine.simulate` or :class:`normsim.model.NormChangeModel`
-  (``attribute: NAME``).
+- ``attribute``: a node attribute (integers ``0 .. M-1``): of the nodes of an
+  edge-list network, read from a file of ``node group`` lines (``file: PATH``,
+  relative to the scenario; node ids as in the edge list, ``#`` comments), or of
+  a networkx graph handed to :func:`normsim.engine.simulate` or
+  :class:`normsim.model.NormChangeModel` (``attribute: NAME``).
 
 The default ``by`` follows the network: ``blocks`` for ``sbm``, ``cliques`` for
 ``connected_caveman``, ``halves`` for ``grid``.
@@ -45,6 +47,7 @@ with evolving rates, their mean exploration rate.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -57,7 +60,7 @@ SOURCES = ("blocks", "cliques", "halves", "attribute")
 DEFAULT_SOURCE = {"sbm": "blocks", "connected_caveman": "cliques", "grid": "halves"}
 #: the kind each source needs (attribute: a networkx graph given directly)
 SOURCE_KIND = {"blocks": "sbm", "cliques": "connected_caveman", "halves": "grid"}
-_KEYS = ("by", "c", "exploration", "initial_b", "attribute")
+_KEYS = ("by", "c", "exploration", "initial_b", "attribute", "file")
 
 
 def group_count(by: str, network: Mapping[str, Any]) -> int | None:
@@ -91,7 +94,7 @@ def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any], *,
         raise NormsimError(f"{where}: {spec!r} is not a mapping (by, c, exploration, "
                            "initial_b)"[:300])
     for key in spec:
-        if key not in _KEYS:
+        if key not in _KEYS and key != "n":   # n: in a normalised spec, recomputed below
             raise NormsimError(f"{where}.{key}: unknown key (allowed: {', '.join(_KEYS)})")
     kind = network.get("kind") if isinstance(network, Mapping) else None
     by = spec.get("by")
@@ -106,19 +109,30 @@ def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any], *,
         raise NormsimError(f"{where}.by: {by} needs a {SOURCE_KIND[by]} network "
                            f"(this one is {kind})")
     attribute = spec.get("attribute")
+    file = spec.get("file")
     if by == "attribute":
-        if not isinstance(attribute, str) or not attribute:
+        if file is not None:
+            if not isinstance(file, str) or not file:
+                raise NormsimError(f"{where}.file: {file!r} is not a file name")
+            if kind is not None and kind != "edgelist":
+                raise NormsimError(f"{where}.file: a file of node groups needs an edgelist "
+                                   f"network (this one is {kind})")
+            if attribute is not None:
+                raise NormsimError(f"{where}: give file or attribute, not both")
+        elif not isinstance(attribute, str) or not attribute:
             raise NormsimError(f"{where}.attribute: by attribute needs the node attribute's "
-                               "name")
-    elif attribute is not None:
-        raise NormsimError(f"{where}.attribute: only with by: attribute (not {by})")
+                               "name (a networkx graph's) or a file of node groups (file: "
+                               "PATH, with an edgelist network)")
+    elif attribute is not None or file is not None:
+        raise NormsimError(f"{where}.{'attribute' if attribute is not None else 'file'}: "
+                           f"only with by: attribute (not {by})")
     if by == "halves" and kind == "grid":
         cols = network.get("cols")
         if isinstance(cols, int) and cols % 2:
             raise NormsimError(f"{where}.by: halves splits the grid's columns in two; cols = "
                                f"{cols} is odd")
     n = group_count(by, network) if kind is not None else None
-    out: dict[str, Any] = {"by": by, "n": n, "attribute": attribute}
+    out: dict[str, Any] = {"by": by, "n": n, "attribute": attribute, "file": file}
     for key, high in (("c", 1.0), ("exploration", 1.0), ("initial_b", 1.0)):
         vals = spec.get(key)
         if vals is None:
@@ -145,16 +159,66 @@ def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any], *,
     return out
 
 
+def read_group_file(path: Path) -> dict[str, int]:
+    """A file of ``node group`` lines (``#`` comments): node id (as text) -> group."""
+    where = "population.groups.file"
+    if not path.is_file():
+        raise NormsimError(f"{where}: {str(path)!r} not found (or not a regular file)")
+    out: dict[str, int] = {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                line = line.split("#", 1)[0].strip()
+                if not line:
+                    continue
+                parts = line.split()
+                if len(parts) != 2 or not parts[1].isdigit():
+                    raise NormsimError(f"{where}: {path}:{lineno}: expected 'node group' "
+                                       f"(group an integer >= 0), got {line[:80]!r}")
+                if parts[0] in out:
+                    raise NormsimError(f"{where}: {path}:{lineno}: node {parts[0]} is "
+                                       "listed twice")
+                out[parts[0]] = int(parts[1])
+    except (OSError, UnicodeDecodeError) as e:
+        raise NormsimError(f"{where}: cannot read {path}: {e}") from None
+    return out
+
+
+def _file_labels(groups: Mapping[str, Any], network: Mapping[str, Any], n: int,
+                 base_dir) -> np.ndarray:
+    from normsim.edgelist import node_labels
+
+    path = Path(groups["file"])
+    if base_dir is not None and not path.is_absolute():
+        path = Path(base_dir) / path
+    table = read_group_file(path)
+    ids = node_labels(network, base_dir)
+    out = np.empty(n, dtype=np.int64)
+    for i, label in enumerate(ids):
+        key = str(label)
+        if key not in table:
+            raise NormsimError(f"population.groups.file: node {key} of the edge list has no "
+                               f"group in {path}")
+        out[i] = table[key]
+    return out
+
+
 def group_labels(groups: Mapping[str, Any], network: Mapping[str, Any] | None, n: int,
-                 graph=None) -> np.ndarray:
+                 graph=None, base_dir=None) -> np.ndarray:
     """Each node's group (int64, nodes ``0..N-1`` as normsim numbers them).
 
     ``graph`` (a networkx graph with nodes ``0..N-1``) is needed for
-    ``attribute``, and for ``blocks`` when the largest component was kept (its
-    nodes carry networkx's ``block`` attribute)."""
+    ``attribute`` without a ``file``, and for ``blocks`` when the largest
+    component was kept (its nodes carry networkx's ``block`` attribute);
+    ``base_dir`` is where a relative ``file`` (and edge list) is read from."""
     by = groups["by"]
     where = "population.groups"
-    if by == "attribute" or (by == "blocks" and graph is not None
+    if by == "attribute" and groups.get("file") is not None:
+        if network is None:
+            raise NormsimError(f"{where}.file: a file of node groups needs the edgelist "
+                               "network's spec")
+        out = _file_labels(groups, network, n, base_dir)
+    elif by == "attribute" or (by == "blocks" and graph is not None
                              and (network is None or network.get("largest_component"))):
         name = groups["attribute"] if by == "attribute" else "block"
         if graph is None:

@@ -219,7 +219,8 @@ class NormChangeModel(Model):
         n = G.number_of_nodes()
         if params.groups is not None:
             labels = [int(x) for x in group_labels(
-                params.groups, None if graph is not None else params.network, n, graph=G)]
+                params.groups, None if graph is not None else params.network, n, graph=G,
+                base_dir=base_dir)]
             self.n_groups = n_groups(params.groups, np.array(labels))
             self.group_sizes = np.bincount(labels, minlength=self.n_groups)
             self.group_mu = list(group_values(params.groups, "exploration", params.exploration,

@@ -140,6 +140,7 @@ class GroupsSpec(_Strict):
     exploration: list[Any] | None = None
     initial_b: list[Any] | None = None
     attribute: str | None = None
+    file: str | None = None
 
     def as_dict(self) -> dict:
         return self.model_dump(exclude_none=True)
@@ -657,6 +658,14 @@ def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> 
                                             spec.game.b), n)
         except NormsimError as e:
             raise NormsimError(f"{where}: {e}{cond}") from None
+    gr = spec.population.groups
+    if gr is not None and not (gr.by in (None, "blocks") and net.get("largest_component")):
+        from normsim.groups import group_labels
+        try:   # the groups' source against the graph (a blocks cut is checked per replicate)
+            groups = check_groups(gr.as_dict(), net, evolving=False)
+            group_labels(groups, net, n, None, base_dir)
+        except NormsimError as e:
+            raise NormsimError(f"{where}: {e}{cond}") from None
     return n
 
 
@@ -688,6 +697,14 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
     if d["population"].get("network"):      # networkx and native build the same graph
         d["population"]["network"].pop("generator", None)
     net = spec.population.network
+    gr = spec.population.groups
+    if gr is not None and gr.file is not None:   # the groups file's contents, as an edge list's
+        p = Path(gr.file)
+        p = p if p.is_absolute() else base_dir / p
+        try:
+            d["groups_file_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+        except OSError as e:
+            raise NormsimError(f"population.groups.file: cannot read {p}: {e}") from None
     if net is not None and net.kind == "edgelist":
         p = Path(net.as_dict()["path"])
         p = p if p.is_absolute() else base_dir / p
