@@ -39,7 +39,8 @@ tests' slow model all do exactly this):
   model's series exactly.
 * Shocks swap a and b for everyone. A game event that sets ``c`` sets it in
   every group (a ramp runs from each group's own value); events that set ``a``
-  or ``b`` are shared as well.
+  or ``b`` are shared as well. An event with ``group: k`` sets (or ramps) the c
+  of group k only.
 
 Series per group: the share of B, the mean payoff of the group's members and,
 with evolving rates, their mean exploration rate.

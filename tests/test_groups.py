@@ -38,8 +38,9 @@ WITH = {
     "alone": {},
     "all": {"committed": {"count": 4, "norm": "B", "placement": "random"},
             "conformity": 0.3,
-            "events": ({"at": 6, "game": {"c": 0.95}}, {"from": 14, "to": 20,
-                                                          "game": {"c": 0.1}})},
+            "events": ({"at": 6, "game": {"c": 0.95}}, {"at": 10, "group": 1, "game": {"c": 0.5}},
+                       {"from": 14, "to": 20, "game": {"c": 0.1}},
+                       {"from": 16, "to": 22, "group": 0, "game": {"c": 0.7}})},
 }
 
 
@@ -364,3 +365,41 @@ def test_edgelist_groups_from_a_file(tmp_path):
                         "--out", str(tmp_path / "res")], capture_output=True, text=True)
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "has no group" in r.stderr and not (tmp_path / "res").exists()
+
+
+def test_group_events():
+    base = _params("halves", "sequential", "fixed")
+    seeds = replicate_seeds(12, 2)
+    ref = simulate(base, seeds).share_b
+    import dataclasses
+    # an event for one group that sets the c it already has changes nothing
+    same = dataclasses.replace(base, events=({"at": 5, "group": 1, "game": {"c": 0.1}},))
+    np.testing.assert_array_equal(simulate(same, seeds).share_b, ref)
+    games, index = same.group_games(2)
+    assert all(g[1].c == 0.1 and g[0].c == 0.8 for g in games)
+    # one that changes it changes group 1's game only, from generation 6 on
+    other = dataclasses.replace(base, events=({"at": 5, "group": 1, "game": {"c": 0.6}},))
+    assert [x.c for x in other.group_game_at(5, 2)] == [0.8, 0.1]
+    assert [x.c for x in other.group_game_at(6, 2)] == [0.8, 0.6]
+    assert not np.array_equal(simulate(other, seeds).share_b, ref)
+    for ev, msg in [({"at": 5, "group": 2, "game": {"c": 0.5}}, "2 is not a group"),
+                    ({"at": 5, "group": 0, "game": {"a": 0.5}}, "sets c only"),
+                    ({"at": 5, "group": -1, "game": {"c": 0.5}}, "must be a group number")]:
+        with pytest.raises(NormsimError, match=msg):
+            dataclasses.replace(base, events=(ev,))
+    with pytest.raises(NormsimError, match="needs population.groups"):
+        dataclasses.replace(base, groups=None, events=({"at": 5, "group": 0,
+                                                        "game": {"c": 0.5}},))
+
+
+@pytest.mark.parametrize("update", ["sequential", "reference"])
+def test_groups_beyond_the_lookup_table(update, monkeypatch):
+    # more payoff classes than the Fermi lookup table holds: the ratio test decides
+    import normsim.engine as engine
+    p = _params("halves", update, "fixed")
+    adj = replicate_adjacency(p.network, 1)
+    labels = (np.arange(adj.n) % 8 >= 4).astype(np.int64)
+    assert engine.tables(adj, p, labels).how == engine.LUT
+    monkeypatch.setattr(engine, "LUT_MAX_CLASSES", 8)
+    assert engine.tables(adj, p, labels).how == engine.RATIO
+    _compare(p, replicate_seeds(34, 2))
