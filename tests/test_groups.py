@@ -2,6 +2,7 @@
 model, a split with equal values is the ungrouped model, sbm = networkx, per-group
 series and summaries, and bad input."""
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -140,7 +141,7 @@ def test_equal_groups_give_the_ungrouped_series(update, expl, net):
     same = {"c": [0.55] * M, "initial_b": [0.35] * M}
     if expl == "fixed":
         same["exploration"] = [0.1] * M
-    grouped = ModelParams(**{**plain.__dict__, "groups": same})
+    grouped = dataclasses.replace(plain, groups=same)
     seeds = replicate_seeds(7, 3)
     a, b = simulate(plain, seeds), simulate(grouped, seeds)
     np.testing.assert_array_equal(a.share_b, b.share_b)
@@ -148,7 +149,7 @@ def test_equal_groups_give_the_ungrouped_series(update, expl, net):
     if plain.evolving:
         np.testing.assert_array_equal(a.rate_shares, b.rate_shares)
     # and the groups with other values change the series
-    other = ModelParams(**{**grouped.__dict__, "groups": {**same, "c": [0.95] + [0.05] * (M - 1)}})
+    other = dataclasses.replace(grouped, groups={**same, "c": [0.95] + [0.05] * (M - 1)})
     assert not np.array_equal(simulate(other, seeds).share_b, a.share_b)
 
 
@@ -348,7 +349,6 @@ def test_edgelist_groups_from_a_file(tmp_path):
     assert [a.group for a in m.by_node] == [int(int(x[1:]) >= 5) for x in order]
     assert list(out.group_sizes[0]) == [5, 10]
     # the same split by c alone leaves equal c's equal to the ungrouped model
-    import dataclasses
     same = dataclasses.replace(p, groups={**p.groups, "c": [p.c, p.c]})
     plain = dataclasses.replace(p, groups=None)
     np.testing.assert_array_equal(simulate(same, seeds, base_dir=tmp_path).share_b,
@@ -371,7 +371,6 @@ def test_group_events():
     base = _params("halves", "sequential", "fixed")
     seeds = replicate_seeds(12, 2)
     ref = simulate(base, seeds).share_b
-    import dataclasses
     # an event for one group that sets the c it already has changes nothing
     same = dataclasses.replace(base, events=({"at": 5, "group": 1, "game": {"c": 0.1}},))
     np.testing.assert_array_equal(simulate(same, seeds).share_b, ref)
