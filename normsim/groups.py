@@ -76,12 +76,15 @@ def group_count(by: str, network: Mapping[str, Any]) -> int | None:
     return None
 
 
-def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any], *,
+def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any] | None, *,
                  evolving: bool) -> dict | None:
     """Validate ``population.groups`` against the network spec and return it
     normalised: ``by``, ``n`` (the number of groups, None for ``attribute``),
     ``c`` (a tuple, or None: every group plays the scenario's c), ``exploration``
     and ``initial_b`` (tuples or None), ``attribute`` (a name or None).
+
+    ``network`` None checks the values alone (a scenario's schema; the network
+    is checked when the conditions are built).
 
     Raises :class:`NormsimError` (one line) for an unknown key or source, a
     source that does not fit the network, a list whose length is not the number
@@ -99,12 +102,14 @@ def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any], *,
             raise NormsimError(f"{where}.{key}: unknown key (allowed: {', '.join(_KEYS)})")
     kind = network.get("kind") if isinstance(network, Mapping) else None
     by = spec.get("by")
-    if by is None:
+    if by is None and network is None:   # values only: the network is checked later
+        pass
+    elif by is None:
         if kind not in DEFAULT_SOURCE:
             raise NormsimError(f"{where}.by: give the groups' source ({', '.join(SOURCES)}); "
                                f"a {kind} network has none by default")
         by = DEFAULT_SOURCE[kind]
-    if by not in SOURCES:
+    if by is not None and by not in SOURCES:
         raise NormsimError(f"{where}.by: {by!r} is not one of {', '.join(SOURCES)}")
     if by in SOURCE_KIND and kind is not None and kind != SOURCE_KIND[by]:
         raise NormsimError(f"{where}.by: {by} needs a {SOURCE_KIND[by]} network "
@@ -151,7 +156,7 @@ def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any], *,
             raise NormsimError(f"{where}.{key}: give one value per group")
         out[key] = vals
     lengths = {len(out[k]) for k in ("c", "exploration", "initial_b") if out[k] is not None}
-    if len(lengths) > 1:
+    if len(lengths) > 1 and network is not None:
         raise NormsimError(f"{where}: c, exploration and initial_b give different numbers of "
                            "groups")
     if evolving and out["exploration"] is not None:

@@ -142,6 +142,15 @@ class GroupsSpec(_Strict):
     attribute: str | None = None
     file: str | None = None
 
+    @model_validator(mode="after")
+    def _check(self):
+        try:   # the values alone; the network is checked with the conditions (_check_network)
+            check_groups(self.as_dict(), None, evolving=False)
+        except NormsimError as e:
+            raise ValueError(str(e).removeprefix("population.groups").lstrip(".:")
+                             .lstrip()) from None
+        return self
+
     def as_dict(self) -> dict:
         return self.model_dump(exclude_none=True)
 
@@ -157,14 +166,8 @@ class PopulationSpec(_Strict):
 
     @model_validator(mode="after")
     def _groups(self):
-        if self.groups is not None:
-            if self.well_mixed:
-                raise ValueError("groups: groups need a network (the well-mixed ODE has none)")
-            try:
-                check_groups(self.groups.as_dict(), self.network.as_dict() if self.network
-                             else dict(DEFAULTS.network), evolving=False)
-            except NormsimError as e:
-                raise ValueError(str(e).removeprefix("population.")) from None
+        if self.groups is not None and self.well_mixed:
+            raise ValueError("groups: groups need a network (the well-mixed ODE has none)")
         return self
 
     @field_validator("initial_b", mode="before")
@@ -659,11 +662,12 @@ def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> 
         except NormsimError as e:
             raise NormsimError(f"{where}: {e}{cond}") from None
     gr = spec.population.groups
-    if gr is not None and not (gr.by in (None, "blocks") and net.get("largest_component")):
+    if gr is not None:
         from normsim.groups import group_labels
-        try:   # the groups' source against the graph (a blocks cut is checked per replicate)
+        try:   # the groups against the network (a blocks cut is checked per replicate)
             groups = check_groups(gr.as_dict(), net, evolving=False)
-            group_labels(groups, net, n, None, base_dir)
+            if not (groups["by"] == "blocks" and net.get("largest_component")):
+                group_labels(groups, net, n, None, base_dir)
         except NormsimError as e:
             raise NormsimError(f"{where}: {e}{cond}") from None
     return n

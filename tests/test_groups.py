@@ -249,7 +249,7 @@ seed: 5
 
 BAD = [
     ("c: [0.9, 0.1]", "c: [0.9, 0.1, 0.5]", "population.groups.c: 3 value(s) for 2 groups"),
-    ("c: [0.9, 0.1]", "c: [0.9, 1.1]", "population.groups.c[1]: 1.1 is outside [0, 1]"),
+    ("c: [0.9, 0.1]", "c: [0.9, 1.1]", "population.groups: c[1]: 1.1 is outside [0, 1]"),
     ("exploration: [0.03, 0.06]", "exploration: [0.03]",
      "population.groups.exploration: 1 value(s) for 2 groups"),
     ("kind: sbm, sizes: [30, 20], p: [[0.25, 0.03], [0.03, 0.3]]",
