@@ -300,7 +300,7 @@ def test_scenario_runs_groups_stores_and_summarises_per_group(tmp_path):
     assert [g["exploration"] for g in groups] == [0.03, 0.06]
     mean1 = direct.group_share_b[:, :, 1].mean(axis=0)
     assert groups[1]["final_share_b"] == pytest.approx(mean1[-6:].mean())
-    assert groups[0]["shocks"][0]["shock"] == 20
+    assert groups[0]["shocks"][0]["at"] == 20
     # the loose group (c = 0.1) moves to the new norm after the shock, the tight one lags
     assert groups[1]["final_share_b"] > groups[0]["final_share_b"]
 
