@@ -90,10 +90,12 @@ def mechanisms(base: ModelParams, reps: int, only: str | None = None,
     seeds = replicate_seeds(2017, reps)
     clock = time.process_time if cpu else time.perf_counter
     cases = [(k, v) for k, v in MECHANISMS.items() if only is None or k == only]
-    for mode in ("synchronous", "sequential", "reference"):
+    for mode in ("synchronous", "sequential", "reference", "asynchronous"):
         rows = {}
         params = {name: replace(base, update=mode, **extra)
-                  for name, extra in [("plain", {}), *cases]}
+                  for name, extra in [("plain", {}), *cases]
+                  # (groups refuse asynchronous updating)
+                  if not (mode == "asynchronous" and "groups" in extra)}
         for p in params.values():
             simulate(replace(p, generations=2, shocks=()), seeds[:1])   # compile / load
         for _ in range(3):

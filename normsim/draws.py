@@ -94,9 +94,9 @@ draws exactly as before they existed.
 
 Conformity and exploration (mu the agent's rate; ``maj`` the neighbours'
 majority norm, one's own on a tie: the neighbours' start-of-generation norms
-when ``synchronous``, their current norms in the sequential modes):
+when ``synchronous``, their current norms in the sequential and asynchronous modes):
 
-* ``synchronous``, ``sequential``: if ``u_e < mu`` explore (B iff ``u_e <
+* ``synchronous``, ``sequential``, ``asynchronous``: if ``u_e < mu`` explore (B iff ``u_e <
   mu/2``) in either branch; else the conformist takes ``maj``, the Fermi
   learner imitates iff ``u_f < P``. Evolving rates: the conformist's rate
   mutates (``u_m``) but is never copied; the Fermi learner as without conformity.

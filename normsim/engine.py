@@ -352,7 +352,7 @@ def _run_async(graph, tables, rates, out, phase, initial_b, state, mech, mode, e
     """Dispatch to :func:`_kernel_async` compiled for these flags (``mode`` is
     always ``ASYNCHRONOUS`` here)."""
     _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, literally(evolving),
-                  literally(regular), literally(how))
+                  literally(regular), literally(how), literally(committed), literally(conform))
 
 
 #: the compile-time flags of :func:`_run`, by name: update mode, evolving rates,
@@ -615,6 +615,15 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
             gcb[g0] += xb
             gh[g0, 2 * xb] += k1 - mb0
             gh[g0, 2 * xb + 1] += mb0
+    # with conformity in the sequential modes: each agent's current number of B
+    # neighbours (the classes keep the start of the generation)
+    if conform and mode != SYNCHRONOUS:
+        mcur = np.empty(n, dtype=np.int32)
+        for i in range(n):
+            mcur[i] = np.int32(np.int64(cls[i]) - np.int64(cls_off[i])
+                               - np.int64(norm[i]) * (np.int64(deg[i]) + 1))
+    else:
+        mcur = np.zeros(0, dtype=np.int32)
 
     order = np.arange(n).astype(np.uint32)
     norm0 = norm.copy()      # the start of the generation, then the working copy of the pass
@@ -725,6 +734,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     new_rate = np.int64(0)
                     r_i = np.int64(0)
                 z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                isc = np.int64((z >> _S32) < t_gamma)     # the conformist's branch
                 if evolving:
                     explore = np.int64(ue < t_mu[r_i])
                     random_norm = np.int64(ue < t_half[r_i])
@@ -732,36 +742,32 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     explore = np.int64(ue < tmv)
                     random_norm = np.int64(ue < thv)
                 mutate = np.int64(um < t_rm)
-                if (z >> _S32) < t_gamma:     # conformist: the neighbours' majority
-                    k2 = np.int64(deg[i])
-                    if mode == SYNCHRONOUS:   # start-of-generation B neighbours: from the class
-                        mb = np.int64(cls[i]) - np.int64(cls_off[i]) - old * (k2 + 1)
-                    else:                     # the neighbours' current norms
-                        mb = np.int64(0)
-                        for q in range(np.uint64(indptr[i]),
-                                       np.uint64(indptr[i + np.uint64(1)])):
-                            mb += np.int64(norm[np.uint64(indices[q])])
-                    if 2 * mb > k2:
-                        maj = np.int64(1)
-                    elif 2 * mb < k2:
-                        maj = np.int64(0)
-                    else:
-                        maj = old
-                    new_n = random_norm if explore else maj
-                    new_r = new_rate if mutate else r_i
-                    if mode == REFERENCE:
-                        replaced[i] = 1
-                elif not evolving and how == LUT:   # the Fermi rule: the plain table word
+                # the neighbours' majority, one's own on a tie, without a branch: the
+                # start-of-generation B neighbours from the class when synchronous,
+                # the current ones (kept up to date in mcur) otherwise
+                k2 = np.int64(deg[i])
+                if mode == SYNCHRONOUS:
+                    mb = np.int64(cls[i]) - np.int64(cls_off[i]) - old * (k2 + 1)
+                else:
+                    mb = np.int64(mcur[i])
+                maj = np.int64(2 * mb > k2) | (np.int64(2 * mb == k2) & old)
+                new_c = _sel(explore, random_norm, maj)
+                if not evolving and how == LUT:   # both branches, then one is taken
                     e = T[(ct << np.uint64(8)) + ci]
                     acc = np.uint64(uf < (e >> np.uint64(16)))
                     sel = (acc | (np.uint64(ue < tmv) << np.uint64(1))
                            | (np.uint64(ue < thv) << np.uint64(2)))
                     if mode != SYNCHRONOUS:
                         sel |= np.uint64(norm[t]) << np.uint64(3)
-                    new_n = np.int64((e >> sel) & np.uint64(1))
+                    new_n = _sel(isc, new_c, np.int64((e >> sel) & np.uint64(1)))
                     new_r = r_i
                     if mode == REFERENCE:
-                        replaced[i] = acc
+                        replaced[i] = isc | np.int64(acc)
+                elif isc:                      # conformist: the majority unless it explores
+                    new_n = new_c
+                    new_r = new_rate if mutate else r_i
+                    if mode == REFERENCE:
+                        replaced[i] = 1
                 else:                          # the Fermi rule, as without conformity
                     accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R)
                     if mode == SYNCHRONOUS:
@@ -787,6 +793,11 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 norm[i] = np.uint8(new_n)
                 changed[n_changed] = i
                 n_changed += np.int64(new_n != old)
+                if mode != SYNCHRONOUS:
+                    if new_n != old:    # the neighbours' current B neighbours
+                        d = np.int32(new_n - old)
+                        for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
+                            mcur[np.uint64(indices[q])] += d
                 continue
             # the Fermi test is a coin flip for the CPU: choose by indexing, not by a branch
             if not evolving and how == LUT:
@@ -891,7 +902,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
 
 @nb.njit(cache=True, nogil=True)
 def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evolving, regular,
-                  how):
+                  how, committed, conform):
     """Run one replicate in ``asynchronous`` mode, writing ``out`` (see :func:`_kernel`).
 
     A generation is N elementary steps. Each step draws a learner uniformly
@@ -903,6 +914,12 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     (and rate) if the Fermi test passes; with evolving rates the rate then
     mutates with probability ``rate_mutation``. Generation g records the edge
     counts at its start and the share of B after its N steps.
+
+    The mechanisms as in :func:`_kernel` (compile-time flags): a ``committed``
+    learner takes its draws and changes nothing; with ``conform``ity a further
+    draw ``z`` decides the branch, and the conformist takes the majority of its
+    neighbours' current norms (its own on a tie) unless it explores, its rate
+    mutating as the Fermi learner's does but never copied.
     """
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
     thr, E, pay, RG, beta = tables.thr, tables.E, tables.pay, tables.R, tables.beta
@@ -911,8 +928,12 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     G = phase.shape[0] - 1
     K = t_mu.shape[0]
     s = state.copy()
-    norm, ridx, cls, count_b, e_ab, e_bb, e_total, _, _ = _initial_state(
-        graph, tables, K, evolving, initial_b, s, mech, False, False)
+    norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok = _initial_state(
+        graph, tables, K, evolving, initial_b, s, mech, committed, False)
+    if not ok:
+        out.share_b[0] = -1.0
+        return
+    t_gamma = mech.t_gamma
     hist = np.zeros((4, K), dtype=np.int64)
     nu = np.uint64(n)
     kdeg = np.uint64(deg[0])
@@ -944,28 +965,64 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
                 t = np.uint64(indices[np.uint64(indptr[i]) + (mm >> _S32)])
             ue = mm & _M32
             uf = x >> _S32
-            accept = _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R)
-            old = np.int64(norm[i])
-            if not evolving:
-                if ue < tm0:
-                    new = np.int64(ue < th0)
-                elif accept:
-                    new = np.int64(norm[t])
-                else:
-                    new = old
-            else:
-                y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-                r_i = ridx[i]
+            if committed or conform:
+                if evolving:
+                    y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                conformist = False
+                if conform:
+                    z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                    conformist = (z >> _S32) < t_gamma
+                if committed:
+                    if fixed[i]:    # a committed agent: its draws are consumed, nothing changes
+                        continue
+                old = np.int64(norm[i])
+                r_i = ridx[i] if evolving else np.int64(0)
                 if ue < t_mu[r_i]:
                     new = np.int64(ue < t_half[r_i])
-                elif accept:
+                elif conformist:    # the majority of the neighbours' current norms
+                    k2 = np.int64(deg[i])
+                    mb = np.int64(0)
+                    for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
+                        mb += np.int64(norm[np.uint64(indices[q])])
+                    if 2 * mb > k2:
+                        new = np.int64(1)
+                    elif 2 * mb < k2:
+                        new = np.int64(0)
+                    else:
+                        new = old
+                elif _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R):
                     new = np.int64(norm[t])
-                    r_i = ridx[t]
+                    if evolving:
+                        r_i = ridx[t]
                 else:
                     new = old
-                if (y & _M32) < t_rm:
-                    r_i = np.int64(((y >> _S32) * Ku) >> _S32)
-                ridx[i] = r_i
+                if evolving:
+                    if (y & _M32) < t_rm:
+                        r_i = np.int64(((y >> _S32) * Ku) >> _S32)
+                    ridx[i] = r_i
+            else:
+                accept = _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R)
+                old = np.int64(norm[i])
+                if not evolving:
+                    if ue < tm0:
+                        new = np.int64(ue < th0)
+                    elif accept:
+                        new = np.int64(norm[t])
+                    else:
+                        new = old
+                else:
+                    y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                    r_i = ridx[i]
+                    if ue < t_mu[r_i]:
+                        new = np.int64(ue < t_half[r_i])
+                    elif accept:
+                        new = np.int64(norm[t])
+                        r_i = ridx[t]
+                    else:
+                        new = old
+                    if (y & _M32) < t_rm:
+                        r_i = np.int64(((y >> _S32) * Ku) >> _S32)
+                    ridx[i] = r_i
             if new != old:   # apply at once: the next step sees the current payoffs
                 d = new - old
                 k = np.int64(deg[i])

@@ -257,10 +257,6 @@ class ModelParams:
             object.__setattr__(self, "committed", check_committed(self.committed, self.a, self.b))
         check_number("dynamics.conformity", self.conformity, low=0.0, high=1.0)
         object.__setattr__(self, "conformity", float(self.conformity))
-        if self.update == "asynchronous" and (self.committed is not None or self.conformity):
-            raise NormsimError("dynamics.update: asynchronous updating does not support "
-                               "committed agents or conformity yet; use synchronous, "
-                               "sequential or reference")
         object.__setattr__(self, "events", check_events(self.events, int(g)))
         if self.groups is not None:
             object.__setattr__(self, "groups", check_groups(self.groups, self.network,

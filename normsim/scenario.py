@@ -349,11 +349,6 @@ class Scenario(_Strict):
             raise ValueError("population.groups.exploration: per-group exploration rates need "
                              "a fixed rate (with evolving rates each agent holds its own)")
         cm = self.population.committed
-        if self.dynamics.update == "asynchronous" and (cm is not None
-                                                       or self.dynamics.conformity > 0):
-            raise ValueError("dynamics.update: asynchronous updating does not support "
-                             "committed agents or conformity yet; use synchronous, "
-                             "sequential or reference")
         if cm is not None and cm.norm == "new" and self.game.a == self.game.b:
             raise ValueError("population.committed.norm: new (the norm the first shock "
                              "favours) is undefined when a = b; give A or B")

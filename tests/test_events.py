@@ -25,10 +25,7 @@ MECHS = {"events": {}, "all": {"committed": {"fraction": 0.15, "placement": "ran
 
 
 @pytest.mark.parametrize("expl", sorted(EXPLORATION))
-@pytest.mark.parametrize("update, mech", [(u, m) for u in UPDATE_MODES for m in sorted(MECHS)
-                                          # asynchronous updating refuses committed agents
-                                          # and conformity (it supports events)
-                                          if not (u == "asynchronous" and m == "all")])
+@pytest.mark.parametrize("update, mech", [(u, m) for u in UPDATE_MODES for m in sorted(MECHS)])
 def test_engine_equals_slow_model_and_mesa_model_with_events(update, expl, mech):
     params = ModelParams(a=0.6, b=0.4, c=0.5, network=NETWORKS["watts_strogatz"],
                          update=update, generations=26, shocks=(8, 16), initial_b=0.4,

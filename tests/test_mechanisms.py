@@ -12,13 +12,13 @@ from normsim.engine import replicate_adjacency, simulate
 from normsim.errors import NormsimError
 from normsim.mechanisms import check_committed, committed_count, place_committed
 from normsim.model import NormChangeModel
-from normsim.params import ModelParams
+from normsim.params import UPDATE_MODES, ModelParams
 
 from cases import EXPLORATION, NETWORKS
 from slow_model import slow_simulate
 
-#: the update modes that support committed agents and conformity (asynchronous refuses them)
-MECH_MODES = ("synchronous", "sequential", "reference")
+#: every update mode supports committed agents and conformity
+MECH_MODES = UPDATE_MODES
 
 #: each mechanism alone and both together (placements: every kind)
 MECHANISMS = {
@@ -181,9 +181,6 @@ def test_count_from_fraction_and_bad_input():
         ModelParams(a=0.5, b=0.5, committed={"count": 1})
     with pytest.raises(NormsimError, match="outside"):
         ModelParams(conformity=1.2)
-    for extra in ({"conformity": 0.2}, {"committed": {"count": 2}}):
-        with pytest.raises(NormsimError, match="asynchronous updating does not support"):
-            ModelParams(update="asynchronous", **extra)
     small = {"kind": "grid", "rows": 4, "cols": 4}
     with pytest.raises(NormsimError, match="larger than the population"):
         simulate(ModelParams(network=small, committed={"count": 17}, generations=2), [1])
