@@ -39,13 +39,17 @@ class NormAgent(FixedAgent):
     committed : bool
         A committed agent (:mod:`normsim.mechanisms`) plays and can be imitated
         but never updates or explores; it still consumes its draws.
+    group : int
+        The agent's group (:mod:`normsim.groups`; 0 without groups): it plays its
+        group's game and, with a fixed rate, explores at its group's rate.
     """
 
     model: "NormChangeModel"
 
     def __init__(self, model: "NormChangeModel", cell, norm: int, rate_index: int = 0,
-                 committed: bool = False):
+                 committed: bool = False, group: int = 0):
         super().__init__(model)
+        self.group = group
         self.committed = committed      # holds its norm and rate for the whole run
         self.cell = cell
         self.norm = norm
@@ -101,7 +105,7 @@ class NormAgent(FixedAgent):
         conform = p.conformity > 0 and rs.hi(rs.next()) < p.conformity
         if self.committed:
             return                      # its draws are consumed; nothing changes
-        mu = p.rates[self.rate_index] if p.evolving else p.exploration
+        mu = p.rates[self.rate_index] if p.evolving else m.group_mu[self.group]
         random_norm = 1 if u_e < mu / 2 else 0
         if conform:
             # the neighbours' majority (their start-of-generation norms when

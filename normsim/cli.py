@@ -481,6 +481,17 @@ def _print_table(summary: dict) -> None:
             rows.append(base + [str(sh["at"]), sh["new_norm"], _f(sh["pre_share"]),
                                 _f(sh["t50"], 0), _f(sh["t90"], 0), spread,
                                 _f(sh["final_share"]), _f(c["final_share_b"])])
+        for gr in c.get("groups") or ():   # per group: its c, its share of B's metrics
+            label = [""] * len(keys) + [f"group {gr['group']} (c {gr['c']:g})"]
+            for sh in gr["shocks"] or [None]:
+                if sh is None:
+                    rows.append(label + ["-"] * 7 + [_f(gr["final_share_b"])])
+                    continue
+                spread = (f"{_f(sh['t50_median'], 0)} [{_f(sh['t50_p10'], 0)}-"
+                          f"{_f(sh['t50_p90'], 0)}]")
+                rows.append(label + [str(sh["at"]), sh["new_norm"], _f(sh["pre_share"]),
+                                     _f(sh["t50"], 0), _f(sh["t90"], 0), spread,
+                                     _f(sh["final_share"]), _f(gr["final_share_b"])])
         if c.get("exploration"):
             ex = c["exploration"]
             rates = " ".join(f"{k}:{v:.2f}" for k, v in ex["rate_shares"].items())

@@ -38,7 +38,8 @@ The schedule
 ------------
 Initial state (before generation 1):
 
-1. for each node ``i = 0..N-1``: ``x = next()``; norm B iff ``U53(x) < initial_b``;
+1. for each node ``i = 0..N-1``: ``x = next()``; norm B iff ``U53(x) < initial_b``
+   (with groups, :mod:`normsim.groups`: the ``initial_b`` of ``i``'s group);
 2. with evolving rates, then for each node ``i = 0..N-1``: ``x = next()``; rate
    index ``pick(x, K)`` (K rates).
 3. with committed agents (``population.committed``, :mod:`normsim.mechanisms`;
@@ -81,6 +82,9 @@ visits every agent once:
     (conform iff ``u_c < gamma``).
 
   A committed agent draws all of these too and ignores them.
+
+Groups draw nothing more: an agent's group only selects its game (its group's
+c), its fixed exploration rate ``mu`` and its initial share of B.
 
 So a generation takes N outputs (one more per agent with evolving rates, one
 more with conformity), plus N - 1 (and the rare rejections) for the shuffle

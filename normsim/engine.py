@@ -74,8 +74,10 @@ import numpy as np
 
 from normsim.draws import graph_seed, stream_state
 from normsim.errors import NormsimError
+from normsim.groups import group_labels, group_payoffs, group_values, n_groups
+from normsim.groups import payoff_range as group_payoff_range
 from normsim.mechanisms import PLACEMENT_CODES, committed_count
-from normsim.networks import Adjacency, adjacency, is_random, spec_adjacency
+from normsim.networks import Adjacency, adjacency, build_graph, is_random, relabel, spec_adjacency
 from normsim.params import ModelParams
 
 SYNCHRONOUS, SEQUENTIAL, REFERENCE, ASYNCHRONOUS = 0, 1, 2, 3
@@ -253,21 +255,29 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R):
 #: the graph: CSR arrays (``indices`` 16-bit where the nodes fit: half the cache footprint)
 GraphArgs = namedtuple("GraphArgs", "indptr indices degree")
 #: payoff classes and the Fermi test of one graph under one parameter set (see :class:`Tables`)
-TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta")
+TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta tmu_c th_c")
+#: (``tmu_c``, ``th_c``: with groups and a fixed rate, each class's exploration
+#: thresholds, those of its group; otherwise one unused entry)
 #: (``R`` has one payoff range per game of the run: see :meth:`normsim.params.ModelParams.games`)
 #: exploration as 32-bit thresholds: ``t_mu[r]``, ``t_half[r]`` per rate, ``t_rm`` rate mutation
 RateArgs = namedtuple("RateArgs", "t_mu t_half t_rm")
 #: what a replicate writes: ``share_b`` (G+1), ``edges`` (G+1, 3: the AA, AB and BB
 #: edges of each generation's game phase), ``rate_counts`` (G+1, K) and the snapshots
 #: (``snap_norm``/``snap_rate`` at the generations ``snap_at``)
-Outputs = namedtuple("Outputs", "share_b edges rate_counts snap_at snap_norm snap_rate")
+Outputs = namedtuple("Outputs", "share_b edges rate_counts snap_at snap_norm snap_rate "
+                                 "g_count g_half g_rates")
+#: (with groups, :mod:`normsim.groups`: ``g_count`` (G+1, M) B agents of each group,
+#: ``g_half`` (G+1, M, 4) each group's AA, AB, BA, BB (member, neighbour) pairs of
+#: generation g's game phase, ``g_rates`` (G+1, M, K) rate counts; empty otherwise)
 #: the mechanisms of issue 14 (:mod:`normsim.mechanisms`): committed agents (placement
 #: code, count, explicit ``nodes``, their norm) and conformity (``t_gamma``, a 32-bit
 #: threshold); read only when the kernel's ``committed``/``conform`` flags are set
-MechArgs = namedtuple("MechArgs", "place count nodes cnorm t_gamma")
-#: MechArgs of a scenario without committed agents or conformity
+MechArgs = namedtuple("MechArgs", "place count nodes cnorm t_gamma grp g_ib")
+#: (groups, read only when the ``groups`` flag is set: ``grp`` each node's group,
+#: ``g_ib`` each group's initial share of B)
+#: MechArgs of a scenario without committed agents, conformity or groups
 NO_MECH = MechArgs(np.int64(0), np.int64(0), np.zeros(0, dtype=np.int64), np.uint8(0),
-                   np.uint64(0))
+                   np.uint64(0), np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
 @nb.njit(cache=True, nogil=True)
@@ -329,16 +339,16 @@ def _take_ahead(n, v0, nb_, evolving, regular, kdeg, indptr, indices, deg, order
 
 @nb.njit(cache=True, nogil=True)
 def _run(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-         how, committed, conform):
+         how, committed, conform, groups):
     """Dispatch to :func:`_kernel` compiled for these flags (:data:`_FLAGS`)."""
     _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
             literally(evolving), literally(regular), literally(how), literally(committed),
-            literally(conform))
+            literally(conform), literally(groups))
 
 
 @nb.njit(cache=True, nogil=True)
 def _run_async(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-               how, committed, conform):
+               how, committed, conform, groups):
     """Dispatch to :func:`_kernel_async` compiled for these flags (``mode`` is
     always ``ASYNCHRONOUS`` here)."""
     _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, literally(evolving),
@@ -346,8 +356,8 @@ def _run_async(graph, tables, rates, out, phase, initial_b, state, mech, mode, e
 
 
 #: the compile-time flags of :func:`_run`, by name: update mode, evolving rates,
-#: regular graph, how the Fermi test is decided, committed agents, conformity
-_FLAGS = ("mode", "evolving", "regular", "how", "committed", "conform")
+#: regular graph, how the Fermi test is decided, committed agents, conformity, groups
+_FLAGS = ("mode", "evolving", "regular", "how", "committed", "conform", "groups")
 _FLAG_POS = tuple(inspect.signature(_run.py_func).parameters).index(_FLAGS[0])
 #: the compiled ``_run`` for each set of flags and argument types
 _SPECIALISED: dict[tuple, Any] = {}
@@ -365,12 +375,12 @@ def _type_key(a: Any) -> Any:
 def _call_run(graph: GraphArgs, tables: TableArgs, rates: RateArgs, out: Outputs,
               phase: np.ndarray, initial_b: float, state: np.ndarray, mech: MechArgs = NO_MECH,
               *, mode: int, evolving: bool, regular: bool, how: int, committed: bool = False,
-              conform: bool = False) -> None:
+              conform: bool = False, groups: bool = False) -> None:
     """Call :func:`_run`, skipping numba's dispatch after the first call with the
     same flags and argument types: re-dispatching a ``literally`` function types
     all its arguments again (about 10 ms), as long as a short replicate."""
     args = (graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-            how, committed, conform)
+            how, committed, conform, groups)
     key = tuple(_type_key(a) for a in args[:_FLAG_POS]) + args[_FLAG_POS:]
     fn = _SPECIALISED.get(key)
     if fn is not None:
@@ -458,11 +468,12 @@ def _place_committed(graph, mech, s):
 
 
 @nb.njit(cache=True, nogil=True)
-def _initial_state(graph, tables, K, evolving, initial_b, s, mech, committed):
+def _initial_state(graph, tables, K, evolving, initial_b, s, mech, committed, groups):
     """The state at generation 0, drawn from the stream ``s`` (advanced in place):
-    norms, then rate indices (evolving rates), then the committed agents (who
-    take the committed norm); then each agent's payoff class and the counts of
-    B agents and of AB, BB and all edges.
+    norms (with ``groups``, each agent's group's initial share of B), then rate
+    indices (evolving rates), then the committed agents (who take the committed
+    norm); then each agent's payoff class and the counts of B agents and of AB,
+    BB and all edges.
 
     Returns ``(norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok)``:
     ``fixed`` marks the committed agents, ``ok`` is False when they could not be placed."""
@@ -470,7 +481,8 @@ def _initial_state(graph, tables, K, evolving, initial_b, s, mech, committed):
     n = deg.shape[0]
     norm = np.zeros(n, dtype=np.uint8)
     for i in range(n):
-        if _u53(_next(s)) < initial_b:
+        ib = mech.g_ib[mech.grp[i]] if groups else initial_b
+        if _u53(_next(s)) < ib:
             norm[i] = 1
     ridx = np.zeros(n, dtype=np.int64)
     if evolving:
@@ -528,8 +540,19 @@ def _record(out, g, count_b, n, norm, ridx, evolving, hist, snap_k):
 
 
 @nb.njit(cache=True, nogil=True)
+def _record_groups(out, g, gcb, gh, grp, ridx, evolving):
+    """Write generation ``g``'s B agents of each group and, with evolving rates,
+    each group's rate counts (the pairs of ``gh`` are written at the game phase)."""
+    out.g_count[g, :] = gcb
+    if evolving:
+        out.g_rates[g, :, :] = 0
+        for i in range(grp.shape[0]):
+            out.g_rates[g, grp[i], ridx[i]] += 1
+
+
+@nb.njit(cache=True, nogil=True)
 def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-            how, committed, conform):
+            how, committed, conform, groups):
     """Run one replicate for ``len(phase) - 1`` generations, writing ``out``.
 
     State: ``norm`` (0 = A, 1 = B), ``ridx`` (rate index) and ``cls`` (payoff
@@ -557,7 +580,10 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     the plain kernel is the code above: ``committed`` agents (``mech``
     places them; they consume their draws and keep their norm and rate) and
     ``conform``ity (one more output per visited agent; the whole update of a
-    learner is then the block under ``if conform``).
+    learner is then the block under ``if conform``) and ``groups``
+    (:mod:`normsim.groups`: the group's c is in the payoff classes already; the
+    flag reads a fixed exploration rate per class, draws the initial norms with
+    each group's share, and keeps the per-group counts of ``out.g_*``).
     ``out.share_b[0]`` is -1 when the committed agents could not be placed.
     """
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
@@ -570,11 +596,25 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     K = t_mu.shape[0]
     s = state.copy()
     norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok = _initial_state(
-        graph, tables, K, evolving, initial_b, s, mech, committed)
+        graph, tables, K, evolving, initial_b, s, mech, committed, groups)
     if not ok:
         out.share_b[0] = -1.0
         return
     t_gamma = mech.t_gamma
+    tmu_c, th_c = tables.tmu_c, tables.th_c
+    grp = mech.grp
+    M = out.g_count.shape[1]
+    gcb = np.zeros(M, dtype=np.int64)        # B agents of each group
+    gh = np.zeros((M, 4), dtype=np.int64)    # (member, neighbour) pairs AA, AB, BA, BB
+    if groups:
+        for i0 in range(n):
+            xb = np.int64(norm[i0])
+            k1 = np.int64(deg[i0])
+            mb0 = np.int64(cls[i0]) - np.int64(cls_off[i0]) - xb * (k1 + 1)
+            g0 = grp[i0]
+            gcb[g0] += xb
+            gh[g0, 2 * xb] += k1 - mb0
+            gh[g0, 2 * xb + 1] += mb0
     # with conformity in the sequential modes: each agent's current number of B
     # neighbours (the classes keep the start of the generation)
     if conform and mode != SYNCHRONOUS:
@@ -609,6 +649,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     Ku = np.uint64(K)
     out.edges[0, :] = 0      # generation 0 has no game phase
     snap_k = _record(out, 0, count_b, n, norm, ridx, evolving, hist, 0)
+    if groups:
+        _record_groups(out, 0, gcb, gh, grp, ridx, evolving)
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]     # the generator's state, in registers
 
     for g in range(1, G + 1):
@@ -621,6 +663,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
         out.edges[g, 0] = e_total - e_ab - e_bb
         out.edges[g, 1] = e_ab
         out.edges[g, 2] = e_bb
+        if groups:
+            out.g_half[g, :, :] = gh
         if mode == SYNCHRONOUS and evolving:
             ridx0[:] = ridx
         if mode == REFERENCE:
@@ -668,6 +712,12 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                         y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
                     continue
             ci = np.uint64(cls[i])
+            if groups and not evolving:   # the exploration rate of i's group (its class's)
+                tmv = tmu_c[ci]
+                thv = th_c[ci]
+            else:
+                tmv = tm0
+                thv = th0
             if mode == REFERENCE:   # a teacher replaced earlier in the sweep earns 0
                 ct = np.uint64(_sel(np.int64(replaced[t]), zero_cls, np.int64(cls[t])))
             else:
@@ -685,8 +735,12 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     r_i = np.int64(0)
                 z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
                 isc = np.int64((z >> _S32) < t_gamma)     # the conformist's branch
-                explore = np.int64(ue < t_mu[r_i])
-                random_norm = np.int64(ue < t_half[r_i])
+                if evolving:
+                    explore = np.int64(ue < t_mu[r_i])
+                    random_norm = np.int64(ue < t_half[r_i])
+                else:
+                    explore = np.int64(ue < tmv)
+                    random_norm = np.int64(ue < thv)
                 mutate = np.int64(um < t_rm)
                 # the neighbours' majority, one's own on a tie, without a branch: the
                 # start-of-generation B neighbours from the class when synchronous,
@@ -701,8 +755,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 if not evolving and how == LUT:   # both branches, then one is taken
                     e = T[(ct << np.uint64(8)) + ci]
                     acc = np.uint64(uf < (e >> np.uint64(16)))
-                    sel = (acc | (np.uint64(ue < tm0) << np.uint64(1))
-                           | (np.uint64(ue < th0) << np.uint64(2)))
+                    sel = (acc | (np.uint64(ue < tmv) << np.uint64(1))
+                           | (np.uint64(ue < thv) << np.uint64(2)))
                     if mode != SYNCHRONOUS:
                         sel |= np.uint64(norm[t]) << np.uint64(3)
                     new_n = _sel(isc, new_c, np.int64((e >> sel) & np.uint64(1)))
@@ -751,8 +805,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 # outcome of the draws as a mask (_rule_masks; bit 0: the old norm)
                 e = T[(ct << np.uint64(8)) + ci]
                 accept = np.uint64(uf < (e >> np.uint64(16)))
-                sel = (accept | (np.uint64(ue < tm0) << np.uint64(1))
-                       | (np.uint64(ue < th0) << np.uint64(2)))
+                sel = (accept | (np.uint64(ue < tmv) << np.uint64(1))
+                       | (np.uint64(ue < thv) << np.uint64(2)))
                 if mode != SYNCHRONOUS:   # the teacher's current norm
                     sel |= np.uint64(norm[t]) << np.uint64(3)
                 old = e & np.uint64(1)
@@ -770,8 +824,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
             else:
                 teacher_norm = np.uint64(norm[t])
             if not evolving:
-                explore = np.uint64(ue < tm0)
-                random_norm = np.uint64(ue < th0)
+                explore = np.uint64(ue < tmv)
+                random_norm = np.uint64(ue < thv)
                 # the rule of this mode, as a table of the five bits (_fixed_rate_rule)
                 new = np.uint64(rule[old | (teacher_norm << np.uint64(1))
                                      | (np.uint64(accept) << np.uint64(2))
@@ -820,6 +874,20 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 j = np.uint64(indices[q])
                 mb += np.int64(norm0[j])
                 cls[j] += d
+                if groups:   # j's pair with i: (norm j, old norm i) -> (norm j, new norm i)
+                    gj = grp[j]
+                    xj = 2 * np.int64(norm0[j])
+                    gh[gj, xj] -= d
+                    gh[gj, xj + 1] += d
+            if groups:       # i's own pairs: k - mb with A neighbours, mb with B ones
+                gi = grp[i]
+                xo = 2 * np.int64(norm0[i])
+                xn = 2 * np.int64(norm[i])
+                gh[gi, xo] -= k - mb
+                gh[gi, xo + 1] -= mb
+                gh[gi, xn] += k - mb
+                gh[gi, xn + 1] += mb
+                gcb[gi] += d
             norm0[i] = norm[i]
             cls[i] += d * (k + 1)
             count_b += d
@@ -828,6 +896,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
 
         # ---- record
         snap_k = _record(out, g, count_b, n, norm, ridx, evolving, hist, snap_k)
+        if groups:
+            _record_groups(out, g, gcb, gh, grp, ridx, evolving)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -859,7 +929,7 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     K = t_mu.shape[0]
     s = state.copy()
     norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok = _initial_state(
-        graph, tables, K, evolving, initial_b, s, mech, committed)
+        graph, tables, K, evolving, initial_b, s, mech, committed, False)
     if not ok:
         out.share_b[0] = -1.0
         return
@@ -984,6 +1054,9 @@ class Tables:
     zero_cls: int           # class of a replaced agent (payoff 0)
     R: float                # the payoff range of the initial game
     R_games: np.ndarray = None   # (P,): the payoff range of each game
+    tmu_c: np.ndarray = None     # per class: the group's exploration thresholds (groups,
+    th_c: np.ndarray = None      # fixed rate; else one unused entry)
+    n_groups: int = 1
 
     @property
     def use_lut(self) -> bool:
@@ -991,34 +1064,65 @@ class Tables:
         return self.how == LUT
 
 
-def tables(adj: Adjacency, params: ModelParams) -> Tables:
-    """Payoff classes ``(degree, norm, m)`` with their payoffs and Fermi probabilities."""
-    degrees = np.unique(adj.degree)
+def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None) -> Tables:
+    """Payoff classes ``(degree, norm, m)`` with their payoffs and Fermi probabilities.
+
+    With groups (``labels``: each node's group, :mod:`normsim.groups`) a class is
+    ``(group, degree, norm, m)``: each (group, degree) pair has its own block, whose
+    payoffs are those of the group's game, and (fixed rate) its group's
+    exploration thresholds ``tmu_c``, ``th_c``. The Fermi rule's R is then
+    :func:`normsim.groups.payoff_range` of each phase's games."""
+    grouped = labels is not None
+    if grouped:
+        M = n_groups(params.groups, labels)
+        kspan = adj.k_max + 1
+        keys = labels.astype(np.int64) * kspan + adj.degree
+        blocks = [(int(key // kspan), int(key % kspan)) for key in np.unique(keys)]
+        phase_games, _ = params.group_games(M)
+    else:
+        M = 1
+        keys = adj.degree
+        blocks = [(0, int(k)) for k in np.unique(adj.degree)]
+        phase_games = [(g,) for g in params.games()[0]]
+    block_keys = np.unique(keys)
     offset = {}
     n_cls = 0
-    for k in degrees:
-        offset[int(k)] = n_cls
-        n_cls += 2 * (int(k) + 1)
+    for blk in blocks:
+        offset[blk] = n_cls
+        n_cls += 2 * (blk[1] + 1)
     zero_cls = n_cls
     n_cls += 1
-    # per node through its degree's position (a Python list of N ints would take
+    # per node through its block's position (a Python list of N ints would take
     # 36 bytes an agent for a moment)
-    first = np.array([offset[int(k)] for k in degrees], dtype=np.int64)
-    cls_off = first[np.searchsorted(degrees, adj.degree)].astype(
+    first = np.array([offset[blk] for blk in blocks], dtype=np.int64)
+    cls_off = first[np.searchsorted(block_keys, keys)].astype(
         np.uint8 if n_cls <= 256 else np.int32)
-    games, _ = params.games()
-    P = len(games)
+    P = len(phase_games)
     pay = np.zeros((P, n_cls))
-    for ph, game in enumerate(games):
-        for k in degrees:
-            k = int(k)
+    for ph, games in enumerate(phase_games):
+        for (grp_, k) in blocks:
+            game = games[grp_]
             for norm in (0, 1):
                 for m in range(k + 1):   # m neighbours play B
                     n_same = m if norm == 1 else k - m
-                    pay[ph, offset[k] + norm * (k + 1) + m] = game.total_payoff(
+                    pay[ph, offset[(grp_, k)] + norm * (k + 1) + m] = game.total_payoff(
                         norm, n_same, k - n_same)
-    R = params.game.payoff_range(adj.k_min, adj.k_max)
-    R_games = np.array([g.payoff_range(adj.k_min, adj.k_max) for g in games])
+    if grouped:
+        R = group_payoff_range(phase_games[0], adj.k_min, adj.k_max)
+        R_games = np.array([group_payoff_range(g, adj.k_min, adj.k_max) for g in phase_games])
+    else:
+        R = params.game.payoff_range(adj.k_min, adj.k_max)
+        R_games = np.array([g[0].payoff_range(adj.k_min, adj.k_max) for g in phase_games])
+    tmu_c = np.zeros(1, dtype=np.uint64)
+    th_c = np.zeros(1, dtype=np.uint64)
+    if grouped and not params.evolving:
+        mu = group_values(params.groups, "exploration", params.exploration, M)
+        tmu_c = np.zeros(n_cls, dtype=np.uint64)
+        th_c = np.zeros(n_cls, dtype=np.uint64)
+        for (grp_, k) in blocks:
+            sl = slice(offset[(grp_, k)], offset[(grp_, k)] + 2 * (k + 1))
+            tmu_c[sl] = threshold32(mu[grp_])
+            th_c[sl] = threshold32(0.5 * mu[grp_])
     beta = float(params.beta)
     thr = np.zeros((P, 1, 1), dtype=np.uint64)
     E = np.zeros((P, 1))
@@ -1026,8 +1130,9 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
         how = LUT
         thr = np.zeros((P, n_cls, LUT_MAX_CLASSES), dtype=np.uint64)
         cls_norm = np.zeros(n_cls, dtype=np.int64)   # the norm a class stands for
-        for k in degrees:
-            cls_norm[offset[int(k)] + int(k) + 1:offset[int(k)] + 2 * (int(k) + 1)] = 1
+        for blk in blocks:
+            k = blk[1]
+            cls_norm[offset[blk] + k + 1:offset[blk] + 2 * (k + 1)] = 1
         _fill_thresholds(pay, beta, R_games, cls_norm, _rule_masks(params.update), thr)
     else:
         # exp(+-z) stays far from overflow and underflow: the ratio is accurate to ~1e-13
@@ -1036,7 +1141,7 @@ def tables(adj: Adjacency, params: ModelParams) -> Tables:
         how = RATIO if np.abs(z).max() < 600.0 else FORMULA
         if how == RATIO:
             E = np.exp(z)
-    return Tables(cls_off, pay, thr, E, how, zero_cls, R, R_games)
+    return Tables(cls_off, pay, thr, E, how, zero_cls, R, R_games, tmu_c, th_c, M)
 
 
 def _rule_masks(update: str) -> np.ndarray:
@@ -1101,6 +1206,13 @@ class Series:
         With committed agents: the share of their norm (the "new" norm they
         push) among everyone and among the uncommitted agents (NaN when all are
         committed).
+    group_share_b, group_mean_payoff : (R, G+1, M) arrays or None
+        With groups (:mod:`normsim.groups`): each group's share of B and the mean
+        payoff of its members (NaN at g = 0).
+    group_mean_rate : (R, G+1, M) array or None
+        With groups and evolving rates: each group's mean exploration rate.
+    group_sizes : (R, M) array or None
+        The number of agents in each group of each replicate.
     """
 
     share_b: np.ndarray
@@ -1111,6 +1223,10 @@ class Series:
     snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     share_new: np.ndarray | None = None
     share_new_uncommitted: np.ndarray | None = None
+    group_share_b: np.ndarray | None = None
+    group_mean_payoff: np.ndarray | None = None
+    group_mean_rate: np.ndarray | None = None
+    group_sizes: np.ndarray | None = None
 
 
 NetworkLike = Mapping[str, Any] | nx.Graph | Adjacency
@@ -1137,17 +1253,40 @@ def _fixed_adjacency(spec_json: str) -> Adjacency:
     return adj
 
 
-def _graph_args(adj: Adjacency, params: ModelParams) -> tuple[GraphArgs, TableArgs, bool, int]:
+def _graph_args(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
+                ) -> tuple[GraphArgs, TableArgs, bool, int]:
     """A graph's kernel arguments under ``params``: its CSR arrays (16-bit neighbour
-    indices where they fit: half the cache footprint), its tables, whether it is
-    regular, and how the Fermi test is decided."""
-    tb = tables(adj, params)
+    indices where they fit: half the cache footprint), its tables (with groups:
+    ``labels``, each node's group), whether it is regular, and how the Fermi test
+    is decided."""
+    tb = tables(adj, params, labels)
     idx = adj.indices.astype(np.uint16) if adj.n <= 65536 else adj.indices
     return (GraphArgs(adj.indptr, idx, adj.degree),
             TableArgs(tb.cls_off, tb.pay, tb.thr.reshape(tb.pay.shape[0], -1), tb.E, tb.zero_cls,
                       tb.R_games,
-                      float(params.beta)),
+                      float(params.beta), tb.tmu_c, tb.th_c),
             bool(adj.k_min == adj.k_max), tb.how)
+
+
+def replicate_groups(params: ModelParams, adj: Adjacency, network: "NetworkLike", seed: int,
+                     base_dir=None) -> np.ndarray | None:
+    """Each node's group in the replicate with ``seed`` (None without groups).
+
+    ``network`` is what the graph was built from: a spec (an ``sbm`` cut to its
+    largest component is built again as a networkx graph to read its blocks) or a
+    networkx graph (``by: attribute`` reads its node attribute)."""
+    if params.groups is None:
+        return None
+    graph = None
+    if isinstance(network, nx.Graph):
+        graph = relabel(network)
+        spec = None
+    else:
+        spec = dict(network) if isinstance(network, Mapping) else None
+        if spec is not None and params.groups["by"] == "blocks" and spec.get("largest_component"):
+            graph = build_graph(spec, seed=graph_seed(seed) if is_random(spec) else None,
+                                base_dir=base_dir)
+    return group_labels(params.groups, spec, adj.n, graph, base_dir)
 
 
 def committed_shares(share_b: np.ndarray, n: int, count: int,
@@ -1163,11 +1302,16 @@ def committed_shares(share_b: np.ndarray, n: int, count: int,
     return new_all / n, unc
 
 
-def mech_args(params: ModelParams, adj: Adjacency) -> MechArgs:
+def mech_args(params: ModelParams, adj: Adjacency, labels: np.ndarray | None = None) -> MechArgs:
     """The kernel's :class:`MechArgs` for ``params`` on the graph ``adj`` (checks
-    the committed agents against the graph)."""
+    the committed agents against the graph); ``labels``: each node's group."""
+    grp, g_ib = NO_MECH.grp, NO_MECH.g_ib
+    if labels is not None:
+        grp = np.ascontiguousarray(labels, dtype=np.int64)
+        g_ib = group_values(params.groups, "initial_b", params.initial_b,
+                            n_groups(params.groups, labels))
     if params.committed is None and params.conformity == 0.0:
-        return NO_MECH
+        return NO_MECH._replace(grp=grp, g_ib=g_ib)
     place = count = 0
     nodes = np.zeros(0, dtype=np.int64)
     cnorm = 0
@@ -1179,7 +1323,7 @@ def mech_args(params: ModelParams, adj: Adjacency) -> MechArgs:
             nodes = np.array(cm["nodes"], dtype=np.int64)
         cnorm = cm["norm"]
     return MechArgs(np.int64(place), np.int64(count), nodes, np.uint8(cnorm),
-                    np.uint64(threshold32(params.conformity)))
+                    np.uint64(threshold32(params.conformity)), grp, g_ib)
 
 
 def mean_payoff_series(params: ModelParams, edges: np.ndarray, n: int) -> np.ndarray:
@@ -1238,23 +1382,40 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     rate_dtype = np.uint8 if K <= 256 else np.int64   # a byte an agent when rates fit
     shared = None if (isinstance(net, Mapping) and is_random(net)) else \
         replicate_adjacency(net, 0, base_dir)
-    shared_args = _graph_args(shared, params) if shared is not None else None
+    grouped = params.groups is not None
+    shared_labels = replicate_groups(params, shared, net, 0, base_dir) if shared is not None \
+        else None
+    shared_args = _graph_args(shared, params, shared_labels) if shared is not None else None
     committed = params.committed is not None
     conform = params.conformity > 0.0
-    shared_mech = mech_args(params, shared) if shared is not None else None
+    shared_mech = mech_args(params, shared, shared_labels) if shared is not None else None
     share_new = np.empty((n_reps, G + 1)) if committed else None
     share_unc = np.empty((n_reps, G + 1)) if committed else None
+    group_out: dict[str, list] = {"share": [], "pay": [], "rate": [], "size": []}
     for r, seed in enumerate(seeds):
         adj = shared if shared is not None else replicate_adjacency(net, seed, base_dir)
+        labels = shared_labels if shared is not None else \
+            replicate_groups(params, adj, net, seed, base_dir)
         graph, tabs, regular, how = (shared_args if shared_args is not None
-                                     else _graph_args(adj, params))
+                                     else _graph_args(adj, params, labels))
+        M = n_groups(params.groups, labels) if grouped else 0
         out = Outputs(share_b[r], edges, counts[r], snap_at,
                       np.zeros((len(snap_at), adj.n), dtype=np.int8),
-                      np.zeros((len(snap_at), adj.n), dtype=rate_dtype))
-        mech = shared_mech if shared_mech is not None else mech_args(params, adj)
-        _call_run(graph, tabs, rates, out, phase, float(params.initial_b), stream_state(seed),
+                      np.zeros((len(snap_at), adj.n), dtype=rate_dtype),
+                      np.zeros((G + 1 if grouped else 0, M), dtype=np.int64),
+                      np.zeros((G + 1 if grouped else 0, M, 4), dtype=np.int64),
+                      np.zeros((G + 1 if grouped and params.evolving else 0, M, K),
+                               dtype=np.int64))
+        mech = shared_mech if shared_mech is not None else mech_args(params, adj, labels)
+        if grouped:
+            g_phase = params.group_games(M)[1]
+            phase_r = g_phase.astype(np.uint8 if g_phase.max() < 256 else np.int32)
+        else:
+            phase_r = phase
+        _call_run(graph, tabs, rates, out, phase_r, float(params.initial_b), stream_state(seed),
                   mech, mode=MODE_CODES[params.update], evolving=params.evolving,
-                  regular=regular, how=how, committed=committed, conform=conform)
+                  regular=regular, how=how, committed=committed, conform=conform,
+                  groups=grouped)
         if share_b[r, 0] < 0:
             raise NormsimError(
                 f"population.committed: placement cluster: a connected ball of "
@@ -1263,7 +1424,24 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
         if committed:
             share_new[r], share_unc[r] = committed_shares(share_b[r], adj.n, int(mech.count),
                                                           int(mech.cnorm))
-        mean_pay[r] = mean_payoff_series(params, edges, adj.n)
+        if grouped:
+            sizes = np.bincount(labels, minlength=M)
+            g_games, g_index = params.group_games(M)
+            totals = np.full((G + 1, M), np.nan)
+            for k, games_k in enumerate(g_games):
+                use = g_index == k
+                use[0] = False
+                if use.any():
+                    totals[use] = group_payoffs(games_k, out.g_half[use])
+            mean_pay[r] = totals.sum(axis=1) / adj.n
+            with np.errstate(invalid="ignore", divide="ignore"):
+                group_out["share"].append(out.g_count / sizes)
+                group_out["pay"].append(totals / sizes)
+                if params.evolving:
+                    group_out["rate"].append((out.g_rates * rate_values).sum(axis=2) / sizes)
+            group_out["size"].append(sizes)
+        else:
+            mean_pay[r] = mean_payoff_series(params, edges, adj.n)
         for k, g in enumerate(snap_at):
             norms, ridx = snaps.setdefault(int(g), (np.zeros((n_reps, adj.n), np.int8),
                                                     np.zeros((n_reps, adj.n), rate_dtype)))
@@ -1276,4 +1454,17 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
         mean_rate = (counts * rate_values).sum(axis=2) / n_agents[..., 0]
     else:
         rate_shares = mean_rate = None
-    return Series(share_b, mean_pay, rate_shares, mean_rate, seeds, snaps, share_new, share_unc)
+    groups_series = {}
+    if grouped:
+        widths = {len(x) for x in group_out["size"]}
+        if len(widths) == 1:
+            groups_series = {
+                "group_share_b": np.stack(group_out["share"]),
+                "group_mean_payoff": np.stack(group_out["pay"]),
+                "group_mean_rate": np.stack(group_out["rate"]) if params.evolving else None,
+                "group_sizes": np.stack(group_out["size"])}
+        else:
+            raise NormsimError("population.groups: the replicates have different numbers "
+                               "of groups")
+    return Series(share_b, mean_pay, rate_shares, mean_rate, seeds, snaps, share_new, share_unc,
+                  **groups_series)

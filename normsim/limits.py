@@ -65,6 +65,7 @@ BUILD_BYTES: dict[str, tuple[float, float]] = {
     "random_regular": (500.0, 350.0),
     "star": (350.0, 350.0),
     "edgelist": (600.0, 600.0),
+    "sbm": (850.0, 420.0),      # as erdos_renyi: networkx draws each block pair alike
 }
 #: the engine's arrays for one replicate: per agent (norms, rate indices, classes,
 #: order, changed-list, CSR offsets, degree) and per edge (int32 and uint16 neighbour
@@ -329,6 +330,17 @@ def network_size(spec: Mapping[str, Any], base_dir: str | Path | None = None
     if k == "star":
         n = _int(g("n"))
         return n + 1, n
+    if k == "sbm" and isinstance(g("sizes"), list) and isinstance(g("p"), list):
+        sizes = [_int(x) for x in g("sizes")]
+        e = 0.0
+        for i, si in enumerate(sizes):
+            for j, sj in enumerate(sizes[:i + 1]):
+                try:
+                    q = min(1.0, max(0.0, _num(g("p")[i][j])))
+                except (IndexError, TypeError):
+                    q = 0.0
+                e += q * (si * (si - 1) / 2.0 if i == j else si * sj)
+        return float(sum(sizes)), e
     if k == "edgelist" and isinstance(g("path"), str):
         p = Path(g("path"))
         if base_dir is not None and not p.is_absolute():

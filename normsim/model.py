@@ -29,6 +29,8 @@ from mesa.discrete_space import Network
 
 from normsim.agents import NormAgent
 from normsim.draws import DrawStream, graph_seed
+from normsim.groups import group_labels, group_payoffs, group_values, n_groups
+from normsim.groups import payoff_range as group_payoff_range
 from normsim.mechanisms import place_committed
 from normsim.networks import adjacency, build_graph, relabel
 from normsim.params import DEFAULTS, ModelParams
@@ -48,6 +50,8 @@ def mean_payoff(model: "NormChangeModel") -> float:
     """
     if model.generation == 0:
         return float("nan")
+    if model.params.groups is not None:
+        return float(_group_totals(model).sum() / len(model.by_node))
     e_aa = e_ab = e_bb = 0
     for a in model.by_node:
         if a.start_norm == 0:
@@ -57,6 +61,49 @@ def mean_payoff(model: "NormChangeModel") -> float:
             e_bb += a.n_same
     game = model.params.game_at(model.generation)
     return game.mean_payoff(e_aa // 2, e_ab, e_bb // 2, len(model.by_node))
+
+
+def _group_totals(model: "NormChangeModel") -> np.ndarray:
+    """Each group's summed payoff in the last game phase, from its (member, neighbour)
+    pairs (:func:`normsim.groups.group_payoffs`, the engine's formula)."""
+    half = np.zeros((model.n_groups, 4), dtype=np.int64)
+    for a in model.by_node:
+        if a.start_norm == 0:
+            half[a.group, 0] += a.n_same
+            half[a.group, 1] += a.n_other
+        else:
+            half[a.group, 2] += a.n_other
+            half[a.group, 3] += a.n_same
+    return group_payoffs(model.params.group_game_at(model.generation, model.n_groups), half)
+
+
+def group_share_b(model: "NormChangeModel") -> list[float] | None:
+    """Share of B in each group (groups only)."""
+    if model.params.groups is None:
+        return None
+    count = np.zeros(model.n_groups)
+    for a in model.by_node:
+        count[a.group] += a.norm
+    return list(count / model.group_sizes)
+
+
+def group_mean_payoff(model: "NormChangeModel") -> list[float] | None:
+    """Mean payoff of each group's members in the last game phase (groups only)."""
+    if model.params.groups is None:
+        return None
+    if model.generation == 0:
+        return [float("nan")] * model.n_groups
+    return list(_group_totals(model) / model.group_sizes)
+
+
+def group_mean_rate(model: "NormChangeModel") -> list[float] | None:
+    """Mean exploration rate of each group (groups and evolving rates only)."""
+    if model.params.groups is None or not model.params.evolving:
+        return None
+    counts = np.zeros((model.n_groups, len(model.params.rates)), dtype=np.int64)
+    for a in model.by_node:
+        counts[a.group, a.rate_index] += 1
+    return list((counts * np.array(model.params.rates)).sum(axis=1) / model.group_sizes)
 
 
 def share_new(model: "NormChangeModel") -> float | None:
@@ -103,8 +150,9 @@ class NormChangeModel(Model):
     Parameters
     ----------
     a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation, generations
-        As in :class:`normsim.params.ModelParams`; so are ``shocks``, ``committed`` and
-        ``conformity`` (game events: give ``params``).
+        As in :class:`normsim.params.ModelParams`; so are ``shocks``, ``committed``,
+        ``conformity`` and ``groups`` (:mod:`normsim.groups`; with ``by: attribute`` pass a
+        networkx graph whose nodes carry the attribute); game events: give ``params``.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
@@ -133,6 +181,7 @@ class NormChangeModel(Model):
                  shocks: Sequence[int] = DEFAULTS.shocks,
                  committed: Mapping[str, Any] | None = DEFAULTS.committed,
                  conformity: float = DEFAULTS.conformity, *,
+                 groups: Mapping[str, Any] | None = DEFAULTS.groups,
                  params: ModelParams | None = None, seed: int | None = None,
                  base_dir=None, layout=None, rng: int | None = None):
         if rng is not None:
@@ -155,7 +204,7 @@ class NormChangeModel(Model):
                                  rates=tuple(rates) if rates is not None else None,
                                  rate_mutation=rate_mutation, generations=generations,
                                  shocks=tuple(shocks), committed=committed,
-                                 conformity=conformity)
+                                 conformity=conformity, groups=groups)
         self.params = params
         self.stream = DrawStream(self.seed)
         G = relabel(graph) if graph is not None else build_graph(
@@ -168,10 +217,27 @@ class NormChangeModel(Model):
         self.generation = 0
         self.current_game = params.game   # the game of the generation being played
 
-        # initial state: the draw order of normsim.draws
+        # groups (normsim.groups): each node's group, the groups' exploration and initial share
         n = G.number_of_nodes()
-        norms = [1 if self.stream.u53(self.stream.next()) < params.initial_b else 0
-                 for _ in range(n)]
+        if params.groups is not None:
+            labels = [int(x) for x in group_labels(
+                params.groups, None if graph is not None else params.network, n, graph=G,
+                base_dir=base_dir)]
+            self.n_groups = n_groups(params.groups, np.array(labels))
+            self.group_sizes = np.bincount(labels, minlength=self.n_groups)
+            self.group_mu = list(group_values(params.groups, "exploration", params.exploration,
+                                              self.n_groups))
+            initial = list(group_values(params.groups, "initial_b", params.initial_b,
+                                        self.n_groups))
+        else:
+            labels = [0] * n
+            self.n_groups = 1
+            self.group_sizes = np.array([n])
+            self.group_mu = [params.exploration]
+            initial = [params.initial_b]
+        # initial state: the draw order of normsim.draws
+        norms = [1 if self.stream.u53(self.stream.next()) < initial[labels[i]] else 0
+                 for i in range(n)]
         rate_idx = ([self.stream.pick(self.stream.next(), len(params.rates)) for _ in range(n)]
                     if params.evolving else [0] * n)
         # committed agents (normsim.mechanisms): placed from the stream, then given their norm
@@ -180,7 +246,8 @@ class NormChangeModel(Model):
         for i in fixed:
             norms[i] = params.committed["norm"]
         self.by_node: list[NormAgent] = [
-            self.agent_class(self, self.grid[i], norms[i], rate_idx[i], committed=i in fixed)
+            self.agent_class(self, self.grid[i], norms[i], rate_idx[i], committed=i in fixed,
+                             group=labels[i])
             for i in range(n)]
         for agent in self.by_node:
             agent.neighbors = sorted(agent.cell.neighborhood.agents, key=lambda x: x.node)
@@ -189,7 +256,8 @@ class NormChangeModel(Model):
         self.datacollector = DataCollector(model_reporters={
             "share_b": share_b, "mean_payoff": mean_payoff,
             "rate_shares": rate_shares, "mean_rate": mean_rate, "share_new": share_new,
-            "share_new_uncommitted": share_new_uncommitted})
+            "share_new_uncommitted": share_new_uncommitted, "group_share_b": group_share_b,
+            "group_mean_payoff": group_mean_payoff, "group_mean_rate": group_mean_rate})
         self.datacollector.collect(self)
 
     @property
@@ -207,8 +275,15 @@ class NormChangeModel(Model):
         self.current_game = game
         # the Fermi rule's payoff range is that of the game in play (events may change it)
         self.payoff_range = game.payoff_range(*self.k_range)
-        for agent in self.by_node:
-            agent.play(game)
+        if self.params.groups is not None:
+            # each agent plays its own group's game; R takes the largest c (normsim.groups)
+            games = self.params.group_game_at(self.generation + 1, self.n_groups)
+            self.payoff_range = group_payoff_range(games, *self.k_range)
+            for agent in self.by_node:
+                agent.play(games[agent.group])
+        else:
+            for agent in self.by_node:
+                agent.play(game)
         if self.params.update == "asynchronous":
             # N elementary steps, each a learner drawn with replacement (normsim.draws)
             n = len(self.by_node)
@@ -240,4 +315,9 @@ class NormChangeModel(Model):
         if self.params.committed is not None:
             out["share_new"] = df["share_new"].to_numpy(dtype=float)
             out["share_new_uncommitted"] = df["share_new_uncommitted"].to_numpy(dtype=float)
+        if self.params.groups is not None:
+            out["group_share_b"] = np.array(df["group_share_b"].tolist(), dtype=float)
+            out["group_mean_payoff"] = np.array(df["group_mean_payoff"].tolist(), dtype=float)
+            if self.params.evolving:
+                out["group_mean_rate"] = np.array(df["group_mean_rate"].tolist(), dtype=float)
         return out

@@ -53,6 +53,9 @@ KINDS: dict[str, dict[str, tuple[type, bool]]] = {
     "random_regular": {"n": (int, True), "d": (int, True)},
     "star": {"n": (int, True)},
     "edgelist": {"path": (str, True)},
+    # a stochastic block model (networkx.stochastic_block_model): block sizes and the
+    # symmetric matrix of edge probabilities between blocks; the blocks are groups
+    "sbm": {"sizes": (list, True), "p": (list, True)},
 }
 #: what each kind builds and what its parameters mean (the documentation's scenario
 #: reference is generated from this and :data:`KINDS`; a test checks that every kind and
@@ -85,12 +88,19 @@ KIND_DOCS: dict[str, tuple[str, dict[str, str]]] = {
                        {"n": "number of agents", "d": "degree of every agent (d * n even)"}),
     "star": ("one hub linked to n leaves (star_graph): n + 1 agents",
              {"n": "number of leaves (>= 1)"}),
+    "sbm": ("a stochastic block model (stochastic_block_model): blocks of the given sizes, "
+            "nodes numbered block by block, an edge between blocks i and j with "
+            "probability p[i][j]; the blocks can be groups (population.groups)",
+            {"sizes": "agents in each block (a list)",
+             "p": "the symmetric matrix of edge probabilities between blocks (a list of "
+                  "lists)"}),
     "edgelist": ("a graph read from a file of 'u v' lines (# starts a comment); node "
                  "labels are numbered in increasing order",
                  {"path": "the file, relative to the scenario file's folder"}),
 }
 #: kinds whose graph depends on the seed
-RANDOM_KINDS = frozenset({"watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular"})
+RANDOM_KINDS = frozenset({"watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular",
+                          "sbm"})
 COMMON = {"largest_component": (bool, False), "generator": (str, False)}
 #: values of ``generator``
 GENERATORS = ("auto", "native", "networkx")
@@ -266,6 +276,30 @@ def _check_params(kind: str, p: dict) -> None:
         _need(d * n % 2 == 0, f"network: d * n must be even (d = {d}, n = {n})")
     elif kind == "star":
         _need(p["n"] >= 1, f"network.n: {p['n']} must be >= 1 (leaves; the star has n + 1 nodes)")
+    elif kind == "sbm":
+        check_sbm(p["sizes"], p["p"])
+
+
+def check_sbm(sizes: Any, probs: Any) -> None:
+    """Check a stochastic block model's ``sizes`` (positive integers) and ``p`` (a
+    symmetric matrix of probabilities in [0, 1], one row and column per block)."""
+    _need(isinstance(sizes, (list, tuple)) and len(sizes) >= 1,
+          f"network.sizes: {sizes!r} must be a list of block sizes")
+    for v in sizes:
+        _need(not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= 1,
+              f"network.sizes: {v!r} is not a block size (an integer >= 1)")
+    m = len(sizes)
+    _need(isinstance(probs, (list, tuple)) and len(probs) == m
+          and all(isinstance(row, (list, tuple)) and len(row) == m for row in probs),
+          f"network.p: give a {m} x {m} matrix of edge probabilities (one row per block), "
+          f"got {probs!r}"[:300])
+    for i, row in enumerate(probs):
+        for j, v in enumerate(row):
+            _need(not isinstance(v, bool) and isinstance(v, (int, float, np.number))
+                  and 0.0 <= v <= 1.0,
+                  f"network.p[{i}][{j}]: {v!r} is not a probability in [0, 1]")
+            _need(v == probs[j][i], f"network.p: not symmetric (p[{i}][{j}] = {v} but "
+                                    f"p[{j}][{i}] = {probs[j][i]}); the graph is undirected")
 
 
 def _edgelist_path(p: dict, base_dir) -> Path:
@@ -295,6 +329,9 @@ def _generate(kind: str, p: dict, seed: int | None, base_dir) -> nx.Graph:
         return nx.random_regular_graph(p["d"], p["n"], seed=seed)
     if kind == "star":
         return nx.star_graph(p["n"])
+    if kind == "sbm":
+        return nx.stochastic_block_model([int(x) for x in p["sizes"]],
+                                         [[float(x) for x in row] for row in p["p"]], seed=seed)
     # edgelist
     return read_edgelist(_edgelist_path(p, base_dir))
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame
+from normsim.groups import check_groups
 from normsim.mechanisms import check_committed
 
 UPDATE_MODES = ("synchronous", "sequential", "reference", "asynchronous")
@@ -62,8 +63,9 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
     "to": G2, "game": {...}}`` (a linear ramp: generation g in G1+1..G2 plays
     ``v0 + (v1 - v0) (g - G1) / (G2 - G1)``, v0 the value in force after the
     changes at G1, v1 the given value, kept after G2). ``game`` sets any of a,
-    b, c. Normalised: ``{"at": G, "game": {...}}`` or ``{"from": G1, "to": G2,
-    "game": {...}}`` with float values.
+    b, c. ``group: k`` (with ``population.groups``) limits an event to group k.
+    Normalised: ``{"at": G, "game": {...}}`` or ``{"from": G1, "to": G2,
+    "game": {...}}`` with float values (and ``group`` when given).
     """
     if events is None:
         return ()
@@ -75,9 +77,17 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
         where = f"schedule.events[{k}]"
         if not isinstance(ev, Mapping):
             raise NormsimError(f"{where}: {ev!r} is not a mapping (at or from/to, and game)")
-        unknown = [key for key in ev if key not in ("at", "from", "to", "game")]
+        unknown = [key for key in ev if key not in ("at", "from", "to", "game", "group")]
         if unknown:
-            raise NormsimError(f"{where}.{unknown[0]}: unknown key (allowed: at, from, to, game)")
+            raise NormsimError(f"{where}.{unknown[0]}: unknown key (allowed: at, from, to, game, "
+                               "group)")
+        extra = {}
+        if "group" in ev:
+            grp = ev["group"]
+            if isinstance(grp, bool) or not isinstance(grp, (int, np.integer)) or grp < 0:
+                raise NormsimError(f"{where}.group: {grp!r} must be a group number (an "
+                                   "integer >= 0)")
+            extra["group"] = int(grp)
         game = ev.get("game")
         if not isinstance(game, Mapping) or not game:
             raise NormsimError(f"{where}.game: give the game values to set, e.g. {{c: 0.8}}")
@@ -104,7 +114,7 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
                 raise NormsimError(f"{where}.at: {at} is after the last generation "
                                    f"(an event at G changes generations G+1.., so at most "
                                    f"{generations - 1})")
-            out.append({"at": at, "game": vals})
+            out.append({"at": at, "game": vals, **extra})
         else:
             if "from" not in ev or "to" not in ev:
                 raise NormsimError(f"{where}: give at, or both from and to")
@@ -114,7 +124,7 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
             if g2 > generations:
                 raise NormsimError(f"{where}.to: {g2} is after the last generation "
                                    f"({generations})")
-            out.append({"from": g1, "to": g2, "game": vals})
+            out.append({"from": g1, "to": g2, "game": vals, **extra})
     return tuple(out)
 
 
@@ -195,6 +205,11 @@ class ModelParams:
         Game events (:func:`check_events`): ``{"at": G, "game": {"c": 0.9}}`` sets
         values from generation G + 1 on, ``{"from": G1, "to": G2, "game": {...}}``
         ramps them linearly; shocks still swap a and b (:func:`game_schedule`).
+    groups : mapping, optional
+        Groups with their own tightness (:mod:`normsim.groups`): ``by`` (``blocks``,
+        ``cliques``, ``halves`` or ``attribute``), per-group lists ``c``,
+        ``exploration`` and ``initial_b``. Stored normalised
+        (:func:`normsim.groups.check_groups`).
     """
 
     # the defaults of every entry point (DEFAULTS below): the paper's grid experiment
@@ -213,6 +228,7 @@ class ModelParams:
     committed: Mapping[str, Any] | None = None
     conformity: float = 0.0
     events: tuple[Mapping[str, Any], ...] = ()
+    groups: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         from normsim.limits import check_payoffs
@@ -242,8 +258,34 @@ class ModelParams:
         check_number("dynamics.conformity", self.conformity, low=0.0, high=1.0)
         object.__setattr__(self, "conformity", float(self.conformity))
         object.__setattr__(self, "events", check_events(self.events, int(g)))
+        if self.groups is not None:
+            object.__setattr__(self, "groups", check_groups(self.groups, self.network,
+                                                            evolving=self.rates is not None))
+            if self.update == "asynchronous":
+                raise NormsimError("dynamics.update: asynchronous updating does not support "
+                                   "groups yet; use synchronous, sequential or reference")
+        for k, ev in enumerate(self.events):
+            if "group" not in ev:
+                continue
+            if self.groups is None:
+                raise NormsimError(f"schedule.events[{k}].group: an event for one group needs "
+                                   "population.groups")
+            if set(ev["game"]) != {"c"}:
+                raise NormsimError(f"schedule.events[{k}].game: an event for one group sets c "
+                                   "only (a and b are shared by every group)")
+            m = self.groups["n"]
+            if m is None:
+                m = max(len(self.groups[x]) for x in ("c", "exploration", "initial_b")
+                        if self.groups[x] is not None) if any(
+                    self.groups[x] is not None for x in ("c", "exploration", "initial_b")) \
+                    else None
+            if m is not None and ev["group"] >= m:
+                raise NormsimError(f"schedule.events[{k}].group: {ev['group']} is not a group "
+                                   f"(groups 0..{m - 1})")
         if self.events:
-            games, index = game_schedule(self.a, self.b, self.c, self.shocks, self.events, int(g))
+            games, index = game_schedule(self.a, self.b, self.c, self.shocks,
+                                         tuple(e for e in self.events if "group" not in e),
+                                         int(g))
             object.__setattr__(self, "_schedule", ([CoordinationGame(*x) for x in games], index))
 
     @property
@@ -279,6 +321,54 @@ class ModelParams:
             games, index = self.__dict__["_schedule"]
             return list(games), index.copy()
         return [self.game, self.game.shocked()], self.phases()
+
+
+    def group_c(self) -> tuple[float, ...] | None:
+        """The groups' c at generation 0 (None without groups or per-group values)."""
+        if self.groups is None or self.groups["c"] is None:
+            return None
+        return tuple(self.groups["c"])
+
+    def group_games(self, m: int) -> tuple[list[tuple[CoordinationGame, ...]], np.ndarray]:
+        """The distinct per-group games of a run of ``m`` groups and each generation's
+        index into them.
+
+        Group k plays :func:`game_schedule` of ``(a, b, c_k)``: shocks swap a and b
+        for everyone, an event sets its values in every group (only in group k
+        with ``group: k``), and a ramp runs from each group's own value. Entries 0 and 1 are the initial games and
+        their swap (as :meth:`games`). Without groups (``m = 1`` and no per-group c)
+        this is :meth:`games` with one-game tuples."""
+        cs = self.group_c() or (self.c,) * m
+        if len(cs) != m:
+            raise NormsimError(f"population.groups.c: {len(cs)} value(s) for {m} groups "
+                               "(give one per group)")
+        key = ("_group_games", m)
+        if key in self.__dict__:
+            games, index = self.__dict__[key]
+            return list(games), index.copy()
+        per = [game_schedule(self.a, self.b, ck, self.shocks,
+                             tuple(e for e in self.events if e.get("group", k) == k),
+                             self.generations)
+               for k, ck in enumerate(cs)]
+        G = self.generations
+        combos = [tuple(0 for _ in per), tuple(1 for _ in per)]
+        pos = {combos[0]: 0}
+        pos.setdefault(combos[1], 1)
+        index = np.zeros(G + 1, dtype=np.int64)
+        for g in range(1, G + 1):
+            k = tuple(int(ix[g]) for _, ix in per)
+            if k not in pos:
+                pos[k] = len(combos)
+                combos.append(k)
+            index[g] = pos[k]
+        games = [tuple(CoordinationGame(*per[j][0][k[j]]) for j in range(m)) for k in combos]
+        self.__dict__[key] = (games, index)
+        return list(games), index.copy()
+
+    def group_game_at(self, generation: int, m: int) -> tuple[CoordinationGame, ...]:
+        """The per-group games played in ``generation`` (1-based)."""
+        games, index = self.group_games(m)
+        return games[int(index[generation])]
 
 
 #: normsim's defaults, in one place: the scenario schema, the Mesa model's

@@ -58,6 +58,36 @@ def summarise(store: Store, hashes: list[str] | None = None, runs: int | None = 
             "conditions": [summarise_condition(store, c, runs=runs) for c in conds]}
 
 
+def group_summaries(spec: Scenario, series: dict, G: int, shocks) -> list[dict]:
+    """Per group (:mod:`normsim.groups`): its c, exploration rate and initial share,
+    the metrics of each shock (:func:`normsim.metrics.shock_metrics` on the
+    group's share of B), its final share of B and mean payoff over the last 10%,
+    and with evolving rates its mean rate over the last third."""
+    gr = spec.population.groups
+    out = []
+    k = 0
+    while f"group{k}_share_b" in series:
+        share = series[f"group{k}_share_b"]
+        pay = series[f"group{k}_mean_payoff"]
+        entry = {"group": k,
+                 "c": gr.c[k] if gr.c is not None else spec.game.c,
+                 "exploration": (gr.exploration[k] if gr.exploration is not None
+                                 else spec.dynamics.exploration
+                                 if not isinstance(spec.dynamics.exploration, EvolvingRates)
+                                 else None),
+                 "initial_b": gr.initial_b[k] if gr.initial_b is not None
+                 else spec.population.initial_b,
+                 "shocks": shock_metrics(share, spec.game.game(), shocks, G),
+                 "final_share_b": final_share(share.mean(axis=0), 0, G),
+                 "final_mean_payoff": final_share(pay.mean(axis=0), 0, G)}
+        if f"group{k}_mean_rate" in series:
+            rate = series[f"group{k}_mean_rate"]
+            entry["mean_rate"] = float(rate[:, G - G // 3 + 1 if G >= 3 else 1:].mean())
+        out.append(entry)
+        k += 1
+    return out
+
+
 def summarise_condition(store: Store, cond: dict, series: dict | None = None,
                         runs: int | None = None) -> dict:
     """One stored condition's entry of the summary: its swept parameters, the
@@ -83,6 +113,8 @@ def summarise_condition(store: Store, cond: dict, series: dict | None = None,
     if spec.population.committed is not None and "share_new_uncommitted" in series:
         entry["committed"] = committed_metrics(series["share_new"],
                                                series["share_new_uncommitted"], G)
+    if spec.population.groups is not None and "group0_share_b" in series:
+        entry["groups"] = group_summaries(spec, series, G, shocks)
     ex = spec.dynamics.exploration
     if isinstance(ex, EvolvingRates) and "rate_shares" in series:
         entry["exploration"] = exploration_metrics(series["rate_shares"], series["mean_rate"],

@@ -56,6 +56,24 @@ def well_mixed_series(cond: Condition) -> dict:
     return {"share_b": pr.share_b, "mean_payoff": pr.mean_payoff}
 
 
+def extra_series(res) -> dict | None:
+    """The named series a replicate stores in the store's ``extra`` column: with
+    committed agents ``share_new`` and ``share_new_uncommitted``; with groups, per
+    group ``k``, ``group{k}_share_b``, ``group{k}_mean_payoff`` (and
+    ``group{k}_mean_rate`` with evolving rates)."""
+    extra = {}
+    if res.share_new is not None:
+        extra["share_new"] = res.share_new[0]
+        extra["share_new_uncommitted"] = res.share_new_uncommitted[0]
+    if res.group_share_b is not None:
+        for k in range(res.group_share_b.shape[2]):
+            extra[f"group{k}_share_b"] = res.group_share_b[0, :, k]
+            extra[f"group{k}_mean_payoff"] = res.group_mean_payoff[0, :, k]
+            if res.group_mean_rate is not None:
+                extra[f"group{k}_mean_rate"] = res.group_mean_rate[0, :, k]
+    return extra or None
+
+
 def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict]:
     """Simulate the replicates ``(rep, seed)`` of one condition (runs in a worker)."""
     from normsim.engine import simulate
@@ -79,9 +97,7 @@ def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict]:
                     "rate_shares": None if res.rate_shares is None else res.rate_shares[0],
                     "mean_rate": None if res.mean_rate is None else res.mean_rate[0],
                     "snapshots": snapshot_blobs(res.snapshots, 0, n_rates),
-                    "extra": None if res.share_new is None else {
-                        "share_new": res.share_new[0],
-                        "share_new_uncommitted": res.share_new_uncommitted[0]}})
+                    "extra": extra_series(res)})
         del res
     return out
 
@@ -95,7 +111,8 @@ def _warm_up(conds: list[Condition]) -> None:
         if cond.well_mixed:
             continue
         p = cond.model_params()
-        key = (p.update, p.evolving, p.committed is not None, p.conformity > 0)
+        key = (p.update, p.evolving, p.committed is not None, p.conformity > 0,
+               p.groups is not None)
         if key in seen:
             continue
         seen.add(key)

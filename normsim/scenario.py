@@ -33,6 +33,7 @@ from normsim.design import DesignSpec, check_design
 from normsim.draws import DRAW_SCHEDULE
 from normsim.errors import NormsimError, check_number, excerpt
 from normsim.game import CoordinationGame
+from normsim.groups import check_groups
 from normsim.mechanisms import check_committed, committed_count
 from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, check_events, expand_shocks
@@ -102,6 +103,8 @@ class NetworkSpec(BaseModel):
                 raise ValueError(f"{key}: {excerpt(val)} is not true or false")
             if typ is str and not isinstance(val, str):
                 raise ValueError(f"{key}: {excerpt(val)} is not a text")
+            if typ is list and not isinstance(val, list):
+                raise ValueError(f"{key}: {excerpt(val)} is not a list")
             if typ is int and val < 1:
                 raise ValueError(f"{key}: {val} must be >= 1")
             if key == "generator" and val not in GENERATORS:
@@ -149,6 +152,43 @@ class CommittedSpec(_Strict):
         return self.model_dump(exclude_none=True)
 
 
+class GroupsSpec(_Strict):
+    """``population.groups``: groups with their own c, exploration rate and initial
+    share of B (:mod:`normsim.groups`)."""
+
+    by: str | None = None
+    """Where the groups come from: ``blocks`` (an ``sbm`` network's blocks), ``cliques``
+    (a ``connected_caveman`` graph's cliques), ``halves`` (a grid's left and right
+    halves) or ``attribute`` (a node attribute); the default follows the network."""
+    c: list[Any] | None = None
+    """Each group's need for coordination c, one value per group in [0, 1] (default:
+    the scenario's c for every group)."""
+    exploration: list[Any] | None = None
+    """Each group's fixed exploration rate, one value per group in [0, 1] (default: the
+    scenario's rate; refused with evolving rates)."""
+    initial_b: list[Any] | None = None
+    """Each group's probability of starting with norm B, one value per group in [0, 1]
+    (default: the scenario's ``initial_b``)."""
+    attribute: str | None = None
+    """With ``by: attribute``: the integer node attribute (0..M-1) of a networkx graph
+    given in Python that names each node's group."""
+    file: str | None = None
+    """With ``by: attribute`` on an edge-list network: a file of ``node group`` lines
+    (relative to the scenario; ``#`` comments)."""
+
+    @model_validator(mode="after")
+    def _check(self):
+        try:   # the values alone; the network is checked with the conditions (_check_network)
+            check_groups(self.as_dict(), None, evolving=False)
+        except NormsimError as e:
+            raise ValueError(str(e).removeprefix("population.groups").lstrip(".:")
+                             .lstrip()) from None
+        return self
+
+    def as_dict(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
 class PopulationSpec(_Strict):
     """``population``: a network, or ``well_mixed: true`` for the ODE."""
 
@@ -164,6 +204,16 @@ class PopulationSpec(_Strict):
     committed: CommittedSpec | None = None
     """Committed agents: a minority that holds one norm for the whole run (see
     ``population.committed.*``); none by default."""
+    groups: GroupsSpec | None = None
+    """Groups with their own tightness: where they come from (``by``) and per-group
+    ``c``, ``exploration`` and ``initial_b`` (see ``population.groups.*``); none by
+    default."""
+
+    @model_validator(mode="after")
+    def _groups(self):
+        if self.groups is not None and self.well_mixed:
+            raise ValueError("groups: groups need a network (the well-mixed ODE has none)")
+        return self
 
     @field_validator("initial_b", mode="before")
     @classmethod
@@ -366,7 +416,8 @@ class Scenario(_Strict):
             generations=s.schedule.generations, shocks=s.schedule.shock_list(),
             committed=(s.population.committed.as_dict()
                        if s.population.committed is not None else None),
-            conformity=s.dynamics.conformity, events=tuple(s.schedule.events))
+            conformity=s.dynamics.conformity, events=tuple(s.schedule.events),
+            groups=s.population.groups.as_dict() if s.population.groups is not None else None)
 
     @model_validator(mode="after")
     def _well_mixed_rates(self):
@@ -382,6 +433,14 @@ class Scenario(_Strict):
         if self.population.well_mixed and self.dynamics.conformity > 0:
             raise ValueError("dynamics.conformity: conformity needs a network "
                              "(the well-mixed ODE has none)")
+        gr = self.population.groups
+        if gr is not None and self.dynamics.update == "asynchronous":
+            raise ValueError("dynamics.update: asynchronous updating does not support "
+                             "groups yet; use synchronous, sequential or reference")
+        if gr is not None and gr.exploration is not None and isinstance(
+                self.dynamics.exploration, EvolvingRates):
+            raise ValueError("population.groups.exploration: per-group exploration rates need "
+                             "a fixed rate (with evolving rates each agent holds its own)")
         cm = self.population.committed
         if cm is not None and cm.norm == "new" and self.game.a == self.game.b:
             raise ValueError("population.committed.norm: new (the norm the first shock "
@@ -418,7 +477,7 @@ def _not_one_of(value, options: list[str], what: str = "") -> str:
 
 
 _MODELS = {(): Scenario, ("game",): GameSpec, ("population",): PopulationSpec,
-           ("population", "committed"): CommittedSpec,
+           ("population", "committed"): CommittedSpec, ("population", "groups"): GroupsSpec,
            ("dynamics",): DynamicsSpec, ("schedule",): ScheduleSpec, ("output",): OutputSpec,
            ("dynamics", "exploration"): EvolvingRates, ("design",): DesignSpec}
 
@@ -634,6 +693,7 @@ def _known_paths() -> list[str]:
                           ("dynamics", DynamicsSpec), ("schedule", ScheduleSpec)):
         out += [f"{prefix}.{f}" for f in model.model_fields]
     out += [f"population.committed.{f}" for f in CommittedSpec.model_fields]
+    out += [f"population.groups.{f}" for f in GroupsSpec.model_fields]
     out += ["dynamics.exploration.rates", "dynamics.exploration.rate_mutation",
             "schedule.shocks.every", "population.network.kind"]
     for params in [*KINDS.values(), COMMON]:
@@ -693,6 +753,15 @@ def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> 
                                             spec.game.b), n)
         except NormsimError as e:
             raise NormsimError(f"{where}: {e}{cond}") from None
+    gr = spec.population.groups
+    if gr is not None:
+        from normsim.groups import group_labels
+        try:   # the groups against the network (a blocks cut is checked per replicate)
+            groups = check_groups(gr.as_dict(), net, evolving=False)
+            if not (groups["by"] == "blocks" and net.get("largest_component")):
+                group_labels(groups, net, n, None, base_dir)
+        except NormsimError as e:
+            raise NormsimError(f"{where}: {e}{cond}") from None
     return n
 
 
@@ -714,6 +783,8 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
     # hash it had before they existed (its stored replicates are resumed into)
     if d["population"].get("committed") is None:
         d["population"].pop("committed", None)
+    if d["population"].get("groups") is None:
+        d["population"].pop("groups", None)
     if d["dynamics"].get("conformity") == 0:
         d["dynamics"].pop("conformity", None)
     if not d["schedule"].get("events"):
@@ -722,6 +793,14 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
     if d["population"].get("network"):      # networkx and native build the same graph
         d["population"]["network"].pop("generator", None)
     net = spec.population.network
+    gr = spec.population.groups
+    if gr is not None and gr.file is not None:   # the groups file's contents, as an edge list's
+        p = Path(gr.file)
+        p = p if p.is_absolute() else base_dir / p
+        try:
+            d["groups_file_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+        except OSError as e:
+            raise NormsimError(f"population.groups.file: cannot read {p}: {e}") from None
     if net is not None and net.kind == "edgelist":
         p = Path(net.as_dict()["path"])
         p = p if p.is_absolute() else base_dir / p

@@ -51,13 +51,31 @@ def place(spec, nbrs, rs):
     return ball[:k]
 
 
-def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
-    """Return (share_b, mean_payoff, rate_counts) lists for one replicate."""
+def slow_groups(params: ModelParams, N: int) -> list[int]:
+    """Each node's group, straight from the spec (normsim.groups documents the numbering)."""
+    g, net = params.groups, params.network
+    if g["by"] == "blocks":
+        return [k for k, size in enumerate(net["sizes"]) for _ in range(size)]
+    if g["by"] == "cliques":
+        return [i // net["size"] for i in range(N)]
+    assert g["by"] == "halves"
+    return [0 if (i % net["cols"]) * 2 < net["cols"] else 1 for i in range(N)]
+
+
+def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: bool = False):
+    """Return (share_b, mean_payoff, rate_counts) lists for one replicate (and, with
+    ``with_groups``, the per-group share of B and mean payoff, each (G+1, M))."""
     rs = DrawStream(seed)
     N = adj.n
     nbrs = [list(map(int, adj.neighbors(i))) for i in range(N)]
     K = len(params.rates) if params.evolving else 1
-    norm = [1 if rs.u53(rs.next()) < params.initial_b else 0 for _ in range(N)]
+    grouped = params.groups is not None
+    group = slow_groups(params, N) if grouped else [0] * N
+    M = max(group) + 1
+    gspec = params.groups or {"c": None, "exploration": None, "initial_b": None}
+    g_mu = gspec["exploration"] or [params.exploration] * M
+    g_ib = gspec["initial_b"] or [params.initial_b] * M
+    norm = [1 if rs.u53(rs.next()) < g_ib[group[i]] else 0 for i in range(N)]
     rate = [rs.pick(rs.next(), K) for _ in range(N)] if params.evolving else [0] * N
     committed = set(place(params.committed, nbrs, rs)) if params.committed else set()
     for i in committed:
@@ -67,11 +85,27 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
     share = [sum(norm) / N]
     mean_pay = [float("nan")]
     rcounts = [[rate.count(k) for k in range(K)]]
+    size = [group.count(k) for k in range(M)]
+
+    def group_shares():
+        return [sum(norm[i] for i in range(N) if group[i] == k) / size[k] for k in range(M)]
+
+    g_share = [group_shares()]
+    g_pay = [[float("nan")] * M]
     for g in range(1, params.generations + 1):
         game = params.game_at(g)
         R = game.payoff_range(kmin, kmax)
-        payoff = [sum(game.payoff(norm[i], norm[j]) for j in nbrs[i]) for i in range(N)]
+        if grouped:   # each agent its own group's game; R with the largest c of the groups
+            games = params.group_game_at(g, M)
+            cmax = max(x.c for x in games)
+            R = max(game.a, game.b) * kmax - (1 - cmax) * min(game.a, game.b) * kmin
+            payoff = [sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i])
+                      for i in range(N)]
+        else:
+            payoff = [sum(game.payoff(norm[i], norm[j]) for j in nbrs[i]) for i in range(N)]
         mean_pay.append(sum(payoff) / N)
+        g_pay.append([sum(payoff[i] for i in range(N) if group[i] == k) / size[k]
+                      for k in range(M)])
         start_norm, start_rate = list(norm), list(rate)
         replaced = [False] * N
         for pos in range(N - 1, -1, -1):
@@ -94,7 +128,7 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
             conform = params.conformity > 0 and rs.hi(rs.next()) < params.conformity
             if i in committed:
                 continue
-            mu = params.rates[rate[i]] if params.evolving else params.exploration
+            mu = params.rates[rate[i]] if params.evolving else g_mu[group[i]]
             if conform:   # the neighbours' majority; exploration with prob. mu in every mode
                 seen = start_norm if params.update == "synchronous" else norm
                 b = sum(seen[j] for j in nbrs[i])
@@ -140,4 +174,8 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int):
                     replaced[i] = True
         share.append(sum(norm) / N)
         rcounts.append([rate.count(k) for k in range(K)])
+        g_share.append(group_shares())
+    if with_groups:
+        return (np.array(share), np.array(mean_pay), np.array(rcounts), np.array(g_share),
+                np.array(g_pay))
     return np.array(share), np.array(mean_pay), np.array(rcounts)
