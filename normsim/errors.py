@@ -1,7 +1,7 @@
 """normsim's one exception for bad input, and the number checks that raise it.
 
 Every module that validates input imports these from here: the command line
-prints a :class:`NormsimError`'s message on one line and exits with status 1.
+prints a :class:`~normsim.errors.NormsimError`'s message on one line and exits with status 1.
 
 Examples
 --------
@@ -46,7 +46,7 @@ def excerpt(value: object) -> str:
 
 def check_number(name: str, value: object, *, low: float | None = None,
                  high: float | None = None, low_open: bool = False) -> float:
-    """Return ``value`` as a float or raise :class:`NormsimError`.
+    """Return ``value`` as a float or raise :class:`~normsim.errors.NormsimError`.
 
     ``low``/``high`` are inclusive bounds unless ``low_open`` is set, in which
     case ``value`` must be strictly greater than ``low``.

@@ -86,7 +86,7 @@ def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any] | No
     ``network`` None checks the values alone (a scenario's schema; the network
     is checked when the conditions are built).
 
-    Raises :class:`NormsimError` (one line) for an unknown key or source, a
+    Raises :class:`~normsim.errors.NormsimError` (one line) for an unknown key or source, a
     source that does not fit the network, a list whose length is not the number
     of groups, a value outside its range, a grid with an odd number of columns
     split into halves, or per-group exploration rates with evolving rates.

@@ -186,6 +186,7 @@ class GroupsSpec(_Strict):
         return self
 
     def as_dict(self) -> dict:
+        """The fields that were given, as :class:`normsim.params.ModelParams` takes them."""
         return self.model_dump(exclude_none=True)
 
 
