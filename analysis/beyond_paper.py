@@ -163,8 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Written by `analysis/beyond_paper.py`{' --quick' if args.quick else ''} in "
         f"{time.time() - t0:.0f} s on {platform.node() or 'this machine'} "
-        f"({platform.python_version()}). Every number below is computed by that script "
-        "from normsim's commands; rerun it to check them.",
+        f"({platform.python_version()}; replicates already in `{res.name}/`'s stores are "
+        "reused, not rerun). Every number below is computed by that script from normsim's "
+        "commands; rerun it to check them.",
         "",
         "## 1. The critical committed fraction against c",
         "",
