@@ -170,23 +170,16 @@ def read_group_file(path: Path) -> dict[str, int]:
     where = "population.groups.file"
     if not path.is_file():
         raise NormsimError(f"{where}: {str(path)!r} not found (or not a regular file)")
+    from normsim.networks import text_lines
+
     out: dict[str, int] = {}
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                line = line.split("#", 1)[0].strip()
-                if not line:
-                    continue
-                parts = line.split()
-                if len(parts) != 2 or not parts[1].isdigit():
-                    raise NormsimError(f"{where}: {path}:{lineno}: expected 'node group' "
-                                       f"(group an integer >= 0), got {line[:80]!r}")
-                if parts[0] in out:
-                    raise NormsimError(f"{where}: {path}:{lineno}: node {parts[0]} is "
-                                       "listed twice")
-                out[parts[0]] = int(parts[1])
-    except (OSError, UnicodeDecodeError) as e:
-        raise NormsimError(f"{where}: cannot read {path}: {e}") from None
+    for lineno, line, parts in text_lines(path, where):
+        if len(parts) != 2 or not parts[1].isdigit():
+            raise NormsimError(f"{where}: {path}:{lineno}: expected 'node group' "
+                               f"(group an integer >= 0), got {line[:80]!r}")
+        if parts[0] in out:
+            raise NormsimError(f"{where}: {path}:{lineno}: node {parts[0]} is listed twice")
+        out[parts[0]] = int(parts[1])
     return out
 
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import networkx as nx
 import numpy as np
@@ -343,20 +343,26 @@ def read_edgelist(path: str | Path) -> nx.Graph:
     _need(path.is_file(), f"network.path: {str(path)!r} is not a regular file (a directory, "
                           "device or FIFO cannot be an edge list)")
     G = nx.Graph()
+    for lineno, line, parts in text_lines(path, "network.path"):
+        _need(len(parts) >= 2, f"network.path: {path}:{lineno}: expected 'u v', got {line!r}")
+        G.add_edge(parts[0], parts[1])
+    _need(G.number_of_edges() > 0, f"network.path: {path} has no edges")
+    return G
+
+
+def text_lines(path: Path, where: str) -> Iterator[tuple[int, str, list[str]]]:
+    """The data lines of a small text file (an edge list, a group file): ``(line
+    number, the line without its ``#`` comment, its blank-separated fields)`` for
+    each line that is not empty then; a read or decoding error is one
+    :class:`~normsim.errors.NormsimError` naming ``where``."""
     try:
         with open(path, encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 line = line.split("#", 1)[0].strip()
-                if not line:
-                    continue
-                parts = line.split()
-                _need(len(parts) >= 2, f"network.path: {path}:{lineno}: expected 'u v', "
-                                       f"got {line!r}")
-                G.add_edge(parts[0], parts[1])
+                if line:
+                    yield lineno, line, line.split()
     except (OSError, UnicodeDecodeError) as e:
-        raise NormsimError(f"network.path: cannot read {path}: {e}") from None
-    _need(G.number_of_edges() > 0, f"network.path: {path} has no edges")
-    return G
+        raise NormsimError(f"{where}: cannot read {path}: {e}") from None
 
 
 def relabel(G: nx.Graph) -> nx.Graph:
