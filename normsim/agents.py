@@ -126,8 +126,9 @@ class NormAgent(FixedAgent):
         if p.update == "reference" and teacher.replaced:
             teacher_payoff = 0.0        # the authors' code: a replaced agent earns 0
         if p.update == "asynchronous":  # payoffs of the current state, not of a game phase
-            teacher_payoff = teacher.current_payoff(m.current_game)
-            own_payoff = self.current_payoff(m.current_game)
+            # (each agent's own group's game: normsim.groups)
+            teacher_payoff = teacher.current_payoff(m.current_games[teacher.group])
+            own_payoff = self.current_payoff(m.current_games[self.group])
         accept = u_f < fermi_probability(teacher_payoff, own_payoff, p.beta, m.payoff_range)
 
         if p.update == "reference":

@@ -352,7 +352,8 @@ def _run_async(graph, tables, rates, out, phase, initial_b, state, mech, mode, e
     """Dispatch to :func:`_kernel_async` compiled for these flags (``mode`` is
     always ``ASYNCHRONOUS`` here)."""
     _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, literally(evolving),
-                  literally(regular), literally(how), literally(committed), literally(conform))
+                  literally(regular), literally(how), literally(committed), literally(conform),
+                  literally(groups))
 
 
 #: the compile-time flags of :func:`_run`, by name: update mode, evolving rates,
@@ -902,7 +903,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
 
 @nb.njit(cache=True, nogil=True)
 def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evolving, regular,
-                  how, committed, conform):
+                  how, committed, conform, groups):
     """Run one replicate in ``asynchronous`` mode, writing ``out`` (see :func:`_kernel`).
 
     A generation is N elementary steps. Each step draws a learner uniformly
@@ -919,7 +920,13 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     learner takes its draws and changes nothing; with ``conform``ity a further
     draw ``z`` decides the branch, and the conformist takes the majority of its
     neighbours' current norms (its own on a tie) unless it explores, its rate
-    mutating as the Fermi learner's does but never copied.
+    mutating as the Fermi learner's does but never copied. With ``groups`` the
+    initial norms take each group's share, a fixed exploration rate is the
+    learner's group's (``tables.tmu_c``/``th_c``, indexed by its class), and each
+    change also updates the per-group counts of B agents and of (member,
+    neighbour) pairs; ``out.g_half[g]`` holds the pairs at the start of
+    generation g (with ``out.edges``), ``out.g_count[g]`` the counts after its
+    N steps.
     """
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
     thr, E, pay, RG, beta = tables.thr, tables.E, tables.pay, tables.R, tables.beta
@@ -929,11 +936,26 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     K = t_mu.shape[0]
     s = state.copy()
     norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok = _initial_state(
-        graph, tables, K, evolving, initial_b, s, mech, committed, False)
+        graph, tables, K, evolving, initial_b, s, mech, committed, groups)
     if not ok:
         out.share_b[0] = -1.0
         return
     t_gamma = mech.t_gamma
+    tmu_c, th_c = tables.tmu_c, tables.th_c
+    cls_off = tables.cls_off
+    grp = mech.grp
+    M = out.g_count.shape[1]
+    gcb = np.zeros(M, dtype=np.int64)        # B agents of each group
+    gh = np.zeros((M, 4), dtype=np.int64)    # (member, neighbour) pairs AA, AB, BA, BB
+    if groups:
+        for i0 in range(n):
+            xb = np.int64(norm[i0])
+            k1 = np.int64(deg[i0])
+            mb0 = np.int64(cls[i0]) - np.int64(cls_off[i0]) - xb * (k1 + 1)
+            g0 = grp[i0]
+            gcb[g0] += xb
+            gh[g0, 2 * xb] += k1 - mb0
+            gh[g0, 2 * xb + 1] += mb0
     hist = np.zeros((4, K), dtype=np.int64)
     nu = np.uint64(n)
     kdeg = np.uint64(deg[0])
@@ -942,6 +964,8 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     Ku = np.uint64(K)
     out.edges[0, :] = 0
     snap_k = _record(out, 0, count_b, n, norm, ridx, evolving, hist, 0)
+    if groups:
+        _record_groups(out, 0, gcb, gh, grp, ridx, evolving)
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
 
     for g in range(1, G + 1):
@@ -953,6 +977,8 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
         out.edges[g, 0] = e_total - e_ab - e_bb
         out.edges[g, 1] = e_ab
         out.edges[g, 2] = e_bb
+        if groups:
+            out.g_half[g, :, :] = gh
         for _ in range(n):
             # the learner: uniform in 0..n-1, with replacement
             i, s0, s1, s2, s3 = _bounded(nu, s0, s1, s2, s3)
@@ -977,8 +1003,14 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
                         continue
                 old = np.int64(norm[i])
                 r_i = ridx[i] if evolving else np.int64(0)
-                if ue < t_mu[r_i]:
-                    new = np.int64(ue < t_half[r_i])
+                if groups and not evolving:   # the exploration rate of i's group
+                    tmv = tmu_c[np.uint64(cls[i])]
+                    thv = th_c[np.uint64(cls[i])]
+                else:
+                    tmv = t_mu[r_i]
+                    thv = t_half[r_i]
+                if ue < tmv:
+                    new = np.int64(ue < thv)
                 elif conformist:    # the majority of the neighbours' current norms
                     k2 = np.int64(deg[i])
                     mb = np.int64(0)
@@ -1004,8 +1036,14 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
                 accept = _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R)
                 old = np.int64(norm[i])
                 if not evolving:
-                    if ue < tm0:
-                        new = np.int64(ue < th0)
+                    if groups:   # the exploration rate of i's group (its class's)
+                        tmv = tmu_c[np.uint64(cls[i])]
+                        thv = th_c[np.uint64(cls[i])]
+                    else:
+                        tmv = tm0
+                        thv = th0
+                    if ue < tmv:
+                        new = np.int64(ue < thv)
                     elif accept:
                         new = np.int64(norm[t])
                     else:
@@ -1031,12 +1069,26 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
                     j = np.uint64(indices[q])
                     mb += np.int64(norm[j])
                     cls[j] += d
+                    if groups:   # j's pair with i: (norm j, old) -> (norm j, new)
+                        gj = grp[j]
+                        xj = 2 * np.int64(norm[j])
+                        gh[gj, xj] -= d
+                        gh[gj, xj + 1] += d
+                if groups:       # i's own pairs: k - mb with A neighbours, mb with B ones
+                    gi = grp[i]
+                    gh[gi, 2 * old] -= k - mb
+                    gh[gi, 2 * old + 1] -= mb
+                    gh[gi, 2 * new] += k - mb
+                    gh[gi, 2 * new + 1] += mb
+                    gcb[gi] += d
                 norm[i] = new
                 cls[i] += d * (k + 1)
                 count_b += d
                 e_ab += d * (k - 2 * mb)
                 e_bb += d * mb
         snap_k = _record(out, g, count_b, n, norm, ridx, evolving, hist, snap_k)
+        if groups:
+            _record_groups(out, g, gcb, gh, grp, ridx, evolving)
 
 
 # ------------------------------------------------------------------ set-up

@@ -216,6 +216,8 @@ class NormChangeModel(Model):
         self.payoff_range = params.game.payoff_range(adj.k_min, adj.k_max)
         self.generation = 0
         self.current_game = params.game   # the game of the generation being played
+        #: the game each group plays in that generation (index: group; one without groups)
+        self.current_games: tuple = (params.game,)
 
         # groups (normsim.groups): each node's group, the groups' exploration and initial share
         n = G.number_of_nodes()
@@ -276,14 +278,15 @@ class NormChangeModel(Model):
         # the Fermi rule's payoff range is that of the game in play (events may change it)
         self.payoff_range = game.payoff_range(*self.k_range)
         if self.params.groups is not None:
-            # each agent plays its own group's game; R takes the largest c (normsim.groups)
+            # each agent plays its own group's game; R spans every group's payoffs
+            # (normsim.groups.payoff_range)
             games = self.params.group_game_at(self.generation + 1, self.n_groups)
             self.payoff_range = group_payoff_range(games, *self.k_range)
-            for agent in self.by_node:
-                agent.play(games[agent.group])
         else:
-            for agent in self.by_node:
-                agent.play(game)
+            games = (game,)
+        self.current_games = games
+        for agent in self.by_node:
+            agent.play(games[agent.group])
         if self.params.update == "asynchronous":
             # N elementary steps, each a learner drawn with replacement (normsim.draws)
             n = len(self.by_node)
