@@ -83,8 +83,9 @@ visits every agent once:
 
   A committed agent draws all of these too and ignores them.
 
-Groups draw nothing more: an agent's group only selects its game (its group's
-c), its fixed exploration rate ``mu`` and its initial share of B.
+Groups draw nothing more, in any update mode: an agent's group only selects
+its game (its group's c, and a and b after events for that group), its fixed
+exploration rate ``mu`` and its initial share of B.
 
 So a generation takes N outputs (one more per agent with evolving rates, one
 more with conformity), plus N - 1 (and the rare rejections) for the shuffle

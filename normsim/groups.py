@@ -26,10 +26,11 @@ tests' slow model all do exactly this):
 * An agent's payoff uses its own group's ``c``: agent ``i`` of group ``g`` with
   ``n_same`` neighbours on its norm earns ``total_payoff(norm, n_same, n_other)``
   of the game ``(a, b, c_g)``. Its partners' groups do not matter.
-* The Fermi rule's payoff range R is the plain formula with the largest ``c``
-  of any group, ``max(a, b) k_max - (1 - max_g c_g) min(a, b) k_min``: the
-  widest range any payoff on the network can span (the plain R when every group
-  has the same c).
+* The Fermi rule's payoff range R is the spread of all payoffs any agent can
+  get in the generation's games, ``max_g max(a_g, b_g) k_max - min_g (1 - c_g)
+  min(a_g, b_g) k_min`` (:func:`payoff_range`): with a and b shared by every
+  group, the plain formula with the largest ``c`` of any group (the plain R
+  when every group has the same game).
 * With a fixed exploration rate, an agent explores with its group's rate
   (``exploration``, default the scenario's rate); with evolving rates the
   agents' own rates are used and per-group rates are refused.
@@ -37,10 +38,10 @@ tests' slow model all do exactly this):
   group's share, default the scenario's ``initial_b``); the same draws as without
   groups, so groups whose values all equal the scenario's give the ungrouped
   model's series exactly.
-* Shocks swap a and b for everyone. A game event that sets ``c`` sets it in
-  every group (a ramp runs from each group's own value); events that set ``a``
-  or ``b`` are shared as well. An event with ``group: k`` sets (or ramps) the c
-  of group k only.
+* Shocks swap a and b for everyone (each group its own a and b). A game event
+  without ``group`` sets its values (any of ``a``, ``b``, ``c``) in every group, a
+  ramp running from each group's own values; an event with ``group: k`` sets
+  (or ramps) its values in group k only.
 
 Series per group: the share of B, the mean payoff of the group's members and,
 with evolving rates, their mean exploration rate.
@@ -272,10 +273,26 @@ def group_values(groups: Mapping[str, Any], key: str, default: float, m: int) ->
 
 
 def payoff_range(games: Sequence[CoordinationGame], k_min: int, k_max: int) -> float:
-    """The Fermi rule's R with groups: the plain R with the largest c of the groups'
-    games (all share a and b)."""
-    g = max(games, key=lambda x: x.c)
-    return g.payoff_range(k_min, k_max)
+    """The Fermi rule's R with groups: the spread of all payoffs any agent can get
+    when group g plays ``games[g]``,
+
+    ``max_g max(a_g, b_g) k_max  -  min_g (1 - c_g) min(a_g, b_g) k_min``
+
+    (1.0 if that is not > 0, as :meth:`~normsim.game.CoordinationGame.payoff_range`).
+    When every group has the same a and b this is exactly (as floats) the plain R
+    with the largest c of the groups.
+
+    >>> from normsim.game import CoordinationGame as Game
+    >>> payoff_range([Game(0.6, 0.4, 0.9), Game(0.6, 0.4, 0.2)], 4, 4) == Game(0.6, 0.4, 0.9
+    ...     ).payoff_range(4, 4)
+    True
+    >>> payoff_range([Game(0.6, 0.4, 0.2), Game(1.0, 0.5, 0.2)], 4, 4)   # 4.0 - 0.8 * 0.4 * 4
+    2.7199999999999998
+    """
+    top = max(max(g.a, g.b) * k_max for g in games)
+    bottom = min((1.0 - g.c) * min(g.a, g.b) * k_min for g in games)
+    r = top - bottom
+    return r if r > 0 else 1.0
 
 
 def group_payoffs(games: Sequence[CoordinationGame], half: np.ndarray) -> np.ndarray:

@@ -51,8 +51,13 @@ def _percentiles(values: list[int | None]) -> tuple[float | None, float | None, 
 
 
 def shock_metrics(share_b: np.ndarray, game: CoordinationGame, shocks: Sequence[int],
-                  generations: int) -> list[dict]:
-    """Metrics of every shock from an (R, G+1) array of share-of-B series."""
+                  generations: int, new_norms: Sequence[int | None] | None = None) -> list[dict]:
+    """Metrics of every shock from an (R, G+1) array of share-of-B series.
+
+    The new norm of shock k is ``new_norms[k]`` when given (the norm the game
+    played right after it favours: :func:`normsim.results.shock_new_norms`, which
+    counts game events), else the norm that ``game`` favours after k + 1 swaps;
+    B when no norm is favoured (a = b)."""
     share_b = np.atleast_2d(share_b)
     mean_b = share_b.mean(axis=0)
     out = []
@@ -61,7 +66,7 @@ def shock_metrics(share_b: np.ndarray, game: CoordinationGame, shocks: Sequence[
     prev = 0
     for k, s in enumerate(shocks):
         g_now = g_now.shocked()
-        new = g_now.favoured_norm()
+        new = g_now.favoured_norm() if new_norms is None else new_norms[k]
         end = bounds[k + 1]
         if new is None:  # a == b: no norm is favoured; report B
             new = 1

@@ -205,6 +205,8 @@ class ModelParams:
         Game events (:func:`check_events`): ``{"at": G, "game": {"c": 0.9}}`` sets
         values from generation G + 1 on, ``{"from": G1, "to": G2, "game": {...}}``
         ramps them linearly; shocks still swap a and b (:func:`game_schedule`).
+        With ``groups``, ``"group": k`` limits an event to group k's game (any of a,
+        b, c; :meth:`group_games`).
     groups : mapping, optional
         Groups with their own tightness (:mod:`normsim.groups`): ``by`` (``blocks``,
         ``cliques``, ``halves`` or ``attribute``), per-group lists ``c``,
@@ -261,18 +263,12 @@ class ModelParams:
         if self.groups is not None:
             object.__setattr__(self, "groups", check_groups(self.groups, self.network,
                                                             evolving=self.rates is not None))
-            if self.update == "asynchronous":
-                raise NormsimError("dynamics.update: asynchronous updating does not support "
-                                   "groups yet; use synchronous, sequential or reference")
         for k, ev in enumerate(self.events):
             if "group" not in ev:
                 continue
             if self.groups is None:
                 raise NormsimError(f"schedule.events[{k}].group: an event for one group needs "
                                    "population.groups")
-            if set(ev["game"]) != {"c"}:
-                raise NormsimError(f"schedule.events[{k}].game: an event for one group sets c "
-                                   "only (a and b are shared by every group)")
             m = self.groups["n"]
             if m is None:
                 m = max(len(self.groups[x]) for x in ("c", "exploration", "initial_b")

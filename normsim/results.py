@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from normsim.game import CoordinationGame
 from normsim.metrics import committed_metrics, exploration_metrics, final_share, shock_metrics
+from normsim.params import check_events, game_schedule
 from normsim.scenario import EvolvingRates, Scenario
 from normsim.store import Store
 
@@ -58,10 +60,29 @@ def summarise(store: Store, hashes: list[str] | None = None, runs: int | None = 
             "conditions": [summarise_condition(store, c, runs=runs) for c in conds]}
 
 
+def shock_new_norms(spec: Scenario, shocks, group: int | None = None) -> list[int | None]:
+    """The norm each shock favours: that of the game played in the generation
+    right after it (:func:`normsim.params.game_schedule`: the shocks and the game
+    events so far; None where a = b). ``group``: group k's game (its own c and the
+    events for everyone or for group k), else the events for everyone."""
+    G = spec.schedule.generations
+    events = check_events(spec.schedule.events, G)
+    c = spec.game.c
+    if group is None:
+        events = tuple(e for e in events if "group" not in e)
+    else:
+        gr = spec.population.groups
+        c = gr.c[group] if gr is not None and gr.c is not None else c
+        events = tuple(e for e in events if e.get("group", group) == group)
+    games, index = game_schedule(spec.game.a, spec.game.b, c, tuple(shocks), events, G)
+    return [CoordinationGame(*games[int(index[s + 1])]).favoured_norm() for s in shocks]
+
+
 def group_summaries(spec: Scenario, series: dict, G: int, shocks) -> list[dict]:
     """Per group (:mod:`normsim.groups`): its c, exploration rate and initial share,
     the metrics of each shock (:func:`normsim.metrics.shock_metrics` on the
-    group's share of B), its final share of B and mean payoff over the last 10%,
+    group's share of B, the new norm being the one the group's own game favours
+    after the shock), its final share of B and mean payoff over the last 10%,
     and with evolving rates its mean rate over the last third."""
     gr = spec.population.groups
     out = []
@@ -77,7 +98,8 @@ def group_summaries(spec: Scenario, series: dict, G: int, shocks) -> list[dict]:
                                  else None),
                  "initial_b": gr.initial_b[k] if gr.initial_b is not None
                  else spec.population.initial_b,
-                 "shocks": shock_metrics(share, spec.game.game(), shocks, G),
+                 "shocks": shock_metrics(share, spec.game.game(), shocks, G,
+                                         shock_new_norms(spec, shocks, k)),
                  "final_share_b": final_share(share.mean(axis=0), 0, G),
                  "final_mean_payoff": final_share(pay.mean(axis=0), 0, G)}
         if f"group{k}_mean_rate" in series:
@@ -108,7 +130,8 @@ def summarise_condition(store: Store, cond: dict, series: dict | None = None,
              "shocks": [], "final_share_b": None, "exploration": None}
     if not series:
         return entry
-    entry["shocks"] = shock_metrics(series["share_b"], spec.game.game(), shocks, G)
+    entry["shocks"] = shock_metrics(series["share_b"], spec.game.game(), shocks, G,
+                                    shock_new_norms(spec, shocks))
     entry["final_share_b"] = final_share(series["share_b"].mean(axis=0), 0, G)
     if spec.population.committed is not None and "share_new_uncommitted" in series:
         entry["committed"] = committed_metrics(series["share_new"],

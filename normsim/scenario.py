@@ -321,8 +321,9 @@ class ScheduleSpec(_Strict):
     events: list[Any] = Field(default_factory=list)
     """Game events: ``{at: G, game: {a, b, c}}`` sets values from generation G + 1 on;
     ``{from: G1, to: G2, game: {...}}`` ramps them linearly, reaching them at G2.
-    Each generation lies in 0..G-1, the keys are a, b and c, and a ramp ends after it
-    starts."""
+    With ``population.groups``, ``group: k`` limits an event or a ramp to group k
+    (any of a, b, c). Each generation lies in 0..G-1, the keys are a, b and c, k is
+    a group number, and a ramp ends after it starts."""
 
     @field_validator("generations")
     @classmethod
@@ -435,9 +436,6 @@ class Scenario(_Strict):
             raise ValueError("dynamics.conformity: conformity needs a network "
                              "(the well-mixed ODE has none)")
         gr = self.population.groups
-        if gr is not None and self.dynamics.update == "asynchronous":
-            raise ValueError("dynamics.update: asynchronous updating does not support "
-                             "groups yet; use synchronous, sequential or reference")
         if gr is not None and gr.exploration is not None and isinstance(
                 self.dynamics.exploration, EvolvingRates):
             raise ValueError("population.groups.exploration: per-group exploration rates need "

@@ -95,14 +95,15 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
     for g in range(1, params.generations + 1):
         game = params.game_at(g)
         R = game.payoff_range(kmin, kmax)
-        if grouped:   # each agent its own group's game; R with the largest c of the groups
+        if grouped:   # each agent its own group's game; R: the spread of every payoff
             games = params.group_game_at(g, M)
-            cmax = max(x.c for x in games)
-            R = max(game.a, game.b) * kmax - (1 - cmax) * min(game.a, game.b) * kmin
-            payoff = [sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i])
-                      for i in range(N)]
+            best = max(max(x.a, x.b) * kmax for x in games)      # everyone coordinated
+            worst = min((1 - x.c) * min(x.a, x.b) * kmin for x in games)
+            R = best - worst if best - worst > 0 else 1.0
         else:
-            payoff = [sum(game.payoff(norm[i], norm[j]) for j in nbrs[i]) for i in range(N)]
+            games = [game]
+        payoff = [sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i])
+                  for i in range(N)]
         mean_pay.append(sum(payoff) / N)
         g_pay.append([sum(payoff[i] for i in range(N) if group[i] == k) / size[k]
                       for k in range(M)])
@@ -143,8 +144,8 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
             if params.update == "reference" and replaced[t]:
                 teacher_pay = 0.0
             if params.update == "asynchronous":   # the payoffs of the current state
-                own_pay = sum(game.payoff(norm[i], norm[j]) for j in nbrs[i])
-                teacher_pay = sum(game.payoff(norm[t], norm[j]) for j in nbrs[t])
+                own_pay = sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i])
+                teacher_pay = sum(games[group[t]].payoff(norm[t], norm[j]) for j in nbrs[t])
             P = fermi(teacher_pay, own_pay, params.beta, R)
             coin = 1 if u_e < mu / 2 else 0
             if params.update in ("synchronous", "sequential", "asynchronous"):

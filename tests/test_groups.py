@@ -22,7 +22,7 @@ from normsim.params import ModelParams
 from cases import EXPLORATION
 from slow_model import slow_simulate
 
-MODES = ("synchronous", "sequential", "reference")
+MODES = ("synchronous", "sequential", "reference", "asynchronous")
 
 #: an irregular two-block sbm, a regular grid split into halves, connected caves
 GROUP_NETS = {
@@ -226,8 +226,8 @@ def test_bad_group_input():
         ModelParams(network={"kind": "grid", "rows": 4, "cols": 5}, groups={"c": [0.1, 0.2]})
     with pytest.raises(NormsimError, match="per-group exploration rates need a fixed rate"):
         ModelParams(network=grid, rates=(0.0, 0.1), groups={"exploration": [0.1, 0.2]})
-    with pytest.raises(NormsimError, match="asynchronous updating does not support groups"):
-        ModelParams(network=grid, update="asynchronous", groups={"c": [0.1, 0.2]})
+    # asynchronous updating takes groups (it refused them before normsim 0.3.0)
+    assert ModelParams(network=grid, update="asynchronous", groups={"c": [0.1, 0.2]}).groups
     with pytest.raises(NormsimError, match="network.p: not symmetric"):
         spec_adjacency({"kind": "sbm", "sizes": [3, 3], "p": [[0.5, 0.1], [0.2, 0.5]]}, seed=1)
     with pytest.raises(NormsimError, match=re.escape("network.p[0][1]: 1.2 is not a probability")):
@@ -382,13 +382,93 @@ def test_group_events():
     assert [x.c for x in other.group_game_at(6, 2)] == [0.8, 0.6]
     assert not np.array_equal(simulate(other, seeds).share_b, ref)
     for ev, msg in [({"at": 5, "group": 2, "game": {"c": 0.5}}, "2 is not a group"),
-                    ({"at": 5, "group": 0, "game": {"a": 0.5}}, "sets c only"),
+                    ({"at": 5, "group": 0, "game": {"d": 0.5}}, "game.d: unknown game key"),
+                    ({"from": 5, "to": 9, "group": 3, "game": {"b": 0.5}}, "3 is not a group"),
                     ({"at": 5, "group": -1, "game": {"c": 0.5}}, "must be a group number")]:
         with pytest.raises(NormsimError, match=msg):
             dataclasses.replace(base, events=(ev,))
     with pytest.raises(NormsimError, match="needs population.groups"):
         dataclasses.replace(base, groups=None, events=({"at": 5, "group": 0,
                                                         "game": {"c": 0.5}},))
+
+
+#: events that give the groups their own a and b: set for one group, ramped for the
+#: other, and set for everyone (a shock then swaps each group's own a and b)
+AB_EVENTS = ({"at": 4, "group": 0, "game": {"a": 0.9, "b": 0.3}},
+             {"from": 10, "to": 18, "group": 1, "game": {"b": 0.8, "c": 0.6}},
+             {"at": 12, "game": {"a": 0.5}})
+
+
+@pytest.mark.parametrize("update", MODES)
+def test_group_events_for_a_and_b(update):
+    p = _params("sbm", update, "fixed", events=AB_EVENTS)
+    games = p.group_game_at(7, 2)
+    assert (games[0].a, games[0].b, games[1].a, games[1].b) == (0.9, 0.3, 0.6, 0.4)
+    g9 = p.group_game_at(9, 2)    # after the shock at 8: each group's own a and b swap
+    assert (g9[0].a, g9[0].b, g9[1].a, g9[1].b) == (0.3, 0.9, 0.4, 0.6)
+    g13 = p.group_game_at(13, 2)  # the shared event sets a everywhere; group 1 ramps b
+    assert g13[0].a == g13[1].a == 0.5 and g13[0].b == 0.9 and 0.6 < g13[1].b < 0.8
+    out = _compare(p, replicate_seeds(35, 2))
+    # the groups' a and b differ from the shared ones: the series differ from the
+    # same events applied to c only
+    plain = dataclasses.replace(p, events=tuple(
+        {**e, "game": {k: v for k, v in e["game"].items() if k == "c"}} for e in AB_EVENTS
+        if "c" in e["game"]))
+    assert not np.array_equal(simulate(plain, replicate_seeds(35, 2)).share_b, out.share_b)
+
+
+def test_group_payoff_range_is_the_spread_of_all_payoffs():
+    from normsim.game import CoordinationGame
+    from normsim.groups import payoff_range
+    rng = np.random.default_rng(4)
+    for _ in range(500):
+        # a and b shared: exactly the plain R with the largest c
+        a, b = rng.uniform(0.05, 2.0, 2)
+        cs = rng.uniform(0, 1, rng.integers(1, 5))
+        k_min, k_max = sorted(rng.integers(1, 9, 2))
+        games = [CoordinationGame(a, b, c) for c in cs]
+        want = CoordinationGame(a, b, cs.max()).payoff_range(k_min, k_max)
+        assert payoff_range(games, k_min, k_max) == want
+    # a and b of the groups' own: the engine's R is the spread of its payoff table
+    # (every payoff class occurs on a regular grid, the extremes among them)
+    p = _params("halves", "sequential", "fixed", events=(
+        {"at": 3, "group": 0, "game": {"a": 1.5, "b": 0.2}},
+        {"at": 5, "group": 1, "game": {"a": 0.1, "b": 0.3, "c": 1.0}}))
+    adj = replicate_adjacency(p.network, 1)
+    labels = (np.arange(adj.n) % 8 >= 4).astype(np.int64)
+    tb = tables(adj, p, labels)
+    games, index = p.group_games(2)
+    assert len(games) >= 4
+    for ph, gs in enumerate(games):
+        pay = tb.pay[ph, :-1]   # the last class is the replaced agent's 0
+        assert tb.R_games[ph] == pytest.approx(pay.max() - pay.min(), rel=1e-12)
+        assert tb.R_games[ph] == payoff_range(gs, 4, 4)
+    # group 0 with a = 1.5 next to group 1 with c = 1: R spans 6.0 - 0
+    assert tb.R_games[index[6]] == pytest.approx(6.0)
+
+
+def test_summaries_name_the_norm_each_groups_game_favours():
+    from normsim.results import group_summaries, shock_new_norms
+    from normsim.scenario import conditions, loads
+    # before the shock at 20: group 0 gets a = 0.3, b = 0.7 (the shock then favours A
+    # there), everyone else keeps a = 0.6, b = 0.4 (the shock favours B)
+    text = SCENARIO.replace("shocks: [20]}", "shocks: [20, 40], events: [{at: 10, group: 0, "
+                            "game: {a: 0.3, b: 0.7}}, {at: 30, game: {a: 0.6}}]}")
+    spec = conditions(loads(text))[0].spec
+    assert shock_new_norms(spec, [20, 40]) == [1, None]   # after 40: a = b = 0.6
+    assert shock_new_norms(spec, [20, 40], group=0) == [0, 1]
+    assert shock_new_norms(spec, [20, 40], group=1) == [1, None]
+    G = 60
+    share = np.zeros((2, G + 1))
+    share[:, 25:] = 1.0      # a group that moves to B after the first shock
+    series = {f"group{k}_{x}": share for k in range(2) for x in ("share_b", "mean_payoff")}
+    rows = group_summaries(spec, series, G, [20, 40])
+    assert [r["shocks"][0]["new_norm"] for r in rows] == ["A", "B"]
+    # group 1 reaches B at 25 (t50 5); for group 0 the new norm A holds at once (t50 1)
+    assert rows[1]["shocks"][0]["t50"] == 5 and rows[0]["shocks"][0]["t50"] == 1
+    # without events, the swaps of the scenario's game, as before
+    plain = conditions(loads(SCENARIO))[0].spec
+    assert shock_new_norms(plain, [20]) == shock_new_norms(plain, [20], group=0) == [1]
 
 
 @pytest.mark.parametrize("update", ["sequential", "reference"])
