@@ -754,11 +754,18 @@ def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> 
             raise NormsimError(f"{where}: {e}{cond}") from None
     gr = spec.population.groups
     if gr is not None:
-        from normsim.groups import group_labels
+        from normsim.groups import group_labels, n_groups
         try:   # the groups against the network (a blocks cut is checked per replicate)
             groups = check_groups(gr.as_dict(), net, evolving=False)
+            m = groups["n"]
             if not (groups["by"] == "blocks" and net.get("largest_component")):
-                group_labels(groups, net, n, None, base_dir)
+                m = n_groups(groups, group_labels(groups, net, n, None, base_dir))
+            # an event for a group that does not exist (before anything is written)
+            for k, ev in enumerate(check_events(spec.schedule.events,
+                                                spec.schedule.generations)):
+                if m is not None and ev.get("group", 0) >= m:
+                    raise NormsimError(f"schedule.events[{k}].group: {ev['group']} is not a "
+                                       f"group (groups 0..{m - 1})")
         except NormsimError as e:
             raise NormsimError(f"{where}: {e}{cond}") from None
     return n

@@ -256,6 +256,11 @@ BAD = [
      "kind: grid, rows: 6, cols: 7", "cols = 7 is odd"),
     ("groups: {c: [0.9, 0.1]", "groups: {by: attribute, attribute: x, c: [0.9, 0.1]",
      "attribute needs a networkx graph"),
+    # a group event: checked before the store is written
+    ("shocks: [20]}", "shocks: [20], events: [{at: 5, group: 2, game: {a: 0.9, b: 0.2}}]}",
+     "schedule.events[0].group: 2 is not a group (groups 0..1)"),
+    ("shocks: [20]}", "shocks: [20], events: [{from: 5, to: 9, group: 1, game: {b: 0.9, "
+     "x: 1}}]}", "events[0].game.x: unknown game key (allowed: a, b, c)"),
 ]
 
 
