@@ -5,16 +5,18 @@ normsim/viz/app.py``). The page shows the network with agents coloured by norm
 (a grid as a lattice; other graphs on a seeded layout computed once per
 reset; on a large graph a density image or a sample, as the page says;
 committed agents in a darker shade, and group boundaries when the model has
-groups), a live chart of the norm shares with the shocks marked, the
-need for coordination in play when events change it, and the well-mixed
-replicator prediction overlaid (without mechanisms; and the exploration-rate
-shares when rates evolve), and a text panel with the generation, the shares
-and the norm currently favoured. Controls set c, the exploration rate, beta,
-a, b, the network kind and size, the update mode, the shock schedule, the
-seed, the committed minority (fraction, placement, norm), conformity and a
-threat (c raised for a span of generations); Reset, Step and Play drive the
-model. Every slider shows its value; the page's title and tab say what it
-shows.
+groups), a live chart of the norm shares with the shocks marked (with groups,
+the share of B in each group), the need for coordination in play when events
+change it, and the well-mixed replicator prediction overlaid (without
+mechanisms; and the exploration-rate shares when rates evolve), and a text
+panel with the generation, the shares, the norm currently favoured and each
+group's c and share. Controls set c, the exploration rate, beta, a, b, the
+network kind and size, the update mode, the shock schedule, the seed, the
+committed minority (fraction, placement, norm), conformity, a threat (c raised
+for a span of generations) and groups (none, the lattice's left and right
+halves with a c each, or the scenario's groups with a c slider for each of the
+first :data:`MAX_GROUP_SLIDERS`); Reset, Step and Play drive the model. Every
+slider shows its value; the page's title and tab say what it shows.
 
 The page is Mesa's SolaraViz layout, rebuilt from Mesa's own pieces
 (``ModelController``, ``ShowSteps``) so that sliders can show their values
@@ -539,8 +541,8 @@ class _Chart:
                               for k, name in enumerate(names)] if model.params.events else []
         self.ax.plot([], [], color="red", ls=":", lw=0.9, label="shock")
         self.ax.set(ylim=(-0.02, 1.02), xlabel="generation", ylabel="share of agents")
-        self.legend = (dict(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
-                       if grouped else dict(loc="center right"))
+        self.legend = ({"loc": "upper center", "bbox_to_anchor": (0.5, -0.22), "ncol": 3}
+                       if grouped else {"loc": "center right"})
         self.ax.legend(fontsize=7, **self.legend)
         self.ax2 = axes[1, 0] if self.evolving else None
         if self.ax2 is not None:
