@@ -177,8 +177,9 @@ def page_events(c: float, threat_c: float, threat_start: int, threat_length: int
     before the threat after generation threat_start + threat_length.
 
     With ``groups`` (a ``population.groups`` spec with one c per group, on the
-    ``network`` spec) the threat sets c in every group and then gives each
-    group back its own c in force before the threat (one event per group)."""
+    ``network`` spec, which is then needed) the threat sets c in every group and
+    then gives each group back its own c in force before the threat (one event
+    per group)."""
     events = list(json.loads(events_json)) if events_json else []
     length, start = int(threat_length), int(threat_start)
     if length > 0:
@@ -187,6 +188,8 @@ def page_events(c: float, threat_c: float, threat_start: int, threat_length: int
             # each group's c in the last generation before the threat; a horizon that
             # covers the scenario's events (the page's whole horizon takes seconds to
             # lay out with many groups)
+            if network is None:
+                raise ValueError("page_events: groups need the network spec they split")
             last = max([start, 1] + [int(e.get("at", e.get("to", 0))) for e in events])
             m = len(groups["c"])
             before = ModelParams(c=c, network=network, generations=min(HORIZON, last + 1),
