@@ -1139,8 +1139,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "norm with committed agents marked, live shares chart with the best "
                             "available theory, controls for c, exploration, beta, a, b, "
                             "network, update mode, shocks, seed, committed fraction, placement "
-                            "and norm, conformity and a threat) with the scenario's parameters "
-                            "(its first condition) as defaults. Works offline."))
+                            "and norm, conformity, a threat, and groups with their own c: the "
+                            "lattice's halves or the scenario's groups, with boundaries drawn "
+                            "and a share per group charted) with the scenario's parameters "
+                            "(its first condition, its groups too) as defaults. Works offline."))
     vz.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?", help="defaults from here")
     vz.add_argument("--host", default="127.0.0.1",
                     help="address to serve on (default 127.0.0.1; another address makes the "

@@ -320,6 +320,18 @@ def test_the_page_names_its_tab_and_shows_every_slider_value():
         "Norms and shares on a 14 x 14 torus"]
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert model.value.generation == 1
+    # the groups: choosing halves shows a c slider for each half, with its value
+    assert not rc.find(v.Slider, label="c, left half: 0.90")
+    rc.find(v.Select, label="groups").widget.v_model = "halves"
+    labels = [s.widget.label for s in rc.find(v.Slider)]
+    assert len(labels) == 18 and "c, left half: 0.90" in labels, labels
+    rc.find(v.Slider, label="c, right half: 0.20").widget.v_model = 0.6
+    assert rc.find(v.Slider, label="c, right half: 0.60").widget.v_model == 0.6
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    m = model.value
+    assert m.params.groups["c"] == (0.9, 0.6) and m.group_labels is not None
+    assert m.committed_mask.sum() == 20               # the other controls still apply
+    assert rc.find(v.Tab).widget.children == ["Norms and shares on a 14 x 14 torus"]
 
 
 def test_graph_draws_edges_across_groups_black():
@@ -345,3 +357,132 @@ def test_graph_draws_edges_across_groups_black():
     across = sum(1 for u, v in h.graph.edges if (u >= 30) != (v >= 30))
     assert across > 0 and black(h) > 0
     assert "Black lines separate the groups" in app_note(h)
+
+
+# ------------------------------------------------------------ the groups' controls
+def test_halves_control_builds_groups_with_their_own_c():
+    from normsim.game import CoordinationGame
+    from normsim.params import ModelParams
+    m = VizModel(**PAGE, group_split="halves", c_left=0.9, c_right=0.2)
+    assert m.problem is None and m.params.groups["by"] == "halves"
+    assert m.params.groups["c"] == (0.9, 0.2) and m.mechanisms
+    left = np.arange(144) % 12 < 6
+    np.testing.assert_array_equal([a.group for a in m.by_node], (~left).astype(int))
+    np.testing.assert_array_equal(m.group_labels, (~left).astype(int))
+    for _ in range(35):
+        m.step()
+    # each agent's payoff is its own half's game (and would differ under the other's)
+    games = [CoordinationGame(0.4, 0.6, 0.9), CoordinationGame(0.4, 0.6, 0.2)]  # after the shock
+    differs = 0
+    for ag in m.by_node:
+        own, other = games[ag.group], games[1 - ag.group]
+        assert ag.payoff == pytest.approx(own.total_payoff(ag.start_norm, ag.n_same, ag.n_other))
+        differs += ag.payoff != pytest.approx(
+            other.total_payoff(ag.start_norm, ag.n_same, ag.n_other))
+    assert differs > 0
+    want = ModelParams(a=0.6, b=0.4, c=0.5, network=GRID12, update="sequential",
+                       generations=35, shocks=(30,), groups={"by": "halves", "c": [0.9, 0.2]})
+    eng = simulate(want, [5])
+    assert m.history == list(eng.share_b[0])
+    np.testing.assert_array_equal(m.group_history, eng.group_share_b[0])
+    text = info_markdown(m)
+    assert "2 groups (halves): left half (72 agents): c = 0.9" in text
+    assert "right half (72 agents): c = 0.2" in text and "no theory line" in text
+    assert chart_png(m).startswith(PNG)
+    assert [ln.get_label() for ln in m._chart.group_lines] == ["B in left half",
+                                                               "B in right half"]
+    np.testing.assert_array_equal(m._chart.group_lines[1].get_ydata(),
+                                  np.asarray(m.group_history)[:, 1])
+
+
+def test_halves_with_equal_c_give_the_ungrouped_series_also_with_a_threat():
+    threat = {"threat_c": 0.9, "threat_start": 10, "threat_length": 15}
+    for extra in ({}, threat):
+        plain = VizModel(**PAGE, **extra)
+        split = VizModel(**PAGE, **extra, group_split="halves", c_left=0.5, c_right=0.5)
+        assert split.params.groups is not None and split.group_labels is not None
+        for _ in range(35):
+            plain.step()
+            split.step()
+        assert split.history == plain.history
+    # the threat raises c in both halves, then gives each its own c back
+    m = VizModel(**PAGE, **threat, group_split="halves", c_left=0.8, c_right=0.1)
+    assert [tuple(g.c for g in m.params.group_game_at(t, 2)) for t in (10, 11, 25, 26)] == [
+        (0.8, 0.1), (0.9, 0.9), (0.9, 0.9), (0.8, 0.1)]
+    assert "threat: c = 0.9 in generations 11..25" in info_markdown(m)
+    assert "the scenario's events" not in info_markdown(m)
+
+
+@pytest.mark.parametrize("controls, msg", [
+    ({"network_kind": "watts_strogatz", "nodes": 60}, "halves needs a grid network"),
+    ({"side": 11}, "cols = 11 is odd"),
+    ({"update": "asynchronous"}, "asynchronous updating does not support groups"),
+    ({"group_split": "scenario groups"}, "scenario groups need a scenario"),
+])
+def test_group_settings_the_model_rejects_are_shown(controls, msg):
+    m = VizModel(**(PAGE | {"group_split": "halves"} | controls))
+    assert msg in m.problem and m.params.groups is None and m.group_labels is None
+    m.step()
+    assert m.generation == 0 and info_markdown(m).startswith("**Not run:**")
+
+
+def test_scenario_groups_are_passed_through(tmp_path):
+    from normsim.model import NormChangeModel
+    from normsim.scenario import conditions, load
+    from normsim.viz.app import SCENARIO_GROUPS, model_params
+    p = tmp_path / "g.yaml"
+    p.write_text("name: g\ngame: {a: 0.6, b: 0.4, c: 0.5}\n"
+                 "population:\n  network: {kind: connected_caveman, cliques: 3, size: 6}\n"
+                 "  groups: {c: [0.9, 0.5, 0.1], exploration: [0.0, 0.05, 0.1],\n"
+                 "           initial_b: [0.2, 0.5, 0.8]}\n"
+                 "dynamics: {update: synchronous}\n"
+                 "schedule: {generations: 50, shocks: [20]}\nseed: 4\n")
+    d = defaults_from_scenario(str(p))
+    assert d["group_split"] == SCENARIO_GROUPS and d["group_count"] == 3
+    params = model_params(d)
+    assert SCENARIO_GROUPS in params["group_split"]["values"]
+    assert [params[f"group_c{k}"]["label"] for k in range(3)] == [
+        "c, group 0", "c, group 1", "c, group 2"]
+    assert [params[f"group_c{k}"]["value"] for k in range(3)] == [0.9, 0.5, 0.1]
+    assert "group_c3" not in params
+    m = VizModel(**d)
+    ref = NormChangeModel(params=conditions(load(str(p)))[0].model_params(), seed=4)
+    assert m.problem is None and m.params.groups == ref.params.groups
+    assert [a.group for a in m.by_node] == [a.group for a in ref.by_node] == [
+        k for k in range(3) for _ in range(6)]
+    for _ in range(25):
+        m.step()
+        ref.step()
+    assert m.history == [float(x) for x in ref.series()["share_b"]]
+    assert "3 groups (cliques)" in info_markdown(m)
+    # a slider changes its group's c; the other groups keep the scenario's values
+    moved = VizModel(**dict(d, group_c1=0.3))
+    assert moved.params.groups["c"] == (0.9, 0.3, 0.1)
+    assert moved.params.groups["exploration"] == (0.0, 0.05, 0.1)
+    assert VizModel(**dict(d, group_split="none")).params.groups is None
+
+
+def test_scenario_groups_from_a_file_beside_an_edge_list(tmp_path, monkeypatch):
+    """Relative files are read beside the scenario whatever the working directory;
+    more groups than sliders: the first four have sliders, the others keep their c."""
+    import networkx as nx
+
+    from normsim.viz.app import MAX_GROUP_SLIDERS, model_params
+    G = nx.connected_caveman_graph(6, 4)
+    (tmp_path / "net.txt").write_text("".join(f"{u} {v}\n" for u, v in G.edges))
+    (tmp_path / "groups.txt").write_text("".join(f"{v} {v // 4}\n" for v in G.nodes))
+    p = tmp_path / "e.yaml"
+    p.write_text("name: e\npopulation:\n  network: {kind: edgelist, path: net.txt}\n"
+                 "  groups: {by: attribute, file: groups.txt, c: [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]}\n"
+                 "seed: 3\n")
+    monkeypatch.chdir(tmp_path.parent)
+    d = defaults_from_scenario(str(p))
+    assert d["group_count"] == 6 and MAX_GROUP_SLIDERS == 4
+    assert [k for k in model_params(d) if k[:7] == "group_c" and k[7:].isdigit()] == [
+        f"group_c{k}" for k in range(4)]
+    m = VizModel(**dict(d, group_c0=0.1))
+    assert m.problem is None and m.params.groups["c"] == (0.1, 0.8, 0.7, 0.6, 0.5, 0.4)
+    assert [a.group for a in m.by_node] == [v // 4 for v in range(24)]
+    m.step()
+    assert network_png(m).startswith(PNG) and chart_png(m).startswith(PNG)
+    assert len(m._chart.group_lines) == 6

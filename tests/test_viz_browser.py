@@ -175,4 +175,18 @@ def test_tab_title_slider_values_and_committed_agents(page):
     assert committed_pixels() == 125 * 64    # committed agents never change
     assert page.get_by_text("Committed agents (holding B) are drawn brown.").count() == 1
     shot(page, "viz_committed")
+    # groups: the lattice's halves, each with its c slider, and a black line between
+    # them: one pixel column of the 400-pixel lattice, top to bottom
+    from normsim.viz.app import BOUNDARY_COLOR
+    page.locator(".v-select", has=page.locator(".v-label", has_text="groups")).click()
+    page.get_by_role("option", name="halves", exact=True).click()
+    expect(slider(page, "c, left half").locator(".v-label")).to_have_text("c, left half: 0.90")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text(re.compile(r"2 groups \(halves\): left half \(1250 agents\): c = 0\.9")
+                     ).wait_for(timeout=30000)
+    page.wait_for_function(
+        "([img, rgb, want]) => (" + COUNT_COLOR + ")([img, rgb]) === want",
+        arg=[figures(page).nth(0).element_handle(), list(BOUNDARY_COLOR), 400], timeout=30000)
+    assert page.get_by_text("Black lines separate the groups.").count() == 1
+    shot(page, "viz_groups")
     assert page.console_errors == [], page.console_errors

@@ -5,16 +5,18 @@ normsim/viz/app.py``). The page shows the network with agents coloured by norm
 (a grid as a lattice; other graphs on a seeded layout computed once per
 reset; on a large graph a density image or a sample, as the page says;
 committed agents in a darker shade, and group boundaries when the model has
-groups), a live chart of the norm shares with the shocks marked, the
-need for coordination in play when events change it, and the well-mixed
-replicator prediction overlaid (without mechanisms; and the exploration-rate
-shares when rates evolve), and a text panel with the generation, the shares
-and the norm currently favoured. Controls set c, the exploration rate, beta,
-a, b, the network kind and size, the update mode, the shock schedule, the
-seed, the committed minority (fraction, placement, norm), conformity and a
-threat (c raised for a span of generations); Reset, Step and Play drive the
-model. Every slider shows its value; the page's title and tab say what it
-shows.
+groups), a live chart of the norm shares with the shocks marked (with groups,
+the share of B in each group), the need for coordination in play when events
+change it, and the well-mixed replicator prediction overlaid (without
+mechanisms; and the exploration-rate shares when rates evolve), and a text
+panel with the generation, the shares, the norm currently favoured and each
+group's c and share. Controls set c, the exploration rate, beta, a, b, the
+network kind and size, the update mode, the shock schedule, the seed, the
+committed minority (fraction, placement, norm), conformity, a threat (c raised
+for a span of generations) and groups (none, the lattice's left and right
+halves with a c each, or the scenario's groups with a c slider for each of the
+first :data:`MAX_GROUP_SLIDERS`); Reset, Step and Play drive the model. Every
+slider shows its value; the page's title and tab say what it shows.
 
 The page is Mesa's SolaraViz layout, rebuilt from Mesa's own pieces
 (``ModelController``, ``ShowSteps``) so that sliders can show their values
@@ -46,6 +48,7 @@ from PIL import Image, ImageDraw
 
 from normsim.draws import graph_seed
 from normsim.errors import NormsimError
+from normsim.groups import DEFAULT_SOURCE
 from normsim.mechanisms import PLACEMENTS
 from normsim.model import NormChangeModel
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams
@@ -68,6 +71,19 @@ MAX_DRAWN_NODES = 1500
 #: the committed placements the page offers (``nodes`` only from a scenario)
 PAGE_PLACEMENTS = tuple(p for p in PLACEMENTS if p != "nodes")
 SCENARIO_NODES = "nodes (scenario)"
+#: the group splits the page offers: none, the grid's left and right halves, and
+#: the groups of the scenario the page was opened with (only then)
+GROUP_SPLITS = ("none", "halves")
+SCENARIO_GROUPS = "scenario groups"
+#: scenario groups: a c slider for each of the first this many groups (the others keep
+#: the scenario's c, or follow the c slider when the scenario gives no per-group c)
+MAX_GROUP_SLIDERS = 4
+#: the chart draws the share of B of the first this many groups (one line each)
+MAX_GROUP_LINES = 8
+#: the colours of the groups' lines on the chart (matplotlib's tab10 without its
+#: blue and orange, the norms' colours, and with its red, the shocks', last)
+GROUP_LINE_COLORS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                     "#17becf", "#d62728")
 
 #: the page's initial values: the model's from normsim.params.DEFAULTS, and the
 #: page's own (graph size for non-grid kinds, when to shock, the seed, the threat)
@@ -80,7 +96,10 @@ PAGE_DEFAULTS = {"c": DEFAULTS.c, "exploration": DEFAULTS.exploration, "beta": D
                  "placement": "random", "committed_norm": "new",
                  "conformity": DEFAULTS.conformity,
                  "threat_c": 0.9, "threat_start": 50, "threat_length": 0,
-                 "scenario_events": False, "events_json": "", "committed_nodes_json": ""}
+                 "scenario_events": False, "events_json": "", "committed_nodes_json": "",
+                 "group_split": "none", "c_left": 0.9, "c_right": 0.2,
+                 **{f"group_c{k}": DEFAULTS.c for k in range(MAX_GROUP_SLIDERS)},
+                 "groups_json": "", "group_count": 0, "base_dir": ""}
 _P = PAGE_DEFAULTS
 
 
@@ -115,21 +134,73 @@ def page_committed(fraction: float, placement: str, norm: str,
     return {"fraction": float(fraction), "placement": placement, "norm": norm}
 
 
+def page_groups(split: str, c: float = _P["c"], c_left: float = _P["c_left"],
+                c_right: float = _P["c_right"], groups_json: str = "", group_count: int = 0,
+                group_cs: tuple[float, ...] = ()) -> dict | None:
+    """The ``population.groups`` spec of the page's controls (None: no groups).
+
+    ``split`` is ``none``, ``halves`` (the grid's left half, group 0, plays
+    ``c_left`` and its right half, group 1, ``c_right``) or :data:`SCENARIO_GROUPS`:
+    the groups of the scenario the page was opened with (``groups_json``, its
+    ``population.groups`` as given: source, c, exploration, initial_b, file or
+    attribute), of which there are ``group_count``; ``group_cs`` (the page's
+    sliders, at most :data:`MAX_GROUP_SLIDERS`) replace the c of the first
+    groups, the others keep the scenario's c (``c`` when the scenario gives no
+    per-group c). Raises :class:`~normsim.errors.NormsimError` for scenario
+    groups without a scenario that has them, or an unknown split."""
+    if split == "none":
+        return None
+    if split == "halves":
+        return {"by": "halves", "c": [float(c_left), float(c_right)]}
+    if split != SCENARIO_GROUPS:
+        raise NormsimError(f"groups: {split!r} is not one of none, halves, {SCENARIO_GROUPS}")
+    if not groups_json:
+        raise NormsimError("groups: scenario groups need a scenario with population.groups "
+                           "(normsim viz SCENARIO.yaml)")
+    groups = json.loads(groups_json)
+    m = int(group_count)
+    if m > 0 and group_cs:
+        cs = [float(x) for x in groups["c"]] if groups.get("c") is not None else [float(c)] * m
+        for k, value in enumerate(group_cs[:m]):
+            cs[k] = float(value)
+        groups["c"] = cs
+    return groups
+
+
 def page_events(c: float, threat_c: float, threat_start: int, threat_length: int,
-                events_json: str = "") -> tuple[dict, ...]:
+                events_json: str = "", groups: dict | None = None,
+                network: dict | None = None) -> tuple[dict, ...]:
     """The ``schedule.events`` of the page: the scenario's (``events_json``, a JSON
     list, or empty), then the threat, if ``threat_length`` > 0: c set to
     ``threat_c`` after generation ``threat_start`` (generations threat_start + 1
     .. threat_start + threat_length play it) and back to the value in force
-    before the threat after generation threat_start + threat_length."""
+    before the threat after generation threat_start + threat_length.
+
+    With ``groups`` (a ``population.groups`` spec with one c per group, on the
+    ``network`` spec, which is then needed) the threat sets c in every group and
+    then gives each group back its own c in force before the threat (one event
+    per group)."""
     events = list(json.loads(events_json)) if events_json else []
     length, start = int(threat_length), int(threat_start)
     if length > 0:
+        threat = {"at": start, "game": {"c": float(threat_c)}}
+        if groups is not None and groups.get("c") is not None:
+            # each group's c in the last generation before the threat; a horizon that
+            # covers the scenario's events (the page's whole horizon takes seconds to
+            # lay out with many groups)
+            if network is None:
+                raise ValueError("page_events: groups need the network spec they split")
+            last = max([start, 1] + [int(e.get("at", e.get("to", 0))) for e in events])
+            m = len(groups["c"])
+            before = ModelParams(c=c, network=network, generations=min(HORIZON, last + 1),
+                                 events=tuple(events), groups=groups).group_game_at(start, m)
+            return tuple(events + [threat] + [
+                {"at": start + length, "group": k, "game": {"c": float(g.c)}}
+                for k, g in enumerate(before)])
         before = c
         if events:   # the c in force in the last generation before the threat
             before = ModelParams(c=c, generations=HORIZON, events=tuple(events)).game_at(start).c
-        events += [{"at": start, "game": {"c": float(threat_c)}},
-                   {"at": start + length, "game": {"c": float(before)}}]
+        events += [threat, {"at": start + length, "game": {"c": float(before)}}]
     return tuple(events)
 
 
@@ -156,7 +227,12 @@ class VizModel(NormChangeModel):
                  threat_length: int = _P["threat_length"],
                  scenario_events: bool = _P["scenario_events"],
                  events_json: str = _P["events_json"],
-                 committed_nodes_json: str = _P["committed_nodes_json"]):
+                 committed_nodes_json: str = _P["committed_nodes_json"],
+                 group_split: str = _P["group_split"], c_left: float = _P["c_left"],
+                 c_right: float = _P["c_right"], group_c0: float | None = None,
+                 group_c1: float | None = None, group_c2: float | None = None,
+                 group_c3: float | None = None, groups_json: str = _P["groups_json"],
+                 group_count: int = _P["group_count"], base_dir: str = _P["base_dir"]):
         spec = (json.loads(network_spec_json) if network_kind == "scenario network"
                 else network_spec(network_kind, int(side), int(nodes)))
         shock_at = max(1, int(shock_at))
@@ -167,23 +243,49 @@ class VizModel(NormChangeModel):
                      rates=RATES if evolving else None, generations=HORIZON, shocks=sched)
         self.problem: str | None = None
         self.threat = None
+        #: the scenario's events in ``params.events`` (the threat's follow them)
+        self.scenario_event_count = 0
+        #: the groups' names, one per group (empty without groups)
+        self.group_names: list[str] = []
+        sliders = tuple(x for x in (group_c0, group_c1, group_c2, group_c3) if x is not None)
         try:
+            groups = page_groups(group_split, c, c_left, c_right, groups_json,
+                                 int(group_count), sliders)
+            if groups is not None:   # checked against the network before the events use it
+                groups = ModelParams(**plain, groups=groups).groups
             events = page_events(c, threat_c, threat_start, threat_length,
-                                 events_json if scenario_events else "")
+                                 events_json if scenario_events else "", groups, spec)
             params = ModelParams(**plain, committed=page_committed(
                 committed, placement, committed_norm, committed_nodes_json),
-                conformity=float(conformity), events=events)
+                conformity=float(conformity), events=events, groups=groups)
+            self.scenario_event_count = len(json.loads(events_json)) if (
+                scenario_events and events_json) else 0
             if int(threat_length) > 0:
                 self.threat = (int(threat_start) + 1, int(threat_start) + int(threat_length),
                                float(threat_c))
         except NormsimError as e:
             self.problem = str(e)
             params = ModelParams(**plain)
-        super().__init__(params=params, seed=int(seed))
+        try:
+            super().__init__(params=params, seed=int(seed), base_dir=base_dir or None)
+        except NormsimError as e:   # the groups do not fit the graph (a node without a group)
+            if params.groups is None:
+                raise
+            self.problem = str(e)
+            params = ModelParams(**plain)
+            super().__init__(params=params, seed=int(seed), base_dir=base_dir or None)
         self.shock_list = sched
+        self.base_dir = base_dir or None   # where a scenario's relative files are read from
         self.history = [self.datacollector.model_vars["share_b"][0]]
         self.rate_history = [self.datacollector.model_vars["rate_shares"][0]]
         self.free_history = [self.datacollector.model_vars["share_new_uncommitted"][0]]
+        #: the share of B in each group after each generation (groups only)
+        self.group_history = ([self.datacollector.model_vars["group_share_b"][0]]
+                              if params.groups is not None else [])
+        if params.groups is not None:
+            by = params.groups["by"]
+            self.group_names = (["left half", "right half"] if by == "halves" else
+                                [f"group {k}" for k in range(self.n_groups)])
         self.lattice = (spec["rows"], spec["cols"]) if spec["kind"] == "grid" else None
         self.committed_mask = np.fromiter((ag.committed for ag in self.by_node), dtype=bool,
                                           count=len(self.by_node))
@@ -191,9 +293,15 @@ class VizModel(NormChangeModel):
 
     @property
     def mechanisms(self) -> bool:
-        """Whether committed agents, conformity or game events are in play."""
+        """Whether committed agents, conformity, game events or groups are in play."""
         p = self.params
-        return p.committed is not None or p.conformity > 0 or bool(p.events)
+        return (p.committed is not None or p.conformity > 0 or bool(p.events)
+                or p.groups is not None)
+
+    def group_games(self) -> tuple:
+        """Each group's game in the next generation (groups only)."""
+        return self.params.group_game_at(min(self.generation + 1, self.params.generations),
+                                         self.n_groups)
 
     def step(self) -> None:
         """One generation of the model, and the page's history of shares (nothing when
@@ -205,6 +313,8 @@ class VizModel(NormChangeModel):
         self.history.append(self.datacollector.model_vars["share_b"][-1])
         self.rate_history.append(self.datacollector.model_vars["rate_shares"][-1])
         self.free_history.append(self.datacollector.model_vars["share_new_uncommitted"][-1])
+        if self.params.groups is not None:
+            self.group_history.append(self.datacollector.model_vars["group_share_b"][-1])
 
     def favoured(self) -> str:
         """The norm that pays more in the next generation."""
@@ -291,10 +401,10 @@ def _sample(model: VizModel, max_nodes: int) -> list[int]:
 
 
 @lru_cache(maxsize=8)
-def _layout(spec_json: str, seed: int, n: int) -> np.ndarray:
+def _layout(spec_json: str, seed: int, n: int, base_dir: str | None = None) -> np.ndarray:
     from normsim.networks import build_graph
 
-    G = build_graph(json.loads(spec_json), seed=graph_seed(seed))
+    G = build_graph(json.loads(spec_json), seed=graph_seed(seed), base_dir=base_dir)
     pos = nx.spring_layout(G, seed=seed, iterations=40)
     xy = np.array([pos[i] for i in range(n)])
     xy -= xy.min(axis=0)
@@ -318,7 +428,8 @@ def graph_png(model: VizModel, px: int = 420, max_nodes: int | None = None) -> b
             edges = sub.edges
         else:
             nodes = list(range(n))
-            xy = _layout(json.dumps(model.params.network, sort_keys=True), model.seed, n)
+            xy = _layout(json.dumps(model.params.network, sort_keys=True), model.seed, n,
+                         model.base_dir)
             edges = model.graph.edges
         at = {v: (10 + x * (px - 20), 10 + y * (px - 20)) for v, (x, y) in zip(nodes, xy)}
         groups = getattr(model, "group_labels", None)
@@ -404,7 +515,9 @@ class _Chart:
         self.evolving = model.params.evolving
         rows = 2 if self.evolving else 1
         # an Agg canvas of its own, not pyplot: a notebook's inline plots stay as they are
-        self.fig = Figure(figsize=(6.2, 2.6 * rows), dpi=80)
+        # groups: the legend goes below the axes (a line per group would cover the data)
+        grouped = model.params.groups is not None
+        self.fig = Figure(figsize=(6.2, 2.6 * rows + (0.9 if grouped else 0)), dpi=80)
         FigureCanvasAgg(self.fig)
         axes = self.fig.subplots(rows, 1, squeeze=False)
         self.ax = axes[0, 0]
@@ -419,10 +532,21 @@ class _Chart:
                                            f"share of {norm} among the uncommitted"
                                            if self.free else "_none"))
         self.line_c, = self.ax.plot([], [], color="#7a7a7a", lw=1.0, label=(
-            "c in play" if model.params.events else "_none"))
+            "c in play" if model.params.events and not grouped else "_none"))
+        # groups: the share of B in each of the first MAX_GROUP_LINES groups and, with
+        # events, the c each of them plays (dashed, in the group's colour)
+        names = model.group_names[:MAX_GROUP_LINES]
+        self.group_lines = [self.ax.plot([], [], color=GROUP_LINE_COLORS[k], lw=1.1,
+                                         animated=True, label=f"B in {name}")[0]
+                            for k, name in enumerate(names)]
+        self.group_c_lines = [self.ax.plot([], [], color=GROUP_LINE_COLORS[k], lw=0.9,
+                                           ls="--", label=f"c in {name}")[0]
+                              for k, name in enumerate(names)] if model.params.events else []
         self.ax.plot([], [], color="red", ls=":", lw=0.9, label="shock")
         self.ax.set(ylim=(-0.02, 1.02), xlabel="generation", ylabel="share of agents")
-        self.ax.legend(fontsize=7, loc="center right")
+        self.legend = ({"loc": "upper center", "bbox_to_anchor": (0.5, -0.22), "ncol": 3}
+                       if grouped else {"loc": "center right"})
+        self.ax.legend(fontsize=7, **self.legend)
         self.ax2 = axes[1, 0] if self.evolving else None
         if self.ax2 is not None:
             self.ax2.set(ylim=(0, 1), xlabel="generation", ylabel="share holding rate")
@@ -440,8 +564,13 @@ class _Chart:
         if pred is not None:
             self.line_pred.set_data(np.arange(limit + 1), pred.share_b)
             self.line_pred.set_label(pred.name)
-            self.ax.legend(fontsize=7, loc="center right")
-        if model.params.events:   # the need for coordination of each generation
+            self.ax.legend(fontsize=7, **self.legend)
+        if self.group_c_lines:   # each group's need for coordination in each generation
+            games, index = model.params.group_games(model.n_groups)
+            cs = np.array([[gm.c for gm in combo] for combo in games])[index[:limit + 1]]
+            for k, line in enumerate(self.group_c_lines):
+                line.set_data(np.arange(len(cs)), cs[:, k])
+        elif model.params.events:   # the need for coordination of each generation
             games, index = model.params.games()
             cs = np.array([gm.c for gm in games])[index[:limit + 1]]
             self.line_c.set_data(np.arange(len(cs)), cs)
@@ -470,6 +599,11 @@ class _Chart:
         if self.free:
             self.line_free.set_data(x, np.asarray(model.free_history, dtype=float))
             self.ax.draw_artist(self.line_free)
+        if self.group_lines:
+            shares = np.asarray(model.group_history, dtype=float)
+            for k, line in enumerate(self.group_lines):
+                line.set_data(x, shares[:, k])
+                self.ax.draw_artist(line)
         if self.ax2 is not None:
             shares = np.cumsum(np.asarray(model.rate_history), axis=1)
             lower = np.zeros(len(x))
@@ -484,9 +618,10 @@ class _Chart:
 
 
 def chart_png(model: VizModel) -> bytes:
-    """Norm shares so far (and the committed norm's share among the uncommitted),
-    shocks marked, c in play when events change it, the best available theory
-    dashed (without mechanisms)."""
+    """Norm shares so far (and the committed norm's share among the uncommitted;
+    with groups the share of B in each of the first :data:`MAX_GROUP_LINES`
+    groups), shocks marked, c in play when events change it (each group's, with
+    groups), the best available theory dashed (without mechanisms)."""
     if getattr(model, "_chart", None) is None:
         model._chart = _Chart(model)
     return model._chart.png(model)
@@ -500,10 +635,11 @@ def info_markdown(model: VizModel) -> str:
     lines = []
     if model.problem:
         lines.append(f"**Not run:** {model.problem}. Change the controls and press Reset.")
+    c_now = "" if p.groups is not None else f", c = {model.game.c:g}"   # groups: below
     lines += [f"**Generation {model.generation}**",
               f"share of A: {1 - hist:.3f}, share of B: {hist:.3f}",
               f"favoured norm now: **{model.favoured()}** (a = {model.game.a:g}, "
-              f"b = {model.game.b:g}, c = {model.game.c:g})",
+              f"b = {model.game.b:g}{c_now})",
               f"next shock after generation {nxt}" if nxt is not None else "no more shocks",
               f"{len(model.by_node)} agents, {p.update} update, seed {model.seed}"]
     if p.committed is not None:
@@ -515,10 +651,12 @@ def info_markdown(model: VizModel) -> str:
                      + ("none uncommitted" if free != free else f"{free:.3f}"))
     if p.conformity > 0:
         lines.append(f"conformity gamma = {p.conformity:g}")
+    if p.groups is not None:
+        lines.append(group_markdown(model))
     if model.threat is not None:
         g1, g2, tc = model.threat
         lines.append(f"threat: c = {tc:g} in generations {g1}..{g2}")
-    scenario_events = p.events[:-2] if model.threat is not None else p.events
+    scenario_events = p.events[:model.scenario_event_count]
     if scenario_events:
         lines.append(f"the scenario's events: {json.dumps(list(scenario_events))}")
     if p.evolving:
@@ -528,6 +666,19 @@ def info_markdown(model: VizModel) -> str:
     elif model.mechanisms:
         lines.append("no theory line: the theory module predicts the plain model only")
     return "  \n".join(lines)
+
+
+def group_markdown(model: VizModel) -> str:
+    """The text panel's line on the groups: the split, and each group's size, c in
+    play and share of B (the first :data:`MAX_GROUP_LINES` groups)."""
+    p, m = model.params, model.n_groups
+    games, shares = model.group_games(), model.group_history[-1]
+    by = p.groups["by"]
+    parts = [f"{model.group_names[k]} ({int(model.group_sizes[k])} agents): c = {games[k].c:g}, "
+             f"share of B {shares[k]:.3f}" for k in range(min(m, MAX_GROUP_LINES))]
+    more = (f"; and {m - MAX_GROUP_LINES} more groups (the chart shows the first "
+            f"{MAX_GROUP_LINES})" if m > MAX_GROUP_LINES else "")
+    return f"{m} groups ({by}): " + "; ".join(parts) + more
 
 
 # ------------------------------------------------------------------ components
@@ -620,7 +771,31 @@ def defaults_from_scenario(path: str | None) -> dict:
             d.update(committed=float(frac), placement=placement)
     if s.schedule.events:
         d.update(scenario_events=True, events_json=json.dumps(list(s.schedule.events)))
+    d["base_dir"] = str(cond.base_dir)   # relative edge-list and group files are read there
+    if s.population.groups is not None:
+        groups = s.population.groups.as_dict()
+        groups.setdefault("by", DEFAULT_SOURCE.get(net["kind"]))   # the network's own source
+        m = scenario_group_count(groups, net, int(s.seed), cond.base_dir)
+        cs = groups.get("c") or [s.game.c] * m
+        d.update(group_split=SCENARIO_GROUPS, groups_json=json.dumps(groups), group_count=m,
+                 **{f"group_c{k}": float(cs[k]) for k in range(min(m, MAX_GROUP_SLIDERS))})
     return d
+
+
+def scenario_group_count(groups: dict, network: dict, seed: int, base_dir=None) -> int:
+    """The number of groups of a scenario's ``population.groups`` on its network:
+    from the network spec when it says (blocks, cliques, halves), else from the
+    groups of the graph the first replicate builds (a file or attribute)."""
+    from normsim.groups import check_groups, group_labels, n_groups
+    from normsim.networks import build_graph
+
+    spec = check_groups(groups, network, evolving=False)
+    if spec["n"] is not None:
+        return int(spec["n"])
+    graph = build_graph(network, seed=graph_seed(seed), base_dir=base_dir)
+    labels = group_labels(spec, network, graph.number_of_nodes(), graph=graph,
+                          base_dir=base_dir)
+    return n_groups(spec, labels)
 
 
 def model_params(defaults: dict) -> dict:
@@ -629,6 +804,16 @@ def model_params(defaults: dict) -> dict:
     kinds = list(KINDS) + (["scenario network"] if defaults["network_spec_json"] else [])
     placements = list(PAGE_PLACEMENTS) + (
         [SCENARIO_NODES] if defaults["committed_nodes_json"] else [])
+    splits = list(GROUP_SPLITS) + ([SCENARIO_GROUPS] if defaults["groups_json"] else [])
+    group_sliders = {}   # scenario groups: a c slider for each of the first groups
+    if defaults["groups_json"]:
+        halves = json.loads(defaults["groups_json"])["by"] == "halves"
+        for k in range(min(int(defaults["group_count"]), MAX_GROUP_SLIDERS)):
+            name = f"group {k}" + (f" ({('left', 'right')[k]} half)" if halves else "")
+            group_sliders[f"group_c{k}"] = {
+                "type": "SliderFloat", "value": defaults[f"group_c{k}"], "min": 0.0, "max": 1.0,
+                "step": 0.05, "label": f"c, {name}",
+                "shown_when": ("group_split", SCENARIO_GROUPS)}
     out = {
         "c": {"type": "SliderFloat", "value": defaults["c"], "min": 0.0, "max": 1.0,
               "step": 0.05, "label": "need for coordination c", "section": "Game"},
@@ -674,6 +859,17 @@ def model_params(defaults: dict) -> dict:
         "threat_length": {"type": "SliderInt", "value": defaults["threat_length"], "min": 0,
                           "max": 1000, "step": 1,
                           "label": "threat: lasts (generations, 0: no threat)"},
+        "group_split": {"type": "Select", "value": defaults["group_split"], "values": splits,
+                        "label": "groups", "section": "Groups"},
+        "c_left": {"type": "SliderFloat", "value": defaults["c_left"], "min": 0.0, "max": 1.0,
+                   "step": 0.05, "label": "c, left half", "shown_when": ("group_split", "halves")},
+        "c_right": {"type": "SliderFloat", "value": defaults["c_right"], "min": 0.0,
+                    "max": 1.0, "step": 0.05, "label": "c, right half",
+                    "shown_when": ("group_split", "halves")},
+        **group_sliders,
+        "groups_json": defaults["groups_json"],
+        "group_count": defaults["group_count"],
+        "base_dir": defaults["base_dir"],
         "initial_b": defaults["initial_b"],
         "network_spec_json": defaults["network_spec_json"],
         "events_json": defaults["events_json"],
@@ -723,7 +919,9 @@ def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
     """The model's controls (Mesa's ``ModelCreator``, with each slider showing its value
     in its label and a heading before each ``section``).
 
-    Fixed (non-dict) entries are passed to the model as they are."""
+    Fixed (non-dict) entries are passed to the model as they are. A control with
+    ``shown_when: (other, value)`` is shown only while control ``other`` has that
+    value (its value is passed to the model either way)."""
     adjustable = {k: v for k, v in user_params.items() if isinstance(v, dict)}
     fixed = {k: v for k, v in user_params.items() if not isinstance(v, dict)}
     start = {**fixed, **{k: v["value"] for k, v in adjustable.items()}}
@@ -733,6 +931,11 @@ def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
     for name, opt in adjustable.items():
         def on_value(value: Any, name: str = name) -> None:
             model_parameters.value = {**model_parameters.value, name: value}
+
+        if "shown_when" in opt:   # a control that matters for one value of another only
+            other, wanted = opt["shown_when"]
+            if current[other] != wanted:
+                continue
 
         if "section" in opt:
             Text(f"**{opt['section']}**")
