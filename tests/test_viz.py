@@ -395,6 +395,20 @@ def test_halves_control_builds_groups_with_their_own_c():
                                   np.asarray(m.group_history)[:, 1])
 
 
+def test_halves_run_in_asynchronous_updating_as_the_engine_does():
+    from normsim.params import ModelParams
+    m = VizModel(**(PAGE | {"update": "asynchronous"}), group_split="halves", c_left=0.9,
+                 c_right=0.2)
+    assert m.problem is None
+    for _ in range(12):
+        m.step()
+    want = ModelParams(a=0.6, b=0.4, c=0.5, network=GRID12, update="asynchronous",
+                       generations=35, shocks=(30,), groups={"by": "halves", "c": [0.9, 0.2]})
+    eng = simulate(want, [5])
+    assert m.history == list(eng.share_b[0][:13])
+    np.testing.assert_array_equal(m.group_history, eng.group_share_b[0][:13])
+
+
 def test_halves_with_equal_c_give_the_ungrouped_series_also_with_a_threat():
     threat = {"threat_c": 0.9, "threat_start": 10, "threat_length": 15}
     for extra in ({}, threat):
@@ -416,7 +430,6 @@ def test_halves_with_equal_c_give_the_ungrouped_series_also_with_a_threat():
 @pytest.mark.parametrize("controls, msg", [
     ({"network_kind": "watts_strogatz", "nodes": 60}, "halves needs a grid network"),
     ({"side": 11}, "cols = 11 is odd"),
-    ({"update": "asynchronous"}, "asynchronous updating does not support groups"),
     ({"group_split": "scenario groups"}, "scenario groups need a scenario"),
 ])
 def test_group_settings_the_model_rejects_are_shown(controls, msg):
