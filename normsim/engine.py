@@ -723,6 +723,40 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 ct = np.uint64(_sel(np.int64(replaced[t]), zero_cls, np.int64(cls[t])))
             else:
                 ct = np.uint64(cls[t])
+            if conform and not evolving and how == LUT:
+                # one table word, as without conformity: bit 3 of the mask index is
+                # the branch when synchronous (bits 8-15 hold the conformist's new
+                # norm, the majority of the class's B neighbours: _conformist_masks);
+                # the sequential modes count the current B neighbours (mcur)
+                z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                isc = np.uint64((z >> _S32) < t_gamma)     # the conformist's branch
+                e = T[(ct << np.uint64(8)) + ci]
+                acc = np.uint64(uf < (e >> np.uint64(16)))
+                ex = np.uint64(ue < tmv)
+                rn = np.uint64(ue < thv)
+                old = e & np.uint64(1)
+                if mode == SYNCHRONOUS:
+                    new = (e >> (acc | (ex << np.uint64(1)) | (rn << np.uint64(2))
+                                 | (isc << np.uint64(3)))) & np.uint64(1)
+                else:
+                    fermi_new = (e >> (acc | (ex << np.uint64(1)) | (rn << np.uint64(2))
+                                       | (np.uint64(norm[t]) << np.uint64(3)))) & np.uint64(1)
+                    k2 = kdeg if regular else np.uint64(deg[i])
+                    mb2 = np.uint64(2) * np.uint64(mcur[i])
+                    maj = np.uint64(mb2 > k2) | (np.uint64(mb2 == k2) & old)
+                    conf_new = _sel(ex, rn, maj)
+                    new = _sel(isc, conf_new, fermi_new)
+                    if mode == REFERENCE:
+                        replaced[i] = isc | acc
+                norm[i] = new
+                changed[n_changed] = i                 # kept only if i changed: no branch
+                n_changed += np.int64(new != old)
+                if mode != SYNCHRONOUS:
+                    if new != old:    # the neighbours' current B neighbours
+                        d = np.int32(np.int64(new) - np.int64(old))
+                        for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
+                            mcur[np.uint64(indices[q])] += d
+                continue
             if conform:
                 old = np.int64(norm0[i])
                 if evolving:
@@ -753,18 +787,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     mb = np.int64(mcur[i])
                 maj = np.int64(2 * mb > k2) | (np.int64(2 * mb == k2) & old)
                 new_c = _sel(explore, random_norm, maj)
-                if not evolving and how == LUT:   # both branches, then one is taken
-                    e = T[(ct << np.uint64(8)) + ci]
-                    acc = np.uint64(uf < (e >> np.uint64(16)))
-                    sel = (acc | (np.uint64(ue < tmv) << np.uint64(1))
-                           | (np.uint64(ue < thv) << np.uint64(2)))
-                    if mode != SYNCHRONOUS:
-                        sel |= np.uint64(norm[t]) << np.uint64(3)
-                    new_n = _sel(isc, new_c, np.int64((e >> sel) & np.uint64(1)))
-                    new_r = r_i
-                    if mode == REFERENCE:
-                        replaced[i] = isc | np.int64(acc)
-                elif isc:                      # conformist: the majority unless it explores
+                if isc:                        # conformist: the majority unless it explores
                     new_n = new_c
                     new_r = new_rate if mutate else r_i
                     if mode == REFERENCE:
@@ -1186,6 +1209,8 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
             k = blk[1]
             cls_norm[offset[blk] + k + 1:offset[blk] + 2 * (k + 1)] = 1
         _fill_thresholds(pay, beta, R_games, cls_norm, _rule_masks(params.update), thr)
+        if params.update == "synchronous":   # bits 8-15: the conformist's new norm
+            thr[:, :, :n_cls] |= _conformist_masks(blocks, offset, n_cls)[None, None, :]
     else:
         # exp(+-z) stays far from overflow and underflow: the ratio is accurate to ~1e-13
         mid = 0.5 * (pay.max() + pay.min())
@@ -1202,18 +1227,39 @@ def _rule_masks(update: str) -> np.ndarray:
     bit 0 is the old norm.
 
     Synchronous updating copies the teacher's start-of-generation norm, the
-    norm of its class, so both halves of its masks (teacher_norm 0 and 1) use
-    that norm; the sequential modes look the teacher's current norm up."""
+    norm of its class: its masks fill bits 0-7 only, and bit 3 of its index is
+    the conformist's branch instead (bits 8-15: :func:`_conformist_masks`); the
+    sequential modes look the teacher's current norm up."""
     rule = _FIXED_RATE_RULES[1 if update == "reference" else 0]
     mask = np.zeros((2, 2), dtype=np.uint64)
     for ct_norm in (0, 1):
         for old in (0, 1):
-            for b in range(16):
+            for b in range(8 if update == "synchronous" else 16):
                 acc, ex, rn, tn = b & 1, (b >> 1) & 1, (b >> 2) & 1, (b >> 3) & 1
                 teacher = ct_norm if update == "synchronous" else tn
                 new = rule[old | (teacher << 1) | (acc << 2) | (ex << 3) | (rn << 4)]
                 mask[ct_norm, old] |= np.uint64(int(new) << b)
     return mask
+
+
+def _conformist_masks(blocks: list, offset: dict, n_cls: int) -> np.ndarray:
+    """Per learner class, the conformist's new norm in synchronous updating as mask
+    bits 8-15 of the table word (:func:`_rule_masks`; bit 3 of the index is the
+    conformist's branch there, as the teacher's norm is the class's): bit ``8 |
+    accept | explore << 1 | random_norm << 2`` is the random norm if it explores,
+    else the majority of its ``m`` B neighbours among ``k`` (its own norm on a tie)."""
+    out = np.zeros(n_cls, dtype=np.uint64)
+    for blk in blocks:
+        k = blk[1]
+        for norm in (0, 1):
+            for m in range(k + 1):
+                maj = 1 if 2 * m > k else 0 if 2 * m < k else norm
+                word = 0
+                for b in range(8):
+                    ex, rn = (b >> 1) & 1, (b >> 2) & 1
+                    word |= (rn if ex else maj) << (8 + b)
+                out[offset[blk] + norm * (k + 1) + m] = word
+    return out
 
 
 @nb.njit(cache=True)
