@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_engine.py            # the issue's cases
     .venv/bin/python benchmarks/bench_engine.py --quick    # smaller, for a smoke run
     .venv/bin/python benchmarks/bench_engine.py --mechanisms   # issue 14's mechanisms vs plain
-    .venv/bin/python benchmarks/bench_engine.py --mechanisms --only groups   # just two groups
+    .venv/bin/python benchmarks/bench_engine.py --mechanisms --only two-groups   # just two groups
 
 Each case runs in this one process (no parallelism) after a warm-up that
 compiles (or loads) the kernels. ``agent_updates_per_s`` is agents x
@@ -93,9 +93,7 @@ def mechanisms(base: ModelParams, reps: int, only: str | None = None,
     for mode in ("synchronous", "sequential", "reference", "asynchronous"):
         rows = {}
         params = {name: replace(base, update=mode, **extra)
-                  for name, extra in [("plain", {}), *cases]
-                  # (groups refuse asynchronous updating)
-                  if not (mode == "asynchronous" and "groups" in extra)}
+                  for name, extra in [("plain", {}), *cases]}
         for p in params.values():
             simulate(replace(p, generations=2, shocks=()), seeds[:1])   # compile / load
         for _ in range(3):
@@ -114,7 +112,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer replicates and generations")
     ap.add_argument("--mechanisms", action="store_true",
-                    help="only the mechanisms (committed agents, conformity) against the "
+                    help="only the mechanisms (committed agents, conformity, two groups) against the "
                          "plain model on the torus")
     ap.add_argument("--only", choices=sorted(MECHANISMS),
                     help="with --mechanisms: only this mechanism (and the plain model)")
