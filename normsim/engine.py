@@ -339,26 +339,30 @@ def _take_ahead(n, v0, nb_, evolving, regular, kdeg, indptr, indices, deg, order
 
 @nb.njit(cache=True, nogil=True)
 def _run(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-         how, committed, conform, groups):
+         how, mech_on, committed, conform, groups):
     """Dispatch to :func:`_kernel` compiled for these flags (:data:`_FLAGS`)."""
     _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
-            literally(evolving), literally(regular), literally(how), literally(committed),
-            literally(conform), literally(groups))
+            literally(evolving), literally(regular), literally(how), literally(mech_on),
+            committed, literally(conform), groups)
 
 
 @nb.njit(cache=True, nogil=True)
 def _run_async(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-               how, committed, conform, groups):
+               how, mech_on, committed, conform, groups):
     """Dispatch to :func:`_kernel_async` compiled for these flags (``mode`` is
     always ``ASYNCHRONOUS`` here)."""
     _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, literally(evolving),
-                  literally(regular), literally(how), literally(committed), literally(conform),
-                  literally(groups))
+                  literally(regular), literally(how), literally(mech_on), committed,
+                  literally(conform), groups)
 
 
-#: the compile-time flags of :func:`_run`, by name: update mode, evolving rates,
-#: regular graph, how the Fermi test is decided, committed agents, conformity, groups
-_FLAGS = ("mode", "evolving", "regular", "how", "committed", "conform", "groups")
+#: the flags of :func:`_run`, by name: update mode, evolving rates, regular graph,
+#: how the Fermi test is decided, whether any mechanism is in play (``mech_on``)
+#: and conformity are compile-time (each set its own machine code: the plain
+#: kernel carries no mechanism); committed agents and groups are run-time flags
+#: of the mechanism kernels, so that a study or the test suite compiles two
+#: mechanism kernels, not one per combination (each costs about 10 s)
+_FLAGS = ("mode", "evolving", "regular", "how", "mech_on", "committed", "conform", "groups")
 _FLAG_POS = tuple(inspect.signature(_run.py_func).parameters).index(_FLAGS[0])
 #: the compiled ``_run`` for each set of flags and argument types
 _SPECIALISED: dict[tuple, Any] = {}
@@ -381,7 +385,7 @@ def _call_run(graph: GraphArgs, tables: TableArgs, rates: RateArgs, out: Outputs
     same flags and argument types: re-dispatching a ``literally`` function types
     all its arguments again (about 10 ms), as long as a short replicate."""
     args = (graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-            how, committed, conform, groups)
+            how, committed or conform or groups, committed, conform, groups)
     key = tuple(_type_key(a) for a in args[:_FLAG_POS]) + args[_FLAG_POS:]
     fn = _SPECIALISED.get(key)
     if fn is not None:
@@ -553,7 +557,7 @@ def _record_groups(out, g, gcb, gh, grp, ridx, evolving):
 
 @nb.njit(cache=True, nogil=True)
 def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-            how, committed, conform, groups):
+            how, mech_on, committed_rt, conform_rt, groups_rt):
     """Run one replicate for ``len(phase) - 1`` generations, writing ``out``.
 
     State: ``norm`` (0 = A, 1 = B), ``ridx`` (rate index) and ``cls`` (payoff
@@ -577,16 +581,24 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     hot loop are unsigned, so numba emits no negative-index wraparound code,
     and the stream's state lives in four scalars (registers).
 
-    Mechanisms (:mod:`normsim.mechanisms`), each a compile-time flag so that
-    the plain kernel is the code above: ``committed`` agents (``mech``
-    places them; they consume their draws and keep their norm and rate) and
-    ``conform``ity (one more output per visited agent; the whole update of a
-    learner is then the block under ``if conform``) and ``groups``
+    Mechanisms (:mod:`normsim.mechanisms`; the plain kernel, compiled without
+    ``mech_on``, is the code above): ``committed`` agents (a run-time flag;
+    ``mech`` places them; they consume their draws and keep their norm and
+    rate), ``conform``ity (compile-time; one more output per visited agent; the
+    whole update of a learner is then the block under ``if conform``) and
+    ``groups`` (run-time)
     (:mod:`normsim.groups`: the group's c is in the payoff classes already; the
     flag reads a fixed exploration rate per class, draws the initial norms with
     each group's share, and keeps the per-group counts of ``out.g_*``).
     ``out.share_b[0]`` is -1 when the committed agents could not be placed.
     """
+    # the mechanisms' run-time flags (see _FLAGS) are constants in the plain
+    # kernel, so that its code is that of the plain model alone
+    conform = conform_rt      # compile-time, and only with mech_on
+    if mech_on:
+        committed, groups = committed_rt, groups_rt
+    else:
+        committed, groups = False, False
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
     thr, E, pay, zero_cls, RG, beta = (tables.thr, tables.E, tables.pay, tables.zero_cls,
                                        tables.R, tables.beta)
@@ -926,7 +938,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
 
 @nb.njit(cache=True, nogil=True)
 def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evolving, regular,
-                  how, committed, conform, groups):
+                  how, mech_on, committed_rt, conform_rt, groups_rt):
     """Run one replicate in ``asynchronous`` mode, writing ``out`` (see :func:`_kernel`).
 
     A generation is N elementary steps. Each step draws a learner uniformly
@@ -939,7 +951,7 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     mutates with probability ``rate_mutation``. Generation g records the edge
     counts at its start and the share of B after its N steps.
 
-    The mechanisms as in :func:`_kernel` (compile-time flags): a ``committed``
+    The mechanisms as in :func:`_kernel` (run-time flags under ``mech_on``): a ``committed``
     learner takes its draws and changes nothing; with ``conform``ity a further
     draw ``z`` decides the branch, and the conformist takes the majority of its
     neighbours' current norms (its own on a tie) unless it explores, its rate
@@ -951,6 +963,11 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     generation g (with ``out.edges``), ``out.g_count[g]`` the counts after its
     N steps.
     """
+    conform = conform_rt      # the flags as in _kernel
+    if mech_on:
+        committed, groups = committed_rt, groups_rt
+    else:
+        committed, groups = False, False
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
     thr, E, pay, RG, beta = tables.thr, tables.E, tables.pay, tables.R, tables.beta
     t_mu, t_half, t_rm = rates.t_mu, rates.t_half, rates.t_rm
