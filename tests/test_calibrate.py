@@ -16,6 +16,8 @@ from normsim.calibrate import (abc_smc, calibrate, prepare, read_observed, synth
 from normsim.errors import NormsimError
 from normsim.scenario import load, loads
 
+from inproc import normsim as normsim_here
+
 SCENARIO = """
 name: recover
 game: {a: 0.6, b: 0.4, c: 0.5}
@@ -184,8 +186,8 @@ def test_calibrate_on_a_dask_cluster_equals_a_local_run(tmp_path, small):
         r = normsim("calibrate", str(sc), "--observed", str(obs), *ARGS, "--out",
                     str(tmp_path / "dask"), "--scheduler", lc.scheduler_address, "--json")
     assert r.returncode == 0, r.stderr
-    r2 = normsim("calibrate", str(sc), "--observed", str(obs), *ARGS, "--out",
-                 str(tmp_path / "local"), "--workers", "1", "--json")
+    r2 = normsim_here("calibrate", str(sc), "--observed", str(obs), *ARGS, "--out",
+                      str(tmp_path / "local"), "--workers", "1", "--json")
     assert r2.returncode == 0, r2.stderr
     assert json.loads(r.stdout)["posterior"] == json.loads(r2.stdout)["posterior"]
     q = "SELECT hash, rep, seed, share_b FROM replicates ORDER BY hash, rep"
@@ -194,6 +196,8 @@ def test_calibrate_on_a_dask_cluster_equals_a_local_run(tmp_path, small):
 
 
 # ------------------------------------------------------------ bad input
+# in this process (tests/inproc.py): the error path is the same as in a subprocess, and the
+# command line's own process is tested above
 BAD_CSV = [
     ("generation,value\n0,0.1\n", "missing column(s) share"),
     ("share\n0.1\n", "missing column(s) generation"),
@@ -217,7 +221,7 @@ def test_bad_observed_csv_exits_1_with_one_line_and_writes_nothing(tmp_path, tex
     sc.write_text(SMALL)
     obs = tmp_path / "bad.csv"
     obs.write_text(text)
-    r = normsim("calibrate", str(sc), "--observed", str(obs), "--fit", "game.c",
+    r = normsim_here("calibrate", str(sc), "--observed", str(obs), "--fit", "game.c",
                 "--out", str(tmp_path / "o"))
     assert r.returncode == 1, r.stderr
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
@@ -248,7 +252,8 @@ BAD_ARGS = [
 def test_bad_fit_or_prior_exits_1_with_one_line_and_writes_nothing(tmp_path, small, args,
                                                                    message):
     sc, obs = small
-    r = normsim("calibrate", str(sc), "--observed", str(obs), *args, "--out", str(tmp_path / "o"))
+    r = normsim_here("calibrate", str(sc), "--observed", str(obs), *args,
+                     "--out", str(tmp_path / "o"))
     assert r.returncode == 1, r.stderr
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "o").exists()
