@@ -16,6 +16,8 @@ import pytest
 
 pytest.importorskip("SALib")
 
+from inproc import normsim as normsim_here
+
 from normsim import runner  # noqa: E402
 from normsim.design import problem, read_record, sample_matrix  # noqa: E402
 from normsim.scenario import _content, conditions, load, loads  # noqa: E402
@@ -42,6 +44,8 @@ design:
 
 
 def normsim(*args, **kw):
+    """A real ``normsim`` process; ``normsim_here`` (tests/inproc.py) where the process
+    boundary is not what a test is about."""
     return subprocess.run([sys.executable, "-m", "normsim", *args], capture_output=True,
                           text=True, **kw)
 
@@ -167,9 +171,10 @@ def test_raising_samples_runs_only_the_new_points(tmp_path):
 def test_design_with_a_sweep_repeats_the_design_per_combination(tmp_path):
     text = DESIGN + "sweep:\n  dynamics.update: [sequential, synchronous]\n"
     p = write(tmp_path, text)
-    r = normsim("run", str(p), "--out", str(tmp_path / "o"), "--workers", "1")
+    r = normsim_here("run", str(p), "--out", str(tmp_path / "o"), "--workers", "1")
     assert r.returncode == 0, r.stderr
-    js = json.loads(normsim("sensitivity", str(tmp_path / "o"), "--json", "--no-plots").stdout)
+    js = json.loads(normsim_here("sensitivity", str(tmp_path / "o"), "--json",
+                                 "--no-plots").stdout)
     assert [g["params"] for g in js["groups"]] == [{"dynamics.update": "sequential"},
                                                   {"dynamics.update": "synchronous"}]
     assert "sweep: dynamics.update=synchronous" in r.stdout
@@ -182,7 +187,9 @@ def test_sensitivity_cli_outputs_json_table_and_figures(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "S1" in r.stdout and (out / "sensitivity_t50.png").is_file()
     for output in ("t90", "pre_share", "mean_payoff"):
-        r = normsim("sensitivity", str(out), "--output", output, "--json")
+        # the first one in its own process, the others here
+        r = (normsim if output == "t90" else normsim_here)("sensitivity", str(out),
+                                                           "--output", output, "--json")
         assert r.returncode == 0, r.stderr
         js = json.loads(r.stdout)
         g = js["groups"][0]
@@ -190,9 +197,9 @@ def test_sensitivity_cli_outputs_json_table_and_figures(tmp_path):
         assert set(g["indices"]) == {"dynamics.exploration", "game.c", "population.network.p"}
         assert len(g["second_order_indices"]) == 3
         assert all(Path(f).is_file() for f in js["figures"])
-    r = normsim("sensitivity", str(out), "--output", "mean_rate")
+    r = normsim_here("sensitivity", str(out), "--output", "mean_rate")
     assert r.returncode == 1 and "evolving" in r.stderr and len(r.stderr.splitlines()) == 1
-    r = normsim("sensitivity", str(tmp_path))
+    r = normsim_here("sensitivity", str(tmp_path))
     assert r.returncode == 1 and "no results store" in r.stderr
 
 
@@ -240,7 +247,7 @@ def test_replicate_noise_share_and_its_warning(tmp_path):
 
 
 def _indices(out):
-    r = normsim("sensitivity", str(out), "--json", "--no-plots")
+    r = normsim_here("sensitivity", str(out), "--json", "--no-plots")
     assert r.returncode == 0, r.stderr
     js = json.loads(r.stdout)
     return js["groups"]
@@ -274,8 +281,8 @@ def test_resume_after_kill_gives_the_same_indices(tmp_path):
     assert normsim("sensitivity", str(out)).returncode == 1      # incomplete: says so
     r = normsim("run", str(p), "--out", str(out), "--json")
     assert r.returncode == 0, r.stderr
-    clean = tmp_path / "clean"
-    assert normsim("run", str(p), "--out", str(clean), "--json").returncode == 0
+    clean = tmp_path / "clean"      # the reference needs no process of its own
+    assert normsim_here("run", str(p), "--out", str(clean), "--json").returncode == 0
     assert rows(out) == rows(clean)
     assert _indices(out) == _indices(clean)
 
@@ -289,7 +296,8 @@ def test_design_on_a_dask_cluster_stores_what_a_local_run_stores(tmp_path):
         r = normsim("run", str(p), "--out", str(tmp_path / "dask"), "--scheduler",
                     lc.scheduler_address, "--json")
     assert r.returncode == 0, r.stderr
-    r2 = normsim("run", str(p), "--out", str(tmp_path / "local"), "--workers", "1", "--json")
+    r2 = normsim_here("run", str(p), "--out", str(tmp_path / "local"), "--workers", "1",
+                      "--json")
     assert r2.returncode == 0, r2.stderr
     got = rows(tmp_path / "dask")
     assert len(got) == 32 * 3 and got == rows(tmp_path / "local")
@@ -297,6 +305,8 @@ def test_design_on_a_dask_cluster_stores_what_a_local_run_stores(tmp_path):
 
 
 # ------------------------------------------------------------ bad input
+# in this process (tests/inproc.py): validation runs before anything is written, the same
+# code path as in a subprocess; `run` and `sensitivity` have real processes above
 BAD = [
     ("game.c: [0.2, 0.9]", "game.c: [0.9, 0.2]", "lo 0.9 >= hi 0.2"),
     ("game.c: [0.2, 0.9]", "game.c: [0.5, 0.5]", "lo 0.5 >= hi 0.5"),
@@ -318,7 +328,7 @@ def test_bad_design_exits_1_with_one_line_and_writes_nothing(tmp_path, old, new,
     assert old in DESIGN
     p = write(tmp_path, DESIGN.replace(old, new))
     for cmd in ("validate", "run"):
-        r = normsim(cmd, str(p), "--out", str(tmp_path / "o"))
+        r = normsim_here(cmd, str(p), "--out", str(tmp_path / "o"))
         assert r.returncode == 1, r.stderr
         assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert "Traceback" not in r.stderr
@@ -330,7 +340,7 @@ def test_bad_design_exits_1_with_one_line_and_writes_nothing(tmp_path, old, new,
 def test_sample_counts_salib_cannot_use(tmp_path, method, samples, message):
     p = write(tmp_path, DESIGN.replace("method: sobol", f"method: {method}")
               .replace("samples: 4", f"samples: {samples}"))
-    r = normsim("run", str(p), "--out", str(tmp_path / "o"))
+    r = normsim_here("run", str(p), "--out", str(tmp_path / "o"))
     assert r.returncode == 1 and message in r.stderr and len(r.stderr.splitlines()) == 1
     assert not (tmp_path / "o").exists()
 
@@ -338,7 +348,7 @@ def test_sample_counts_salib_cannot_use(tmp_path, method, samples, message):
 def test_a_path_in_both_sweep_and_design(tmp_path):
     for sweep in ("game.c: [0.1, 0.5]", "population.network: [{kind: grid, rows: 5, cols: 5}]"):
         p = write(tmp_path, DESIGN + f"sweep:\n  {sweep}\n")
-        r = normsim("run", str(p), "--out", str(tmp_path / "o"))
+        r = normsim_here("run", str(p), "--out", str(tmp_path / "o"))
         assert r.returncode == 1 and "also in sweep" in r.stderr, r.stderr
         assert len(r.stderr.splitlines()) == 1 and not (tmp_path / "o").exists()
 
@@ -346,16 +356,17 @@ def test_a_path_in_both_sweep_and_design(tmp_path):
 def test_design_options_of_other_methods_are_errors(tmp_path):
     p = write(tmp_path, DESIGN.replace("method: sobol", "method: lhs")
               .replace("samples: 4", "samples: 64\n  second_order: true"))
-    r = normsim("validate", str(p))
+    r = normsim_here("validate", str(p))
     assert r.returncode == 1 and "only for method sobol" in r.stderr
     p = write(tmp_path, DESIGN.replace("method: sobol", "method: morris")
               .replace("samples: 4", "samples: 4\n  levels: 3"))
-    r = normsim("validate", str(p))
+    r = normsim_here("validate", str(p))
     assert r.returncode == 1 and "even number" in r.stderr
 
 
 def test_sensitivity_of_a_store_without_design(tmp_path):
     p = write(tmp_path, DESIGN.split("design:")[0])
-    assert normsim("run", str(p), "--out", str(tmp_path / "o"), "--json").returncode == 0
-    r = normsim("sensitivity", str(tmp_path / "o"))
+    assert normsim_here("run", str(p), "--out", str(tmp_path / "o"), "--workers", "1",
+                        "--json").returncode == 0
+    r = normsim_here("sensitivity", str(tmp_path / "o"))
     assert r.returncode == 1 and "no design" in r.stderr
