@@ -15,6 +15,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from inproc import normsim as normsim_here
 
 from normsim import scenario as scenario_module
 from normsim.errors import NormsimError
@@ -38,6 +39,8 @@ sweep:
 
 
 def normsim(*args, cwd=None, **kw):
+    """A real ``normsim`` process; ``normsim_here`` (tests/inproc.py) where the process
+    boundary is not what a test is about."""
     return subprocess.run([sys.executable, "-m", "normsim", *args], capture_output=True,
                           text=True, cwd=cwd, **kw)
 
@@ -114,7 +117,7 @@ BAD = [
 def test_bad_scenarios_exit_1_with_one_line(tmp_path, body, pattern):
     text = body if body.startswith(("name", "-")) else "name: bad\n" + body
     p = write(tmp_path, text)
-    r = normsim("validate", str(p), cwd=tmp_path)
+    r = normsim_here("validate", str(p), cwd=tmp_path)
     assert r.returncode == 1, r.stdout + r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
@@ -131,7 +134,7 @@ def test_set_overrides_a_sweep_by_its_dotted_key():
 
 @pytest.mark.slow
 def test_missing_scenario_file(tmp_path):
-    r = normsim("run", str(tmp_path / "nope.yaml"))
+    r = normsim_here("run", str(tmp_path / "nope.yaml"))
     assert r.returncode == 1 and "not found" in r.stderr
 
 
@@ -139,13 +142,13 @@ def test_missing_scenario_file(tmp_path):
 def test_set_override_is_validated(tmp_path):
     p = write(tmp_path, GOOD)
     # game.c is swept in GOOD: a plain --set would be silently replaced by the sweep
-    r = normsim("validate", str(p), "--set", "game.c=0.8")
+    r = normsim_here("validate", str(p), "--set", "game.c=0.8")
     assert r.returncode == 1 and "is swept" in r.stderr and "sweep.game.c=[0.8]" in r.stderr
-    r = normsim("validate", str(p), "--set", "game.a=0.7")
+    r = normsim_here("validate", str(p), "--set", "game.a=0.7")
     assert r.returncode == 0, r.stderr
-    r = normsim("validate", str(p), "--set", "dynamics.selection_strength=-1")
+    r = normsim_here("validate", str(p), "--set", "dynamics.selection_strength=-1")
     assert r.returncode == 1 and "selection_strength" in r.stderr
-    r = normsim("validate", str(p), "--set", "game.c")
+    r = normsim_here("validate", str(p), "--set", "game.c")
     assert r.returncode == 1 and "PATH=VALUE" in r.stderr
 
 
@@ -153,13 +156,14 @@ def test_set_override_is_validated(tmp_path):
 def test_bad_scenarios_leave_an_existing_store_untouched(tmp_path):
     out = tmp_path / "res"
     good = write(tmp_path, GOOD, "good.yaml")
-    assert normsim("run", str(good), "--out", str(out), "--runs", "2", "--json").returncode == 0
+    assert normsim_here("run", "--workers", "1", str(good), "--out", str(out), "--runs", "2",
+                        "--json").returncode == 0
     db = out / "results.sqlite"
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     for k, (body, _) in enumerate(BAD[:12]):
         text = body if body.startswith(("name", "-")) else "name: tiny\n" + body
         bad = write(tmp_path, text, f"bad{k}.yaml")
-        r = normsim("run", str(bad), "--out", str(out), "--json")
+        r = normsim_here("run", str(bad), "--out", str(out), "--json")
         assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
@@ -169,7 +173,7 @@ def test_unwritable_output_dir_exits_1(tmp_path):
     p = write(tmp_path, GOOD)
     blocker = tmp_path / "blocker"
     blocker.write_text("not a directory")
-    r = normsim("run", str(p), "--out", str(blocker / "out"), "--workers", "1")
+    r = normsim_here("run", str(p), "--out", str(blocker / "out"), "--workers", "1")
     assert r.returncode == 1 and "cannot create" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -244,9 +248,9 @@ def _series(out):
 def test_more_runs_only_adds_replicates(tmp_path):
     p = write(tmp_path, GOOD)
     out = tmp_path / "res"
-    normsim("run", str(p), "--out", str(out), "--runs", "3", "--json")
+    normsim_here("run", "--workers", "1", str(p), "--out", str(out), "--runs", "3", "--json")
     before = _series(out)
-    r = normsim("run", str(p), "--out", str(out), "--runs", "6")
+    r = normsim_here("run", "--workers", "1", str(p), "--out", str(out), "--runs", "6")
     assert r.returncode == 0
     assert "ran 6 replicate(s), 6 already stored" in r.stdout
     after = _series(out)
@@ -284,7 +288,7 @@ def test_interrupted_run_resumes_to_identical_results(tmp_path):
     assert len(resumed) == 80 and len({(h, rep) for h, rep, *_ in resumed}) == 80
     assert set(partial) <= set(resumed)
     clean = tmp_path / "clean"
-    normsim("run", str(p), "--out", str(clean), "--json")
+    normsim_here("run", str(p), "--out", str(clean), "--json")   # the reference, here
     assert resumed == _series(clean)
 
 
@@ -299,7 +303,7 @@ schedule: {generations: 200, shocks: [100]}
 sweep: {game.c: [0.05, 0.8]}
 """
     p = write(tmp_path, text)
-    r = normsim("run", str(p), "--out", str(tmp_path / "o"), "--json")
+    r = normsim_here("run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--json")
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     loose, tight = s["conditions"]
@@ -320,7 +324,7 @@ schedule: {generations: 300, shocks: {every: 75}}
 runs: 3
 """
     p = write(tmp_path, text)
-    r = normsim("run", str(p), "--out", str(tmp_path / "o"), "--json")
+    r = normsim_here("run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--json")
     assert r.returncode == 0, r.stderr
     c = json.loads(r.stdout)["conditions"][0]
     assert [sh["at"] for sh in c["shocks"]] == [75, 150, 225]
@@ -337,17 +341,18 @@ runs: 3
 def test_parquet_without_pyarrow_is_a_clear_error(tmp_path):
     pytest.importorskip("pyarrow") if False else None
     try:
-        import pyarrow  # noqa: F401
+        import pyarrow
         pytest.skip("pyarrow installed")
     except ImportError:
         pass
     p = write(tmp_path, GOOD)
-    normsim("run", str(p), "--out", str(tmp_path / "o"), "--runs", "1", "--json")
-    r = normsim("export", str(tmp_path / "o"), "--format", "parquet")
+    normsim_here("run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--runs", "1",
+                 "--json")
+    r = normsim_here("export", str(tmp_path / "o"), "--format", "parquet")
     assert r.returncode == 1 and "pyarrow" in r.stderr
 
 
 @pytest.mark.slow
 def test_summary_of_missing_store(tmp_path):
-    r = normsim("summary", str(tmp_path))
+    r = normsim_here("summary", str(tmp_path))
     assert r.returncode == 1 and "no results store" in r.stderr
