@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from inproc import normsim as normsim_here
 from scipy.integrate import solve_ivp
 
 from normsim import analytic, limits
@@ -42,6 +43,8 @@ seed: 3
 
 
 def normsim(*args, cwd=None, env=None, timeout=300):
+    """A real ``normsim`` process: kept where a hang, a blow-up, the environment or a signal
+    is part of the test; ``normsim_here`` (tests/inproc.py) elsewhere."""
     return subprocess.run([sys.executable, "-m", "normsim", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=timeout,
                           env=None if env is None else {**os.environ, **env})
@@ -114,7 +117,7 @@ def test_too_large_is_refused_before_anything_is_built(tmp_path, body, extra, pa
 def test_validate_says_what_a_feasible_scenario_costs(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
-    r = normsim("validate", sc)
+    r = normsim_here("validate", sc)
     assert r.returncode == 0, r.stderr
     cost = [x for x in r.stdout.splitlines() if "estimated cost" in x]
     assert len(cost) == 1
@@ -380,12 +383,12 @@ def test_simulation_refuses_payoffs_that_overflow(tmp_path):
         ModelParams(a=1e-301, b=1e-300)
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY.replace("a: 0.6", "a: 1e308"))
-    one_line_error(normsim("validate", sc), r"s\.yaml:2: game\.a: 1e\+308 is too large for the "
+    one_line_error(normsim_here("validate", sc), r"s\.yaml:2: game\.a: 1e\+308 is too large for the "
                                             r"simulation: .*divide a and b by the same factor")
     # the well-mixed ODE takes any scale
     sc.write_text("name: wm\ngame: {a: 1e308, b: 2e307}\npopulation: {well_mixed: true}\n"
                   "schedule: {generations: 50}\n")
-    assert normsim("validate", sc).returncode == 0
+    assert normsim_here("validate", sc).returncode == 0
 
 
 def test_engine_is_invariant_to_scaling_payoffs_by_a_power_of_two():
@@ -409,14 +412,14 @@ def test_a_failing_plot_does_not_lose_the_report(tmp_path):
     sc.write_text(TINY)
     out = tmp_path / "out"
     (out / "shares.png").mkdir(parents=True)        # a directory in the way of a plot
-    r = normsim("run", sc, "--out", out, "--json", "--workers", "1")
+    r = normsim_here("run", sc, "--out", out, "--json", "--workers", "1")
     line = one_line_error(r, r"warning: plots not written \(cannot write .*shares\.png: Is a "
                              r"directory\); the results are stored", code=4)
     s = json.loads(r.stdout)                       # the JSON still comes out
     assert s["conditions"][0]["runs"] == 3 and len(rows(out)) == 3
-    r = normsim("run", sc, "--out", out, "--workers", "1")   # and the table
+    r = normsim_here("run", sc, "--out", out, "--workers", "1")   # and the table
     assert r.returncode == 4 and "share B end" in r.stdout and "results:" in r.stdout
-    r = normsim("summary", out, "--plots", "--json")
+    r = normsim_here("summary", out, "--plots", "--json")
     assert r.returncode == 4 and json.loads(r.stdout) == s and line in r.stderr
 
 
@@ -504,7 +507,7 @@ def _store(tmp_path, runs=2):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
     out = tmp_path / "res"
-    r = normsim("run", sc, "--out", out, "--runs", runs, "--json", "--workers", "1")
+    r = normsim_here("run", sc, "--out", out, "--runs", runs, "--json", "--workers", "1")
     assert r.returncode == 0, r.stderr
     for side in ("-wal", "-shm"):
         assert not Path(str(out / "results.sqlite") + side).exists()
@@ -593,7 +596,7 @@ def test_foreign_files_are_refused_and_left_as_they_were(tmp_path, name, sql, pa
         con.close()
     before, files = sha(target), listing(tmp_path)
     out = target.parent if name.endswith("results.sqlite") else target
-    one_line_error(normsim("run", sc, "--out", out, "--json"), pattern)
+    one_line_error(normsim_here("run", sc, "--out", out, "--json"), pattern)
     assert sha(target) == before and listing(tmp_path) == files
 
 
@@ -605,8 +608,8 @@ def test_summary_of_an_empty_file_writes_nothing(tmp_path):
     empty.touch()
     mtime = empty.stat().st_mtime_ns
     for target in (d, empty):
-        one_line_error(normsim("summary", target), r"not a usable normsim results store")
-        one_line_error(normsim("export", target), r"not a usable normsim results store")
+        one_line_error(normsim_here("summary", target), r"not a usable normsim results store")
+        one_line_error(normsim_here("export", target), r"not a usable normsim results store")
     assert empty.stat().st_size == 0 and empty.stat().st_mtime_ns == mtime
     assert listing(d) == ["results.sqlite"]
 
@@ -615,10 +618,10 @@ def test_summary_of_an_empty_file_writes_nothing(tmp_path):
 def test_export_of_a_directory_without_a_store_creates_nothing(tmp_path):
     d = tmp_path / "d"
     d.mkdir()
-    one_line_error(normsim("export", d), r"d: no results store \(results\.sqlite\) found")
-    one_line_error(normsim("export", d, "--to", tmp_path / "x"), r"no results store")
+    one_line_error(normsim_here("export", d), r"d: no results store \(results\.sqlite\) found")
+    one_line_error(normsim_here("export", d, "--to", tmp_path / "x"), r"no results store")
     assert listing(tmp_path) == ["d"]
-    one_line_error(normsim("summary", "/dev/null"), r"no results store")
+    one_line_error(normsim_here("summary", "/dev/null"), r"no results store")
 
 
 def test_full_disk_keeps_what_is_stored_and_the_same_command_resumes(tmp_path, monkeypatch,
@@ -709,8 +712,8 @@ def test_a_really_full_disk(tmp_path):
     assert con.execute("SELECT COUNT(DISTINCT rep) FROM replicates").fetchone()[0] == 40
     resumed = sorted(con.execute("SELECT hash, rep, seed, share_b FROM replicates"))
     con.close()
-    clean = tmp_path / "clean"
-    assert normsim("run", sc, "--out", clean, "--json").returncode == 0
+    clean = tmp_path / "clean"          # the reference, in this process
+    assert normsim_here("run", sc, "--out", clean, "--json").returncode == 0
     con = sqlite3.connect(clean / "results.sqlite")
     assert sorted(con.execute("SELECT hash, rep, seed, share_b FROM replicates")) == resumed
 
@@ -721,19 +724,20 @@ def test_summary_after_a_smaller_runs_says_what_it_covers(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
     d = tmp_path / "d"
-    six = json.loads(normsim("run", sc, "--runs", "6", "--out", d, "--json").stdout)
-    two = normsim("run", sc, "--runs", "2", "--out", d, "--json")
+    six = json.loads(normsim_here("run", "--workers", "1", sc, "--runs", "6", "--out", d,
+                                  "--json").stdout)
+    two = normsim_here("run", "--workers", "1", sc, "--runs", "2", "--out", d, "--json")
     assert two.returncode == 0
     c = json.loads(two.stdout)["conditions"][0]
     assert c["runs"] == 2 and c["stored"] == 6
     # exactly what a fresh store with two replicates says (which two: numbers 0 and 1)
-    fresh = json.loads(normsim("run", sc, "--runs", "2", "--out", tmp_path / "f",
-                               "--json").stdout)["conditions"][0]
+    fresh = json.loads(normsim_here("run", "--workers", "1", sc, "--runs", "2",
+                                    "--out", tmp_path / "f", "--json").stdout)["conditions"][0]
     assert {**c, "stored": 2} == fresh
-    table = normsim("run", sc, "--runs", "2", "--out", d).stdout
+    table = normsim_here("run", "--workers", "1", sc, "--runs", "2", "--out", d).stdout
     assert re.search(r"^\s*2 of 6\s", table, re.M), table
     # summary covers everything stored, and says so
-    s = json.loads(normsim("summary", d, "--json").stdout)["conditions"][0]
+    s = json.loads(normsim_here("summary", d, "--json").stdout)["conditions"][0]
     assert s["runs"] == s["stored"] == 6 and s == six["conditions"][0]
 
 
