@@ -9,13 +9,16 @@ import sys
 
 import numpy as np
 import pytest
+from inproc import normsim as normsim_here
 
 from normsim.errors import NormsimError
-from normsim.tipping import LEVEL, Point, bisect, outcome, prepare
 from normsim.scenario import loads
+from normsim.tipping import LEVEL, Point, bisect, outcome, prepare
 
 
 def normsim(*args, **kw):
+    """A real ``normsim`` process; ``normsim_here`` (tests/inproc.py) where the process
+    boundary is not what a test is about."""
     return subprocess.run([sys.executable, "-m", "normsim", *args], capture_output=True,
                           text=True, **kw)
 
@@ -276,9 +279,9 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
     p = tmp_path / "plain.yaml"
     p.write_text(TINY.replace("{extra}", ""))
     out = tmp_path / "o"
-    r = normsim("tipping", str(p), "--vary", "game.c", "--lo", "0.1", "--hi", "1.0",
-                "--tol", "0.1", "--direction", "down", "--out", str(out), "--workers", "1",
-                "--json")
+    r = normsim_here("tipping", str(p), "--vary", "game.c", "--lo", "0.1", "--hi", "1.0",
+                     "--tol", "0.1", "--direction", "down", "--out", str(out), "--workers", "1",
+                     "--json")
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert res["criterion"]["share_among"] == "everyone" and not res["added_committed"]
@@ -291,13 +294,13 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
     assert c["status"] == "bracketed" and c["width"] <= 0.1
     assert c["lo_side"]["tipped"] and not c["hi_side"]["tipped"]
     # the share is the last shock's final_share of the run summary (one shock, new norm B)
-    s = normsim("summary", str(out), "--json")
+    s = normsim_here("summary", str(out), "--json")
     finals = {x["params"]["game.c"]: x["shocks"][-1]["final_share"]
               for x in json.loads(s.stdout)["conditions"]}
     for pt in c["tested"]:
         assert pt["share"] == pytest.approx(finals[pt["value"]], abs=1e-12)
-    r = normsim("tipping", str(p), "--vary", "game.c", "--lo", "0.1", "--hi", "1.0",
-                "--tol", "0.1", "--direction", "down", "--out", str(out), "--workers", "1")
+    r = normsim_here("tipping", str(p), "--vary", "game.c", "--lo", "0.1", "--hi", "1.0",
+                     "--tol", "0.1", "--direction", "down", "--out", str(out), "--workers", "1")
     assert r.returncode == 0 and "largest game.c" in r.stdout and "ran 0 replicate" in r.stdout
 
 
@@ -339,7 +342,7 @@ def test_a_search_killed_midway_resumes_with_only_the_missing_replicates(tmp_pat
     r = normsim(*args, "--out", str(killed))
     assert r.returncode == 0, r.stderr
     resumed = json.loads(r.stdout)
-    r = normsim(*args, "--out", str(tmp_path / "whole"))
+    r = normsim_here(*args, "--out", str(tmp_path / "whole"))      # the reference, here
     assert r.returncode == 0, r.stderr
     whole = json.loads(r.stdout)
     total = 4 * len(whole["conditions"][0]["tested"])
@@ -358,7 +361,7 @@ def test_tipping_on_a_dask_cluster_equals_a_local_run(tiny, tmp_path):
                                   host="127.0.0.1", dashboard_address=":0") as lc:
         r = normsim(*args, "--out", str(tmp_path / "dask"), "--scheduler", lc.scheduler_address)
     assert r.returncode == 0, r.stderr
-    r2 = normsim(*args, "--out", str(tmp_path / "local"), "--workers", "1")
+    r2 = normsim_here(*args, "--out", str(tmp_path / "local"), "--workers", "1")
     assert r2.returncode == 0, r2.stderr
     dask, local = json.loads(r.stdout), json.loads(r2.stdout)
     assert dask["conditions"] == local["conditions"] and dask["ran"] == local["ran"] > 0
@@ -368,6 +371,7 @@ def test_tipping_on_a_dask_cluster_equals_a_local_run(tiny, tmp_path):
 
 
 # ------------------------------------------------------------ bad input
+# in this process (tests/inproc.py); `normsim tipping` has its own process above
 COUNT = "  committed: {count: 5, norm: new, placement: random}"
 NODES = "  committed: {nodes: [1, 2], norm: new, placement: nodes}"
 
@@ -395,7 +399,7 @@ def test_bad_input_gets_one_line_and_writes_nothing(tmp_path, extra, sweep, args
     p.write_text(TINY.replace("{extra}", extra) + sweep)
     out = tmp_path / "never"
     vary = [] if "--vary" in args else ["--vary", "population.committed.fraction"]
-    r = normsim("tipping", str(p), *vary, *args, "--out", str(out))
+    r = normsim_here("tipping", str(p), *vary, *args, "--out", str(out))
     assert r.returncode == code, (r.stdout, r.stderr)
     assert msg in r.stderr
     assert "Traceback" not in r.stderr
@@ -408,11 +412,11 @@ def test_bad_input_gets_one_line_and_writes_nothing(tmp_path, extra, sweep, args
 def test_well_mixed_and_missing_vary(tmp_path):
     p = tmp_path / "wm.yaml"
     p.write_text("name: wm\npopulation: {well_mixed: true}\nschedule: {generations: 10}\n")
-    r = normsim("tipping", str(p), "--vary", "population.committed.fraction",
-                "--out", str(tmp_path / "x"))
+    r = normsim_here("tipping", str(p), "--vary", "population.committed.fraction",
+                     "--out", str(tmp_path / "x"))
     assert r.returncode == 1 and "need a network" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
-    r = normsim("tipping", str(p), "--out", str(tmp_path / "x"))
+    r = normsim_here("tipping", str(p), "--out", str(tmp_path / "x"))
     assert r.returncode == 2 and "--vary" in r.stderr
     assert not (tmp_path / "x").exists()
 
