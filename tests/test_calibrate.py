@@ -178,13 +178,11 @@ def test_calibrate_cli_writes_its_outputs_and_a_rerun_simulates_nothing(tmp_path
 
 
 @pytest.mark.slow
-def test_calibrate_on_a_dask_cluster_equals_a_local_run(tmp_path, small):
-    distributed = pytest.importorskip("distributed")
+def test_calibrate_on_a_dask_cluster_equals_a_local_run(tmp_path, small, dask_cluster):
+    # the session's cluster (tests/conftest.py), the command in a process of its own
     sc, obs = small
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=":0") as lc:
-        r = normsim("calibrate", str(sc), "--observed", str(obs), *ARGS, "--out",
-                    str(tmp_path / "dask"), "--scheduler", lc.scheduler_address, "--json")
+    r = normsim("calibrate", str(sc), "--observed", str(obs), *ARGS, "--out",
+                str(tmp_path / "dask"), "--scheduler", dask_cluster.scheduler_address, "--json")
     assert r.returncode == 0, r.stderr
     r2 = normsim_here("calibrate", str(sc), "--observed", str(obs), *ARGS, "--out",
                       str(tmp_path / "local"), "--workers", "1", "--json")

@@ -35,22 +35,15 @@ def rows(out):
     return sorted(con.execute("SELECT hash, rep, seed, share_b, mean_payoff FROM replicates"))
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=":0") as lc:
-        yield lc
-
-
-def test_cluster_run_equals_local_run(tmp_path, cluster):
+def test_cluster_run_equals_local_run(tmp_path, dask_cluster):    # tests/conftest.py
     sc = tmp_path / "s.yaml"
     sc.write_text(SCENARIO)
     r = subprocess.run([sys.executable, "-m", "normsim", "run", str(sc), "--out",
-                        str(tmp_path / "dask"), "--scheduler", cluster.scheduler_address,
+                        str(tmp_path / "dask"), "--scheduler", dask_cluster.scheduler_address,
                         "--json"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    # the reference run needs no process of its own
-    r2 = normsim_here("run", sc, "--out", tmp_path / "local", "--workers", "2", "--json")
+    # the reference needs no process of its own, nor a pool (workers 1 = 2: test_scenario_cli)
+    r2 = normsim_here("run", sc, "--out", tmp_path / "local", "--workers", "1", "--json")
     assert r2.returncode == 0, r2.stderr
     assert json.loads(r.stdout) == json.loads(r2.stdout)
     got = rows(tmp_path / "dask")

@@ -288,13 +288,11 @@ def test_resume_after_kill_gives_the_same_indices(tmp_path):
 
 
 @pytest.mark.slow
-def test_design_on_a_dask_cluster_stores_what_a_local_run_stores(tmp_path):
-    distributed = pytest.importorskip("distributed")
+def test_design_on_a_dask_cluster_stores_what_a_local_run_stores(tmp_path, dask_cluster):
+    # the session's cluster (tests/conftest.py); `run --scheduler` has its process in test_dask
     p = write(tmp_path, DESIGN)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=":0") as lc:
-        r = normsim("run", str(p), "--out", str(tmp_path / "dask"), "--scheduler",
-                    lc.scheduler_address, "--json")
+    r = normsim_here("run", str(p), "--out", str(tmp_path / "dask"), "--scheduler",
+                     dask_cluster.scheduler_address, "--json")
     assert r.returncode == 0, r.stderr
     r2 = normsim_here("run", str(p), "--out", str(tmp_path / "local"), "--workers", "1",
                       "--json")

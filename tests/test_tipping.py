@@ -353,13 +353,12 @@ def test_a_search_killed_midway_resumes_with_only_the_missing_replicates(tmp_pat
 
 
 @pytest.mark.slow
-def test_tipping_on_a_dask_cluster_equals_a_local_run(tiny, tmp_path):
-    distributed = pytest.importorskip("distributed")
+def test_tipping_on_a_dask_cluster_equals_a_local_run(tiny, tmp_path, dask_cluster):
+    # the session's cluster (tests/conftest.py), the command in a process of its own
     args = ["tipping", str(tiny), "--vary", "population.committed.fraction", "--tol", "0.1",
             "--json"]
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=":0") as lc:
-        r = normsim(*args, "--out", str(tmp_path / "dask"), "--scheduler", lc.scheduler_address)
+    r = normsim(*args, "--out", str(tmp_path / "dask"), "--scheduler",
+                dask_cluster.scheduler_address)
     assert r.returncode == 0, r.stderr
     r2 = normsim_here(*args, "--out", str(tmp_path / "local"), "--workers", "1")
     assert r2.returncode == 0, r2.stderr
