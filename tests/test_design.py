@@ -183,7 +183,7 @@ def test_design_with_a_sweep_repeats_the_design_per_combination(tmp_path):
 def test_sensitivity_cli_outputs_json_table_and_figures(tmp_path):
     p = write(tmp_path, DESIGN)
     out = tmp_path / "o"
-    r = normsim("run", str(p), "--out", str(out))
+    r = normsim("run", str(p), "--out", str(out), "--workers", "1")   # no pool to start
     assert r.returncode == 0, r.stderr
     assert "S1" in r.stdout and (out / "sensitivity_t50.png").is_file()
     for output in ("t90", "pre_share", "mean_payoff"):
