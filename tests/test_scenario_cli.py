@@ -223,10 +223,10 @@ def test_run_json_summary_and_store(tmp_path):
                        "FROM replicates").fetchall()
     assert len(rows) == 12 and all(r[3] == "tiny" and r[6] > 0 for r in rows)
     # a rerun skips everything and reports the same summary
-    r2 = normsim("run", str(p), "--out", str(out), "--json")
+    r2 = normsim_here("run", str(p), "--out", str(out), "--json")
     assert json.loads(r2.stdout) == s
     # workers do not change results
-    r3 = normsim("run", str(p), "--out", str(tmp_path / "res1"), "--json", "--workers", "1")
+    r3 = normsim_here("run", str(p), "--out", str(tmp_path / "res1"), "--json", "--workers", "1")
     assert json.loads(r3.stdout) == s
     assert _series(out) == _series(tmp_path / "res1")
     # summary and export read the store
