@@ -166,8 +166,9 @@ def test_calibrate_cli_writes_its_outputs_and_a_rerun_simulates_nothing(tmp_path
     stored = db.execute("SELECT MAX(finished) FROM replicates").fetchone()[0]
     particles = (out / "particles.csv").read_text()
     assert len(particles.splitlines()) == 1 + js["simulations"] - 5
-    r = normsim("calibrate", str(sc), "--observed", str(obs), *ARGS, "--out", str(out),
-                "--json")
+    # the rerun in this process (the first run above had its own)
+    r = normsim_here("calibrate", str(sc), "--observed", str(obs), *ARGS, "--out", str(out),
+                     "--json")
     assert r.returncode == 0, r.stderr
     again = json.loads(r.stdout)
     assert again["posterior"] == js["posterior"]
