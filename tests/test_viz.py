@@ -2,11 +2,11 @@
 
 import json
 import subprocess
-import sys
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from inproc import normsim as normsim_here
 
 from normsim.engine import simulate
 from normsim.viz.app import (VizModel, chart_png, defaults_from_scenario, info_markdown,
@@ -63,12 +63,17 @@ def test_defaults_from_scenario(tmp_path):
     ("name: w\npopulation: {well_mixed: true}\n", "needs a network"),
     ("name: w\ngame: {c: 3}\n", "game.c"),
 ])
-def test_viz_command_rejects_bad_scenarios(tmp_path, body, msg):
+def test_viz_command_rejects_bad_scenarios(tmp_path, body, msg, monkeypatch):
+    # in this process (tests/inproc.py; `normsim viz` has real processes in test_hostile):
+    # starting the server instead of refusing fails the test rather than hanging it
+    def serve(*args, **kw):
+        raise AssertionError(f"normsim viz went on to serve: {args}")
+
+    monkeypatch.setattr(subprocess, "call", serve)
     p = tmp_path / "v.yaml"
     if body is not None:
         p.write_text(body)
-    r = subprocess.run([sys.executable, "-m", "normsim", "viz", str(p), "--port", "1"],
-                       capture_output=True, text=True, timeout=120)
+    r = normsim_here("viz", str(p), "--port", "1")
     assert r.returncode == 1 and msg in r.stderr and "Traceback" not in r.stderr
 
 
