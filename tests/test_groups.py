@@ -24,9 +24,11 @@ from slow_model import slow_simulate
 
 MODES = ("synchronous", "sequential", "reference", "asynchronous")
 
-#: an irregular two-block sbm, a regular grid split into halves, connected caves
+#: an irregular two-block sbm (under 256 payoff classes, so the lookup-table kernels
+#: that the other tests compile too: test_groups_beyond_the_lookup_table covers the
+#: others), a regular grid split into halves, connected caves
 GROUP_NETS = {
-    "sbm": ({"kind": "sbm", "sizes": [22, 18], "p": [[0.3, 0.04], [0.04, 0.35]]},
+    "sbm": ({"kind": "sbm", "sizes": [12, 10], "p": [[0.5, 0.08], [0.08, 0.55]]},
             {"c": [0.9, 0.2], "exploration": [0.02, 0.12], "initial_b": [0.2, 0.7]}),
     "halves": ({"kind": "grid", "rows": 6, "cols": 8, "periodic": True},
                {"c": [0.8, 0.1], "exploration": [0.15, 0.03]}),

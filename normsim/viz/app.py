@@ -98,7 +98,8 @@ PAGE_DEFAULTS = {"c": DEFAULTS.c, "exploration": DEFAULTS.exploration, "beta": D
                  "threat_c": 0.9, "threat_start": 50, "threat_length": 0,
                  "scenario_events": False, "events_json": "", "committed_nodes_json": "",
                  "group_split": "none", "c_left": 0.9, "c_right": 0.2,
-                 **{f"group_c{k}": DEFAULTS.c for k in range(MAX_GROUP_SLIDERS)},
+                 # scenario groups' c sliders (None: no slider, the scenario's c)
+                 **{f"group_c{k}": None for k in range(MAX_GROUP_SLIDERS)},
                  "groups_json": "", "group_count": 0, "base_dir": ""}
 _P = PAGE_DEFAULTS
 
@@ -140,11 +141,11 @@ def page_groups(split: str, c: float = _P["c"], c_left: float = _P["c_left"],
     """The ``population.groups`` spec of the page's controls (None: no groups).
 
     ``split`` is ``none``, ``halves`` (the grid's left half, group 0, plays
-    ``c_left`` and its right half, group 1, ``c_right``) or :data:`SCENARIO_GROUPS`:
+    ``c_left`` and its right half, group 1, ``c_right``) or ``SCENARIO_GROUPS``:
     the groups of the scenario the page was opened with (``groups_json``, its
     ``population.groups`` as given: source, c, exploration, initial_b, file or
     attribute), of which there are ``group_count``; ``group_cs`` (the page's
-    sliders, at most :data:`MAX_GROUP_SLIDERS`) replace the c of the first
+    sliders, at most ``MAX_GROUP_SLIDERS``) replace the c of the first
     groups, the others keep the scenario's c (``c`` when the scenario gives no
     per-group c). Raises :class:`~normsim.errors.NormsimError` for scenario
     groups without a scenario that has them, or an unknown split."""
@@ -229,9 +230,9 @@ class VizModel(NormChangeModel):
                  events_json: str = _P["events_json"],
                  committed_nodes_json: str = _P["committed_nodes_json"],
                  group_split: str = _P["group_split"], c_left: float = _P["c_left"],
-                 c_right: float = _P["c_right"], group_c0: float | None = None,
-                 group_c1: float | None = None, group_c2: float | None = None,
-                 group_c3: float | None = None, groups_json: str = _P["groups_json"],
+                 c_right: float = _P["c_right"], group_c0: float | None = _P["group_c0"],
+                 group_c1: float | None = _P["group_c1"], group_c2: float | None = _P["group_c2"],
+                 group_c3: float | None = _P["group_c3"], groups_json: str = _P["groups_json"],
                  group_count: int = _P["group_count"], base_dir: str = _P["base_dir"]):
         spec = (json.loads(network_spec_json) if network_kind == "scenario network"
                 else network_spec(network_kind, int(side), int(nodes)))
