@@ -545,6 +545,25 @@ def _record(out, g, count_b, n, norm, ridx, evolving, hist, snap_k):
 
 
 @nb.njit(cache=True, nogil=True)
+def _group_counts(norm, cls, cls_off, deg, grp, M, groups):
+    """Each group's number of B agents and its (member, neighbour) pairs AA, AB, BA,
+    BB, from the norms and payoff classes (zeros of the right shape without
+    ``groups``); the kernels then keep both up to date on every change."""
+    gcb = np.zeros(M, dtype=np.int64)
+    gh = np.zeros((M, 4), dtype=np.int64)
+    if groups:
+        for i in range(norm.shape[0]):
+            xb = np.int64(norm[i])
+            k = np.int64(deg[i])
+            mb = np.int64(cls[i]) - np.int64(cls_off[i]) - xb * (k + 1)   # B neighbours
+            g = grp[i]
+            gcb[g] += xb
+            gh[g, 2 * xb] += k - mb
+            gh[g, 2 * xb + 1] += mb
+    return gcb, gh
+
+
+@nb.njit(cache=True, nogil=True)
 def _record_groups(out, g, gcb, gh, grp, ridx, evolving):
     """Write generation ``g``'s B agents of each group and, with evolving rates,
     each group's rate counts (the pairs of ``gh`` are written at the game phase)."""
@@ -617,17 +636,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     tmu_c, th_c = tables.tmu_c, tables.th_c
     grp = mech.grp
     M = out.g_count.shape[1]
-    gcb = np.zeros(M, dtype=np.int64)        # B agents of each group
-    gh = np.zeros((M, 4), dtype=np.int64)    # (member, neighbour) pairs AA, AB, BA, BB
-    if groups:
-        for i0 in range(n):
-            xb = np.int64(norm[i0])
-            k1 = np.int64(deg[i0])
-            mb0 = np.int64(cls[i0]) - np.int64(cls_off[i0]) - xb * (k1 + 1)
-            g0 = grp[i0]
-            gcb[g0] += xb
-            gh[g0, 2 * xb] += k1 - mb0
-            gh[g0, 2 * xb + 1] += mb0
+    gcb, gh = _group_counts(norm, cls, cls_off, deg, grp, M, groups)
     # with conformity in the sequential modes: each agent's current number of B
     # neighbours (the classes keep the start of the generation)
     if conform and mode != SYNCHRONOUS:
@@ -985,17 +994,7 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     cls_off = tables.cls_off
     grp = mech.grp
     M = out.g_count.shape[1]
-    gcb = np.zeros(M, dtype=np.int64)        # B agents of each group
-    gh = np.zeros((M, 4), dtype=np.int64)    # (member, neighbour) pairs AA, AB, BA, BB
-    if groups:
-        for i0 in range(n):
-            xb = np.int64(norm[i0])
-            k1 = np.int64(deg[i0])
-            mb0 = np.int64(cls[i0]) - np.int64(cls_off[i0]) - xb * (k1 + 1)
-            g0 = grp[i0]
-            gcb[g0] += xb
-            gh[g0, 2 * xb] += k1 - mb0
-            gh[g0, 2 * xb + 1] += mb0
+    gcb, gh = _group_counts(norm, cls, cls_off, deg, grp, M, groups)
     hist = np.zeros((4, K), dtype=np.int64)
     nu = np.uint64(n)
     kdeg = np.uint64(deg[0])
