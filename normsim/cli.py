@@ -154,11 +154,7 @@ def _analytic_replicator(args: argparse.Namespace) -> int:
     print(f"  threshold c* = {res['threshold_c']:.6f}  "
           f"({'above' if c > res['threshold_c'] else 'at or below'}: "
           f"{'the old norm can resist' if c > res['threshold_c'] else 'the better norm dominates'})")
-    if res["mu_crit"] is not None:
-        print(f"  mu_crit = {res['mu_crit']:.6f} (exploration above it frees the old norm)")
-    print("  fixed points: " + ", ".join(
-        f"{fp['p']:.4f} ({'stable' if fp['stable'] else 'unstable'})"
-        for fp in res["fixed_points"]) if res["fixed_points"] else "  fixed points: every p (neutral)")
+    _print_mu_crit_and_fixed_points(res, "fixed points", "every p (neutral)")
     for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
         v = res[key]
         print(f"  first t with p >= {lv:g}: {'never (within t-max)' if v is None else f'{v:.2f}'}")
@@ -311,18 +307,25 @@ def _print_mechanics(res: dict) -> None:
         print("  critical committed fraction: 0 (the new norm takes over without committed agents)")
     else:
         print(f"  critical committed fraction Z* = {z:.6f} (above it the old norm cannot hold)")
-    if res.get("mu_crit") is not None:
-        print(f"  mu_crit = {res['mu_crit']:.6f} (exploration above it frees the old norm)")
-    fps = res["fixed_points"]
-    print("  fixed points (share of B): " + (", ".join(
-        f"{fp['p']:.4f} ({'stable' if fp['stable'] else 'unstable'})" for fp in fps)
-        if fps else "every state (neutral)"))
+    _print_mu_crit_and_fixed_points(res, "fixed points (share of B)")
     unit = res["time_unit"]
     print(f"  from an uncommitted share of B of {res['p0']:g}, first time ({unit}) the share "
           "of B reaches:")
     for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
         print(f"    {lv:g}: {_fmt_time(res[key])}")
     print(f"  share of B at t = {res['t_max']:g}: {res['final_p']:.4f}")
+
+
+def _print_mu_crit_and_fixed_points(res: dict, label: str,
+                                    neutral: str = "every state (neutral)") -> None:
+    """The analytic commands' lines for mu_crit (when there is one) and the fixed
+    points with their stability (``neutral`` when every state is one)."""
+    if res.get("mu_crit") is not None:
+        print(f"  mu_crit = {res['mu_crit']:.6f} (exploration above it frees the old norm)")
+    fps = res["fixed_points"]
+    print(f"  {label}: " + (", ".join(
+        f"{fp['p']:.4f} ({'stable' if fp['stable'] else 'unstable'})" for fp in fps)
+        if fps else neutral))
 
 
 def _shock_times(text: str, t_max: float) -> list[float]:
@@ -360,12 +363,7 @@ def _print_theory(res: dict) -> None:
     if model == "pair" and res.get("threshold_c_weak_selection") is not None:
         print(f"  weak-selection threshold c (Ohtsuki & Nowak 2006) = "
               f"{res['threshold_c_weak_selection']:.6f}")
-    if res.get("mu_crit") is not None:
-        print(f"  mu_crit = {res['mu_crit']:.6f} (exploration above it frees the old norm)")
-    fps = res["fixed_points"]
-    print("  fixed points: " + (", ".join(
-        f"{fp['p']:.4f} ({'stable' if fp['stable'] else 'unstable'})" for fp in fps)
-        if fps else "every state (neutral)"))
+    _print_mu_crit_and_fixed_points(res, "fixed points")
     if model == "finite":
         fx = res["fixation"]
         print(f"  fixation probability of {fx['k0']} B-player(s) (no exploration): "
