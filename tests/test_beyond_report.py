@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from analysis_scripts import load
 
 
 @pytest.fixture(scope="module")
 def bp():
-    spec = importlib.util.spec_from_file_location("beyond_paper",
-                                                  ROOT / "analysis" / "beyond_paper.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["beyond_paper"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load("beyond_paper")
 
 
 def row(c, status, lo, hi):

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import networkx as nx
 import pytest
+from analysis_scripts import load
 from scipy.stats import binomtest
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def tvs():
-    spec = importlib.util.spec_from_file_location("theory_vs_simulation",
-                                                  ROOT / "analysis" / "theory_vs_simulation.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["theory_vs_simulation"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load("theory_vs_simulation")
 
 
 def test_moore_lattice_is_the_periodic_8_neighbour_lattice(tvs):
