@@ -78,8 +78,15 @@ visits every agent once:
   - with evolving rates only, ``y = next()``: the new rate index if the rate
     mutates is ``pick(y, K)``; ``u_m = lo(y)`` decides the rate mutation
     (iff ``u_m < rate_mutation``).
-  - with conformity only, ``z = next()``: ``u_c = hi(z)`` decides the branch
-    (conform iff ``u_c < gamma``).
+  - with conformity only, the uniform ``u_c`` decides the branch (conform iff
+    ``u_c < gamma``). In ``sequential`` and ``reference`` it is ``lo(w)``,
+    ``w`` the first output of the swap that put the agent at position ``j``
+    (``bounded`` uses only its high 32 bits), so it takes no output of its
+    own; at position 0 (no swap) ``z = next()`` and ``u_c = hi(z)``. When
+    ``synchronous``, node ``2k`` draws ``z = next()`` and takes ``u_c =
+    hi(z)``, and node ``2k + 1`` takes ``u_c = lo(z)`` of that same ``z``
+    (the last node of an odd N draws its own). When ``asynchronous``,
+    ``z = next()`` and ``u_c = hi(z)`` for every step.
 
   A committed agent draws all of these too and ignores them.
 
@@ -87,8 +94,9 @@ Groups draw nothing more, in any update mode: an agent's group only selects
 its game (its group's c, and a and b after events for that group), its fixed
 exploration rate ``mu`` and its initial share of B.
 
-So a generation takes N outputs (one more per agent with evolving rates, one
-more with conformity), plus N - 1 (and the rare rejections) for the shuffle
+So a generation takes N outputs (one more per agent with evolving rates; with
+conformity, one more per two agents when synchronous, one per step when
+asynchronous, one a sweep in the sequential modes), plus N - 1 (and the rare rejections) for the shuffle
 of the sequential modes, or N (and the rare rejections) for the learners
 of the asynchronous mode. A scenario without committed agents or conformity
 draws exactly as before they existed.
@@ -122,6 +130,13 @@ import numpy as np
 #: normsim 0.1: two outputs per agent and a separate shuffle) with new ones.
 #: A new update mode adds to the schedule without changing what the others draw.
 DRAW_SCHEDULE = 2
+
+#: version of the conformist's draws in the ``synchronous``, ``sequential`` and
+#: ``reference`` modes, part of the content hash of a condition with conformity
+#: in those modes only (other conditions keep their hashes): version 1 drew
+#: ``z = next()`` for every agent; version 2 takes the spare half of the
+#: swap's output, or of the previous node's ``z`` when synchronous
+CONFORMITY_DRAWS = 2
 
 MASK64 = (1 << 64) - 1
 MASK32 = 0xFFFFFFFF
@@ -169,6 +184,7 @@ class DrawStream:
 
     def __init__(self, seed: int):
         self.s = [int(v) for v in stream_state(seed)]
+        self.spare = None   # see visit
 
     def next(self) -> int:
         """The next 64-bit output."""
@@ -212,19 +228,28 @@ class DrawStream:
 
     def bounded(self, n: int) -> int:
         """An exactly uniform index in ``0..n-1`` (Lemire's method, see above)."""
-        m = (self.next() >> 32) * n
+        return self.bounded_lo(n)[0]
+
+    def bounded_lo(self, n: int) -> tuple[int, float]:
+        """:meth:`bounded`, and ``lo`` of its first output, which the index does not use."""
+        w = self.next()
+        m = (w >> 32) * n
         if (m & MASK32) < n:
             t = ((1 << 32) - n) % n
             while (m & MASK32) < t:
                 m = (self.next() >> 32) * n
-        return m >> 32
+        return m >> 32, self.lo(w)
+
 
     def visit(self, order: list):
         """Yield the items of ``order`` in a fresh random order, shuffling it in
         place (the sequential modes' visiting order). Each item is yielded
-        before the next swap is drawn: consume the agent's draws in between."""
+        before the next swap is drawn: consume the agent's draws in between.
+        :attr:`spare` is ``lo`` of the first output of the swap that put the
+        item in place (the conformist's uniform), None for the last item."""
         for j in range(len(order) - 1, -1, -1):
+            self.spare = None
             if j:
-                r = self.bounded(j + 1)
+                r, self.spare = self.bounded_lo(j + 1)
                 order[j], order[r] = order[r], order[j]
             yield order[j]

@@ -167,6 +167,36 @@ def _bounded(bound, s0, s1, s2, s3):
     return m >> _S32, s0, s1, s2, s3
 
 
+@nb.njit(inline="always")
+def _bounded_lo(bound, s0, s1, s2, s3):
+    """:func:`_bounded`, and the low 32 bits of its first output, which the index
+    does not use (the conformist's branch in the sequential modes: draws.py)."""
+    x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+    m = (x >> _S32) * bound
+    if (m & _M32) < bound:
+        m, s0, s1, s2, s3 = _lemire_tail(bound, m, s0, s1, s2, s3)
+    return m >> _S32, x & _M32, s0, s1, s2, s3
+
+
+@nb.njit(inline="always")
+def _conform_uniform(sync, v, n, z, uc, s0, s1, s2, s3):
+    """The conformist's uniform ``u_c`` of the agent visited ``v``-th, as 32 bits
+    (draws.py): when ``sync``hronous, agents ``2k`` and ``2k + 1`` share one output
+    ``z`` (its high half, then its low half); in the sequential modes ``uc`` is
+    already the low half of the swap's draw, but at position 0, which draws ``z``.
+    Returns ``(uc, z, s0, s1, s2, s3)``."""
+    if sync:
+        if v & 1 == 0:
+            z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+            uc = z >> _S32
+        else:
+            uc = z & _M32
+    elif v == n - 1:
+        z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+        uc = z >> _S32
+    return uc, z, s0, s1, s2, s3
+
+
 @nb.njit(cache=True)
 def bounded_draws(state, bounds):
     """A bounded draw for each of ``bounds`` in turn, from a copy of ``state`` (for tests).
@@ -341,9 +371,14 @@ def _take_ahead(n, v0, nb_, evolving, regular, kdeg, indptr, indices, deg, order
 def _run(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
          how, mech_on, committed, conform, groups):
     """Dispatch to :func:`_kernel` compiled for these flags (:data:`_FLAGS`)."""
-    _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
-            literally(evolving), literally(regular), literally(how), literally(mech_on),
-            committed, literally(conform), groups)
+    if literally(conform):   # groups compile-time too: a run-time flag cost it 10%
+        _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
+                literally(evolving), literally(regular), literally(how), literally(mech_on),
+                committed, True, literally(groups))
+    else:
+        _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
+                literally(evolving), literally(regular), literally(how), literally(mech_on),
+                committed, False, groups)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -359,9 +394,11 @@ def _run_async(graph, tables, rates, out, phase, initial_b, state, mech, mode, e
 #: the flags of :func:`_run`, by name: update mode, evolving rates, regular graph,
 #: how the Fermi test is decided, whether any mechanism is in play (``mech_on``)
 #: and conformity are compile-time (each set its own machine code: the plain
-#: kernel carries no mechanism); committed agents and groups are run-time flags
-#: of the mechanism kernels, so that a study or the test suite compiles two
-#: mechanism kernels, not one per combination (each costs about 10 s)
+#: kernel carries no mechanism); committed agents are a run-time flag of the
+#: mechanism kernels, and so are groups but with conformity, so that a study or
+#: the test suite compiles few mechanism kernels, not one per combination (each
+#: costs about 10 s). (The run-time groups flag cost the synchronous conformist
+#: 10-15%.)
 _FLAGS = ("mode", "evolving", "regular", "how", "mech_on", "committed", "conform", "groups")
 _FLAG_POS = tuple(inspect.signature(_run.py_func).parameters).index(_FLAGS[0])
 #: the compiled ``_run`` for each set of flags and argument types
@@ -603,8 +640,9 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     Mechanisms (:mod:`normsim.mechanisms`; the plain kernel, compiled without
     ``mech_on``, is the code above): ``committed`` agents (a run-time flag;
     ``mech`` places them; they consume their draws and keep their norm and
-    rate), ``conform``ity (compile-time; one more output per visited agent; the
-    whole update of a learner is then the block under ``if conform``) and
+    rate), ``conform``ity (compile-time; one more output per two agents when
+    synchronous, the low half of the swap's draw in the sequential modes:
+    :func:`_conform_uniform`; the whole update of a learner is then the block under ``if conform``) and
     ``groups`` (run-time)
     (:mod:`normsim.groups`: the group's c is in the payoff classes already; the
     flag reads a fixed exploration rate per class, draws the initial norms with
@@ -637,15 +675,19 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     grp = mech.grp
     M = out.g_count.shape[1]
     gcb, gh = _group_counts(norm, cls, cls_off, deg, grp, M, groups)
-    # with conformity in the sequential modes: each agent's current number of B
-    # neighbours (the classes keep the start of the generation)
+    # with conformity in the sequential modes, each agent's conformist score
+    # 4 (current B neighbours) - 2 degree + own norm: the neighbours' majority is
+    # B iff it is > 0, a tie going to one's own norm (the classes keep the start
+    # of the generation; the score follows every change in the sweep)
     if conform and mode != SYNCHRONOUS:
-        mcur = np.empty(n, dtype=np.int32)
+        csc = np.empty(n, dtype=np.int32)
         for i in range(n):
-            mcur[i] = np.int32(np.int64(cls[i]) - np.int64(cls_off[i])
-                               - np.int64(norm[i]) * (np.int64(deg[i]) + 1))
+            own = np.int64(norm[i])
+            k = np.int64(deg[i])
+            mb = np.int64(cls[i]) - np.int64(cls_off[i]) - own * (k + 1)
+            csc[i] = np.int32(4 * mb - 2 * k + own)
     else:
-        mcur = np.zeros(0, dtype=np.int32)
+        csc = np.zeros(0, dtype=np.int32)
 
     order = np.arange(n).astype(np.uint32)
     norm0 = norm.copy()      # the start of the generation, then the working copy of the pass
@@ -674,6 +716,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     if groups:
         _record_groups(out, 0, gcb, gh, grp, ridx, evolving)
     s0, s1, s2, s3 = s[0], s[1], s[2], s[3]     # the generator's state, in registers
+    uc = np.uint64(0)        # the conformist's uniform, as 32 bits (draws.py)
+    z = np.uint64(0)         # and the output it comes from, when not the swap's
 
     for g in range(1, G + 1):
         ph = phase[g]
@@ -710,8 +754,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 i = np.uint64(v)
             else:   # Fisher-Yates from the top; position j is final once swapped: visit it
                 j = np.uint64(n - 1 - v)
-                if j > 0:   # r uniform in 0..j
-                    r, s0, s1, s2, s3 = _bounded(j + np.uint64(1), s0, s1, s2, s3)
+                if j > 0:   # r uniform in 0..j; uc: the low half of its first output
+                    r, uc, s0, s1, s2, s3 = _bounded_lo(j + np.uint64(1), s0, s1, s2, s3)
                     tmp = order[j]
                     order[j] = order[r]
                     order[r] = tmp
@@ -731,7 +775,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     if evolving:
                         y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
                     if conform:
-                        y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                        uc, z, s0, s1, s2, s3 = _conform_uniform(
+                            mode == SYNCHRONOUS, v, n, z, uc, s0, s1, s2, s3)
                     continue
             ci = np.uint64(cls[i])
             if groups and not evolving:   # the exploration rate of i's group (its class's)
@@ -748,9 +793,12 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 # one table word, as without conformity: bit 3 of the mask index is
                 # the branch when synchronous (bits 8-15 hold the conformist's new
                 # norm, the majority of the class's B neighbours: _conformist_masks);
-                # the sequential modes count the current B neighbours (mcur)
-                z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-                isc = np.uint64((z >> _S32) < t_gamma)     # the conformist's branch
+                # in the sequential modes the conformist is an accepted imitation
+                # of the majority (the score csc): the Fermi rule's masks then give
+                # the conformist's rule (explore, else the majority)
+                uc, z, s0, s1, s2, s3 = _conform_uniform(
+                    mode == SYNCHRONOUS, v, n, z, uc, s0, s1, s2, s3)
+                isc = np.uint64(uc < t_gamma)     # the conformist's branch
                 e = T[(ct << np.uint64(8)) + ci]
                 acc = np.uint64(uf < (e >> np.uint64(16)))
                 ex = np.uint64(ue < tmv)
@@ -760,23 +808,26 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     new = (e >> (acc | (ex << np.uint64(1)) | (rn << np.uint64(2))
                                  | (isc << np.uint64(3)))) & np.uint64(1)
                 else:
-                    fermi_new = (e >> (acc | (ex << np.uint64(1)) | (rn << np.uint64(2))
-                                       | (np.uint64(norm[t]) << np.uint64(3)))) & np.uint64(1)
-                    k2 = kdeg if regular else np.uint64(deg[i])
-                    mb2 = np.uint64(2) * np.uint64(mcur[i])
-                    maj = np.uint64(mb2 > k2) | (np.uint64(mb2 == k2) & old)
-                    conf_new = _sel(ex, rn, maj)
-                    new = _sel(isc, conf_new, fermi_new)
+                    tn = np.uint64(norm[t])
+                    tn ^= isc & (np.uint64(csc[i] > 0) ^ tn)    # the majority if conformist
+                    acc |= isc
+                    new = (e >> (acc | (ex << np.uint64(1)) | (rn << np.uint64(2))
+                                 | (tn << np.uint64(3)))) & np.uint64(1)
                     if mode == REFERENCE:
-                        replaced[i] = isc | acc
+                        replaced[i] = acc
                 norm[i] = new
-                changed[n_changed] = i                 # kept only if i changed: no branch
-                n_changed += np.int64(new != old)
-                if mode != SYNCHRONOUS:
-                    if new != old:    # the neighbours' current B neighbours
-                        d = np.int32(np.int64(new) - np.int64(old))
-                        for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
-                            mcur[np.uint64(indices[q])] += d
+                if mode == SYNCHRONOUS:
+                    changed[n_changed] = i                 # kept only if i changed: no branch
+                    n_changed += np.int64(new != old)
+                elif new != old:    # the list, the scores of i's neighbours, and i's own
+                    # (a branch: changes are rare, and an unconditional store to
+                    # changed[], at an address known late, held the later loads back)
+                    changed[n_changed] = i
+                    n_changed += 1
+                    d = np.int32(np.int64(new) - np.int64(old))
+                    for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
+                        csc[np.uint64(indices[q])] += 4 * d
+                    csc[i] += d
                 continue
             if conform:
                 old = np.int64(norm0[i])
@@ -789,8 +840,9 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     um = np.uint64(0)
                     new_rate = np.int64(0)
                     r_i = np.int64(0)
-                z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-                isc = np.int64((z >> _S32) < t_gamma)     # the conformist's branch
+                uc, z, s0, s1, s2, s3 = _conform_uniform(
+                    mode == SYNCHRONOUS, v, n, z, uc, s0, s1, s2, s3)
+                isc = np.int64(uc < t_gamma)     # the conformist's branch
                 if evolving:
                     explore = np.int64(ue < t_mu[r_i])
                     random_norm = np.int64(ue < t_half[r_i])
@@ -800,13 +852,13 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 mutate = np.int64(um < t_rm)
                 # the neighbours' majority, one's own on a tie, without a branch: the
                 # start-of-generation B neighbours from the class when synchronous,
-                # the current ones (kept up to date in mcur) otherwise
-                k2 = np.int64(deg[i])
+                # the current ones (the score csc) otherwise
                 if mode == SYNCHRONOUS:
+                    k2 = np.int64(deg[i])
                     mb = np.int64(cls[i]) - np.int64(cls_off[i]) - old * (k2 + 1)
+                    maj = np.int64(2 * mb > k2) | (np.int64(2 * mb == k2) & old)
                 else:
-                    mb = np.int64(mcur[i])
-                maj = np.int64(2 * mb > k2) | (np.int64(2 * mb == k2) & old)
+                    maj = np.int64(csc[i] > 0)
                 new_c = _sel(explore, random_norm, maj)
                 if isc:                        # conformist: the majority unless it explores
                     new_n = new_c
@@ -836,13 +888,16 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 if evolving:
                     ridx[i] = new_r
                 norm[i] = np.uint8(new_n)
-                changed[n_changed] = i
-                n_changed += np.int64(new_n != old)
-                if mode != SYNCHRONOUS:
-                    if new_n != old:    # the neighbours' current B neighbours
-                        d = np.int32(new_n - old)
-                        for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
-                            mcur[np.uint64(indices[q])] += d
+                if mode == SYNCHRONOUS:
+                    changed[n_changed] = i
+                    n_changed += np.int64(new_n != old)
+                elif new_n != old:    # the list, the scores of i's neighbours, and i's own
+                    changed[n_changed] = i
+                    n_changed += 1
+                    d = np.int32(new_n - old)
+                    for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
+                        csc[np.uint64(indices[q])] += 4 * d
+                    csc[i] += d
                 continue
             # the Fermi test is a coin flip for the CPU: choose by indexing, not by a branch
             if not evolving and how == LUT:

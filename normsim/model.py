@@ -294,6 +294,7 @@ class NormChangeModel(Model):
                 self.by_node[self.stream.bounded(n)].update()
         else:
             # sequential modes: a fresh random order, drawn as the sweep goes (normsim.draws)
+            self.stream.spare = None    # no spare half carried over from the last sweep
             for agent in (self.by_node if self.params.update == "synchronous"
                           else self.stream.visit(self.order)):
                 agent.update()

@@ -30,7 +30,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valid
                       field_validator, model_validator)
 
 from normsim.design import DesignSpec, check_design
-from normsim.draws import DRAW_SCHEDULE
+from normsim.draws import CONFORMITY_DRAWS, DRAW_SCHEDULE
 from normsim.errors import NormsimError, check_number, excerpt
 from normsim.game import CoordinationGame
 from normsim.groups import check_groups
@@ -793,6 +793,10 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
         d["population"].pop("groups", None)
     if d["dynamics"].get("conformity") == 0:
         d["dynamics"].pop("conformity", None)
+    elif d["dynamics"].get("update") != "asynchronous":
+        # the conformist's draws there changed (normsim.draws.CONFORMITY_DRAWS):
+        # a store of the older draws is not resumed into
+        d["conformity_draws"] = CONFORMITY_DRAWS
     if not d["schedule"].get("events"):
         d["schedule"].pop("events", None)
     d["draw_schedule"] = DRAW_SCHEDULE      # the same seed draws differently under another

@@ -109,14 +109,16 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
                       for k in range(M)])
         start_norm, start_rate = list(norm), list(rate)
         replaced = [False] * N
+        spare = None    # the spare half of an earlier output: the conformist's uniform
         for pos in range(N - 1, -1, -1):
             if params.update == "synchronous":
                 i = N - 1 - pos
             elif params.update == "asynchronous":   # a random learner, with replacement
                 i = rs.bounded(N)
             else:   # Fisher-Yates, visiting each position once it is final
+                spare = None    # lo of the swap's first output
                 if pos:
-                    r = rs.bounded(pos + 1)
+                    r, spare = rs.bounded_lo(pos + 1)
                     order[pos], order[r] = order[r], order[pos]
                 i = order[pos]
             x = rs.next()
@@ -126,7 +128,14 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
             if params.evolving:
                 y = rs.next()
                 new_rate, u_m = rs.pick(y, K), rs.lo(y)
-            conform = params.conformity > 0 and rs.hi(rs.next()) < params.conformity
+            if params.conformity > 0:   # when synchronous, agents 2k, 2k+1 share one z
+                if spare is None or params.update == "asynchronous":
+                    z = rs.next()
+                    u_c = rs.hi(z)
+                    spare = rs.lo(z) if params.update == "synchronous" else None
+                else:
+                    u_c, spare = spare, None
+            conform = params.conformity > 0 and u_c < params.conformity
             if i in committed:
                 continue
             mu = params.rates[rate[i]] if params.evolving else g_mu[group[i]]

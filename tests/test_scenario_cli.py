@@ -68,6 +68,23 @@ def test_another_draw_schedule_is_another_condition(monkeypatch):
     assert conditions(loads(GOOD))[0].hash != before
 
 
+@pytest.mark.parametrize("update", ["synchronous", "sequential", "reference", "asynchronous"])
+def test_the_conformists_draws_version_is_in_the_hash_where_they_changed(monkeypatch, update):
+    # the conformist's uniform changed in every mode but asynchronous (draws.py):
+    # a store of the older draws is not resumed into there; other conditions keep
+    # their hashes
+    def hashes():
+        plain = GOOD.replace("update: reference", f"update: {update}")
+        conf = plain.replace("exploration: 0.05}", "exploration: 0.05, conformity: 0.3}")
+        assert "conformity" in conf
+        return conditions(loads(plain))[0].hash, conditions(loads(conf))[0].hash
+
+    plain, conf = hashes()
+    monkeypatch.setattr(scenario_module, "CONFORMITY_DRAWS", scenario_module.CONFORMITY_DRAWS + 1)
+    assert hashes()[0] == plain
+    assert (hashes()[1] != conf) == (update != "asynchronous")
+
+
 def test_an_edited_edge_list_is_checked_again(tmp_path):
     # network sizes are cached per process, but never for an edge-list file
     (tmp_path / "e.txt").write_text("0 1\n1 2\n2 0\n")
