@@ -96,9 +96,9 @@ exploration rate ``mu`` and its initial share of B.
 
 So a generation takes N outputs (one more per agent with evolving rates; with
 conformity, one more per two agents when synchronous, one per step when
-asynchronous, one a sweep in the sequential modes), plus N - 1 (and the rare rejections) for the shuffle
-of the sequential modes, or N (and the rare rejections) for the learners
-of the asynchronous mode. A scenario without committed agents or conformity
+asynchronous, one a sweep in the sequential modes), plus N - 1 (and the rare
+rejections) for the shuffle of the sequential modes, or N (and the rare
+rejections) for the learners of the asynchronous mode. A scenario without committed agents or conformity
 draws exactly as before they existed.
 
 Conformity and exploration (mu the agent's rate; ``maj`` the neighbours'
@@ -239,7 +239,6 @@ class DrawStream:
             while (m & MASK32) < t:
                 m = (self.next() >> 32) * n
         return m >> 32, self.lo(w)
-
 
     def visit(self, order: list):
         """Yield the items of ``order`` in a fresh random order, shuffling it in
