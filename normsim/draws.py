@@ -244,7 +244,7 @@ class DrawStream:
         """Yield the items of ``order`` in a fresh random order, shuffling it in
         place (the sequential modes' visiting order). Each item is yielded
         before the next swap is drawn: consume the agent's draws in between.
-        :attr:`spare` is ``lo`` of the first output of the swap that put the
+        ``self.spare`` is ``lo`` of the first output of the swap that put the
         item in place (the conformist's uniform), None for the last item."""
         for j in range(len(order) - 1, -1, -1):
             self.spare = None

@@ -90,6 +90,8 @@ def test_step_advances_counter_and_changes_chart(page):
     chart = figures(page).nth(1).get_attribute("src")
     page.evaluate(STEP_LOOP, 3)
     assert counter.inner_text() != before
+    # the text panel renders after the figures the step loop waits for
+    page.get_by_text(re.compile(r"^Generation 3")).wait_for(timeout=30000)
     assert page.get_by_text(re.compile(r"^Generation 3")).count() == 1
     assert figures(page).nth(1).get_attribute("src") != chart
     shot(page, "viz_stepped")
