@@ -371,14 +371,20 @@ def _take_ahead(n, v0, nb_, evolving, regular, kdeg, indptr, indices, deg, order
 def _run(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
          how, mech_on, committed, conform, groups):
     """Dispatch to :func:`_kernel` compiled for these flags (:data:`_FLAGS`)."""
-    if literally(conform):   # groups compile-time too: a run-time flag cost it 10%
-        _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
-                literally(evolving), literally(regular), literally(how), literally(mech_on),
-                committed, True, literally(groups))
-    else:
-        _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
-                literally(evolving), literally(regular), literally(how), literally(mech_on),
-                committed, False, groups)
+    _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
+            literally(evolving), literally(regular), literally(how), literally(mech_on),
+            committed, literally(conform), groups)
+
+
+@nb.njit(cache=True, nogil=True)
+def _run_conform(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving,
+                 regular, how, mech_on, committed, conform, groups):
+    """:func:`_run` with conformity: groups are compile-time there too (a run-time
+    flag cost the synchronous conformist 10-15%). A function of its own, as numba
+    compiles both arms of a branch on a flag."""
+    _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
+            literally(evolving), literally(regular), literally(how), literally(mech_on),
+            committed, literally(conform), literally(groups))
 
 
 @nb.njit(cache=True, nogil=True)
@@ -395,10 +401,10 @@ def _run_async(graph, tables, rates, out, phase, initial_b, state, mech, mode, e
 #: how the Fermi test is decided, whether any mechanism is in play (``mech_on``)
 #: and conformity are compile-time (each set its own machine code: the plain
 #: kernel carries no mechanism); committed agents are a run-time flag of the
-#: mechanism kernels, and so are groups but with conformity, so that a study or
+#: mechanism kernels, and so are groups but with conformity (:func:`_run_conform`:
+#: the run-time flag cost the synchronous conformist 10-15%), so that a study or
 #: the test suite compiles few mechanism kernels, not one per combination (each
-#: costs about 10 s). (The run-time groups flag cost the synchronous conformist
-#: 10-15%.)
+#: costs about 10 s)
 _FLAGS = ("mode", "evolving", "regular", "how", "mech_on", "committed", "conform", "groups")
 _FLAG_POS = tuple(inspect.signature(_run.py_func).parameters).index(_FLAGS[0])
 #: the compiled ``_run`` for each set of flags and argument types
@@ -428,7 +434,7 @@ def _call_run(graph: GraphArgs, tables: TableArgs, rates: RateArgs, out: Outputs
     if fn is not None:
         fn(*args)
         return
-    run = _run_async if mode == ASYNCHRONOUS else _run
+    run = _run_async if mode == ASYNCHRONOUS else _run_conform if conform else _run
     run(*args)
     want = [nb.typeof(a) for a in args]
     # numba's table of compiled versions; should it change, every call simply
