@@ -98,8 +98,8 @@ So a generation takes N outputs (one more per agent with evolving rates; with
 conformity, one more per two agents when synchronous, one per step when
 asynchronous, one a sweep in the sequential modes), plus N - 1 (and the rare
 rejections) for the shuffle of the sequential modes, or N (and the rare
-rejections) for the learners of the asynchronous mode. A scenario without committed agents or conformity
-draws exactly as before they existed.
+rejections) for the learners of the asynchronous mode. A scenario without
+committed agents or conformity draws exactly as before they existed.
 
 Conformity and exploration (mu the agent's rate; ``maj`` the neighbours'
 majority norm, one's own on a tie: the neighbours' start-of-generation norms

@@ -648,7 +648,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     ``mech`` places them; they consume their draws and keep their norm and
     rate), ``conform``ity (compile-time; one more output per two agents when
     synchronous, the low half of the swap's draw in the sequential modes:
-    :func:`_conform_uniform`; the whole update of a learner is then the block under ``if conform``) and
+    :func:`_conform_uniform`; the whole update of a learner is then the block
+    under ``if conform``) and
     ``groups`` (run-time)
     (:mod:`normsim.groups`: the group's c is in the payoff classes already; the
     flag reads a fixed exploration rate per class, draws the initial norms with
