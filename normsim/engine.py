@@ -160,11 +160,8 @@ def _lemire_tail(bound, m, s0, s1, s2, s3):
 def _bounded(bound, s0, s1, s2, s3):
     """A uniform index in ``0..bound-1`` (``bound`` a uint64 below 2**32) by
     Lemire's method (draws.py ``bounded``): ``(index, s0, s1, s2, s3)``."""
-    x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-    m = (x >> _S32) * bound
-    if (m & _M32) < bound:
-        m, s0, s1, s2, s3 = _lemire_tail(bound, m, s0, s1, s2, s3)
-    return m >> _S32, s0, s1, s2, s3
+    r, _lo, s0, s1, s2, s3 = _bounded_lo(bound, s0, s1, s2, s3)
+    return r, s0, s1, s2, s3
 
 
 @nb.njit(inline="always")
@@ -649,8 +646,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     rate), ``conform``ity (compile-time; one more output per two agents when
     synchronous, the low half of the swap's draw in the sequential modes:
     :func:`_conform_uniform`; the whole update of a learner is then the block
-    under ``if conform``) and
-    ``groups`` (run-time)
+    under ``if conform``) and ``groups`` (run-time, compile-time with conformity)
     (:mod:`normsim.groups`: the group's c is in the payoff classes already; the
     flag reads a fixed exploration rate per class, draws the initial norms with
     each group's share, and keeps the per-group counts of ``out.g_*``).
