@@ -102,21 +102,7 @@ class NormAgent(FixedAgent):
         if p.evolving:
             y = rs.next()
             new_rate, u_m = rs.pick(y, len(p.rates)), rs.lo(y)
-        if p.conformity > 0:
-            # the branch's uniform (normsim.draws): the spare half of an earlier
-            # output if there is one (the swap's; when synchronous, the previous
-            # agent's z), else hi of one more output z, whose low half is the next
-            # synchronous agent's spare
-            spare = rs.spare if p.update != "asynchronous" else None
-            rs.spare = None
-            if spare is None:
-                z = rs.next()
-                u_c = rs.hi(z)
-                if p.update == "synchronous":
-                    rs.spare = rs.lo(z)
-            else:
-                u_c = spare
-        conform = p.conformity > 0 and u_c < p.conformity
+        conform = p.conformity > 0 and rs.conform_uniform(p.update) < p.conformity
         if self.committed:
             return                      # its draws are consumed; nothing changes
         mu = p.rates[self.rate_index] if p.evolving else m.group_mu[self.group]

@@ -184,7 +184,9 @@ class DrawStream:
 
     def __init__(self, seed: int):
         self.s = [int(v) for v in stream_state(seed)]
-        self.spare = None   # see visit
+        # the unused half of an earlier output, for the conformist (visit,
+        # conform_uniform), or None
+        self.spare = None
 
     def next(self) -> int:
         """The next 64-bit output."""
@@ -239,6 +241,19 @@ class DrawStream:
             while (m & MASK32) < t:
                 m = (self.next() >> 32) * n
         return m >> 32, self.lo(w)
+
+    def conform_uniform(self, update: str) -> float:
+        """The conformist's uniform ``u_c`` (see above): ``self.spare`` if it holds
+        one (the swap's, or the previous synchronous node's), else ``hi`` of one
+        more output ``z``, whose ``lo`` is the next synchronous node's spare."""
+        spare = self.spare if update != "asynchronous" else None
+        self.spare = None
+        if spare is not None:
+            return spare
+        z = self.next()
+        if update == "synchronous":
+            self.spare = self.lo(z)
+        return self.hi(z)
 
     def visit(self, order: list):
         """Yield the items of ``order`` in a fresh random order, shuffling it in
