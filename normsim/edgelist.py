@@ -46,6 +46,7 @@ from typing import IO, Any, Iterator, Mapping
 import numba as nb
 import numpy as np
 
+import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
 from normsim.errors import NormsimError
 from normsim.generators import _checked, _csr_from_edges, largest_component
 

@@ -48,6 +48,7 @@ from typing import Any, Callable, Mapping
 import numba as nb
 import numpy as np
 
+import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
 from normsim.errors import NormsimError
 
 #: kinds with a native generator

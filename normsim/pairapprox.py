@@ -42,6 +42,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import comb, expit
 
+import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
 from normsim.analytic import LEVELS, Trajectory, integrate
 from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame
