@@ -1,0 +1,222 @@
+"""Compile the engine's kernel variants ahead of time: ``python -m normsim.engine.warm``.
+
+The engine compiles one kernel variant per set of compile-time flags (update
+mode, fixed or evolving rates, regular graph or not, how the Fermi test is
+decided, which mechanisms are in play) the first time a run needs it, in about
+10 s each, and keeps it in its cache (:mod:`normsim.engine.cache`). This
+command compiles a declared list of variants one after the other (or in
+``--jobs`` processes, each compiling its own share: the cache is safe for
+concurrent writers), so that later runs, test workers or Dask workers only
+load them. Variants already in the cache are loaded, not compiled: a second
+run compiles nothing.
+
+Each variant is compiled by running a tiny model (a few agents, one
+generation) that takes exactly that kernel.
+
+Examples
+--------
+``python -m normsim.engine.warm``: the variants of the plain model (every update
+mode, fixed and evolving rates, regular and irregular graphs).
+``python -m normsim.engine.warm --set tests --jobs 2``: the variants the test suite uses.
+``python -m normsim.engine.warm --list``: the declared variants and which are cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, NamedTuple, Sequence
+
+MODES = ("synchronous", "sequential", "reference", "asynchronous")
+HOWS = ("lut", "ratio", "formula")
+
+
+class Variant(NamedTuple):
+    """One kernel variant, as the flags that select it.
+
+    ``how`` is the Fermi test (``lut`` up to 256 payoff classes, ``ratio`` beyond,
+    ``formula`` under selection so strong that the ratio would overflow);
+    ``mech`` is ``plain``, ``committed``, ``conformity``, ``groups``,
+    ``conformity+groups`` (the mechanism kernels: committed agents and groups are
+    run-time flags of one kernel, conformity compiles its own)."""
+
+    mode: str
+    evolving: bool
+    regular: bool
+    how: str = "lut"
+    mech: str = "plain"
+
+    @property
+    def name(self) -> str:
+        return "-".join([self.mode, "evolving" if self.evolving else "fixed",
+                         "regular" if self.regular else "irregular", self.how, self.mech])
+
+
+MECHS = ("plain", "committed", "conformity", "groups", "conformity+groups")
+
+
+def _product(modes=MODES, evolving=(False, True), regular=(True, False), hows=("lut",),
+             mechs=("plain",)) -> list[Variant]:
+    return [Variant(m, e, r, h, x) for x in mechs for h in hows for m in modes
+            for e in evolving for r in regular]
+
+
+#: the declared sets of variants
+SETS: dict[str, list[Variant]] = {
+    # the plain model in every update mode
+    "plain": _product(),
+    # what the test suite compiles: the plain and mechanism kernels of every mode, and the
+    # ratio and formula Fermi tests on irregular graphs
+    "tests": list(dict.fromkeys(
+        _product()
+        + _product(mechs=("committed", "conformity", "groups", "conformity+groups"))
+        + _product(hows=("ratio", "formula"), regular=(False,)))),
+}
+
+
+def case(v: Variant) -> tuple[Any, list[int]]:
+    """A tiny model (its :class:`~normsim.params.ModelParams` and seeds) that runs
+    exactly the kernel variant ``v``."""
+    from normsim.params import ModelParams
+
+    if v.how == "lut":   # a 4-regular torus, or a small irregular graph: few payoff classes
+        net = ({"kind": "grid", "rows": 4, "cols": 4, "periodic": True} if v.regular
+               else {"kind": "barabasi_albert", "n": 12, "m": 1})
+    elif v.regular:      # more than 256 payoff classes need many degrees
+        raise ValueError(f"{v.name}: the {v.how} test needs an irregular graph")
+    else:                # a star of 200 leaves and a path: degrees 1, 2 and 200
+        net = {"kind": "star", "n": 200}
+    kw: dict[str, Any] = dict(network=net, generations=1, update=v.mode,
+                              beta=5000.0 if v.how == "formula" else 5.0)
+    if v.evolving:
+        kw.update(rates=(0.0, 0.1, 0.2), rate_mutation=0.05)
+    if "committed" in v.mech:
+        kw["committed"] = {"count": 1, "norm": "B", "placement": "random"}
+    if "conformity" in v.mech:
+        kw["conformity"] = 0.3
+    if "groups" in v.mech:
+        kw["groups"] = {"by": "halves" if v.regular else "blocks", "c": [0.8, 0.2]}
+        if not v.regular:
+            kw["network"] = {"kind": "sbm", "sizes": [6, 6], "p": [[0.6, 0.1], [0.1, 0.6]]}
+        if not v.evolving:
+            kw["groups"]["exploration"] = [0.05, 0.1]
+    return ModelParams(**kw), [1]
+
+
+def _misses() -> int:
+    """How many compilations the kernels' dispatchers have made in this process."""
+    from normsim.engine import kernels
+
+    total = 0
+    for obj in vars(kernels).values():
+        stats = getattr(obj, "stats", None)
+        if stats is not None and hasattr(stats, "cache_misses"):
+            total += sum(stats.cache_misses.values())
+    return total
+
+
+def compile_variant(v: Variant) -> tuple[str, int, float]:
+    """Run :func:`case` of ``v``: ``(name, kernels compiled, seconds)`` (0 compiled:
+    loaded from the cache)."""
+    from normsim.engine.core import simulate, tables
+    from normsim.engine.kernels import FORMULA, LUT, RATIO
+    from normsim.engine.core import replicate_adjacency
+
+    params, seeds = case(v)
+    how = tables(replicate_adjacency(params.network, seeds[0]), params).how
+    want = {"lut": LUT, "ratio": RATIO, "formula": FORMULA}[v.how]
+    if how != want:   # the tiny model must take the variant it stands for
+        raise RuntimeError(f"{v.name}: the tiny model's Fermi test is {how}, not {want}")
+    before, t0 = _misses(), time.perf_counter()
+    simulate(params, seeds)
+    return v.name, _misses() - before, time.perf_counter() - t0
+
+
+def cached_variants() -> int:
+    """How many compiled variants of the sweep kernels the cache holds now."""
+    import pickle
+
+    from normsim.engine.cache import cache_root, source_hash
+    from pathlib import Path
+
+    kernels_py = Path(__file__).with_name("kernels.py")
+    folder = cache_root() / f"engine.kernels-{source_hash(kernels_py)[:16]}"
+    total = 0
+    for index in folder.glob("kernels._kernel*.nbi"):
+        with open(index, "rb") as fh:
+            pickle.load(fh)                       # numba's version
+            try:
+                _stamp, overloads = pickle.loads(fh.read())
+            except Exception:                     # an index numba would discard too
+                continue
+        total += len(overloads)
+    return total
+
+
+def warm(variants: Sequence[Variant], jobs: int = 1, *, echo=print) -> int:
+    """Compile ``variants`` (those not in the cache); returns how many kernels were compiled."""
+    from normsim.engine.cache import cache_root
+
+    t0 = time.perf_counter()
+    compiled = 0
+    if jobs > 1 and len(variants) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = pool.map(compile_variant, variants)
+            for name, n, dt in results:
+                compiled += n
+                echo(f"  {name}: {'compiled' if n else 'cached'} ({dt:.1f} s)")
+    else:
+        for v in variants:
+            name, n, dt = compile_variant(v)
+            compiled += n
+            echo(f"  {name}: {'compiled' if n else 'cached'} ({dt:.1f} s)")
+    echo(f"warm: {len(variants)} variants, {compiled} kernels compiled, in "
+         f"{time.perf_counter() - t0:.0f} s (cache: {cache_root()})")
+    return compiled
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m normsim.engine.warm",
+        description="Compile the engine's kernel variants into normsim's cache ahead of "
+                    "time, so that later runs only load them. Variants already cached "
+                    "are loaded, not compiled.")
+    ap.add_argument("--set", choices=sorted(SETS), default="plain",
+                    help="which declared variants: 'plain' (every update mode, fixed and "
+                         "evolving rates, regular and irregular graphs; the default) or "
+                         "'tests' (also the mechanisms and the ratio and formula Fermi "
+                         "tests: what the test suite uses)")
+    ap.add_argument("--only", nargs="+", metavar="NAME",
+                    help="only these variants of the set (names as --list prints them)")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="processes compiling at once (default 1)")
+    ap.add_argument("--list", action="store_true",
+                    help="list the set's variants and how many the cache holds; compile nothing")
+    args = ap.parse_args(argv)
+    if args.jobs < 1:
+        print("warm: --jobs must be at least 1", file=sys.stderr)
+        return 1
+    variants = SETS[args.set]
+    if args.only:
+        names = {v.name: v for v in variants}
+        unknown = [n for n in args.only if n not in names]
+        if unknown:
+            print(f"warm: no variant {unknown[0]!r} in the set {args.set!r} (see --list)",
+                  file=sys.stderr)
+            return 1
+        variants = [names[n] for n in args.only]
+    if args.list:
+        for v in variants:
+            print(v.name)
+        print(f"{len(variants)} variants; the cache holds {cached_variants()} compiled "
+              f"sweep kernels")
+        return 0
+    warm(variants, min(args.jobs, os.cpu_count() or 1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
