@@ -14,6 +14,7 @@ from normsim.networks import adjacency, build_graph
 from normsim.params import UPDATE_MODES, ModelParams
 
 from cases import EXPLORATION, NETWORKS
+from equivalence import assert_equivalent, tiered
 from slow_model import slow_simulate
 
 
@@ -31,22 +32,14 @@ def test_compiled_thresholds_equal_python_fermi_probability(beta, c):
     np.testing.assert_array_equal(tb.thr[:, :, :pay.shape[1]] >> np.uint64(16), want)
 
 
-@pytest.mark.parametrize("update", UPDATE_MODES)
-@pytest.mark.parametrize("expl", sorted(EXPLORATION))
-@pytest.mark.parametrize("net", sorted(NETWORKS))
-def test_engine_equals_slow_model(update, expl, net):
+@pytest.mark.parametrize(
+    "update, expl, net",
+    tiered({"update": UPDATE_MODES, "expl": sorted(EXPLORATION), "net": sorted(NETWORKS)},
+           smoke=lambda row: row["net"] == "grid"))
+def test_engine_equals_mesa_and_slow_model(update, expl, net):
     params = ModelParams(a=0.6, b=0.4, c=0.5, network=NETWORKS[net], update=update,
                          generations=30, shocks=(10, 20), initial_b=0.4, **EXPLORATION[expl])
-    seeds = replicate_seeds(7, 2)
-    out = simulate(params, seeds)
-    for r, seed in enumerate(seeds):
-        share, pay, rcounts = slow_simulate(params, replicate_adjacency(params.network, seed), seed)
-        np.testing.assert_array_equal(out.share_b[r], share)
-        np.testing.assert_allclose(out.mean_payoff[r, 1:], pay[1:], rtol=1e-12)
-        if params.evolving:
-            np.testing.assert_array_equal(np.rint(out.rate_shares[r] * adj_n(params, seed)), rcounts)
-            assert np.allclose(out.mean_rate[r], (rcounts * np.array(params.rates)).sum(1)
-                               / rcounts.sum(1))
+    out = assert_equivalent(params, replicate_seeds(7, 2))
     # the series are not trivially constant
     assert np.ptp(out.share_b) > 0
 

@@ -8,14 +8,13 @@ import numpy as np
 import pytest
 
 from normsim.draws import replicate_seeds
-from normsim.engine import replicate_adjacency, simulate
+from normsim.engine import simulate
 from normsim.errors import NormsimError
-from normsim.model import NormChangeModel
 from normsim.params import UPDATE_MODES, ModelParams, game_schedule
 from normsim.scenario import loads
 
 from cases import EXPLORATION, NETWORKS
-from slow_model import slow_simulate
+from equivalence import assert_equivalent, tiered
 
 #: a threat (c rises, then ramps back) around a shock, and a change of payoffs
 EVENTS = ({"at": 4, "game": {"c": 0.9}}, {"from": 12, "to": 18, "game": {"c": 0.2}},
@@ -24,23 +23,17 @@ MECHS = {"events": {}, "all": {"committed": {"fraction": 0.15, "placement": "ran
                                "conformity": 0.25}}
 
 
-@pytest.mark.parametrize("expl", sorted(EXPLORATION))
-@pytest.mark.parametrize("update, mech", [(u, m) for u in UPDATE_MODES for m in sorted(MECHS)])
-def test_engine_equals_slow_model_and_mesa_model_with_events(update, expl, mech):
+@pytest.mark.parametrize(
+    "update, mech, expl",
+    tiered({"update": UPDATE_MODES, "mech": sorted(MECHS), "expl": sorted(EXPLORATION)},
+           smoke=lambda row: row["mech"] == "events" and row["expl"] == "fixed"))
+def test_engine_equals_slow_model_and_mesa_model_with_events(update, mech, expl):
     params = ModelParams(a=0.6, b=0.4, c=0.5, network=NETWORKS["watts_strogatz"],
                          update=update, generations=26, shocks=(8, 16), initial_b=0.4,
                          events=EVENTS, **EXPLORATION[expl], **MECHS[mech])
     assert len(params.games()[0]) > 4
     seeds = replicate_seeds(31, 2)
-    out = simulate(params, seeds)
-    for r, seed in enumerate(seeds):
-        share, pay, _ = slow_simulate(params, replicate_adjacency(params.network, seed), seed)
-        np.testing.assert_array_equal(out.share_b[r], share)
-        np.testing.assert_allclose(out.mean_payoff[r, 1:], pay[1:], rtol=1e-12)
-    m = NormChangeModel(params=params, seed=seeds[0])
-    m.run_model()
-    np.testing.assert_array_equal(m.series()["share_b"], out.share_b[0])
-    np.testing.assert_array_equal(m.series()["mean_payoff"][1:], out.mean_payoff[0, 1:])
+    out = assert_equivalent(params, seeds)
     # the events matter
     plain = simulate(dataclasses.replace(params, events=()), seeds)
     assert not np.array_equal(plain.share_b, out.share_b)

@@ -20,7 +20,7 @@ from normsim.networks import adjacency, spec_adjacency
 from normsim.params import ModelParams
 
 from cases import EXPLORATION
-from slow_model import slow_simulate
+from equivalence import assert_equivalent, tiered
 
 MODES = ("synchronous", "sequential", "reference", "asynchronous")
 
@@ -60,44 +60,22 @@ def _params(net, update, expl, extra=(), **kw):
 
 
 def _compare(params, seeds):
-    out = simulate(params, seeds)
+    out = assert_equivalent(params, seeds)
     M = out.group_share_b.shape[2]
-    for r, seed in enumerate(seeds):
-        adj = replicate_adjacency(params.network, seed)
-        share, pay, rcounts, g_share, g_pay = slow_simulate(params, adj, seed, with_groups=True)
-        np.testing.assert_array_equal(out.share_b[r], share)
-        np.testing.assert_allclose(out.mean_payoff[r, 1:], pay[1:], rtol=1e-12)
-        np.testing.assert_allclose(out.group_share_b[r], g_share, rtol=1e-12)
-        np.testing.assert_allclose(out.group_mean_payoff[r, 1:], g_pay[1:], rtol=1e-12)
-        if params.evolving:
-            np.testing.assert_array_equal(np.rint(out.rate_shares[r] * adj.n), rcounts)
-        # the groups add up to the whole
-        np.testing.assert_allclose(out.group_share_b[r] @ out.group_sizes[r] / adj.n,
-                                   out.share_b[r], rtol=1e-12)
-    m = NormChangeModel(params=params, seed=seeds[0])
-    m.run_model()
-    s = m.series()
-    np.testing.assert_array_equal(s["share_b"], out.share_b[0])
-    np.testing.assert_array_equal(s["mean_payoff"][1:], out.mean_payoff[0, 1:])
-    np.testing.assert_array_equal(s["group_share_b"], out.group_share_b[0])
-    np.testing.assert_array_equal(s["group_mean_payoff"][1:], out.group_mean_payoff[0, 1:])
-    if params.evolving:
-        np.testing.assert_array_equal(s["rate_shares"], out.rate_shares[0])
-        np.testing.assert_allclose(s["group_mean_rate"], out.group_mean_rate[0], rtol=1e-12)
-    if params.committed is not None:
-        np.testing.assert_allclose(s["share_new"], out.share_new[0], rtol=1e-12)
     assert out.group_share_b.shape == (len(seeds), params.generations + 1, M)
     assert np.ptp(out.share_b) > 0
     return out
 
 
-@pytest.mark.parametrize("update", MODES)
-@pytest.mark.parametrize("expl", sorted(EXPLORATION))
-@pytest.mark.parametrize("net", ["sbm", "halves"])
+@pytest.mark.parametrize(
+    "update, expl, net",
+    tiered({"update": MODES, "expl": sorted(EXPLORATION), "net": ["sbm", "halves"]},
+           smoke=lambda row: row["net"] == "halves"))
 def test_groups_engine_equals_slow_model_and_mesa_model(update, expl, net):
     _compare(_params(net, update, expl), replicate_seeds(31, 2))
 
 
+@pytest.mark.kernels
 @pytest.mark.parametrize("update", MODES)
 @pytest.mark.parametrize("expl", sorted(EXPLORATION))
 def test_groups_with_committed_conformity_and_events(update, expl):
@@ -481,7 +459,7 @@ def test_summaries_name_the_norm_each_groups_game_favours():
 @pytest.mark.parametrize("update", ["sequential", "reference"])
 def test_groups_beyond_the_lookup_table(update, monkeypatch):
     # more payoff classes than the Fermi lookup table holds: the ratio test decides
-    import normsim.engine as engine
+    import normsim.engine.core as engine
     p = _params("halves", update, "fixed")
     adj = replicate_adjacency(p.network, 1)
     labels = (np.arange(adj.n) % 8 >= 4).astype(np.int64)

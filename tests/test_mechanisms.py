@@ -15,7 +15,7 @@ from normsim.model import NormChangeModel
 from normsim.params import UPDATE_MODES, ModelParams
 
 from cases import EXPLORATION, NETWORKS
-from slow_model import slow_simulate
+from equivalence import assert_equivalent, tiered
 
 #: every update mode supports committed agents and conformity
 MECH_MODES = UPDATE_MODES
@@ -38,32 +38,13 @@ def _params(mech, update, expl, net, **kw):
     return ModelParams(**base, **EXPLORATION[expl], **MECHANISMS[mech])
 
 
-@pytest.mark.parametrize("update", MECH_MODES)
-@pytest.mark.parametrize("expl", sorted(EXPLORATION))
-@pytest.mark.parametrize("mech", sorted(MECHANISMS))
+@pytest.mark.parametrize(
+    "update, expl, mech",
+    tiered({"update": MECH_MODES, "expl": sorted(EXPLORATION), "mech": sorted(MECHANISMS)},
+           smoke=lambda row: row["mech"] == "conformity"))
 def test_engine_equals_slow_model_and_mesa_model(update, expl, mech):
     net = "watts_strogatz" if mech in ("committed-hubs", "both") else "grid"
-    params = _params(mech, update, expl, net)
-    seeds = replicate_seeds(23, 2)
-    out = simulate(params, seeds)
-    for r, seed in enumerate(seeds):
-        adj = replicate_adjacency(params.network, seed)
-        share, pay, rcounts = slow_simulate(params, adj, seed)
-        np.testing.assert_array_equal(out.share_b[r], share)
-        np.testing.assert_allclose(out.mean_payoff[r, 1:], pay[1:], rtol=1e-12)
-        if params.evolving:
-            np.testing.assert_array_equal(np.rint(out.rate_shares[r] * adj.n), rcounts)
-    m = NormChangeModel(params=params, seed=seeds[0])
-    m.run_model()
-    s = m.series()
-    np.testing.assert_array_equal(s["share_b"], out.share_b[0])
-    np.testing.assert_array_equal(s["mean_payoff"][1:], out.mean_payoff[0, 1:])
-    if params.evolving:
-        np.testing.assert_array_equal(s["rate_shares"], out.rate_shares[0])
-    if params.committed is not None:
-        np.testing.assert_allclose(s["share_new"], out.share_new[0], rtol=1e-12)
-        np.testing.assert_allclose(s["share_new_uncommitted"], out.share_new_uncommitted[0],
-                                   rtol=1e-12)
+    out = assert_equivalent(_params(mech, update, expl, net), replicate_seeds(23, 2))
     assert np.ptp(out.share_b) > 0
 
 

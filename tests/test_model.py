@@ -1,37 +1,13 @@
 """The Mesa model: identical to the engine, works with Mesa's batch_run."""
 
 import mesa
-import numpy as np
-import pytest
 
 from normsim.draws import replicate_seeds
 from normsim.engine import simulate
 from normsim.model import NormChangeModel
-from normsim.params import UPDATE_MODES, ModelParams
-
-from cases import EXPLORATION, NETWORKS
+from normsim.params import ModelParams
 
 
-
-@pytest.mark.parametrize("update", UPDATE_MODES)
-@pytest.mark.parametrize("expl", sorted(EXPLORATION))
-@pytest.mark.parametrize("net", sorted(NETWORKS))
-def test_mesa_model_equals_engine(update, expl, net):
-    params = ModelParams(a=0.6, b=0.4, c=0.5, network=NETWORKS[net], update=update,
-                         generations=25, shocks=(8, 16), initial_b=0.4, **EXPLORATION[expl])
-    seed = replicate_seeds(11, 1)[0]
-    eng = simulate(params, [seed])
-    m = NormChangeModel(params=params, seed=seed)
-    m.run_model()
-    s = m.series()
-    assert m.generation == 25 and not m.running
-    np.testing.assert_array_equal(s["share_b"], eng.share_b[0])
-    np.testing.assert_array_equal(s["mean_payoff"][1:], eng.mean_payoff[0, 1:])
-    assert np.isnan(s["mean_payoff"][0])
-    if params.evolving:
-        np.testing.assert_array_equal(s["rate_shares"], eng.rate_shares[0])
-        np.testing.assert_array_equal(s["mean_rate"], eng.mean_rate[0])
-    assert np.ptp(s["share_b"]) > 0
 
 
 def test_agents_are_mesa_agents_on_a_network():
