@@ -39,6 +39,16 @@ def _number(option: str, text: str, *, low: float | None = None, high: float | N
     return x
 
 
+def _scheduler_timeout(args: argparse.Namespace) -> float | None:
+    """``--scheduler-timeout`` in seconds (None: the runner's default); only with ``--scheduler``."""
+    text = getattr(args, "scheduler_timeout", None)
+    if text is None:
+        return None
+    if not args.scheduler:
+        raise NormsimError("--scheduler-timeout: only with --scheduler")
+    return _number("--scheduler-timeout", text, low=0.0, low_open=True)
+
+
 def _json_default(o):
     if isinstance(o, float) and not math.isfinite(o):
         return None
@@ -536,7 +546,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         workers = int(_number("--workers", args.workers, low=1))
     report = run(loaded, out_dir=out_dir, workers=workers, scheduler=args.scheduler,
-                 quiet=args.json)
+                 quiet=args.json, scheduler_timeout=_scheduler_timeout(args))
     if loaded.scenario.design is not None and not report.failures:
         if not args.json:
             for f in _design_report(loaded, out_dir, report):
@@ -582,6 +592,7 @@ def cmd_tipping(args: argparse.Namespace) -> int:
               "(the cluster's workers do the work)", file=sys.stderr)
         return EXIT_USAGE
     workers = None if args.workers is None else int(_number("--workers", args.workers, low=1))
+    timeout = _scheduler_timeout(args)
     lo = _number("--lo", args.lo)
     hi = _number("--hi", args.hi)
     tol = _number("--tol", args.tol, low=0.0, low_open=True)
@@ -597,7 +608,7 @@ def cmd_tipping(args: argparse.Namespace) -> int:
             "{norm: new, placement: random} with the fraction searched")
     try:
         res = tipping.search(setup, out_dir, workers=workers, scheduler=args.scheduler,
-                             quiet=args.json, log=log)
+                             quiet=args.json, log=log, scheduler_timeout=timeout)
     except tipping.SearchFailed as e:
         print(f"normsim: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -716,6 +727,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     workers = None if args.workers is None else int(_number("--workers", args.workers, low=1))
+    timeout = _scheduler_timeout(args)
     particles = _integer("--particles", args.particles, 10)
     populations = _integer("--populations", args.populations, 1)
     predictive = _integer("--predictive", args.predictive, 0)
@@ -738,7 +750,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         out = calibrate(setup, out_dir, particles=particles, populations=populations,
                         quantile=quantile, min_acceptance=min_acc, predictive=predictive,
                         workers=workers, scheduler=args.scheduler, quiet=args.json,
-                        fmt=args.format, log=log)
+                        fmt=args.format, log=log, scheduler_timeout=timeout)
     except SimulationFailed as e:
         print(f"normsim: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -986,6 +998,9 @@ def build_parser() -> argparse.ArgumentParser:
     ru.add_argument("--scheduler", metavar="ADDRESS",
                     help="run on an existing Dask cluster, e.g. tcp://host:8786 "
                          "(the workers need normsim installed)")
+    ru.add_argument("--scheduler-timeout", metavar="SECONDS",
+                    help="seconds to wait for the Dask scheduler to answer when connecting "
+                         "(default 15; only with --scheduler)")
     ru.add_argument("--json", action="store_true",
                     help="print the summary as one JSON object (no progress bar)")
     ru.set_defaults(func=cmd_run)
@@ -1073,6 +1088,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="posterior-predictive simulations for the band (default 100; 0: none)")
     ca.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
     ca.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
+    ca.add_argument("--scheduler-timeout", metavar="SECONDS",
+                    help="seconds to wait for the Dask scheduler to answer when connecting "
+                         "(default 15; only with --scheduler)")
     ca.add_argument("--format", choices=["csv", "parquet"], default="csv",
                     help="posterior and particle tables (default csv)")
     ca.add_argument("--json", action="store_true",
@@ -1116,6 +1134,9 @@ def build_parser() -> argparse.ArgumentParser:
     ti.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
     ti.add_argument("--scheduler", metavar="ADDRESS",
                     help="run on an existing Dask cluster, e.g. tcp://host:8786")
+    ti.add_argument("--scheduler-timeout", metavar="SECONDS",
+                    help="seconds to wait for the Dask scheduler to answer when connecting "
+                         "(default 15; only with --scheduler)")
     ti.add_argument("--json", action="store_true",
                     help="print the result as one JSON object (no progress)")
     ti.set_defaults(func=cmd_tipping)
