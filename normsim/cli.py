@@ -97,16 +97,12 @@ _MECHANISM_OPTIONS = ("--committed", "--conformity", "--sample", "--group-c", "-
                       "--group-sizes", "--between")
 
 
-def _integer(option: str, text: str, *, low: int | None = None) -> int:
-    """Parse an option's value as an integer; a bad value is a NormsimError naming the option."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise NormsimError(f"{option}: {text!r} is not an integer") from None
-    if not math.isfinite(x) or not x.is_integer():
-        raise NormsimError(f"{option}: {text!r} is not an integer")
-    if low is not None and x < low:
-        raise NormsimError(f"{option}: {text} must be >= {low}")
+def _integer(option: str, text: str, low: int | None = None) -> int:
+    """Parse an option's value as a whole number (at least ``low``); a bad value is a
+    NormsimError naming the option."""
+    x = _number(option, text, low=low)
+    if not x.is_integer():
+        raise NormsimError(f"{option}: {text!r} is not a whole number")
     return int(x)
 
 
@@ -763,13 +759,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             print(f"{'plot' if f.endswith('.png') else 'table'}: {f}")
         print(f"summary: {out_dir / 'calibration.json'}")
     return EXIT_OK
-
-
-def _integer(option: str, text: str, low: int) -> int:
-    x = _number(option, text, low=low)
-    if not x.is_integer():
-        raise NormsimError(f"{option}: {text!r} is not a whole number")
-    return int(x)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
