@@ -33,9 +33,8 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from normsim.errors import NormsimError, check_number
-from normsim.game import NORM_NAMES, CoordinationGame, fitness
+from normsim.game import LEVELS, NORM_NAMES, CoordinationGame, fitness
 
-LEVELS = (0.5, 0.9, 0.99)
 RTOL = 1e-10
 ATOL = 1e-12
 

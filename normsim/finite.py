@@ -59,9 +59,8 @@ from typing import Sequence
 import numpy as np
 
 from normsim.errors import NormsimError, check_number
-from normsim.game import CoordinationGame
+from normsim.game import LEVELS, CoordinationGame
 
-LEVELS = (0.5, 0.9, 0.99)
 NEG_INF = -math.inf
 
 

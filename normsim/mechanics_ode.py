@@ -106,9 +106,9 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, root
 
 from normsim.errors import NormsimError, check_number
+from normsim.game import LEVELS
 
 MODELS = ("replicator", "pairwise")
-LEVELS = (0.5, 0.9, 0.99)
 #: evaluations of the field one :func:`solve_mechanics` may use (a few seconds)
 MAX_RHS_CALLS = 300_000
 _H = 1e-30          # complex-step size for derivatives

@@ -42,9 +42,9 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import comb, expit
 
-from normsim.analytic import LEVELS, Trajectory, integrate
+from normsim.analytic import Trajectory, integrate
 from normsim.errors import NormsimError, check_number
-from normsim.game import CoordinationGame
+from normsim.game import LEVELS, CoordinationGame
 
 __all__ = ["PairApproximation", "check_degree", "critical_c", "critical_c_weak_selection",
            "tipping_point_weak_selection", "analyse"]
