@@ -34,6 +34,7 @@ from scipy.optimize import brentq
 
 from normsim.errors import NormsimError, check_number
 from normsim.game import LEVELS, NORM_NAMES, CoordinationGame, fitness
+from normsim.params import DEFAULTS
 
 RTOL = 1e-10
 ATOL = 1e-12
@@ -638,7 +639,7 @@ def _pairwise_parts(game: CoordinationGame, beta: float) -> tuple[float, float, 
     return float(d0), float(d1), beta / (2.0 * game.payoff_range(1, 1) / scale)
 
 
-def pairwise_rhs(x: float | np.ndarray, a: float, b: float, c: float, beta: float = 5.0,
+def pairwise_rhs(x: float | np.ndarray, a: float, b: float, c: float, beta: float = DEFAULTS.beta,
                  mu: float = 0.0):
     """dx/dt per generation of the pairwise-comparison mean field (theory-notes 1).
 
@@ -659,7 +660,7 @@ def _check_pw(a: float, b: float, c: float, beta: float, mu: float):
     return a, b, c, check_number("beta", beta, low=0.0), mu
 
 
-def pairwise_fixed_points(a: float, b: float, c: float, beta: float = 5.0,
+def pairwise_fixed_points(a: float, b: float, c: float, beta: float = DEFAULTS.beta,
                           mu: float = 0.0) -> list[FixedPoint]:
     """Fixed points of the pairwise mean field in [0, 1], sorted, with stability.
 
@@ -670,7 +671,7 @@ def pairwise_fixed_points(a: float, b: float, c: float, beta: float = 5.0,
     return fixed_points_1d(lambda x: pairwise_rhs(x, a, b, c, beta, mu), boundaries=mu == 0.0)
 
 
-def pairwise_mu_crit(a: float, b: float, c: float, beta: float = 5.0) -> float | None:
+def pairwise_mu_crit(a: float, b: float, c: float, beta: float = DEFAULTS.beta) -> float | None:
     """Exploration rate above which the pairwise mean field cannot stay near the old norm.
 
     The saddle-node where the stable point near all-A meets the tipping point
@@ -690,7 +691,7 @@ def old_norm_share(fps: list[FixedPoint]) -> float:
     return min(stable) if stable else 0.0
 
 
-def solve_pairwise(a: float, b: float, c: float, beta: float = 5.0, mu: float = 0.0,
+def solve_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, mu: float = 0.0,
                    p0: float = 0.05, t_max: float = 1000.0,
                    t_eval: Sequence[float] | np.ndarray | None = None,
                    shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS) -> Trajectory:
@@ -715,7 +716,7 @@ def solve_pairwise(a: float, b: float, c: float, beta: float = 5.0, mu: float = 
                      rtol=RTOL, atol=ATOL, clip=lambda y: np.clip(y, 0.0, 1.0))
 
 
-def analyse_pairwise(a: float, b: float, c: float, beta: float = 5.0, mu: float = 0.0,
+def analyse_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, mu: float = 0.0,
                      p0: float | None = 0.05, t_max: float = 1000.0,
                      shocks: Sequence[float] = ()) -> dict:
     """Everything ``normsim analytic --model pairwise --json`` reports, as a plain dict.

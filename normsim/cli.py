@@ -173,12 +173,14 @@ def _analytic_replicator(args: argparse.Namespace) -> int:
 
 def _analytic_theory(args: argparse.Namespace) -> int:
     """``normsim analytic --model pairwise | finite | pair``."""
+    from normsim.params import DEFAULTS
+
     model = args.model
     a = _number("--a", args.a, low=0.0, low_open=True)
     b = _number("--b", args.b, low=0.0, low_open=True)
     c = _number("--c", args.c, low=0.0, high=1.0)
     mu = _number("--mu", args.mu, low=0.0, high=1.0)
-    beta = _number("--beta", args.beta if args.beta is not None else "5", low=0.0)
+    beta = DEFAULTS.beta if args.beta is None else _number("--beta", args.beta, low=0.0)
     p0 = None if args.p0 is None else _number("--p0", args.p0, low=0.0, high=1.0)
     Z = None if args.population is None else _integer("--population", args.population, low=2)
     if model == "finite":
@@ -244,6 +246,7 @@ def _number_list(option: str, text: str, *, low: float, high: float | None,
 def _analytic_mechanics(args: argparse.Namespace) -> int:
     """``normsim analytic --committed Z --conformity G [--group-c C1,C2 ...]``."""
     from normsim import mechanics_ode
+    from normsim.params import DEFAULTS
 
     model = args.model
     a = _number("--a", args.a, low=0.0, low_open=True)
@@ -257,7 +260,7 @@ def _analytic_mechanics(args: argparse.Namespace) -> int:
     k = _integer("--sample", args.sample if args.sample is not None else "4", low=1)
     if k > mechanics_ode.MAX_SAMPLE:
         raise NormsimError(f"--sample: {k} is more than {mechanics_ode.MAX_SAMPLE}")
-    beta = _number("--beta", args.beta if args.beta is not None else "5", low=0.0)
+    beta = DEFAULTS.beta if args.beta is None else _number("--beta", args.beta, low=0.0)
     p0 = _number("--p0", args.p0 if args.p0 is not None else "0.05", low=0.0, high=1.0)
     t_max = _number("--t-max", args.t_max if args.t_max is not None
                     else ("100" if model == "replicator" else "1000"), low=0.0, low_open=True)

@@ -60,6 +60,7 @@ import numpy as np
 
 from normsim.errors import NormsimError, check_number
 from normsim.game import LEVELS, CoordinationGame
+from normsim.params import DEFAULTS
 
 NEG_INF = -math.inf
 
@@ -189,7 +190,7 @@ class BirthDeathChain:
     Arrays are indexed by the number ``k = 0..Z`` of B-players.
     """
 
-    def __init__(self, game: CoordinationGame, population: int, beta: float = 5.0,
+    def __init__(self, game: CoordinationGame, population: int, beta: float = DEFAULTS.beta,
                  mu: float = 0.0) -> None:
         self.game = game
         self.Z = Z = check_population(population)
@@ -476,7 +477,7 @@ def threshold_c(a: float, b: float, population: int, beta: float, tol: float = 1
     return None
 
 
-def analyse(a: float, b: float, c: float, population: int, beta: float = 5.0,
+def analyse(a: float, b: float, c: float, population: int, beta: float = DEFAULTS.beta,
             mu: float = 0.0, k0: int | None = None, start: str | int = "old",
             distribution: bool = True) -> dict:
     """Everything ``normsim analytic --model finite --json`` reports, as a plain dict.

@@ -107,6 +107,7 @@ from scipy.optimize import brentq, root
 
 from normsim.errors import NormsimError, check_number
 from normsim.game import LEVELS
+from normsim.params import DEFAULTS
 
 MODELS = ("replicator", "pairwise")
 #: evaluations of the field one :func:`solve_mechanics` may use (a few seconds)
@@ -156,7 +157,7 @@ class MixedPopulation:
     conformity: float = 0.0
     sample: int = 4
     model: str = "replicator"
-    beta: float = 5.0
+    beta: float = DEFAULTS.beta
     between: float = 1.0
 
     @property
@@ -286,7 +287,7 @@ def _per_group(name: str, value, G: int, low: float, high: float) -> tuple[float
 def mixed_population(a: float, b: float, c: float | Sequence[float],
                      mu: float | Sequence[float] = 0.0,
                      committed: float | Sequence[float] = 0.0, conformity: float = 0.0,
-                     model: str = "replicator", beta: float = 5.0, sample: int = 4,
+                     model: str = "replicator", beta: float = DEFAULTS.beta, sample: int = 4,
                      sizes: Sequence[float] | None = None, between: float = 1.0
                      ) -> MixedPopulation:
     """Check the parameters and build a :class:`MixedPopulation`.
@@ -656,7 +657,7 @@ CONVERGED = 1e-12
 # ------------------------------------------------------------------ the CLI's report
 def analyse_mechanics(a: float, b: float, c: float | Sequence[float],
                       mu: float | Sequence[float] = 0.0, committed: float = 0.0,
-                      conformity: float = 0.0, model: str = "replicator", beta: float = 5.0,
+                      conformity: float = 0.0, model: str = "replicator", beta: float = DEFAULTS.beta,
                       sample: int = 4, sizes: Sequence[float] | None = None,
                       between: float = 1.0, p0: float = 0.05,
                       t_max: float | None = None) -> dict:

@@ -45,6 +45,7 @@ from scipy.special import comb, expit
 from normsim.analytic import Trajectory, integrate
 from normsim.errors import NormsimError, check_number
 from normsim.game import LEVELS, CoordinationGame
+from normsim.params import DEFAULTS
 
 __all__ = ["PairApproximation", "check_degree", "critical_c", "critical_c_weak_selection",
            "tipping_point_weak_selection", "analyse"]
@@ -116,7 +117,7 @@ class PairApproximation:
         Exploration rate in [0, 1] (normsim's: explore with probability mu).
     """
 
-    def __init__(self, game: CoordinationGame, degree: int, beta: float = 5.0,
+    def __init__(self, game: CoordinationGame, degree: int, beta: float = DEFAULTS.beta,
                  mu: float = 0.0) -> None:
         self.game = game
         self.k = k = check_degree(degree)
@@ -315,7 +316,7 @@ class PairApproximation:
 
 
 # ----------------------------------------------------------- critical c
-def critical_c(a: float, b: float, degree: int, beta: float = 5.0, tol: float = 1e-12
+def critical_c(a: float, b: float, degree: int, beta: float = DEFAULTS.beta, tol: float = 1e-12
                ) -> float | None:
     """Need for coordination above which the old norm resists, in the pair approximation.
 
@@ -373,7 +374,7 @@ def tipping_point_weak_selection(a: float, b: float, c: float, degree: int) -> f
     return x if 0.0 < x < 1.0 else None
 
 
-def analyse(a: float, b: float, c: float, degree: int, beta: float = 5.0, mu: float = 0.0,
+def analyse(a: float, b: float, c: float, degree: int, beta: float = DEFAULTS.beta, mu: float = 0.0,
             p0: float | None = 0.05, t_max: float = 1000.0,
             shocks: Sequence[float] = ()) -> dict:
     """Everything ``normsim analytic --model pair --json`` reports, as a plain dict.
