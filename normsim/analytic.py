@@ -90,8 +90,8 @@ def interior_fixed_point(a: float, b: float, c: float) -> float | None:
 def switches(a: float, b: float, c: float, p0: float) -> bool:
     """Whether the replicator dynamic from ``p(0) = p0`` ends at all-B.
 
-    For ``p0 = eps`` and ``b > a`` this is the spec's
-    ``c < (b - a) / (b - eps (a + b))``.
+    For ``p0 = eps`` and ``b > a`` this is the condition
+    ``c < (b - a) / (b - eps (a + b))`` (docs/model/odd.md, 7.8).
     """
     a, b, c, _ = _check(a, b, c, 0.0)
     p0 = check_number("p0", p0, low=0.0, high=1.0)
@@ -641,7 +641,7 @@ def _pairwise_parts(game: CoordinationGame, beta: float) -> tuple[float, float, 
 
 def pairwise_rhs(x: float | np.ndarray, a: float, b: float, c: float, beta: float = DEFAULTS.beta,
                  mu: float = 0.0):
-    """dx/dt per generation of the pairwise-comparison mean field (theory-notes 1).
+    """dx/dt per generation of the pairwise-comparison mean field (docs/guide/theory.md).
 
     ``dx/dt = (1 - mu) x (1 - x) tanh(beta (f_B - f_A) / (2 R1)) + (mu / 2) (1 - 2 x)``,
     the infinite-Z limit of :class:`normsim.finite.BirthDeathChain` (normsim's
@@ -746,7 +746,7 @@ def analyse_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, 
     return out
 
 
-# ====================== the mechanisms of issue 14 (committed agents, conformity, groups)
+# ====================== the mechanisms (committed agents, conformity, groups)
 # defined in normsim.mechanics_ode and available here with the rest of the theory
 from normsim.mechanics_ode import (  # noqa: E402  (mechanics_ode imports this module lazily)
     MixedPopulation, analyse_mechanics, critical_committed_curve, critical_committed_fraction,

@@ -40,7 +40,8 @@ def _number(option: str, text: str, *, low: float | None = None, high: float | N
 
 
 def _scheduler_timeout(args: argparse.Namespace) -> float | None:
-    """``--scheduler-timeout`` in seconds (None: the runner's default); only with ``--scheduler``."""
+    """``--scheduler-timeout`` in seconds (None: the runner's default); only with
+    ``--scheduler``."""
     text = getattr(args, "scheduler_timeout", None)
     if text is None:
         return None

@@ -1,12 +1,13 @@
 """Finite well-mixed population: the birth-death chain of normsim's Fermi rule.
 
-Theory-notes section 1 (Traulsen, Nowak & Pacheco 2006; Antal & Scheuring
-2006). ``Z`` agents, ``k`` of them hold norm B. One *elementary step*: a learner
-is drawn from all ``Z`` agents and a teacher from the other ``Z - 1``; with
-probability ``mu`` the learner explores (takes a uniformly random norm, so it
-switches with probability ``mu / 2``), otherwise it copies the teacher with the
-Fermi probability ``W(d) = 1 / (1 + exp(-beta d / R1))``, where ``d`` is the
-teacher's fitness minus the learner's and ``R1`` is the payoff range of one game
+After Traulsen, Nowak & Pacheco 2006 and Antal & Scheuring 2006
+(docs/guide/theory.md). ``Z`` agents, ``k`` of them hold norm B. One
+*elementary step*: a learner is drawn from all ``Z`` agents and a teacher from
+the other ``Z - 1``; with probability ``mu`` the learner explores (takes a
+uniformly random norm, so it switches with probability ``mu / 2``), otherwise
+it copies the teacher with the Fermi probability
+``W(d) = 1 / (1 + exp(-beta d / R1))``, where ``d`` is the teacher's fitness
+minus the learner's and ``R1`` is the payoff range of one game
 (``CoordinationGame.payoff_range(1, 1)``: normsim's ``R`` on a complete graph of
 ``Z`` nodes is ``(Z - 1) R1`` and payoffs are sums over ``Z - 1`` games, so the
 Fermi argument is the same). Fitness is the average payoff against the other

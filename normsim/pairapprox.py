@@ -1,8 +1,8 @@
 """Pair approximation of normsim's Fermi rule on k-regular graphs.
 
-Theory-notes section 2 (Matsuda et al. 1992; Hauert & Szabo 2005; Ohtsuki &
-Nowak 2006). State: ``rho``, the density of B, and ``p_BB``, the share of
-directed edges that join two B-players. Conditionals ``q_B|B = p_BB / rho`` and
+After Matsuda et al. 1992, Hauert & Szabo 2005 and Ohtsuki & Nowak 2006
+(docs/guide/theory.md). State: ``rho``, the density of B, and ``p_BB``, the
+share of directed edges that join two B-players. Conditionals ``q_B|B = p_BB / rho`` and
 ``q_B|A = (rho - p_BB) / (1 - rho)``; closure: given a site's norm, its other
 ``k - 1`` neighbours are independent with these conditionals.
 
