@@ -1,8 +1,8 @@
 """Engine speed and memory: one JSON line per case, with a plain-Python baseline ratio.
 
-    .venv/bin/python benchmarks/bench_engine.py            # the issue's cases
+    .venv/bin/python benchmarks/bench_engine.py            # the standard cases
     .venv/bin/python benchmarks/bench_engine.py --quick    # smaller, for a smoke run
-    .venv/bin/python benchmarks/bench_engine.py --mechanisms   # issue 14's mechanisms vs plain
+    .venv/bin/python benchmarks/bench_engine.py --mechanisms   # the mechanisms vs plain
     .venv/bin/python benchmarks/bench_engine.py --mechanisms --only two-groups   # just two groups
 
 Each case runs in this one process (no parallelism) after a warm-up that
@@ -70,7 +70,8 @@ def case(name: str, params: ModelParams, reps: int, py_generations: int) -> dict
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-#: the mechanisms of issue 14, as ModelParams keywords (--mechanisms)
+#: the mechanisms (committed agents, conformity, events, groups), as ModelParams keywords
+#: (--mechanisms)
 MECHANISMS = {
     "committed": {"committed": {"fraction": 0.1, "norm": "new", "placement": "random"}},
     "conformity": {"conformity": 0.3},

@@ -15,7 +15,7 @@ one warm-up call so imports are not counted):
   (k = 4 and 8, with and without exploration, one shock at 500), the
   ``--model pair`` trajectory; and the fixed points and critical c beside it;
 - ``pairwise_trajectory``: the same for the pairwise mean field.
-Targets (issue 15): the chain for Z = 1e4 under 1 s, a pair-approximation
+Targets: the chain for Z = 1e4 under 1 s, a pair-approximation
 trajectory under 0.1 s.
 """
 

@@ -6,8 +6,8 @@
 One hash per network (torus, Watts-Strogatz, Barabasi-Albert, Erdos-Renyi),
 update mode and rate kind (fixed, evolving), over three replicates of 150
 generations with two shocks: share of B, mean payoff and rate shares. A
-scenario that uses none of issue 14's mechanisms must hash the same before
-and after them (the draw schedule did not change).
+scenario that uses none of the mechanisms (committed agents, conformity,
+game events, groups) must hash the same before and after them (the draw schedule did not change).
 """
 
 import hashlib

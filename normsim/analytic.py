@@ -33,9 +33,9 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from normsim.errors import NormsimError, check_number
-from normsim.game import NORM_NAMES, CoordinationGame, fitness
+from normsim.game import LEVELS, NORM_NAMES, CoordinationGame, fitness
+from normsim.params import DEFAULTS
 
-LEVELS = (0.5, 0.9, 0.99)
 RTOL = 1e-10
 ATOL = 1e-12
 
@@ -90,8 +90,8 @@ def interior_fixed_point(a: float, b: float, c: float) -> float | None:
 def switches(a: float, b: float, c: float, p0: float) -> bool:
     """Whether the replicator dynamic from ``p(0) = p0`` ends at all-B.
 
-    For ``p0 = eps`` and ``b > a`` this is the spec's
-    ``c < (b - a) / (b - eps (a + b))``.
+    For ``p0 = eps`` and ``b > a`` this is the condition
+    ``c < (b - a) / (b - eps (a + b))`` (docs/model/odd.md, 7.8).
     """
     a, b, c, _ = _check(a, b, c, 0.0)
     p0 = check_number("p0", p0, low=0.0, high=1.0)
@@ -639,9 +639,9 @@ def _pairwise_parts(game: CoordinationGame, beta: float) -> tuple[float, float, 
     return float(d0), float(d1), beta / (2.0 * game.payoff_range(1, 1) / scale)
 
 
-def pairwise_rhs(x: float | np.ndarray, a: float, b: float, c: float, beta: float = 5.0,
+def pairwise_rhs(x: float | np.ndarray, a: float, b: float, c: float, beta: float = DEFAULTS.beta,
                  mu: float = 0.0):
-    """dx/dt per generation of the pairwise-comparison mean field (theory-notes 1).
+    """dx/dt per generation of the pairwise-comparison mean field (docs/guide/theory.md).
 
     ``dx/dt = (1 - mu) x (1 - x) tanh(beta (f_B - f_A) / (2 R1)) + (mu / 2) (1 - 2 x)``,
     the infinite-Z limit of :class:`normsim.finite.BirthDeathChain` (normsim's
@@ -660,7 +660,7 @@ def _check_pw(a: float, b: float, c: float, beta: float, mu: float):
     return a, b, c, check_number("beta", beta, low=0.0), mu
 
 
-def pairwise_fixed_points(a: float, b: float, c: float, beta: float = 5.0,
+def pairwise_fixed_points(a: float, b: float, c: float, beta: float = DEFAULTS.beta,
                           mu: float = 0.0) -> list[FixedPoint]:
     """Fixed points of the pairwise mean field in [0, 1], sorted, with stability.
 
@@ -671,7 +671,7 @@ def pairwise_fixed_points(a: float, b: float, c: float, beta: float = 5.0,
     return fixed_points_1d(lambda x: pairwise_rhs(x, a, b, c, beta, mu), boundaries=mu == 0.0)
 
 
-def pairwise_mu_crit(a: float, b: float, c: float, beta: float = 5.0) -> float | None:
+def pairwise_mu_crit(a: float, b: float, c: float, beta: float = DEFAULTS.beta) -> float | None:
     """Exploration rate above which the pairwise mean field cannot stay near the old norm.
 
     The saddle-node where the stable point near all-A meets the tipping point
@@ -691,7 +691,7 @@ def old_norm_share(fps: list[FixedPoint]) -> float:
     return min(stable) if stable else 0.0
 
 
-def solve_pairwise(a: float, b: float, c: float, beta: float = 5.0, mu: float = 0.0,
+def solve_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, mu: float = 0.0,
                    p0: float = 0.05, t_max: float = 1000.0,
                    t_eval: Sequence[float] | np.ndarray | None = None,
                    shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS) -> Trajectory:
@@ -716,7 +716,7 @@ def solve_pairwise(a: float, b: float, c: float, beta: float = 5.0, mu: float = 
                      rtol=RTOL, atol=ATOL, clip=lambda y: np.clip(y, 0.0, 1.0))
 
 
-def analyse_pairwise(a: float, b: float, c: float, beta: float = 5.0, mu: float = 0.0,
+def analyse_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, mu: float = 0.0,
                      p0: float | None = 0.05, t_max: float = 1000.0,
                      shocks: Sequence[float] = ()) -> dict:
     """Everything ``normsim analytic --model pairwise --json`` reports, as a plain dict.
@@ -746,7 +746,7 @@ def analyse_pairwise(a: float, b: float, c: float, beta: float = 5.0, mu: float 
     return out
 
 
-# ====================== the mechanisms of issue 14 (committed agents, conformity, groups)
+# ====================== the mechanisms (committed agents, conformity, groups)
 # defined in normsim.mechanics_ode and available here with the rest of the theory
 from normsim.mechanics_ode import (  # noqa: E402  (mechanics_ode imports this module lazily)
     MixedPopulation, analyse_mechanics, critical_committed_curve, critical_committed_fraction,

@@ -485,11 +485,12 @@ class Simulator:
     """Runs candidates as runner conditions and reads their distances from the store."""
 
     def __init__(self, setup: Setup, out_dir: Path, workers: int | None, scheduler: str | None,
-                 quiet: bool):
+                 quiet: bool, scheduler_timeout: float | None = None):
         from normsim.design import PointConditions
 
         self.setup, self.out_dir = setup, out_dir
         self.workers, self.scheduler, self.quiet = workers, scheduler, quiet
+        self.scheduler_timeout = scheduler_timeout
         self.maker = PointConditions(setup.loaded, setup.names)
         self.hashes: dict[tuple[int, int, int], str] = {}
         self.seconds = 0.0
@@ -520,7 +521,8 @@ class Simulator:
             from normsim.runner import local_pool
             self.pool = local_pool(self.workers or os.cpu_count() or 1)
         report = run(self.setup.loaded, out_dir=self.out_dir, workers=self.workers,
-                     scheduler=self.scheduler, quiet=self.quiet, conds=conds, pool=self.pool)
+                     scheduler=self.scheduler, quiet=self.quiet, conds=conds, pool=self.pool,
+                     scheduler_timeout=self.scheduler_timeout)
         self.seconds += time.perf_counter() - t0
         if report.failures:
             raise SimulationFailed(
@@ -539,14 +541,18 @@ class Simulator:
 def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations: int = 8,
               quantile: float = 0.5, min_acceptance: float = 0.02, predictive: int = 100,
               workers: int | None = None, scheduler: str | None = None, quiet: bool = False,
-              fmt: str = "csv", log: Callable[[str], None] | None = None) -> dict:
+              fmt: str = "csv", log: Callable[[str], None] | None = None,
+              scheduler_timeout: float | None = None) -> dict:
     """Run ABC-SMC for a prepared calibration; write the tables and figures to ``out_dir``.
+
+    ``scheduler_timeout``: seconds to wait for the Dask scheduler when connecting
+    (None: :data:`normsim.runner.SCHEDULER_TIMEOUT`).
 
     Returns the JSON of ``calibration.json`` (``normsim calibrate --json``).
     """
     t0 = time.perf_counter()
     sc = setup.loaded.scenario
-    sim = Simulator(setup, out_dir, workers, scheduler, quiet)
+    sim = Simulator(setup, out_dir, workers, scheduler, quiet, scheduler_timeout)
     try:
         res = abc_smc(sim, setup.names, setup.lo, setup.hi, particles=particles,
                       populations=populations, quantile=quantile,

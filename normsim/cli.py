@@ -39,6 +39,17 @@ def _number(option: str, text: str, *, low: float | None = None, high: float | N
     return x
 
 
+def _scheduler_timeout(args: argparse.Namespace) -> float | None:
+    """``--scheduler-timeout`` in seconds (None: the runner's default); only with
+    ``--scheduler``."""
+    text = getattr(args, "scheduler_timeout", None)
+    if text is None:
+        return None
+    if not args.scheduler:
+        raise NormsimError("--scheduler-timeout: only with --scheduler")
+    return _number("--scheduler-timeout", text, low=0.0, low_open=True)
+
+
 def _json_default(o):
     if isinstance(o, float) and not math.isfinite(o):
         return None
@@ -87,16 +98,12 @@ _MECHANISM_OPTIONS = ("--committed", "--conformity", "--sample", "--group-c", "-
                       "--group-sizes", "--between")
 
 
-def _integer(option: str, text: str, *, low: int | None = None) -> int:
-    """Parse an option's value as an integer; a bad value is a NormsimError naming the option."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise NormsimError(f"{option}: {text!r} is not an integer") from None
-    if not math.isfinite(x) or not x.is_integer():
-        raise NormsimError(f"{option}: {text!r} is not an integer")
-    if low is not None and x < low:
-        raise NormsimError(f"{option}: {text} must be >= {low}")
+def _integer(option: str, text: str, low: int | None = None) -> int:
+    """Parse an option's value as a whole number (at least ``low``); a bad value is a
+    NormsimError naming the option."""
+    x = _number(option, text, low=low)
+    if not x.is_integer():
+        raise NormsimError(f"{option}: {text!r} is not a whole number")
     return int(x)
 
 
@@ -167,12 +174,14 @@ def _analytic_replicator(args: argparse.Namespace) -> int:
 
 def _analytic_theory(args: argparse.Namespace) -> int:
     """``normsim analytic --model pairwise | finite | pair``."""
+    from normsim.params import DEFAULTS
+
     model = args.model
     a = _number("--a", args.a, low=0.0, low_open=True)
     b = _number("--b", args.b, low=0.0, low_open=True)
     c = _number("--c", args.c, low=0.0, high=1.0)
     mu = _number("--mu", args.mu, low=0.0, high=1.0)
-    beta = _number("--beta", args.beta if args.beta is not None else "5", low=0.0)
+    beta = DEFAULTS.beta if args.beta is None else _number("--beta", args.beta, low=0.0)
     p0 = None if args.p0 is None else _number("--p0", args.p0, low=0.0, high=1.0)
     Z = None if args.population is None else _integer("--population", args.population, low=2)
     if model == "finite":
@@ -238,6 +247,7 @@ def _number_list(option: str, text: str, *, low: float, high: float | None,
 def _analytic_mechanics(args: argparse.Namespace) -> int:
     """``normsim analytic --committed Z --conformity G [--group-c C1,C2 ...]``."""
     from normsim import mechanics_ode
+    from normsim.params import DEFAULTS
 
     model = args.model
     a = _number("--a", args.a, low=0.0, low_open=True)
@@ -251,7 +261,7 @@ def _analytic_mechanics(args: argparse.Namespace) -> int:
     k = _integer("--sample", args.sample if args.sample is not None else "4", low=1)
     if k > mechanics_ode.MAX_SAMPLE:
         raise NormsimError(f"--sample: {k} is more than {mechanics_ode.MAX_SAMPLE}")
-    beta = _number("--beta", args.beta if args.beta is not None else "5", low=0.0)
+    beta = DEFAULTS.beta if args.beta is None else _number("--beta", args.beta, low=0.0)
     p0 = _number("--p0", args.p0 if args.p0 is not None else "0.05", low=0.0, high=1.0)
     t_max = _number("--t-max", args.t_max if args.t_max is not None
                     else ("100" if model == "replicator" else "1000"), low=0.0, low_open=True)
@@ -536,7 +546,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         workers = int(_number("--workers", args.workers, low=1))
     report = run(loaded, out_dir=out_dir, workers=workers, scheduler=args.scheduler,
-                 quiet=args.json)
+                 quiet=args.json, scheduler_timeout=_scheduler_timeout(args))
     if loaded.scenario.design is not None and not report.failures:
         if not args.json:
             for f in _design_report(loaded, out_dir, report):
@@ -582,6 +592,7 @@ def cmd_tipping(args: argparse.Namespace) -> int:
               "(the cluster's workers do the work)", file=sys.stderr)
         return EXIT_USAGE
     workers = None if args.workers is None else int(_number("--workers", args.workers, low=1))
+    timeout = _scheduler_timeout(args)
     lo = _number("--lo", args.lo)
     hi = _number("--hi", args.hi)
     tol = _number("--tol", args.tol, low=0.0, low_open=True)
@@ -597,7 +608,7 @@ def cmd_tipping(args: argparse.Namespace) -> int:
             "{norm: new, placement: random} with the fraction searched")
     try:
         res = tipping.search(setup, out_dir, workers=workers, scheduler=args.scheduler,
-                             quiet=args.json, log=log)
+                             quiet=args.json, log=log, scheduler_timeout=timeout)
     except tipping.SearchFailed as e:
         print(f"normsim: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -716,6 +727,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     workers = None if args.workers is None else int(_number("--workers", args.workers, low=1))
+    timeout = _scheduler_timeout(args)
     particles = _integer("--particles", args.particles, 10)
     populations = _integer("--populations", args.populations, 1)
     predictive = _integer("--predictive", args.predictive, 0)
@@ -738,7 +750,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         out = calibrate(setup, out_dir, particles=particles, populations=populations,
                         quantile=quantile, min_acceptance=min_acc, predictive=predictive,
                         workers=workers, scheduler=args.scheduler, quiet=args.json,
-                        fmt=args.format, log=log)
+                        fmt=args.format, log=log, scheduler_timeout=timeout)
     except SimulationFailed as e:
         print(f"normsim: {e}", file=sys.stderr)
         return EXIT_FAILED
@@ -751,13 +763,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             print(f"{'plot' if f.endswith('.png') else 'table'}: {f}")
         print(f"summary: {out_dir / 'calibration.json'}")
     return EXIT_OK
-
-
-def _integer(option: str, text: str, low: int) -> int:
-    x = _number(option, text, low=low)
-    if not x.is_integer():
-        raise NormsimError(f"{option}: {text!r} is not a whole number")
-    return int(x)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -986,6 +991,9 @@ def build_parser() -> argparse.ArgumentParser:
     ru.add_argument("--scheduler", metavar="ADDRESS",
                     help="run on an existing Dask cluster, e.g. tcp://host:8786 "
                          "(the workers need normsim installed)")
+    ru.add_argument("--scheduler-timeout", metavar="SECONDS",
+                    help="seconds to wait for the Dask scheduler to answer when connecting "
+                         "(default 15; only with --scheduler)")
     ru.add_argument("--json", action="store_true",
                     help="print the summary as one JSON object (no progress bar)")
     ru.set_defaults(func=cmd_run)
@@ -1073,6 +1081,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="posterior-predictive simulations for the band (default 100; 0: none)")
     ca.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
     ca.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
+    ca.add_argument("--scheduler-timeout", metavar="SECONDS",
+                    help="seconds to wait for the Dask scheduler to answer when connecting "
+                         "(default 15; only with --scheduler)")
     ca.add_argument("--format", choices=["csv", "parquet"], default="csv",
                     help="posterior and particle tables (default csv)")
     ca.add_argument("--json", action="store_true",
@@ -1116,6 +1127,9 @@ def build_parser() -> argparse.ArgumentParser:
     ti.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
     ti.add_argument("--scheduler", metavar="ADDRESS",
                     help="run on an existing Dask cluster, e.g. tcp://host:8786")
+    ti.add_argument("--scheduler-timeout", metavar="SECONDS",
+                    help="seconds to wait for the Dask scheduler to answer when connecting "
+                         "(default 15; only with --scheduler)")
     ti.add_argument("--json", action="store_true",
                     help="print the result as one JSON object (no progress)")
     ti.set_defaults(func=cmd_tipping)

@@ -1,12 +1,13 @@
 """Finite well-mixed population: the birth-death chain of normsim's Fermi rule.
 
-Theory-notes section 1 (Traulsen, Nowak & Pacheco 2006; Antal & Scheuring
-2006). ``Z`` agents, ``k`` of them hold norm B. One *elementary step*: a learner
-is drawn from all ``Z`` agents and a teacher from the other ``Z - 1``; with
-probability ``mu`` the learner explores (takes a uniformly random norm, so it
-switches with probability ``mu / 2``), otherwise it copies the teacher with the
-Fermi probability ``W(d) = 1 / (1 + exp(-beta d / R1))``, where ``d`` is the
-teacher's fitness minus the learner's and ``R1`` is the payoff range of one game
+After Traulsen, Nowak & Pacheco 2006 and Antal & Scheuring 2006
+(docs/guide/theory.md). ``Z`` agents, ``k`` of them hold norm B. One
+*elementary step*: a learner is drawn from all ``Z`` agents and a teacher from
+the other ``Z - 1``; with probability ``mu`` the learner explores (takes a
+uniformly random norm, so it switches with probability ``mu / 2``), otherwise
+it copies the teacher with the Fermi probability
+``W(d) = 1 / (1 + exp(-beta d / R1))``, where ``d`` is the teacher's fitness
+minus the learner's and ``R1`` is the payoff range of one game
 (``CoordinationGame.payoff_range(1, 1)``: normsim's ``R`` on a complete graph of
 ``Z`` nodes is ``(Z - 1) R1`` and payoffs are sums over ``Z - 1`` games, so the
 Fermi argument is the same). Fitness is the average payoff against the other
@@ -59,9 +60,9 @@ from typing import Sequence
 import numpy as np
 
 from normsim.errors import NormsimError, check_number
-from normsim.game import CoordinationGame
+from normsim.game import LEVELS, CoordinationGame
+from normsim.params import DEFAULTS
 
-LEVELS = (0.5, 0.9, 0.99)
 NEG_INF = -math.inf
 
 
@@ -190,7 +191,7 @@ class BirthDeathChain:
     Arrays are indexed by the number ``k = 0..Z`` of B-players.
     """
 
-    def __init__(self, game: CoordinationGame, population: int, beta: float = 5.0,
+    def __init__(self, game: CoordinationGame, population: int, beta: float = DEFAULTS.beta,
                  mu: float = 0.0) -> None:
         self.game = game
         self.Z = Z = check_population(population)
@@ -477,7 +478,7 @@ def threshold_c(a: float, b: float, population: int, beta: float, tol: float = 1
     return None
 
 
-def analyse(a: float, b: float, c: float, population: int, beta: float = 5.0,
+def analyse(a: float, b: float, c: float, population: int, beta: float = DEFAULTS.beta,
             mu: float = 0.0, k0: int | None = None, start: str | int = "old",
             distribution: bool = True) -> dict:
     """Everything ``normsim analytic --model finite --json`` reports, as a plain dict.

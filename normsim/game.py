@@ -32,6 +32,8 @@ from normsim.errors import check_number
 A: int = 0
 B: int = 1
 NORM_NAMES = ("A", "B")
+#: the shares of the new norm whose first-passage times the theory reports (t50, t90, t99)
+LEVELS = (0.5, 0.9, 0.99)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Groups with their own tightness (issue 14, item 3).
+"""Groups with their own tightness.
 
 A population split into groups, each with its own need for coordination ``c``
 and, optionally, its own exploration rate and initial share of B. The groups

@@ -1,8 +1,9 @@
 """Well-mixed mean fields of the norm-change mechanisms: committed agents, conformity, groups.
 
-The infinite well-mixed counterpart of issue 14's mechanisms (theory-notes
-section 3), for the two imitation rules of :mod:`normsim.analytic`: the
-replicator(-mutator) dynamic and the pairwise-comparison (Fermi) mean field.
+The infinite well-mixed counterpart of the mechanisms of :mod:`normsim.mechanisms`
+and :mod:`normsim.groups` (docs/guide/theory.md), for the two imitation rules of
+:mod:`normsim.analytic`: the replicator(-mutator) dynamic and the
+pairwise-comparison (Fermi) mean field.
 B is the new norm (the game is the one after the shock, as everywhere in
 :mod:`normsim.analytic`).
 
@@ -28,7 +29,7 @@ imitating: it samples ``k`` agents (``sample``; drawn as its teachers are) and
 adopts their majority norm, keeping its own on a tie, so an A-player switches
 with ``M+ = P(Bin(k, q_g) > k/2)`` and a B-player with ``M- = P(Bin(k, q_g) <
 k/2)``. This is the well-mixed limit of a learner that looks at ``k`` random
-neighbours (De, Nau, Pan & Gelfand 2018; theory-notes 3): on a network the
+neighbours (De, Nau, Pan & Gelfand 2018): on a network the
 majority is taken over the ``k`` neighbours, and in a well-mixed population the
 neighbours are a random sample, so ``k`` should be the degree of the network
 compared with (4 on the paper's torus, the default). The other conceivable
@@ -63,7 +64,7 @@ imitation. Committed B-players are copied like any other B-player, which is why
 even a small committed fraction moves the old-norm equilibrium off 0.
 
 *The pairwise-comparison mean field* (``model="pairwise"``, time in
-generations, theory-notes 1 and 3). An uncommitted agent updates once per
+generations, as :func:`normsim.analytic.pairwise_rhs`). An uncommitted agent updates once per
 unit time: with probability ``mu_g`` it explores (takes a random norm, so
 switches with ``mu_g / 2``), else with probability ``gamma`` it conforms, else
 it compares itself with a random teacher of the agents it meets and copies it
@@ -76,8 +77,9 @@ teacher's fitness minus its own and ``R_g = max(a, b) - (1 - c_g) min(a, b)``
               - x_g [mu_g/2 + (1 - mu_g)(gamma M-
                                          + (1 - gamma) sum_h M_gh (1 - p_h) W(f_A,h - f_B,g))]
 
-This is theory-notes 3's committed-minority field (its ``x`` is our
-``(1 - Z) x``) and its conformity field, and without the mechanisms
+With committed agents this is the committed-minority field, whose variable
+(the uncommitted B-players among everyone) is our ``(1 - Z) x``; with
+conformity, the conformity field; without the mechanisms,
 :func:`normsim.analytic.pairwise_rhs`. Exploring first, in either branch, is
 how normsim's ``synchronous`` and ``sequential`` modes combine exploration with
 conformity.
@@ -106,9 +108,10 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, root
 
 from normsim.errors import NormsimError, check_number
+from normsim.game import LEVELS
+from normsim.params import DEFAULTS
 
 MODELS = ("replicator", "pairwise")
-LEVELS = (0.5, 0.9, 0.99)
 #: evaluations of the field one :func:`solve_mechanics` may use (a few seconds)
 MAX_RHS_CALLS = 300_000
 _H = 1e-30          # complex-step size for derivatives
@@ -156,7 +159,7 @@ class MixedPopulation:
     conformity: float = 0.0
     sample: int = 4
     model: str = "replicator"
-    beta: float = 5.0
+    beta: float = DEFAULTS.beta
     between: float = 1.0
 
     @property
@@ -286,7 +289,7 @@ def _per_group(name: str, value, G: int, low: float, high: float) -> tuple[float
 def mixed_population(a: float, b: float, c: float | Sequence[float],
                      mu: float | Sequence[float] = 0.0,
                      committed: float | Sequence[float] = 0.0, conformity: float = 0.0,
-                     model: str = "replicator", beta: float = 5.0, sample: int = 4,
+                     model: str = "replicator", beta: float = DEFAULTS.beta, sample: int = 4,
                      sizes: Sequence[float] | None = None, between: float = 1.0
                      ) -> MixedPopulation:
     """Check the parameters and build a :class:`MixedPopulation`.
@@ -656,8 +659,9 @@ CONVERGED = 1e-12
 # ------------------------------------------------------------------ the CLI's report
 def analyse_mechanics(a: float, b: float, c: float | Sequence[float],
                       mu: float | Sequence[float] = 0.0, committed: float = 0.0,
-                      conformity: float = 0.0, model: str = "replicator", beta: float = 5.0,
-                      sample: int = 4, sizes: Sequence[float] | None = None,
+                      conformity: float = 0.0, model: str = "replicator",
+                      beta: float = DEFAULTS.beta, sample: int = 4,
+                      sizes: Sequence[float] | None = None,
                       between: float = 1.0, p0: float = 0.05,
                       t_max: float | None = None) -> dict:
     """Everything ``normsim analytic --committed Z --conformity G --json`` reports.

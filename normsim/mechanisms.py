@@ -1,4 +1,4 @@
-"""Mechanisms beyond the 2017 model: committed agents and conformity (issue 14).
+"""Mechanisms beyond the 2017 model: committed agents and conformity.
 
 * **Committed agents** (``population.committed``): a minority that holds one
   norm for the whole run. They play and can be imitated, but never update or

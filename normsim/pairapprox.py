@@ -1,8 +1,8 @@
 """Pair approximation of normsim's Fermi rule on k-regular graphs.
 
-Theory-notes section 2 (Matsuda et al. 1992; Hauert & Szabo 2005; Ohtsuki &
-Nowak 2006). State: ``rho``, the density of B, and ``p_BB``, the share of
-directed edges that join two B-players. Conditionals ``q_B|B = p_BB / rho`` and
+After Matsuda et al. 1992, Hauert & Szabo 2005 and Ohtsuki & Nowak 2006
+(docs/guide/theory.md). State: ``rho``, the density of B, and ``p_BB``, the
+share of directed edges that join two B-players. Conditionals ``q_B|B = p_BB / rho`` and
 ``q_B|A = (rho - p_BB) / (1 - rho)``; closure: given a site's norm, its other
 ``k - 1`` neighbours are independent with these conditionals.
 
@@ -43,9 +43,10 @@ from scipy.optimize import brentq
 from scipy.special import comb, expit
 
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
-from normsim.analytic import LEVELS, Trajectory, integrate
+from normsim.analytic import Trajectory, integrate
 from normsim.errors import NormsimError, check_number
-from normsim.game import CoordinationGame
+from normsim.game import LEVELS, CoordinationGame
+from normsim.params import DEFAULTS
 
 __all__ = ["PairApproximation", "check_degree", "critical_c", "critical_c_weak_selection",
            "tipping_point_weak_selection", "analyse"]
@@ -117,7 +118,7 @@ class PairApproximation:
         Exploration rate in [0, 1] (normsim's: explore with probability mu).
     """
 
-    def __init__(self, game: CoordinationGame, degree: int, beta: float = 5.0,
+    def __init__(self, game: CoordinationGame, degree: int, beta: float = DEFAULTS.beta,
                  mu: float = 0.0) -> None:
         self.game = game
         self.k = k = check_degree(degree)
@@ -316,7 +317,7 @@ class PairApproximation:
 
 
 # ----------------------------------------------------------- critical c
-def critical_c(a: float, b: float, degree: int, beta: float = 5.0, tol: float = 1e-12
+def critical_c(a: float, b: float, degree: int, beta: float = DEFAULTS.beta, tol: float = 1e-12
                ) -> float | None:
     """Need for coordination above which the old norm resists, in the pair approximation.
 
@@ -374,7 +375,7 @@ def tipping_point_weak_selection(a: float, b: float, c: float, degree: int) -> f
     return x if 0.0 < x < 1.0 else None
 
 
-def analyse(a: float, b: float, c: float, degree: int, beta: float = 5.0, mu: float = 0.0,
+def analyse(a: float, b: float, c: float, degree: int, beta: float = DEFAULTS.beta, mu: float = 0.0,
             p0: float | None = 0.05, t_max: float = 1000.0,
             shocks: Sequence[float] = ()) -> dict:
     """Everything ``normsim analytic --model pair --json`` reports, as a plain dict.

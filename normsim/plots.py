@@ -65,7 +65,7 @@ def _prediction(spec):
     """The best available theory for a network condition (name and share of B), or None."""
     from normsim.theory import network_prediction
 
-    # the well-mixed theory has no committed agents, conformity or game events (issue 14)
+    # the well-mixed theory has no committed agents, conformity or game events
     if (spec.population.committed is not None or spec.dynamics.conformity > 0
             or spec.schedule.events):
         return None

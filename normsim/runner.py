@@ -218,15 +218,23 @@ def _local_pool(tasks: list[Task], workers: int,
                 _stop_workers(pool)
 
 
-def connect(address: str):
-    """A dask.distributed Client for an existing scheduler (a NormsimError if unreachable)."""
+#: seconds a Dask client waits for the scheduler to answer when it connects
+#: (``normsim run|tipping|calibrate --scheduler-timeout``)
+SCHEDULER_TIMEOUT = 15.0
+
+
+def connect(address: str, timeout: float | None = SCHEDULER_TIMEOUT):
+    """A dask.distributed Client for an existing scheduler (a NormsimError if unreachable).
+
+    ``timeout`` is how long, in seconds, to wait for the scheduler to answer
+    (None: :data:`SCHEDULER_TIMEOUT`)."""
     try:
         from distributed import Client
     except ImportError:
         raise NormsimError("--scheduler needs dask.distributed: install it with "
                            "'.venv/bin/pip install \"dask[distributed]\"'") from None
     try:
-        return Client(address, timeout="15s")
+        return Client(address, timeout=SCHEDULER_TIMEOUT if timeout is None else timeout)
     except (OSError, TimeoutError, ValueError) as e:
         raise NormsimError(f"--scheduler: cannot connect to {address}: {e}") from None
 
@@ -275,12 +283,14 @@ def _work_per_replicate(cond: Condition) -> int:
 def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
         scheduler: str | None = None, quiet: bool = False,
         conds: list[Condition] | None = None,
-        pool: ProcessPoolExecutor | None = None) -> RunReport:
+        pool: ProcessPoolExecutor | None = None,
+        scheduler_timeout: float | None = None) -> RunReport:
     """Run every condition x replicate not yet stored; commit each replicate as it finishes.
 
     ``scheduler`` is the address of an existing dask.distributed scheduler
-    (``tcp://host:8786``); otherwise ``workers`` local processes (default: all
-    cores; 1 runs in this process). ``conds`` runs these conditions (with the
+    (``tcp://host:8786``), waited for ``scheduler_timeout`` seconds when connecting
+    (None: :data:`SCHEDULER_TIMEOUT`); otherwise ``workers`` local processes
+    (default: all cores; 1 runs in this process). ``conds`` runs these conditions (with the
     scenario's ``runs``) instead of the scenario's own, e.g. the particles of a
     calibration (:mod:`normsim.calibrate`); ``pool`` (from :func:`local_pool`)
     is used instead of starting worker processes for this call alone.
@@ -294,7 +304,7 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
     own = conds is None
     sc = loaded.scenario
     check_store_file(out_dir)   # another program's database is refused before anything else
-    client = connect(scheduler) if scheduler else None
+    client = connect(scheduler, scheduler_timeout) if scheduler else None
     try:
         threads = max(1, sum(client.nthreads().values())) if client is not None else None
         if conds is None:   # the scenario's own; refuses what this machine cannot run

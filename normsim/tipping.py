@@ -374,11 +374,13 @@ class RunnerEvaluator:
     """Runs requested values as runner conditions and reads their outcome from the store."""
 
     def __init__(self, setup: Setup, out_dir: Path, workers: int | None = None,
-                 scheduler: str | None = None, quiet: bool = False):
+                 scheduler: str | None = None, quiet: bool = False,
+                 scheduler_timeout: float | None = None):
         from normsim.design import PointConditions
 
         self.setup, self.out_dir = setup, Path(out_dir)
         self.workers, self.scheduler, self.quiet = workers, scheduler, quiet
+        self.scheduler_timeout = scheduler_timeout
         self.maker = PointConditions(setup.loaded, list(setup.combos[0]) + [setup.vary])
         self.ran = self.skipped = 0
         self.seconds = 0.0
@@ -415,7 +417,8 @@ class RunnerEvaluator:
             from normsim.runner import local_pool
             self.pool = local_pool(self.workers or os.cpu_count() or 1)
         report = run(self.setup.loaded, out_dir=self.out_dir, workers=self.workers,
-                     scheduler=self.scheduler, quiet=self.quiet, conds=unique, pool=self.pool)
+                     scheduler=self.scheduler, quiet=self.quiet, conds=unique, pool=self.pool,
+                     scheduler_timeout=self.scheduler_timeout)
         self.seconds += time.perf_counter() - t0
         self.ran += report.ran
         self.skipped += report.skipped
@@ -435,11 +438,15 @@ class RunnerEvaluator:
 # ------------------------------------------------------------------ the whole search
 def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
            scheduler: str | None = None, quiet: bool = False,
-           log: Callable[[str], None] | None = None) -> dict:
+           log: Callable[[str], None] | None = None,
+           scheduler_timeout: float | None = None) -> dict:
     """Run the search of every condition (see the module doc); return the result object
-    that ``normsim tipping --json`` prints (documented in the README)."""
+    that ``normsim tipping --json`` prints (documented in the README).
+
+    ``scheduler_timeout``: seconds to wait for the Dask scheduler when connecting
+    (None: :data:`normsim.runner.SCHEDULER_TIMEOUT`)."""
     t0 = time.perf_counter()
-    ev = RunnerEvaluator(setup, Path(out_dir), workers, scheduler, quiet)
+    ev = RunnerEvaluator(setup, Path(out_dir), workers, scheduler, quiet, scheduler_timeout)
     try:
         grids = ev.grids()
         found = bisect(ev, len(setup.combos), setup.lo, setup.hi, setup.tol, grids, log=log,

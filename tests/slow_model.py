@@ -1,6 +1,6 @@
 """An obviously-correct, slow, per-agent implementation of the model (docs/model/odd.md).
 
-Written straight from the spec, independently of the engine: payoffs are
+Written straight from the model description, independently of the engine: payoffs are
 summed game by game, probabilities compared as floats, one agent at a time.
 It consumes the random stream in the order :mod:`normsim.draws` documents, so
 its share-of-B series must equal the engine's exactly.

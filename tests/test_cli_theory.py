@@ -133,7 +133,7 @@ def test_human_output(model, extra, run):
     (["--model", "pairwise", "--shocks", "5,3"], "--shocks"),
     (["--model", "pairwise", "--shocks", "2000"], "--shocks"),
     (["--model", "finite", "--population", "10", "--from-old"], "exploration"),
-    # bounded work and no underflowing time grid (issue 13 item 4, for these models too)
+    # bounded work and no underflowing time grid (for these models too)
     (["--model", "pairwise", "--t-max", "1e9"], "t_max"),
     (["--model", "pairwise", "--t-max", "5e-324"], "t_max"),
     (["--model", "pair", "--degree", "4", "--t-max", "1e-300"], "t_max"),

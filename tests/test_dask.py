@@ -99,3 +99,52 @@ def test_workers_and_scheduler_together_is_a_usage_error(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(SCENARIO)
     assert main(["run", str(sc), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+
+
+def test_scheduler_timeout_option(tmp_path, monkeypatch):
+    """``--scheduler-timeout`` reaches the Dask client of run, tipping and calibrate; a bad
+    value is one line and exit 1; the default stays 15 s."""
+    import inspect
+    import time
+
+    from normsim.errors import NormsimError
+
+    assert inspect.signature(runner.connect).parameters["timeout"].default == 15.0
+    sc = tmp_path / "s.yaml"
+    sc.write_text(SCENARIO)
+    # a real unreachable address, given 1 s instead of the default 15 s
+    t0 = time.perf_counter()
+    r = normsim_here("run", sc, "--out", tmp_path / "o", "--scheduler", "tcp://127.0.0.1:1",
+                     "--scheduler-timeout", "1")
+    assert r.returncode == 1 and "--scheduler: cannot connect" in r.stderr
+    assert time.perf_counter() - t0 < 12
+    assert not (tmp_path / "o" / "results.sqlite").exists()
+    # every command with --scheduler passes the value on
+    seen = []
+
+    def unreachable(address, timeout=runner.SCHEDULER_TIMEOUT):
+        seen.append(timeout)
+        raise NormsimError(f"--scheduler: cannot connect to {address}: test")
+
+    monkeypatch.setattr(runner, "connect", unreachable)
+    obs = tmp_path / "obs.csv"
+    obs.write_text("series,generation,share\n0,0,0.1\n0,50,0.5\n0,100,0.9\n")
+    one = tmp_path / "one.yaml"     # calibrate fits one condition: no sweep
+    one.write_text("\n".join(x for x in SCENARIO.splitlines() if not x.startswith("sweep")))
+    commands = {"run": [], "tipping": ["--vary", "game.c", "--lo", "0.1", "--hi", "0.9"],
+                "calibrate": ["--observed", str(obs), "--fit", "game.c", "--particles", "10",
+                              "--populations", "1"]}
+    for cmd, extra in commands.items():
+        seen.clear()
+        r = normsim_here(cmd, one if cmd == "calibrate" else sc, *extra, "--out", tmp_path / cmd,
+                         "--scheduler", "tcp://x:1",
+                         "--scheduler-timeout", "2.5")
+        assert r.returncode == 1 and "cannot connect" in r.stderr, (cmd, r.stderr)
+        assert seen == [2.5], cmd
+    for args, msg in ((["--scheduler-timeout", "5"], "only with --scheduler"),
+                      (["--scheduler", "tcp://x:1", "--scheduler-timeout", "soon"], "not a number"),
+                      (["--scheduler", "tcp://x:1", "--scheduler-timeout", "0"], "outside")):
+        r = normsim_here("run", sc, "--out", tmp_path / "bad", *args)
+        assert r.returncode == 1 and msg in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "bad" / "results.sqlite").exists()

@@ -55,3 +55,23 @@ def test_browser_page_initial_values_equal_the_source():
     sig = inspect.signature(VizModel.__init__).parameters
     for name, value in PAGE_DEFAULTS.items():
         assert sig[name].default == value, name
+
+
+def test_theory_selection_strength_defaults_to_the_model_default():
+    from normsim import analytic, finite, mechanics_ode, pairapprox
+    from normsim.cli import build_parser
+
+    found = []
+    for mod in (analytic, finite, mechanics_ode, pairapprox):
+        for name, obj in vars(mod).items():
+            if getattr(obj, "__module__", None) != mod.__name__:
+                continue
+            fn = obj.__init__ if inspect.isclass(obj) else obj if inspect.isfunction(obj) else None
+            beta = inspect.signature(fn).parameters.get("beta") if fn is not None else None
+            if beta is not None and beta.default is not inspect.Parameter.empty:
+                found.append(f"{mod.__name__}.{name}")
+                assert beta.default == DEFAULTS.beta, found[-1]
+    assert len(found) >= 12, found
+    analytic_parser = build_parser()._subparsers._group_actions[0].choices["analytic"]
+    help_beta = next(a.help for a in analytic_parser._actions if "--beta" in a.option_strings)
+    assert f"default {DEFAULTS.beta:g};" in help_beta

@@ -1,4 +1,4 @@
-"""The schedule of game events (issue 14): engine = Mesa model = slow model,
+"""The schedule of game events: engine = Mesa model = slow model,
 events that change nothing, the schedule's arithmetic, bad input."""
 
 import dataclasses

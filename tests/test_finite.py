@@ -1,9 +1,9 @@
 """The finite well-mixed chain (normsim.finite) against independent computations.
 
 Each quantity is checked against a dense linear solve of the chain, whose
-transition matrix is built here from the definitions of theory-notes section 1
-(payoffs written out, the Fermi rule written out), not from normsim.finite; the
-fixation probability also against a direct simulation of the birth-death
+transition matrix is built here from the chain's definitions in normsim.finite's
+module documentation (payoffs written out, the Fermi rule written out), not from
+normsim.finite; the fixation probability also against a direct simulation of the birth-death
 process and against EGTtools.
 """
 
@@ -316,7 +316,7 @@ def test_direct_simulation_falls_in_the_99_percent_interval(a, b, c, Z, beta, k0
 @pytest.mark.parametrize("a, b, c, Z, beta", [(0.4, 0.6, 0.3, 20, 5.0), (0.4, 0.6, 0.8, 30, 5.0),
                                              (0.6, 0.4, 0.5, 15, 1.0), (0.4, 0.6, 1.0, 50, 0.5)])
 def test_egttools_oracle(a, b, c, Z, beta):
-    """EGTtools (GPL-3.0, a test oracle only). Its conventions (theory-notes 1): raw
+    """EGTtools (GPL-3.0, a test oracle only). Its conventions: raw
     payoffs, so it gets beta / R1; its mutation switches to the other strategy with
     probability mu_e and selection happens with 1 - mu_e, so normsim's mu
     corresponds to mu_e = mu / (2 - mu) (same ratios T+/T-, same stationary

@@ -1,4 +1,4 @@
-"""Groups with their own tightness (issue 14, item 3): engine = Mesa model = slow
+"""Groups with their own tightness: engine = Mesa model = slow
 model, a split with equal values is the ungrouped model, sbm = networkx, per-group
 series and summaries, and bad input."""
 

@@ -1,4 +1,4 @@
-"""Hostile and careless use (issue 13): every case ends in one line naming the problem and a
+"""Hostile and careless use: every case ends in one line naming the problem and a
 non-zero exit, with nothing stored lost or half-written.
 
 Size limits before allocation, YAML bombs and duplicate keys, stiff or extreme analytic

@@ -1,6 +1,6 @@
 """The well-mixed mean fields of the mechanisms (normsim.mechanics_ode), against
-independent computations: the existing analytic functions, theory-notes 3's formulas
-transcribed here, the roots of a polynomial, numerical Jacobians and direct ODE
+independent computations: the existing analytic functions, the mean-field formulas
+written out here, the roots of a polynomial, numerical Jacobians and direct ODE
 integration."""
 
 import math
@@ -59,18 +59,18 @@ def test_without_mechanisms_trajectory_is_analytic_solve():
         assert sol.crossing[lv] == pytest.approx(ref.crossing[lv], abs=1e-6)
 
 
-# ------------------------------------------- theory-notes 3's formulas, transcribed
+# ------------------------------------------- the mean-field formulas, written out
 def _fermi(d, beta, r):
     return 1.0 / (1.0 + math.exp(-beta * d / r))
 
 
 @pytest.mark.parametrize("z, mu", [(0.1, 0.0), (0.2, 0.04), (0.0, 0.02)])
-def test_pairwise_committed_is_theory_notes_formula(z, mu):
+def test_pairwise_committed_is_the_written_out_formula(z, mu):
     a, b, c, beta = 0.4, 0.6, 0.8, 5.0
     m = mo.mixed_population(a, b, c, mu, committed=z, model="pairwise", beta=beta)
     r1 = max(a, b) - (1 - c) * min(a, b)
     for xu in np.linspace(0.0, 1.0, 23):
-        X = (1 - z) * xu                  # theory-notes' x: uncommitted B among everyone
+        X = (1 - z) * xu                  # uncommitted B among everyone
         p = z + X
         f_a, f_b = a * (1 - c * p), b * (1 - c * (1 - p))
         dX = ((1 - mu) * ((1 - z - X) * p * _fermi(f_b - f_a, beta, r1)
@@ -81,7 +81,7 @@ def test_pairwise_committed_is_theory_notes_formula(z, mu):
 
 @pytest.mark.parametrize("gamma, mu, k", [(0.3, 0.0, 4), (1.0, 0.05, 4), (0.6, 0.02, 7),
                                           (0.5, 0.0, 8)])
-def test_pairwise_conformity_is_theory_notes_formula(gamma, mu, k):
+def test_pairwise_conformity_is_the_written_out_formula(gamma, mu, k):
     a, b, c, beta = 0.4, 0.6, 0.8, 5.0
     m = mo.mixed_population(a, b, c, mu, conformity=gamma, model="pairwise", beta=beta, sample=k)
     r1 = max(a, b) - (1 - c) * min(a, b)

@@ -1,4 +1,4 @@
-"""Committed agents and conformity (issue 14): engine = Mesa model = slow model,
+"""Committed agents and conformity: engine = Mesa model = slow model,
 properties, and bad input."""
 
 import re
@@ -130,7 +130,7 @@ def test_full_conformity_keeps_a_strict_local_majority(update, monkeypatch):
 @pytest.mark.parametrize("mech", ["committed-random", "conformity", "both"])
 def test_equal_payoffs_make_c_irrelevant(update, mech):
     # a = b: every payoff difference is a * c * (an integer) and R = a * c * k, so
-    # the Fermi probabilities do not depend on c > 0 (theory-notes 3)
+    # the Fermi probabilities do not depend on c > 0
     extra = dict(MECHANISMS[mech])
     if "committed" in extra:
         extra["committed"] = {**extra["committed"], "norm": "B"}
