@@ -222,7 +222,7 @@ def test_citation_and_changelog_follow_the_version():
 
 def test_no_reference_to_notes_outside_the_repository():
     """Docstrings, messages, comments and the README point at the documentation, not at
-    specification notes a user of the package never sees."""
+    specification notes or issue numbers a user of the package never sees."""
     hits = []
     for path in [*ROOT.glob("normsim/**/*.py"), *ROOT.glob("tests/*.py"), ROOT / "README.md",
                  *ROOT.glob("analysis/**/*.py"), *ROOT.glob("analysis/**/*.md"),
@@ -231,7 +231,8 @@ def test_no_reference_to_notes_outside_the_repository():
         if path == Path(__file__):
             continue
         for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if re.search(r"model-spec|interfaces\.md|shared/|theory-notes", line, re.IGNORECASE):
+            if re.search(r"model-spec|interfaces\.md|shared/|theory-notes|\bissues? #?\d+",
+                         line, re.IGNORECASE):
                 hits.append(f"{path.relative_to(ROOT)}:{k}: {line.strip()}")
     assert hits == []
 

@@ -232,7 +232,7 @@ Outputs = namedtuple("Outputs", "share_b edges rate_counts snap_at snap_norm sna
 #: (with groups, :mod:`normsim.groups`: ``g_count`` (G+1, M) B agents of each group,
 #: ``g_half`` (G+1, M, 4) each group's AA, AB, BA, BB (member, neighbour) pairs of
 #: generation g's game phase, ``g_rates`` (G+1, M, K) rate counts; empty otherwise)
-#: the mechanisms of issue 14 (:mod:`normsim.mechanisms`): committed agents (placement
+#: the mechanisms (:mod:`normsim.mechanisms`): committed agents (placement
 #: code, count, explicit ``nodes``, their norm) and conformity (``t_gamma``, a 32-bit
 #: threshold); read only when the kernel's ``committed``/``conform`` flags are set
 MechArgs = namedtuple("MechArgs", "place count nodes cnorm t_gamma grp g_ib")
