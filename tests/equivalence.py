@@ -24,8 +24,9 @@ IMPLEMENTATIONS = ("engine", "mesa", "slow")
 
 
 def assert_equivalent(params: ModelParams, seeds: Sequence[int],
-                      implementations: Iterable[str] = IMPLEMENTATIONS):
-    """Assert that the engine's series equal those of the other ``implementations``.
+                      implementations: Iterable[str] = IMPLEMENTATIONS, *, graph=None):
+    """Assert that the engine's series equal those of the other ``implementations``
+    (on ``graph``, a networkx graph, instead of ``params.network`` when given).
 
     - ``slow`` (every seed): share of B and rate counts exactly, mean payoffs to
       1e-12 (the slow model sums payoffs in another order), the mean rate from the
@@ -38,11 +39,11 @@ def assert_equivalent(params: ModelParams, seeds: Sequence[int],
     which = set(implementations)
     unknown = which - set(IMPLEMENTATIONS)
     assert not unknown and "engine" in which, f"implementations: {sorted(which)}"
-    out = simulate(params, seeds)
+    out = simulate(params, seeds, network=graph)
     grouped = params.groups is not None
     if "slow" in which:
         for r, seed in enumerate(seeds):
-            adj = replicate_adjacency(params.network, seed)
+            adj = replicate_adjacency(params.network if graph is None else graph, seed)
             res = slow_simulate(params, adj, seed, with_groups=grouped)
             share, pay, rcounts = res[:3]
             np.testing.assert_array_equal(out.share_b[r], share)
@@ -59,7 +60,8 @@ def assert_equivalent(params: ModelParams, seeds: Sequence[int],
                 np.testing.assert_allclose(out.group_share_b[r] @ out.group_sizes[r] / adj.n,
                                            out.share_b[r], rtol=1e-12)
     if "mesa" in which:
-        m = NormChangeModel(params=params, seed=seeds[0])
+        m = NormChangeModel(params=params, seed=seeds[0],
+                            **({} if graph is None else {"network": graph}))
         m.run_model()
         s = m.series()
         assert m.generation == params.generations and not m.running

@@ -124,7 +124,9 @@ def test_share_in_unit_interval_and_payoff_sane(update):
     ({"kind": "barabasi_albert", "n": 400, "m": 3}, 5.0, RATIO),
     ({"kind": "star", "n": 300}, 3000.0, FORMULA),     # exp(beta * payoff / R) would overflow
 ])
-@pytest.mark.parametrize("update", ["synchronous", "reference", "asynchronous"])
+@pytest.mark.parametrize("update", [
+    "reference", *(pytest.param(u, marks=pytest.mark.kernels) for u in ("synchronous",
+                                                                        "asynchronous"))])
 def test_irregular_graph_without_lookup_table_equals_slow_model(net, beta, how, update):
     # many distinct degrees: too many payoff classes for the lookup table
     params = ModelParams(network=net, generations=20, update=update, c=0.4, beta=beta)
@@ -254,6 +256,7 @@ def test_asynchronous_learner_sees_current_payoffs():
     assert list(out.share_b[:, 1]) == [by_hand(s, True) for s in seeds]
 
 
+@pytest.mark.kernels      # the slow model on 131,769 agents, and 32-bit neighbour indices
 @pytest.mark.parametrize("update, expl", [("sequential", "fixed"), ("reference", "fixed"),
                                           ("reference", "evolving"), ("sequential", "evolving")])
 def test_large_shuffled_sweep_taken_ahead_equals_slow_model(update, expl):

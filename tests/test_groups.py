@@ -110,9 +110,10 @@ def test_per_group_c_changes_payoffs_as_the_game_says():
     assert tb.R == CoordinationGame(p.a, p.b, 0.8).payoff_range(4, 4)
 
 
-@pytest.mark.parametrize("update", MODES)
-@pytest.mark.parametrize("expl", sorted(EXPLORATION))
-@pytest.mark.parametrize("net", ["sbm", "halves"])
+@pytest.mark.parametrize(
+    "update, expl, net",
+    tiered({"update": MODES, "expl": sorted(EXPLORATION), "net": ["sbm", "halves"]},
+           smoke=lambda row: row["net"] == "halves"))
 def test_equal_groups_give_the_ungrouped_series(update, expl, net):
     spec, groups = GROUP_NETS[net]
     M = len(groups["c"]) if "c" in groups else 2
@@ -456,7 +457,8 @@ def test_summaries_name_the_norm_each_groups_game_favours():
     assert shock_new_norms(plain, [20]) == shock_new_norms(plain, [20], group=0) == [1]
 
 
-@pytest.mark.parametrize("update", ["sequential", "reference"])
+@pytest.mark.parametrize("update", ["sequential", pytest.param("reference",
+                                                             marks=pytest.mark.kernels)])
 def test_groups_beyond_the_lookup_table(update, monkeypatch):
     # more payoff classes than the Fermi lookup table holds: the ratio test decides
     import normsim.engine.core as engine

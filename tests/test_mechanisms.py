@@ -80,8 +80,9 @@ def _subgraph(adj, nodes):
     return G
 
 
-@pytest.mark.parametrize("update", MECH_MODES)
-@pytest.mark.parametrize("expl", sorted(EXPLORATION))
+@pytest.mark.parametrize(
+    "update, expl", tiered({"update": MECH_MODES, "expl": sorted(EXPLORATION)},
+                           smoke=lambda row: row["update"] == "sequential"))
 def test_committed_agents_never_change(update, expl):
     params = ModelParams(network={"kind": "grid", "rows": 12, "cols": 12}, update=update,
                          generations=40, shocks=(15, 30), conformity=0.3,
@@ -100,7 +101,8 @@ def test_committed_agents_never_change(update, expl):
         assert np.all(out.share_new[r] >= len(fixed) / 144)
 
 
-@pytest.mark.parametrize("update", MECH_MODES)
+@pytest.mark.parametrize("update", tiered({"update": MECH_MODES},
+                                          smoke=lambda row: row["update"] == "sequential"))
 def test_full_conformity_keeps_a_strict_local_majority(update, monkeypatch):
     # gamma = 1, mu = 0: an agent whose neighbours (as it sees them when it
     # updates) hold its own norm in strict majority never changes
@@ -126,8 +128,11 @@ def test_full_conformity_keeps_a_strict_local_majority(update, monkeypatch):
     np.testing.assert_array_equal(simulate(m.params, [5]).share_b[0], m.series()["share_b"])
 
 
-@pytest.mark.parametrize("update", [m for m in UPDATE_MODES if m != "reference"])
-@pytest.mark.parametrize("mech", ["committed-random", "conformity", "both"])
+@pytest.mark.parametrize(
+    "update, mech",
+    tiered({"update": [m for m in UPDATE_MODES if m != "reference"],
+            "mech": ["committed-random", "conformity", "both"]},
+           smoke=lambda row: row["mech"] == "conformity"))
 def test_equal_payoffs_make_c_irrelevant(update, mech):
     # a = b: every payoff difference is a * c * (an integer) and R = a * c * k, so
     # the Fermi probabilities do not depend on c > 0

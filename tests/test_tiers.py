@@ -65,3 +65,20 @@ def test_the_warm_up_refuses_an_unknown_variant(tmp_path):
     r = subprocess.run([sys.executable, "-m", "normsim.engine.warm", "--only", "nonesuch"],
                        capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "nonesuch" in r.stderr
+
+
+def test_ci_runs_the_readmes_test_command_which_runs_every_tier():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8").split("```bash\n", 1)[1]
+    run_cmd, test_cmd = readme.split("```", 1)[0].strip().splitlines()
+    ci = [ln for ln in (root / ".ci/run").read_text().splitlines()
+          if ln and not ln.startswith(("#", "set ", "cd "))]
+    assert ci == [test_cmd] == ["bash scripts/test.sh"]
+    script = (root / "scripts/test.sh").read_text()
+    default = script.index('-m pytest -n auto --dist loadfile --durations=25 "$@"')
+    rest = script.index('-m pytest -n auto --dist loadfile --durations=25 -m "kernels or slow"')
+    assert default < rest          # the default tier first, so that it fails fast
+    for check in ("-m ruff check", "-m ruff format --check", "-m mypy"):
+        assert check in script
