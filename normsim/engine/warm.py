@@ -17,8 +17,10 @@ Examples
 --------
 ``python -m normsim.engine.warm``: the variants of the plain model (every update
 mode, fixed and evolving rates, regular and irregular graphs).
+``python -m normsim.engine.warm --set all --jobs 2``: every variant, in two processes.
 ``python -m normsim.engine.warm --set tests --jobs 2``: the variants the test suite uses.
-``python -m normsim.engine.warm --list``: the declared variants and which are cached.
+``python -m normsim.engine.warm --list``: the set's variants, each marked cached or not.
+``python -m normsim.engine.warm --cached``: the variants the cache holds.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ class Variant(NamedTuple):
 
     ``how`` is the Fermi test (``lut`` up to 256 payoff classes, ``ratio`` beyond,
     ``formula`` under selection so strong that the ratio would overflow);
-    ``mech`` is ``plain``, ``committed``, ``conformity``, ``groups``,
-    ``conformity+groups`` (the mechanism kernels: committed agents and groups are
-    run-time flags of one kernel, conformity compiles its own)."""
+    ``mech`` the kernel's mechanisms: ``plain``; ``mechanisms``, the kernel for
+    committed agents and groups (both run-time flags of it); ``conformity`` and
+    ``conformity+groups`` (conformity compiles its own kernels, with groups as a
+    compile-time flag except in asynchronous updating)."""
 
     mode: str
     evolving: bool
@@ -55,7 +58,7 @@ class Variant(NamedTuple):
                          "regular" if self.regular else "irregular", self.how, self.mech])
 
 
-MECHS = ("plain", "committed", "conformity", "groups", "conformity+groups")
+MECHS = ("plain", "mechanisms", "conformity", "conformity+groups")
 
 
 def _product(modes=MODES, evolving=(False, True), regular=(True, False), hows=("lut",),
@@ -64,16 +67,22 @@ def _product(modes=MODES, evolving=(False, True), regular=(True, False), hows=("
             for e in evolving for r in regular]
 
 
+#: what each declared set is for (``--set``)
+SET_DOCS = {
+    "plain": "every update mode, fixed and evolving rates, regular and irregular graphs",
+    "all": "also every mechanism kernel, and the ratio and formula Fermi tests",
+    "default": "what the test suite's default tier runs",
+    "tests": "what the whole test suite runs",
+}
+
 #: the declared sets of variants
 SETS: dict[str, list[Variant]] = {
     # the plain model in every update mode
     "plain": _product(),
-    # what the test suite compiles: the plain and mechanism kernels of every mode, and the
-    # ratio and formula Fermi tests on irregular graphs
-    "tests": list(dict.fromkeys(
-        _product()
-        + _product(mechs=("committed", "conformity", "groups", "conformity+groups"))
-        + _product(hows=("ratio", "formula"), regular=(False,)))),
+    # every mechanism kernel of every mode, and the ratio and formula Fermi tests on
+    # irregular graphs
+    "all": list(dict.fromkeys(
+        _product(mechs=MECHS) + _product(hows=("ratio", "formula"), regular=(False,)))),
 }
 
 
@@ -93,7 +102,7 @@ def case(v: Variant) -> tuple[Any, list[int]]:
                               beta=5000.0 if v.how == "formula" else 5.0)
     if v.evolving:
         kw.update(rates=(0.0, 0.1, 0.2), rate_mutation=0.05)
-    if "committed" in v.mech:
+    if v.mech == "mechanisms":
         kw["committed"] = {"count": 1, "norm": "B", "placement": "random"}
     if "conformity" in v.mech:
         kw["conformity"] = 0.3
@@ -143,8 +152,24 @@ def compile_variant(v: Variant) -> tuple[str, int, float]:
     return v.name, _misses() - before, time.perf_counter() - t0
 
 
-def cached_variants() -> int:
-    """How many compiled variants of the sweep kernels the cache holds now."""
+def _variant_of(kernel: str, sig) -> Variant | None:
+    """The variant a compiled dispatcher's signature stands for (None: not a variant's:
+    the plain typing a literal request starts from)."""
+    from numba.core import types
+
+    flags = [t.literal_value if isinstance(t, types.Literal) else None for t in sig[8:]]
+    if not any(isinstance(t, types.Literal) for t in sig):
+        return None
+    code, evolving, regular, how, mech_on, _committed, conform, groups = flags
+    mode = "asynchronous" if kernel == "_run_async" else MODES[code]
+    mech = ("conformity+groups" if conform and groups else "conformity" if conform
+            else "mechanisms" if mech_on else "plain")
+    return Variant(mode, bool(evolving), bool(regular), HOWS[how], mech)
+
+
+def cached() -> list[Variant]:
+    """The variants whose kernels the cache holds now (for this numba, normsim, Python
+    and kernel source)."""
     import pickle
     from pathlib import Path
 
@@ -152,16 +177,26 @@ def cached_variants() -> int:
 
     kernels_py = Path(__file__).with_name("kernels.py")
     folder = cache_root() / f"engine.kernels-{source_hash(kernels_py)[:16]}"
-    total = 0
-    for index in folder.glob("kernels._kernel*.nbi"):
-        with open(index, "rb") as fh:
-            pickle.load(fh)                       # numba's version
-            try:
-                _stamp, overloads = pickle.loads(fh.read())
-            except Exception:                     # an index numba would discard too
-                continue
-        total += len(overloads)
-    return total
+    found: dict[Variant, None] = {}
+    for kernel in ("_run", "_run_conform", "_run_async"):
+        for index in folder.glob(f"kernels.{kernel}-*.nbi"):
+            with open(index, "rb") as fh:
+                pickle.load(fh)                       # numba's version
+                try:
+                    _stamp, overloads = pickle.loads(fh.read())
+                except Exception:                     # an index numba would discard too
+                    continue
+            for key in overloads:
+                v = _variant_of(kernel, key[0])
+                if v is not None:
+                    found[v] = None
+    return sorted(found, key=lambda v: (MODES.index(v.mode), v.name))
+
+
+def cache_root_text() -> str:
+    from normsim.engine.cache import cache_root
+
+    return f"cache: {cache_root()}"
 
 
 def warm(variants: Sequence[Variant], jobs: int = 1, *, echo=print) -> int:
@@ -193,34 +228,38 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "time, so that later runs only load them. Variants already cached "
                     "are loaded, not compiled.")
     ap.add_argument("--set", choices=sorted(SETS), default="plain",
-                    help="which declared variants: 'plain' (every update mode, fixed and "
-                         "evolving rates, regular and irregular graphs; the default) or "
-                         "'tests' (also the mechanisms and the ratio and formula Fermi "
-                         "tests: what the test suite uses)")
+                    help="which declared variants: " + "; ".join(
+                        f"'{k}' ({SET_DOCS[k]})" for k in SETS) + " (default: plain)")
     ap.add_argument("--only", nargs="+", metavar="NAME",
-                    help="only these variants of the set (names as --list prints them)")
+                    help="only these variants (names as --list prints them)")
     ap.add_argument("--jobs", type=int, default=1,
                     help="processes compiling at once (default 1)")
     ap.add_argument("--list", action="store_true",
-                    help="list the set's variants and how many the cache holds; compile nothing")
+                    help="list the set's variants, each marked cached or not; compile nothing")
+    ap.add_argument("--cached", action="store_true",
+                    help="list the variants the cache holds; compile nothing")
     args = ap.parse_args(argv)
     if args.jobs < 1:
         print("warm: --jobs must be at least 1", file=sys.stderr)
         return 1
+    if args.cached:
+        for v in cached():
+            print(v.name)
+        return 0
     variants = SETS[args.set]
     if args.only:
-        names = {v.name: v for v in variants}
+        names = {v.name: v for v in SETS["all"] + variants}
         unknown = [n for n in args.only if n not in names]
         if unknown:
-            print(f"warm: no variant {unknown[0]!r} in the set {args.set!r} (see --list)",
-                  file=sys.stderr)
+            print(f"warm: no variant {unknown[0]!r} (see --list --set all)", file=sys.stderr)
             return 1
         variants = [names[n] for n in args.only]
     if args.list:
+        have = set(cached())
         for v in variants:
-            print(v.name)
-        print(f"{len(variants)} variants; the cache holds {cached_variants()} compiled "
-              f"sweep kernels")
+            print(f"{v.name}{'  (cached)' if v in have else ''}")
+        print(f"{len(variants)} variants, {sum(v in have for v in variants)} cached "
+              f"({cache_root_text()})")
         return 0
     warm(variants, min(args.jobs, os.cpu_count() or 1))
     return 0
