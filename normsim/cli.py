@@ -416,7 +416,8 @@ def _load(args: argparse.Namespace):
         overrides.append(f"runs={args.runs}")
     if getattr(args, "seed", None) is not None:
         overrides.append(f"seed={args.seed}")
-    return scenario.load(args.scenario, overrides=overrides)
+    return scenario.load(args.scenario, overrides=overrides,
+                         data_roots=getattr(args, "data_root", None) or ())
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -962,6 +963,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--seed", type=int, help="root seed")
         sp.add_argument("--out", metavar="DIR", help="output directory "
                                                      "(default: output.dir or results/NAME)")
+        sp.add_argument("--data-root", action="append", metavar="DIR",
+                        help="a folder the scenario's data files (edge list, group file) may "
+                             "also lie in; by default they must lie in the scenario's own "
+                             "folder (repeatable)")
 
     va = sub.add_parser("validate", help="check a scenario and print what would run",
                         description="Check a scenario; print its conditions, the work and "
