@@ -513,11 +513,13 @@ class Simulator:
         self.seconds = 0.0
         self.pool = None   # local worker processes, started once for every batch
 
-    def close(self) -> None:
-        """Shut down the local worker pool started by the first batch (if any)."""
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
+    def close(self, stop: bool = False) -> None:
+        """Shut down the local worker pool started by the first batch (if any); ``stop``:
+        terminate its workers first (interrupted)."""
+        from normsim.runner import close_pool
+
+        pool, self.pool = self.pool, None
+        close_pool(pool, stop)
 
     def conditions(self, theta: np.ndarray, seeds: np.ndarray) -> list:
         """Runner conditions for candidate parameter rows ``theta`` (N, d), one per row, each
@@ -565,6 +567,7 @@ def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations:
     t0 = time.perf_counter()
     sc = setup.loaded.scenario
     sim = Simulator(setup, out_dir, workers, scheduler, quiet)
+    done = False
     try:
         res = abc_smc(sim, setup.names, setup.lo, setup.hi, particles=particles,
                       populations=populations, quantile=quantile,
@@ -578,8 +581,9 @@ def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations:
             seeds = rng.integers(0, 2**63 - 1, predictive)
             conds = sim.conditions(post.theta[pick], seeds)
             pred = np.stack([_since_shock(setup, s) for s in sim.series(conds)])
+        done = True
     finally:
-        sim.close()
+        sim.close(stop=not done)
     summary = res.summary()
     last = len(res.populations) - 1
     out = {

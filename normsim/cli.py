@@ -1181,14 +1181,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     previous = {}
-    if threading.current_thread() is threading.main_thread():
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread:
         previous = {sig: signal.signal(sig, _on_signal) for sig in _STOP_SIGNALS}
     try:
-        return func(args)
+        code = func(args)
+        if argv is None and main_thread:   # the command's process: done, a late Ctrl-C
+            signal.signal(signal.SIGINT, signal.SIG_IGN)   # must not become a traceback
+        return code
     except NormsimError as e:
         print(f"normsim: error: {e}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt as e:
+        if argv is None and main_thread:   # one Ctrl-C stops; the cleanup is not interrupted
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         what = (f"stopped by {signal.Signals(e.signum).name}" if isinstance(e, Terminated)
                 else "interrupted")
         print(f"normsim: {what}; worker processes stopped; finished replicates are stored, "

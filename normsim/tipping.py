@@ -396,11 +396,13 @@ class RunnerEvaluator:
         return [self.condition(k, self.setup.lo).n_agents or None
                 for k in range(len(self.setup.combos))]
 
-    def close(self) -> None:
-        """Shut down the worker pool, if one was started."""
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
+    def close(self, stop: bool = False) -> None:
+        """Shut down the worker pool, if one was started; ``stop``: terminate its workers
+        first (interrupted)."""
+        from normsim.runner import close_pool
+
+        pool, self.pool = self.pool, None
+        close_pool(pool, stop)
 
     def __call__(self, requests: list[tuple[int, float]]) -> list[Point]:
         from normsim.results import load_series
@@ -440,12 +442,14 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
     that ``normsim tipping --json`` prints (documented in the README)."""
     t0 = time.perf_counter()
     ev = RunnerEvaluator(setup, Path(out_dir), workers, scheduler, quiet)
+    done = False
     try:
         grids = ev.grids()
         found = bisect(ev, len(setup.combos), setup.lo, setup.hi, setup.tol, grids, log=log,
                        direction=setup.direction)
+        done = True
     finally:
-        ev.close()
+        ev.close(stop=not done)
     sc = setup.loaded.scenario
     conds = []
     for combo, s, grid in zip(setup.combos, found, grids):
