@@ -539,16 +539,16 @@ def _line(node: yaml.Node | None, path: tuple) -> int | None:
 
 
 def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> Scenario:
-    from normsim.limits import check_payoffs
+    from normsim.limits import PayoffError, check_payoffs
 
     try:
         sc = Scenario.model_validate(raw)
         if not sc.population.well_mixed:   # the simulation's payoff sums must stay finite
             try:
-                check_payoffs(sc.game.a, sc.game.b)
-            except NormsimError as e:
-                name = "a" if sc.game.a >= sc.game.b else "b"
-                line = _line(node, ("game", name)) if node is not None else None
+                check_payoffs(sc.game.a, sc.game.b,
+                              check_events(sc.schedule.events, sc.schedule.generations))
+            except PayoffError as e:
+                line = _line(node, e.loc) if node is not None else None
                 raise NormsimError(f"{where}:{line}: {what}{e}" if line else
                                    f"{where}: {what}{e}") from None
         return sc
