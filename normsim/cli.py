@@ -177,6 +177,10 @@ def _analytic_theory(args: argparse.Namespace) -> int:
     Z = None if args.population is None else _integer("--population", args.population, low=2)
     if model == "finite":
         from normsim import finite
+        from normsim.limits import FINITE_BYTES_PER_STATE, check_memory
+
+        check_memory(f"the birth-death chain of {Z:,} agents",
+                     FINITE_BYTES_PER_STATE * (Z + 1.0), "--population")
 
         if args.from_old and (p0 is not None or args.k0 is not None):
             raise NormsimError("--from-old cannot be combined with --p0 or --k0 "
@@ -208,6 +212,10 @@ def _analytic_theory(args: argparse.Namespace) -> int:
             from normsim import pairapprox
 
             k = _integer("--degree", args.degree, low=2)
+            from normsim.limits import PAIR_BYTES_PER_DEGREE, PAIR_BYTES_PER_PAIR, check_memory
+            check_memory(f"the pair approximation of degree {k:,}",
+                         PAIR_BYTES_PER_DEGREE * (k + 1.0) + PAIR_BYTES_PER_PAIR * (k + 1.0) ** 2,
+                         "--degree")
             if Z is not None:
                 if k >= Z:
                     raise NormsimError(f"--degree: {k} must be below the population ({Z}): "
@@ -731,6 +739,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             raise NormsimError("--format parquet needs pyarrow: install it with "
                                "'.venv/bin/pip install pyarrow' (or use --format csv)") from None
     loaded = _load(args)
+    _check_calibration_memory(loaded, particles, populations, quantile, predictive)
     setup = prepare(loaded, args.observed, args.fit.split(","), args.prior or [])
     out_dir = Path(args.out) if args.out else loaded.output_dir()
     log = None if args.json else (lambda m: print(f"normsim calibrate: {m}", file=sys.stderr,
@@ -752,6 +761,23 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             print(f"{'plot' if f.endswith('.png') else 'table'}: {f}")
         print(f"summary: {out_dir / 'calibration.json'}")
     return EXIT_OK
+
+
+def _check_calibration_memory(loaded, particles: int, populations: int, quantile: float,
+                              predictive: int) -> None:
+    """Refuse a calibration whose particles (or posterior-predictive simulations) would not
+    fit in memory, before the fit runs (:func:`normsim.limits.check_memory`)."""
+    from normsim.limits import PARTICLE_BYTES, check_memory
+
+    sc = loaded.scenario
+    series = sc.runs * (sc.schedule.generations + 1) * 8.0 * 4
+    batch = particles * min(1.2 / quantile, 50.0)      # the candidates of one population
+    check_memory(f"{particles:,} particles ({batch:,.0f} candidates a population, "
+                 f"{populations} population(s))",
+                 batch * (PARTICLE_BYTES + series) + particles * populations * 2e3,
+                 "--particles")
+    check_memory(f"{predictive:,} posterior-predictive simulations",
+                 predictive * (PARTICLE_BYTES + series), "--predictive")
 
 
 def _integer(option: str, text: str, low: int) -> int:

@@ -606,6 +606,29 @@ def estimate(loaded: "LoadedScenario", *, workers: int | None = None,
 
 
 # ------------------------------------------------------------------ checking
+#: bytes a particle of ``calibrate`` holds while its population runs: its runner
+#: condition (a resolved scenario), its candidate record and its distance
+PARTICLE_BYTES = 40_000
+#: bytes of the pair approximation per neighbour count 0..k (binomial tables of every
+#: start of its fixed-point search) and per pair of counts (its (k+1) x k switching-
+#: probability matrices, four of them while they are built)
+PAIR_BYTES_PER_DEGREE = 250 * 6 * 8
+PAIR_BYTES_PER_PAIR = 4 * 8
+#: bytes of the finite-population chain per state 0..Z (its log-rate and passage arrays)
+FINITE_BYTES_PER_STATE = 40 * 8
+
+
+def check_memory(what: str, need: float, option: str) -> None:
+    """Refuse, before anything is allocated, work whose estimated memory ``need`` (bytes)
+    is more than this machine offers normsim: one line with ``option``, the estimate and
+    what is available."""
+    have, source = available_memory()
+    if need > have:
+        raise NormsimError(f"{option}: too large for this machine: {what} needs about "
+                           f"{fmt_bytes(need)} of memory; this machine has {fmt_bytes(have)} "
+                           f"{source}")
+
+
 def fmt_bytes(x: float) -> str:
     """Bytes in decimal units: ``2.5 GB``."""
     if not math.isfinite(x):
