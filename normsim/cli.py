@@ -593,7 +593,8 @@ def cmd_tipping(args: argparse.Namespace) -> int:
     workers = None if args.workers is None else int(_number("--workers", args.workers, low=1))
     lo = _number("--lo", args.lo)
     hi = _number("--hi", args.hi)
-    tol = _number("--tol", args.tol, low=0.0, low_open=True)
+    tol = math.inf if args.tol.strip().lower() in ("inf", "+inf", "infinity") else \
+        _number("--tol", args.tol, low=0.0, low_open=True)   # inf: the two ends only
     loaded = _load(args)
     setup = tipping.prepare(loaded, args.vary, lo, hi, tol, args.direction)
     out_dir = Path(args.out) if args.out else loaded.output_dir()
