@@ -165,7 +165,7 @@ def read_observed(path: str | Path) -> Observed:
         except ValueError:
             raise NormsimError(f"{where}:{line}: share: {quote(s_text)} is not a number") from None
         if not (0.0 <= share <= 1.0):
-            raise NormsimError(f"{where}:{line}: share: {quote(s_text)} is outside [0, 1]")
+            raise NormsimError(f"{where}:{line}: share: {share:g} is outside [0, 1]")
         label = row[iser].strip() if iser is not None else ""
         ser = data.setdefault(label, {})
         if int(g) in ser:
