@@ -72,6 +72,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from normsim.datafiles import quote
 from normsim.errors import NormsimError
 
 #: default prior ranges of fields bounded on both sides (others need --prior)
@@ -79,6 +80,8 @@ BOUNDED = {"game.c": (0.0, 1.0), "dynamics.exploration": (0.0, 1.0),
            "population.initial_b": (0.0, 1.0), "dynamics.exploration.rate_mutation": (0.0, 1.0),
            "population.network.p": (0.0, 1.0)}
 OBSERVED_COLUMNS = ("generation", "share", "series")
+#: largest observed CSV read (bytes): read whole, it takes about 20 bytes of memory a byte
+MAX_OBSERVED_BYTES = 64 * 2**20
 
 
 # ------------------------------------------------------------------ observed data
@@ -99,13 +102,27 @@ class Observed:
 
 def read_observed(path: str | Path) -> Observed:
     """Read and check an observed CSV (see the module docstring); one-line errors."""
+    from normsim.datafiles import check_special
+
     where = str(path)
+    if not Path(path).exists() and not Path(path).is_symlink():
+        raise NormsimError(f"{where}: observed data file not found")
+    check_special(path, "--observed")   # /dev/zero, a FIFO: refused before it is read
+    size = Path(path).stat().st_size
+    if size > MAX_OBSERVED_BYTES:
+        raise NormsimError(f"{where}: {size / 2**20:.0f} MiB; an observed series is at most "
+                           f"{MAX_OBSERVED_BYTES // 2**20} MiB (reading it would need about "
+                           f"{20 * size / 2**30:.1f} GB of memory)")
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NormsimError(f"{where}: observed data file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise NormsimError(f"{where}: cannot read the observed data: {e}") from None
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_OBSERVED_BYTES + 1)
+        # a byte-order mark, as spreadsheet programs save UTF-8 CSV, is not text
+        text = data.decode("utf-8-sig")
+    except OSError as e:
+        raise NormsimError(f"{where}: cannot read the observed data: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise NormsimError(f"{where}: cannot read the observed data: not UTF-8 text "
+                           f"({e.reason} at byte {e.start})") from None
     lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines())
              if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
@@ -122,7 +139,7 @@ def read_observed(path: str | Path) -> Observed:
                            "(need generation and share; series is optional)")
     for h in header:
         if h not in OBSERVED_COLUMNS:
-            raise NormsimError(f"{where}:{hline}: unknown column {h!r} (columns: generation, "
+            raise NormsimError(f"{where}:{hline}: unknown column {quote(h)} (columns: generation, "
                                "share and optionally series)")
     if len(set(header)) != len(header):
         raise NormsimError(f"{where}:{hline}: a column is named twice")
@@ -138,21 +155,22 @@ def read_observed(path: str | Path) -> Observed:
         try:
             g = float(g_text)
         except ValueError:
-            raise NormsimError(f"{where}:{line}: generation: {g_text!r} is not a number") from None
+            raise NormsimError(f"{where}:{line}: generation: {quote(g_text)} is not a "
+                               "number") from None
         if not math.isfinite(g) or not g.is_integer() or g < 0:
-            raise NormsimError(f"{where}:{line}: generation: {g_text!r} is not a whole number "
+            raise NormsimError(f"{where}:{line}: generation: {quote(g_text)} is not a whole number "
                                ">= 0 (generations since the shock)")
         try:
             share = float(s_text)
         except ValueError:
-            raise NormsimError(f"{where}:{line}: share: {s_text!r} is not a number") from None
+            raise NormsimError(f"{where}:{line}: share: {quote(s_text)} is not a number") from None
         if not (0.0 <= share <= 1.0):
-            raise NormsimError(f"{where}:{line}: share: {s_text} is outside [0, 1]")
+            raise NormsimError(f"{where}:{line}: share: {share:g} is outside [0, 1]")
         label = row[iser].strip() if iser is not None else ""
         ser = data.setdefault(label, {})
         if int(g) in ser:
             raise NormsimError(f"{where}:{line}: generation {int(g)} is given twice"
-                               + (f" in series {label!r}" if label else ""))
+                               + (f" in series {quote(label)}" if label else ""))
         ser[int(g)] = share
     series = {k: (np.array(sorted(v)), np.array([v[g] for g in sorted(v)]))
               for k, v in data.items()}
@@ -496,11 +514,13 @@ class Simulator:
         self.seconds = 0.0
         self.pool = None   # local worker processes, started once for every batch
 
-    def close(self) -> None:
-        """Shut down the local worker pool started by the first batch (if any)."""
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
+    def close(self, stop: bool = False) -> None:
+        """Shut down the local worker pool started by the first batch (if any); ``stop``:
+        terminate its workers first (interrupted)."""
+        from normsim.runner import close_pool
+
+        pool, self.pool = self.pool, None
+        close_pool(pool, stop)
 
     def conditions(self, theta: np.ndarray, seeds: np.ndarray) -> list:
         """Runner conditions for candidate parameter rows ``theta`` (N, d), one per row, each
@@ -553,6 +573,7 @@ def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations:
     t0 = time.perf_counter()
     sc = setup.loaded.scenario
     sim = Simulator(setup, out_dir, workers, scheduler, quiet, scheduler_timeout)
+    done = False
     try:
         res = abc_smc(sim, setup.names, setup.lo, setup.hi, particles=particles,
                       populations=populations, quantile=quantile,
@@ -566,8 +587,9 @@ def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations:
             seeds = rng.integers(0, 2**63 - 1, predictive)
             conds = sim.conditions(post.theta[pick], seeds)
             pred = np.stack([_since_shock(setup, s) for s in sim.series(conds)])
+        done = True
     finally:
-        sim.close()
+        sim.close(stop=not done)
     summary = res.summary()
     last = len(res.populations) - 1
     out = {

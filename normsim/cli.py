@@ -186,6 +186,10 @@ def _analytic_theory(args: argparse.Namespace) -> int:
     Z = None if args.population is None else _integer("--population", args.population, low=2)
     if model == "finite":
         from normsim import finite
+        from normsim.limits import FINITE_BYTES_PER_STATE, check_memory
+
+        check_memory(f"the birth-death chain of {Z:,} agents",
+                     FINITE_BYTES_PER_STATE * (Z + 1.0), "--population")
 
         if args.from_old and (p0 is not None or args.k0 is not None):
             raise NormsimError("--from-old cannot be combined with --p0 or --k0 "
@@ -217,6 +221,10 @@ def _analytic_theory(args: argparse.Namespace) -> int:
             from normsim import pairapprox
 
             k = _integer("--degree", args.degree, low=2)
+            from normsim.limits import PAIR_BYTES_PER_DEGREE, PAIR_BYTES_PER_PAIR, check_memory
+            check_memory(f"the pair approximation of degree {k:,}",
+                         PAIR_BYTES_PER_DEGREE * (k + 1.0) + PAIR_BYTES_PER_PAIR * (k + 1.0) ** 2,
+                         "--degree")
             if Z is not None:
                 if k >= Z:
                     raise NormsimError(f"--degree: {k} must be below the population ({Z}): "
@@ -426,7 +434,8 @@ def _load(args: argparse.Namespace):
         overrides.append(f"runs={args.runs}")
     if getattr(args, "seed", None) is not None:
         overrides.append(f"seed={args.seed}")
-    return scenario.load(args.scenario, overrides=overrides)
+    return scenario.load(args.scenario, overrides=overrides,
+                         data_roots=getattr(args, "data_root", None) or ())
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -595,7 +604,8 @@ def cmd_tipping(args: argparse.Namespace) -> int:
     timeout = _scheduler_timeout(args)
     lo = _number("--lo", args.lo)
     hi = _number("--hi", args.hi)
-    tol = _number("--tol", args.tol, low=0.0, low_open=True)
+    tol = math.inf if args.tol.strip().lower() in ("inf", "+inf", "infinity") else \
+        _number("--tol", args.tol, low=0.0, low_open=True)   # inf: the two ends only
     loaded = _load(args)
     setup = tipping.prepare(loaded, args.vary, lo, hi, tol, args.direction)
     out_dir = Path(args.out) if args.out else loaded.output_dir()
@@ -742,6 +752,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             raise NormsimError("--format parquet needs pyarrow: install it with "
                                "'.venv/bin/pip install pyarrow' (or use --format csv)") from None
     loaded = _load(args)
+    _check_calibration_memory(loaded, particles, populations, quantile, predictive)
     setup = prepare(loaded, args.observed, args.fit.split(","), args.prior or [])
     out_dir = Path(args.out) if args.out else loaded.output_dir()
     log = None if args.json else (lambda m: print(f"normsim calibrate: {m}", file=sys.stderr,
@@ -763,6 +774,23 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             print(f"{'plot' if f.endswith('.png') else 'table'}: {f}")
         print(f"summary: {out_dir / 'calibration.json'}")
     return EXIT_OK
+
+
+def _check_calibration_memory(loaded, particles: int, populations: int, quantile: float,
+                              predictive: int) -> None:
+    """Refuse a calibration whose particles (or posterior-predictive simulations) would not
+    fit in memory, before the fit runs (:func:`normsim.limits.check_memory`)."""
+    from normsim.limits import PARTICLE_BYTES, check_memory
+
+    sc = loaded.scenario
+    series = sc.runs * (sc.schedule.generations + 1) * 8.0 * 4
+    batch = particles * min(1.2 / quantile, 50.0)      # the candidates of one population
+    check_memory(f"{particles:,} particles ({batch:,.0f} candidates a population, "
+                 f"{populations} population(s))",
+                 batch * (PARTICLE_BYTES + series) + particles * populations * 2e3,
+                 "--particles")
+    check_memory(f"{predictive:,} posterior-predictive simulations",
+                 predictive * (PARTICLE_BYTES + series), "--predictive")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -967,6 +995,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--seed", type=int, help="root seed")
         sp.add_argument("--out", metavar="DIR", help="output directory "
                                                      "(default: output.dir or results/NAME)")
+        sp.add_argument("--data-root", action="append", metavar="DIR",
+                        help="a folder the scenario's data files (edge list, group file) may "
+                             "also lie in; by default they must lie in the scenario's own "
+                             "folder (repeatable)")
 
     va = sub.add_parser("validate", help="check a scenario and print what would run",
                         description="Check a scenario; print its conditions, the work and "
@@ -1190,14 +1222,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     previous = {}
-    if threading.current_thread() is threading.main_thread():
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread:
         previous = {sig: signal.signal(sig, _on_signal) for sig in _STOP_SIGNALS}
     try:
-        return func(args)
+        code = func(args)
+        if argv is None and main_thread:   # the command's process: done, a late Ctrl-C
+            signal.signal(signal.SIGINT, signal.SIG_IGN)   # must not become a traceback
+        return code
     except NormsimError as e:
         print(f"normsim: error: {e}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt as e:
+        if argv is None and main_thread:   # one Ctrl-C stops; the cleanup is not interrupted
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         what = (f"stopped by {signal.Signals(e.signum).name}" if isinstance(e, Terminated)
                 else "interrupted")
         print(f"normsim: {what}; worker processes stopped; finished replicates are stored, "

@@ -371,7 +371,7 @@ def _build(loaded: "LoadedScenario") -> tuple[list["Condition"], dict]:
     """Conditions and record of a design, computed once for the scenario last asked about
     (the runner asks for the conditions, then for the record)."""
     key = (json.dumps(loaded.raw, sort_keys=True, default=str), str(loaded.path),
-           str(loaded.base_dir))
+           str(loaded.base_dir), str(loaded.data_roots))
     if key not in _LAST:
         _LAST.clear()
         _LAST[key] = _build_now(loaded)
@@ -402,12 +402,13 @@ class PointConditions:
         """The condition with ``values`` (path -> value) set; ``params`` as stored (default
         ``values``)."""
         from normsim.scenario import Condition, _check_network, _set_path, _validate, \
-            condition_hash
+            check_paths, condition_hash
 
         raw = copy.deepcopy(self.base)
         for k, v in values.items():
             _set_path(raw, k, v, "design")
         spec = _validate(raw, self.where, None)
+        check_paths(spec, self.loaded.base_dir, self.loaded.data_roots, self.where)
         params = dict(values) if params is None else params
         n = 0
         if spec.population.network is not None:

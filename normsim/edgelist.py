@@ -47,6 +47,7 @@ import numba as nb
 import numpy as np
 
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
+from normsim.datafiles import check_special, quote
 from normsim.errors import NormsimError
 from normsim.generators import _checked, _csr_from_edges, largest_component
 
@@ -216,9 +217,9 @@ def _integer_edges(path: Path, skip: int = 0):
             vs = np.empty(cap, dtype=np.int64)
             used, k, line, status = _parse(arr, len(arr), final, us, vs, 0, line, skip)
             if status == _ONE_FIELD:
-                bad = bytes(arr[used:used + 200]).split(b"\n", 1)[0].decode("utf-8", "replace")
-                raise NormsimError(f"network.path: {path}:{line}: expected 'u v', "
-                                   f"got {bad.strip()!r}")
+                bad = bytes(arr[used:used + 64]).split(b"\n", 1)[0].strip()
+                raise NormsimError(f"network.path: {path}:{line}: expected 'u v' (two node "
+                                   f"ids), got one field: {quote(bad)}")
             if status == _TOO_BIG:
                 raise NormsimError(f"network.path: {path}:{line}: a node id beyond 2**62")
             if status == _NOT_INT:
@@ -255,8 +256,8 @@ def _text_edges(path: Path):
                     continue
                 parts = _SPLIT.split(line)
                 if len(parts) < 2:
-                    raise NormsimError(f"network.path: {path}:{lineno}: expected 'u v', "
-                                       f"got {line!r}")
+                    raise NormsimError(f"network.path: {path}:{lineno}: expected 'u v' (two "
+                                       f"node ids), got one field: {quote(line)}")
                 if not first_line:     # a header: both ids of the first line are text
                     first_line = -1 if _is_int(parts[0]) or _is_int(parts[1]) else lineno
                 for x, out in ((parts[0], us), (parts[1], vs)):
@@ -293,15 +294,12 @@ def load_edgelist(path: str | Path, largest_component: bool = False) -> EdgeList
     Raises
     ------
     NormsimError
-        A missing, unreadable, truncated or empty file; a line with one field;
-        a self-loop; one line, naming the file and line.
+        A missing, unreadable, truncated or empty file; a special file (under
+        ``/proc``, ``/sys`` or ``/dev``, a directory, FIFO or socket: refused before
+        it is read); a line with one field; a self-loop; one line, naming the file and
+        line, quoting at most a short excerpt of it.
     """
-    path = Path(path)
-    if not path.exists():
-        raise NormsimError(f"network.path: edge-list file {str(path)!r} not found")
-    if not path.is_file():
-        raise NormsimError(f"network.path: {str(path)!r} is not a regular file (a directory, "
-                           "device or FIFO cannot be an edge list)")
+    path = check_special(path, "network.path")   # before a byte of it is read
     u, v = _integer_edges(path)
     if u is None:
         bad_line = v

@@ -169,17 +169,19 @@ def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any] | No
 def read_group_file(path: Path) -> dict[str, int]:
     """A file of ``node group`` lines (``#`` comments): node id (as text) -> group."""
     where = "population.groups.file"
-    if not path.is_file():
-        raise NormsimError(f"{where}: {str(path)!r} not found (or not a regular file)")
+    from normsim.datafiles import check_special, quote
     from normsim.networks import text_lines
+
+    check_special(path, where)   # before a byte of it is read
 
     out: dict[str, int] = {}
     for lineno, line, parts in text_lines(path, where):
         if len(parts) != 2 or not parts[1].isdigit():
             raise NormsimError(f"{where}: {path}:{lineno}: expected 'node group' "
-                               f"(group an integer >= 0), got {line[:80]!r}")
+                               f"(group an integer >= 0), got {quote(line)}")
         if parts[0] in out:
-            raise NormsimError(f"{where}: {path}:{lineno}: node {parts[0]} is listed twice")
+            raise NormsimError(f"{where}: {path}:{lineno}: node {quote(parts[0])} is listed "
+                               "twice")
         out[parts[0]] = int(parts[1])
     return out
 

@@ -134,17 +134,46 @@ SIM_PAYOFF_MAX = 1e290
 SIM_PAYOFF_MIN = 1e-290
 
 
-def check_payoffs(a: float, b: float) -> None:
-    """Refuse payoffs whose sums over neighbours overflow (or underflow) the simulation's
-    Fermi computation; the error message starts with the field (``game.a: ...``)."""
+class PayoffError(NormsimError):
+    """Payoffs out of the simulation's bounds; ``loc`` is the field's path (a tuple)."""
+
+    def __init__(self, message: str, loc: tuple):
+        super().__init__(message)
+        self.loc = loc
+
+
+def _check_pair(a: float, b: float, loc: tuple) -> None:
     big, name = (a, "a") if a >= b else (b, "b")
     if big > SIM_PAYOFF_MAX or big < SIM_PAYOFF_MIN:
         side = "large" if big > SIM_PAYOFF_MAX else "small"
-        raise NormsimError(
-            f"game.{name}: {big:g} is too {side} for the simulation: payoffs summed over "
+        field = ".".join(loc) + f".{name}" if loc[0] == "game" else \
+            f"schedule.events[{loc[2]}].game.{name}"
+        raise PayoffError(
+            f"{field}: {big:g} is too {side} for the simulation: payoffs summed over "
             f"neighbours leave double precision unless max(a, b) is within "
             f"[{SIM_PAYOFF_MIN:g}, {SIM_PAYOFF_MAX:g}]; the dynamics depend only on a : b and "
-            "c, so divide a and b by the same factor")
+            "c, so divide a and b by the same factor", (*loc, name))
+
+
+def check_payoffs(a: float, b: float, events=()) -> None:
+    """Refuse payoffs whose sums over neighbours overflow (or underflow) the simulation's
+    Fermi computation: the initial game's and every game that ``events`` (normalised
+    ``schedule.events``, :func:`normsim.params.check_events`) set, in every group, by
+    the same bounds. The error (a :class:`PayoffError`) starts with the field
+    (``game.a: ...``, ``schedule.events[2].game.a: ...``)."""
+    _check_pair(a, b, ("game",))
+    states: dict = {None: (a, b)}     # group -> its (a, b); None: every other group
+    timed = sorted(range(len(events)), key=lambda k: events[k].get("at", events[k].get("to")))
+    for k in timed:
+        ev = events[k]
+        game = ev.get("game", {})
+        if "a" not in game and "b" not in game:
+            continue
+        groups = [ev["group"]] if "group" in ev else list(states)
+        for g in groups:
+            old_a, old_b = states.get(g, states[None])
+            states[g] = (game.get("a", old_a), game.get("b", old_b))
+            _check_pair(*states[g], ("schedule", "events", k, "game"))
 
 
 # ------------------------------------------------------------------ the machine
@@ -577,6 +606,29 @@ def estimate(loaded: "LoadedScenario", *, workers: int | None = None,
 
 
 # ------------------------------------------------------------------ checking
+#: bytes a particle of ``calibrate`` holds while its population runs: its runner
+#: condition (a resolved scenario), its candidate record and its distance
+PARTICLE_BYTES = 40_000
+#: bytes of the pair approximation per neighbour count 0..k (binomial tables of every
+#: start of its fixed-point search) and per pair of counts (its (k+1) x k switching-
+#: probability matrices, four of them while they are built)
+PAIR_BYTES_PER_DEGREE = 250 * 6 * 8
+PAIR_BYTES_PER_PAIR = 4 * 8
+#: bytes of the finite-population chain per state 0..Z (its log-rate and passage arrays)
+FINITE_BYTES_PER_STATE = 40 * 8
+
+
+def check_memory(what: str, need: float, option: str) -> None:
+    """Refuse, before anything is allocated, work whose estimated memory ``need`` (bytes)
+    is more than this machine offers normsim: one line with ``option``, the estimate and
+    what is available."""
+    have, source = available_memory()
+    if need > have:
+        raise NormsimError(f"{option}: too large for this machine: {what} needs about "
+                           f"{fmt_bytes(need)} of memory; this machine has {fmt_bytes(have)} "
+                           f"{source}")
+
+
 def fmt_bytes(x: float) -> str:
     """Bytes in decimal units: ``2.5 GB``."""
     if not math.isfinite(x):

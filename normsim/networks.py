@@ -338,13 +338,13 @@ def _generate(kind: str, p: dict, seed: int | None, base_dir) -> nx.Graph:
 
 def read_edgelist(path: str | Path) -> nx.Graph:
     """Read a whitespace-separated edge list (``u v`` per line, ``#`` comments)."""
-    path = Path(path)
-    _need(path.exists(), f"network.path: edge-list file {str(path)!r} not found")
-    _need(path.is_file(), f"network.path: {str(path)!r} is not a regular file (a directory, "
-                          "device or FIFO cannot be an edge list)")
+    from normsim.datafiles import check_special, quote
+
+    path = check_special(path, "network.path")   # before a byte of it is read
     G = nx.Graph()
     for lineno, line, parts in text_lines(path, "network.path"):
-        _need(len(parts) >= 2, f"network.path: {path}:{lineno}: expected 'u v', got {line!r}")
+        _need(len(parts) >= 2, f"network.path: {path}:{lineno}: expected 'u v' (two node "
+                               f"ids), got one field: {quote(line)}")
         G.add_edge(parts[0], parts[1])
     _need(G.number_of_edges() > 0, f"network.path: {path} has no edges")
     return G

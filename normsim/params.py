@@ -260,6 +260,7 @@ class ModelParams:
         check_number("dynamics.conformity", self.conformity, low=0.0, high=1.0)
         object.__setattr__(self, "conformity", float(self.conformity))
         object.__setattr__(self, "events", check_events(self.events, int(g)))
+        check_payoffs(self.a, self.b, self.events)   # the games the events set, too
         if self.groups is not None:
             object.__setattr__(self, "groups", check_groups(self.groups, self.network,
                                                             evolving=self.rates is not None))

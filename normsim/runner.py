@@ -150,8 +150,19 @@ def _in_process(tasks: list[Task]) -> Iterator[Outcome]:
 
 
 def _watch_parent(parent: int) -> None:
-    """In a worker: exit when the coordinating process is gone (even after SIGKILL)."""
+    """In a worker: exit when the coordinating process is gone (even after SIGKILL).
+
+    A worker ignores SIGINT: Ctrl-C reaches every process of the terminal's group, and
+    the coordinator, which stops its workers itself, must be the only one to act on it
+    (a worker dying of it half-way through a message can leave the pool's queues
+    locked, and the coordinator waiting on them)."""
+    import signal
     import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if hasattr(signal, "pthread_sigmask"):   # blocked since its spawn (_sigint_held)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -173,11 +184,42 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             proc.kill()
 
 
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """SIGINT blocked in this thread for a moment: a process spawned now starts with it
+    blocked (the mask is inherited), so a Ctrl-C that reaches it while it imports cannot
+    kill it with a traceback; it unblocks it once it ignores it (:func:`_watch_parent`).
+    A SIGINT meant for this process waits and is raised right after."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def close_pool(pool: ProcessPoolExecutor | None, stop: bool = False) -> None:
+    """Shut down a pool from :func:`local_pool`; ``stop`` (the caller was interrupted or
+    failed) terminates its workers first instead of letting running chunks finish."""
+    if pool is None:
+        return
+    if stop:
+        _stop_workers(pool)
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def local_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of spawned worker processes, for :func:`run`'s ``pool`` (shut it down
     after); its workers exit by themselves if this process dies."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                               initializer=_watch_parent, initargs=(os.getpid(),))
+    with _sigint_held():   # the resource tracker may be spawned here
+        return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                   initializer=_watch_parent, initargs=(os.getpid(),))
 
 
 def _local_pool(tasks: list[Task], workers: int,
@@ -196,7 +238,9 @@ def _local_pool(tasks: list[Task], workers: int,
         def submit() -> None:
             nxt = next(it, None)
             if nxt is not None:
-                pending[pool.submit(run_chunk, *nxt)] = nxt
+                with _sigint_held():   # a worker process may be spawned here
+                    fut = pool.submit(run_chunk, *nxt)
+                pending[fut] = nxt
 
         for _ in range(2 * workers):
             submit()

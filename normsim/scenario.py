@@ -29,6 +29,7 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError,
                       field_validator, model_validator)
 
+from normsim.datafiles import check_special
 from normsim.design import DesignSpec, check_design
 from normsim.draws import CONFORMITY_DRAWS, DRAW_SCHEDULE
 from normsim.errors import NormsimError, check_number, excerpt
@@ -538,16 +539,16 @@ def _line(node: yaml.Node | None, path: tuple) -> int | None:
 
 
 def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> Scenario:
-    from normsim.limits import check_payoffs
+    from normsim.limits import PayoffError, check_payoffs
 
     try:
         sc = Scenario.model_validate(raw)
         if not sc.population.well_mixed:   # the simulation's payoff sums must stay finite
             try:
-                check_payoffs(sc.game.a, sc.game.b)
-            except NormsimError as e:
-                name = "a" if sc.game.a >= sc.game.b else "b"
-                line = _line(node, ("game", name)) if node is not None else None
+                check_payoffs(sc.game.a, sc.game.b,
+                              check_events(sc.schedule.events, sc.schedule.generations))
+            except PayoffError as e:
+                line = _line(node, e.loc) if node is not None else None
                 raise NormsimError(f"{where}:{line}: {what}{e}" if line else
                                    f"{where}: {what}{e}") from None
         return sc
@@ -622,6 +623,8 @@ class LoadedScenario:
     scenario: Scenario
     raw: dict
     path: Path | None
+    #: folders besides the scenario's own that its data files may lie in (``--data-root``)
+    data_roots: tuple = ()
 
     @property
     def base_dir(self) -> Path:
@@ -634,17 +637,22 @@ class LoadedScenario:
         return Path(out)
 
 
-def load(path: str | Path, overrides: list[str] | tuple = ()) -> LoadedScenario:
-    """Read, check and validate a scenario file; apply ``--set`` overrides."""
+def load(path: str | Path, overrides: list[str] | tuple = (),
+         data_roots: list | tuple = ()) -> LoadedScenario:
+    """Read, check and validate a scenario file; apply ``--set`` overrides.
+
+    The data files it names (an edge list, a group file) must lie in the scenario's
+    folder or in one of ``data_roots`` (:func:`normsim.datafiles.resolve`)."""
     path = Path(path)
     where = str(path)
     text = read_text(path, where)   # at most yamlsafe.MAX_BYTES, whatever the file is
-    return loads(text, where=where, path=path, overrides=overrides)
+    return loads(text, where=where, path=path, overrides=overrides, data_roots=data_roots)
 
 
 def loads(text: str, where: str = "<scenario>", path: Path | None = None,
-          overrides: list[str] | tuple = ()) -> LoadedScenario:
-    """Validate scenario text (see :func:`load`)."""
+          overrides: list[str] | tuple = (), data_roots: list | tuple = ()) -> LoadedScenario:
+    """Validate scenario text (see :func:`load`; without ``path`` its data files are
+    read relative to the working directory, and must lie in it or in ``data_roots``)."""
     # no alias bombs, no duplicate keys, 1e-3 is a number (normsim.yamlsafe)
     node, raw = parse_yaml(text, where)
     if not isinstance(raw, dict):
@@ -663,9 +671,44 @@ def loads(text: str, where: str = "<scenario>", path: Path | None = None,
     if overrides:
         node = None   # line numbers would point at values that --set replaced
     sc = _validate(raw, where, node)
+    roots = tuple(_data_root(r) for r in data_roots)
+    check_paths(sc, path.parent if path else Path.cwd(), roots, where, node)
     _check_sweep(sc, raw, where, node)
     check_design(sc, raw, where, node, path.parent if path else Path.cwd())
-    return LoadedScenario(sc, raw, path)
+    return LoadedScenario(sc, raw, path, roots)
+
+
+def _data_root(text: str | Path) -> Path:
+    p = Path(text)
+    if not p.is_dir():
+        raise NormsimError(f"--data-root: {excerpt(str(text))} is not a folder")
+    return p.resolve()
+
+
+def data_paths(spec: Scenario) -> list[tuple[tuple, str]]:
+    """The data files a resolved scenario names: ``(field path, the path as written)``."""
+    out = []
+    net = spec.population.network
+    if net is not None and net.kind == "edgelist":
+        out.append((("population", "network", "path"), str(net.as_dict().get("path"))))
+    gr = spec.population.groups
+    if gr is not None and gr.file is not None:
+        out.append((("population", "groups", "file"), gr.file))
+    return out
+
+
+def check_paths(spec: Scenario, base_dir: Path, roots: tuple = (), where: str = "<scenario>",
+                node: yaml.Node | None = None) -> None:
+    """Refuse a data file outside the scenario's folder and ``roots``, or a special file
+    (:func:`normsim.datafiles.resolve`), before anything is read from it."""
+    from normsim.datafiles import resolve
+
+    for loc, text in data_paths(spec):
+        line = _line(node, loc) if node is not None else None
+        try:
+            resolve(text, base_dir, ".".join(loc), roots)
+        except NormsimError as e:
+            raise NormsimError(f"{where}:{line}: {e}" if line else f"{where}: {e}") from None
 
 
 def _check_sweep(sc: Scenario, raw: dict, where: str, node) -> None:
@@ -806,14 +849,14 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
     gr = spec.population.groups
     if gr is not None and gr.file is not None:   # the groups file's contents, as an edge list's
         p = Path(gr.file)
-        p = p if p.is_absolute() else base_dir / p
+        p = check_special(p if p.is_absolute() else base_dir / p, "population.groups.file")
         try:
             d["groups_file_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
         except OSError as e:
             raise NormsimError(f"population.groups.file: cannot read {p}: {e}") from None
     if net is not None and net.kind == "edgelist":
         p = Path(net.as_dict()["path"])
-        p = p if p.is_absolute() else base_dir / p
+        p = check_special(p if p.is_absolute() else base_dir / p, "population.network.path")
         try:
             with open(p, "rb") as fh:   # streamed: an edge list may be large
                 d["edgelist_sha256"] = hashlib.file_digest(fh, "sha256").hexdigest()
@@ -855,6 +898,7 @@ def conditions(loaded: LoadedScenario, *, n_cores: int | None = None) -> list[Co
             _set_path(raw, k, v, "sweep")
         where = str(loaded.path or "<scenario>")
         spec = _validate(raw, where, None)
+        check_paths(spec, loaded.base_dir, loaded.data_roots, where)   # a swept path too
         n = 0
         if spec.population.network is not None:
             n = _check_network(spec, loaded.base_dir, where, dict(zip(keys, combo)))

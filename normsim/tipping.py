@@ -225,7 +225,7 @@ def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: flo
                                               tol, grids, log)]
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
         raise NormsimError(f"--lo {lo:g} --hi {hi:g}: give lo < hi")
-    if not (math.isfinite(tol) and tol > 0):
+    if not tol > 0:   # inf: the two ends only
         raise NormsimError(f"--tol {tol:g}: must be a number > 0")
     grids = list(grids) if grids is not None else [None] * n_conditions
     searches = [Search(lo, hi, tol, grid=g) for g in grids]
@@ -279,6 +279,8 @@ def outcome(spec, series: dict) -> tuple[float, float, int]:
         unc, everyone = series["share_new_uncommitted"], series["share_new"]
         per_rep = np.array([final_share(u, s, G) if not np.isnan(u[1:]).all()
                             else final_share(e, s, G) for u, e in zip(unc, everyone)])
+        if all(np.isnan(u[1:]).all() for u in unc):   # every agent committed: no one to change
+            return float(per_rep.mean()), math.nan, len(per_rep)
     else:
         b = series["share_b"]
         new = b if new_norm(spec) == 1 else 1.0 - b
@@ -321,11 +323,15 @@ def prepare(loaded, vary: str, lo: float = DEFAULT_LO, hi: float = DEFAULT_HI,
     if sc.design is not None:
         raise NormsimError(f"{loaded.path}: tipping takes a scenario without a design "
                            "(its sweep, if any, gives the conditions)")
+    if sc.population.well_mixed:
+        raise NormsimError(f"{loaded.path}: tipping needs an agent-based population (a "
+                           "network); this scenario is well mixed (population.well_mixed: "
+                           "true), whose ODE 'normsim analytic' analyses")
     raw = copy.deepcopy(loaded.raw)
     dropped = vary in sc.sweep   # the search chooses its values
     if dropped:
         raw["sweep"] = {k: v for k, v in raw["sweep"].items() if k != vary}
-    if not (math.isfinite(tol) and tol > 0):
+    if not tol > 0:   # inf: test the two ends only
         raise NormsimError(f"--tol: {tol:g} must be a number > 0")
     if direction not in ("up", "down"):
         raise NormsimError(f"--direction: {direction!r} is not one of up, down")
@@ -361,7 +367,7 @@ def prepare(loaded, vary: str, lo: float = DEFAULT_LO, hi: float = DEFAULT_HI,
                 integers=False)
     if added or dropped:
         loaded = LoadedScenario(_validate(raw, str(loaded.path or "<scenario>"), None), raw,
-                                loaded.path)
+                                loaded.path, loaded.data_roots)
     return Setup(loaded, vary, float(lo), float(hi), float(tol), _combos(sweep),
                  added_committed=added, dropped_sweep=dropped, direction=direction)
 
@@ -398,11 +404,13 @@ class RunnerEvaluator:
         return [self.condition(k, self.setup.lo).n_agents or None
                 for k in range(len(self.setup.combos))]
 
-    def close(self) -> None:
-        """Shut down the worker pool, if one was started."""
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
+    def close(self, stop: bool = False) -> None:
+        """Shut down the worker pool, if one was started; ``stop``: terminate its workers
+        first (interrupted)."""
+        from normsim.runner import close_pool
+
+        pool, self.pool = self.pool, None
+        close_pool(pool, stop)
 
     def __call__(self, requests: list[tuple[int, float]]) -> list[Point]:
         from normsim.results import load_series
@@ -447,12 +455,14 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
     (None: :data:`normsim.runner.SCHEDULER_TIMEOUT`)."""
     t0 = time.perf_counter()
     ev = RunnerEvaluator(setup, Path(out_dir), workers, scheduler, quiet, scheduler_timeout)
+    done = False
     try:
         grids = ev.grids()
         found = bisect(ev, len(setup.combos), setup.lo, setup.hi, setup.tol, grids, log=log,
                        direction=setup.direction)
+        done = True
     finally:
-        ev.close()
+        ev.close(stop=not done)
     sc = setup.loaded.scenario
     conds = []
     for combo, s, grid in zip(setup.combos, found, grids):

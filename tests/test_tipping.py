@@ -143,10 +143,12 @@ def test_outcome_uses_the_uncommitted_share_over_the_last_tenth_after_the_shock(
     assert n == 3
     assert share == pytest.approx((1.0 + 0.6 + 0.4) / 3)
     assert p == pytest.approx(2 / 3)
-    # every agent committed: nobody is uncommitted, the share among everyone counts
+    # every agent committed: nobody is uncommitted, the share among everyone counts and
+    # the probability of change is undefined (NaN, null in JSON)
     nan = np.full((1, G + 1), np.nan)
-    assert outcome(sc, {"share_b": np.ones((1, G + 1)), "share_new": np.ones((1, G + 1)),
-                        "share_new_uncommitted": nan})[:2] == (1.0, 1.0)
+    share, p, _ = outcome(sc, {"share_b": np.ones((1, G + 1)), "share_new": np.ones((1, G + 1)),
+                               "share_new_uncommitted": nan})
+    assert share == 1.0 and np.isnan(p)
     # without committed agents: the share of the new norm (B, as a > b) among everyone
     plain = loads(TINY.replace("{extra}", "")).scenario
     share, p, n = outcome(plain, {"share_b": unc})

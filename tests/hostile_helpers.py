@@ -1,0 +1,23 @@
+"""Helpers of the hostile-use test modules: a real ``normsim`` process and the one-line check."""
+
+import os
+import re
+import subprocess
+import sys
+
+
+def normsim_process(*args, cwd=None, env=None, timeout=300, **kw):
+    """A real ``normsim`` process, for tests where the process boundary is the subject."""
+    return subprocess.run([sys.executable, "-m", "normsim", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=timeout,
+                          env=None if env is None else {**os.environ, **env}, **kw)
+
+
+def one_line_error(r, pattern, code=1):
+    """``r`` exited with ``code`` and said one line on stderr matching ``pattern``."""
+    assert r.returncode == code, (r.returncode, r.stdout[-2000:], r.stderr[-2000:])
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr[-3000:]
+    assert "Traceback" not in r.stderr
+    assert re.search(pattern, lines[0]), lines[0]
+    return lines[0]
