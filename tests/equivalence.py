@@ -106,17 +106,19 @@ def all_pairs(factors: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def tiered(factors: dict[str, Sequence[Any]],
-           smoke: Callable[[dict[str, Any]], bool] | None = None) -> list[Any]:
+           smoke: Callable[[dict[str, Any]], bool] | None = None, *,
+           pairs: bool = False) -> list[Any]:
     """``pytest.param`` cases of the full cross-product of ``factors`` (in the order
-    of their names): those of an all-pairs covering set (or, with ``smoke``, those it
-    accepts) in the default tier, the rest marked ``kernels``."""
+    of their names): those ``smoke`` accepts and (``pairs``) those of an all-pairs
+    covering set in the default tier, the rest marked ``kernels``. Grids whose
+    all-pairs set would compile kernel variants the default tier has no other use
+    for (mechanisms on irregular graphs) keep their smoke cases only."""
     names = list(factors)
-    if smoke is None:
-        cover = {tuple(r[n] for n in names) for r in all_pairs(factors)}
-        smoke = lambda row: tuple(row[n] for n in names) in cover   # noqa: E731
+    cover = {tuple(r[n] for n in names) for r in all_pairs(factors)} if pairs else set()
     out = []
     for combo in itertools.product(*(factors[n] for n in names)):
-        row = dict(zip(names, combo))
-        marks = () if smoke(row) else (pytest.mark.kernels,)
+        row = dict(zip(names, combo, strict=True))
+        default = combo in cover or (smoke is not None and smoke(row))
+        marks = () if default else (pytest.mark.kernels,)
         out.append(pytest.param(*combo, marks=marks, id="-".join(map(str, combo))))
     return out

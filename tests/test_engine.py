@@ -35,7 +35,7 @@ def test_compiled_thresholds_equal_python_fermi_probability(beta, c):
 @pytest.mark.parametrize(
     "update, expl, net",
     tiered({"update": UPDATE_MODES, "expl": sorted(EXPLORATION), "net": sorted(NETWORKS)},
-           smoke=lambda row: row["net"] == "grid"))
+           smoke=lambda row: row["net"] == "grid", pairs=True))
 def test_engine_equals_mesa_and_slow_model(update, expl, net):
     params = ModelParams(a=0.6, b=0.4, c=0.5, network=NETWORKS[net], update=update,
                          generations=30, shocks=(10, 20), initial_b=0.4, **EXPLORATION[expl])

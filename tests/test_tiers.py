@@ -38,11 +38,20 @@ def test_all_pairs_covers_every_pair_with_fewer_rows():
     assert len(rows) < 4 * 2 * 3 * 3
 
 
-def test_tiered_marks_all_but_the_smoke_cases():
-    cases = tiered({"x": [1, 2, 3], "y": ["p", "q"]}, smoke=lambda r: r["x"] == 1)
-    assert len(cases) == 6
+def test_tiered_keeps_the_smoke_cases_and_every_pair_in_the_default_tier():
+    factors = {"x": [1, 2, 3], "y": ["p", "q"], "z": ["a", "b"]}
+    cases = tiered(factors, smoke=lambda r: r["x"] == 1, pairs=True)
+    assert len(cases) == 12
     marked = [c for c in cases if any(m.name == "kernels" for m in c.marks)]
-    assert [c.values for c in cases if c not in marked] == [(1, "p"), (1, "q")]
+    default = {c.values for c in cases if c not in marked}
+    assert marked and {(1, y, z) for y in "pq" for z in "ab"} <= default
+    for (i, a), (j, b) in [((0, "x"), (1, "y")), ((0, "x"), (2, "z")), ((1, "y"), (2, "z"))]:
+        for va in factors[a]:
+            for vb in factors[b]:
+                assert any(d[i] == va and d[j] == vb for d in default), (a, va, b, vb)
+    only_smoke = tiered(factors, smoke=lambda r: r["x"] == 1)
+    assert {c.values for c in only_smoke if not c.marks} == {(1, y, z) for y in "pq"
+                                                              for z in "ab"}
 
 
 @pytest.mark.slow
