@@ -1,6 +1,6 @@
 """The compiled engine of the agent-based model (docs/model/odd.md).
 
-- :mod:`normsim.engine.core`: :func:`~normsim.engine.core.simulate` and the
+- :mod:`normsim.engine.core`: :func:`simulate` and the
   Python that prepares the kernels' arguments (payoff classes, Fermi tables,
   mechanisms, outputs);
 - :mod:`normsim.engine.kernels`: the numba kernels, in a module of their own so
@@ -22,7 +22,8 @@ from typing import Any
 
 _SUBMODULES = ("cache", "core", "kernels", "warm")
 
-__all__ = ["Series", "Tables", "replicate_adjacency", "simulate", "tables", "threshold32"]
+__all__ = ["Series", "Tables", "committed_shares", "mean_payoff_series", "mech_args",
+           "replicate_adjacency", "replicate_groups", "simulate", "tables", "threshold32"]
 
 
 def __getattr__(name: str) -> Any:
