@@ -252,9 +252,9 @@ def findings(cs, net, conf, wm0, wm3, after) -> list[str]:
     cm = [(c, a, b) for c, a, b in cm if a is not None and b is not None]
     if cm:
         up = sum(b > a for _, a, b in cm)
-        verdict = ("raises the critical fraction at {} of {} values of c: a conformist "
+        verdict = (f"raises the critical fraction at {up} of {len(cm)} values of c: a conformist "
                    "copies its neighbours' majority whatever the payoffs, which holds the "
-                   "old norm wherever it is the majority".format(up, len(cm)) if up > len(cm) / 2
+                   "old norm wherever it is the majority" if up > len(cm) / 2
                    else "does not raise the critical fraction at most values of c "
                         f"({up} of {len(cm)})")
         out.append("* **Conformity** (gamma 0.3) on the torus "

@@ -45,7 +45,7 @@ C_RATES = [0.05, 0.2, 0.4, 0.6, 0.8, 1.0]
 COUNTS = {"ran": 0, "reused": 0}
 
 
-def scenario(name: str, runs: int | None, **changes) -> "loads":
+def scenario(name: str, runs: int | None, **changes) -> loads:
     """A paper scenario file with its sweep or fields changed (dotted keys)."""
     raw = yaml.safe_load((ROOT / "scenarios" / name).read_text())
     raw = copy.deepcopy(raw)

@@ -44,9 +44,9 @@ class NormAgent(FixedAgent):
         group's game and, with a fixed rate, explores at its group's rate.
     """
 
-    model: "NormChangeModel"
+    model: NormChangeModel
 
-    def __init__(self, model: "NormChangeModel", cell, norm: int, rate_index: int = 0,
+    def __init__(self, model: NormChangeModel, cell, norm: int, rate_index: int = 0,
                  committed: bool = False, group: int = 0):
         super().__init__(model)
         self.group = group

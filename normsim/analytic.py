@@ -25,8 +25,8 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -747,7 +747,15 @@ def analyse_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, 
 
 
 # ====================== the mechanisms (committed agents, conformity, groups)
-# defined in normsim.mechanics_ode and available here with the rest of the theory
-from normsim.mechanics_ode import (  # noqa: E402  (mechanics_ode imports this module lazily)
-    MixedPopulation, analyse_mechanics, critical_committed_curve, critical_committed_fraction,
-    mixed_fixed_points, mixed_mu_crit, mixed_population, solve_mechanics)
+# defined in normsim.mechanics_ode and available here with the rest of the theory (re-exported,
+# hence F401; imported last, hence E402, as mechanics_ode imports this module lazily)
+from normsim.mechanics_ode import (  # noqa: E402, F401
+    MixedPopulation,
+    analyse_mechanics,
+    critical_committed_curve,
+    critical_committed_fraction,
+    mixed_fixed_points,
+    mixed_mu_crit,
+    mixed_population,
+    solve_mechanics,
+)

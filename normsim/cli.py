@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from normsim import __version__
 from normsim.errors import NormsimError

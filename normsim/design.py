@@ -133,8 +133,7 @@ def numeric_paths(raw: dict) -> dict[str, str]:
     network, from the parameters of its kind (:data:`normsim.networks.KINDS`).
     """
     from normsim.networks import KINDS
-    from normsim.scenario import (DynamicsSpec, EvolvingRates, GameSpec, PopulationSpec,
-                                  ScheduleSpec)
+    from normsim.scenario import DynamicsSpec, EvolvingRates, GameSpec, PopulationSpec, ScheduleSpec
 
     out: dict[str, str] = {}
     for prefix, model in (("game", GameSpec), ("population", PopulationSpec),
@@ -182,7 +181,7 @@ def _overlap(a: str, b: str) -> bool:
 
 
 # ------------------------------------------------------------------ validation
-def check_design(sc: "Scenario", raw: dict, where: str, node, base_dir: Path) -> None:
+def check_design(sc: Scenario, raw: dict, where: str, node, base_dir: Path) -> None:
     """Check a scenario's design: paths, bounds, sample count (a NormsimError naming the field)."""
     from normsim.scenario import _line
 
@@ -223,8 +222,7 @@ def check_range(raw: dict, path: str, lo: Any, hi: Any, loc: str, base_dir: Path
 
     ``loc`` starts every error message (e.g. ``s.yaml:12: design.bounds.game.c``).
     """
-    from normsim.scenario import _check_network, _known_paths, _set_path, _suggest_path, \
-        _validate
+    from normsim.scenario import _check_network, _known_paths, _set_path, _suggest_path, _validate
 
     kinds = numeric_paths(raw) if kinds is None else kinds
     if path not in kinds:
@@ -332,7 +330,7 @@ def _require_salib() -> None:
                            ) from None
 
 
-def design_matrix(sc: "Scenario", raw: dict) -> tuple[list[str], list[bool], np.ndarray]:
+def design_matrix(sc: Scenario, raw: dict) -> tuple[list[str], list[bool], np.ndarray]:
     """The design's parameter names (alphabetical), integer flags and SALib sample."""
     _require_salib()
     d = sc.design
@@ -355,7 +353,7 @@ def point_values(names: list[str], integer: list[bool], row: np.ndarray,
     return out
 
 
-def design_conditions(loaded: "LoadedScenario") -> list["Condition"]:
+def design_conditions(loaded: LoadedScenario) -> list[Condition]:
     """The conditions of a design scenario: every sweep combination x every design point.
 
     Points that coincide (Morris trajectories sharing a grid point, integer
@@ -367,7 +365,7 @@ def design_conditions(loaded: "LoadedScenario") -> list["Condition"]:
 _LAST: dict = {}
 
 
-def _build(loaded: "LoadedScenario") -> tuple[list["Condition"], dict]:
+def _build(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
     """Conditions and record of a design, computed once for the scenario last asked about
     (the runner asks for the conditions, then for the record)."""
     key = (json.dumps(loaded.raw, sort_keys=True, default=str), str(loaded.path),
@@ -387,7 +385,7 @@ class PointConditions:
     probability) changes neither, unless the largest component is taken.
     """
 
-    def __init__(self, loaded: "LoadedScenario", varied: list[str]):
+    def __init__(self, loaded: LoadedScenario, varied: list[str]):
         self.loaded = loaded
         self.base = copy.deepcopy(loaded.raw)
         self.base.pop("sweep", None)
@@ -398,11 +396,10 @@ class PointConditions:
                           if p.startswith("population.network.") and kinds.get(p) == "float"}
         self.sizes: dict[str, int] = {}
 
-    def make(self, values: dict, params: dict | None = None) -> "Condition":
+    def make(self, values: dict, params: dict | None = None) -> Condition:
         """The condition with ``values`` (path -> value) set; ``params`` as stored (default
         ``values``)."""
-        from normsim.scenario import Condition, _check_network, _set_path, _validate, \
-            condition_hash
+        from normsim.scenario import Condition, _check_network, _set_path, _validate, condition_hash
 
         raw = copy.deepcopy(self.base)
         for k, v in values.items():
@@ -423,13 +420,13 @@ class PointConditions:
                          base_dir=str(self.loaded.base_dir), n_agents=n)
 
 
-def _build_now(loaded: "LoadedScenario") -> tuple[list["Condition"], dict]:
+def _build_now(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
     sc = loaded.scenario
     d = sc.design
     names, integer, X = design_matrix(sc, loaded.raw)
     bounds = [d.bounds[n] for n in names]
     maker = PointConditions(loaded, list(sc.sweep) + names)
-    by_hash: dict[str, "Condition"] = {}
+    by_hash: dict[str, Condition] = {}
     groups = []
     for combo in _combos(sc.sweep):
         rows = []
@@ -447,13 +444,13 @@ def _build_now(loaded: "LoadedScenario") -> tuple[list["Condition"], dict]:
     return list(by_hash.values()), record
 
 
-def design_record(loaded: "LoadedScenario") -> dict:
+def design_record(loaded: LoadedScenario) -> dict:
     """What ``normsim sensitivity`` needs: method, parameters, the SALib sample and,
     for every sweep combination, the condition hash of every design row in order."""
     return _build(loaded)[1]
 
 
-def write_record(store, loaded: "LoadedScenario", conds: list["Condition"]) -> None:
+def write_record(store, loaded: LoadedScenario, conds: list[Condition]) -> None:
     """Store the design record (in the store's meta table) beside the conditions."""
     record = design_record(loaded)
     known = {c.hash for c in conds}

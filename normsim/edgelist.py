@@ -38,10 +38,11 @@ import gzip
 import lzma
 import re
 import zlib
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator, Mapping
+from typing import IO, Any
 
 import numba as nb
 import numpy as np

@@ -54,8 +54,8 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -343,7 +343,7 @@ class BirthDeathChain:
         return _log_cumsum(lpi[:-1]) - lpi[:-1] - self.log_up[:-1]
 
     def passage(self, level: float = 0.5, start: int | Sequence[float] | np.ndarray = 0
-                ) -> "Passage":
+                ) -> Passage:
         """Expected time until the share of B first reaches ``level``.
 
         Parameters

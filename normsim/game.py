@@ -90,7 +90,7 @@ class CoordinationGame:
         return np.array([[self.payoff(A, A), self.payoff(A, B)],
                          [self.payoff(B, A), self.payoff(B, B)]])
 
-    def shocked(self) -> "CoordinationGame":
+    def shocked(self) -> CoordinationGame:
         """The game after a shock: ``a`` and ``b`` swapped."""
         return CoordinationGame(a=self.b, b=self.a, c=self.c)
 

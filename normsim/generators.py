@@ -43,7 +43,8 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numba as nb
 import numpy as np

@@ -39,9 +39,10 @@ import math
 import os
 import shutil
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from normsim.errors import NormsimError
 
@@ -453,7 +454,7 @@ def _variant(d: dict) -> Variant | None:
         return None
 
 
-def _variants(loaded: "LoadedScenario") -> tuple[list[tuple[Variant, float]], float]:
+def _variants(loaded: LoadedScenario) -> tuple[list[tuple[Variant, float]], float]:
     """The distinct cost-relevant variants of a scenario's conditions with how many
     conditions each stands for, and the number of conditions (nothing expanded)."""
     import copy
@@ -500,7 +501,7 @@ def _chunk(v: Variant, total: float, workers: int) -> float:
     return max(1.0, min(math.ceil(CHUNK_UPDATES / work), total / (4 * max(1, workers))))
 
 
-def estimate(loaded: "LoadedScenario", *, workers: int | None = None,
+def estimate(loaded: LoadedScenario, *, workers: int | None = None,
              n_cores: int | None = None) -> Cost:
     """Estimate the memory, disk and time of running the whole scenario.
 
@@ -601,7 +602,7 @@ def fmt_seconds(s: float) -> str:
     return f"{s / (365.25 * 86400):.3g} years"
 
 
-def check(loaded: "LoadedScenario", *, where: str | None = None, out_dir: str | Path | None = None,
+def check(loaded: LoadedScenario, *, where: str | None = None, out_dir: str | Path | None = None,
           workers: int | None = None, n_cores: int | None = None,
           stored_bytes: float = 0.0) -> Cost:
     """Refuse (NormsimError, one line) a scenario too large for this machine; return its cost.

@@ -8,7 +8,7 @@ swapped payoffs, and the *new norm* is the one the shock favours.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

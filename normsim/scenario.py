@@ -26,8 +26,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from normsim.design import DesignSpec, check_design
 from normsim.draws import CONFORMITY_DRAWS, DRAW_SCHEDULE

@@ -20,9 +20,9 @@ import json
 import sqlite3
 import time
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -257,7 +257,7 @@ class Store:
         except sqlite3.Error:   # pragma: no cover - closing after a failed write
             pass
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:

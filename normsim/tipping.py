@@ -62,9 +62,9 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -155,7 +155,7 @@ class Search:
         no, yes = (None if p is None else p.value for p in (self.no_tip, self.tip))
         return [no, yes] if self.direction == "up" else [yes, no]
 
-    def mirrored(self) -> "Search":
+    def mirrored(self) -> Search:
         """This search with every value negated (how ``direction="down"`` is searched)."""
         def neg(p: Point | None) -> Point | None:
             return None if p is None else replace(p, value=-p.value + 0.0)

@@ -9,7 +9,8 @@ default tier and marks the rest of a cross-product ``kernels``.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pytest

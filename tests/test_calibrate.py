@@ -11,8 +11,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from normsim.calibrate import (abc_smc, calibrate, prepare, read_observed, synthetic_observed,
-                               weighted_quantile, write_observed)
+from normsim.calibrate import (
+    abc_smc,
+    calibrate,
+    prepare,
+    read_observed,
+    synthetic_observed,
+    weighted_quantile,
+    write_observed,
+)
 from normsim.errors import NormsimError
 from normsim.scenario import load, loads
 

@@ -13,10 +13,10 @@ from distributed import LocalCluster  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-from inproc import normsim as normsim_here
-
 from normsim import runner  # noqa: E402
 from normsim.cli import main  # noqa: E402
+
+from inproc import normsim as normsim_here  # noqa: E402
 
 SCENARIO = """
 name: dasktest

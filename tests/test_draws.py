@@ -4,8 +4,7 @@ bounded draws and the visiting order, against references that do not use it."""
 import numpy as np
 import pytest
 
-from normsim.draws import (DrawStream, graph_seed, replicate_seed, replicate_seeds,
-                           stream_state)
+from normsim.draws import DrawStream, graph_seed, replicate_seed, replicate_seeds, stream_state
 from normsim.engine import bounded_draws, stream_outputs
 
 # xoshiro256** from the state (1, 2, 3, 4): the first outputs of Blackman and

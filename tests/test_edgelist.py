@@ -9,12 +9,13 @@ import sys
 
 import numpy as np
 import pytest
-from inproc import normsim as normsim_here
 
 from normsim import edgelist
 from normsim.edgelist import load_edgelist, node_labels
 from normsim.errors import NormsimError
 from normsim.networks import _finish, adjacency, read_edgelist, spec_adjacency
+
+from inproc import normsim as normsim_here
 
 
 def old_reader(path, largest):

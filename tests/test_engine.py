@@ -7,8 +7,15 @@ import pytest
 
 from normsim import analytic, engine
 from normsim.draws import DrawStream, replicate_seeds
-from normsim.engine import (FORMULA, RATIO, _accept, replicate_adjacency,
-                            simulate, tables, threshold32)
+from normsim.engine import (
+    FORMULA,
+    RATIO,
+    _accept,
+    replicate_adjacency,
+    simulate,
+    tables,
+    threshold32,
+)
 from normsim.game import fermi_probability
 from normsim.networks import adjacency, build_graph
 from normsim.params import UPDATE_MODES, ModelParams

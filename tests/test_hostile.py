@@ -24,12 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inproc import normsim as normsim_here
 from scipy.integrate import solve_ivp
 
 from normsim import analytic, limits
 from normsim.errors import NormsimError
 from normsim.scenario import conditions, loads
+
+from inproc import normsim as normsim_here
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = """name: tiny

@@ -15,11 +15,12 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from inproc import normsim as normsim_here
 
 from normsim import scenario as scenario_module
 from normsim.errors import NormsimError
 from normsim.scenario import conditions, load, loads
+
+from inproc import normsim as normsim_here
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,11 +9,12 @@ import sys
 
 import numpy as np
 import pytest
-from inproc import normsim as normsim_here
 
 from normsim.errors import NormsimError
 from normsim.scenario import loads
 from normsim.tipping import LEVEL, Point, bisect, outcome, prepare
+
+from inproc import normsim as normsim_here
 
 
 def normsim(*args, **kw):

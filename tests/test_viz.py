@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from inproc import normsim as normsim_here
 
 from normsim.engine import simulate
-from normsim.viz.app import (VizModel, chart_png, defaults_from_scenario, info_markdown,
-                             network_png)
+from normsim.viz.app import VizModel, chart_png, defaults_from_scenario, info_markdown, network_png
+
+from inproc import normsim as normsim_here
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

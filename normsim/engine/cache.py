@@ -58,7 +58,7 @@ def cache_root() -> Path:
     return top / f"numba-{numba.__version__}-normsim-{__version__}-py{py}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _source_hash(path: str, mtime: float, size: int) -> str:
     with open(path, "rb") as fh:
         return hashlib.sha256(fh.read()).hexdigest()

@@ -63,24 +63,46 @@ import functools
 import inspect
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numba as nb
 import numpy as np
 
 from normsim.draws import graph_seed, stream_state
+from normsim.engine.kernels import (  # noqa: F401  (the kernels' names, re-exported)
+    _FIXED_RATE_RULES,
+    AHEAD_MIN,
+    ASYNCHRONOUS,
+    BATCH,
+    FORMULA,
+    LUT,
+    NO_MECH,
+    RATIO,
+    REFERENCE,
+    SEQUENTIAL,
+    SYNCHRONOUS,
+    GraphArgs,
+    MechArgs,
+    Outputs,
+    RateArgs,
+    TableArgs,
+    _accept,
+    _fill_thresholds,
+    _run,
+    _run_async,
+    _run_conform,
+    bounded_draws,
+    stream_outputs,
+)
 from normsim.errors import NormsimError
 from normsim.groups import group_labels, group_payoffs, group_values, n_groups
 from normsim.groups import payoff_range as group_payoff_range
 from normsim.mechanisms import PLACEMENT_CODES, committed_count
 from normsim.networks import Adjacency, adjacency, build_graph, is_random, relabel, spec_adjacency
 from normsim.params import ModelParams
-from normsim.engine.kernels import (  # noqa: F401  (the kernels' names, re-exported)
-    ASYNCHRONOUS, BATCH, AHEAD_MIN, FORMULA, LUT, NO_MECH, RATIO, REFERENCE, SEQUENTIAL,
-    SYNCHRONOUS, GraphArgs, MechArgs, Outputs, RateArgs, TableArgs, _FIXED_RATE_RULES,
-    _accept, _fill_thresholds, _run, _run_async, _run_conform, bounded_draws, stream_outputs)
 
 MODE_CODES = {"synchronous": SYNCHRONOUS, "sequential": SEQUENTIAL, "reference": REFERENCE,
               "asynchronous": ASYNCHRONOUS}
@@ -387,7 +409,7 @@ def _graph_args(adj: Adjacency, params: ModelParams, labels: np.ndarray | None =
             bool(adj.k_min == adj.k_max), tb.how)
 
 
-def replicate_groups(params: ModelParams, adj: Adjacency, network: "NetworkLike", seed: int,
+def replicate_groups(params: ModelParams, adj: Adjacency, network: NetworkLike, seed: int,
                      base_dir=None) -> np.ndarray | None:
     """Each node's group in the replicate with ``seed`` (None without groups).
 

@@ -27,8 +27,9 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 MODES = ("synchronous", "sequential", "reference", "asynchronous")
 HOWS = ("lut", "ratio", "formula")
@@ -121,9 +122,8 @@ def _misses() -> int:
 def compile_variant(v: Variant) -> tuple[str, int, float]:
     """Run :func:`case` of ``v``: ``(name, kernels compiled, seconds)`` (0 compiled:
     loaded from the cache)."""
-    from normsim.engine.core import simulate, tables
+    from normsim.engine.core import replicate_adjacency, simulate, tables
     from normsim.engine.kernels import FORMULA, LUT, RATIO
-    from normsim.engine.core import replicate_adjacency
 
     params, seeds = case(v)
     how = tables(replicate_adjacency(params.network, seeds[0]), params).how
@@ -138,9 +138,9 @@ def compile_variant(v: Variant) -> tuple[str, int, float]:
 def cached_variants() -> int:
     """How many compiled variants of the sweep kernels the cache holds now."""
     import pickle
+    from pathlib import Path
 
     from normsim.engine.cache import cache_root, source_hash
-    from pathlib import Path
 
     kernels_py = Path(__file__).with_name("kernels.py")
     folder = cache_root() / f"engine.kernels-{source_hash(kernels_py)[:16]}"
