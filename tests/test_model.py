@@ -1,13 +1,15 @@
 """The Mesa model: identical to the engine, works with Mesa's batch_run."""
 
 import mesa
+import numpy as np
+import pytest
 
 from normsim.draws import replicate_seeds
 from normsim.engine import simulate
 from normsim.model import NormChangeModel
-from normsim.params import ModelParams
+from normsim.params import UPDATE_MODES, ModelParams
 
-
+from cases import EXPLORATION, NETWORKS
 
 
 def test_agents_are_mesa_agents_on_a_network():
