@@ -234,7 +234,8 @@ def findings(cs, net, conf, wm0, wm3, after) -> list[str]:
     if both:
         more = sum(t > r for _, t, r in both)
         less = sum(t < r for _, t, r in both)
-        counts = f"more at {max(more, less)} of {len(both)} values of c and less at {min(more, less)}"
+        counts = (f"more at {max(more, less)} of {len(both)} values of c "
+                  f"and less at {min(more, less)}")
         if more > less:
             why = (f"the torus needs {counts}: its short loops let the "
                    "old norm hold out in clusters, while on the locally tree-like random "

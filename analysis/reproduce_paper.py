@@ -146,8 +146,9 @@ def well_mixed_figures(lines: list[str]) -> None:
               f"![Figure 7]({savefig(fig, 'fig7_replicator_mutator.png')})", "", *table, "",
               f"More exploration speeds up the change: **{'yes' if faster else 'no'}**; and "
               f"lowers the level the new norm reaches: **{'yes' if lower else 'no'}**. "
-              "mu_crit, above which exploration frees even a tight society: " + ", ".join(f"c = {c}: {analytic.mu_crit(a, b, c):.4f}"
-                                      for c in (0.5, 0.6, 0.8, 1.0)) + ".", ""]
+              "mu_crit, above which exploration frees even a tight society: "
+              + ", ".join(f"c = {c}: {analytic.mu_crit(a, b, c):.4f}"
+                          for c in (0.5, 0.6, 0.8, 1.0)) + ".", ""]
 
 
 # ------------------------------------------------------------------ figure 6
@@ -233,7 +234,8 @@ def modes(lines: list[str], runs: int, fig6: dict) -> None:
                   "The two differ in two rules of the authors' code: an agent replaced earlier "
                   "in the sweep counts as payoff 0 when imitated (the model description, "
                   "docs/model/odd.md section 3, puts that quirk alone at a factor of 2 to 3 "
-                  "at high c), and exploration acts only on accepted imitations. Both matter for reproducing the published timing. "
+                  "at high c), and exploration acts only on accepted imitations. "
+                  "Both matter for reproducing the published timing. "
                   "The well-mixed replicator-mutator with the same exploration rate "
                   f"changes norm only where 0.05 exceeds mu_crit(c) (here c <= {max(frees)}), "
                   "while on the grid every c changes: local clusters of the new norm grow "

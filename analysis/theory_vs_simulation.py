@@ -471,7 +471,7 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
 
     cs = ", ".join(map(str, cfg["cs"]))
     out = ["### Where each theory holds and where it breaks", ""]
-    ca, call = sel("complete", "asynchronous"), sel("complete")
+    ca = sel("complete", "asynchronous")
     out.append(
         f"* **Finite chain and pairwise mean field, complete graph** (c = {cs}). Against "
         f"the asynchronous mode, the one the chain describes exactly, the chain's expected "
@@ -480,7 +480,8 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
         + (", within the up-to-one-generation lateness of the integer t50" if all(
             -1.0 <= r["theory"][t] - r["sim"]["t50"] <= 0.0 for r in ca for t in
             ("finite", "pairwise") if r["sim"]["t50"] is not None
-            and r["theory"].get(t) is not None) else "") + "; where the simulation does not change within the "
+            and r["theory"].get(t) is not None) else "")
+        + "; where the simulation does not change within the "
         f"window, the chain agrees in {agree_never(ca, 'finite')} and the mean field in "
         f"{agree_never(ca, 'pairwise')} of {len(ca) - len(changed(ca))} cells (the chain's "
         "passage from the old norm's stationary distribution is then astronomically long: "

@@ -138,7 +138,8 @@ class NormAgent(FixedAgent):
                 if u_m < p.rate_mutation:
                     self.rate_index = new_rate
                 if accept:
-                    self.norm, self.rate_index, self.replaced = teacher.norm, teacher.rate_index, True
+                    self.norm, self.rate_index = teacher.norm, teacher.rate_index
+                    self.replaced = True
             elif accept:                # fixed rate: explore only instead of an imitation
                 self.norm = random_norm if u_e < mu else teacher.norm
                 self.replaced = True

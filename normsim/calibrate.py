@@ -683,7 +683,7 @@ def _figures(setup: Setup, res: AbcResult, pred: np.ndarray | None, out_dir: Pat
                               f"mean of {setup.loaded.scenario.runs} runs each)")
         ax.plot(g, np.median(pred, axis=0), color="tab:blue", lw=1.2, label="its median")
         obs = setup.observed
-        for k, (label, (gx, sx)) in enumerate(obs.series.items()):
+        for k, (gx, sx) in enumerate(obs.series.values()):
             ax.plot(gx, sx, color="grey", lw=0.7, alpha=0.7,
                     label="observed series" if k == 0 else None)
         ax.plot(obs.generations, obs.mean, "o", ms=3, color="black", label="observed mean")

@@ -160,7 +160,8 @@ def _analytic_replicator(args: argparse.Namespace) -> int:
     print(f"Well-mixed {kind} dynamic: a={a:g} b={b:g} c={c:g} mu={mu:g} p(0)={p0:g}")
     print(f"  threshold c* = {res['threshold_c']:.6f}  "
           f"({'above' if c > res['threshold_c'] else 'at or below'}: "
-          f"{'the old norm can resist' if c > res['threshold_c'] else 'the better norm dominates'})")
+          f"{'the old norm can resist' if c > res['threshold_c'] else 'the better norm dominates'}"
+          ")")
     _print_mu_crit_and_fixed_points(res, "fixed points", "every p (neutral)")
     for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
         v = res[key]

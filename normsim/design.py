@@ -348,7 +348,7 @@ def point_values(names: list[str], integer: list[bool], row: np.ndarray,
                  bounds: list) -> dict:
     """One design row as path -> value: integers rounded down (and at most ``hi``)."""
     out = {}
-    for name, isint, x, (lo, hi) in zip(names, integer, row, bounds):
+    for name, isint, x, (_lo, hi) in zip(names, integer, row, bounds, strict=True):
         out[name] = min(int(np.floor(x)), int(hi)) if isint else float(x)
     return out
 

@@ -83,7 +83,8 @@ def _is_sep(c):
 @nb.njit(cache=True)
 def _parse(buf, end, final, us, vs, k, line, skip):
     """Parse ``buf[:end]`` (whole lines, or everything if ``final``) into ``us``,
-    ``vs`` from index ``k`` on, skipping lines up to number ``skip``. Returns ``(bytes consumed, edges, lines, status)``;
+    ``vs`` from index ``k`` on, skipping lines up to number ``skip``. Returns
+    ``(bytes consumed, edges, lines, status)``;
     ``status`` is not ``_OK`` when a line's first fields are not integers in
     canonical form (``_NOT_INT``), a line has one field (``_ONE_FIELD``), or an
     id is beyond 2**62 (``_TOO_BIG``); ``lines`` then is that line's number."""
@@ -309,7 +310,8 @@ def load_edgelist(path: str | Path, largest_component: bool = False) -> EdgeList
         u, v, labels, header = _text_edges(path)
         if bad_line == header and _integer_edges(path, skip=bad_line)[0] is not None:
             raise NormsimError(f"network.path: {path}:{bad_line}: only this line has ids "
-                               "that are not integers, as in a header: start it with '#' to read the file")
+                               "that are not integers, as in a header: start it with '#' "
+                               "to read the file")
     else:
         if len(u) == 0:
             raise NormsimError(f"network.path: {path} has no edges")

@@ -253,7 +253,8 @@ class BirthDeathChain:
         i = np.arange(lo_k, Z - lo_k)
         g0, g1 = g[i], g[i + 1]
         for j in np.nonzero(((g0 > 0.0) & (g1 <= 0.0)) | ((g0 < 0.0) & (g1 >= 0.0)))[0]:
-            pts.append({"p": float(i[j] + g0[j] / (g0[j] - g1[j])) / Z, "stable": bool(g0[j] > 0.0)})
+            pts.append({"p": float(i[j] + g0[j] / (g0[j] - g1[j])) / Z,
+                        "stable": bool(g0[j] > 0.0)})
         if self.mu == 0.0:
             pts.append({"p": 1.0, "stable": bool(g[Z - 1] > 0.0)})
         return pts

@@ -374,7 +374,8 @@ def relabel(G: nx.Graph) -> nx.Graph:
     _need(not G.is_directed(), "network: the graph must be undirected")
     _need(not G.is_multigraph(), "network: multigraphs are not supported")
     nodes = list(G.nodes)
-    if all(isinstance(v, (int, np.integer)) for v in nodes) and set(nodes) == set(range(len(nodes))):
+    if (all(isinstance(v, (int, np.integer)) for v in nodes)
+            and set(nodes) == set(range(len(nodes)))):
         return G
     try:
         key = sorted(nodes, key=lambda v: (0, int(v), "") if _is_int(v) else (1, 0, str(v)))

@@ -332,9 +332,9 @@ class ModelParams:
 
         Group k plays :func:`game_schedule` of ``(a, b, c_k)``: shocks swap a and b
         for everyone, an event sets its values in every group (only in group k
-        with ``group: k``), and a ramp runs from each group's own value. Entries 0 and 1 are the initial games and
-        their swap (as :meth:`games`). Without groups (``m = 1`` and no per-group c)
-        this is :meth:`games` with one-game tuples."""
+        with ``group: k``), and a ramp runs from each group's own value. Entries 0 and 1
+        are the initial games and their swap (as :meth:`games`). Without groups (``m = 1``
+        and no per-group c) this is :meth:`games` with one-game tuples."""
         cs = self.group_c() or (self.c,) * m
         if len(cs) != m:
             raise NormsimError(f"population.groups.c: {len(cs)} value(s) for {m} groups "

@@ -429,7 +429,7 @@ class RunnerEvaluator:
         runs = self.setup.loaded.scenario.runs
         out = []
         with Store(self.out_dir) as store:
-            for (k, v), c in zip(requests, conds):
+            for (_k, v), c in zip(requests, conds, strict=True):
                 share, p, n = outcome(c.spec, load_series(store, c.hash, runs=runs))
                 out.append(Point(float(v), share, p, n, c.hash))
         return out
@@ -465,7 +465,8 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
                       "tested": [p.as_dict() for p in sorted(s.tested, key=lambda p: p.value)]})
     committed = sc.population.committed is not None
     return {"scenario": sc.name, "vary": setup.vary, "direction": setup.direction,
-            "lo": setup.lo, "hi": setup.hi, "tol": setup.tol, "runs": sc.runs, "generations": sc.schedule.generations,
+            "lo": setup.lo, "hi": setup.hi, "tol": setup.tol, "runs": sc.runs,
+            "generations": sc.schedule.generations,
             "criterion": {"share_among": "uncommitted" if committed else "everyone",
                           "window": WINDOW, "level": LEVEL},
             "added_committed": setup.added_committed, "dropped_sweep": setup.dropped_sweep,

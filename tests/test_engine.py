@@ -154,8 +154,9 @@ def test_ratio_test_decides_as_the_exact_formula_at_the_threshold():
             edge = threshold32(P)       # uf < edge  <=>  accepted
             for uf in {0, edge - 3, edge - 1, edge, edge + 1, edge + 5, 2**32 - 1}:
                 if 0 <= uf < 2**32:
-                    got = _accept(np.uint64(uf), np.uint64(ct), np.uint64(ci), RATIO, tb.thr.reshape(2, -1)[0],
-                                  tb.E[ph], tb.pay[ph], params.beta, tb.R)
+                    got = _accept(np.uint64(uf), np.uint64(ct), np.uint64(ci), RATIO,
+                                  tb.thr.reshape(2, -1)[0], tb.E[ph], tb.pay[ph], params.beta,
+                                  tb.R)
                     assert got == (uf < edge), (ct, ci, ph, uf, edge)
 
 

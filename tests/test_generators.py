@@ -189,7 +189,8 @@ def test_generator_is_not_part_of_the_condition_hash():
     hashes = {conditions(loads(body % g))[0].hash
               for g in ("", ", generator: auto", ", generator: native", ", generator: networkx")}
     assert len(hashes) == 1
-    with pytest.raises(NormsimError, match="population.network: generator: 'nx' is not one of auto"):
+    with pytest.raises(NormsimError,
+                       match="population.network: generator: 'nx' is not one of auto"):
         loads(body % ", generator: nx")
 
 

@@ -144,7 +144,7 @@ def test_each_control_builds_the_model_a_scenario_would(controls, expect):
         k = int(np.floor(want.committed["fraction"] * 144 + 0.5))
         assert m.committed_mask.sum() == k
         np.testing.assert_array_equal(m.free_history, eng.share_new_uncommitted[0])
-        assert "committed agents: %d" % k in info_markdown(m)
+        assert f"committed agents: {k}" in info_markdown(m)
     assert m.mechanisms == bool(expect)
 
 
