@@ -101,7 +101,7 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
             else:
                 vals[key] = check_number(f"{where}.game.{key}", v, low=0.0, low_open=True)
 
-        def gen(name: str) -> int:
+        def gen(name: str, ev: Mapping = ev, where: str = where) -> int:
             g = ev[name]
             if isinstance(g, bool) or not isinstance(g, (int, np.integer)) or g < 0:
                 raise NormsimError(f"{where}.{name}: {g!r} must be an integer generation >= 0")

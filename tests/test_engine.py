@@ -250,7 +250,7 @@ def test_asynchronous_learner_sees_current_payoffs():
             t = nbrs[i][k]
             seen = norm if current else start
 
-            def pay(a):
+            def pay(a, seen=seen):
                 return sum(game.payoff(seen[a], seen[j]) for j in nbrs[a])
             if rs.hi(x) < fermi_probability(pay(t), pay(i), params.beta, R):
                 norm[i] = norm[t]
