@@ -150,7 +150,8 @@ def write_edgelist(path: Path, edges: int, seed: int = 0) -> None:
         fh.write("# Undirected graph: a benchmark\n# FromNodeId\tToNodeId\n")
         for a in range(0, edges, 1_000_000):
             fh.write("\n".join(f"{x}\t{y}" for x, y in zip(u[a:a + 1_000_000].tolist(),
-                                                            v[a:a + 1_000_000].tolist())))
+                                                            v[a:a + 1_000_000].tolist(),
+                                                            strict=True)))
             fh.write("\n")
 
 

@@ -507,9 +507,9 @@ def _print_table(summary: dict) -> None:
             rows.append([""] * len(keys) + ["", f"evolved mean rate {ex['mean_rate']:.3f}; "
                                                 f"shares {rates}"] + [""] * 7)
     widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
-    print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+    print("  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)))
     for r in rows:
-        print("  ".join(str(x).rjust(w) for x, w in zip(r, widths)).rstrip())
+        print("  ".join(str(x).rjust(w) for x, w in zip(r, widths, strict=True)).rstrip())
 
 
 def _f(v, digits: int = 3) -> str:

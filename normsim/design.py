@@ -281,7 +281,8 @@ def _check_count(d: DesignSpec, n_vars: int, loc: str) -> None:
 def _combos(sweep: dict) -> list[dict]:
     import itertools
     keys = list(sweep)
-    return [dict(zip(keys, c)) for c in itertools.product(*(sweep[k] for k in keys))] or [{}]
+    return [dict(zip(keys, c, strict=True))
+            for c in itertools.product(*(sweep[k] for k in keys))] or [{}]
 
 
 # ------------------------------------------------------------------ sampling
@@ -290,7 +291,7 @@ def problem(names: list[str], bounds: list[tuple[float, float]],
     """The SALib problem: integer parameters span ``[lo, hi + 1)`` (rounded down later)."""
     integer = integer or [False] * len(names)
     b = [[float(lo), float(hi) + 1.0] if isint else [float(lo), float(hi)]
-         for (lo, hi), isint in zip(bounds, integer)]
+         for (lo, hi), isint in zip(bounds, integer, strict=True)]
     return {"num_vars": len(names), "names": list(names), "bounds": b}
 
 

@@ -472,7 +472,7 @@ def _variants(loaded: LoadedScenario) -> tuple[list[tuple[Variant, float]], floa
     if rel <= EXACT_VARIANTS:
         for combo in itertools.product(*(sweep[k] for k in keys)):
             d = copy.deepcopy(base)
-            for k, v in zip(keys, combo):
+            for k, v in zip(keys, combo, strict=True):
                 _set(d, k, copy.deepcopy(v))
             v = _variant(d)
             if v is not None:

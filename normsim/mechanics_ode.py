@@ -631,7 +631,7 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
                     events=events, dense_output=True)
     if not res.success:  # pragma: no cover - smooth bounded field
         raise NormsimError(f"the well-mixed dynamic could not be integrated: {res.message}")
-    for lv, te in zip(levels, res.t_events):
+    for lv, te in zip(levels, res.t_events, strict=False):   # settled's events may follow
         if crossing[lv] is None and len(te):
             crossing[lv] = float(te[0]) / speed
     done = res.t[-1]

@@ -238,7 +238,7 @@ def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: flo
         points = evaluate(requests)
         if len(points) != len(requests):
             raise RuntimeError("evaluate returned a different number of points")
-        for (k, _), p in zip(requests, points):
+        for (k, _), p in zip(requests, points, strict=True):
             searches[k].add(p)
         if rnd == 1:
             for s in searches:
@@ -278,7 +278,7 @@ def outcome(spec, series: dict) -> tuple[float, float, int]:
     if spec.population.committed is not None and "share_new_uncommitted" in series:
         unc, everyone = series["share_new_uncommitted"], series["share_new"]
         per_rep = np.array([final_share(u, s, G) if not np.isnan(u[1:]).all()
-                            else final_share(e, s, G) for u, e in zip(unc, everyone)])
+                            else final_share(e, s, G) for u, e in zip(unc, everyone, strict=True)])
     else:
         b = series["share_b"]
         new = b if new_norm(spec) == 1 else 1.0 - b
@@ -455,7 +455,7 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
         ev.close()
     sc = setup.loaded.scenario
     conds = []
-    for combo, s, grid in zip(setup.combos, found, grids):
+    for combo, s, grid in zip(setup.combos, found, grids, strict=True):
         ends = (s.no_tip, s.tip) if s.direction == "up" else (s.tip, s.no_tip)
         lo, hi = s.bracket()
         conds.append({"params": combo, "status": s.status, "bracket": [lo, hi],
@@ -523,7 +523,7 @@ def table(res: dict) -> str:
             str(len(c["tested"]))])
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     for r in [head] + rows:
-        lines.append("  ".join(x.rjust(w) for x, w in zip(r, widths)).rstrip())
+        lines.append("  ".join(x.rjust(w) for x, w in zip(r, widths, strict=True)).rstrip())
     lines.append("values tested (value: share, p_change):")
     for c in res["conditions"]:
         pts = "; ".join(f"{p['value']:.4g}: {p['share']:.3f}, {p['p_change']:.2f}"

@@ -94,7 +94,7 @@ def all_pairs(factors: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
     while uncovered:
         best, gain = None, -1
         for combo in itertools.product(*(factors[n] for n in names)):
-            row = dict(zip(names, combo))
+            row = dict(zip(names, combo, strict=True))
             g = sum((a, row[a], b, row[b]) in uncovered
                     for a, b in itertools.combinations(names, 2))
             if g > gain:
@@ -115,7 +115,7 @@ def tiered(factors: dict[str, Sequence[Any]],
         smoke = lambda row: tuple(row[n] for n in names) in cover   # noqa: E731
     out = []
     for combo in itertools.product(*(factors[n] for n in names)):
-        row = dict(zip(names, combo))
+        row = dict(zip(names, combo, strict=True))
         marks = () if smoke(row) else (pytest.mark.kernels,)
         out.append(pytest.param(*combo, marks=marks, id="-".join(map(str, combo))))
     return out

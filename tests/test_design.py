@@ -213,7 +213,7 @@ def test_per_replicate_outputs_against_the_summary(tmp_path):
     with Store(out) as st:
         summ = summarise(st)
         checked = 0
-        for c, s in zip(st.conditions(), summ["conditions"]):
+        for c, s in zip(st.conditions(), summ["conditions"], strict=True):
             from normsim.scenario import Scenario
             spec = Scenario.model_validate(c["resolved"])
             rep = next(st.replicates(c["hash"]))

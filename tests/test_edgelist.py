@@ -102,7 +102,7 @@ def test_chunk_boundaries_do_not_matter(tmp_path, monkeypatch):
     u = rng.integers(0, 500, 3000)
     v = (u + rng.integers(1, 500, 3000)) % 500
     p = tmp_path / "e.txt.gz"
-    p.write_bytes(gzip.compress("".join(f"{a} {b}\n" for a, b in zip(u, v)).encode()))
+    p.write_bytes(gzip.compress("".join(f"{a} {b}\n" for a, b in zip(u, v, strict=True)).encode()))
     want = load_edgelist(p)
     for size in (7, 64, 1000):
         monkeypatch.setattr(edgelist, "CHUNK", size)

@@ -62,7 +62,7 @@ def test_compiled_python_random_equals_random_random():
         rnd = random.Random(seed)
         want = [rnd.random() if k == 0 else (rnd._randbelow(int(a)) if k == 1
                                              else rnd.getrandbits(32))
-                for k, a in zip(kinds, args)]
+                for k, a in zip(kinds, args, strict=True)]
         assert list(generators.py_draws(mt, pos, kinds, args)) == want
 
 

@@ -201,7 +201,7 @@ def test_critical_fraction_zero_below_threshold_and_increasing_in_c():
         assert mo.critical_committed_fraction(loose).z == 0.0
         rows = mo.critical_committed_curve(0.4, 0.6, [0.4, 0.6, 0.8, 1.0], model=model)
         zs = [r["critical_committed_fraction"] for r in rows]
-        assert all(0 < u < v for u, v in zip(zs, zs[1:]))
+        assert all(0 < u < v for u, v in zip(zs, zs[1:], strict=False))
 
 
 def test_neutral_and_smooth_cases_have_no_critical_fraction():
