@@ -99,13 +99,13 @@ class NormAgent(FixedAgent):
         index, u_e = rs.split(x & 0xFFFFFFFF, len(self.neighbors))
         teacher = self.neighbors[index]
         u_f = rs.hi(x)
-        if p.evolving:
+        if p.rates is not None:       # evolving rates
             y = rs.next()
             new_rate, u_m = rs.pick(y, len(p.rates)), rs.lo(y)
         conform = p.conformity > 0 and rs.conform_uniform(p.update) < p.conformity
         if self.committed:
             return                      # its draws are consumed; nothing changes
-        mu = p.rates[self.rate_index] if p.evolving else m.group_mu[self.group]
+        mu = p.rates[self.rate_index] if p.rates is not None else m.group_mu[self.group]
         random_norm = 1 if u_e < mu / 2 else 0
         if conform:
             # the neighbours' majority (their start-of-generation norms when

@@ -167,7 +167,7 @@ def _kind(annotation) -> str | None:
 def _network_kinds(raw: dict) -> list[str]:
     net = ((raw.get("population") or {}) if isinstance(raw.get("population"), dict) else {}) \
         .get("network")
-    kinds = [net.get("kind")] if isinstance(net, dict) else ["grid"]
+    kinds: list[Any] = [net.get("kind")] if isinstance(net, dict) else ["grid"]
     sweep = raw.get("sweep") if isinstance(raw.get("sweep"), dict) else {}
     for v in sweep.get("population.network", []) or []:
         if isinstance(v, dict):

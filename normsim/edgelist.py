@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import re
 import zlib
@@ -42,7 +43,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -174,7 +175,7 @@ def _first_seen(n, u, v):
 
 
 # ------------------------------------------------------------------ reading
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> io.BufferedIOBase:
     with open(path, "rb") as fh:
         magic = fh.read(6)
     if magic[:2] == b"\x1f\x8b":
@@ -246,7 +247,8 @@ def _text_edges(path: Path):
     from normsim.networks import _is_int
 
     index: dict[str, int] = {}
-    us, vs = [], []
+    us: list[int] = []
+    vs: list[int] = []
     first_line = 0
     with _reading(path), _open(path) as raw:
         try:

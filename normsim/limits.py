@@ -39,7 +39,7 @@ import math
 import os
 import shutil
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,13 +114,13 @@ EXACT_VARIANTS = 10_000
 _COST_KEYS = ("population", "schedule.generations", "dynamics.exploration", "dynamics.update")
 
 
-def series_bytes(generations: int, rates: int) -> float:
+def series_bytes(generations: float, rates: int) -> float:
     """One replicate's series in a worker: share of B and mean payoff (float64), and
     the count of agents per exploration rate (int64 per rate) for each generation."""
     return (generations + 1) * 8.0 * (2 + rates)
 
 
-def store_bytes(generations: int, rates: int, evolving: bool) -> float:
+def store_bytes(generations: float, rates: int, evolving: bool) -> float:
     """One replicate's series as stored: share_b, mean_payoff, and with evolving rates
     rate_shares (one per rate) and mean_rate."""
     return (generations + 1) * 8.0 * (2 + (rates + 1 if evolving else 0))
@@ -304,7 +304,7 @@ def network_size(spec: Mapping[str, Any], base_dir: str | Path | None = None
     generator would refuse give a small size (the generator reports them).
     """
     k = spec.get("kind")
-    g = spec.get
+    g: Callable[..., Any] = spec.get
     if k == "grid":
         r, c = _int(g("rows")), _int(g("cols"))
         n = r * c
@@ -440,7 +440,7 @@ def _variant(d: dict) -> Variant | None:
         ex = dyn.get("exploration")
         rates = ex.get("rates") if isinstance(ex, dict) else None
         evolving = isinstance(rates, list)
-        K = len(rates) if evolving else 1
+        K = len(rates) if isinstance(rates, list) else 1
         update = dyn.get("update") if dyn.get("update") in UPDATES_PER_SECOND else "reference"
         if pop.get("well_mixed"):
             return Variant(None, 0.0, 0.0, G, K, evolving, update, False)

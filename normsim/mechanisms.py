@@ -153,7 +153,7 @@ def place_committed(committed: Mapping[str, Any], indptr: np.ndarray, indices: n
     # cluster: breadth-first from a random centre, neighbours in increasing order
     centre = stream.bounded(n)
     seen = {centre}
-    out = []
+    out: list[int] = []
     queue = deque([centre])
     while queue and len(out) < k:
         i = queue.popleft()

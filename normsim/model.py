@@ -111,7 +111,7 @@ def group_mean_payoff(model: NormChangeModel) -> list[float] | None:
 
 def group_mean_rate(model: NormChangeModel) -> list[float] | None:
     """Mean exploration rate of each group (groups and evolving rates only)."""
-    if model.params.groups is None or not model.params.evolving:
+    if model.params.groups is None or model.params.rates is None:   # not evolving
         return None
     counts = np.zeros((model.n_groups, len(model.params.rates)), dtype=np.int64)
     for a in model.by_node:
@@ -137,7 +137,7 @@ def share_new_uncommitted(model: NormChangeModel) -> float | None:
 
 
 def _rate_counts(model: NormChangeModel) -> np.ndarray:
-    k = len(model.params.rates) if model.params.evolving else 1
+    k = len(model.params.rates) if model.params.rates is not None else 1
     return np.bincount([a.rate_index for a in model.by_node], minlength=k)
 
 
@@ -193,6 +193,8 @@ class NormDataCollector(DataCollector):
     ``get_agent_vars_dataframe()`` then holds the generations recorded (index
     ``Step``, ``AgentID``); ``mesa.batch_run`` gives one row per agent at those
     generations and one row per generation at the others."""
+
+    agent_reporters: dict   # set by Mesa's DataCollector
 
     def __init__(self, model_reporters=None, agent_reporters=None, agent_every: int = 1):
         super().__init__(model_reporters=model_reporters, agent_reporters=agent_reporters)
@@ -337,12 +339,12 @@ class NormChangeModel(Model):
         norms = [1 if self.stream.u53(self.stream.next()) < initial[labels[i]] else 0
                  for i in range(n)]
         rate_idx = ([self.stream.pick(self.stream.next(), len(params.rates)) for _ in range(n)]
-                    if params.evolving else [0] * n)
+                    if params.rates is not None else [0] * n)
         # committed agents (normsim.mechanisms): placed from the stream, then given their norm
         fixed = set(place_committed(params.committed, adj.indptr, adj.indices, self.stream)
                     if params.committed is not None else ())
         for i in fixed:
-            norms[i] = params.committed["norm"]
+            norms[i] = params.committed["norm"]  # type: ignore[index]  # fixed: committed only
         self.by_node: list[NormAgent] = [
             self.agent_class(self, self.grid[i], norms[i], rate_idx[i], committed=i in fixed,
                              group=labels[i])

@@ -124,7 +124,7 @@ def is_random(spec: Mapping[str, Any]) -> bool:
     return spec.get("kind") in RANDOM_KINDS
 
 
-def _need(cond: bool, msg: str) -> None:
+def _need(cond: bool | np.bool_, msg: str) -> None:
     if not cond:
         raise NormsimError(msg)
 
@@ -224,7 +224,8 @@ def _use_native(kind: str, p: dict, generator: str) -> bool:
 
     if kind not in NATIVE_KINDS:
         return False
-    return generator == "native" or native_size(kind, p) >= NATIVE_MIN_NODES
+    size = native_size(kind, p)   # an int for the native kinds
+    return generator == "native" or (size is not None and size >= NATIVE_MIN_NODES)
 
 
 def _raw_graph(spec: Mapping[str, Any], seed: int | None, base_dir) -> tuple[nx.Graph, bool]:

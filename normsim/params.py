@@ -129,7 +129,8 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
     return tuple(out)
 
 
-def game_schedule(a: float, b: float, c: float, shocks: tuple[int, ...], events: tuple[dict, ...],
+def game_schedule(a: float, b: float, c: float, shocks: tuple[int, ...],
+                  events: tuple[Mapping[str, Any], ...],
                   generations: int) -> tuple[list[tuple[float, float, float]], np.ndarray]:
     """The distinct games of a run and, for each generation 0..G, the index of its game.
 
@@ -340,8 +341,9 @@ class ModelParams:
             raise NormsimError(f"population.groups.c: {len(cs)} value(s) for {m} groups "
                                "(give one per group)")
         key = ("_group_games", m)
-        if key in self.__dict__:
-            games, index = self.__dict__[key]
+        cache: dict[Any, Any] = self.__dict__   # keyed by (name, m)
+        if key in cache:
+            games, index = cache[key]
             return list(games), index.copy()
         per = [game_schedule(self.a, self.b, ck, self.shocks,
                              tuple(e for e in self.events if e.get("group", k) == k),
@@ -359,7 +361,7 @@ class ModelParams:
                 combos.append(k)
             index[g] = pos[k]
         games = [tuple(CoordinationGame(*per[j][0][k[j]]) for j in range(m)) for k in combos]
-        self.__dict__[key] = (games, index)
+        cache[key] = (games, index)
         return list(games), index.copy()
 
     def group_game_at(self, generation: int, m: int) -> tuple[CoordinationGame, ...]:
