@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from normsim import __version__
 from normsim.errors import NormsimError
@@ -160,7 +160,8 @@ def _analytic_replicator(args: argparse.Namespace) -> int:
     print(f"Well-mixed {kind} dynamic: a={a:g} b={b:g} c={c:g} mu={mu:g} p(0)={p0:g}")
     print(f"  threshold c* = {res['threshold_c']:.6f}  "
           f"({'above' if c > res['threshold_c'] else 'at or below'}: "
-          f"{'the old norm can resist' if c > res['threshold_c'] else 'the better norm dominates'})")
+          f"{'the old norm can resist' if c > res['threshold_c'] else 'the better norm dominates'}"
+          ")")
     _print_mu_crit_and_fixed_points(res, "fixed points", "every p (neutral)")
     for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
         v = res[key]
@@ -515,9 +516,9 @@ def _print_table(summary: dict) -> None:
             rows.append([""] * len(keys) + ["", f"evolved mean rate {ex['mean_rate']:.3f}; "
                                                 f"shares {rates}"] + [""] * 7)
     widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
-    print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+    print("  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)))
     for r in rows:
-        print("  ".join(str(x).rjust(w) for x, w in zip(r, widths)).rstrip())
+        print("  ".join(str(x).rjust(w) for x, w in zip(r, widths, strict=True)).rstrip())
 
 
 def _f(v, digits: int = 3) -> str:

@@ -20,11 +20,10 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
-
 
 from normsim import analytic
 from normsim.draws import replicate_seed

@@ -20,9 +20,10 @@ import json
 import sqlite3
 import time
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import overload
 
 import numpy as np
 
@@ -92,10 +93,18 @@ class Replicate:
     extra: dict = field(default_factory=dict)
 
 
+@overload
+def _blob(a: np.ndarray) -> bytes: ...
+@overload
+def _blob(a: None) -> None: ...
 def _blob(a: np.ndarray | None) -> bytes | None:
     return None if a is None else np.ascontiguousarray(a, dtype="<f8").tobytes()
 
 
+@overload
+def _arr(b: bytes) -> np.ndarray: ...
+@overload
+def _arr(b: None) -> None: ...
 def _arr(b: bytes | None) -> np.ndarray | None:
     return None if b is None else np.frombuffer(b, dtype="<f8").copy()
 
@@ -257,7 +266,7 @@ class Store:
         except sqlite3.Error:   # pragma: no cover - closing after a failed write
             pass
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:

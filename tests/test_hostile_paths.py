@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from hostile_helpers import normsim_process, one_line_error
+
 from inproc import normsim
 
 SYSTEM_FILES = [Path("/etc/passwd"), Path("/etc/group"), Path("/etc/os-release")]

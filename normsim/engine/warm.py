@@ -29,8 +29,9 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 MODES = ("synchronous", "sequential", "reference", "asynchronous")
 HOWS = ("lut", "ratio", "formula")

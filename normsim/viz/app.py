@@ -432,7 +432,8 @@ def graph_png(model: VizModel, px: int = 420, max_nodes: int | None = None) -> b
             xy = _layout(json.dumps(model.params.network, sort_keys=True), model.seed, n,
                          model.base_dir)
             edges = model.graph.edges
-        at = {v: (10 + x * (px - 20), 10 + y * (px - 20)) for v, (x, y) in zip(nodes, xy)}
+        at = {v: (10 + x * (px - 20), 10 + y * (px - 20))
+              for v, (x, y) in zip(nodes, xy, strict=True)}
         groups = getattr(model, "group_labels", None)
         bg = Image.new("RGB", (px, px), "white")
         d = ImageDraw.Draw(bg)
