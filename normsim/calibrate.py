@@ -115,9 +115,9 @@ def read_observed(path: str | Path) -> Observed:
                            f"{20 * size / 2**30:.1f} GB of memory)")
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_OBSERVED_BYTES + 1)
+            raw = fh.read(MAX_OBSERVED_BYTES + 1)
         # a byte-order mark, as spreadsheet programs save UTF-8 CSV, is not text
-        text = data.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except OSError as e:
         raise NormsimError(f"{where}: cannot read the observed data: {e.strerror or e}") from None
     except UnicodeDecodeError as e:

@@ -173,8 +173,9 @@ def check_payoffs(a: float, b: float, events=()) -> None:
         groups = [ev["group"]] if "group" in ev else list(states)
         for g in groups:
             old_a, old_b = states.get(g, states[None])
-            states[g] = (game.get("a", old_a), game.get("b", old_b))
-            _check_pair(*states[g], ("schedule", "events", k, "game"))
+            ga, gb = game.get("a", old_a), game.get("b", old_b)
+            states[g] = (ga, gb)
+            _check_pair(ga, gb, ("schedule", "events", k, "game"))
 
 
 # ------------------------------------------------------------------ the machine

@@ -162,10 +162,10 @@ def _variant_of(kernel: str, sig) -> Variant | None:
     if not any(isinstance(t, types.Literal) for t in sig):
         return None
     code, evolving, regular, how, mech_on, _committed, conform, groups = flags
-    mode = "asynchronous" if kernel == "_run_async" else MODES[code]
+    mode = "asynchronous" if kernel == "_run_async" else MODES[int(code)]
     mech = ("conformity+groups" if conform and groups else "conformity" if conform
             else "mechanisms" if mech_on else "plain")
-    return Variant(mode, bool(evolving), bool(regular), HOWS[how], mech)
+    return Variant(mode, bool(evolving), bool(regular), HOWS[int(how)], mech)
 
 
 def cached() -> list[Variant]:
