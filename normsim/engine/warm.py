@@ -155,10 +155,11 @@ def compile_variant(v: Variant) -> tuple[str, int, float]:
 
 def _variant_of(kernel: str, sig) -> Variant | None:
     """The variant a compiled dispatcher's signature stands for (None: not a variant's:
-    the plain typing a literal request starts from)."""
+    the plain typing a literal request starts from). The run-time flags (committed
+    agents; groups but with conformity) are not literal and read as 0."""
     from numba.core import types
 
-    flags = [t.literal_value if isinstance(t, types.Literal) else None for t in sig[8:]]
+    flags = [t.literal_value if isinstance(t, types.Literal) else 0 for t in sig[8:]]
     if not any(isinstance(t, types.Literal) for t in sig):
         return None
     code, evolving, regular, how, mech_on, _committed, conform, groups = flags
