@@ -190,6 +190,81 @@ def check_store_file(dir_or_db: str | Path) -> None:
                            f"tables ({other}); it was left as it is: choose another --out")
 
 
+#: what a store was written by: the command (``run``, ``tipping``, ``calibrate``) and the
+#: scenario's name, in the meta table
+OWNER_KEYS = ("command", "scenario")
+#: the result file each command writes beside its store (to recognise older stores)
+_RESULT_FILES = {"tipping": "tipping.json", "calibrate": "calibration.json"}
+
+
+def owner(dir_or_db: str | Path) -> tuple[str | None, str | None]:
+    """``(command, scenario)`` that wrote the store at ``dir_or_db`` (None, None if there
+    is no store yet). A store written before the owner was recorded is recognised by its
+    conditions' scenario name and the result file beside it (command None if neither
+    ``tipping.json`` nor ``calibration.json`` is there)."""
+    path = db_path(dir_or_db)
+    if not path.is_file() or path.stat().st_size == 0:
+        return None, None
+    try:
+        conn = _connect_readonly(path)
+        try:
+            if not _tables(conn) >= _TABLES:
+                return None, None
+            meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN (?, ?)",
+                                     OWNER_KEYS).fetchall())
+            names = [n for (n,) in conn.execute("SELECT DISTINCT scenario FROM conditions "
+                                                "LIMIT 2")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        raise damaged(path, e) from None
+    command, scenario = meta.get("command"), meta.get("scenario")
+    if scenario is None and names:
+        scenario = names[0]
+    if command is None and names:
+        found = [c for c, f in _RESULT_FILES.items() if (path.parent / f).exists()]
+        command = found[0] if len(found) == 1 else None
+    return command, scenario
+
+
+def check_owner(dir_or_db: str | Path, command: str, scenario: str) -> None:
+    """Refuse, before anything is written, to add the results of ``normsim command`` for
+    ``scenario`` to a store another command or another scenario wrote: a store holds one
+    scenario's results of one command."""
+    had_command, had_scenario = owner(dir_or_db)
+    if (had_command in (None, command)) and (had_scenario in (None, scenario)):
+        return
+    by = f"normsim {had_command}" if had_command else "normsim"
+    raise NormsimError(
+        f"{db_path(dir_or_db)}: this store holds the results of {by} for scenario "
+        f"{had_scenario!r}; a store holds one scenario's results of one command, so normsim "
+        f"{command} for scenario {scenario!r} is not added to it: choose another --out")
+
+
+def integrity(path: Path) -> str:
+    """SQLite's verdict on a store file (``PRAGMA integrity_check``), on one line."""
+    try:
+        conn = _connect_readonly(path)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        return f"the check itself failed: {e}"
+    text = "; ".join(str(r) for r in rows).replace("\n", " ")
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def damaged(path: Path, e: Exception, what: str = "") -> NormsimError:
+    """One line for a store that cannot be read: the store, what failed, SQLite's
+    integrity verdict."""
+    cause = f"{type(e).__name__}: {e}" if what else str(e)
+    return NormsimError(
+        f"{path}: the results store is damaged{' (' + what + ')' if what else ''}: "
+        f"{cause}; PRAGMA integrity_check says: {integrity(path)}; restore it from a copy "
+        "or run again with another --out")
+
+
 def _write_error(path: Path, e: sqlite3.Error) -> NormsimError:
     """One line for a failed write: a full disk, a read-only store, or another problem."""
     text = str(e)
@@ -264,18 +339,38 @@ class Store:
         self.close()
 
     # ---------------------------------------------------------------- writing
-    def add_condition(self, hash_: str, scenario: str, params: dict, resolved: dict,
-                      position: int) -> None:
-        """Record a condition (its hash, swept values, resolved scenario and sweep position)."""
+    def claim(self, command: str, scenario: str) -> None:
+        """Record the command and scenario this store holds (:func:`check_owner`), if not
+        recorded yet."""
         try:
             with self.conn:
+                self.conn.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                                      zip(OWNER_KEYS, (command, scenario)))
+        except sqlite3.OperationalError as e:
+            raise _write_error(self.path, e) from None
+        except sqlite3.DatabaseError as e:
+            raise damaged(self.path, e) from None
+
+    def add_condition(self, hash_: str, scenario: str, params: dict, resolved: dict,
+                      position: int) -> None:
+        """Record a condition (its hash, swept values, resolved scenario and sweep position).
+
+        A condition stored before keeps its resolved scenario and every swept value it
+        had: values are added, never taken away."""
+        try:
+            with self.conn:
+                row = self.conn.execute("SELECT params FROM conditions WHERE hash = ?",
+                                        (hash_,)).fetchone()
+                if row is not None:
+                    params = {**json.loads(row[0]), **params}
                 self.conn.execute(
                     "INSERT INTO conditions VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO UPDATE "
-                    "SET scenario = excluded.scenario, params = excluded.params, "
-                    "position = excluded.position",
+                    "SET params = excluded.params, position = excluded.position",
                     (hash_, scenario, json.dumps(params), json.dumps(resolved), position))
         except sqlite3.OperationalError as e:   # a full disk: the transaction is rolled back
             raise _write_error(self.path, e) from None
+        except (sqlite3.DatabaseError, ValueError) as e:
+            raise damaged(self.path, e, f"condition {hash_}") from None
 
     def add_replicate(self, hash_: str, rep: int, seed: int, scenario: str, params: dict,
                       wall_time: float, share_b: np.ndarray, mean_payoff: np.ndarray,
