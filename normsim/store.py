@@ -16,6 +16,7 @@ replicate's transaction (:mod:`normsim.snapshots`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -100,6 +101,13 @@ def _arr(b: bytes | None) -> np.ndarray | None:
     return None if b is None else np.frombuffer(b, dtype="<f8").copy()
 
 
+def _object(value):
+    """A decoded JSON record that must be an object."""
+    if not isinstance(value, dict):
+        raise TypeError(f"a JSON object was expected, not {type(value).__name__}")
+    return value
+
+
 def _pack(extra: dict[str, np.ndarray] | None) -> bytes | None:
     """Named 1-d series as one blob: 4-byte header length, JSON ``[[name, length], ...]``,
     then the float64 values, padded to 8 bytes."""
@@ -119,8 +127,10 @@ def _unpack(b: bytes | None) -> dict[str, np.ndarray]:
     vals = np.frombuffer(b[4 + n:], dtype="<f8")
     out, pos = {}, 0
     for name, length in names:
-        out[name] = vals[pos:pos + length].copy()
-        pos += length
+        out[str(name)] = vals[pos:pos + int(length)].copy()
+        pos += int(length)
+    if pos != len(vals):
+        raise ValueError(f"the named series hold {pos} values, the blob {len(vals)}")
     return out
 
 
@@ -265,6 +275,11 @@ def damaged(path: Path, e: Exception, what: str = "") -> NormsimError:
         "or run again with another --out")
 
 
+def _malformed(e: sqlite3.Error) -> bool:
+    """Whether SQLite's error says the file is damaged inside (not: not a database)."""
+    return "malformed" in str(e) or "corrupt" in str(e)
+
+
 def _write_error(path: Path, e: sqlite3.Error) -> NormsimError:
     """One line for a failed write: a full disk, a read-only store, or another problem."""
     text = str(e)
@@ -308,6 +323,8 @@ class Store:
                 return
             self.conn = sqlite3.connect(self.path, timeout=30)
         except sqlite3.DatabaseError as e:
+            if _malformed(e):
+                raise damaged(self.path, e) from None
             raise NormsimError(f"{self.path}: not a usable normsim results store ({e})") from None
         try:
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -323,6 +340,8 @@ class Store:
             raise _write_error(self.path, e) from None
         except sqlite3.DatabaseError as e:
             self.conn.close()
+            if _malformed(e):
+                raise damaged(self.path, e) from None
             raise NormsimError(f"{self.path}: not a usable normsim results store ({e})") from None
 
     def close(self) -> None:
@@ -396,34 +415,59 @@ class Store:
                                       (hash_, int(rep), int(g), int(n), n_rates, blob))
         except sqlite3.OperationalError as e:   # a full disk: the transaction is rolled back
             raise _write_error(self.path, e) from None
+        except sqlite3.DatabaseError as e:
+            raise damaged(self.path, e) from None
 
     def set_meta(self, key: str, value: str) -> None:
         """Set a text value in the store's meta table (e.g. a design's record)."""
-        with self.conn:
-            self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                              "value = excluded.value", (key, value))
+        try:
+            with self.conn:
+                self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
+                                  "SET value = excluded.value", (key, value))
+        except sqlite3.OperationalError as e:
+            raise _write_error(self.path, e) from None
+        except sqlite3.DatabaseError as e:
+            raise damaged(self.path, e) from None
+
+    @contextlib.contextmanager
+    def reading(self, what: str = ""):
+        """Turn a failed read (SQLite finds the file damaged; a stored value that does not
+        decode) into one line naming the store (:func:`damaged`)."""
+        try:
+            yield
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as e:
+            raise damaged(self.path, e) from None
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
+            if isinstance(e, NormsimError):
+                raise
+            raise damaged(self.path, e, what or "a stored value does not decode") from None
 
     # ---------------------------------------------------------------- reading
     def get_meta(self, key: str) -> str | None:
         """A text value of the meta table (None if unset)."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self.reading(f"meta {key}"):
+            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
     def stored_reps(self, hash_: str) -> set[int]:
         """The replicate numbers already stored for a condition."""
-        return {r for (r,) in self.conn.execute("SELECT rep FROM replicates WHERE hash = ?",
-                                                (hash_,))}
+        with self.reading():
+            return {r for (r,) in self.conn.execute(
+                "SELECT rep FROM replicates WHERE hash = ?", (hash_,))}
 
     def reps_with_snapshots(self, hash_: str, generations: list[int]) -> set[int]:
         """Replicates that have a snapshot at every one of ``generations``."""
         if not self._snapshot_table():
             return set()
         want = sorted(set(int(g) for g in generations))
-        rows = self.conn.execute(
-            f"SELECT rep FROM snapshots WHERE hash = ? AND generation IN "
-            f"({','.join('?' * len(want))}) GROUP BY rep HAVING COUNT(*) = ?",
-            (hash_, *want, len(want)))
-        return {r for (r,) in rows}
+        with self.reading():
+            rows = self.conn.execute(
+                f"SELECT rep FROM snapshots WHERE hash = ? AND generation IN "
+                f"({','.join('?' * len(want))}) GROUP BY rep HAVING COUNT(*) = ?",
+                (hash_, *want, len(want)))
+            return {r for (r,) in rows}
 
     def snapshot_rows(self, hash_: str, rep: int | None = None,
                       generation: int | None = None) -> list[tuple]:
@@ -439,20 +483,25 @@ class Store:
         if generation is not None:
             sql += " AND generation = ?"
             args.append(int(generation))
-        return self.conn.execute(sql + " ORDER BY rep, generation", args).fetchall()
+        with self.reading():
+            return self.conn.execute(sql + " ORDER BY rep, generation", args).fetchall()
 
     def _snapshot_table(self) -> bool:
         """Whether this store has the snapshots table (stores written before it do not)."""
-        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                                 "name = 'snapshots'").fetchone() is not None
+        with self.reading():
+            return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                     "name = 'snapshots'").fetchone() is not None
 
     def conditions(self, hashes: list[str] | None = None) -> list[dict]:
         """Stored conditions (all, or those in ``hashes``) in sweep order, with replicate counts."""
-        rows = self.conn.execute(
-            "SELECT c.hash, c.scenario, c.params, c.resolved, COUNT(r.rep) FROM conditions c "
-            "LEFT JOIN replicates r ON r.hash = c.hash GROUP BY c.hash ORDER BY c.position")
-        out = [{"hash": h, "scenario": s, "params": json.loads(p), "resolved": json.loads(res),
-                "n": n} for h, s, p, res, n in rows]
+        with self.reading("a condition's record does not decode"):
+            rows = self.conn.execute(
+                "SELECT c.hash, c.scenario, c.params, c.resolved, COUNT(r.rep) FROM conditions "
+                "c LEFT JOIN replicates r ON r.hash = c.hash GROUP BY c.hash ORDER BY "
+                "c.position")
+            out = [{"hash": h, "scenario": s, "params": _object(json.loads(p)),
+                    "resolved": _object(json.loads(res)), "n": n}
+                   for h, s, p, res, n in rows]
         if hashes is not None:
             keep = set(hashes)
             out = [c for c in out if c["hash"] in keep]
@@ -461,16 +510,30 @@ class Store:
     @property
     def _extra(self) -> str:
         """The ``extra`` column, or NULL in a store opened read-only that predates it."""
-        return "extra" if "extra" in _columns(self.conn) else "NULL"
+        with self.reading():
+            return "extra" if "extra" in _columns(self.conn) else "NULL"
 
     def replicates(self, hash_: str, below: int | None = None) -> Iterator[Replicate]:
         """Stored replicates of a condition in order (only those numbered below ``below``)."""
-        rows = self.conn.execute(
-            "SELECT hash, rep, seed, wall_time, n_rates, share_b, mean_payoff, rate_shares, "
-            f"mean_rate, {self._extra} FROM replicates WHERE hash = ? AND rep < ? ORDER BY rep",
-            (hash_, 2**63 - 1 if below is None else min(int(below), 2**63 - 1)))
-        for h, rep, seed, wt, k, sb, mp, rs, mr, ex in rows:
-            shares = _arr(rs)
-            yield Replicate(h, rep, seed, wt, _arr(sb), _arr(mp),
-                            None if shares is None else shares.reshape(-1, k), _arr(mr),
-                            _unpack(ex))
+        extra = self._extra
+        with self.reading():
+            rows = self.conn.execute(
+                "SELECT hash, rep, seed, wall_time, n_rates, share_b, mean_payoff, "
+                f"rate_shares, mean_rate, {extra} FROM replicates WHERE hash = ? AND rep < ? "
+                "ORDER BY rep",
+                (hash_, 2**63 - 1 if below is None else min(int(below), 2**63 - 1)))
+        while True:
+            with self.reading():
+                row = next(rows, None)
+            if row is None:
+                return
+            h, rep, seed, wt, k, sb, mp, rs, mr, ex = row
+            with self.reading(f"replicate {rep} of condition {h} does not decode"):
+                shares = _arr(rs)
+                out = Replicate(h, rep, seed, wt, _arr(sb), _arr(mp),
+                                None if shares is None else shares.reshape(-1, k), _arr(mr),
+                                _unpack(ex))
+                if len(out.mean_payoff) != len(out.share_b):
+                    raise ValueError(f"share_b has {len(out.share_b)} values, mean_payoff "
+                                     f"{len(out.mean_payoff)}")
+            yield out

@@ -4,8 +4,10 @@ in one line before anything is written; a stored condition's metadata is never
 overwritten with less."""
 
 import json
+import shutil
 import sqlite3
 
+import pytest
 from hostile_helpers import one_line_error
 from inproc import normsim
 
@@ -83,3 +85,81 @@ def test_a_condition_is_never_overwritten_with_less(tmp_path):
     assert cond["params"] == {"game.c": 0.3}
     assert cond["resolved"] == {"name": "t", "x": 1}
     assert json.dumps(cond["scenario"]) == '"t"'
+
+
+# ------------------------------------------------------------------ a damaged store
+DESIGN = """name: dd
+game: {a: 0.6, b: 0.4, c: 0.3}
+population: {network: {kind: grid, rows: 6, cols: 6}, initial_b: 0.05}
+schedule: {generations: 200, shocks: [20]}
+runs: 3
+design:
+  method: morris
+  samples: 4
+  seed: 9
+  bounds:
+    game.c: [0.2, 0.9]
+    dynamics.exploration: [0.01, 0.1]
+"""
+
+READERS = (("summary",), ("export",), ("sensitivity", "--no-plots"))
+
+
+@pytest.fixture(scope="module")
+def design_store(tmp_path_factory):
+    """A design's store (scenario, directory), run once for the module."""
+    pytest.importorskip("SALib")
+    d = tmp_path_factory.mktemp("design")
+    sc = d / "dd.yaml"
+    sc.write_text(DESIGN)
+    r = normsim("run", sc, "--out", d / "o", "--workers", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    return sc, d / "o"
+
+
+def _copy(src, dst):
+    dst.mkdir()
+    shutil.copy(db_path(src), db_path(dst))
+    return dst
+
+
+def _all_refused(cmds, out, pattern):
+    for cmd in cmds:
+        r = normsim(*cmd)
+        line = one_line_error(r, pattern)
+        assert str(db_path(out)) in line, (cmd, line)
+
+
+def test_a_store_damaged_inside_is_one_line(design_store, tmp_path):
+    sc, src = design_store
+    out = _copy(src, tmp_path / "o")
+    db = db_path(out)
+    size = db.stat().st_size
+    page = 4096
+    assert size > 8 * page
+    with open(db, "r+b") as f:      # the header and the schema's page intact
+        f.seek(size // 2 // page * page)
+        f.write(bytes(range(256)) * ((size - f.tell()) // 256))
+    cmds = [(c, out, *rest) for c, *rest in READERS] + \
+        [("run", sc, "--out", out, "--workers", "1")]
+    _all_refused(cmds, out, r"the results store is damaged: .*PRAGMA integrity_check says: "
+                            r"(?!ok;).*restore it from a copy or run again with another --out")
+
+
+def test_a_corrupted_blob_or_design_record_is_one_line(design_store, tmp_path):
+    sc, src = design_store
+    out = _copy(src, tmp_path / "blob")
+    with sqlite3.connect(db_path(out)) as conn:
+        conn.execute("UPDATE replicates SET share_b = x'010203' WHERE rowid = "
+                     "(SELECT MIN(rowid) FROM replicates)")
+    conn.close()
+    _all_refused([(c, out, *rest) for c, *rest in READERS], out,
+                 r"damaged \(replicate \d+ of condition \w+ does not decode\).*"
+                 r"integrity_check says: ok")
+    for value in ('{"method": "morris", ', "[1, 2]", '{"method": "morris"}'):
+        out = _copy(src, tmp_path / f"rec{len(value)}")
+        with sqlite3.connect(db_path(out)) as conn:
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'design'", (value,))
+        conn.close()
+        _all_refused([("sensitivity", out, "--no-plots")], out,
+                     r"damaged \(the design record does not decode\)")
