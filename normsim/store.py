@@ -174,7 +174,11 @@ def check_store_file(dir_or_db: str | Path) -> None:
 
     A missing or empty file and a normsim store pass.
     """
+    from normsim.datafiles import check_output
+
+    check_output(dir_or_db)
     path = db_path(dir_or_db)
+    check_output(path)
     if not path.exists() and not path.is_symlink():
         return
     if path.is_dir():

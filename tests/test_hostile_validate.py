@@ -54,3 +54,36 @@ def test_validation_time_grows_linearly(tmp_path):
         times.append(time.perf_counter() - t0)
         assert r.returncode == 1 and "description" in r.stderr   # parsed, then refused
     assert times[1] < 3 * times[0] + 0.2, times
+
+
+def test_a_group_event_without_groups_is_refused_by_validate_and_before_run_writes(tmp_path):
+    sc = tmp_path / "ge.yaml"
+    sc.write_text("name: ge\npopulation: {network: {kind: grid, rows: 6, cols: 6}}\n"
+                  "schedule:\n  generations: 30\n  events:\n"
+                  "    - {at: 10, group: 1, game: {c: 0.5}}\n")
+    out = tmp_path / "o"
+    for cmd in (["validate", sc], ["run", sc, "--out", out, "--workers", "1"]):
+        one_line_error(normsim(*cmd), r"schedule\.events\[0\]\.group: an event for one group "
+                                      r"needs population\.groups")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("out", ["/proc/self/fd/1", "/dev/stdout", "/dev/null",
+                                 "/sys/kernel/x"])
+def test_a_special_file_is_refused_as_an_output(tmp_path, out):
+    sc = tmp_path / "s.yaml"
+    sc.write_text(BASE)
+    r = normsim("run", sc, "--out", out, "--workers", "1")
+    one_line_error(r, r"--out: '/(proc|dev|sys)/.*' is under /(proc|dev|sys), a folder of "
+                      r"system files, not a place for results; choose another --out")
+    assert r.stdout == ""
+
+
+def test_a_fifo_is_refused_as_an_output(tmp_path):
+    import os
+    sc = tmp_path / "s.yaml"
+    sc.write_text(BASE)
+    fifo = tmp_path / "f.sqlite"
+    os.mkfifo(fifo)
+    one_line_error(normsim("run", sc, "--out", fifo, "--workers", "1"),
+                   r"--out: .*f\.sqlite' is a FIFO, not a place for results")
