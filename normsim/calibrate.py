@@ -544,7 +544,7 @@ class Simulator:
             self.pool = local_pool(self.workers or os.cpu_count() or 1)
         report = run(self.setup.loaded, out_dir=self.out_dir, workers=self.workers,
                      scheduler=self.scheduler, quiet=self.quiet, conds=conds, pool=self.pool,
-                     scheduler_timeout=self.scheduler_timeout)
+                     scheduler_timeout=self.scheduler_timeout, command="calibrate")
         self.seconds += time.perf_counter() - t0
         if report.failures:
             raise SimulationFailed(
@@ -572,8 +572,12 @@ def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations:
 
     Returns the JSON of ``calibration.json`` (``normsim calibrate --json``).
     """
+    from normsim.store import check_owner, check_store_file
+
     t0 = time.perf_counter()
     sc = setup.loaded.scenario
+    check_store_file(out_dir)   # refused before the first population, not at its first run
+    check_owner(out_dir, "calibrate", sc.name)
     sim = Simulator(setup, out_dir, workers, scheduler, quiet, scheduler_timeout)
     done = False
     try:

@@ -470,4 +470,23 @@ def write_record(store, loaded: LoadedScenario, conds: list[Condition]) -> None:
 def read_record(store) -> dict | None:
     """The design record of a store (None if its last run had no design)."""
     text = store.get_meta(META_KEY)
-    return None if text is None else json.loads(text)
+    if text is None:
+        return None
+    with store.reading("the design record does not decode"):
+        record = json.loads(text)
+        if not isinstance(record, dict):
+            raise TypeError("the design record is not a JSON object")
+        missing = [k for k in _RECORD_KEYS if k not in record]
+        if missing:
+            raise KeyError(f"the design record lacks {', '.join(missing)}")
+        for g in record["groups"]:
+            if not isinstance(g["params"], dict) or not all(isinstance(h, str)
+                                                             for h in g["rows"]):
+                raise TypeError("a group of the design record is not a mapping of params "
+                                "and condition hashes")
+    return record
+
+
+#: what a design record holds (:func:`design_record`)
+_RECORD_KEYS = ("method", "samples", "seed", "second_order", "levels", "names", "bounds",
+                "integer", "X", "scenario", "runs", "groups")

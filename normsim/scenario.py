@@ -445,6 +445,10 @@ class Scenario(_Strict):
             raise ValueError("dynamics.conformity: conformity needs a network "
                              "(the well-mixed ODE has none)")
         gr = self.population.groups
+        for k, ev in enumerate(self.schedule.events):
+            if gr is None and isinstance(ev, dict) and "group" in ev:
+                raise ValueError(f"schedule.events[{k}].group: an event for one group needs "
+                                 "population.groups")
         if gr is not None and gr.exploration is not None and isinstance(
                 self.dynamics.exploration, EvolvingRates):
             raise ValueError("population.groups.exploration: per-group exploration rates need "

@@ -427,7 +427,7 @@ class RunnerEvaluator:
             self.pool = local_pool(self.workers or os.cpu_count() or 1)
         report = run(self.setup.loaded, out_dir=self.out_dir, workers=self.workers,
                      scheduler=self.scheduler, quiet=self.quiet, conds=unique, pool=self.pool,
-                     scheduler_timeout=self.scheduler_timeout)
+                     scheduler_timeout=self.scheduler_timeout, command="tipping")
         self.seconds += time.perf_counter() - t0
         self.ran += report.ran
         self.skipped += report.skipped
@@ -454,7 +454,11 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
 
     ``scheduler_timeout``: seconds to wait for the Dask scheduler when connecting
     (None: :data:`normsim.runner.SCHEDULER_TIMEOUT`)."""
+    from normsim.store import check_owner, check_store_file
+
     t0 = time.perf_counter()
+    check_store_file(out_dir)   # refused before the first round, not at its first run
+    check_owner(out_dir, "tipping", setup.loaded.scenario.name)
     ev = RunnerEvaluator(setup, Path(out_dir), workers, scheduler, quiet, scheduler_timeout)
     done = False
     try:

@@ -723,14 +723,19 @@ def InfoPanel(model: VizModel):
 
 
 # ------------------------------------------------------------------ parameters
-def defaults_from_scenario(path: str | None) -> dict:
-    """Default widget values from a scenario file (its first condition)."""
+#: the environment variable that passes ``normsim viz --data-root`` folders to the page
+DATA_ROOTS_ENV = "NORMSIM_VIZ_DATA_ROOTS"
+
+
+def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> dict:
+    """Default widget values from a scenario file (its first condition); its data files
+    may also lie in ``data_roots`` (``--data-root``)."""
     d = dict(PAGE_DEFAULTS)
     if not path:
         return d
     from normsim.scenario import EvolvingRates, conditions, load
 
-    cond = conditions(load(path))[0]
+    cond = conditions(load(path, data_roots=data_roots))[0]
     s = cond.spec
     if s.population.well_mixed:
         from normsim.errors import NormsimError
@@ -1008,6 +1013,8 @@ def NormsimViz(model: VizModel | solara.Reactive, user_params: dict,
     MainView(model.value)
 
 
-_defaults = defaults_from_scenario(os.environ.get("NORMSIM_VIZ_SCENARIO"))
+_defaults = defaults_from_scenario(
+    os.environ.get("NORMSIM_VIZ_SCENARIO"),
+    [r for r in os.environ.get(DATA_ROOTS_ENV, "").split(os.pathsep) if r])
 model = VizModel(**_defaults)
 page = NormsimViz(model, model_params(_defaults), play_interval=150)
