@@ -113,9 +113,9 @@ def figure(cs: list[float], curves: dict[str, list[float | None]], path: Path) -
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
     for name, ys in curves.items():
-        pts = [(c, y) for c, y in zip(cs, ys) if y is not None]
+        pts = [(c, y) for c, y in zip(cs, ys, strict=True) if y is not None]
         if pts:
-            ax.plot(*zip(*pts), marker="o" if "network" in name else None,
+            ax.plot(*zip(*pts, strict=True), marker="o" if "network" in name else None,
                     linestyle="-" if "network" in name else "--", label=name)
     ax.set_xlabel("need for coordination c")
     ax.set_ylabel("critical committed fraction")
@@ -203,7 +203,8 @@ def findings(cs, net, conf, wm0, wm3, after) -> list[str]:
     torus = [mid(r) for r in net["torus"]]
     rr = [mid(r) for r in net["random 4-regular"]]
     fermi = wm0["pairwise"]
-    known = [(c, t, f) for c, t, f in zip(cs, torus, fermi) if t is not None and f is not None]
+    known = [(c, t, f) for c, t, f in zip(cs, torus, fermi, strict=True)
+             if t is not None and f is not None]
     if known:
         lo_c = min(known, key=lambda x: x[0])
         hi_c = max(known, key=lambda x: x[0])
@@ -230,11 +231,13 @@ def findings(cs, net, conf, wm0, wm3, after) -> list[str]:
                    f"{len(better)} ("
                    + ("; ".join(f"c = {c}: torus {fmt(t)}, mean field {fmt(f)}"
                                 for c, t, f in known)) + f"): {why}.")
-    both = [(c, t, r) for c, t, r in zip(cs, torus, rr) if t is not None and r is not None]
+    both = [(c, t, r) for c, t, r in zip(cs, torus, rr, strict=True)
+            if t is not None and r is not None]
     if both:
         more = sum(t > r for _, t, r in both)
         less = sum(t < r for _, t, r in both)
-        counts = f"more at {max(more, less)} of {len(both)} values of c and less at {min(more, less)}"
+        counts = (f"more at {max(more, less)} of {len(both)} values of c "
+                  f"and less at {min(more, less)}")
         if more > less:
             why = (f"the torus needs {counts}: its short loops let the "
                    "old norm hold out in clusters, while on the locally tree-like random "
@@ -248,13 +251,13 @@ def findings(cs, net, conf, wm0, wm3, after) -> list[str]:
         out.append("* **Torus against random regular graph** (both of degree 4): "
                    + "; ".join(f"c = {c}: {fmt(t)} against {fmt(r)}" for c, t, r in both)
                    + f". So {why}.")
-    cm = [(c, mid(a), mid(b)) for c, a, b in zip(cs, net["torus"], conf)]
+    cm = [(c, mid(a), mid(b)) for c, a, b in zip(cs, net["torus"], conf, strict=True)]
     cm = [(c, a, b) for c, a, b in cm if a is not None and b is not None]
     if cm:
         up = sum(b > a for _, a, b in cm)
-        verdict = ("raises the critical fraction at {} of {} values of c: a conformist "
+        verdict = (f"raises the critical fraction at {up} of {len(cm)} values of c: a conformist "
                    "copies its neighbours' majority whatever the payoffs, which holds the "
-                   "old norm wherever it is the majority".format(up, len(cm)) if up > len(cm) / 2
+                   "old norm wherever it is the majority" if up > len(cm) / 2
                    else "does not raise the critical fraction at most values of c "
                         f"({up} of {len(cm)})")
         out.append("* **Conformity** (gamma 0.3) on the torus "

@@ -45,7 +45,7 @@ C_RATES = [0.05, 0.2, 0.4, 0.6, 0.8, 1.0]
 COUNTS = {"ran": 0, "reused": 0}
 
 
-def scenario(name: str, runs: int | None, **changes) -> "loads":
+def scenario(name: str, runs: int | None, **changes) -> loads:
     """A paper scenario file with its sweep or fields changed (dotted keys)."""
     raw = yaml.safe_load((ROOT / "scenarios" / name).read_text())
     raw = copy.deepcopy(raw)
@@ -126,7 +126,7 @@ def well_mixed_figures(lines: list[str]) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     table = ["| c | mu | stable level of B | first t with p >= 0.5 |", "|---|---|---|---|"]
-    for ax, c in zip(axes, (0.05, 0.3)):
+    for ax, c in zip(axes, (0.05, 0.3), strict=True):
         for mu in (0.0, 0.03, 0.06, 0.1):
             sol = analytic.solve(a, b, c, mu, p0=0.0 if mu > 0 else 0.05, t_max=100)
             ax.plot(sol.t, sol.p, label=f"mu = {mu}" + (" (p(0) = 0.05)" if mu == 0 else ""))
@@ -146,8 +146,9 @@ def well_mixed_figures(lines: list[str]) -> None:
               f"![Figure 7]({savefig(fig, 'fig7_replicator_mutator.png')})", "", *table, "",
               f"More exploration speeds up the change: **{'yes' if faster else 'no'}**; and "
               f"lowers the level the new norm reaches: **{'yes' if lower else 'no'}**. "
-              "mu_crit, above which exploration frees even a tight society: " + ", ".join(f"c = {c}: {analytic.mu_crit(a, b, c):.4f}"
-                                      for c in (0.5, 0.6, 0.8, 1.0)) + ".", ""]
+              "mu_crit, above which exploration frees even a tight society: "
+              + ", ".join(f"c = {c}: {analytic.mu_crit(a, b, c):.4f}"
+                          for c in (0.5, 0.6, 0.8, 1.0)) + ".", ""]
 
 
 # ------------------------------------------------------------------ figure 6
@@ -182,7 +183,7 @@ def figure6(lines: list[str], runs: int) -> dict:
     t50 = [by_c[c]["shocks"][0]["t50"] for c in C_TABLE]
     reached = all(t is not None for t in t50)
     finite = [t for t in t50 if t is not None]
-    nondecreasing = all(x <= y for x, y in zip(finite, finite[1:]))
+    nondecreasing = all(x <= y for x, y in zip(finite, finite[1:], strict=False))
     lines += ["", f"* Every c changes eventually on the grid: **{'yes' if reached else 'no'}** "
                   f"({sum(t is not None for t in t50)} of {len(t50)} values of c reach 50%).",
               f"* The delay grows with c: **{'yes' if nondecreasing else 'not strictly'}**: "
@@ -190,7 +191,7 @@ def figure6(lines: list[str], runs: int) -> dict:
               f"(x{finite[-1] / max(1, finite[0]):.0f}); between c = 0 and 0.5 it grows "
               f"x{by_c[0.5]['shocks'][0]['t50'] / max(1, finite[0]):.1f}, between 0.5 and 1.0 "
               f"x{finite[-1] / max(1, by_c[0.5]['shocks'][0]['t50']):.1f}.", ""]
-    return {"t50": dict(zip(C_TABLE, t50))}
+    return {"t50": dict(zip(C_TABLE, t50, strict=True))}
 
 
 # ------------------------------------------------------------------ update modes
@@ -233,7 +234,8 @@ def modes(lines: list[str], runs: int, fig6: dict) -> None:
                   "The two differ in two rules of the authors' code: an agent replaced earlier "
                   "in the sweep counts as payoff 0 when imitated (the model description, "
                   "docs/model/odd.md section 3, puts that quirk alone at a factor of 2 to 3 "
-                  "at high c), and exploration acts only on accepted imitations. Both matter for reproducing the published timing. "
+                  "at high c), and exploration acts only on accepted imitations. "
+                  "Both matter for reproducing the published timing. "
                   "The well-mixed replicator-mutator with the same exploration rate "
                   f"changes norm only where 0.05 exceeds mu_crit(c) (here c <= {max(frees)}), "
                   "while on the grid every c changes: local clusters of the new norm grow "
@@ -250,11 +252,12 @@ def exploration_on_grid(lines: list[str], runs: int) -> None:
     sh = [c["shocks"][0] for c in summary["conditions"]]
     t50 = [x["t50"] for x in sh]
     final = [x["final_share"] for x in sh]
-    faster = all(x is not None and y is not None and y <= x for x, y in zip(t50, t50[1:]))
-    lower = all(y < x for x, y in zip(final, final[1:]))
+    faster = all(x is not None and y is not None and y <= x
+                 for x, y in zip(t50, t50[1:], strict=False))
+    lower = all(y < x for x, y in zip(final, final[1:], strict=False))
     lines += ["## Exploration on the grid (c = 0.6, reference mode)", "",
               "| exploration | t50 | final share of the new norm |", "|---|---|---|"]
-    lines += [f"| {m} | {fmt(t)} | {f:.3f} |" for m, t, f in zip(mus, t50, final)]
+    lines += [f"| {m} | {fmt(t)} | {f:.3f} |" for m, t, f in zip(mus, t50, final, strict=True)]
     lines += ["", f"More exploration speeds up the change on the grid too: "
                   f"**{'yes' if faster else 'no'}**, and lowers the final level: "
                   f"**{'yes' if lower else 'no'}**.", ""]
@@ -270,7 +273,7 @@ def figure8(lines: list[str], runs: int) -> None:
     with Store(out) as st:
         for cond, ax in zip([c for c in st.conditions(hashes)
                              if c["params"]["game.c"] in (0.05, 1.0)],
-                            axes[:2]):
+                            axes[:2], strict=True):
             s = load_series(st, cond["hash"])["rate_shares"].mean(axis=0)
             ax.stackplot(np.arange(len(s)), s.T, labels=[f"rate {r}" for r in rates])
             ax.set(xlabel="generation", ylabel="share of agents", ylim=(0, 1),
@@ -302,7 +305,7 @@ def figure8(lines: list[str], runs: int) -> None:
         ex = c["exploration"]
         lines.append(f"| {c['params']['game.c']} | {ex['mean_rate']:.3f} | " +
                      " | ".join(f"{ex['rate_shares'][r]:.3f}" for r in rates) + " |")
-    falling = all(x >= y for x, y in zip(mean_rate, mean_rate[1:]))
+    falling = all(x >= y for x, y in zip(mean_rate, mean_rate[1:], strict=False))
     top_at_high = max(conds[-1]["exploration"]["rate_shares"].items(), key=lambda kv: kv[1])
     top_at_low = max(conds[0]["exploration"]["rate_shares"].items(), key=lambda kv: kv[1])
     lines += ["", f"* The mean evolved rate falls as c rises: **{'yes' if falling else 'no'}** "

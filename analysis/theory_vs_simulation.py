@@ -31,8 +31,9 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -311,11 +312,11 @@ def savefig(fig, out: Path, name: str) -> str:
 def t50_figure(gs: list[dict], rows: list[dict], cfg: dict, out: Path) -> str:
     """t50 against c: theory curves on a grid of c, simulation markers per mode."""
     fig, axes = plt.subplots(1, len(gs), figsize=(4.0 * len(gs), 3.6), sharey=True)
-    markers = dict(zip(MODES, "os^D"))
+    markers = dict(zip(MODES, "os^D", strict=True))
     styles = {"replicator": ("grey", ":"), "pairwise": ("black", "--"), "pair": ("tab:red", "-"),
               "finite": ("tab:purple", "-")}
     cap = cfg["generations"] - cfg["shock"]
-    for ax, g in zip(np.atleast_1d(axes), gs):
+    for ax, g in zip(np.atleast_1d(axes), gs, strict=True):
         for t in applicable(g):
             ys = []
             for c in cfg["c_grid"]:
@@ -327,7 +328,7 @@ def t50_figure(gs: list[dict], rows: list[dict], cfg: dict, out: Path) -> str:
             pts = [(r["c"], r["sim"]["t50"]) for r in rows if r["graph"] == g["name"]
                    and r["mode"] == m and r["sim"]["t50"] is not None]
             if pts:
-                ax.plot(*zip(*pts), markers[m], ls="none", mfc="none", label=m)
+                ax.plot(*zip(*pts, strict=True), markers[m], ls="none", mfc="none", label=m)
         ax.set(yscale="log", ylim=(0.8, cap * 1.2), xlabel="need for coordination c",
                title=g["name"])
         ax.grid(alpha=0.3)
@@ -375,7 +376,8 @@ def discussion(gs: list[dict], rows: list[dict], fix_rows: list[dict], cfg: dict
                fig_t50: str) -> list[str]:
     """The section's text: tables, figure and the statements computed from them."""
     N = cfg["side"] ** 2
-    cc = dict(zip(("generations", "shock", "runs"), schedule({"schedule": "complete"}, cfg)))
+    cc = dict(zip(("generations", "shock", "runs"), schedule({"schedule": "complete"}, cfg),
+                  strict=True))
     lines = ["## Theory against simulation", "",
              f"A shock at generation {cfg['shock']} of {cfg['generations']} makes the old norm "
              f"A (a = {A}, b = {B}) the worse one; t50 is the number of generations after it "
@@ -470,7 +472,7 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
 
     cs = ", ".join(map(str, cfg["cs"]))
     out = ["### Where each theory holds and where it breaks", ""]
-    ca, call = sel("complete", "asynchronous"), sel("complete")
+    ca = sel("complete", "asynchronous")
     out.append(
         f"* **Finite chain and pairwise mean field, complete graph** (c = {cs}). Against "
         f"the asynchronous mode, the one the chain describes exactly, the chain's expected "
@@ -479,7 +481,8 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
         + (", within the up-to-one-generation lateness of the integer t50" if all(
             -1.0 <= r["theory"][t] - r["sim"]["t50"] <= 0.0 for r in ca for t in
             ("finite", "pairwise") if r["sim"]["t50"] is not None
-            and r["theory"].get(t) is not None) else "") + "; where the simulation does not change within the "
+            and r["theory"].get(t) is not None) else "")
+        + "; where the simulation does not change within the "
         f"window, the chain agrees in {agree_never(ca, 'finite')} and the mean field in "
         f"{agree_never(ca, 'pairwise')} of {len(ca) - len(changed(ca))} cells (the chain's "
         "passage from the old norm's stationary distribution is then astronomically long: "

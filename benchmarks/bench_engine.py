@@ -113,8 +113,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer replicates and generations")
     ap.add_argument("--mechanisms", action="store_true",
-                    help="only the mechanisms (committed agents, conformity, two groups) against the "
-                         "plain model on the torus")
+                    help="only the mechanisms (committed agents, conformity, two groups) "
+                         "against the plain model on the torus")
     ap.add_argument("--only", choices=sorted(MECHANISMS),
                     help="with --mechanisms: only this mechanism (and the plain model)")
     ap.add_argument("--cpu", action="store_true",

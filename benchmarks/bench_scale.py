@@ -11,7 +11,8 @@ native build (``build_s`` wall-clock, ``build_cpu_s`` the process's CPU
 time: ``spec_adjacency`` of the spec with ``generator: auto``), and the
 engine's agent-updates per second in each update mode (``engine.simulate``
 on that graph, one replicate; CPU time of ``generations + 1`` generations
-(8 times as many for the fast synchronous sweep) less that of one, so that the initial state and the set-up are not counted;
+(8 times as many for the fast synchronous sweep) less that of one, so that the
+initial state and the set-up are not counted;
 CPU time because the kernel is single-threaded and a shared machine's
 wall-clock says more about its other users), with the ratio to the torus figure of the
 same mode measured in the same run. Every case runs in a fresh process, so
@@ -32,7 +33,6 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,7 +150,8 @@ def write_edgelist(path: Path, edges: int, seed: int = 0) -> None:
         fh.write("# Undirected graph: a benchmark\n# FromNodeId\tToNodeId\n")
         for a in range(0, edges, 1_000_000):
             fh.write("\n".join(f"{x}\t{y}" for x, y in zip(u[a:a + 1_000_000].tolist(),
-                                                            v[a:a + 1_000_000].tolist())))
+                                                            v[a:a + 1_000_000].tolist(),
+                                                            strict=True)))
             fh.write("\n")
 
 

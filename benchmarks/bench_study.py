@@ -38,6 +38,7 @@ def main() -> None:
     from normsim.draws import replicate_seeds
     from normsim.engine import replicate_adjacency
     from normsim.params import ModelParams
+
     from slow_model import slow_simulate
 
     updates = 12 * 100 * 2000 * 2500

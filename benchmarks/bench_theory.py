@@ -59,15 +59,15 @@ def main() -> None:
     for k in (4, 8):
         for mu in (0.0, 0.05):
             pa = pairapprox.PairApproximation(game, k, 5.0, mu)
-            traj = timed(lambda: pa.solve(0.05, 1000.0, shocks=[500.0]), 3 if quick else 10)
+            traj = timed(lambda pa=pa: pa.solve(0.05, 1000.0, shocks=[500.0]), 3 if quick else 10)
             fps = timed(pa.fixed_points, 1 if quick else 3)
-            cc = timed(lambda: pairapprox.critical_c(0.4, 0.6, k, 5.0), 1 if quick else 3)
+            cc = timed(lambda k=k: pairapprox.critical_c(0.4, 0.6, k, 5.0), 1 if quick else 3)
             print(json.dumps({"bench": "pair_trajectory", "degree": k, "mu": mu,
                               "trajectory_s": round(traj, 4), "fixed_points_s": round(fps, 4),
                               "critical_c_s": round(cc, 4)}), flush=True)
     for mu in (0.0, 0.05):
-        pw = timed(lambda: analytic.solve_pairwise(0.4, 0.6, 0.8, 5.0, mu, 0.05, 1000.0,
-                                                   shocks=[500.0]), 3 if quick else 10)
+        pw = timed(lambda mu=mu: analytic.solve_pairwise(0.4, 0.6, 0.8, 5.0, mu, 0.05, 1000.0,
+                                                         shocks=[500.0]), 3 if quick else 10)
         print(json.dumps({"bench": "pairwise_trajectory", "mu": mu, "trajectory_s": round(pw, 4)}),
               flush=True)
 

@@ -27,7 +27,8 @@ for nk, net in nets.items():
         for ex in ({"exploration": 0.05}, {"rates": (0.0, 0.1, 0.3), "rate_mutation": 0.05}):
             p = ModelParams(network=net, update=upd, generations=150, shocks=(50, 100), c=0.5, **ex)
             r = simulate(p, replicate_seeds(99, 3))
+            rates = b"" if r.rate_shares is None else r.rate_shares.tobytes()
             h = hashlib.sha256(r.share_b.tobytes() + r.mean_payoff.tobytes()
-                               + (b"" if r.rate_shares is None else r.rate_shares.tobytes())).hexdigest()[:16]
+                               + rates).hexdigest()[:16]
             out[f"{nk}-{upd}-{'evolving' if 'rates' in ex else 'fixed'}"] = h
 print(json.dumps(out))

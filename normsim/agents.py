@@ -44,9 +44,9 @@ class NormAgent(FixedAgent):
         group's game and, with a fixed rate, explores at its group's rate.
     """
 
-    model: "NormChangeModel"
+    model: NormChangeModel
 
-    def __init__(self, model: "NormChangeModel", cell, norm: int, rate_index: int = 0,
+    def __init__(self, model: NormChangeModel, cell, norm: int, rate_index: int = 0,
                  committed: bool = False, group: int = 0):
         super().__init__(model)
         self.group = group
@@ -99,13 +99,13 @@ class NormAgent(FixedAgent):
         index, u_e = rs.split(x & 0xFFFFFFFF, len(self.neighbors))
         teacher = self.neighbors[index]
         u_f = rs.hi(x)
-        if p.evolving:
+        if p.rates is not None:       # evolving rates
             y = rs.next()
             new_rate, u_m = rs.pick(y, len(p.rates)), rs.lo(y)
         conform = p.conformity > 0 and rs.conform_uniform(p.update) < p.conformity
         if self.committed:
             return                      # its draws are consumed; nothing changes
-        mu = p.rates[self.rate_index] if p.evolving else m.group_mu[self.group]
+        mu = p.rates[self.rate_index] if p.rates is not None else m.group_mu[self.group]
         random_norm = 1 if u_e < mu / 2 else 0
         if conform:
             # the neighbours' majority (their start-of-generation norms when
@@ -138,7 +138,8 @@ class NormAgent(FixedAgent):
                 if u_m < p.rate_mutation:
                     self.rate_index = new_rate
                 if accept:
-                    self.norm, self.rate_index, self.replaced = teacher.norm, teacher.rate_index, True
+                    self.norm, self.rate_index = teacher.norm, teacher.rate_index
+                    self.replaced = True
             elif accept:                # fixed rate: explore only instead of an imitation
                 self.norm = random_norm if u_e < mu else teacher.norm
                 self.replaced = True

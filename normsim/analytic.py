@@ -25,8 +25,8 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -314,7 +314,7 @@ def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
                 "time span") from None
         if not res.success:  # pragma: no cover - DOP853 does not fail on this smooth ODE
             raise NormsimError(f"the well-mixed dynamic could not be integrated: {res.message}")
-        for lv, te in zip(levels, res.t_events):
+        for lv, te in zip(levels, res.t_events, strict=False):   # settled's events may follow
             if crossing[lv] is None and len(te):
                 crossing[lv] = t0 + float(te[0]) / scale
         with np.errstate(over="ignore"):
@@ -546,14 +546,14 @@ def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray]
                         t_eval=t_eval[mask], events=events, dense_output=True)
         if not res.success:  # pragma: no cover - DOP853 does not fail on these smooth ODEs
             raise RuntimeError(res.message)
-        for lv, te in zip(levels, res.t_events[:len(levels)]):
+        for lv, te in zip(levels, res.t_events[:len(levels)], strict=True):
             if crossing[lv] is None and len(te):
                 crossing[lv] = float(te[0])
         if i > 0:
             share_new = y_start[0] if new == 1 else 1.0 - y_start[0]
             row: dict = {"at": t0, "new_norm": NORM_NAMES[new] if new is not None else None}
             for lv, te in zip(levels, res.t_events[len(levels):] if new is not None
-                              else [[] for _ in levels]):
+                              else [[] for _ in levels], strict=True):
                 key = f"t{round(lv * 100)}"
                 row[key] = 0.0 if share_new >= lv else (float(te[0]) - t0 if len(te) else None)
             shock_rows.append(row)
@@ -747,7 +747,15 @@ def analyse_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, 
 
 
 # ====================== the mechanisms (committed agents, conformity, groups)
-# defined in normsim.mechanics_ode and available here with the rest of the theory
-from normsim.mechanics_ode import (  # noqa: E402  (mechanics_ode imports this module lazily)
-    MixedPopulation, analyse_mechanics, critical_committed_curve, critical_committed_fraction,
-    mixed_fixed_points, mixed_mu_crit, mixed_population, solve_mechanics)
+# defined in normsim.mechanics_ode and available here with the rest of the theory (re-exported,
+# hence F401; imported last, hence E402, as mechanics_ode imports this module lazily)
+from normsim.mechanics_ode import (  # noqa: E402, F401
+    MixedPopulation,
+    analyse_mechanics,
+    critical_committed_curve,
+    critical_committed_fraction,
+    mixed_fixed_points,
+    mixed_mu_crit,
+    mixed_population,
+    solve_mechanics,
+)

@@ -66,9 +66,9 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -115,9 +115,9 @@ def read_observed(path: str | Path) -> Observed:
                            f"{20 * size / 2**30:.1f} GB of memory)")
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_OBSERVED_BYTES + 1)
+            raw = fh.read(MAX_OBSERVED_BYTES + 1)
         # a byte-order mark, as spreadsheet programs save UTF-8 CSV, is not text
-        text = data.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except OSError as e:
         raise NormsimError(f"{where}: cannot read the observed data: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
@@ -148,7 +148,8 @@ def read_observed(path: str | Path) -> Observed:
     ig, ish = header.index("generation"), header.index("share")
     iser = header.index("series") if "series" in header else None
     data: dict[str, dict[int, float]] = {}
-    for (line, _), row in zip(lines[1:], rows[1:]):
+    # strict=False: a quoted field may span lines, leaving fewer rows than lines
+    for (line, _), row in zip(lines[1:], rows[1:], strict=False):
         if len(row) != len(header):
             raise NormsimError(f"{where}:{line}: {len(row)} cells, the header has {len(header)}")
         g_text, s_text = row[ig].strip(), row[ish].strip()
@@ -525,10 +526,11 @@ class Simulator:
     def conditions(self, theta: np.ndarray, seeds: np.ndarray) -> list:
         """Runner conditions for candidate parameter rows ``theta`` (N, d), one per row, each
         with its simulation seed from ``seeds`` (N,); the fitted values are its params."""
-        return [self.maker.make({**{n: float(v) for n, v in zip(self.setup.names, th)},
+        names = self.setup.names
+        return [self.maker.make({**{n: float(v) for n, v in zip(names, th, strict=True)},
                                  "seed": int(s)},
-                                params={n: float(v) for n, v in zip(self.setup.names, th)})
-                for th, s in zip(theta, seeds)]
+                                params={n: float(v) for n, v in zip(names, th, strict=True)})
+                for th, s in zip(theta, seeds, strict=True)]
 
     def series(self, conds: list) -> list[np.ndarray]:
         """Run these conditions (what is not stored yet); return their share_b arrays."""
@@ -542,7 +544,7 @@ class Simulator:
             self.pool = local_pool(self.workers or os.cpu_count() or 1)
         report = run(self.setup.loaded, out_dir=self.out_dir, workers=self.workers,
                      scheduler=self.scheduler, quiet=self.quiet, conds=conds, pool=self.pool,
-                     scheduler_timeout=self.scheduler_timeout)
+                     scheduler_timeout=self.scheduler_timeout, command="calibrate")
         self.seconds += time.perf_counter() - t0
         if report.failures:
             raise SimulationFailed(
@@ -570,8 +572,12 @@ def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations:
 
     Returns the JSON of ``calibration.json`` (``normsim calibrate --json``).
     """
+    from normsim.store import check_owner, check_store_file
+
     t0 = time.perf_counter()
     sc = setup.loaded.scenario
+    check_store_file(out_dir)   # refused before the first population, not at its first run
+    check_owner(out_dir, "calibrate", sc.name)
     sim = Simulator(setup, out_dir, workers, scheduler, quiet, scheduler_timeout)
     done = False
     try:
@@ -629,7 +635,7 @@ def _write_tables(res: AbcResult, sim: Simulator, last: int, out_dir: Path,
         key = (c["population"], c["seed"])
         cand_rows.append({"population": c["population"], "batch": c["batch"],
                           "index": c["index"],
-                          **{n: v for n, v in zip(res.names, c["theta"])},
+                          **{n: v for n, v in zip(res.names, c["theta"], strict=True)},
                           "seed": c["seed"], "distance": c["distance"],
                           "epsilon": c["epsilon"], "within_epsilon": c["accepted"],
                           "in_population": key in sel, "weight": sel.get(key, 0.0),
@@ -705,7 +711,7 @@ def _figures(setup: Setup, res: AbcResult, pred: np.ndarray | None, out_dir: Pat
                               f"mean of {setup.loaded.scenario.runs} runs each)")
         ax.plot(g, np.median(pred, axis=0), color="tab:blue", lw=1.2, label="its median")
         obs = setup.observed
-        for k, (label, (gx, sx)) in enumerate(obs.series.items()):
+        for k, (gx, sx) in enumerate(obs.series.values()):
             ax.plot(gx, sx, color="grey", lw=0.7, alpha=0.7,
                     label="observed series" if k == 0 else None)
         ax.plot(obs.generations, obs.mean, "o", ms=3, color="black", label="observed mean")

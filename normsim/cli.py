@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from normsim import __version__
 from normsim.errors import NormsimError
@@ -160,7 +160,8 @@ def _analytic_replicator(args: argparse.Namespace) -> int:
     print(f"Well-mixed {kind} dynamic: a={a:g} b={b:g} c={c:g} mu={mu:g} p(0)={p0:g}")
     print(f"  threshold c* = {res['threshold_c']:.6f}  "
           f"({'above' if c > res['threshold_c'] else 'at or below'}: "
-          f"{'the old norm can resist' if c > res['threshold_c'] else 'the better norm dominates'})")
+          f"{'the old norm can resist' if c > res['threshold_c'] else 'the better norm dominates'}"
+          ")")
     _print_mu_crit_and_fixed_points(res, "fixed points", "every p (neutral)")
     for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
         v = res[key]
@@ -515,9 +516,9 @@ def _print_table(summary: dict) -> None:
             rows.append([""] * len(keys) + ["", f"evolved mean rate {ex['mean_rate']:.3f}; "
                                                 f"shares {rates}"] + [""] * 7)
     widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
-    print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+    print("  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)))
     for r in rows:
-        print("  ".join(str(x).rjust(w) for x, w in zip(r, widths)).rstrip())
+        print("  ".join(str(x).rjust(w) for x, w in zip(r, widths, strict=True)).rstrip())
 
 
 def _f(v, digits: int = 3) -> str:
@@ -852,10 +853,12 @@ def cmd_viz(args: argparse.Namespace) -> int:
               "use it and run simulations on this machine", file=sys.stderr, flush=True)
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
     if args.scenario:
-        from normsim.viz.app import defaults_from_scenario
+        from normsim.viz.app import DATA_ROOTS_ENV, defaults_from_scenario
 
-        defaults_from_scenario(args.scenario)   # a bad scenario: one line, exit 1
+        roots = args.data_root or ()
+        defaults_from_scenario(args.scenario, roots)   # a bad scenario: one line, exit 1
         env["NORMSIM_VIZ_SCENARIO"] = str(Path(args.scenario).resolve())
+        env[DATA_ROOTS_ENV] = os.pathsep.join(str(Path(r).resolve()) for r in roots)
     app = Path(__file__).resolve().parent / "viz" / "app.py"
     print(f"normsim viz: serving on http://{args.host}:{port}/ (Ctrl-C to stop)", flush=True)
     cmd = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
@@ -1048,6 +1051,9 @@ def build_parser() -> argparse.ArgumentParser:
     eg.add_argument("--runs", type=int, help="replicates per condition")
     eg.add_argument("--seed", type=int, help="root seed")
     eg.add_argument("--out", metavar="DIR", help="output directory (default: results/NAME)")
+    eg.add_argument("--data-root", action="append", metavar="DIR",
+                    help="a folder a data file set with --set (edge list, group file) may lie "
+                         "in; by default it must lie in the example's own folder (repeatable)")
     eg.add_argument("--workers", metavar="K", help="local worker processes (default: all cores)")
     eg.add_argument("--json", action="store_true",
                     help="print the summary as one JSON object (no progress bar)")
@@ -1192,6 +1198,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="address to serve on (default 127.0.0.1; another address makes the "
                          "page reachable from the network, with no authentication)")
     vz.add_argument("--port", default="8765", help="port (default 8765)")
+    vz.add_argument("--data-root", action="append", metavar="DIR",
+                    help="a folder the scenario's data files (edge list, group file) may "
+                         "also lie in; by default they must lie in the scenario's own "
+                         "folder (repeatable)")
     vz.set_defaults(func=cmd_viz)
     return p
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from normsim.errors import NormsimError
 
@@ -102,3 +102,27 @@ def resolve(text: str, base_dir: str | Path, field: str,
                            f"({allowed[0]}); move the file there, or allow its folder with "
                            "--data-root DIR")
     return check_special(path, field)
+
+
+def check_output(path: str | Path, field: str = "--out") -> Path:
+    """Refuse an output path under ``/proc``, ``/sys`` or ``/dev`` (as written or once
+    symbolic links are followed: ``/proc/self/fd/1`` is standard output) or one that
+    exists and is not a regular file or a directory (a FIFO, socket or device), before
+    anything is written. Returns ``path`` as a :class:`~pathlib.Path`."""
+    path = Path(path)
+    absolute = Path(os.path.abspath(path))
+    real = Path(os.path.realpath(path))
+    for root in [r for r in SPECIAL if _under(absolute, r)] + \
+            [r for r in SPECIAL if _under(real, r)]:
+        raise NormsimError(f"{field}: {_name(path)} is under {root}, a folder of system "
+                           "files, not a place for results; choose another " + field)
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return path         # not there yet: created by the command
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        what = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device")
+        raise NormsimError(f"{field}: {_name(path)} is {what}, not a place for results; "
+                           "choose another " + field)
+    return path

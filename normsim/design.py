@@ -133,8 +133,7 @@ def numeric_paths(raw: dict) -> dict[str, str]:
     network, from the parameters of its kind (:data:`normsim.networks.KINDS`).
     """
     from normsim.networks import KINDS
-    from normsim.scenario import (DynamicsSpec, EvolvingRates, GameSpec, PopulationSpec,
-                                  ScheduleSpec)
+    from normsim.scenario import DynamicsSpec, EvolvingRates, GameSpec, PopulationSpec, ScheduleSpec
 
     out: dict[str, str] = {}
     for prefix, model in (("game", GameSpec), ("population", PopulationSpec),
@@ -168,7 +167,7 @@ def _kind(annotation) -> str | None:
 def _network_kinds(raw: dict) -> list[str]:
     net = ((raw.get("population") or {}) if isinstance(raw.get("population"), dict) else {}) \
         .get("network")
-    kinds = [net.get("kind")] if isinstance(net, dict) else ["grid"]
+    kinds: list[Any] = [net.get("kind")] if isinstance(net, dict) else ["grid"]
     sweep = raw.get("sweep") if isinstance(raw.get("sweep"), dict) else {}
     for v in sweep.get("population.network", []) or []:
         if isinstance(v, dict):
@@ -182,7 +181,7 @@ def _overlap(a: str, b: str) -> bool:
 
 
 # ------------------------------------------------------------------ validation
-def check_design(sc: "Scenario", raw: dict, where: str, node, base_dir: Path) -> None:
+def check_design(sc: Scenario, raw: dict, where: str, node, base_dir: Path) -> None:
     """Check a scenario's design: paths, bounds, sample count (a NormsimError naming the field)."""
     from normsim.scenario import _line
 
@@ -223,8 +222,7 @@ def check_range(raw: dict, path: str, lo: Any, hi: Any, loc: str, base_dir: Path
 
     ``loc`` starts every error message (e.g. ``s.yaml:12: design.bounds.game.c``).
     """
-    from normsim.scenario import _check_network, _known_paths, _set_path, _suggest_path, \
-        _validate
+    from normsim.scenario import _check_network, _known_paths, _set_path, _suggest_path, _validate
 
     kinds = numeric_paths(raw) if kinds is None else kinds
     if path not in kinds:
@@ -283,7 +281,8 @@ def _check_count(d: DesignSpec, n_vars: int, loc: str) -> None:
 def _combos(sweep: dict) -> list[dict]:
     import itertools
     keys = list(sweep)
-    return [dict(zip(keys, c)) for c in itertools.product(*(sweep[k] for k in keys))] or [{}]
+    return [dict(zip(keys, c, strict=True))
+            for c in itertools.product(*(sweep[k] for k in keys))] or [{}]
 
 
 # ------------------------------------------------------------------ sampling
@@ -292,7 +291,7 @@ def problem(names: list[str], bounds: list[tuple[float, float]],
     """The SALib problem: integer parameters span ``[lo, hi + 1)`` (rounded down later)."""
     integer = integer or [False] * len(names)
     b = [[float(lo), float(hi) + 1.0] if isint else [float(lo), float(hi)]
-         for (lo, hi), isint in zip(bounds, integer)]
+         for (lo, hi), isint in zip(bounds, integer, strict=True)]
     return {"num_vars": len(names), "names": list(names), "bounds": b}
 
 
@@ -332,7 +331,7 @@ def _require_salib() -> None:
                            ) from None
 
 
-def design_matrix(sc: "Scenario", raw: dict) -> tuple[list[str], list[bool], np.ndarray]:
+def design_matrix(sc: Scenario, raw: dict) -> tuple[list[str], list[bool], np.ndarray]:
     """The design's parameter names (alphabetical), integer flags and SALib sample."""
     _require_salib()
     d = sc.design
@@ -350,12 +349,12 @@ def point_values(names: list[str], integer: list[bool], row: np.ndarray,
                  bounds: list) -> dict:
     """One design row as path -> value: integers rounded down (and at most ``hi``)."""
     out = {}
-    for name, isint, x, (lo, hi) in zip(names, integer, row, bounds):
+    for name, isint, x, (_lo, hi) in zip(names, integer, row, bounds, strict=True):
         out[name] = min(int(np.floor(x)), int(hi)) if isint else float(x)
     return out
 
 
-def design_conditions(loaded: "LoadedScenario") -> list["Condition"]:
+def design_conditions(loaded: LoadedScenario) -> list[Condition]:
     """The conditions of a design scenario: every sweep combination x every design point.
 
     Points that coincide (Morris trajectories sharing a grid point, integer
@@ -367,7 +366,7 @@ def design_conditions(loaded: "LoadedScenario") -> list["Condition"]:
 _LAST: dict = {}
 
 
-def _build(loaded: "LoadedScenario") -> tuple[list["Condition"], dict]:
+def _build(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
     """Conditions and record of a design, computed once for the scenario last asked about
     (the runner asks for the conditions, then for the record)."""
     key = (json.dumps(loaded.raw, sort_keys=True, default=str), str(loaded.path),
@@ -387,7 +386,7 @@ class PointConditions:
     probability) changes neither, unless the largest component is taken.
     """
 
-    def __init__(self, loaded: "LoadedScenario", varied: list[str]):
+    def __init__(self, loaded: LoadedScenario, varied: list[str]):
         self.loaded = loaded
         self.base = copy.deepcopy(loaded.raw)
         self.base.pop("sweep", None)
@@ -398,11 +397,17 @@ class PointConditions:
                           if p.startswith("population.network.") and kinds.get(p) == "float"}
         self.sizes: dict[str, int] = {}
 
-    def make(self, values: dict, params: dict | None = None) -> "Condition":
+    def make(self, values: dict, params: dict | None = None) -> Condition:
         """The condition with ``values`` (path -> value) set; ``params`` as stored (default
         ``values``)."""
-        from normsim.scenario import Condition, _check_network, _set_path, _validate, \
-            check_paths, condition_hash
+        from normsim.scenario import (
+            Condition,
+            _check_network,
+            _set_path,
+            _validate,
+            check_paths,
+            condition_hash,
+        )
 
         raw = copy.deepcopy(self.base)
         for k, v in values.items():
@@ -424,13 +429,13 @@ class PointConditions:
                          base_dir=str(self.loaded.base_dir), n_agents=n)
 
 
-def _build_now(loaded: "LoadedScenario") -> tuple[list["Condition"], dict]:
+def _build_now(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
     sc = loaded.scenario
     d = sc.design
     names, integer, X = design_matrix(sc, loaded.raw)
     bounds = [d.bounds[n] for n in names]
     maker = PointConditions(loaded, list(sc.sweep) + names)
-    by_hash: dict[str, "Condition"] = {}
+    by_hash: dict[str, Condition] = {}
     groups = []
     for combo in _combos(sc.sweep):
         rows = []
@@ -448,13 +453,13 @@ def _build_now(loaded: "LoadedScenario") -> tuple[list["Condition"], dict]:
     return list(by_hash.values()), record
 
 
-def design_record(loaded: "LoadedScenario") -> dict:
+def design_record(loaded: LoadedScenario) -> dict:
     """What ``normsim sensitivity`` needs: method, parameters, the SALib sample and,
     for every sweep combination, the condition hash of every design row in order."""
     return _build(loaded)[1]
 
 
-def write_record(store, loaded: "LoadedScenario", conds: list["Condition"]) -> None:
+def write_record(store, loaded: LoadedScenario, conds: list[Condition]) -> None:
     """Store the design record (in the store's meta table) beside the conditions."""
     record = design_record(loaded)
     known = {c.hash for c in conds}
@@ -465,4 +470,23 @@ def write_record(store, loaded: "LoadedScenario", conds: list["Condition"]) -> N
 def read_record(store) -> dict | None:
     """The design record of a store (None if its last run had no design)."""
     text = store.get_meta(META_KEY)
-    return None if text is None else json.loads(text)
+    if text is None:
+        return None
+    with store.reading("the design record does not decode"):
+        record = json.loads(text)
+        if not isinstance(record, dict):
+            raise TypeError("the design record is not a JSON object")
+        missing = [k for k in _RECORD_KEYS if k not in record]
+        if missing:
+            raise KeyError(f"the design record lacks {', '.join(missing)}")
+        for g in record["groups"]:
+            if not isinstance(g["params"], dict) or not all(isinstance(h, str)
+                                                             for h in g["rows"]):
+                raise TypeError("a group of the design record is not a mapping of params "
+                                "and condition hashes")
+    return record
+
+
+#: what a design record holds (:func:`design_record`)
+_RECORD_KEYS = ("method", "samples", "seed", "second_order", "levels", "names", "bounds",
+                "integer", "X", "scenario", "runs", "groups")

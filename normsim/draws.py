@@ -186,7 +186,7 @@ class DrawStream:
         self.s = [int(v) for v in stream_state(seed)]
         # the unused half of an earlier output, for the conformist (visit,
         # conform_uniform), or None
-        self.spare = None
+        self.spare: float | None = None
 
     def next(self) -> int:
         """The next 64-bit output."""

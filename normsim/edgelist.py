@@ -35,13 +35,15 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import re
 import zlib
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator, Mapping
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -83,7 +85,8 @@ def _is_sep(c):
 @nb.njit(cache=True)
 def _parse(buf, end, final, us, vs, k, line, skip):
     """Parse ``buf[:end]`` (whole lines, or everything if ``final``) into ``us``,
-    ``vs`` from index ``k`` on, skipping lines up to number ``skip``. Returns ``(bytes consumed, edges, lines, status)``;
+    ``vs`` from index ``k`` on, skipping lines up to number ``skip``. Returns
+    ``(bytes consumed, edges, lines, status)``;
     ``status`` is not ``_OK`` when a line's first fields are not integers in
     canonical form (``_NOT_INT``), a line has one field (``_ONE_FIELD``), or an
     id is beyond 2**62 (``_TOO_BIG``); ``lines`` then is that line's number."""
@@ -173,7 +176,7 @@ def _first_seen(n, u, v):
 
 
 # ------------------------------------------------------------------ reading
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> io.BufferedIOBase:
     with open(path, "rb") as fh:
         magic = fh.read(6)
     if magic[:2] == b"\x1f\x8b":
@@ -245,7 +248,8 @@ def _text_edges(path: Path):
     from normsim.networks import _is_int
 
     index: dict[str, int] = {}
-    us, vs = [], []
+    us: list[int] = []
+    vs: list[int] = []
     first_line = 0
     with _reading(path), _open(path) as raw:
         try:
@@ -306,7 +310,8 @@ def load_edgelist(path: str | Path, largest_component: bool = False) -> EdgeList
         u, v, labels, header = _text_edges(path)
         if bad_line == header and _integer_edges(path, skip=bad_line)[0] is not None:
             raise NormsimError(f"network.path: {path}:{bad_line}: only this line has ids "
-                               "that are not integers, as in a header: start it with '#' to read the file")
+                               "that are not integers, as in a header: start it with '#' "
+                               "to read the file")
     else:
         if len(u) == 0:
             raise NormsimError(f"network.path: {path} has no edges")

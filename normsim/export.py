@@ -29,6 +29,7 @@ def _rows(store: Store):
                 for name, values in r.extra.items():   # e.g. share_new_uncommitted
                     row[name] = values[g]
                 if r.mean_rate is not None:
+                    assert rates is not None and r.rate_shares is not None   # evolving rates
                     row["mean_rate"] = r.mean_rate[g]
                     for k, rate in enumerate(rates):
                         row[f"rate_share:{rate}"] = r.rate_shares[g, k]

@@ -54,8 +54,8 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -253,7 +253,8 @@ class BirthDeathChain:
         i = np.arange(lo_k, Z - lo_k)
         g0, g1 = g[i], g[i + 1]
         for j in np.nonzero(((g0 > 0.0) & (g1 <= 0.0)) | ((g0 < 0.0) & (g1 >= 0.0)))[0]:
-            pts.append({"p": float(i[j] + g0[j] / (g0[j] - g1[j])) / Z, "stable": bool(g0[j] > 0.0)})
+            pts.append({"p": float(i[j] + g0[j] / (g0[j] - g1[j])) / Z,
+                        "stable": bool(g0[j] > 0.0)})
         if self.mu == 0.0:
             pts.append({"p": 1.0, "stable": bool(g[Z - 1] > 0.0)})
         return pts
@@ -343,7 +344,7 @@ class BirthDeathChain:
         return _log_cumsum(lpi[:-1]) - lpi[:-1] - self.log_up[:-1]
 
     def passage(self, level: float = 0.5, start: int | Sequence[float] | np.ndarray = 0
-                ) -> "Passage":
+                ) -> Passage:
         """Expected time until the share of B first reaches ``level``.
 
         Parameters

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -75,7 +76,13 @@ class CoordinationGame:
         """
         return self.own_payoff(own) * (n_same + (1.0 - self.c) * n_other)
 
-    def mean_payoff(self, e_aa: int, e_ab: int, e_bb: int, n: int) -> float:
+    @overload
+    def mean_payoff(self, e_aa: int, e_ab: int, e_bb: int, n: int) -> float: ...
+    @overload
+    def mean_payoff(self, e_aa: np.ndarray, e_ab: np.ndarray, e_bb: np.ndarray,
+                    n: int) -> np.ndarray: ...
+    def mean_payoff(self, e_aa: int | np.ndarray, e_ab: int | np.ndarray, e_bb: int | np.ndarray,
+                    n: int) -> float | np.ndarray:
         """Mean game-phase payoff of ``n`` agents, from the counts of AA, AB and BB edges.
 
         Equal to the mean of :meth:`total_payoff` over the agents (every edge is
@@ -90,7 +97,7 @@ class CoordinationGame:
         return np.array([[self.payoff(A, A), self.payoff(A, B)],
                          [self.payoff(B, A), self.payoff(B, B)]])
 
-    def shocked(self) -> "CoordinationGame":
+    def shocked(self) -> CoordinationGame:
         """The game after a shock: ``a`` and ``b`` swapped."""
         return CoordinationGame(a=self.b, b=self.a, c=self.c)
 

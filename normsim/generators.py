@@ -43,7 +43,8 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -312,7 +313,7 @@ def _keep_component(indptr, indices, label, pick):
     acc = 0
     for w in range(nw):
         before[w] = acc
-        acc += np.int64(_popcount(drop[w]))
+        acc += np.int64(_popcount(drop[w]))  # type: ignore[assignment]  # numba-typed kernel
     deg = np.empty(m, dtype=np.int32)
     new_ptr = np.empty(m + 1, dtype=np.int64)
     new_idx = np.empty(total, dtype=np.int32)
@@ -323,7 +324,7 @@ def _keep_component(indptr, indices, label, pick):
         if label[i] == pick:
             for p in range(indptr[i], indptr[i + 1]):
                 j = np.int64(indices[p])
-                w = j >> 6
+                w = j >> 6  # type: ignore[assignment]  # numba-typed kernel
                 below = drop[w] & ((_U(1) << _U(j & 63)) - _U(1))
                 new_idx[q] = j - before[w] - np.int64(_popcount(below))
                 q += 1

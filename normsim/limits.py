@@ -39,9 +39,10 @@ import math
 import os
 import shutil
 import stat
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from normsim.errors import NormsimError
 
@@ -113,13 +114,13 @@ EXACT_VARIANTS = 10_000
 _COST_KEYS = ("population", "schedule.generations", "dynamics.exploration", "dynamics.update")
 
 
-def series_bytes(generations: int, rates: int) -> float:
+def series_bytes(generations: float, rates: int) -> float:
     """One replicate's series in a worker: share of B and mean payoff (float64), and
     the count of agents per exploration rate (int64 per rate) for each generation."""
     return (generations + 1) * 8.0 * (2 + rates)
 
 
-def store_bytes(generations: int, rates: int, evolving: bool) -> float:
+def store_bytes(generations: float, rates: int, evolving: bool) -> float:
     """One replicate's series as stored: share_b, mean_payoff, and with evolving rates
     rate_shares (one per rate) and mean_rate."""
     return (generations + 1) * 8.0 * (2 + (rates + 1 if evolving else 0))
@@ -172,8 +173,9 @@ def check_payoffs(a: float, b: float, events=()) -> None:
         groups = [ev["group"]] if "group" in ev else list(states)
         for g in groups:
             old_a, old_b = states.get(g, states[None])
-            states[g] = (game.get("a", old_a), game.get("b", old_b))
-            _check_pair(*states[g], ("schedule", "events", k, "game"))
+            ga, gb = game.get("a", old_a), game.get("b", old_b)
+            states[g] = (ga, gb)
+            _check_pair(ga, gb, ("schedule", "events", k, "game"))
 
 
 # ------------------------------------------------------------------ the machine
@@ -332,7 +334,7 @@ def network_size(spec: Mapping[str, Any], base_dir: str | Path | None = None
     generator would refuse give a small size (the generator reports them).
     """
     k = spec.get("kind")
-    g = spec.get
+    g: Callable[..., Any] = spec.get
     if k == "grid":
         r, c = _int(g("rows")), _int(g("cols"))
         n = r * c
@@ -468,7 +470,7 @@ def _variant(d: dict) -> Variant | None:
         ex = dyn.get("exploration")
         rates = ex.get("rates") if isinstance(ex, dict) else None
         evolving = isinstance(rates, list)
-        K = len(rates) if evolving else 1
+        K = len(rates) if isinstance(rates, list) else 1
         update = dyn.get("update") if dyn.get("update") in UPDATES_PER_SECOND else "reference"
         if pop.get("well_mixed"):
             return Variant(None, 0.0, 0.0, G, K, evolving, update, False)
@@ -482,7 +484,7 @@ def _variant(d: dict) -> Variant | None:
         return None
 
 
-def _variants(loaded: "LoadedScenario") -> tuple[list[tuple[Variant, float]], float]:
+def _variants(loaded: LoadedScenario) -> tuple[list[tuple[Variant, float]], float]:
     """The distinct cost-relevant variants of a scenario's conditions with how many
     conditions each stands for, and the number of conditions (nothing expanded)."""
     import copy
@@ -500,7 +502,7 @@ def _variants(loaded: "LoadedScenario") -> tuple[list[tuple[Variant, float]], fl
     if rel <= EXACT_VARIANTS:
         for combo in itertools.product(*(sweep[k] for k in keys)):
             d = copy.deepcopy(base)
-            for k, v in zip(keys, combo):
+            for k, v in zip(keys, combo, strict=True):
                 _set(d, k, copy.deepcopy(v))
             v = _variant(d)
             if v is not None:
@@ -529,7 +531,7 @@ def _chunk(v: Variant, total: float, workers: int) -> float:
     return max(1.0, min(math.ceil(CHUNK_UPDATES / work), total / (4 * max(1, workers))))
 
 
-def estimate(loaded: "LoadedScenario", *, workers: int | None = None,
+def estimate(loaded: LoadedScenario, *, workers: int | None = None,
              n_cores: int | None = None) -> Cost:
     """Estimate the memory, disk and time of running the whole scenario.
 
@@ -653,7 +655,7 @@ def fmt_seconds(s: float) -> str:
     return f"{s / (365.25 * 86400):.3g} years"
 
 
-def check(loaded: "LoadedScenario", *, where: str | None = None, out_dir: str | Path | None = None,
+def check(loaded: LoadedScenario, *, where: str | None = None, out_dir: str | Path | None = None,
           workers: int | None = None, n_cores: int | None = None,
           stored_bytes: float = 0.0) -> Cost:
     """Refuse (NormsimError, one line) a scenario too large for this machine; return its cost.

@@ -100,8 +100,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -173,7 +173,7 @@ class MixedPopulation:
         G = self.groups
         return (1.0 - self.between) * np.eye(G) + self.between * np.tile(n, (G, 1))
 
-    def with_committed(self, z: float) -> "MixedPopulation":
+    def with_committed(self, z: float) -> MixedPopulation:
         """The same population with committed fraction ``z`` in every group."""
         return replace(self, committed=(float(z),) * self.groups)
 
@@ -631,7 +631,7 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
                     events=events, dense_output=True)
     if not res.success:  # pragma: no cover - smooth bounded field
         raise NormsimError(f"the well-mixed dynamic could not be integrated: {res.message}")
-    for lv, te in zip(levels, res.t_events):
+    for lv, te in zip(levels, res.t_events, strict=False):   # settled's events may follow
         if crossing[lv] is None and len(te):
             crossing[lv] = float(te[0]) / speed
     done = res.t[-1]

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -152,7 +153,7 @@ def place_committed(committed: Mapping[str, Any], indptr: np.ndarray, indices: n
     # cluster: breadth-first from a random centre, neighbours in increasing order
     centre = stream.bounded(n)
     seen = {centre}
-    out = []
+    out: list[int] = []
     queue = deque([centre])
     while queue and len(out) < k:
         i = queue.popleft()

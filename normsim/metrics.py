@@ -8,7 +8,7 @@ swapped payoffs, and the *new norm* is the one the shock favours.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -98,11 +98,11 @@ def exploration_metrics(rate_shares: np.ndarray, mean_rate: np.ndarray,
     tail = slice(start, G + 1)
     shares = rate_shares[:, tail, :].mean(axis=(0, 1))
     out = {"mean_rate": float(mean_rate[:, tail].mean()),
-           "rate_shares": {_rate_key(r): float(v) for r, v in zip(rates, shares)}}
+           "rate_shares": {_rate_key(r): float(v) for r, v in zip(rates, shares, strict=True)}}
     if len(shocks) >= 1:
         mean = mean_rate.mean(axis=0)
         bounds = list(shocks) + [G]
-        length = min(b - a for a, b in zip(bounds[:-1], bounds[1:]))
+        length = min(b - a for a, b in zip(bounds[:-1], bounds[1:], strict=True))
         segs = [mean[s + 1:s + 1 + length] for s in shocks if s + length <= G]
         # the second half of the shocks: after the rates had time to evolve
         segs = segs[len(segs) // 2:] if len(segs) > 1 else segs

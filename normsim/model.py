@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import operator
 import warnings
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -49,12 +50,12 @@ from normsim.params import DEFAULTS, ModelParams
 
 
 # ------------------------------------------------------------ reporters
-def share_b(model: "NormChangeModel") -> float:
+def share_b(model: NormChangeModel) -> float:
     """Share of agents playing B."""
     return sum(a.norm for a in model.by_node) / len(model.by_node)
 
 
-def mean_payoff(model: "NormChangeModel") -> float:
+def mean_payoff(model: NormChangeModel) -> float:
     """Mean payoff of the last game phase (NaN before the first generation).
 
     Computed from the counts of AA, AB and BB edges by
@@ -75,7 +76,7 @@ def mean_payoff(model: "NormChangeModel") -> float:
     return game.mean_payoff(e_aa // 2, e_ab, e_bb // 2, len(model.by_node))
 
 
-def _group_totals(model: "NormChangeModel") -> np.ndarray:
+def _group_totals(model: NormChangeModel) -> np.ndarray:
     """Each group's summed payoff in the last game phase, from its (member, neighbour)
     pairs (:func:`normsim.groups.group_payoffs`, the engine's formula)."""
     half = np.zeros((model.n_groups, 4), dtype=np.int64)
@@ -89,7 +90,7 @@ def _group_totals(model: "NormChangeModel") -> np.ndarray:
     return group_payoffs(model.params.group_game_at(model.generation, model.n_groups), half)
 
 
-def group_share_b(model: "NormChangeModel") -> list[float] | None:
+def group_share_b(model: NormChangeModel) -> list[float] | None:
     """Share of B in each group (groups only)."""
     if model.params.groups is None:
         return None
@@ -99,7 +100,7 @@ def group_share_b(model: "NormChangeModel") -> list[float] | None:
     return list(count / model.group_sizes)
 
 
-def group_mean_payoff(model: "NormChangeModel") -> list[float] | None:
+def group_mean_payoff(model: NormChangeModel) -> list[float] | None:
     """Mean payoff of each group's members in the last game phase (groups only)."""
     if model.params.groups is None:
         return None
@@ -108,9 +109,9 @@ def group_mean_payoff(model: "NormChangeModel") -> list[float] | None:
     return list(_group_totals(model) / model.group_sizes)
 
 
-def group_mean_rate(model: "NormChangeModel") -> list[float] | None:
+def group_mean_rate(model: NormChangeModel) -> list[float] | None:
     """Mean exploration rate of each group (groups and evolving rates only)."""
-    if model.params.groups is None or not model.params.evolving:
+    if model.params.groups is None or model.params.rates is None:   # not evolving
         return None
     counts = np.zeros((model.n_groups, len(model.params.rates)), dtype=np.int64)
     for a in model.by_node:
@@ -118,7 +119,7 @@ def group_mean_rate(model: "NormChangeModel") -> list[float] | None:
     return list((counts * np.array(model.params.rates)).sum(axis=1) / model.group_sizes)
 
 
-def share_new(model: "NormChangeModel") -> float | None:
+def share_new(model: NormChangeModel) -> float | None:
     """Share of the committed agents' norm among everyone (committed agents only)."""
     if model.params.committed is None:
         return None
@@ -126,7 +127,7 @@ def share_new(model: "NormChangeModel") -> float | None:
     return sum(1 for a in model.by_node if a.norm == norm) / len(model.by_node)
 
 
-def share_new_uncommitted(model: "NormChangeModel") -> float | None:
+def share_new_uncommitted(model: NormChangeModel) -> float | None:
     """Share of the committed agents' norm among the uncommitted agents (NaN if none)."""
     if model.params.committed is None:
         return None
@@ -135,12 +136,12 @@ def share_new_uncommitted(model: "NormChangeModel") -> float | None:
     return sum(1 for a in free if a.norm == norm) / len(free) if free else float("nan")
 
 
-def _rate_counts(model: "NormChangeModel") -> np.ndarray:
-    k = len(model.params.rates) if model.params.evolving else 1
+def _rate_counts(model: NormChangeModel) -> np.ndarray:
+    k = len(model.params.rates) if model.params.rates is not None else 1
     return np.bincount([a.rate_index for a in model.by_node], minlength=k)
 
 
-def rate_shares(model: "NormChangeModel") -> list[float] | None:
+def rate_shares(model: NormChangeModel) -> list[float] | None:
     """Share of agents holding each exploration rate (evolving rates only)."""
     if not model.params.evolving:
         return None
@@ -148,7 +149,7 @@ def rate_shares(model: "NormChangeModel") -> list[float] | None:
     return list(counts / counts.sum())
 
 
-def mean_rate(model: "NormChangeModel") -> float | None:
+def mean_rate(model: NormChangeModel) -> float | None:
     """Mean exploration rate (evolving rates only)."""
     if not model.params.evolving:
         return None
@@ -192,6 +193,8 @@ class NormDataCollector(DataCollector):
     ``get_agent_vars_dataframe()`` then holds the generations recorded (index
     ``Step``, ``AgentID``); ``mesa.batch_run`` gives one row per agent at those
     generations and one row per generation at the others."""
+
+    agent_reporters: dict   # set by Mesa's DataCollector
 
     def __init__(self, model_reporters=None, agent_reporters=None, agent_every: int = 1):
         super().__init__(model_reporters=model_reporters, agent_reporters=agent_reporters)
@@ -336,12 +339,12 @@ class NormChangeModel(Model):
         norms = [1 if self.stream.u53(self.stream.next()) < initial[labels[i]] else 0
                  for i in range(n)]
         rate_idx = ([self.stream.pick(self.stream.next(), len(params.rates)) for _ in range(n)]
-                    if params.evolving else [0] * n)
+                    if params.rates is not None else [0] * n)
         # committed agents (normsim.mechanisms): placed from the stream, then given their norm
         fixed = set(place_committed(params.committed, adj.indptr, adj.indices, self.stream)
                     if params.committed is not None else ())
         for i in fixed:
-            norms[i] = params.committed["norm"]
+            norms[i] = params.committed["norm"]  # type: ignore[index]  # fixed: committed only
         self.by_node: list[NormAgent] = [
             self.agent_class(self, self.grid[i], norms[i], rate_idx[i], committed=i in fixed,
                              group=labels[i])

@@ -31,9 +31,10 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -123,7 +124,7 @@ def is_random(spec: Mapping[str, Any]) -> bool:
     return spec.get("kind") in RANDOM_KINDS
 
 
-def _need(cond: bool, msg: str) -> None:
+def _need(cond: bool | np.bool_, msg: str) -> None:
     if not cond:
         raise NormsimError(msg)
 
@@ -223,7 +224,8 @@ def _use_native(kind: str, p: dict, generator: str) -> bool:
 
     if kind not in NATIVE_KINDS:
         return False
-    return generator == "native" or native_size(kind, p) >= NATIVE_MIN_NODES
+    size = native_size(kind, p)   # an int for the native kinds
+    return generator == "native" or (size is not None and size >= NATIVE_MIN_NODES)
 
 
 def _raw_graph(spec: Mapping[str, Any], seed: int | None, base_dir) -> tuple[nx.Graph, bool]:
@@ -373,7 +375,8 @@ def relabel(G: nx.Graph) -> nx.Graph:
     _need(not G.is_directed(), "network: the graph must be undirected")
     _need(not G.is_multigraph(), "network: multigraphs are not supported")
     nodes = list(G.nodes)
-    if all(isinstance(v, (int, np.integer)) for v in nodes) and set(nodes) == set(range(len(nodes))):
+    if (all(isinstance(v, (int, np.integer)) for v in nodes)
+            and set(nodes) == set(range(len(nodes)))):
         return G
     try:
         key = sorted(nodes, key=lambda v: (0, int(v), "") if _is_int(v) else (1, 0, str(v)))

@@ -13,8 +13,9 @@ Examples
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -100,7 +101,7 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
             else:
                 vals[key] = check_number(f"{where}.game.{key}", v, low=0.0, low_open=True)
 
-        def gen(name: str) -> int:
+        def gen(name: str, ev: Mapping = ev, where: str = where) -> int:
             g = ev[name]
             if isinstance(g, bool) or not isinstance(g, (int, np.integer)) or g < 0:
                 raise NormsimError(f"{where}.{name}: {g!r} must be an integer generation >= 0")
@@ -128,7 +129,8 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
     return tuple(out)
 
 
-def game_schedule(a: float, b: float, c: float, shocks: tuple[int, ...], events: tuple[dict, ...],
+def game_schedule(a: float, b: float, c: float, shocks: tuple[int, ...],
+                  events: tuple[Mapping[str, Any], ...],
                   generations: int) -> tuple[list[tuple[float, float, float]], np.ndarray]:
     """The distinct games of a run and, for each generation 0..G, the index of its game.
 
@@ -332,16 +334,17 @@ class ModelParams:
 
         Group k plays :func:`game_schedule` of ``(a, b, c_k)``: shocks swap a and b
         for everyone, an event sets its values in every group (only in group k
-        with ``group: k``), and a ramp runs from each group's own value. Entries 0 and 1 are the initial games and
-        their swap (as :meth:`games`). Without groups (``m = 1`` and no per-group c)
-        this is :meth:`games` with one-game tuples."""
+        with ``group: k``), and a ramp runs from each group's own value. Entries 0 and 1
+        are the initial games and their swap (as :meth:`games`). Without groups (``m = 1``
+        and no per-group c) this is :meth:`games` with one-game tuples."""
         cs = self.group_c() or (self.c,) * m
         if len(cs) != m:
             raise NormsimError(f"population.groups.c: {len(cs)} value(s) for {m} groups "
                                "(give one per group)")
         key = ("_group_games", m)
-        if key in self.__dict__:
-            games, index = self.__dict__[key]
+        cache: dict[Any, Any] = self.__dict__   # keyed by (name, m)
+        if key in cache:
+            games, index = cache[key]
             return list(games), index.copy()
         per = [game_schedule(self.a, self.b, ck, self.shocks,
                              tuple(e for e in self.events if e.get("group", k) == k),
@@ -359,7 +362,7 @@ class ModelParams:
                 combos.append(k)
             index[g] = pos[k]
         games = [tuple(CoordinationGame(*per[j][0][k[j]]) for j in range(m)) for k in combos]
-        self.__dict__[key] = (games, index)
+        cache[key] = (games, index)
         return list(games), index.copy()
 
     def group_game_at(self, generation: int, m: int) -> tuple[CoordinationGame, ...]:

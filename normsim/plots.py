@@ -85,7 +85,7 @@ def shares_figure(store, out_dir: Path, max_panels: int = 12,
     nrow = math.ceil(len(conds) / ncol)
     fig, axes = _subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), squeeze=False,
                           sharey=True)
-    for ax, cond in zip(axes.flat, conds):
+    for ax, cond in zip(axes.flat, conds, strict=False):   # the grid may have spare panels
         spec = Scenario.model_validate(cond["resolved"])
         s = load_series(store, cond["hash"], runs=runs)["share_b"]
         G = s.shape[1] - 1
@@ -199,7 +199,7 @@ def rates_figure(store, out_dir: Path, hashes: list[str] | None = None,
     conds = conds[:6]
     fig, axes = _subplots(1, len(conds), figsize=(5 * len(conds), 3.8), squeeze=False,
                           sharey=True)
-    for ax, (cond, spec) in zip(axes[0], conds):
+    for ax, (cond, spec) in zip(axes[0], conds, strict=True):
         s = load_series(store, cond["hash"], runs=runs)
         shares = s["rate_shares"].mean(axis=0)
         g = np.arange(shares.shape[0])

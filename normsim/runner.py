@@ -20,11 +20,10 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
-
 
 from normsim import analytic
 from normsim.draws import replicate_seed
@@ -328,7 +327,7 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
         scheduler: str | None = None, quiet: bool = False,
         conds: list[Condition] | None = None,
         pool: ProcessPoolExecutor | None = None,
-        scheduler_timeout: float | None = None) -> RunReport:
+        scheduler_timeout: float | None = None, command: str = "run") -> RunReport:
     """Run every condition x replicate not yet stored; commit each replicate as it finishes.
 
     ``scheduler`` is the address of an existing dask.distributed scheduler
@@ -337,17 +336,20 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
     (default: all cores; 1 runs in this process). ``conds`` runs these conditions (with the
     scenario's ``runs``) instead of the scenario's own, e.g. the particles of a
     calibration (:mod:`normsim.calibrate`); ``pool`` (from :func:`local_pool`)
-    is used instead of starting worker processes for this call alone.
+    is used instead of starting worker processes for this call alone. ``command`` names
+    the command whose results these are: a store holds one command's results of one
+    scenario (:func:`normsim.store.check_owner`).
     """
     from tqdm import tqdm
 
     from normsim import limits
-    from normsim.store import check_store_file
+    from normsim.store import check_owner, check_store_file
 
     t_start = time.perf_counter()
     own = conds is None
     sc = loaded.scenario
     check_store_file(out_dir)   # another program's database is refused before anything else
+    check_owner(out_dir, command, sc.name)   # and another command's or scenario's store
     client = connect(scheduler, scheduler_timeout) if scheduler else None
     try:
         threads = max(1, sum(client.nthreads().values())) if client is not None else None
@@ -364,6 +366,7 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
     report = RunReport(out_dir=out_dir, conditions=conds)
     try:
         with Store(out_dir) as store:
+            store.claim(command, sc.name)
             for pos, cond in enumerate(conds):
                 store.add_condition(cond.hash, cond.scenario, cond.params,
                                     cond.spec.model_dump(mode="json"), pos)

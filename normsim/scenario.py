@@ -26,8 +26,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from normsim.datafiles import check_special
 from normsim.design import DesignSpec, check_design
@@ -47,7 +55,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
-Number = Annotated[float, Field(strict=False)]
+Number = Annotated[float, Field(strict=True)]
 
 
 class GameSpec(_Strict):
@@ -437,6 +445,10 @@ class Scenario(_Strict):
             raise ValueError("dynamics.conformity: conformity needs a network "
                              "(the well-mixed ODE has none)")
         gr = self.population.groups
+        for k, ev in enumerate(self.schedule.events):
+            if gr is None and isinstance(ev, dict) and "group" in ev:
+                raise ValueError(f"schedule.events[{k}].group: an event for one group needs "
+                                 "population.groups")
         if gr is not None and gr.exploration is not None and isinstance(
                 self.dynamics.exploration, EvolvingRates):
             raise ValueError("population.groups.exploration: per-group exploration rates need "
@@ -894,15 +906,16 @@ def conditions(loaded: LoadedScenario, *, n_cores: int | None = None) -> list[Co
     base.pop("sweep", None)
     for combo in combos:
         raw = copy.deepcopy(base)
-        for k, v in zip(keys, combo):
+        for k, v in zip(keys, combo, strict=True):
             _set_path(raw, k, v, "sweep")
         where = str(loaded.path or "<scenario>")
         spec = _validate(raw, where, None)
         check_paths(spec, loaded.base_dir, loaded.data_roots, where)   # a swept path too
         n = 0
         if spec.population.network is not None:
-            n = _check_network(spec, loaded.base_dir, where, dict(zip(keys, combo)))
-        out.append(Condition(scenario=sc.name, params=dict(zip(keys, combo)), spec=spec,
+            n = _check_network(spec, loaded.base_dir, where, dict(zip(keys, combo, strict=True)))
+        out.append(Condition(scenario=sc.name, params=dict(zip(keys, combo, strict=True)),
+                             spec=spec,
                              hash=condition_hash(spec, loaded.base_dir),
                              base_dir=str(loaded.base_dir), n_agents=n))
     return out

@@ -217,7 +217,7 @@ def analyse(results: str | Path, output: str = "t50", *, resamples: int = RESAMP
     res = {"scenario": record["scenario"], "output": output, "description": OUTPUTS[output],
            "method": record["method"], "samples": record["samples"], "seed": record["seed"],
            "second_order": record["second_order"], "parameters": record["names"],
-           "bounds": {n: b for n, b in zip(record["names"], record["bounds"])},
+           "bounds": {n: b for n, b in zip(record["names"], record["bounds"], strict=True)},
            "points": len(X), "conf_level": conf_level, "groups": []}
     for g in record["groups"]:
         vals = [per[h] for h in g["rows"]]
@@ -260,7 +260,8 @@ def analyse(results: str | Path, output: str = "t50", *, resamples: int = RESAMP
             "_Y": Y})
     # the values the design ran (integers rounded down), for the scatter plots
     res["_X"] = np.array([[min(math.floor(x), hi) if isint else x
-                           for x, isint, (_, hi) in zip(row, record["integer"], record["bounds"])]
+                           for x, isint, (_, hi) in zip(row, record["integer"], record["bounds"],
+                                                        strict=True)]
                           for row in X]) if len(X) else X
     return res
 
@@ -307,7 +308,7 @@ def figures(res: dict, out_dir: Path) -> list[Path]:
             sg = [ind[n]["sigma"] for n in names]
             ax.errorbar(ms, sg, xerr=[ind[n]["mu_star_conf"] for n in names], fmt="o",
                         color="tab:blue", capsize=3)
-            for x, y, lab in zip(ms, sg, short):
+            for x, y, lab in zip(ms, sg, short, strict=True):
                 ax.annotate(lab, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8)
             lim = max(max(ms), max(sg), 1e-12) * 1.15
             ax.plot([0, lim], [0, lim], color="grey", ls=":", lw=0.8, label="sigma = mu*")
@@ -420,10 +421,11 @@ def table(res: dict) -> str:
                         [""] * (len(head) - 3))
         widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
         lines.append("  ".join(h.ljust(w) if i == 0 else h.rjust(w)
-                               for i, (h, w) in enumerate(zip(head, widths))))
+                               for i, (h, w) in enumerate(zip(head, widths, strict=True))))
         for r in rows:
             lines.append("  ".join(x.ljust(w) if i == 0 else x.rjust(w)
-                                   for i, (x, w) in enumerate(zip(r, widths))).rstrip())
+                                   for i, (x, w) in enumerate(zip(r, widths, strict=True)))
+                         .rstrip())
         noise = "n/a" if g["noise_share"] is None else f"{g['noise_share']:.1%}"
         lines.append(f"{res['output']} over the design: mean {g['output_mean']:.4g}, sd "
                      f"{g['output_sd']:.4g}; replicate noise share {noise}; "

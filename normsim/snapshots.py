@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def encode(norms: np.ndarray, rate_index: np.ndarray | None, n_rates: int) -> by
     norms = np.asarray(norms).astype(np.uint8, copy=False)
     if not n_rates:
         return zlib.compress(np.packbits(norms).tobytes(), 1)
-    dt = np.uint8 if n_rates <= MAX_BYTE_RATES else np.dtype("<u2")
+    dt: Any = np.uint8 if n_rates <= MAX_BYTE_RATES else np.dtype("<u2")
     code = norms.astype(dt) | (np.asarray(rate_index).astype(dt) << 1)
     return zlib.compress(code.tobytes(), 1)
 
@@ -82,7 +83,7 @@ def decode(blob: bytes, n_agents: int, n_rates: int) -> tuple[np.ndarray, np.nda
     raw = zlib.decompress(blob)
     if not n_rates:
         return np.unpackbits(np.frombuffer(raw, np.uint8), count=n_agents), None
-    dt = np.uint8 if n_rates <= MAX_BYTE_RATES else np.dtype("<u2")
+    dt: Any = np.uint8 if n_rates <= MAX_BYTE_RATES else np.dtype("<u2")
     code = np.frombuffer(raw, dt)
     return (code & 1).astype(np.uint8), code >> 1
 

@@ -62,9 +62,9 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -155,7 +155,7 @@ class Search:
         no, yes = (None if p is None else p.value for p in (self.no_tip, self.tip))
         return [no, yes] if self.direction == "up" else [yes, no]
 
-    def mirrored(self) -> "Search":
+    def mirrored(self) -> Search:
         """This search with every value negated (how ``direction="down"`` is searched)."""
         def neg(p: Point | None) -> Point | None:
             return None if p is None else replace(p, value=-p.value + 0.0)
@@ -238,7 +238,7 @@ def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: flo
         points = evaluate(requests)
         if len(points) != len(requests):
             raise RuntimeError("evaluate returned a different number of points")
-        for (k, _), p in zip(requests, points):
+        for (k, _), p in zip(requests, points, strict=True):
             searches[k].add(p)
         if rnd == 1:
             for s in searches:
@@ -278,7 +278,8 @@ def outcome(spec, series: dict) -> tuple[float, float, int]:
     if spec.population.committed is not None and "share_new_uncommitted" in series:
         unc, everyone = series["share_new_uncommitted"], series["share_new"]
         per_rep = np.array([final_share(u, s, G) if not np.isnan(u[1:]).all()
-                            else final_share(e, s, G) for u, e in zip(unc, everyone)])
+                            else final_share(e, s, G)
+                            for u, e in zip(unc, everyone, strict=True)])
         if all(np.isnan(u[1:]).all() for u in unc):   # every agent committed: no one to change
             return float(per_rep.mean()), math.nan, len(per_rep)
     else:
@@ -426,7 +427,7 @@ class RunnerEvaluator:
             self.pool = local_pool(self.workers or os.cpu_count() or 1)
         report = run(self.setup.loaded, out_dir=self.out_dir, workers=self.workers,
                      scheduler=self.scheduler, quiet=self.quiet, conds=unique, pool=self.pool,
-                     scheduler_timeout=self.scheduler_timeout)
+                     scheduler_timeout=self.scheduler_timeout, command="tipping")
         self.seconds += time.perf_counter() - t0
         self.ran += report.ran
         self.skipped += report.skipped
@@ -437,7 +438,7 @@ class RunnerEvaluator:
         runs = self.setup.loaded.scenario.runs
         out = []
         with Store(self.out_dir) as store:
-            for (k, v), c in zip(requests, conds):
+            for (_k, v), c in zip(requests, conds, strict=True):
                 share, p, n = outcome(c.spec, load_series(store, c.hash, runs=runs))
                 out.append(Point(float(v), share, p, n, c.hash))
         return out
@@ -453,7 +454,11 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
 
     ``scheduler_timeout``: seconds to wait for the Dask scheduler when connecting
     (None: :data:`normsim.runner.SCHEDULER_TIMEOUT`)."""
+    from normsim.store import check_owner, check_store_file
+
     t0 = time.perf_counter()
+    check_store_file(out_dir)   # refused before the first round, not at its first run
+    check_owner(out_dir, "tipping", setup.loaded.scenario.name)
     ev = RunnerEvaluator(setup, Path(out_dir), workers, scheduler, quiet, scheduler_timeout)
     done = False
     try:
@@ -465,7 +470,7 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
         ev.close(stop=not done)
     sc = setup.loaded.scenario
     conds = []
-    for combo, s, grid in zip(setup.combos, found, grids):
+    for combo, s, grid in zip(setup.combos, found, grids, strict=True):
         ends = (s.no_tip, s.tip) if s.direction == "up" else (s.tip, s.no_tip)
         lo, hi = s.bracket()
         conds.append({"params": combo, "status": s.status, "bracket": [lo, hi],
@@ -475,7 +480,8 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
                       "tested": [p.as_dict() for p in sorted(s.tested, key=lambda p: p.value)]})
     committed = sc.population.committed is not None
     return {"scenario": sc.name, "vary": setup.vary, "direction": setup.direction,
-            "lo": setup.lo, "hi": setup.hi, "tol": setup.tol, "runs": sc.runs, "generations": sc.schedule.generations,
+            "lo": setup.lo, "hi": setup.hi, "tol": setup.tol, "runs": sc.runs,
+            "generations": sc.schedule.generations,
             "criterion": {"share_among": "uncommitted" if committed else "everyone",
                           "window": WINDOW, "level": LEVEL},
             "added_committed": setup.added_committed, "dropped_sweep": setup.dropped_sweep,
@@ -532,7 +538,7 @@ def table(res: dict) -> str:
             str(len(c["tested"]))])
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     for r in [head] + rows:
-        lines.append("  ".join(x.rjust(w) for x, w in zip(r, widths)).rstrip())
+        lines.append("  ".join(x.rjust(w) for x, w in zip(r, widths, strict=True)).rstrip())
     lines.append("values tested (value: share, p_change):")
     for c in res["conditions"]:
         pts = "; ".join(f"{p['value']:.4g}: {p['share']:.3f}, {p['p_change']:.2f}"

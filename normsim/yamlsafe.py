@@ -18,7 +18,11 @@ what a careless or hostile file still gets through it:
   mantissa, a non-negative exponent up to 18) is the integer 1000000, so it
   can be a number of generations or replicates;
 * **size**: :func:`read_text` reads at most :data:`MAX_BYTES` (a FIFO or a
-  device such as ``/dev/zero`` cannot make it read forever).
+  device such as ``/dev/zero`` cannot make it read forever), and :func:`parse`
+  refuses a document of more than :data:`MAX_VALUES` values, counted on the
+  parser's event stream before anything is composed, so a file at the size limit
+  is read or refused in about a second. Documents are parsed by libyaml when
+  PyYAML has it (its pure-Python parser reads about 0.2 MB a second).
 
 Every problem is a :class:`normsim.errors.NormsimError` in the scenario
 messages' style, ``file:line: path: problem``.
@@ -48,14 +52,22 @@ from normsim.errors import NormsimError
 MAX_BYTES = 10 * 2**20
 #: how many values aliases may add to a document beyond those written in it
 MAX_ALIAS_EXPANSION = 100_000
+#: most values (scalars, lists, mappings, aliases) a scenario document may hold
+MAX_VALUES = 100_000
 
 _EXP = re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?|[-+]?\.[0-9_]+)[eE][-+]?[0-9]+$")
 _EXP_INT = re.compile(r"^([-+]?[0-9]+)[eE]\+?([0-9]+)$")
 _EXP_TAG = "tag:normsim,2017:exponent-number"
 
 
-class ScenarioLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that also reads exponent notation as numbers."""
+#: libyaml's parser when PyYAML was built with it, else PyYAML's own
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
+_SAFE_LOADER = _SAFE_LOADER or yaml.SafeLoader
+
+
+class ScenarioLoader(_SAFE_LOADER):
+    """A safe loader (libyaml's when available) that also reads exponent notation as
+    numbers."""
 
 
 def _construct_exponent(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | float:
@@ -163,10 +175,35 @@ def _check_duplicates(node: yaml.MappingNode, path: tuple, where: str) -> None:
         seen[key] = line
 
 
+_VALUE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent,
+                 yaml.AliasEvent)
+
+
+def _count_values(text: str, where: str) -> None:
+    """Refuse a document of more than :data:`MAX_VALUES` values, reading no further than
+    that many parser events (the count stops there: time bounded by the limit, not by
+    the file)."""
+    loader = ScenarioLoader(text)
+    try:
+        n = 0
+        while loader.check_event():
+            if isinstance(loader.get_event(), _VALUE_EVENTS):
+                n += 1
+                if n > MAX_VALUES:
+                    raise NormsimError(
+                        f"{where}: more than {MAX_VALUES:,} values: not a scenario file (a "
+                        "scenario is a short text; a long list of values belongs in a data "
+                        "file, a long sweep in several scenarios)")
+    finally:
+        loader.dispose()
+
+
 def parse(text: str, where: str) -> tuple[yaml.Node | None, Any]:
-    """Compose, check and construct one YAML document: ``(node tree, Python value)``."""
+    """Count, compose, check and construct one YAML document: ``(node tree, Python
+    value)``."""
     loader = None
     try:
+        _count_values(text, where)
         loader = ScenarioLoader(text)
         node = loader.get_single_node()
         check_tree(node, where)

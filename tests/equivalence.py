@@ -9,7 +9,8 @@ default tier and marks the rest of a cross-product ``kernels``.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -95,7 +96,7 @@ def all_pairs(factors: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
     while uncovered:
         best, gain = None, -1
         for combo in itertools.product(*(factors[n] for n in names)):
-            row = dict(zip(names, combo))
+            row = dict(zip(names, combo, strict=True))
             g = sum((a, row[a], b, row[b]) in uncovered
                     for a, b in itertools.combinations(names, 2))
             if g > gain:

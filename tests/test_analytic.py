@@ -63,7 +63,7 @@ def test_all_dpdt_curves_cross_at_b_over_a_plus_b():
 @pytest.mark.parametrize("c, times", [(0.05, (16.30, 26.94, 37.94)), (0.3, (43.05, 52.44, 60.22))])
 def test_replicator_crossing_times(c, times):
     sol = analytic.solve(A_, B_, c, p0=0.05, t_max=100)
-    for lv, t in zip((0.5, 0.9, 0.99), times):
+    for lv, t in zip((0.5, 0.9, 0.99), times, strict=True):
         assert sol.crossing[lv] == pytest.approx(t, abs=0.01)
         # event detection agrees with root-finding on the dense output
         assert analytic.crossing_time_root(A_, B_, c, 0.0, 0.05, lv, 100) == pytest.approx(
@@ -78,7 +78,7 @@ def test_replicator_value_at_t50():
 @pytest.mark.parametrize("c, levels", [(0.05, (0.9215, 0.8508, 0.7705)),
                                        (0.3, (0.9433, 0.8863, 0.8118))])
 def test_replicator_mutator_stable_points(c, levels):
-    for mu, level in zip((0.03, 0.06, 0.1), levels):
+    for mu, level in zip((0.03, 0.06, 0.1), levels, strict=True):
         stable = [fp.p for fp in analytic.fixed_points(A_, B_, c, mu) if fp.stable]
         assert stable == pytest.approx([level], abs=1e-4)
         # the trajectory from p(0) = 0 ends there
@@ -87,7 +87,7 @@ def test_replicator_mutator_stable_points(c, levels):
 
 
 def test_replicator_mutator_crossing_times():
-    for mu, t in zip((0.03, 0.06, 0.1), (24.76, 18.06, 14.32)):
+    for mu, t in zip((0.03, 0.06, 0.1), (24.76, 18.06, 14.32), strict=True):
         sol = analytic.solve(A_, B_, 0.3, mu, p0=0.0, t_max=100)
         assert sol.crossing[0.5] == pytest.approx(t, abs=0.01)
 

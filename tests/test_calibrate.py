@@ -11,8 +11,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from normsim.calibrate import (abc_smc, calibrate, prepare, read_observed, synthetic_observed,
-                               weighted_quantile, write_observed)
+from normsim.calibrate import (
+    abc_smc,
+    calibrate,
+    prepare,
+    read_observed,
+    synthetic_observed,
+    weighted_quantile,
+    write_observed,
+)
 from normsim.errors import NormsimError
 from normsim.scenario import load, loads
 
@@ -39,7 +46,7 @@ def _gauss_sim(n_obs):
     """Candidates' sample means of n_obs draws from N(theta_k, 1), one stream per seed."""
     def sim(theta, seeds, t, b):
         means = np.array([np.random.default_rng(int(s)).normal(th, 1 / math.sqrt(n_obs))
-                          for th, s in zip(theta[:, 0], seeds)])
+                          for th, s in zip(theta[:, 0], seeds, strict=True)])
         return means
     return sim
 
@@ -73,7 +80,7 @@ def test_abc_smc_posterior_cut_by_the_prior_is_the_truncated_normal():
 
     def dist(theta, seeds, t, b):
         out = []
-        for th, s in zip(theta, seeds):
+        for th, s in zip(theta, seeds, strict=True):
             m = np.random.default_rng(int(s)).normal(th, 1 / math.sqrt(n))
             out.append(np.max(np.abs(m - target)))
         return np.array(out)

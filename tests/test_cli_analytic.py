@@ -61,7 +61,8 @@ def test_usage_error_exits_2(capsys):
 @pytest.mark.slow
 def test_plot_is_written(tmp_path):
     out = tmp_path / "sub" / "an.png"
-    r = run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.5", "--mu", "0.01", "--plot", str(out))
+    r = run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.5", "--mu", "0.01",
+            "--plot", str(out))
     assert r.returncode == 0, r.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "fixed points" in r.stdout

@@ -13,10 +13,10 @@ from distributed import LocalCluster  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-from inproc import normsim as normsim_here
-
 from normsim import runner  # noqa: E402
 from normsim.cli import main  # noqa: E402
+
+from inproc import normsim as normsim_here  # noqa: E402
 
 SCENARIO = """
 name: dasktest
@@ -72,7 +72,8 @@ def test_failing_task_is_retried_once_reported_and_filled_later(tmp_path, monkey
                      lc.scheduler_address, "--json"])
     assert code == 3
     attempts = [json.loads(x) for x in log.read_text().splitlines()]
-    assert len(attempts) == 2 and attempts[0] == attempts[1]             # tried, retried once, then reported
+    # tried, retried once, then reported
+    assert len(attempts) == 2 and attempts[0] == attempts[1]
     stored = rows(tmp_path / "o")
     missing = len(attempts[0])
     assert len(stored) == 32 - missing

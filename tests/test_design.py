@@ -16,13 +16,13 @@ import pytest
 
 pytest.importorskip("SALib")
 
-from inproc import normsim as normsim_here
-
 from normsim import runner  # noqa: E402
 from normsim.design import problem, read_record, sample_matrix  # noqa: E402
 from normsim.scenario import _content, conditions, load, loads  # noqa: E402
 from normsim.sensitivity import analyse, analyse_matrix  # noqa: E402
 from normsim.store import Store  # noqa: E402
+
+from inproc import normsim as normsim_here
 
 DESIGN = """
 name: dtiny
@@ -213,7 +213,7 @@ def test_per_replicate_outputs_against_the_summary(tmp_path):
     with Store(out) as st:
         summ = summarise(st)
         checked = 0
-        for c, s in zip(st.conditions(), summ["conditions"]):
+        for c, s in zip(st.conditions(), summ["conditions"], strict=True):
             from normsim.scenario import Scenario
             spec = Scenario.model_validate(c["resolved"])
             rep = next(st.replicates(c["hash"]))

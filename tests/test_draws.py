@@ -4,8 +4,7 @@ bounded draws and the visiting order, against references that do not use it."""
 import numpy as np
 import pytest
 
-from normsim.draws import (DrawStream, graph_seed, replicate_seed, replicate_seeds,
-                           stream_state)
+from normsim.draws import DrawStream, graph_seed, replicate_seed, replicate_seeds, stream_state
 from normsim.engine import bounded_draws, stream_outputs
 
 # xoshiro256** from the state (1, 2, 3, 4): the first outputs of Blackman and
@@ -71,10 +70,10 @@ def test_conversions_of_an_output():
 
 def test_split_gives_an_index_and_a_uniform_rest():
     rs = DrawStream(3)
-    idx, rest = zip(*(rs.split(rs.next() & 0xFFFFFFFF, 3) for _ in range(30000)))
+    idx, rest = zip(*(rs.split(rs.next() & 0xFFFFFFFF, 3) for _ in range(30000)), strict=True)
     assert set(idx) == {0, 1, 2}
     for k in range(3):        # each index about 1/3, and the rest uniform given the index
-        rk = np.array([r for i, r in zip(idx, rest) if i == k])
+        rk = np.array([r for i, r in zip(idx, rest, strict=True) if i == k])
         assert abs(len(rk) / 30000 - 1 / 3) < 0.015
         assert abs(rk.mean() - 0.5) < 0.02 and abs((rk < 0.1).mean() - 0.1) < 0.02
 
@@ -88,7 +87,7 @@ def test_python_bounded_equals_compiled_bounded():
         want = [rs.bounded(b) for b in bounds]
         got = bounded_draws(stream_state(seed), np.array(bounds, np.uint64))
         assert want == list(map(int, got))
-        assert all(0 <= r < b for r, b in zip(want, bounds))
+        assert all(0 <= r < b for r, b in zip(want, bounds, strict=True))
 
 
 @pytest.mark.parametrize("n", [3, 5, 2**31 + 1])

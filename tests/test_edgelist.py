@@ -9,12 +9,13 @@ import sys
 
 import numpy as np
 import pytest
-from inproc import normsim as normsim_here
 
 from normsim import edgelist
 from normsim.edgelist import load_edgelist, node_labels
 from normsim.errors import NormsimError
 from normsim.networks import _finish, adjacency, read_edgelist, spec_adjacency
+
+from inproc import normsim as normsim_here
 
 
 def old_reader(path, largest):
@@ -101,7 +102,7 @@ def test_chunk_boundaries_do_not_matter(tmp_path, monkeypatch):
     u = rng.integers(0, 500, 3000)
     v = (u + rng.integers(1, 500, 3000)) % 500
     p = tmp_path / "e.txt.gz"
-    p.write_bytes(gzip.compress("".join(f"{a} {b}\n" for a, b in zip(u, v)).encode()))
+    p.write_bytes(gzip.compress("".join(f"{a} {b}\n" for a, b in zip(u, v, strict=True)).encode()))
     want = load_edgelist(p)
     for size in (7, 64, 1000):
         monkeypatch.setattr(edgelist, "CHUNK", size)

@@ -7,8 +7,15 @@ import pytest
 
 from normsim import analytic, engine
 from normsim.draws import DrawStream, replicate_seeds
-from normsim.engine import (FORMULA, RATIO, _accept, replicate_adjacency,
-                            simulate, tables, threshold32)
+from normsim.engine import (
+    FORMULA,
+    RATIO,
+    _accept,
+    replicate_adjacency,
+    simulate,
+    tables,
+    threshold32,
+)
 from normsim.game import fermi_probability
 from normsim.networks import adjacency, build_graph
 from normsim.params import UPDATE_MODES, ModelParams
@@ -149,8 +156,9 @@ def test_ratio_test_decides_as_the_exact_formula_at_the_threshold():
             edge = threshold32(P)       # uf < edge  <=>  accepted
             for uf in {0, edge - 3, edge - 1, edge, edge + 1, edge + 5, 2**32 - 1}:
                 if 0 <= uf < 2**32:
-                    got = _accept(np.uint64(uf), np.uint64(ct), np.uint64(ci), RATIO, tb.thr.reshape(2, -1)[0],
-                                  tb.E[ph], tb.pay[ph], params.beta, tb.R)
+                    got = _accept(np.uint64(uf), np.uint64(ct), np.uint64(ci), RATIO,
+                                  tb.thr.reshape(2, -1)[0], tb.E[ph], tb.pay[ph], params.beta,
+                                  tb.R)
                     assert got == (uf < edge), (ct, ci, ph, uf, edge)
 
 
@@ -244,7 +252,7 @@ def test_asynchronous_learner_sees_current_payoffs():
             t = nbrs[i][k]
             seen = norm if current else start
 
-            def pay(a):
+            def pay(a, seen=seen):
                 return sum(game.payoff(seen[a], seen[j]) for j in nbrs[a])
             if rs.hi(x) < fermi_probability(pay(t), pay(i), params.beta, R):
                 norm[i] = norm[t]

@@ -55,7 +55,7 @@ def exact_solve(A: list[list[Fraction]], rhs: list[list[Fraction]]) -> list[list
     of 1e-18 and times of 1e12 to full relative precision.
     """
     n = len(A)
-    M = [row[:] + r[:] for row, r in zip(A, rhs)]
+    M = [row[:] + r[:] for row, r in zip(A, rhs, strict=True)]
     w = len(M[0])
     for i in range(n):
         piv = next(r for r in range(i, n) if M[r][i] != 0)

@@ -62,7 +62,7 @@ def test_compiled_python_random_equals_random_random():
         rnd = random.Random(seed)
         want = [rnd.random() if k == 0 else (rnd._randbelow(int(a)) if k == 1
                                              else rnd.getrandbits(32))
-                for k, a in zip(kinds, args)]
+                for k, a in zip(kinds, args, strict=True)]
         assert list(generators.py_draws(mt, pos, kinds, args)) == want
 
 
@@ -189,7 +189,8 @@ def test_generator_is_not_part_of_the_condition_hash():
     hashes = {conditions(loads(body % g))[0].hash
               for g in ("", ", generator: auto", ", generator: native", ", generator: networkx")}
     assert len(hashes) == 1
-    with pytest.raises(NormsimError, match="population.network: generator: 'nx' is not one of auto"):
+    with pytest.raises(NormsimError,
+                       match="population.network: generator: 'nx' is not one of auto"):
         loads(body % ", generator: nx")
 
 

@@ -4,10 +4,11 @@ before anything is written."""
 
 import pytest
 from hostile_helpers import one_line_error
-from inproc import normsim
 
 from normsim.errors import NormsimError
 from normsim.params import ModelParams
+
+from inproc import normsim
 
 BASE = """name: ev
 population: {network: {kind: grid, rows: 6, cols: 6}}

@@ -4,6 +4,7 @@ simulations; the pair approximation's degree; the finite chain's population."""
 
 import pytest
 from hostile_helpers import one_line_error
+
 from inproc import normsim
 
 SCENARIO = """name: c

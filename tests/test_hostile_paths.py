@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from hostile_helpers import normsim_process, one_line_error
+
 from inproc import normsim
 
 SYSTEM_FILES = [Path("/etc/passwd"), Path("/etc/group"), Path("/etc/os-release")]
@@ -142,3 +143,29 @@ def test_process_environment_never_leaks(tmp_path):
             one_line_error(r, r"system file|outside the scenario's folder")
             assert secret not in r.stdout + r.stderr
             assert not (tmp_path / "o").exists()
+
+
+def test_viz_and_example_take_data_roots(tmp_path):
+    """``viz`` reads its defaults, and ``example`` runs, with the same --data-root rule."""
+    from normsim.cli import build_parser
+    from normsim.errors import NormsimError
+    from normsim.viz.app import defaults_from_scenario
+
+    data, folder = tmp_path / "data", tmp_path / "sc"
+    data.mkdir()
+    folder.mkdir()
+    (data / "net.txt").write_text("1 2\n2 3\n3 4\n4 1\n1 3\n")
+    sc = folder / "s.yaml"
+    sc.write_text(f"name: s\npopulation:\n  network: {{kind: edgelist, path: "
+                  f"'{data / 'net.txt'}'}}\n")
+    with pytest.raises(NormsimError, match="outside the scenario's folder.*--data-root"):
+        defaults_from_scenario(str(sc))
+    assert defaults_from_scenario(str(sc), [str(data)])["seed"] is not None
+    for cmd in (["viz", str(sc)], ["example", "quickstart"]):
+        args = build_parser().parse_args([*cmd, "--data-root", str(data)])
+        assert args.data_root == [str(data)]
+    r = normsim("example", "quickstart", "--set",
+                f"population.network={{kind: edgelist, path: '{data / 'net.txt'}'}}",
+                "--out", tmp_path / "o")
+    one_line_error(r, r"outside the scenario's folder.*--data-root DIR")
+    assert not (tmp_path / "o").exists()

@@ -4,14 +4,14 @@ byte-order mark, ``--tol inf``, p_change with every agent committed."""
 import json
 import math
 
+import numpy as np
 from hostile_helpers import one_line_error
-from inproc import normsim
 
 from normsim.calibrate import read_observed
 from normsim.scenario import load
 from normsim.tipping import outcome
 
-import numpy as np
+from inproc import normsim
 
 
 def test_tipping_refuses_a_well_mixed_scenario(tmp_path):

@@ -188,7 +188,7 @@ def test_critical_fraction_agrees_with_direct_integration(kw):
     ends = []
     for z in (cf.z * (1 - 1e-3), cf.z * (1 + 1e-3)):
         mz = m.with_committed(z)
-        y = solve_ivp(lambda t, y: mz.rhs(y), (0.0, 1e5), np.array(old.x), method="LSODA",
+        y = solve_ivp(lambda t, y, mz=mz: mz.rhs(y), (0.0, 1e5), np.array(old.x), method="LSODA",
                       rtol=1e-10, atol=1e-12).y[:, -1]
         ends.append(float(mz.total_share(y)))
     assert ends[0] < 0.5 and ends[0] < cf.p + 0.05     # stays near the old norm
@@ -201,7 +201,7 @@ def test_critical_fraction_zero_below_threshold_and_increasing_in_c():
         assert mo.critical_committed_fraction(loose).z == 0.0
         rows = mo.critical_committed_curve(0.4, 0.6, [0.4, 0.6, 0.8, 1.0], model=model)
         zs = [r["critical_committed_fraction"] for r in rows]
-        assert all(0 < u < v for u, v in zip(zs, zs[1:]))
+        assert all(0 < u < v for u, v in zip(zs, zs[1:], strict=False))
 
 
 def test_neutral_and_smooth_cases_have_no_critical_fraction():

@@ -243,8 +243,9 @@ def test_scenario_runs_committed_and_conformity_and_summarises(tmp_path):
     # half the population committed to B, the rest follows
     assert c1["final_share_new"] >= 0.5 and c1["p_change"] == 1.0
     # the export's series table has the committed agents' series
-    from normsim.export import export
     import csv
+
+    from normsim.export import export
     paths = export(out)
     rows = list(csv.DictReader(open(paths[1], encoding="utf-8")))
     assert len(rows) == 6 * 61 and "share_new_uncommitted" in rows[0]

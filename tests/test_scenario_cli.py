@@ -1,6 +1,7 @@
 """Scenario validation, `normsim run` end to end, resume after SIGKILL, summary, export."""
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -15,11 +16,12 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from inproc import normsim as normsim_here
 
 from normsim import scenario as scenario_module
 from normsim.errors import NormsimError
 from normsim.scenario import conditions, load, loads
+
+from inproc import normsim as normsim_here
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -356,12 +358,8 @@ runs: 3
 
 @pytest.mark.slow
 def test_parquet_without_pyarrow_is_a_clear_error(tmp_path):
-    pytest.importorskip("pyarrow") if False else None
-    try:
-        import pyarrow
+    if importlib.util.find_spec("pyarrow") is not None:
         pytest.skip("pyarrow installed")
-    except ImportError:
-        pass
     p = write(tmp_path, GOOD)
     normsim_here("run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--runs", "1",
                  "--json")

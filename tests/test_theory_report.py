@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-from analysis_scripts import load
 from scipy.stats import binomtest
+
+from analysis_scripts import load
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,12 @@ import sys
 
 import numpy as np
 import pytest
-from inproc import normsim as normsim_here
 
 from normsim.errors import NormsimError
 from normsim.scenario import loads
 from normsim.tipping import LEVEL, Point, bisect, outcome, prepare
+
+from inproc import normsim as normsim_here
 
 
 def normsim(*args, **kw):
@@ -60,7 +61,7 @@ def test_all_conditions_advance_together_one_batch_per_round():
     calls = []
     thresholds = [0.05, 0.3, 0.45]
     found = bisect(planted(thresholds, calls), 3, 0.0, 0.5, 0.02)
-    for s, t in zip(found, thresholds):
+    for s, t in zip(found, thresholds, strict=True):
         assert s.bracket()[0] < t <= s.bracket()[1]
         assert s.bracket()[1] - s.bracket()[0] <= 0.02
     assert calls[0] == [(0, 0.0), (0, 0.5), (1, 0.0), (1, 0.5), (2, 0.0), (2, 0.5)]

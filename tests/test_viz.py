@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from inproc import normsim as normsim_here
 
 from normsim.engine import simulate
-from normsim.viz.app import (VizModel, chart_png, defaults_from_scenario, info_markdown,
-                             network_png)
+from normsim.viz.app import VizModel, chart_png, defaults_from_scenario, info_markdown, network_png
+
+from inproc import normsim as normsim_here
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -144,7 +144,7 @@ def test_each_control_builds_the_model_a_scenario_would(controls, expect):
         k = int(np.floor(want.committed["fraction"] * 144 + 0.5))
         assert m.committed_mask.sum() == k
         np.testing.assert_array_equal(m.free_history, eng.share_new_uncommitted[0])
-        assert "committed agents: %d" % k in info_markdown(m)
+        assert f"committed agents: {k}" in info_markdown(m)
     assert m.mechanisms == bool(expect)
 
 

@@ -28,7 +28,6 @@ import re
 import shlex
 import tempfile
 import typing
-from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -207,7 +206,7 @@ class ScenarioReference(_Generated):
         for top, entries in groups.items():
             title = "Top-level fields" if not top else f"``{top}``"
             out += [f".. _scenario-{top or 'top'}:", "", title, "-" * len(title), ""]
-            for path, field, model in entries:
+            for path, field, _model in entries:
                 text, allowed = split_allowed(field.description)
                 if not text:
                     self.warn(f"scenario field {path} has no docstring in normsim/scenario.py")

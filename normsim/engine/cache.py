@@ -58,7 +58,7 @@ def cache_root() -> Path:
     return top / f"numba-{numba.__version__}-normsim-{__version__}-py{py}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _source_hash(path: str, mtime: float, size: int) -> str:
     with open(path, "rb") as fh:
         return hashlib.sha256(fh.read()).hexdigest()
@@ -92,7 +92,7 @@ class PackageCacheLocator(caching._CacheLocator):
 
     @classmethod
     def from_function(cls, py_func, py_file):
-        if config.CACHE_DIR:          # NUMBA_CACHE_DIR: numba's own locator
+        if config.CACHE_DIR:  # type: ignore[attr-defined]  # NUMBA_CACHE_DIR: numba's locator
             return None
         try:
             Path(py_file).resolve().relative_to(_PACKAGE)
@@ -122,7 +122,7 @@ def _locked_save(save):
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    locked._normsim_locked = True
+    locked._normsim_locked = True  # type: ignore[attr-defined]  # a marker on the wrapper
     return locked
 
 

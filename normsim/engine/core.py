@@ -63,24 +63,46 @@ import functools
 import inspect
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numba as nb
 import numpy as np
 
 from normsim.draws import graph_seed, stream_state
+from normsim.engine.kernels import (  # noqa: F401  (the kernels' names, re-exported)
+    _FIXED_RATE_RULES,
+    AHEAD_MIN,
+    ASYNCHRONOUS,
+    BATCH,
+    FORMULA,
+    LUT,
+    NO_MECH,
+    RATIO,
+    REFERENCE,
+    SEQUENTIAL,
+    SYNCHRONOUS,
+    GraphArgs,
+    MechArgs,
+    Outputs,
+    RateArgs,
+    TableArgs,
+    _accept,
+    _fill_thresholds,
+    _run,
+    _run_async,
+    _run_conform,
+    bounded_draws,
+    stream_outputs,
+)
 from normsim.errors import NormsimError
 from normsim.groups import group_labels, group_payoffs, group_values, n_groups
 from normsim.groups import payoff_range as group_payoff_range
 from normsim.mechanisms import PLACEMENT_CODES, committed_count
 from normsim.networks import Adjacency, adjacency, build_graph, is_random, relabel, spec_adjacency
 from normsim.params import ModelParams
-from normsim.engine.kernels import (  # noqa: F401  (the kernels' names, re-exported)
-    ASYNCHRONOUS, BATCH, AHEAD_MIN, FORMULA, LUT, NO_MECH, RATIO, REFERENCE, SEQUENTIAL,
-    SYNCHRONOUS, GraphArgs, MechArgs, Outputs, RateArgs, TableArgs, _FIXED_RATE_RULES,
-    _accept, _fill_thresholds, _run, _run_async, _run_conform, bounded_draws, stream_outputs)
 
 MODE_CODES = {"synchronous": SYNCHRONOUS, "sequential": SEQUENTIAL, "reference": REFERENCE,
               "asynchronous": ASYNCHRONOUS}
@@ -153,9 +175,9 @@ class Tables:
     how: int                # LUT, RATIO or FORMULA (see _accept)
     zero_cls: int           # class of a replaced agent (payoff 0)
     R: float                # the payoff range of the initial game
-    R_games: np.ndarray = None   # (P,): the payoff range of each game
-    tmu_c: np.ndarray = None     # per class: the group's exploration thresholds (groups,
-    th_c: np.ndarray = None      # fixed rate; else one unused entry)
+    R_games: np.ndarray | None = None   # (P,): the payoff range of each game
+    tmu_c: np.ndarray | None = None     # per class: the group's exploration thresholds
+    th_c: np.ndarray | None = None      # (groups, fixed rate; else one unused entry)
     n_groups: int = 1
 
     @property
@@ -173,7 +195,8 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
     exploration thresholds ``tmu_c``, ``th_c``. The Fermi rule's R is then
     :func:`normsim.groups.payoff_range` of each phase's games."""
     grouped = labels is not None
-    if grouped:
+    if labels is not None:
+        assert params.groups is not None   # labels come from the groups' spec
         M = n_groups(params.groups, labels)
         kspan = adj.k_max + 1
         keys = labels.astype(np.int64) * kspan + adj.degree
@@ -216,6 +239,7 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
     tmu_c = np.zeros(1, dtype=np.uint64)
     th_c = np.zeros(1, dtype=np.uint64)
     if grouped and not params.evolving:
+        assert params.groups is not None
         mu = group_values(params.groups, "exploration", params.exploration, M)
         tmu_c = np.zeros(n_cls, dtype=np.uint64)
         th_c = np.zeros(n_cls, dtype=np.uint64)
@@ -338,7 +362,7 @@ class Series:
     group_sizes: np.ndarray | None = None
 
 
-NetworkLike = Mapping[str, Any] | nx.Graph | Adjacency
+type NetworkLike = Mapping[str, Any] | nx.Graph | Adjacency
 
 
 def replicate_adjacency(network: NetworkLike, seed: int, base_dir=None) -> Adjacency:
@@ -387,7 +411,7 @@ def _graph_args(adj: Adjacency, params: ModelParams, labels: np.ndarray | None =
             bool(adj.k_min == adj.k_max), tb.how)
 
 
-def replicate_groups(params: ModelParams, adj: Adjacency, network: "NetworkLike", seed: int,
+def replicate_groups(params: ModelParams, adj: Adjacency, network: NetworkLike, seed: int,
                      base_dir=None) -> np.ndarray | None:
     """Each node's group in the replicate with ``seed`` (None without groups).
 
@@ -399,7 +423,7 @@ def replicate_groups(params: ModelParams, adj: Adjacency, network: "NetworkLike"
     graph = None
     if isinstance(network, nx.Graph):
         graph = relabel(network)
-        spec = None
+        spec: dict | None = None
     else:
         spec = dict(network) if isinstance(network, Mapping) else None
         if spec is not None and params.groups["by"] == "blocks" and spec.get("largest_component"):
@@ -426,6 +450,7 @@ def mech_args(params: ModelParams, adj: Adjacency, labels: np.ndarray | None = N
     the committed agents against the graph); ``labels``: each node's group."""
     grp, g_ib = NO_MECH.grp, NO_MECH.g_ib
     if labels is not None:
+        assert params.groups is not None   # labels come from the groups' spec
         grp = np.ascontiguousarray(labels, dtype=np.int64)
         g_ib = group_values(params.groups, "initial_b", params.initial_b,
                             n_groups(params.groups, labels))
@@ -517,7 +542,8 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
             replicate_groups(params, adj, net, seed, base_dir)
         graph, tabs, regular, how = (shared_args if shared_args is not None
                                      else _graph_args(adj, params, labels))
-        M = n_groups(params.groups, labels) if grouped else 0
+        M = n_groups(params.groups, labels) if params.groups is not None and labels is not None \
+            else 0
         out = Outputs(share_b[r], edges, counts[r], snap_at,
                       np.zeros((len(snap_at), adj.n), dtype=np.int8),
                       np.zeros((len(snap_at), adj.n), dtype=rate_dtype),
@@ -540,10 +566,11 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
                 f"population.committed: placement cluster: a connected ball of "
                 f"{int(mech.count)} nodes does not fit in the component of the centre drawn "
                 f"for replicate seed {seed}")
-        if committed:
+        if share_new is not None and share_unc is not None:
             share_new[r], share_unc[r] = committed_shares(share_b[r], adj.n, int(mech.count),
                                                           int(mech.cnorm))
         if grouped:
+            assert labels is not None   # replicate_groups gives labels with groups
             sizes = np.bincount(labels, minlength=M)
             g_games, g_index = params.group_games(M)
             totals = np.full((G + 1, M), np.nan)
@@ -567,6 +594,8 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
             if norms.shape[1] == adj.n:
                 norms[r] = out.snap_norm[k]
                 ridx[r] = out.snap_rate[k]
+    rate_shares: np.ndarray | None
+    mean_rate: np.ndarray | None
     if params.evolving:
         n_agents = counts.sum(axis=2, keepdims=True)
         rate_shares = counts / n_agents

@@ -18,7 +18,8 @@ Examples
 ``python -m normsim.engine.warm``: the variants of the plain model (every update
 mode, fixed and evolving rates, regular and irregular graphs).
 ``python -m normsim.engine.warm --set all --jobs 2``: every variant, in two processes.
-``python -m normsim.engine.warm --set tests --jobs 2``: the variants the test suite uses.
+``python -m normsim.engine.warm --set default --jobs 2``: the variants the test suite's
+default tier uses.
 ``python -m normsim.engine.warm --list``: the set's variants, each marked cached or not.
 ``python -m normsim.engine.warm --cached``: the variants the cache holds.
 """
@@ -29,8 +30,9 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 MODES = ("synchronous", "sequential", "reference", "asynchronous")
 HOWS = ("lut", "ratio", "formula")
@@ -72,7 +74,6 @@ SET_DOCS = {
     "plain": "every update mode, fixed and evolving rates, regular and irregular graphs",
     "all": "also every mechanism kernel, and the ratio and formula Fermi tests",
     "default": "what the test suite's default tier runs",
-    "tests": "what the whole test suite runs",
 }
 
 #: the declared sets of variants
@@ -83,6 +84,17 @@ SETS: dict[str, list[Variant]] = {
     # irregular graphs
     "all": list(dict.fromkeys(
         _product(mechs=MECHS) + _product(hows=("ratio", "formula"), regular=(False,)))),
+    # what the test suite's default tier compiles (measured: ``--cached`` after a run of
+    # the default tier with an empty cache); the other tiers use ``all``
+    "default": list(dict.fromkeys(
+        _product()
+        + _product(regular=(True,), mechs=("conformity", "mechanisms"))
+        + [Variant("sequential", False, False, "lut", "conformity")]
+        + _product(evolving=(False,), regular=(False,), mechs=("mechanisms",))
+        + _product(evolving=(True,), regular=(False,), hows=("ratio",))
+        + [Variant(m, False, True, "ratio") for m in ("synchronous", "sequential")]
+        + [Variant("sequential", False, r, "ratio", "mechanisms") for r in (True, False)]
+        + [Variant("reference", False, False, h) for h in ("ratio", "formula")])),
 }
 
 
@@ -154,17 +166,18 @@ def compile_variant(v: Variant) -> tuple[str, int, float]:
 
 def _variant_of(kernel: str, sig) -> Variant | None:
     """The variant a compiled dispatcher's signature stands for (None: not a variant's:
-    the plain typing a literal request starts from)."""
+    the plain typing a literal request starts from). The run-time flags (committed
+    agents; groups but with conformity) are not literal and read as 0."""
     from numba.core import types
 
-    flags = [t.literal_value if isinstance(t, types.Literal) else None for t in sig[8:]]
+    flags = [t.literal_value if isinstance(t, types.Literal) else 0 for t in sig[8:]]
     if not any(isinstance(t, types.Literal) for t in sig):
         return None
     code, evolving, regular, how, mech_on, _committed, conform, groups = flags
-    mode = "asynchronous" if kernel == "_run_async" else MODES[code]
+    mode = "asynchronous" if kernel == "_run_async" else MODES[int(code)]
     mech = ("conformity+groups" if conform and groups else "conformity" if conform
             else "mechanisms" if mech_on else "plain")
-    return Variant(mode, bool(evolving), bool(regular), HOWS[how], mech)
+    return Variant(mode, bool(evolving), bool(regular), HOWS[int(how)], mech)
 
 
 def cached() -> list[Variant]:

@@ -432,7 +432,8 @@ def graph_png(model: VizModel, px: int = 420, max_nodes: int | None = None) -> b
             xy = _layout(json.dumps(model.params.network, sort_keys=True), model.seed, n,
                          model.base_dir)
             edges = model.graph.edges
-        at = {v: (10 + x * (px - 20), 10 + y * (px - 20)) for v, (x, y) in zip(nodes, xy)}
+        at = {v: (10 + x * (px - 20), 10 + y * (px - 20))
+              for v, (x, y) in zip(nodes, xy, strict=True)}
         groups = getattr(model, "group_labels", None)
         bg = Image.new("RGB", (px, px), "white")
         d = ImageDraw.Draw(bg)
@@ -722,14 +723,19 @@ def InfoPanel(model: VizModel):
 
 
 # ------------------------------------------------------------------ parameters
-def defaults_from_scenario(path: str | None) -> dict:
-    """Default widget values from a scenario file (its first condition)."""
+#: the environment variable that passes ``normsim viz --data-root`` folders to the page
+DATA_ROOTS_ENV = "NORMSIM_VIZ_DATA_ROOTS"
+
+
+def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> dict:
+    """Default widget values from a scenario file (its first condition); its data files
+    may also lie in ``data_roots`` (``--data-root``)."""
     d = dict(PAGE_DEFAULTS)
     if not path:
         return d
     from normsim.scenario import EvolvingRates, conditions, load
 
-    cond = conditions(load(path))[0]
+    cond = conditions(load(path, data_roots=data_roots))[0]
     s = cond.spec
     if s.population.well_mixed:
         from normsim.errors import NormsimError
@@ -1007,6 +1013,8 @@ def NormsimViz(model: VizModel | solara.Reactive, user_params: dict,
     MainView(model.value)
 
 
-_defaults = defaults_from_scenario(os.environ.get("NORMSIM_VIZ_SCENARIO"))
+_defaults = defaults_from_scenario(
+    os.environ.get("NORMSIM_VIZ_SCENARIO"),
+    [r for r in os.environ.get(DATA_ROOTS_ENV, "").split(os.pathsep) if r])
 model = VizModel(**_defaults)
 page = NormsimViz(model, model_params(_defaults), play_interval=150)

@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 #: Debian's Chromium, headless and quiet on a closed network
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -81,6 +81,7 @@ def serve(scenario: str | Path | None = None, timeout: float = 120,
                 break
             except OSError:
                 if proc.poll() is not None:
+                    assert proc.stdout is not None   # stdout=PIPE
                     raise RuntimeError("normsim viz exited: " + proc.stdout.read()) from None
                 if time.time() > deadline:
                     raise RuntimeError("normsim viz did not start") from None
