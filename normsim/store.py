@@ -377,7 +377,7 @@ class Store:
         try:
             with self.conn:
                 self.conn.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)",
-                                      zip(OWNER_KEYS, (command, scenario)))
+                                      zip(OWNER_KEYS, (command, scenario), strict=True))
         except sqlite3.OperationalError as e:
             raise _write_error(self.path, e) from None
         except sqlite3.DatabaseError as e:

@@ -65,7 +65,8 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else 
 _SAFE_LOADER = _SAFE_LOADER or yaml.SafeLoader
 
 
-class ScenarioLoader(_SAFE_LOADER):
+# the base is chosen at import time (libyaml or not), which a type checker cannot follow
+class ScenarioLoader(_SAFE_LOADER):  # type: ignore[valid-type,misc]
     """A safe loader (libyaml's when available) that also reads exponent notation as
     numbers."""
 

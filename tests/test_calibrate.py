@@ -152,6 +152,7 @@ ARGS = ["--fit", "game.c,dynamics.exploration", "--prior", "dynamics.exploration
         "--particles", "20", "--populations", "2", "--predictive", "5"]
 
 
+@pytest.mark.slow
 def test_calibrate_cli_writes_its_outputs_and_a_rerun_simulates_nothing(tmp_path, small):
     sc, obs = small
     out = tmp_path / "out"

@@ -180,6 +180,7 @@ def test_design_with_a_sweep_repeats_the_design_per_combination(tmp_path):
     assert "sweep: dynamics.update=synchronous" in r.stdout
 
 
+@pytest.mark.slow
 def test_sensitivity_cli_outputs_json_table_and_figures(tmp_path):
     p = write(tmp_path, DESIGN)
     out = tmp_path / "o"

@@ -401,6 +401,7 @@ def test_site_in_a_browser_requests_nothing_outside(site):
     assert errors == []
 
 
+@pytest.mark.slow
 def test_importing_normsim_leaves_a_notebooks_plots_alone():
     """The plotting and browser-page modules draw without pyplot: importing them must not
     switch matplotlib's backend (a notebook would stop showing its inline figures)."""

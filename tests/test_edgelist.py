@@ -143,7 +143,8 @@ def test_truncated_and_missing_files_get_one_line(tmp_path):
         load_edgelist(tmp_path / "absent.txt.gz")
 
 
-@pytest.mark.parametrize("what", ["truncated", "missing", "text header"])
+@pytest.mark.parametrize("what", [pytest.param("truncated", marks=pytest.mark.slow),
+                                  "missing", "text header"])
 def test_the_cli_says_one_line_and_exits_1(tmp_path, what):
     if what == "truncated":
         full = gzip.compress(b"".join(b"%d %d\n" % (i, i + 1) for i in range(20000)))

@@ -291,6 +291,7 @@ def test_scenario_runs_groups_stores_and_summarises_per_group(tmp_path):
     assert groups[1]["final_share_b"] > groups[0]["final_share_b"]
 
 
+@pytest.mark.slow
 def test_run_json_has_groups(tmp_path):
     p = tmp_path / "s.yaml"
     p.write_text(SCENARIO)
@@ -317,6 +318,7 @@ def test_ungrouped_scenario_hash_is_unchanged():
 UNGROUPED_HASH = "ea2834a9867d03ecd3c844d0"
 
 
+@pytest.mark.slow
 def test_edgelist_groups_from_a_file(tmp_path):
     G = nx.connected_caveman_graph(3, 5)
     (tmp_path / "net.txt").write_text("".join(f"n{u} n{v}\n" for u, v in G.edges))

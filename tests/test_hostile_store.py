@@ -9,9 +9,10 @@ import sqlite3
 
 import pytest
 from hostile_helpers import one_line_error
-from inproc import normsim
 
 from normsim.store import Store, db_path
+
+from inproc import normsim
 
 SCENARIO = """name: {name}
 game: {{a: 0.6, b: 0.4, c: 0.3}}

@@ -5,9 +5,10 @@ import time
 
 import pytest
 from hostile_helpers import one_line_error
-from inproc import normsim
 
 from normsim.yamlsafe import MAX_BYTES, MAX_VALUES
+
+from inproc import normsim
 
 BASE = ("name: big\npopulation: {network: {kind: grid, rows: 6, cols: 6}}\n"
         "schedule: {generations: 100}\n")

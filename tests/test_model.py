@@ -30,6 +30,7 @@ def test_keyword_parameters_and_fresh_seed():
     assert isinstance(m.seed, int)
 
 
+@pytest.mark.slow
 def test_batch_run_with_two_processes_matches_engine():
     seeds = replicate_seeds(5, 2)
     net = {"kind": "grid", "rows": 5, "cols": 5}

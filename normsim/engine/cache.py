@@ -82,16 +82,21 @@ class PackageCacheLocator(caching._CacheLocator):
         self._cache_path = str(cache_root() / f"{'.'.join(module.parts)}-{self._stamp[:16]}")
 
     def get_cache_path(self):
+        """The folder of this module's compiled functions."""
         return self._cache_path
 
     def get_source_stamp(self):
+        """The source's content hash: an index with another stamp is stale."""
         return self._stamp
 
     def get_disambiguator(self):
+        """The function's first line, which tells apart functions of the same name."""
         return str(self._lineno)
 
     @classmethod
     def from_function(cls, py_func, py_file):
+        """This locator for a function of the normsim package, when its cache folder is
+        writable and ``NUMBA_CACHE_DIR`` is not set; otherwise None (numba's next one)."""
         if config.CACHE_DIR:  # type: ignore[attr-defined]  # NUMBA_CACHE_DIR: numba's locator
             return None
         try:

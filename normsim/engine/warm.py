@@ -56,6 +56,7 @@ class Variant(NamedTuple):
 
     @property
     def name(self) -> str:
+        """``mode-rates-graph-test-mechanisms``, as ``--list`` and ``--only`` write it."""
         return "-".join([self.mode, "evolving" if self.evolving else "fixed",
                          "regular" if self.regular else "irregular", self.how, self.mech])
 
@@ -207,6 +208,7 @@ def cached() -> list[Variant]:
 
 
 def cache_root_text() -> str:
+    """Where the cache is, for a report line."""
     from normsim.engine.cache import cache_root
 
     return f"cache: {cache_root()}"
@@ -235,6 +237,7 @@ def warm(variants: Sequence[Variant], jobs: int = 1, *, echo=print) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m normsim.engine.warm``: returns the exit code."""
     ap = argparse.ArgumentParser(
         prog="python -m normsim.engine.warm",
         description="Compile the engine's kernel variants into normsim's cache ahead of "
