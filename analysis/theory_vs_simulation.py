@@ -58,9 +58,13 @@ from normsim.params import ModelParams  # noqa: E402
 
 MODES = ("synchronous", "sequential", "reference", "asynchronous")
 THEORIES = ("replicator", "pairwise", "pair", "finite")
-THEORY_NAMES = {"replicator": "replicator (1 unit = 1 gen.)", "pairwise": "pairwise mean field",
-                "pair": "pair approximation", "finite": "finite chain"}
-A, B = 0.6, 0.4          # before the shock A is the better norm; the shock makes B better
+THEORY_NAMES = {
+    "replicator": "replicator (1 unit = 1 gen.)",
+    "pairwise": "pairwise mean field",
+    "pair": "pair approximation",
+    "finite": "finite chain",
+}
+A, B = 0.6, 0.4  # before the shock A is the better norm; the shock makes B better
 MU, BETA = 0.05, 5.0
 SEED = 2017
 CONFIDENCE = 0.99
@@ -73,17 +77,37 @@ def config(quick: bool) -> dict[str, Any]:
     ``complete`` overrides the schedule (runs, generations, shock) on the complete graph.
     """
     if quick:
-        return {"side": 12, "runs": 3, "generations": 300, "shock": 150, "cs": [0.6],
-                "fix_Z": 20, "fix_p": 0.15, "fix_runs": 300, "fix_cs": [0.3],
-                "fix_k0": [1, 2, 3, 4], "c_grid": np.linspace(0.0, 1.0, 6),
-                "complete": {"runs": 2, "generations": 200, "shock": 50}}
-    return {"side": 50, "runs": 20, "generations": 2000, "shock": 1000, "cs": [0.3, 0.6, 0.8],
-            "fix_Z": 50, "fix_p": 0.06, "fix_runs": 3000, "fix_cs": [0.3, 0.35, 0.4],
-            "fix_k0": [1, 2, 3, 4, 5], "c_grid": np.linspace(0.0, 1.0, 21),
-            # the complete graph costs N updates per change: fewer replicates and a
-            # shorter run-in before the shock (its old norm settles within tens of
-            # generations); the same 1000 generations after the shock
-            "complete": {"runs": 10, "generations": 1200, "shock": 200}}
+        return {
+            "side": 12,
+            "runs": 3,
+            "generations": 300,
+            "shock": 150,
+            "cs": [0.6],
+            "fix_Z": 20,
+            "fix_p": 0.15,
+            "fix_runs": 300,
+            "fix_cs": [0.3],
+            "fix_k0": [1, 2, 3, 4],
+            "c_grid": np.linspace(0.0, 1.0, 6),
+            "complete": {"runs": 2, "generations": 200, "shock": 50},
+        }
+    return {
+        "side": 50,
+        "runs": 20,
+        "generations": 2000,
+        "shock": 1000,
+        "cs": [0.3, 0.6, 0.8],
+        "fix_Z": 50,
+        "fix_p": 0.06,
+        "fix_runs": 3000,
+        "fix_cs": [0.3, 0.35, 0.4],
+        "fix_k0": [1, 2, 3, 4, 5],
+        "c_grid": np.linspace(0.0, 1.0, 21),
+        # the complete graph costs N updates per change: fewer replicates and a
+        # shorter run-in before the shock (its old norm settles within tens of
+        # generations); the same 1000 generations after the shock
+        "complete": {"runs": 10, "generations": 1200, "shock": 200},
+    }
 
 
 def moore_lattice(side: int) -> nx.Graph:
@@ -101,22 +125,42 @@ def moore_lattice(side: int) -> nx.Graph:
 def schedule(graph: dict, cfg: dict) -> tuple[int, int, int]:
     """``(generations, shock, runs)`` of a graph."""
     over = cfg.get(graph.get("schedule", ""), {})
-    return (over.get("generations", cfg["generations"]), over.get("shock", cfg["shock"]),
-            over.get("runs", cfg["runs"]))
+    return (
+        over.get("generations", cfg["generations"]),
+        over.get("shock", cfg["shock"]),
+        over.get("runs", cfg["runs"]),
+    )
 
 
 def graphs(side: int) -> list[dict[str, Any]]:
     """The four graphs: name, degree k, the network (spec or graph) for the engine."""
     n = side * side
     return [
-        {"name": f"{side} x {side} torus", "key": "torus", "k": 4,
-         "net": {"kind": "grid", "rows": side, "cols": side, "periodic": True}},
-        {"name": f"random 4-regular, N = {n}", "key": "rr4", "k": 4,
-         "net": {"kind": "random_regular", "n": n, "d": 4}},
-        {"name": f"{side} x {side} Moore lattice", "key": "moore", "k": 8,
-         "net": moore_lattice(side)},
-        {"name": f"complete, N = {n}", "key": "complete", "k": n - 1,
-         "net": {"kind": "complete", "n": n}, "schedule": "complete"},
+        {
+            "name": f"{side} x {side} torus",
+            "key": "torus",
+            "k": 4,
+            "net": {"kind": "grid", "rows": side, "cols": side, "periodic": True},
+        },
+        {
+            "name": f"random 4-regular, N = {n}",
+            "key": "rr4",
+            "k": 4,
+            "net": {"kind": "random_regular", "n": n, "d": 4},
+        },
+        {
+            "name": f"{side} x {side} Moore lattice",
+            "key": "moore",
+            "k": 8,
+            "net": moore_lattice(side),
+        },
+        {
+            "name": f"complete, N = {n}",
+            "key": "complete",
+            "k": n - 1,
+            "net": {"kind": "complete", "n": n},
+            "schedule": "complete",
+        },
     ]
 
 
@@ -147,23 +191,37 @@ class Cache:
 def simulate_t50(graph: dict, mode: str, c: float, cfg: dict, cache: Cache) -> dict:
     """Simulated metrics of the shock: replicate-mean t50 and the per-replicate spread."""
     G, s, runs = schedule(graph, cfg)
-    key = (f"t50|v{__version__}|{graph['key']}|N={cfg['side'] ** 2}|{mode}|c={c}|a={A}|b={B}|"
-           f"mu={MU}|beta={BETA}|G={G}|shock={s}|runs={runs}|seed={SEED}")
+    key = (
+        f"t50|v{__version__}|{graph['key']}|N={cfg['side'] ** 2}|{mode}|c={c}|a={A}|b={B}|"
+        f"mu={MU}|beta={BETA}|G={G}|shock={s}|runs={runs}|seed={SEED}"
+    )
 
     def run() -> dict:
-        params = ModelParams(a=A, b=B, c=c, network=graph["net"] if isinstance(graph["net"], dict)
-                             else {"kind": "complete", "n": 3},   # replaced by network= below
-                             update=mode, beta=BETA, exploration=MU, generations=G, shocks=(s,))
+        params = ModelParams(
+            a=A,
+            b=B,
+            c=c,
+            network=graph["net"]
+            if isinstance(graph["net"], dict)
+            else {"kind": "complete", "n": 3},  # replaced by network= below
+            update=mode,
+            beta=BETA,
+            exploration=MU,
+            generations=G,
+            shocks=(s,),
+        )
         t0 = time.perf_counter()
         out = simulate(params, replicate_seeds(SEED, runs), network=graph["net"])
         m = shock_metrics(out.share_b, params.game, params.shocks, G)[0]
         m["seconds"] = time.perf_counter() - t0
         return m
+
     return cache.get(key, run)
 
 
-def simulate_fixation(Z: int, c: float, p: float, runs: int, k0s: Sequence[int],
-                      cache: Cache) -> dict:
+def simulate_fixation(
+    Z: int, c: float, p: float, runs: int, k0s: Sequence[int], cache: Cache
+) -> dict:
     """Fixation of B among Z on a complete graph, asynchronous mode, no exploration.
 
     Every replicate starts from Binomial(Z, p) B-players (the engine's initial
@@ -173,17 +231,27 @@ def simulate_fixation(Z: int, c: float, p: float, runs: int, k0s: Sequence[int],
     chain's mean absorption time to be passed 30 times over; replicates not
     absorbed by then are counted (none should be).
     """
-    game = CoordinationGame(B, A, c)          # the game after the shock: B is the better norm
+    game = CoordinationGame(B, A, c)  # the game after the shock: B is the better norm
     ch = BirthDeathChain(game, Z, BETA)
     t_abs = max(ch.absorption(k).absorption_generations for k in range(1, Z))
     G = int(min(max(100, math.ceil(30 * t_abs)), 20000))
-    key = (f"fix|v{__version__}|Z={Z}|c={c}|a={B}|b={A}|beta={BETA}|p={p}|runs={runs}|G={G}|"
-           f"seed={SEED}")
+    key = (
+        f"fix|v{__version__}|Z={Z}|c={c}|a={B}|b={A}|beta={BETA}|p={p}|runs={runs}|G={G}|"
+        f"seed={SEED}"
+    )
 
     def run() -> dict:
-        params = ModelParams(a=B, b=A, c=c, network={"kind": "complete", "n": Z},
-                             update="asynchronous", beta=BETA, exploration=0.0, initial_b=p,
-                             generations=G)
+        params = ModelParams(
+            a=B,
+            b=A,
+            c=c,
+            network={"kind": "complete", "n": Z},
+            update="asynchronous",
+            beta=BETA,
+            exploration=0.0,
+            initial_b=p,
+            generations=G,
+        )
         t0 = time.perf_counter()
         share = simulate(params, replicate_seeds(SEED + 1, runs)).share_b
         start = np.rint(share[:, 0] * Z).astype(int)
@@ -196,9 +264,13 @@ def simulate_fixation(Z: int, c: float, p: float, runs: int, k0s: Sequence[int],
         rows = {}
         for k in k0s:
             sel = start == k
-            rows[str(k)] = {"n": int(sel.sum()), "fixed": int((fixed & sel).sum()),
-                            "lost": int((lost & sel).sum())}
+            rows[str(k)] = {
+                "n": int(sel.sum()),
+                "fixed": int((fixed & sel).sum()),
+                "lost": int((lost & sel).sum()),
+            }
         return {"generations": G, "by_k0": rows, "seconds": time.perf_counter() - t0}
+
     return cache.get(key, run)
 
 
@@ -212,11 +284,12 @@ def theory_t50(graph: dict, c: float, cfg: dict) -> dict[str, float | None]:
     before = analytic.solve(A, B, c, MU, 0.5, t_max=float(s))
     after = analytic.solve(B, A, c, MU, before.final_p, t_max=t_after)
     out["replicator"] = after.crossing[0.5]
-    out["pairwise"] = analytic.solve_pairwise(A, B, c, BETA, MU, 0.5, t_max=float(G),
-                                              shocks=(s,)).shocks[0]["t50"]
+    out["pairwise"] = analytic.solve_pairwise(
+        A, B, c, BETA, MU, 0.5, t_max=float(G), shocks=(s,)
+    ).shocks[0]["t50"]
     k = graph["k"]
     if graph["key"] == "complete":
-        out["pair"] = None          # k = N - 1: the pair approximation is the mean field
+        out["pair"] = None  # k = N - 1: the pair approximation is the mean field
         ch = BirthDeathChain(CoordinationGame(B, A, c), cfg["side"] ** 2, BETA, MU)
         out["finite"] = ch.passage(0.5, ch.old_norm_start()).generations
     else:
@@ -264,17 +337,27 @@ def t50_table(rows: Sequence[dict]) -> list[str]:
     ``t50_reached``) and ``theory`` (theory key -> t50 or None). A cell holds the
     theory's t50, its error against the simulation in generations and in percent.
     """
-    lines = ["| graph | c | mode | simulation t50 (10-90% of replicates) | "
-             + " | ".join(THEORY_NAMES[t] for t in THEORIES) + " |",
-             "|---|---|---|---|" + "---|" * len(THEORIES)]
+    lines = [
+        "| graph | c | mode | simulation t50 (10-90% of replicates) | "
+        + " | ".join(THEORY_NAMES[t] for t in THEORIES)
+        + " |",
+        "|---|---|---|---|" + "---|" * len(THEORIES),
+    ]
     for r in rows:
         sim = r["sim"]
-        spread = ("" if sim.get("t50_p10") is None or sim.get("t50_p90") is None
-                  else f" ({sim['t50_p10']:.0f}-{sim['t50_p90']:.0f})")
-        cells = [error(r["theory"].get(t), sim["t50"]) if t in r["theories"] else "-"
-                 for t in THEORIES]
-        lines.append(f"| {r['graph']} | {r['c']} | {r['mode']} | {fmt(sim['t50'], 0)}{spread} | "
-                     + " | ".join(cells) + " |")
+        spread = (
+            ""
+            if sim.get("t50_p10") is None or sim.get("t50_p90") is None
+            else f" ({sim['t50_p10']:.0f}-{sim['t50_p90']:.0f})"
+        )
+        cells = [
+            error(r["theory"].get(t), sim["t50"]) if t in r["theories"] else "-" for t in THEORIES
+        ]
+        lines.append(
+            f"| {r['graph']} | {r['c']} | {r['mode']} | {fmt(sim['t50'], 0)}{spread} | "
+            + " | ".join(cells)
+            + " |"
+        )
     return lines
 
 
@@ -286,17 +369,21 @@ def fixation_table(rows: Sequence[dict], confidence: float = CONFIDENCE) -> list
     The interval is the exact (Clopper-Pearson) binomial one at ``confidence``.
     """
     pct = f"{confidence * 100:g}%"
-    lines = [f"| Z | c | k0 | replicates | simulated | {pct} interval | exact chain | inside |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"| Z | c | k0 | replicates | simulated | {pct} interval | exact chain | inside |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         if r["n"] == 0:
             lines.append(f"| {r['Z']} | {r['c']} | {r['k0']} | 0 | - | - | {r['exact']:.4g} | - |")
             continue
         ci = binomtest(r["fixed"], r["n"]).proportion_ci(confidence_level=confidence)
         inside = ci.low <= r["exact"] <= ci.high
-        lines.append(f"| {r['Z']} | {r['c']} | {r['k0']} | {r['n']} | {r['fixed'] / r['n']:.4f} | "
-                     f"{ci.low:.4f}-{ci.high:.4f} | {r['exact']:.4f} | "
-                     f"{'yes' if inside else '**no**'} |")
+        lines.append(
+            f"| {r['Z']} | {r['c']} | {r['k0']} | {r['n']} | {r['fixed'] / r['n']:.4f} | "
+            f"{ci.low:.4f}-{ci.high:.4f} | {r['exact']:.4f} | "
+            f"{'yes' if inside else '**no**'} |"
+        )
     return lines
 
 
@@ -313,8 +400,12 @@ def t50_figure(gs: list[dict], rows: list[dict], cfg: dict, out: Path) -> str:
     """t50 against c: theory curves on a grid of c, simulation markers per mode."""
     fig, axes = plt.subplots(1, len(gs), figsize=(4.0 * len(gs), 3.6), sharey=True)
     markers = dict(zip(MODES, "os^D", strict=True))
-    styles = {"replicator": ("grey", ":"), "pairwise": ("black", "--"), "pair": ("tab:red", "-"),
-              "finite": ("tab:purple", "-")}
+    styles = {
+        "replicator": ("grey", ":"),
+        "pairwise": ("black", "--"),
+        "pair": ("tab:red", "-"),
+        "finite": ("tab:purple", "-"),
+    }
     cap = cfg["generations"] - cfg["shock"]
     for ax, g in zip(np.atleast_1d(axes), gs, strict=True):
         for t in applicable(g):
@@ -325,12 +416,16 @@ def t50_figure(gs: list[dict], rows: list[dict], cfg: dict, out: Path) -> str:
             col, ls = styles[t]
             ax.plot(cfg["c_grid"], ys, color=col, ls=ls, label=THEORY_NAMES[t])
         for m in MODES:
-            pts = [(r["c"], r["sim"]["t50"]) for r in rows if r["graph"] == g["name"]
-                   and r["mode"] == m and r["sim"]["t50"] is not None]
+            pts = [
+                (r["c"], r["sim"]["t50"])
+                for r in rows
+                if r["graph"] == g["name"] and r["mode"] == m and r["sim"]["t50"] is not None
+            ]
             if pts:
                 ax.plot(*zip(*pts, strict=True), markers[m], ls="none", mfc="none", label=m)
-        ax.set(yscale="log", ylim=(0.8, cap * 1.2), xlabel="need for coordination c",
-               title=g["name"])
+        ax.set(
+            yscale="log", ylim=(0.8, cap * 1.2), xlabel="need for coordination c", title=g["name"]
+        )
         ax.grid(alpha=0.3)
     np.atleast_1d(axes)[0].set_ylabel("t50 after the shock (generations)")
     np.atleast_1d(axes)[0].legend(fontsize=7)
@@ -348,10 +443,18 @@ def build(cfg: dict, out: Path, cache: Cache) -> list[str]:
             th = theory_t50(g, c, cfg)
             for m in MODES:
                 sim = simulate_t50(g, m, c, cfg, cache)
-                rows.append({"graph": g["name"], "key": g["key"], "theories": applicable(g),
-                             "c": c, "mode": m, "sim": sim, "theory": th})
-                print(f"{g['key']:8s} c={c} {m:12s} sim t50={sim['t50']} theory={th}",
-                      flush=True)
+                rows.append(
+                    {
+                        "graph": g["name"],
+                        "key": g["key"],
+                        "theories": applicable(g),
+                        "c": c,
+                        "mode": m,
+                        "sim": sim,
+                        "theory": th,
+                    }
+                )
+                print(f"{g['key']:8s} c={c} {m:12s} sim t50={sim['t50']} theory={th}", flush=True)
     fig_t50 = t50_figure(gs, rows, cfg, out)
     fix_rows = []
     Z = cfg["fix_Z"]
@@ -360,9 +463,18 @@ def build(cfg: dict, out: Path, cache: Cache) -> list[str]:
         ch = BirthDeathChain(CoordinationGame(B, A, c), Z, BETA)
         for k in cfg["fix_k0"]:
             r = res["by_k0"][str(k)]
-            fix_rows.append({"Z": Z, "c": c, "k0": k, "n": r["n"], "fixed": r["fixed"],
-                             "lost": r["lost"], "exact": ch.fixation_probability(k),
-                             "generations": res["generations"]})
+            fix_rows.append(
+                {
+                    "Z": Z,
+                    "c": c,
+                    "k0": k,
+                    "n": r["n"],
+                    "fixed": r["fixed"],
+                    "lost": r["lost"],
+                    "exact": ch.fixation_probability(k),
+                    "generations": res["generations"],
+                }
+            )
     return discussion(gs, rows, fix_rows, cfg, fig_t50)
 
 
@@ -372,72 +484,97 @@ def _rel(t: float | None, s: float | None) -> float | None:
     return (t - s) / s
 
 
-def discussion(gs: list[dict], rows: list[dict], fix_rows: list[dict], cfg: dict,
-               fig_t50: str) -> list[str]:
+def discussion(
+    gs: list[dict], rows: list[dict], fix_rows: list[dict], cfg: dict, fig_t50: str
+) -> list[str]:
     """The section's text: tables, figure and the statements computed from them."""
     N = cfg["side"] ** 2
-    cc = dict(zip(("generations", "shock", "runs"), schedule({"schedule": "complete"}, cfg),
-                  strict=True))
-    lines = ["## Theory against simulation", "",
-             f"A shock at generation {cfg['shock']} of {cfg['generations']} makes the old norm "
-             f"A (a = {A}, b = {B}) the worse one; t50 is the number of generations after it "
-             "until the replicate-mean share of the new norm first reaches one half "
-             f"({cfg['runs']} replicates per cell, exploration {MU}, beta {BETA}, a random start "
-             "with half of each norm). On the complete graph, whose every change costs N "
-             f"updates, the run is {cc['runs']} replicates with the shock at {cc['shock']} "
-             f"of {cc['generations']} "
-             "generations (its old norm settles within tens of generations; the same "
-             "generations follow the shock). Each theory is run through the same schedule "
-             "and its own "
-             "t50 after the shock is reported: the replicator(-mutator) dynamic with one time "
-             "unit taken as one generation, the pairwise-comparison mean field (the "
-             "large-population limit of normsim's Fermi rule), the pair approximation with the "
-             "graph's degree (4 for the torus and the random regular graph, 8 for the Moore "
-             "lattice), and on the complete graph the finite chain of "
-             f"Z = {N}: its expected first passage to a share of one half from the old norm's "
-             "stationary distribution. The simulated t50 is a whole number of generations "
-             "(the first generation that ends at or above one half), so against a theory's "
-             "continuous time it is late by up to one generation. "
-             "A cell gives the theory's t50, then its error "
-             "(theory - simulation) in generations and percent. 'never' means not within "
-             f"the {cfg['generations'] - cfg['shock']} generations after the shock; the "
-             "chain's times above 10^6 generations are written as powers of ten.", "",
-             f"![t50 against c]({fig_t50})", ""]
+    cc = dict(
+        zip(("generations", "shock", "runs"), schedule({"schedule": "complete"}, cfg), strict=True)
+    )
+    lines = [
+        "## Theory against simulation",
+        "",
+        f"A shock at generation {cfg['shock']} of {cfg['generations']} makes the old norm "
+        f"A (a = {A}, b = {B}) the worse one; t50 is the number of generations after it "
+        "until the replicate-mean share of the new norm first reaches one half "
+        f"({cfg['runs']} replicates per cell, exploration {MU}, beta {BETA}, a random start "
+        "with half of each norm). On the complete graph, whose every change costs N "
+        f"updates, the run is {cc['runs']} replicates with the shock at {cc['shock']} "
+        f"of {cc['generations']} "
+        "generations (its old norm settles within tens of generations; the same "
+        "generations follow the shock). Each theory is run through the same schedule "
+        "and its own "
+        "t50 after the shock is reported: the replicator(-mutator) dynamic with one time "
+        "unit taken as one generation, the pairwise-comparison mean field (the "
+        "large-population limit of normsim's Fermi rule), the pair approximation with the "
+        "graph's degree (4 for the torus and the random regular graph, 8 for the Moore "
+        "lattice), and on the complete graph the finite chain of "
+        f"Z = {N}: its expected first passage to a share of one half from the old norm's "
+        "stationary distribution. The simulated t50 is a whole number of generations "
+        "(the first generation that ends at or above one half), so against a theory's "
+        "continuous time it is late by up to one generation. "
+        "A cell gives the theory's t50, then its error "
+        "(theory - simulation) in generations and percent. 'never' means not within "
+        f"the {cfg['generations'] - cfg['shock']} generations after the shock; the "
+        "chain's times above 10^6 generations are written as powers of ten.",
+        "",
+        f"![t50 against c]({fig_t50})",
+        "",
+    ]
     lines += t50_table(rows)
     lines += ["", *statements(rows, cfg), ""]
     # fixation
     Z = cfg["fix_Z"]
     n_tot = sum(r["n"] for r in fix_rows)
-    inside = [binomtest(r["fixed"], r["n"]).proportion_ci(CONFIDENCE).low <= r["exact"] <=
-              binomtest(r["fixed"], r["n"]).proportion_ci(CONFIDENCE).high
-              for r in fix_rows if r["n"]]
+    inside = [
+        binomtest(r["fixed"], r["n"]).proportion_ci(CONFIDENCE).low
+        <= r["exact"]
+        <= binomtest(r["fixed"], r["n"]).proportion_ci(CONFIDENCE).high
+        for r in fix_rows
+        if r["n"]
+    ]
     unabs = sum(r["n"] - r["fixed"] - r["lost"] for r in fix_rows)
-    lines += ["### Fixation of a small group of the new norm", "",
-              f"A complete graph of Z = {Z}, the game after the shock (B the better norm, "
-              f"a = {B}, b = {A}), asynchronous mode, no exploration, beta {BETA}. "
-              f"{cfg['fix_runs']} replicates per c start from Binomial({Z}, {cfg['fix_p']}) "
-              "B-players and are grouped by their initial number k0 (given k0, each is an "
-              "independent run from k0; the three c share the replicate seeds, hence the same "
-              "counts per k0). A replicate fixes when its share of B reaches 1 before "
-              f"0 ({fix_rows[0]['generations'] if fix_rows else 0} generations or more per "
-              f"replicate; {unabs} of the {n_tot} replicates shown were not absorbed). The "
-              f"interval is the exact binomial (Clopper-Pearson) {CONFIDENCE * 100:g}% interval; "
-              "the exact value is BirthDeathChain.fixation_probability(k0).", ""]
+    lines += [
+        "### Fixation of a small group of the new norm",
+        "",
+        f"A complete graph of Z = {Z}, the game after the shock (B the better norm, "
+        f"a = {B}, b = {A}), asynchronous mode, no exploration, beta {BETA}. "
+        f"{cfg['fix_runs']} replicates per c start from Binomial({Z}, {cfg['fix_p']}) "
+        "B-players and are grouped by their initial number k0 (given k0, each is an "
+        "independent run from k0; the three c share the replicate seeds, hence the same "
+        "counts per k0). A replicate fixes when its share of B reaches 1 before "
+        f"0 ({fix_rows[0]['generations'] if fix_rows else 0} generations or more per "
+        f"replicate; {unabs} of the {n_tot} replicates shown were not absorbed). The "
+        f"interval is the exact binomial (Clopper-Pearson) {CONFIDENCE * 100:g}% interval; "
+        "the exact value is BirthDeathChain.fixation_probability(k0).",
+        "",
+    ]
     lines += fixation_table(fix_rows)
-    lines += ["", f"The exact chain lies inside the simulated {CONFIDENCE * 100:g}% interval in "
-              f"**{sum(inside)} of {len(inside)}** cells (at {CONFIDENCE * 100:g}% about one "
-              f"miss in 100 is expected by chance)."
-              " The chain is exact for this mode on this graph: each elementary step is one "
-              "random learner who compares current payoffs with one random teacher, which is "
-              "the chain's transition.", ""]
+    lines += [
+        "",
+        f"The exact chain lies inside the simulated {CONFIDENCE * 100:g}% interval in "
+        f"**{sum(inside)} of {len(inside)}** cells (at {CONFIDENCE * 100:g}% about one "
+        f"miss in 100 is expected by chance)."
+        " The chain is exact for this mode on this graph: each elementary step is one "
+        "random learner who compares current payoffs with one random teacher, which is "
+        "the chain's transition.",
+        "",
+    ]
     return lines
 
 
 def statements(rows: list[dict], cfg: dict) -> list[str]:
     """Where each theory holds and where it breaks, computed from the table."""
+
     def sel(key=None, mode=None, c=None):
-        return [r for r in rows if (key is None or r["key"] == key)
-                and (mode is None or r["mode"] == mode) and (c is None or r["c"] == c)]
+        return [
+            r
+            for r in rows
+            if (key is None or r["key"] == key)
+            and (mode is None or r["mode"] == mode)
+            and (c is None or r["c"] == c)
+        ]
 
     def errs(rs, t):
         return [_rel(r["theory"].get(t), r["sim"]["t50"]) for r in rs]
@@ -448,13 +585,18 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
             return "no finite comparison"
         if len(v) == 1:
             return f"{v[0] * 100:+.0f}%"
-        return f"{min(v) * 100:+.0f}% to {max(v) * 100:+.0f}% (mean |error| " \
-               f"{np.mean(np.abs(v)) * 100:.0f}%)"
+        return (
+            f"{min(v) * 100:+.0f}% to {max(v) * 100:+.0f}% (mean |error| "
+            f"{np.mean(np.abs(v)) * 100:.0f}%)"
+        )
 
     def gens(rs, t):
         """The errors in generations, where both change."""
-        v = [r["theory"][t] - r["sim"]["t50"] for r in rs
-             if r["theory"].get(t) is not None and r["sim"]["t50"] is not None]
+        v = [
+            r["theory"][t] - r["sim"]["t50"]
+            for r in rs
+            if r["theory"].get(t) is not None and r["sim"]["t50"] is not None
+        ]
         return ", ".join(f"{x:+.1f}" for x in v) + " generations" if v else "none finite"
 
     def changed(rs):
@@ -467,8 +609,11 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
 
     def agree_never(rs, t):
         """Cells where neither the simulation nor theory t changes."""
-        return sum(1 for r in rs if r["sim"]["t50"] is None and (
-            r["theory"].get(t) is None or r["theory"][t] > 1e6))
+        return sum(
+            1
+            for r in rs
+            if r["sim"]["t50"] is None and (r["theory"].get(t) is None or r["theory"][t] > 1e6)
+        )
 
     cs = ", ".join(map(str, cfg["cs"]))
     out = ["### Where each theory holds and where it breaks", ""]
@@ -478,18 +623,26 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
         f"the asynchronous mode, the one the chain describes exactly, the chain's expected "
         f"passage time is off by {span(errs(ca, 'finite'))} ({gens(ca, 'finite')}) and the "
         f"mean field by {span(errs(ca, 'pairwise'))} ({gens(ca, 'pairwise')})"
-        + (", within the up-to-one-generation lateness of the integer t50" if all(
-            -1.0 <= r["theory"][t] - r["sim"]["t50"] <= 0.0 for r in ca for t in
-            ("finite", "pairwise") if r["sim"]["t50"] is not None
-            and r["theory"].get(t) is not None) else "")
+        + (
+            ", within the up-to-one-generation lateness of the integer t50"
+            if all(
+                -1.0 <= r["theory"][t] - r["sim"]["t50"] <= 0.0
+                for r in ca
+                for t in ("finite", "pairwise")
+                if r["sim"]["t50"] is not None and r["theory"].get(t) is not None
+            )
+            else ""
+        )
         + "; where the simulation does not change within the "
         f"window, the chain agrees in {agree_never(ca, 'finite')} and the mean field in "
         f"{agree_never(ca, 'pairwise')} of {len(ca) - len(changed(ca))} cells (the chain's "
         "passage from the old norm's stationary distribution is then astronomically long: "
         "a population of thousands does not leave a stable state by chance). "
         "In the other modes the chain is off by: "
-        + "; ".join(f"{m} {span(errs(sel('complete', m), 'finite'))}"
-                    for m in MODES if m != "asynchronous") + ". "
+        + "; ".join(
+            f"{m} {span(errs(sel('complete', m), 'finite'))}" for m in MODES if m != "asynchronous"
+        )
+        + ". "
         "The synchronous and sequential modes update every agent exactly once a generation "
         "instead of a Poisson number of times, which changes the speed, not the outcome; "
         "the reference mode is another process: its agents explore only when an imitation "
@@ -497,7 +650,8 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
         "as payoff 0, so neither the chain nor the mean field is its theory. The chain gives "
         "the expected passage of one replicate, the simulation's t50 the crossing of the "
         "replicate mean; the two agree when the replicates cross together, as they do in a "
-        f"population of {cfg['side'] ** 2}.")
+        f"population of {cfg['side'] ** 2}."
+    )
     rr, rra = sel("rr4"), sel("rr4", "asynchronous")
     tor, tora = sel("torus"), sel("torus", "asynchronous")
     moo, mooa = sel("moore"), sel("moore", "asynchronous")
@@ -509,7 +663,8 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
         "is exact, so this is where it is expected to hold best. The pairwise mean field, "
         f"which ignores the graph, predicts no change in {never(rr, 'pairwise')} cells "
         "where the simulation changes: a sparse graph lets the new norm spread from "
-        "locally favourable neighbourhoods that a well-mixed population does not have.")
+        "locally favourable neighbourhoods that a well-mixed population does not have."
+    )
     out.append(
         f"* **Pair approximation, lattices with short loops.** On the von Neumann torus "
         f"(k = 4, no triangles but every edge in squares) it is off by {span(errs(tora, 'pair'))} "
@@ -521,7 +676,8 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
         "new norm nucleates in compact clusters whose members back each other up, and a "
         "cluster grows from its surface. The pair approximation keeps only pair "
         "correlations (a site's neighbours independent given the site), so it cannot see "
-        "these clusters; the more triangles, the worse the closure.")
+        "these clusters; the more triangles, the worse the closure."
+    )
     out.append(
         f"* **Replicator, one time unit taken as one generation.** On the complete graph "
         f"(asynchronous) it is off by {span(errs(ca, 'replicator'))}; over all graphs and "
@@ -533,14 +689,18 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
         f"slowed by beta / (2 R1) at weak selection (here beta = {BETA}), with the payoff "
         "difference passed through a tanh at strong selection, and the replicator-mutator's "
         "mutation term is not normsim's exploration (a random norm, so a switch with "
-        "probability mu / 2). Only the shape of its curve compares.")
+        "probability mu / 2). Only the shape of its curve compares."
+    )
     ratios, medians = [], {}
     for m in MODES:
         if m == "asynchronous":
             continue
-        v = [r["sim"]["t50"] / a["sim"]["t50"] for r in sel(mode=m)
-             for a in sel(r["key"], "asynchronous", r["c"])
-             if r["sim"]["t50"] and a["sim"]["t50"]]
+        v = [
+            r["sim"]["t50"] / a["sim"]["t50"]
+            for r in sel(mode=m)
+            for a in sel(r["key"], "asynchronous", r["c"])
+            if r["sim"]["t50"] and a["sim"]["t50"]
+        ]
         if v:
             medians[m] = float(np.median(v))
             ratios.append(f"{m} x{min(v):.2f} to x{max(v):.2f} (median x{medians[m]:.2f})")
@@ -549,38 +709,59 @@ def statements(rows: list[dict], cfg: dict) -> list[str]:
         "* **Update modes.** Every theory here describes the asynchronous mode (one random "
         "learner at a time, current payoffs). The simulated t50 of the other modes relative "
         "to the asynchronous one, over the cells where both change: "
-        + "; ".join(ratios) + ". "
-        + ("The reference mode is the slowest: " if slowest == "reference" else
-           "The reference mode differs from the rest in its rule: ")
+        + "; ".join(ratios)
+        + ". "
+        + (
+            "The reference mode is the slowest: "
+            if slowest == "reference"
+            else "The reference mode differs from the rest in its rule: "
+        )
         + "its exploration only on accepted imitation and its zero payoff of replaced "
-        "teachers are not the rule of any of the theories.")
+        "teachers are not the rule of any of the theories."
+    )
     return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="small graphs (12 x 12), 3 replicates, one c: a smoke run")
-    ap.add_argument("--out", type=Path, default=ROOT / "analysis" / "report",
-                    help="directory for THEORY.md and its figures (default analysis/report)")
-    ap.add_argument("--results", type=Path, default=None,
-                    help="cache directory (default results/theory_vs_simulation, "
-                         "results/theory_vs_simulation_quick with --quick)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="small graphs (12 x 12), 3 replicates, one c: a smoke run",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "analysis" / "report",
+        help="directory for THEORY.md and its figures (default analysis/report)",
+    )
+    ap.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="cache directory (default results/theory_vs_simulation, "
+        "results/theory_vs_simulation_quick with --quick)",
+    )
     args = ap.parse_args(argv)
     cfg = config(args.quick)
-    results = args.results or ROOT / "results" / ("theory_vs_simulation"
-                                                 + ("_quick" if args.quick else ""))
+    results = args.results or ROOT / "results" / (
+        "theory_vs_simulation" + ("_quick" if args.quick else "")
+    )
     cache = Cache(results / "cache.json")
     t0 = time.perf_counter()
     body = build(cfg, args.out, cache)
     secs = time.perf_counter() - t0
-    head = ["# Theory against simulation", "",
-            f"Generated by `analysis/theory_vs_simulation.py{' --quick' if args.quick else ''}` "
-            f"with normsim {__version__} on {os.cpu_count()} cores "
-            f"({platform.python_implementation()} {platform.python_version()}) in {secs:.0f} s: "
-            f"{cache.ran} simulation cells run, {cache.reused} reused from the cache. "
-            "The theories are those of `normsim analytic --model replicator | pairwise | pair | "
-            "finite` (normsim/analytic.py, pairapprox.py, finite.py).", ""]
+    head = [
+        "# Theory against simulation",
+        "",
+        f"Generated by `analysis/theory_vs_simulation.py{' --quick' if args.quick else ''}` "
+        f"with normsim {__version__} on {os.cpu_count()} cores "
+        f"({platform.python_implementation()} {platform.python_version()}) in {secs:.0f} s: "
+        f"{cache.ran} simulation cells run, {cache.reused} reused from the cache. "
+        "The theories are those of `normsim analytic --model replicator | pairwise | pair | "
+        "finite` (normsim/analytic.py, pairapprox.py, finite.py).",
+        "",
+    ]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "THEORY.md").write_text("\n".join(head + body) + "\n")
     print(f"wrote {args.out / 'THEORY.md'} in {secs:.0f} s")

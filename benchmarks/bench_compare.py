@@ -45,9 +45,14 @@ print(json.dumps(2500 * reps * gens / (time.perf_counter() - t0)))
 
 def rate(tree: Path, mode: str, evolving: bool, reps: int, gens: int) -> float:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    out = subprocess.run([sys.executable, "-c", CHILD, mode, "1" if evolving else "0",
-                          str(reps), str(gens)], env=env, capture_output=True, text=True,
-                         cwd=str(tree), check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, "1" if evolving else "0", str(reps), str(gens)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=str(tree),
+        check=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -58,18 +63,30 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--generations", type=int, default=2000)
     args = ap.parse_args()
-    cases = [("synchronous", False), ("sequential", False), ("reference", False),
-             ("reference", True)]
+    cases = [
+        ("synchronous", False),
+        ("sequential", False),
+        ("reference", False),
+        ("reference", True),
+    ]
     for mode, evolving in cases:
         best = {"base": 0.0, "this": 0.0}
         for _ in range(args.rounds):
             for name, tree in (("base", args.base.resolve()), ("this", HERE)):
-                best[name] = max(best[name], rate(tree, mode, evolving, args.reps,
-                                                  args.generations))
-        print(json.dumps({"case": f"torus-{mode}" + ("-evolving" if evolving else ""),
-                          "base_agent_updates_per_s": round(best["base"]),
-                          "this_agent_updates_per_s": round(best["this"]),
-                          "ratio": round(best["this"] / best["base"], 3)}), flush=True)
+                best[name] = max(
+                    best[name], rate(tree, mode, evolving, args.reps, args.generations)
+                )
+        print(
+            json.dumps(
+                {
+                    "case": f"torus-{mode}" + ("-evolving" if evolving else ""),
+                    "base_agent_updates_per_s": round(best["base"]),
+                    "this_agent_updates_per_s": round(best["this"]),
+                    "ratio": round(best["this"] / best["base"], 3),
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -33,19 +33,30 @@ def _cpu() -> float:
 
 def run_notebook(path: Path) -> dict:
     """Execute one notebook in a fresh subprocess (so its CPU time is counted alone)."""
-    code = ("import sys, nbformat; from nbclient import NotebookClient; "
-            "nb = nbformat.read(sys.argv[1], as_version=4); "
-            "NotebookClient(nb, timeout=600, kernel_name='python3', "
-            "resources={'metadata': {'path': sys.argv[2]}}).execute()")
+    code = (
+        "import sys, nbformat; from nbclient import NotebookClient; "
+        "nb = nbformat.read(sys.argv[1], as_version=4); "
+        "NotebookClient(nb, timeout=600, kernel_name='python3', "
+        "resources={'metadata': {'path': sys.argv[2]}}).execute()"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         cpu0, t0 = _cpu(), time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", code, str(path), tmp], capture_output=True,
-                              text=True, env=dict(os.environ,
-                                                  SOLARA_TELEMETRY_MIXPANEL_ENABLE="False"))
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(path), tmp],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False"),
+        )
         wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
-    return {"bench": "tutorial", "notebook": path.name, "ok": proc.returncode == 0,
-            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cores": os.cpu_count(),
-            "load_avg_1m": round(os.getloadavg()[0], 1)}
+    return {
+        "bench": "tutorial",
+        "notebook": path.name,
+        "ok": proc.returncode == 0,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "cores": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 1),
+    }
 
 
 def main() -> None:
@@ -57,12 +68,24 @@ def main() -> None:
     if not args.no_build:
         with tempfile.TemporaryDirectory() as tmp:
             cpu0, t0 = _cpu(), time.perf_counter()
-            proc = subprocess.run(["bash", str(ROOT / "scripts" / "docs.sh"), f"{tmp}/html"],
-                                  capture_output=True, text=True)
-            print(json.dumps({"bench": "docs_build", "ok": proc.returncode == 0,
-                              "wall_s": round(time.perf_counter() - t0, 1),
-                              "cpu_s": round(_cpu() - cpu0, 1), "cores": os.cpu_count(),
-                              "load_avg_1m": round(os.getloadavg()[0], 1)}), flush=True)
+            proc = subprocess.run(
+                ["bash", str(ROOT / "scripts" / "docs.sh"), f"{tmp}/html"],
+                capture_output=True,
+                text=True,
+            )
+            print(
+                json.dumps(
+                    {
+                        "bench": "docs_build",
+                        "ok": proc.returncode == 0,
+                        "wall_s": round(time.perf_counter() - t0, 1),
+                        "cpu_s": round(_cpu() - cpu0, 1),
+                        "cores": os.cpu_count(),
+                        "load_avg_1m": round(os.getloadavg()[0], 1),
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -55,19 +55,27 @@ def mesa_rate(params: ModelParams, generations: int) -> float:
 
 def case(name: str, params: ModelParams, reps: int, py_generations: int) -> dict:
     seeds = replicate_seeds(2017, reps)
-    simulate(replace(params, generations=2, shocks=()), seeds[:1])   # warm-up / compile
+    simulate(replace(params, generations=2, shocks=()), seeds[:1])  # warm-up / compile
     n = replicate_adjacency(params.network, seeds[0]).n
     t0 = time.perf_counter()
     simulate(params, seeds)
     dt = time.perf_counter() - t0
     rate = n * reps * params.generations / dt
     py = python_rate(params, py_generations)
-    return {"case": name, "mode": params.update, "network": params.network["kind"],
-            "agents": n, "replicates": reps, "generations": params.generations,
-            "evolving": params.evolving, "seconds": round(dt, 3),
-            "agent_updates_per_s": round(rate), "python_agent_updates_per_s": round(py),
-            "speedup_vs_python": round(rate / py, 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {
+        "case": name,
+        "mode": params.update,
+        "network": params.network["kind"],
+        "agents": n,
+        "replicates": reps,
+        "generations": params.generations,
+        "evolving": params.evolving,
+        "seconds": round(dt, 3),
+        "agent_updates_per_s": round(rate),
+        "python_agent_updates_per_s": round(py),
+        "speedup_vs_python": round(rate / py, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
 
 
 #: the mechanisms (committed agents, conformity, events, groups), as ModelParams keywords
@@ -75,15 +83,16 @@ def case(name: str, params: ModelParams, reps: int, py_generations: int) -> dict
 MECHANISMS = {
     "committed": {"committed": {"fraction": 0.1, "norm": "new", "placement": "random"}},
     "conformity": {"conformity": 0.3},
-    "committed+conformity": {"committed": {"fraction": 0.1, "norm": "new",
-                                           "placement": "random"}, "conformity": 0.3},
+    "committed+conformity": {
+        "committed": {"fraction": 0.1, "norm": "new", "placement": "random"},
+        "conformity": 0.3,
+    },
     # two groups (the torus's left and right halves), each with its own c and exploration
     "two-groups": {"groups": {"by": "halves", "c": [0.9, 0.3], "exploration": [0.03, 0.07]}},
 }
 
 
-def mechanisms(base: ModelParams, reps: int, only: str | None = None,
-               cpu: bool = False) -> None:
+def mechanisms(base: ModelParams, reps: int, only: str | None = None, cpu: bool = False) -> None:
     """Each mechanism against the plain model on the 50 x 50 torus, every update
     mode, in one run: one JSON line per case with ``ratio_vs_plain``. ``cpu``
     measures the process's CPU time instead of wall time (a loaded machine);
@@ -93,48 +102,77 @@ def mechanisms(base: ModelParams, reps: int, only: str | None = None,
     cases = [(k, v) for k, v in MECHANISMS.items() if only is None or k == only]
     for mode in ("synchronous", "sequential", "reference", "asynchronous"):
         rows = {}
-        params = {name: replace(base, update=mode, **extra)
-                  for name, extra in [("plain", {}), *cases]}
+        params = {
+            name: replace(base, update=mode, **extra) for name, extra in [("plain", {}), *cases]
+        }
         for p in params.values():
-            simulate(replace(p, generations=2, shocks=()), seeds[:1])   # compile / load
+            simulate(replace(p, generations=2, shocks=()), seeds[:1])  # compile / load
         for _ in range(3):
             for name, p in params.items():
                 t0 = clock()
                 simulate(p, seeds)
-                rows[name] = max(rows.get(name, 0.0),
-                                 2500 * reps * p.generations / (clock() - t0))
+                rows[name] = max(rows.get(name, 0.0), 2500 * reps * p.generations / (clock() - t0))
         for name, r in rows.items():
-            print(json.dumps({"case": f"torus-{mode}-{name}", "agent_updates_per_s": round(r),
-                              "ratio_vs_plain": round(r / rows["plain"], 3),
-                              "clock": "cpu" if cpu else "wall"}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "case": f"torus-{mode}-{name}",
+                        "agent_updates_per_s": round(r),
+                        "ratio_vs_plain": round(r / rows["plain"], 3),
+                        "clock": "cpu" if cpu else "wall",
+                    }
+                ),
+                flush=True,
+            )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer replicates and generations")
-    ap.add_argument("--mechanisms", action="store_true",
-                    help="only the mechanisms (committed agents, conformity, two groups) "
-                         "against the plain model on the torus")
-    ap.add_argument("--only", choices=sorted(MECHANISMS),
-                    help="with --mechanisms: only this mechanism (and the plain model)")
-    ap.add_argument("--cpu", action="store_true",
-                    help="with --mechanisms: CPU time of this process instead of wall time")
+    ap.add_argument(
+        "--mechanisms",
+        action="store_true",
+        help="only the mechanisms (committed agents, conformity, two groups) "
+        "against the plain model on the torus",
+    )
+    ap.add_argument(
+        "--only",
+        choices=sorted(MECHANISMS),
+        help="with --mechanisms: only this mechanism (and the plain model)",
+    )
+    ap.add_argument(
+        "--cpu",
+        action="store_true",
+        help="with --mechanisms: CPU time of this process instead of wall time",
+    )
     args = ap.parse_args()
     reps, gens = (10, 500) if args.quick else (100, 2000)
     torus = {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
-    base = ModelParams(a=0.6, b=0.4, c=0.6, network=torus, generations=gens,
-                       shocks=(gens // 2,), exploration=0.05)
+    base = ModelParams(
+        a=0.6, b=0.4, c=0.6, network=torus, generations=gens, shocks=(gens // 2,), exploration=0.05
+    )
     if args.mechanisms:
         mechanisms(base, max(10, reps // 5), args.only, args.cpu)
         return
-    cases = [(f"torus-{m}", replace(base, update=m)) for m in
-             ("synchronous", "sequential", "reference", "asynchronous")]
-    cases.append(("torus-reference-evolving",
-                  replace(base, rates=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5), rate_mutation=0.05,
-                          shocks=tuple(range(75, gens, 75)))))
-    for kind, spec in (("barabasi_albert", {"kind": "barabasi_albert", "n": 2500, "m": 2}),
-                       ("erdos_renyi", {"kind": "erdos_renyi", "n": 2500, "p": 0.0016,
-                                        "largest_component": True})):
+    cases = [
+        (f"torus-{m}", replace(base, update=m))
+        for m in ("synchronous", "sequential", "reference", "asynchronous")
+    ]
+    cases.append(
+        (
+            "torus-reference-evolving",
+            replace(
+                base,
+                rates=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5),
+                rate_mutation=0.05,
+                shocks=tuple(range(75, gens, 75)),
+            ),
+        )
+    )
+    for kind, spec in (
+        ("barabasi_albert", {"kind": "barabasi_albert", "n": 2500, "m": 2}),
+        ("erdos_renyi", {"kind": "erdos_renyi", "n": 2500, "p": 0.0016, "largest_component": True}),
+    ):
         for m in ("synchronous", "reference"):
             cases.append((f"{kind}-{m}", replace(base, network=spec, update=m)))
     for name, params in cases:

@@ -45,7 +45,7 @@ KINDS = ("grid", "random_regular", "watts_strogatz", "erdos_renyi", "barabasi_al
 def spec_for(kind: str, n: int) -> dict:
     """A graph of about ``n`` nodes and mean degree 4."""
     if kind == "grid":
-        side = round(n ** 0.5)
+        side = round(n**0.5)
         return {"kind": "grid", "rows": side, "cols": side, "periodic": True}
     if kind == "random_regular":
         return {"kind": "random_regular", "n": n, "d": 4}
@@ -65,8 +65,16 @@ def _rss_mb() -> float:
 def _params(network, update: str, generations: int):
     from normsim.params import ModelParams
 
-    return ModelParams(a=0.6, b=0.4, c=0.6, network=network, update=update,
-                       generations=generations, exploration=0.05, shocks=())
+    return ModelParams(
+        a=0.6,
+        b=0.4,
+        c=0.6,
+        network=network,
+        update=update,
+        generations=generations,
+        exploration=0.05,
+        shocks=(),
+    )
 
 
 def _rate(adj, update: str, generations: int, reps: int = 1) -> float:
@@ -75,15 +83,16 @@ def _rate(adj, update: str, generations: int, reps: int = 1) -> float:
     from normsim.engine import simulate
 
     seeds = replicate_seeds(2017, reps)
-    if update == "synchronous":   # a fast sweep: more generations, so that they dominate
+    if update == "synchronous":  # a fast sweep: more generations, so that they dominate
         generations *= 8
     # once untimed: compiles (or loads) the kernel for this graph's kind
     simulate(_params({"kind": "grid", "rows": 3, "cols": 3}, update, 1), seeds[:1], network=adj)
     t0 = time.process_time()
     simulate(_params({"kind": "grid", "rows": 3, "cols": 3}, update, 1), seeds, network=adj)
     t1 = time.process_time()
-    simulate(_params({"kind": "grid", "rows": 3, "cols": 3}, update, generations + 1), seeds,
-             network=adj)
+    simulate(
+        _params({"kind": "grid", "rows": 3, "cols": 3}, update, generations + 1), seeds, network=adj
+    )
     t2 = time.process_time()
     return adj.n * reps * generations / max(1e-9, (t2 - t1) - (t1 - t0))
 
@@ -109,9 +118,16 @@ def torus_case(generations: int) -> list[dict]:
 
     warm_up()
     adj = spec_adjacency({"kind": "grid", "rows": 50, "cols": 50})
-    return [{"case": "torus-50x50", "kind": "grid", "agents": adj.n, "mode": m,
-             "agent_updates_per_s": round(_rate(adj, m, generations, reps=40))}
-            for m in MODES]
+    return [
+        {
+            "case": "torus-50x50",
+            "kind": "grid",
+            "agents": adj.n,
+            "mode": m,
+            "agent_updates_per_s": round(_rate(adj, m, generations, reps=40)),
+        }
+        for m in MODES
+    ]
 
 
 def scale_case(kind: str, n: int, generations: int) -> dict:
@@ -127,14 +143,22 @@ def scale_case(kind: str, n: int, generations: int) -> dict:
     after_build = _rss_mb()
     rates = {m: round(_rate(adj, m, generations)) for m in MODES}
     peak = _rss_mb()
-    return {"case": f"{kind}-{n:.0e}", "kind": kind, "spec": spec, "agents": adj.n,
-            "edges": int(len(adj.indices) // 2), "build_s": round(build, 2),
-            "build_cpu_s": round(build_cpu, 2),
-            "generations": generations, "agent_updates_per_s": rates,
-            "peak_rss_mb": round(peak, 1), "rss_before_build_mb": round(base, 1),
-            "peak_after_build_mb": round(after_build, 1),
-            "bytes_per_agent": round(peak * 2**20 / adj.n, 1),
-            "added_bytes_per_agent": round((peak - base) * 2**20 / adj.n, 1)}
+    return {
+        "case": f"{kind}-{n:.0e}",
+        "kind": kind,
+        "spec": spec,
+        "agents": adj.n,
+        "edges": int(len(adj.indices) // 2),
+        "build_s": round(build, 2),
+        "build_cpu_s": round(build_cpu, 2),
+        "generations": generations,
+        "agent_updates_per_s": rates,
+        "peak_rss_mb": round(peak, 1),
+        "rss_before_build_mb": round(base, 1),
+        "peak_after_build_mb": round(after_build, 1),
+        "bytes_per_agent": round(peak * 2**20 / adj.n, 1),
+        "added_bytes_per_agent": round((peak - base) * 2**20 / adj.n, 1),
+    }
 
 
 def write_edgelist(path: Path, edges: int, seed: int = 0) -> None:
@@ -149,9 +173,14 @@ def write_edgelist(path: Path, edges: int, seed: int = 0) -> None:
     with open(path, "w") as fh:
         fh.write("# Undirected graph: a benchmark\n# FromNodeId\tToNodeId\n")
         for a in range(0, edges, 1_000_000):
-            fh.write("\n".join(f"{x}\t{y}" for x, y in zip(u[a:a + 1_000_000].tolist(),
-                                                            v[a:a + 1_000_000].tolist(),
-                                                            strict=True)))
+            fh.write(
+                "\n".join(
+                    f"{x}\t{y}"
+                    for x, y in zip(
+                        u[a : a + 1_000_000].tolist(), v[a : a + 1_000_000].tolist(), strict=True
+                    )
+                )
+            )
             fh.write("\n")
 
 
@@ -161,21 +190,28 @@ def edgelist_case(path: str) -> dict:
 
     small = Path(path).with_name("small.txt")
     small.write_text("1 2\n2 3\n")
-    load_edgelist(small, largest_component=True)        # compile (or load) the loader
+    load_edgelist(small, largest_component=True)  # compile (or load) the loader
     base = _rss_mb()
     t0, c0 = time.perf_counter(), time.process_time()
     g = load_edgelist(path, largest_component=True)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return {"case": f"edgelist-{Path(path).name}", "bytes": Path(path).stat().st_size,
-            "edges": int(len(g.adjacency.indices) // 2), "nodes": g.adjacency.n,
-            "load_s": round(wall, 2), "load_cpu_s": round(cpu, 2),
-            "peak_rss_mb": round(_rss_mb(), 1), "rss_before_mb": round(base, 1)}
+    return {
+        "case": f"edgelist-{Path(path).name}",
+        "bytes": Path(path).stat().st_size,
+        "edges": int(len(g.adjacency.indices) // 2),
+        "nodes": g.adjacency.n,
+        "load_s": round(wall, 2),
+        "load_cpu_s": round(cpu, 2),
+        "peak_rss_mb": round(_rss_mb(), 1),
+        "rss_before_mb": round(base, 1),
+    }
 
 
 def child(args: list[str]) -> dict | list:
     """Run one case in a fresh process; its JSON result."""
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
-                         text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, cwd=ROOT
+    )
     if out.returncode != 0:
         return {"case": " ".join(args), "error": out.stderr.strip().splitlines()[-1:]}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -184,11 +220,17 @@ def child(args: list[str]) -> dict | list:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
-    ap.add_argument("--sizes", nargs="*", type=float, default=[1e6, 1e7],
-                    help="agents (none: only the edge-list case)")
+    ap.add_argument(
+        "--sizes",
+        nargs="*",
+        type=float,
+        default=[1e6, 1e7],
+        help="agents (none: only the edge-list case)",
+    )
     ap.add_argument("--generations", type=int, default=3, help="timed generations per mode")
-    ap.add_argument("--edges", type=float, default=1e7,
-                    help="edges of the edge-list file to load (0: none)")
+    ap.add_argument(
+        "--edges", type=float, default=1e7, help="edges of the edge-list file to load (0: none)"
+    )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -198,8 +240,9 @@ def main() -> None:
         if args.child[0] == "torus":
             print(json.dumps(torus_case(int(args.child[1]))))
         else:
-            print(json.dumps(scale_case(args.child[0], int(float(args.child[1])),
-                                        int(args.child[2]))))
+            print(
+                json.dumps(scale_case(args.child[0], int(float(args.child[1])), int(args.child[2])))
+            )
         return
     baseline = {}
     for row in child(["torus", str(200)]) if args.sizes else []:
@@ -209,8 +252,9 @@ def main() -> None:
         for kind in args.kinds:
             row = child([kind, str(int(n)), str(args.generations)])
             if "agent_updates_per_s" in row:
-                row["ratio_to_torus"] = {m: round(r / baseline[m], 3)
-                                         for m, r in row["agent_updates_per_s"].items()}
+                row["ratio_to_torus"] = {
+                    m: round(r / baseline[m], 3) for m, r in row["agent_updates_per_s"].items()
+                }
             print(json.dumps(row), flush=True)
     if args.edges:
         import gzip

@@ -45,12 +45,37 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         sc = Path(d) / "study.yaml"
         sc.write_text(SCENARIO)
-        subprocess.run([sys.executable, "-m", "normsim", "run", str(sc), "--out",
-                        str(Path(d) / "warm"), "--runs", "1", "--json"], check=True,
-                       capture_output=True)                       # compile / load kernels
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "normsim",
+                "run",
+                str(sc),
+                "--out",
+                str(Path(d) / "warm"),
+                "--runs",
+                "1",
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+        )  # compile / load kernels
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "normsim", "run", str(sc), "--out",
-                        str(Path(d) / "out"), "--json"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "normsim",
+                "run",
+                str(sc),
+                "--out",
+                str(Path(d) / "out"),
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+        )
         secs = time.perf_counter() - t0
     p = ModelParams(a=0.6, b=0.4, c=0.6, generations=3)
     seed = replicate_seeds(1, 1)[0]
@@ -58,11 +83,18 @@ def main() -> None:
     t0 = time.perf_counter()
     slow_simulate(p, adj, seed)
     py_rate = 2500 * 3 / (time.perf_counter() - t0)
-    print(json.dumps({"case": "12 c x 100 runs x 2000 generations, 50x50 torus, reference",
-                      "cores": os.cpu_count(), "seconds": round(secs, 1),
-                      "agent_updates_per_s": round(updates / secs),
-                      "python_estimate_hours": round(updates / py_rate / 3600, 1),
-                      "speedup_vs_python": round(updates / py_rate / secs)}))
+    print(
+        json.dumps(
+            {
+                "case": "12 c x 100 runs x 2000 generations, 50x50 torus, reference",
+                "cores": os.cpu_count(),
+                "seconds": round(secs, 1),
+                "agent_updates_per_s": round(updates / secs),
+                "python_estimate_hours": round(updates / py_rate / 3600, 1),
+                "speedup_vs_python": round(updates / py_rate / secs),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -34,9 +34,11 @@ sweep:
 """
 
 # run normsim in a child process and report its own peak RSS (the coordinator's)
-CHILD = ("import resource, sys; from normsim.cli import main; code = main(sys.argv[1:]); "
-         "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
-         "sys.exit(code)")
+CHILD = (
+    "import resource, sys; from normsim.cli import main; code = main(sys.argv[1:]); "
+    "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
+    "sys.exit(code)"
+)
 
 
 def normsim(args: list[str]) -> tuple[float, int]:
@@ -66,23 +68,41 @@ def main() -> None:
         normsim(["run", str(sc), "--out", str(tmp / "warm"), "--runs", "1", "--json"])  # compile
         base = None
         ways = [("local, 1 worker", ["--workers", "1"]), ("local, 2 workers", ["--workers", "2"])]
-        with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                          dashboard_address=":0") as cluster:
-            ways.append(("Dask LocalCluster, 2 workers", ["--scheduler",
-                                                          cluster.scheduler_address]))
+        with LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0"
+        ) as cluster:
+            ways.append(
+                ("Dask LocalCluster, 2 workers", ["--scheduler", cluster.scheduler_address])
+            )
             for k, (name, extra) in enumerate(ways):
                 secs, _ = normsim(["run", str(sc), "--out", str(tmp / f"o{k}"), "--json", *extra])
                 rate = n_reps / secs
                 base = base or rate
-                print(json.dumps({"case": name, "replicates": n_reps, "seconds": round(secs, 2),
-                                  "replicates_per_s": round(rate, 1),
-                                  "ratio_to_1_worker": round(rate / base, 2)}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "case": name,
+                            "replicates": n_reps,
+                            "seconds": round(secs, 2),
+                            "replicates_per_s": round(rate, 1),
+                            "ratio_to_1_worker": round(rate / base, 2),
+                        }
+                    ),
+                    flush=True,
+                )
         for n_c, n_mu in ((5, 4), (20, 10)):
             sc = scenario(tmp, f"mem{n_c * n_mu}", n_c, n_mu, 2)
             secs, rss = normsim(["run", str(sc), "--out", str(tmp / f"m{n_c * n_mu}"), "--json"])
-            print(json.dumps({"case": f"memory, {n_c * n_mu} conditions x 2 runs",
-                              "seconds": round(secs, 2), "coordinator_peak_rss_mb":
-                              round(rss / 1024, 1)}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "case": f"memory, {n_c * n_mu} conditions x 2 runs",
+                        "seconds": round(secs, 2),
+                        "coordinator_peak_rss_mb": round(rss / 1024, 1),
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

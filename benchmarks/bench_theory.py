@@ -43,7 +43,8 @@ def main() -> None:
     from normsim.game import CoordinationGame
 
     game = CoordinationGame(0.4, 0.6, 0.8)
-    for Z in ((1000, 10_000) if quick else (1000, 10_000, 100_000)):
+    for Z in (1000, 10_000) if quick else (1000, 10_000, 100_000):
+
         def chain(Z=Z):
             ch = finite.BirthDeathChain(game, Z, 5.0, 0.05)
             ch.absorption(1)
@@ -54,22 +55,47 @@ def main() -> None:
             finite.analyse(0.4, 0.6, 0.8, Z, 5.0, 0.05, start="stationary")
 
         reps = 3 if quick else 7
-        print(json.dumps({"bench": "finite_chain", "Z": Z, "chain_s": round(timed(chain, reps), 4),
-                          "analyse_s": round(timed(whole, reps), 4)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "bench": "finite_chain",
+                    "Z": Z,
+                    "chain_s": round(timed(chain, reps), 4),
+                    "analyse_s": round(timed(whole, reps), 4),
+                }
+            ),
+            flush=True,
+        )
     for k in (4, 8):
         for mu in (0.0, 0.05):
             pa = pairapprox.PairApproximation(game, k, 5.0, mu)
             traj = timed(lambda pa=pa: pa.solve(0.05, 1000.0, shocks=[500.0]), 3 if quick else 10)
             fps = timed(pa.fixed_points, 1 if quick else 3)
             cc = timed(lambda k=k: pairapprox.critical_c(0.4, 0.6, k, 5.0), 1 if quick else 3)
-            print(json.dumps({"bench": "pair_trajectory", "degree": k, "mu": mu,
-                              "trajectory_s": round(traj, 4), "fixed_points_s": round(fps, 4),
-                              "critical_c_s": round(cc, 4)}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "bench": "pair_trajectory",
+                        "degree": k,
+                        "mu": mu,
+                        "trajectory_s": round(traj, 4),
+                        "fixed_points_s": round(fps, 4),
+                        "critical_c_s": round(cc, 4),
+                    }
+                ),
+                flush=True,
+            )
     for mu in (0.0, 0.05):
-        pw = timed(lambda mu=mu: analytic.solve_pairwise(0.4, 0.6, 0.8, 5.0, mu, 0.05, 1000.0,
-                                                         shocks=[500.0]), 3 if quick else 10)
-        print(json.dumps({"bench": "pairwise_trajectory", "mu": mu, "trajectory_s": round(pw, 4)}),
-              flush=True)
+        pw = timed(
+            lambda mu=mu: analytic.solve_pairwise(
+                0.4, 0.6, 0.8, 5.0, mu, 0.05, 1000.0, shocks=[500.0]
+            ),
+            3 if quick else 10,
+        )
+        print(
+            json.dumps({"bench": "pairwise_trajectory", "mu": mu, "trajectory_s": round(pw, 4)}),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

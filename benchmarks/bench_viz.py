@@ -44,24 +44,34 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as d:
         sc = Path(d) / "viz.yaml"
-        sc.write_text("name: viz\ngame: {a: 0.6, b: 0.4, c: 0.6}\n"
-                      "population: {network: {kind: grid, rows: 50, cols: 50}}\n"
-                      "schedule: {generations: 1000, shocks: [40]}\nseed: 7\n")
+        sc.write_text(
+            "name: viz\ngame: {a: 0.6, b: 0.4, c: 0.6}\n"
+            "population: {network: {kind: grid, rows: 50, cols: 50}}\n"
+            "schedule: {generations: 1000, shocks: [40]}\nseed: 7\n"
+        )
         with serve(sc) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url)
             page.get_by_role("button", name="Step", exact=True).wait_for(timeout=90000)
             page.locator(".v-window-item img").nth(1).wait_for(timeout=60000)
-            page.evaluate(STEP_LOOP, 3)                    # warm up
+            page.evaluate(STEP_LOOP, 3)  # warm up
             secs = page.evaluate(STEP_LOOP, args.steps)
             browser.close()
     rate = args.steps / secs
     base = server_side_rate(args.steps)
-    print(json.dumps({"case": "viz 50x50 torus, reference", "steps": args.steps,
-                      "seconds": round(secs, 2), "generations_per_s": round(rate, 1),
-                      "server_side_generations_per_s": round(base, 1),
-                      "browser_overhead": round(base / rate, 2)}))
+    print(
+        json.dumps(
+            {
+                "case": "viz 50x50 torus, reference",
+                "steps": args.steps,
+                "seconds": round(secs, 2),
+                "generations_per_s": round(rate, 1),
+                "server_side_generations_per_s": round(base, 1),
+                "browser_overhead": round(base / rate, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

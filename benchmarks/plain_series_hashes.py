@@ -17,10 +17,12 @@ from normsim.draws import replicate_seeds
 from normsim.engine import simulate
 from normsim.params import ModelParams
 
-nets = {"torus": {"kind": "grid", "rows": 20, "cols": 20, "periodic": True},
-        "ws": {"kind": "watts_strogatz", "n": 300, "k": 4, "p": 0.1},
-        "ba": {"kind": "barabasi_albert", "n": 300, "m": 2},
-        "er": {"kind": "erdos_renyi", "n": 200, "p": 0.03, "largest_component": True}}
+nets = {
+    "torus": {"kind": "grid", "rows": 20, "cols": 20, "periodic": True},
+    "ws": {"kind": "watts_strogatz", "n": 300, "k": 4, "p": 0.1},
+    "ba": {"kind": "barabasi_albert", "n": 300, "m": 2},
+    "er": {"kind": "erdos_renyi", "n": 200, "p": 0.03, "largest_component": True},
+}
 out = {}
 for nk, net in nets.items():
     for upd in ("synchronous", "sequential", "reference", "asynchronous"):
@@ -28,7 +30,8 @@ for nk, net in nets.items():
             p = ModelParams(network=net, update=upd, generations=150, shocks=(50, 100), c=0.5, **ex)
             r = simulate(p, replicate_seeds(99, 3))
             rates = b"" if r.rate_shares is None else r.rate_shares.tobytes()
-            h = hashlib.sha256(r.share_b.tobytes() + r.mean_payoff.tobytes()
-                               + rates).hexdigest()[:16]
+            h = hashlib.sha256(r.share_b.tobytes() + r.mean_payoff.tobytes() + rates).hexdigest()[
+                :16
+            ]
             out[f"{nk}-{upd}-{'evolving' if 'rates' in ex else 'fixed'}"] = h
 print(json.dumps(out))

@@ -46,11 +46,18 @@ class NormAgent(FixedAgent):
 
     model: NormChangeModel
 
-    def __init__(self, model: NormChangeModel, cell, norm: int, rate_index: int = 0,
-                 committed: bool = False, group: int = 0):
+    def __init__(
+        self,
+        model: NormChangeModel,
+        cell,
+        norm: int,
+        rate_index: int = 0,
+        committed: bool = False,
+        group: int = 0,
+    ):
         super().__init__(model)
         self.group = group
-        self.committed = committed      # holds its norm and rate for the whole run
+        self.committed = committed  # holds its norm and rate for the whole run
         self.cell = cell
         self.norm = norm
         self.rate_index = rate_index
@@ -61,7 +68,7 @@ class NormAgent(FixedAgent):
         self.start_norm = norm
         self.start_rate = rate_index
         self.replaced = False
-        self.neighbors: list[NormAgent] = []   # sorted by node id; set by the model
+        self.neighbors: list[NormAgent] = []  # sorted by node id; set by the model
 
     @property
     def node(self) -> int:
@@ -99,12 +106,12 @@ class NormAgent(FixedAgent):
         index, u_e = rs.split(x & 0xFFFFFFFF, len(self.neighbors))
         teacher = self.neighbors[index]
         u_f = rs.hi(x)
-        if p.rates is not None:       # evolving rates
+        if p.rates is not None:  # evolving rates
             y = rs.next()
             new_rate, u_m = rs.pick(y, len(p.rates)), rs.lo(y)
         conform = p.conformity > 0 and rs.conform_uniform(p.update) < p.conformity
         if self.committed:
-            return                      # its draws are consumed; nothing changes
+            return  # its draws are consumed; nothing changes
         mu = p.rates[self.rate_index] if p.rates is not None else m.group_mu[self.group]
         random_norm = 1 if u_e < mu / 2 else 0
         if conform:
@@ -119,12 +126,12 @@ class NormAgent(FixedAgent):
             if p.evolving and u_m < p.rate_mutation:
                 self.rate_index = new_rate
             if p.update == "reference":
-                self.replaced = True    # the authors' code replaces the agent either way
+                self.replaced = True  # the authors' code replaces the agent either way
             return
 
         teacher_payoff, own_payoff = teacher.payoff, self.payoff
         if p.update == "reference" and teacher.replaced:
-            teacher_payoff = 0.0        # the authors' code: a replaced agent earns 0
+            teacher_payoff = 0.0  # the authors' code: a replaced agent earns 0
         if p.update == "asynchronous":  # payoffs of the current state, not of a game phase
             # (each agent's own group's game: normsim.groups)
             teacher_payoff = teacher.current_payoff(m.current_games[teacher.group])
@@ -132,7 +139,7 @@ class NormAgent(FixedAgent):
         accept = u_f < fermi_probability(teacher_payoff, own_payoff, p.beta, m.payoff_range)
 
         if p.update == "reference":
-            if p.evolving:              # the authors' order: explore, mutate rate, imitate
+            if p.evolving:  # the authors' order: explore, mutate rate, imitate
                 if u_e < mu:
                     self.norm, self.replaced = random_norm, True
                 if u_m < p.rate_mutation:
@@ -140,13 +147,16 @@ class NormAgent(FixedAgent):
                 if accept:
                     self.norm, self.rate_index = teacher.norm, teacher.rate_index
                     self.replaced = True
-            elif accept:                # fixed rate: explore only instead of an imitation
+            elif accept:  # fixed rate: explore only instead of an imitation
                 self.norm = random_norm if u_e < mu else teacher.norm
                 self.replaced = True
             return
         # synchronous sees the teacher's start-of-generation state, the others its current one
-        t_norm, t_rate = ((teacher.start_norm, teacher.start_rate) if p.update == "synchronous"
-                          else (teacher.norm, teacher.rate_index))
+        t_norm, t_rate = (
+            (teacher.start_norm, teacher.start_rate)
+            if p.update == "synchronous"
+            else (teacher.norm, teacher.rate_index)
+        )
         if u_e < mu:
             self.norm = random_norm
         elif accept:

@@ -56,12 +56,14 @@ def coefficients(a: float, b: float, c: float, mu: float = 0.0) -> np.ndarray:
     """Coefficients of dp/dt as a cubic in p, highest power first (for ``np.roots``)."""
     alpha = c * (a + b)
     beta = a - (1.0 - c) * b
-    return np.array([
-        -alpha,
-        alpha + beta + mu * c * (a - b),
-        -beta - mu * (a * (1.0 + c) + b * (1.0 - c)),
-        mu * a,
-    ])
+    return np.array(
+        [
+            -alpha,
+            alpha + beta + mu * c * (a - b),
+            -beta - mu * (a * (1.0 + c) + b * (1.0 - c)),
+            mu * a,
+        ]
+    )
 
 
 def drhs_dp(p: float, a: float, b: float, c: float, mu: float = 0.0) -> float:
@@ -82,7 +84,7 @@ def interior_fixed_point(a: float, b: float, c: float) -> float | None:
     """The replicator's tipping point p* = (a - (1 - c) b) / (c (a + b)), if in (0, 1)."""
     if c <= 0:
         return None
-    a, b = a / max(a, b), b / max(a, b)   # a + b could overflow; p* depends on a : b only
+    a, b = a / max(a, b), b / max(a, b)  # a + b could overflow; p* depends on a : b only
     p = (a - (1.0 - c) * b) / (c * (a + b))
     return p if 0.0 < p < 1.0 else None
 
@@ -100,10 +102,10 @@ def switches(a: float, b: float, c: float, p0: float) -> bool:
     if p0 == 1.0:
         return True
     beta = a - (1.0 - c) * b
-    if beta < 0:          # B strictly better against every mix: all-B attracts
+    if beta < 0:  # B strictly better against every mix: all-B attracts
         return True
     star = interior_fixed_point(a, b, c)
-    if star is None:      # A weakly dominates
+    if star is None:  # A weakly dominates
         return False
     return p0 > star
 
@@ -129,9 +131,10 @@ def fixed_points(a: float, b: float, c: float, mu: float = 0.0) -> list[FixedPoi
     (a = b, c = 0, mu = 0).
     """
     a, b, c, mu = _check(a, b, c, mu)
-    s = max(a, b)   # dp/dt scales with a and b together: the roots do not (any a, b > 0)
-    return [FixedPoint(fp.p, fp.eigenvalue * s, fp.stable)
-            for fp in _fixed_points(a / s, b / s, c, mu)]
+    s = max(a, b)  # dp/dt scales with a and b together: the roots do not (any a, b > 0)
+    return [
+        FixedPoint(fp.p, fp.eigenvalue * s, fp.stable) for fp in _fixed_points(a / s, b / s, c, mu)
+    ]
 
 
 def _fixed_points(a: float, b: float, c: float, mu: float) -> list[FixedPoint]:
@@ -159,8 +162,10 @@ def _fixed_points(a: float, b: float, c: float, mu: float) -> list[FixedPoint]:
             continue
         if not pts or abs(x - pts[-1]) > 1e-9:
             pts.append(x)
-    return [FixedPoint(p=x, eigenvalue=drhs_dp(x, a, b, c, mu),
-                       stable=drhs_dp(x, a, b, c, mu) < 0) for x in pts]
+    return [
+        FixedPoint(p=x, eigenvalue=drhs_dp(x, a, b, c, mu), stable=drhs_dp(x, a, b, c, mu) < 0)
+        for x in pts
+    ]
 
 
 def _polish(x: float, a: float, b: float, c: float, mu: float) -> float:
@@ -238,9 +243,17 @@ class _Budget(Exception):
     pass
 
 
-def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
-          t_max: float = 100.0, t_eval: Sequence[float] | np.ndarray | None = None,
-          shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS) -> Solution:
+def solve(
+    a: float,
+    b: float,
+    c: float,
+    mu: float = 0.0,
+    p0: float = 0.05,
+    t_max: float = 100.0,
+    t_eval: Sequence[float] | np.ndarray | None = None,
+    shocks: Sequence[float] = (),
+    levels: Sequence[float] = LEVELS,
+) -> Solution:
     """Integrate the replicator(-mutator) dynamic from ``p(0) = p0`` to ``t_max``.
 
     Uses :func:`scipy.integrate.solve_ivp` (DOP853, rtol 1e-10, atol 1e-12) with
@@ -282,18 +295,22 @@ def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
         # tau = scale * (t - t0); a span beyond the float range ends settled anyway
         tau1 = _tau(scale, t1 - t0)
         near = [x for x in stable if abs(p_start - x) <= CONVERGED]
-        if near or tau1 <= _TINY_SPAN:   # settled, or no time to move by 1e-12
+        if near or tau1 <= _TINY_SPAN:  # settled, or no time to move by 1e-12
             p_out[mask] = near[0] if near else p_start
             continue
         events = []
         for lv in levels:
+
             def ev(t, y, lv=lv):
                 return y[0] - lv
+
             ev.direction = 1.0
             events.append(ev)
         if stable:
+
             def settled(t, y, stable=stable):
                 return min(abs(y[0] - x) for x in stable) - CONVERGED
+
             settled.terminal = True
             settled.direction = -1.0
             events.append(settled)
@@ -305,34 +322,43 @@ def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
             return [rhs(y[0], aa, bb, c, mu)]
 
         try:
-            res = solve_ivp(f, (0.0, tau1), [p_start], method="DOP853", rtol=RTOL, atol=ATOL,
-                            events=events, dense_output=True)
+            res = solve_ivp(
+                f,
+                (0.0, tau1),
+                [p_start],
+                method="DOP853",
+                rtol=RTOL,
+                atol=ATOL,
+                events=events,
+                dense_output=True,
+            )
         except _Budget:
             raise NormsimError(
                 f"the well-mixed dynamic (a={a:g}, b={b:g}, c={c:g}, mu={mu:g}) needs more than "
                 f"{MAX_RHS_CALLS:,} steps to reach t = {t1:g} without settling; shorten the "
-                "time span") from None
+                "time span"
+            ) from None
         if not res.success:  # pragma: no cover - DOP853 does not fail on this smooth ODE
             raise NormsimError(f"the well-mixed dynamic could not be integrated: {res.message}")
-        for lv, te in zip(levels, res.t_events, strict=False):   # settled's events may follow
+        for lv, te in zip(levels, res.t_events, strict=False):  # settled's events may follow
             if crossing[lv] is None and len(te):
                 crossing[lv] = t0 + float(te[0]) / scale
         with np.errstate(over="ignore"):
-            tau = scale * (t_eval[mask] - t0)     # inf beyond the float range: settled
-        done = res.t[-1]   # tau1, or where p settled
+            tau = scale * (t_eval[mask] - t0)  # inf beyond the float range: settled
+        done = res.t[-1]  # tau1, or where p settled
         inside = tau <= done
         vals = np.empty(len(tau))
         vals[inside] = res.sol(np.clip(tau[inside], 0.0, done))[0] if inside.any() else []
-        if res.status == 1:   # settled at the nearest stable fixed point
+        if res.status == 1:  # settled at the nearest stable fixed point
             x = min(stable, key=lambda x: abs(res.y[0, -1] - x))
             vals[~inside] = x
             p_start = x
-            for lv in levels:    # reached on the way there, within CONVERGED
+            for lv in levels:  # reached on the way there, within CONVERGED
                 if crossing[lv] is None and x >= lv:
                     crossing[lv] = t0 + float(done) / scale
         else:
             p_start = float(np.clip(res.sol(tau1)[0], 0.0, 1.0))
-            vals[~inside] = p_start   # only times whose tau overflowed
+            vals[~inside] = p_start  # only times whose tau overflowed
         p_out[mask] = np.clip(vals, 0.0, 1.0)
     return Solution(t=t_eval.copy(), p=p_out, crossing=crossing, final_p=p_start)
 
@@ -341,7 +367,7 @@ def solve(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
 CONVERGED = 1e-12
 #: evaluations of dp/dt one solve() may use (a few seconds)
 MAX_RHS_CALLS = 500_000
-_TINY_SPAN = 1e-13     # |dp/dtau| <= 1.25 with max(a, b) = 1: p moves by less than 1.3e-13
+_TINY_SPAN = 1e-13  # |dp/dtau| <= 1.25 with max(a, b) = 1: p moves by less than 1.3e-13
 
 
 def _tau(scale: float, t: float) -> float:
@@ -366,8 +392,9 @@ class Prediction:
     mean_payoff: np.ndarray
 
 
-def well_mixed_prediction(game: CoordinationGame, mu: float, p0: float, generations: int,
-                          shocks: Sequence[int] = ()) -> Prediction:
+def well_mixed_prediction(
+    game: CoordinationGame, mu: float, p0: float, generations: int, shocks: Sequence[int] = ()
+) -> Prediction:
     """The replicator(-mutator) dynamic of ``game`` from ``p(0) = p0``, at t = 0..generations.
 
     The one well-mixed prediction of normsim: the runner stores it for a
@@ -379,35 +406,52 @@ def well_mixed_prediction(game: CoordinationGame, mu: float, p0: float, generati
     0.8203
     """
     G = int(generations)
-    sol = solve(game.a, game.b, game.c, mu, p0, t_max=float(G),
-                t_eval=np.arange(G + 1, dtype=float), shocks=shocks)
+    sol = solve(
+        game.a,
+        game.b,
+        game.c,
+        mu,
+        p0,
+        t_max=float(G),
+        t_eval=np.arange(G + 1, dtype=float),
+        shocks=shocks,
+    )
     p = sol.p
     swapped = np.zeros(G + 1, dtype=bool)
     for s in shocks:  # the game in force at each time
-        swapped[int(s):] ^= True
+        swapped[int(s) :] ^= True
     a = np.where(swapped, game.b, game.a)
     b = np.where(swapped, game.a, game.b)
     f_a, f_b = fitness(a, b, game.c, p)
     return Prediction(share_b=p, mean_payoff=(1 - p) * f_a + p * f_b)
 
 
-def dpdt_curve(a: float, b: float, c: float, mu: float = 0.0,
-               n: int = 201) -> tuple[np.ndarray, np.ndarray]:
+def dpdt_curve(
+    a: float, b: float, c: float, mu: float = 0.0, n: int = 201
+) -> tuple[np.ndarray, np.ndarray]:
     """``(p, dp/dt)`` on ``n`` evenly spaced points of [0, 1] (paper Fig. 5)."""
     a, b, c, mu = _check(a, b, c, mu)
     p = np.linspace(0.0, 1.0, n)
     return p, rhs(p, a, b, c, mu)
 
 
-def crossing_time_root(a: float, b: float, c: float, mu: float, p0: float,
-                       level: float, t_max: float) -> float | None:
+def crossing_time_root(
+    a: float, b: float, c: float, mu: float, p0: float, level: float, t_max: float
+) -> float | None:
     """First time ``p >= level``, found by root-finding on the dense solution.
 
     An independent route to the crossing times that :func:`solve` finds by
     event detection (used by the tests to check one against the other).
     """
-    sol = solve_ivp(lambda t, y: [rhs(y[0], a, b, c, mu)], (0.0, t_max), [p0],
-                    method="DOP853", rtol=RTOL, atol=ATOL, dense_output=True)
+    sol = solve_ivp(
+        lambda t, y: [rhs(y[0], a, b, c, mu)],
+        (0.0, t_max),
+        [p0],
+        method="DOP853",
+        rtol=RTOL,
+        atol=ATOL,
+        dense_output=True,
+    )
     grid = np.linspace(0.0, t_max, 4001)
     vals = sol.sol(grid)[0] - level
     idx = np.nonzero(vals >= 0)[0]
@@ -418,17 +462,25 @@ def crossing_time_root(a: float, b: float, c: float, mu: float, p0: float,
     return brentq(lambda t: sol.sol(t)[0] - level, grid[idx[0] - 1], grid[idx[0]], xtol=1e-12)
 
 
-def analyse(a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05,
-            t_max: float = 100.0) -> dict:
+def analyse(
+    a: float, b: float, c: float, mu: float = 0.0, p0: float = 0.05, t_max: float = 100.0
+) -> dict:
     """Everything ``normsim analytic --json`` reports, as a plain dict."""
     a, b, c, mu = _check(a, b, c, mu)
     sol = solve(a, b, c, mu, p0, t_max)
     return {
-        "a": a, "b": b, "c": c, "mu": mu, "p0": p0, "t_max": t_max,
+        "a": a,
+        "b": b,
+        "c": c,
+        "mu": mu,
+        "p0": p0,
+        "t_max": t_max,
         "threshold_c": threshold_c(a, b),
         "mu_crit": mu_crit(a, b, c),
         "fixed_points": [{"p": fp.p, "stable": fp.stable} for fp in fixed_points(a, b, c, mu)],
-        "t50": sol.crossing[0.5], "t90": sol.crossing[0.9], "t99": sol.crossing[0.99],
+        "t50": sol.crossing[0.5],
+        "t90": sol.crossing[0.9],
+        "t99": sol.crossing[0.99],
         "final_p": sol.final_p,
     }
 
@@ -480,13 +532,19 @@ MAX_RHS_CALLS = 300_000
 MIN_T_MAX = 1e-6
 
 
-def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray], np.ndarray]],
-              game: CoordinationGame, y0: Sequence[float], t_max: float,
-              shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS,
-              t_eval: Sequence[float] | np.ndarray | None = None,
-              rtol: float = 1e-9, atol: float = 1e-11,
-              clip: Callable[[np.ndarray], np.ndarray] | None = None,
-              method: str = "DOP853") -> Trajectory:
+def integrate(
+    rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray], np.ndarray]],
+    game: CoordinationGame,
+    y0: Sequence[float],
+    t_max: float,
+    shocks: Sequence[float] = (),
+    levels: Sequence[float] = LEVELS,
+    t_eval: Sequence[float] | np.ndarray | None = None,
+    rtol: float = 1e-9,
+    atol: float = 1e-11,
+    clip: Callable[[np.ndarray], np.ndarray] | None = None,
+    method: str = "DOP853",
+) -> Trajectory:
     """Integrate ``dy/dt = rhs_for(game)(t, y)`` from ``y0``, swapping a and b at each shock.
 
     Uses :func:`scipy.integrate.solve_ivp` (``method``, default DOP853; LSODA
@@ -506,8 +564,10 @@ def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray]
             if calls[0] > MAX_RHS_CALLS:
                 raise NormsimError(
                     f"t_max: integrating {t_max:g} time units takes more than "
-                    f"{MAX_RHS_CALLS:,} evaluations of the dynamic; give a shorter t_max")
+                    f"{MAX_RHS_CALLS:,} evaluations of the dynamic; give a shorter t_max"
+                )
             return f(t, y)
+
         return h
 
     y0 = np.asarray(y0, dtype=float)
@@ -530,30 +590,45 @@ def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray]
         new = g.favoured_norm() if i > 0 else None
         events = []
         for lv in levels:
+
             def ev_b(t, y, lv=lv):
                 return y[0] - lv
+
             ev_b.direction = 1.0
             events.append(ev_b)
         if new is not None:
             sign = 1.0 if new == 1 else -1.0
             for lv in levels:
+
                 def ev_new(t, y, lv=lv, sign=sign):
                     return sign * (y[0] - 0.5) + 0.5 - lv
+
                 ev_new.direction = 1.0
                 events.append(ev_new)
-        res = solve_ivp(budgeted(rhs_for(g)), (t0, t1), y_start, method=method, rtol=rtol,
-                        atol=atol,
-                        t_eval=t_eval[mask], events=events, dense_output=True)
+        res = solve_ivp(
+            budgeted(rhs_for(g)),
+            (t0, t1),
+            y_start,
+            method=method,
+            rtol=rtol,
+            atol=atol,
+            t_eval=t_eval[mask],
+            events=events,
+            dense_output=True,
+        )
         if not res.success:  # pragma: no cover - DOP853 does not fail on these smooth ODEs
             raise RuntimeError(res.message)
-        for lv, te in zip(levels, res.t_events[:len(levels)], strict=True):
+        for lv, te in zip(levels, res.t_events[: len(levels)], strict=True):
             if crossing[lv] is None and len(te):
                 crossing[lv] = float(te[0])
         if i > 0:
             share_new = y_start[0] if new == 1 else 1.0 - y_start[0]
             row: dict = {"at": t0, "new_norm": NORM_NAMES[new] if new is not None else None}
-            for lv, te in zip(levels, res.t_events[len(levels):] if new is not None
-                              else [[] for _ in levels], strict=True):
+            for lv, te in zip(
+                levels,
+                res.t_events[len(levels) :] if new is not None else [[] for _ in levels],
+                strict=True,
+            ):
                 key = f"t{round(lv * 100)}"
                 row[key] = 0.0 if share_new >= lv else (float(te[0]) - t0 if len(te) else None)
             shock_rows.append(row)
@@ -564,12 +639,18 @@ def integrate(rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray]
         if clip is not None:
             y_start = clip(y_start[:, None])[:, 0]
         g = g.shocked()
-    return Trajectory(t=np.concatenate(ts), y=np.concatenate(ys, axis=1), crossing=crossing,
-                      shocks=shock_rows, final=y_start)
+    return Trajectory(
+        t=np.concatenate(ts),
+        y=np.concatenate(ys, axis=1),
+        crossing=crossing,
+        shocks=shock_rows,
+        final=y_start,
+    )
 
 
-def fixed_points_1d(f: Callable[[np.ndarray], np.ndarray], n: int = 2001,
-                    boundaries: bool = False) -> list[FixedPoint]:
+def fixed_points_1d(
+    f: Callable[[np.ndarray], np.ndarray], n: int = 2001, boundaries: bool = False
+) -> list[FixedPoint]:
     """Fixed points of a one-dimensional ``dx/dt = f(x)`` on [0, 1], with stability.
 
     Sign changes of ``f`` on an ``n``-point grid are refined with brentq; with
@@ -587,8 +668,13 @@ def fixed_points_1d(f: Callable[[np.ndarray], np.ndarray], n: int = 2001,
         if v[i] == 0.0 and 0 < i:
             pts.append(float(x[i]))
         elif (v[i] > 0.0) != (v[i + 1] > 0.0) and v[i] != 0.0 and v[i + 1] != 0.0:
-            pts.append(float(brentq(lambda z: float(f(np.array([z]))[0]), x[i], x[i + 1],
-                                    xtol=1e-14, rtol=1e-14)))
+            pts.append(
+                float(
+                    brentq(
+                        lambda z: float(f(np.array([z]))[0]), x[i], x[i + 1], xtol=1e-14, rtol=1e-14
+                    )
+                )
+            )
     if v[0] == 0.0 and boundaries:
         pts.insert(0, 0.0)
     if v[-1] == 0.0 and boundaries:
@@ -602,8 +688,7 @@ def fixed_points_1d(f: Callable[[np.ndarray], np.ndarray], n: int = 2001,
     return out
 
 
-def mu_crit_by_bisection(stable_points: Callable[[float], int], tol: float = 1e-10
-                         ) -> float | None:
+def mu_crit_by_bisection(stable_points: Callable[[float], int], tol: float = 1e-10) -> float | None:
     """Smallest exploration rate at which a dynamic stops being bistable.
 
     ``stable_points(mu)`` counts the stable fixed points. Bistable at
@@ -632,15 +717,21 @@ def mu_crit_by_bisection(stable_points: Callable[[float], int], tol: float = 1e-
 # ================================== the pairwise-comparison mean field (Fermi rule)
 def _pairwise_parts(game: CoordinationGame, beta: float) -> tuple[float, float, float]:
     """``f_B - f_A = d0 + d1 x`` and the tanh scale ``beta / (2 R1)`` of the game."""
-    scale = max(game.a, game.b)      # invariant under scaling a and b: no overflow
+    scale = max(game.a, game.b)  # invariant under scaling a and b: no overflow
     m = game.matrix() / scale
     d0 = m[1, 0] - m[0, 0]
     d1 = m[1, 1] - m[1, 0] - m[0, 1] + m[0, 0]
     return float(d0), float(d1), beta / (2.0 * game.payoff_range(1, 1) / scale)
 
 
-def pairwise_rhs(x: float | np.ndarray, a: float, b: float, c: float, beta: float = DEFAULTS.beta,
-                 mu: float = 0.0):
+def pairwise_rhs(
+    x: float | np.ndarray,
+    a: float,
+    b: float,
+    c: float,
+    beta: float = DEFAULTS.beta,
+    mu: float = 0.0,
+):
     """dx/dt per generation of the pairwise-comparison mean field (docs/guide/theory.md).
 
     ``dx/dt = (1 - mu) x (1 - x) tanh(beta (f_B - f_A) / (2 R1)) + (mu / 2) (1 - 2 x)``,
@@ -660,8 +751,9 @@ def _check_pw(a: float, b: float, c: float, beta: float, mu: float):
     return a, b, c, check_number("beta", beta, low=0.0), mu
 
 
-def pairwise_fixed_points(a: float, b: float, c: float, beta: float = DEFAULTS.beta,
-                          mu: float = 0.0) -> list[FixedPoint]:
+def pairwise_fixed_points(
+    a: float, b: float, c: float, beta: float = DEFAULTS.beta, mu: float = 0.0
+) -> list[FixedPoint]:
     """Fixed points of the pairwise mean field in [0, 1], sorted, with stability.
 
     Without exploration these are 0, 1 and the replicator's tipping point (the
@@ -681,8 +773,10 @@ def pairwise_mu_crit(a: float, b: float, c: float, beta: float = DEFAULTS.beta) 
     if a == b or beta == 0.0 or c <= threshold_c(a, b):
         return None
     return mu_crit_by_bisection(
-        lambda mu: sum(fp.stable for fp in fixed_points_1d(
-            lambda x: pairwise_rhs(x, a, b, c, beta, mu), n=401)))
+        lambda mu: sum(
+            fp.stable for fp in fixed_points_1d(lambda x: pairwise_rhs(x, a, b, c, beta, mu), n=401)
+        )
+    )
 
 
 def old_norm_share(fps: list[FixedPoint]) -> float:
@@ -691,10 +785,18 @@ def old_norm_share(fps: list[FixedPoint]) -> float:
     return min(stable) if stable else 0.0
 
 
-def solve_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, mu: float = 0.0,
-                   p0: float = 0.05, t_max: float = 1000.0,
-                   t_eval: Sequence[float] | np.ndarray | None = None,
-                   shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS) -> Trajectory:
+def solve_pairwise(
+    a: float,
+    b: float,
+    c: float,
+    beta: float = DEFAULTS.beta,
+    mu: float = 0.0,
+    p0: float = 0.05,
+    t_max: float = 1000.0,
+    t_eval: Sequence[float] | np.ndarray | None = None,
+    shocks: Sequence[float] = (),
+    levels: Sequence[float] = LEVELS,
+) -> Trajectory:
     """Integrate the pairwise mean field from ``x(0) = p0`` for ``t_max`` generations.
 
     At every time in ``shocks`` a and b swap; the trajectory reports the time
@@ -708,17 +810,37 @@ def solve_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, mu
 
         def f(t, y):
             x = y[0]
-            return [(1.0 - mu) * x * (1.0 - x) * math.tanh(s * (d0 + d1 * x))
-                    + 0.5 * mu * (1.0 - 2.0 * x)]
+            return [
+                (1.0 - mu) * x * (1.0 - x) * math.tanh(s * (d0 + d1 * x))
+                + 0.5 * mu * (1.0 - 2.0 * x)
+            ]
+
         return f
 
-    return integrate(rhs_for, CoordinationGame(a, b, c), [p0], t_max, shocks, levels, t_eval,
-                     rtol=RTOL, atol=ATOL, clip=lambda y: np.clip(y, 0.0, 1.0))
+    return integrate(
+        rhs_for,
+        CoordinationGame(a, b, c),
+        [p0],
+        t_max,
+        shocks,
+        levels,
+        t_eval,
+        rtol=RTOL,
+        atol=ATOL,
+        clip=lambda y: np.clip(y, 0.0, 1.0),
+    )
 
 
-def analyse_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, mu: float = 0.0,
-                     p0: float | None = 0.05, t_max: float = 1000.0,
-                     shocks: Sequence[float] = ()) -> dict:
+def analyse_pairwise(
+    a: float,
+    b: float,
+    c: float,
+    beta: float = DEFAULTS.beta,
+    mu: float = 0.0,
+    p0: float | None = 0.05,
+    t_max: float = 1000.0,
+    shocks: Sequence[float] = (),
+) -> dict:
     """Everything ``normsim analytic --model pairwise --json`` reports, as a plain dict.
 
     ``p0=None`` starts from the old norm's equilibrium: the lowest stable fixed
@@ -731,13 +853,23 @@ def analyse_pairwise(a: float, b: float, c: float, beta: float = DEFAULTS.beta, 
         start = "old"
     sol = solve_pairwise(a, b, c, beta, mu, p0, t_max, shocks=shocks)
     out = {
-        "model": "pairwise", "a": a, "b": b, "c": c, "mu": mu, "beta": beta, "p0": p0,
-        "start": start, "t_max": t_max,
+        "model": "pairwise",
+        "a": a,
+        "b": b,
+        "c": c,
+        "mu": mu,
+        "beta": beta,
+        "p0": p0,
+        "start": start,
+        "t_max": t_max,
         "threshold_c": threshold_c(a, b),
         "mu_crit": pairwise_mu_crit(a, b, c, beta),
-        "fixed_points": [{"p": fp.p, "stable": fp.stable}
-                         for fp in pairwise_fixed_points(a, b, c, beta, mu)],
-        "t50": sol.crossing[0.5], "t90": sol.crossing[0.9], "t99": sol.crossing[0.99],
+        "fixed_points": [
+            {"p": fp.p, "stable": fp.stable} for fp in pairwise_fixed_points(a, b, c, beta, mu)
+        ],
+        "t50": sol.crossing[0.5],
+        "t90": sol.crossing[0.9],
+        "t99": sol.crossing[0.99],
         "final_p": sol.final_p,
         "time_unit": "generations",
     }

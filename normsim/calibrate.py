@@ -76,9 +76,13 @@ from normsim.datafiles import quote
 from normsim.errors import NormsimError
 
 #: default prior ranges of fields bounded on both sides (others need --prior)
-BOUNDED = {"game.c": (0.0, 1.0), "dynamics.exploration": (0.0, 1.0),
-           "population.initial_b": (0.0, 1.0), "dynamics.exploration.rate_mutation": (0.0, 1.0),
-           "population.network.p": (0.0, 1.0)}
+BOUNDED = {
+    "game.c": (0.0, 1.0),
+    "dynamics.exploration": (0.0, 1.0),
+    "population.initial_b": (0.0, 1.0),
+    "dynamics.exploration.rate_mutation": (0.0, 1.0),
+    "population.network.p": (0.0, 1.0),
+}
 OBSERVED_COLUMNS = ("generation", "share", "series")
 #: largest observed CSV read (bytes): read whole, it takes about 20 bytes of memory a byte
 MAX_OBSERVED_BYTES = 64 * 2**20
@@ -90,9 +94,9 @@ class Observed:
     """Observed series of the share of the new norm since a shock."""
 
     path: str
-    generations: np.ndarray          # the distinct observed generations, ascending
-    mean: np.ndarray                 # mean of the series observed at each generation
-    series: dict[str, tuple[np.ndarray, np.ndarray]]   # label -> (generations, shares)
+    generations: np.ndarray  # the distinct observed generations, ascending
+    mean: np.ndarray  # mean of the series observed at each generation
+    series: dict[str, tuple[np.ndarray, np.ndarray]]  # label -> (generations, shares)
 
     @property
     def last(self) -> int:
@@ -107,12 +111,14 @@ def read_observed(path: str | Path) -> Observed:
     where = str(path)
     if not Path(path).exists() and not Path(path).is_symlink():
         raise NormsimError(f"{where}: observed data file not found")
-    check_special(path, "--observed")   # /dev/zero, a FIFO: refused before it is read
+    check_special(path, "--observed")  # /dev/zero, a FIFO: refused before it is read
     size = Path(path).stat().st_size
     if size > MAX_OBSERVED_BYTES:
-        raise NormsimError(f"{where}: {size / 2**20:.0f} MiB; an observed series is at most "
-                           f"{MAX_OBSERVED_BYTES // 2**20} MiB (reading it would need about "
-                           f"{20 * size / 2**30:.1f} GB of memory)")
+        raise NormsimError(
+            f"{where}: {size / 2**20:.0f} MiB; an observed series is at most "
+            f"{MAX_OBSERVED_BYTES // 2**20} MiB (reading it would need about "
+            f"{20 * size / 2**30:.1f} GB of memory)"
+        )
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_OBSERVED_BYTES + 1)
@@ -121,10 +127,14 @@ def read_observed(path: str | Path) -> Observed:
     except OSError as e:
         raise NormsimError(f"{where}: cannot read the observed data: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
-        raise NormsimError(f"{where}: cannot read the observed data: not UTF-8 text "
-                           f"({e.reason} at byte {e.start})") from None
-    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines())
-             if ln.strip() and not ln.lstrip().startswith("#")]
+        raise NormsimError(
+            f"{where}: cannot read the observed data: not UTF-8 text ({e.reason} at byte {e.start})"
+        ) from None
+    lines = [
+        (i + 1, ln)
+        for i, ln in enumerate(text.splitlines())
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
     if not lines:
         raise NormsimError(f"{where}: no header and no rows (need columns generation, share)")
     try:
@@ -135,12 +145,16 @@ def read_observed(path: str | Path) -> Observed:
     hline = lines[0][0]
     missing = [c for c in ("generation", "share") if c not in header]
     if missing:
-        raise NormsimError(f"{where}:{hline}: missing column(s) {', '.join(missing)} "
-                           "(need generation and share; series is optional)")
+        raise NormsimError(
+            f"{where}:{hline}: missing column(s) {', '.join(missing)} "
+            "(need generation and share; series is optional)"
+        )
     for h in header:
         if h not in OBSERVED_COLUMNS:
-            raise NormsimError(f"{where}:{hline}: unknown column {quote(h)} (columns: generation, "
-                               "share and optionally series)")
+            raise NormsimError(
+                f"{where}:{hline}: unknown column {quote(h)} (columns: generation, "
+                "share and optionally series)"
+            )
     if len(set(header)) != len(header):
         raise NormsimError(f"{where}:{hline}: a column is named twice")
     if len(rows) == 1:
@@ -156,11 +170,14 @@ def read_observed(path: str | Path) -> Observed:
         try:
             g = float(g_text)
         except ValueError:
-            raise NormsimError(f"{where}:{line}: generation: {quote(g_text)} is not a "
-                               "number") from None
+            raise NormsimError(
+                f"{where}:{line}: generation: {quote(g_text)} is not a number"
+            ) from None
         if not math.isfinite(g) or not g.is_integer() or g < 0:
-            raise NormsimError(f"{where}:{line}: generation: {quote(g_text)} is not a whole number "
-                               ">= 0 (generations since the shock)")
+            raise NormsimError(
+                f"{where}:{line}: generation: {quote(g_text)} is not a whole number "
+                ">= 0 (generations since the shock)"
+            )
         try:
             share = float(s_text)
         except ValueError:
@@ -170,11 +187,14 @@ def read_observed(path: str | Path) -> Observed:
         label = row[iser].strip() if iser is not None else ""
         ser = data.setdefault(label, {})
         if int(g) in ser:
-            raise NormsimError(f"{where}:{line}: generation {int(g)} is given twice"
-                               + (f" in series {quote(label)}" if label else ""))
+            raise NormsimError(
+                f"{where}:{line}: generation {int(g)} is given twice"
+                + (f" in series {quote(label)}" if label else "")
+            )
         ser[int(g)] = share
-    series = {k: (np.array(sorted(v)), np.array([v[g] for g in sorted(v)]))
-              for k, v in data.items()}
+    series = {
+        k: (np.array(sorted(v)), np.array([v[g] for g in sorted(v)])) for k, v in data.items()
+    }
     gens = np.array(sorted({g for v in data.values() for g in v}))
     mean = np.array([np.mean([v[g] for v in data.values() if g in v]) for g in gens])
     return Observed(where, gens, mean, series)
@@ -185,17 +205,17 @@ def read_observed(path: str | Path) -> Observed:
 class Population:
     """One ABC-SMC population: accepted particles, their weights and distances."""
 
-    theta: np.ndarray        # (N, d)
-    weights: np.ndarray      # (N,), sum 1
-    distances: np.ndarray    # (N,)
-    seeds: np.ndarray        # (N,) the simulations' seeds
-    epsilon: float           # tolerance (inf for population 0)
-    proposed: int            # candidates simulated for this population
+    theta: np.ndarray  # (N, d)
+    weights: np.ndarray  # (N,), sum 1
+    distances: np.ndarray  # (N,)
+    seeds: np.ndarray  # (N,) the simulations' seeds
+    epsilon: float  # tolerance (inf for population 0)
+    proposed: int  # candidates simulated for this population
 
     @property
     def ess(self) -> float:
         """Effective sample size 1 / sum w^2."""
-        return float(1.0 / np.sum(self.weights ** 2))
+        return float(1.0 / np.sum(self.weights**2))
 
     @property
     def acceptance(self) -> float:
@@ -228,8 +248,13 @@ class AbcResult:
             mean = float(np.sum(p.weights * x))
             sd = float(np.sqrt(np.sum(p.weights * (x - mean) ** 2)))
             q05, q50, q95 = weighted_quantile(x, p.weights, [0.05, 0.5, 0.95])
-            out[n] = {"mean": mean, "sd": sd, "median": q50, "ci90": [q05, q95],
-                      "prior": [float(self.lo[k]), float(self.hi[k])]}
+            out[n] = {
+                "mean": mean,
+                "sd": sd,
+                "median": q50,
+                "ci90": [q05, q95],
+                "prior": [float(self.lo[k]), float(self.hi[k])],
+            }
         return out
 
 
@@ -246,8 +271,9 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q) -> np.ndarray | float:
     return np.interp(q, cdf, xs)
 
 
-def _box_mass(centres: np.ndarray, cov: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-              seed: int) -> np.ndarray:
+def _box_mass(
+    centres: np.ndarray, cov: np.ndarray, lo: np.ndarray, hi: np.ndarray, seed: int
+) -> np.ndarray:
     """Mass of N(centre, cov) inside the box [lo, hi] for every centre."""
     from scipy.stats import multivariate_normal, norm
 
@@ -256,15 +282,29 @@ def _box_mass(centres: np.ndarray, cov: np.ndarray, lo: np.ndarray, hi: np.ndarr
         c = centres[:, 0]
         return norm.cdf((hi[0] - c) / sd) - norm.cdf((lo[0] - c) / sd)
     rng = np.random.default_rng(seed)
-    return np.array([multivariate_normal(mean=c, cov=cov, allow_singular=True)
-                     .cdf(hi, lower_limit=lo, rng=rng) for c in centres])
+    return np.array(
+        [
+            multivariate_normal(mean=c, cov=cov, allow_singular=True).cdf(
+                hi, lower_limit=lo, rng=rng
+            )
+            for c in centres
+        ]
+    )
 
 
-def abc_smc(simulate: Callable[[np.ndarray, np.ndarray, int, int], np.ndarray],
-            names: Sequence[str], lo: Sequence[float], hi: Sequence[float], *,
-            particles: int = 200, populations: int = 8, quantile: float = 0.5,
-            min_acceptance: float = 0.02, seed: int = 0,
-            log: Callable[[str], None] | None = None) -> AbcResult:
+def abc_smc(
+    simulate: Callable[[np.ndarray, np.ndarray, int, int], np.ndarray],
+    names: Sequence[str],
+    lo: Sequence[float],
+    hi: Sequence[float],
+    *,
+    particles: int = 200,
+    populations: int = 8,
+    quantile: float = 0.5,
+    min_acceptance: float = 0.02,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> AbcResult:
     """ABC-SMC with uniform priors (see the module docstring).
 
     Parameters
@@ -301,10 +341,18 @@ def abc_smc(simulate: Callable[[np.ndarray, np.ndarray, int, int], np.ndarray],
     def run(theta, seeds, t, b, eps):
         dist = np.asarray(simulate(theta, seeds, t, b), dtype=float)
         for k in range(len(theta)):
-            res.candidates.append({"population": t, "batch": b, "index": k,
-                                   "theta": theta[k].tolist(), "seed": int(seeds[k]),
-                                   "distance": float(dist[k]), "epsilon": eps,
-                                   "accepted": bool(dist[k] <= eps)})
+            res.candidates.append(
+                {
+                    "population": t,
+                    "batch": b,
+                    "index": k,
+                    "theta": theta[k].tolist(),
+                    "seed": int(seeds[k]),
+                    "distance": float(dist[k]),
+                    "epsilon": eps,
+                    "accepted": bool(dist[k] <= eps),
+                }
+            )
         return dist
 
     rng = np.random.default_rng([seed, 0, 0])
@@ -327,8 +375,9 @@ def abc_smc(simulate: Callable[[np.ndarray, np.ndarray, int, int], np.ndarray],
         proposed, b = 0, 0
         while len(acc_theta) < N and proposed < max_total:
             need = N - len(acc_theta)
-            size = min(max_total - proposed, max(need, math.ceil(1.2 * need / max(rate,
-                                                                                  min_acceptance))))
+            size = min(
+                max_total - proposed, max(need, math.ceil(1.2 * need / max(rate, min_acceptance)))
+            )
             rng = np.random.default_rng([seed, t, b])
             parent = rng.choice(N, size=size, p=prev.weights)
             cand = prev.theta[parent] + rng.standard_normal((size, d)) @ chol.T
@@ -336,8 +385,9 @@ def abc_smc(simulate: Callable[[np.ndarray, np.ndarray, int, int], np.ndarray],
                 out = np.any((cand < lo) | (cand > hi), axis=1)
                 if not out.any():
                     break
-                cand[out] = prev.theta[parent[out]] + \
-                    rng.standard_normal((int(out.sum()), d)) @ chol.T
+                cand[out] = (
+                    prev.theta[parent[out]] + rng.standard_normal((int(out.sum()), d)) @ chol.T
+                )
             else:  # pragma: no cover - the parent is inside the box: about half its mass is
                 cand = np.clip(cand, lo, hi)
             seeds = rng.integers(0, 2**63 - 1, size)
@@ -350,24 +400,28 @@ def abc_smc(simulate: Callable[[np.ndarray, np.ndarray, int, int], np.ndarray],
             b += 1
             rate = len(acc_theta) / proposed
         if len(acc_theta) < N:
-            res.stop = (f"population {t} stopped: {len(acc_theta)} of {N} accepted in "
-                        f"{proposed} simulations (acceptance below {min_acceptance:g}); "
-                        f"population {t - 1} is the posterior")
+            res.stop = (
+                f"population {t} stopped: {len(acc_theta)} of {N} accepted in "
+                f"{proposed} simulations (acceptance below {min_acceptance:g}); "
+                f"population {t - 1} is the posterior"
+            )
             say(res.stop)
             break
         theta = np.array(acc_theta)
         # importance weights with the truncated kernel, in logs
         diff = theta[:, None, :] - prev.theta[None, :, :]
         z = np.linalg.solve(chol, diff.reshape(-1, d).T).T.reshape(N, N, d)
-        log_k = -0.5 * np.sum(z ** 2, axis=2) - np.log(mass)[None, :]
+        log_k = -0.5 * np.sum(z**2, axis=2) - np.log(mass)[None, :]
         log_mix = _logsumexp(log_k + np.log(prev.weights)[None, :], axis=1)
         logw = -log_mix
         w = np.exp(logw - logw.max())
         w /= w.sum()
         pop = Population(theta, w, np.array(acc_dist), np.array(acc_seed), eps, proposed)
         res.populations.append(pop)
-        say(f"population {t}: epsilon {eps:.4f}, {N} of {proposed} accepted "
-            f"({pop.acceptance:.0%}), ESS {pop.ess:.0f}")
+        say(
+            f"population {t}: epsilon {eps:.4f}, {N} of {proposed} accepted "
+            f"({pop.acceptance:.0%}), ESS {pop.ess:.0f}"
+        )
     else:
         res.stop = f"{populations} populations"
     return res
@@ -413,27 +467,35 @@ class Setup:
     new_norm: int
 
 
-def prepare(loaded, observed_path: str | Path, fit: Sequence[str],
-            priors: Sequence[str] = ()) -> Setup:
+def prepare(
+    loaded, observed_path: str | Path, fit: Sequence[str], priors: Sequence[str] = ()
+) -> Setup:
     """Check everything before anything runs or is written (one-line NormsimErrors)."""
     from normsim.design import check_range, numeric_paths
     from normsim.game import CoordinationGame
 
     sc = loaded.scenario
     if sc.design is not None or sc.sweep:
-        raise NormsimError(f"{loaded.path}: calibrate takes a scenario without sweep or design "
-                           "(its one condition is the model to fit)")
+        raise NormsimError(
+            f"{loaded.path}: calibrate takes a scenario without sweep or design "
+            "(its one condition is the model to fit)"
+        )
     if sc.population.well_mixed:
-        raise NormsimError(f"{loaded.path}: calibrate needs an agent-based population "
-                           "(a network), not the well-mixed ODE")
+        raise NormsimError(
+            f"{loaded.path}: calibrate needs an agent-based population "
+            "(a network), not the well-mixed ODE"
+        )
     shocks = sc.schedule.shock_list()
     if not shocks:
-        raise NormsimError(f"{loaded.path}: schedule.shocks: calibrate needs a shock (the "
-                           "observed data are the new norm's share since the first shock)")
+        raise NormsimError(
+            f"{loaded.path}: schedule.shocks: calibrate needs a shock (the "
+            "observed data are the new norm's share since the first shock)"
+        )
     names = [f.strip() for f in fit]
     if not names or any(not n for n in names):
-        raise NormsimError("--fit: give dotted paths separated by commas, e.g. "
-                           "game.c,dynamics.exploration")
+        raise NormsimError(
+            "--fit: give dotted paths separated by commas, e.g. game.c,dynamics.exploration"
+        )
     if len(set(names)) != len(names):
         raise NormsimError("--fit: a path is given twice")
     given: dict[str, tuple[float, float]] = {}
@@ -455,13 +517,16 @@ def prepare(loaded, observed_path: str | Path, fit: Sequence[str],
         else:
             a = b = None
             loc = f"--fit {n}"
-        if a is None:   # first say what is wrong with the path itself, if anything
+        if a is None:  # first say what is wrong with the path itself, if anything
             kinds = numeric_paths(loaded.raw)
             if n not in kinds or kinds[n] == "int":
-                check_range(loaded.raw, n, 0.0, 1.0, loc, loaded.base_dir, kinds=kinds,
-                            integers=False)
-            raise NormsimError(f"--fit {n}: give its prior with --prior {n}=LO,HI "
-                               "(it has no bounded default range)")
+                check_range(
+                    loaded.raw, n, 0.0, 1.0, loc, loaded.base_dir, kinds=kinds, integers=False
+                )
+            raise NormsimError(
+                f"--fit {n}: give its prior with --prior {n}=LO,HI "
+                "(it has no bounded default range)"
+            )
         check_range(loaded.raw, n, a, b, loc, loaded.base_dir, integers=False)
         lo.append(float(a))
         hi.append(float(b))
@@ -469,11 +534,14 @@ def prepare(loaded, observed_path: str | Path, fit: Sequence[str],
     s = shocks[0]
     end = shocks[1] if len(shocks) > 1 else sc.schedule.generations
     if obs.last > end - s:
-        raise NormsimError(f"{obs.path}: generation {obs.last} is beyond the {end - s} "
-                           f"generations the scenario runs after its shock at {s}")
+        raise NormsimError(
+            f"{obs.path}: generation {obs.last} is beyond the {end - s} "
+            f"generations the scenario runs after its shock at {s}"
+        )
     new = CoordinationGame(sc.game.a, sc.game.b, sc.game.c).shocked().favoured_norm()
-    return Setup(loaded, obs, names, np.array(lo), np.array(hi), s, end,
-                 1 if new in (1, None) else 0)
+    return Setup(
+        loaded, obs, names, np.array(lo), np.array(hi), s, end, 1 if new in (1, None) else 0
+    )
 
 
 def distance(setup: Setup, share_b: np.ndarray) -> float:
@@ -492,7 +560,7 @@ def _vst(p: np.ndarray) -> np.ndarray:
 
 def _since_shock(setup: Setup, share_b: np.ndarray) -> np.ndarray:
     """Mean share of the new norm at generations 0..last observed since the shock."""
-    m = np.atleast_2d(share_b).mean(axis=0)[setup.shock:setup.shock + setup.observed.last + 1]
+    m = np.atleast_2d(share_b).mean(axis=0)[setup.shock : setup.shock + setup.observed.last + 1]
     return m if setup.new_norm == 1 else 1.0 - m
 
 
@@ -503,8 +571,15 @@ class SimulationFailed(NormsimError):
 class Simulator:
     """Runs candidates as runner conditions and reads their distances from the store."""
 
-    def __init__(self, setup: Setup, out_dir: Path, workers: int | None, scheduler: str | None,
-                 quiet: bool, scheduler_timeout: float | None = None):
+    def __init__(
+        self,
+        setup: Setup,
+        out_dir: Path,
+        workers: int | None,
+        scheduler: str | None,
+        quiet: bool,
+        scheduler_timeout: float | None = None,
+    ):
         from normsim.design import PointConditions
 
         self.setup, self.out_dir = setup, out_dir
@@ -513,7 +588,7 @@ class Simulator:
         self.maker = PointConditions(setup.loaded, setup.names)
         self.hashes: dict[tuple[int, int, int], str] = {}
         self.seconds = 0.0
-        self.pool = None   # local worker processes, started once for every batch
+        self.pool = None  # local worker processes, started once for every batch
 
     def close(self, stop: bool = False) -> None:
         """Shut down the local worker pool started by the first batch (if any); ``stop``:
@@ -527,10 +602,13 @@ class Simulator:
         """Runner conditions for candidate parameter rows ``theta`` (N, d), one per row, each
         with its simulation seed from ``seeds`` (N,); the fitted values are its params."""
         names = self.setup.names
-        return [self.maker.make({**{n: float(v) for n, v in zip(names, th, strict=True)},
-                                 "seed": int(s)},
-                                params={n: float(v) for n, v in zip(names, th, strict=True)})
-                for th, s in zip(theta, seeds, strict=True)]
+        return [
+            self.maker.make(
+                {**{n: float(v) for n, v in zip(names, th, strict=True)}, "seed": int(s)},
+                params={n: float(v) for n, v in zip(names, th, strict=True)},
+            )
+            for th, s in zip(theta, seeds, strict=True)
+        ]
 
     def series(self, conds: list) -> list[np.ndarray]:
         """Run these conditions (what is not stored yet); return their share_b arrays."""
@@ -538,18 +616,32 @@ class Simulator:
         from normsim.store import Store
 
         t0 = time.perf_counter()
-        if self.pool is None and self.scheduler is None and (self.workers or 2) > 1 and \
-                (os.cpu_count() or 1) > 1:
+        if (
+            self.pool is None
+            and self.scheduler is None
+            and (self.workers or 2) > 1
+            and (os.cpu_count() or 1) > 1
+        ):
             from normsim.runner import local_pool
+
             self.pool = local_pool(self.workers or os.cpu_count() or 1)
-        report = run(self.setup.loaded, out_dir=self.out_dir, workers=self.workers,
-                     scheduler=self.scheduler, quiet=self.quiet, conds=conds, pool=self.pool,
-                     scheduler_timeout=self.scheduler_timeout, command="calibrate")
+        report = run(
+            self.setup.loaded,
+            out_dir=self.out_dir,
+            workers=self.workers,
+            scheduler=self.scheduler,
+            quiet=self.quiet,
+            conds=conds,
+            pool=self.pool,
+            scheduler_timeout=self.scheduler_timeout,
+            command="calibrate",
+        )
         self.seconds += time.perf_counter() - t0
         if report.failures:
             raise SimulationFailed(
                 f"{len(report.failures)} chunk(s) of particle replicates failed (first: "
-                f"{report.failures[0]}); the others are stored: run the same command again")
+                f"{report.failures[0]}); the others are stored: run the same command again"
+            )
         with Store(self.out_dir) as store:
             return [np.stack([r.share_b for r in store.replicates(c.hash)]) for c in conds]
 
@@ -560,11 +652,22 @@ class Simulator:
         return np.array([distance(self.setup, s) for s in self.series(conds)])
 
 
-def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations: int = 8,
-              quantile: float = 0.5, min_acceptance: float = 0.02, predictive: int = 100,
-              workers: int | None = None, scheduler: str | None = None, quiet: bool = False,
-              fmt: str = "csv", log: Callable[[str], None] | None = None,
-              scheduler_timeout: float | None = None) -> dict:
+def calibrate(
+    setup: Setup,
+    out_dir: Path,
+    *,
+    particles: int = 200,
+    populations: int = 8,
+    quantile: float = 0.5,
+    min_acceptance: float = 0.02,
+    predictive: int = 100,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = False,
+    fmt: str = "csv",
+    log: Callable[[str], None] | None = None,
+    scheduler_timeout: float | None = None,
+) -> dict:
     """Run ABC-SMC for a prepared calibration; write the tables and figures to ``out_dir``.
 
     ``scheduler_timeout``: seconds to wait for the Dask scheduler when connecting
@@ -576,14 +679,23 @@ def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations:
 
     t0 = time.perf_counter()
     sc = setup.loaded.scenario
-    check_store_file(out_dir)   # refused before the first population, not at its first run
+    check_store_file(out_dir)  # refused before the first population, not at its first run
     check_owner(out_dir, "calibrate", sc.name)
     sim = Simulator(setup, out_dir, workers, scheduler, quiet, scheduler_timeout)
     done = False
     try:
-        res = abc_smc(sim, setup.names, setup.lo, setup.hi, particles=particles,
-                      populations=populations, quantile=quantile,
-                      min_acceptance=min_acceptance, seed=sc.seed, log=log)
+        res = abc_smc(
+            sim,
+            setup.names,
+            setup.lo,
+            setup.hi,
+            particles=particles,
+            populations=populations,
+            quantile=quantile,
+            min_acceptance=min_acceptance,
+            seed=sc.seed,
+            log=log,
+        )
         post = res.posterior
         # posterior predictive: particles drawn by weight, simulated afresh with new seeds
         pred = None
@@ -599,22 +711,37 @@ def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations:
     summary = res.summary()
     last = len(res.populations) - 1
     out = {
-        "scenario": sc.name, "observed": setup.observed.path,
+        "scenario": sc.name,
+        "observed": setup.observed.path,
         "observed_series": len(setup.observed.series),
         "observed_generations": len(setup.observed.generations),
-        "shock": setup.shock, "fit": setup.names, "runs_per_particle": sc.runs,
-        "particles": particles, "quantile": quantile, "min_acceptance": min_acceptance,
+        "shock": setup.shock,
+        "fit": setup.names,
+        "runs_per_particle": sc.runs,
+        "particles": particles,
+        "quantile": quantile,
+        "min_acceptance": min_acceptance,
         "distance": "RMS over the observed generations of h(observed mean) - h(simulated "
-                    "mean of the runs) of the new norm's share since the first shock, "
-                    "h(p) = 2 arcsin(sqrt(p))",
-        "populations": [{"population": t, "epsilon": p.epsilon, "proposed": p.proposed,
-                         "accepted": len(p.weights), "acceptance": p.acceptance,
-                         "ess": p.ess, "median_distance": float(np.median(p.distances))}
-                        for t, p in enumerate(res.populations)],
-        "stop": res.stop, "posterior": summary,
+        "mean of the runs) of the new norm's share since the first shock, "
+        "h(p) = 2 arcsin(sqrt(p))",
+        "populations": [
+            {
+                "population": t,
+                "epsilon": p.epsilon,
+                "proposed": p.proposed,
+                "accepted": len(p.weights),
+                "acceptance": p.acceptance,
+                "ess": p.ess,
+                "median_distance": float(np.median(p.distances)),
+            }
+            for t, p in enumerate(res.populations)
+        ],
+        "stop": res.stop,
+        "posterior": summary,
         "simulations": len(res.candidates) + (predictive if pred is not None else 0),
         "seconds": round(time.perf_counter() - t0, 2),
-        "simulation_seconds": round(sim.seconds, 2)}
+        "simulation_seconds": round(sim.seconds, 2),
+    }
     out_dir.mkdir(parents=True, exist_ok=True)
     files = _write_tables(res, sim, last, out_dir, fmt)
     files += _figures(setup, res, pred, out_dir)
@@ -623,8 +750,7 @@ def calibrate(setup: Setup, out_dir: Path, *, particles: int = 200, populations:
     return out
 
 
-def _write_tables(res: AbcResult, sim: Simulator, last: int, out_dir: Path,
-                  fmt: str) -> list[Path]:
+def _write_tables(res: AbcResult, sim: Simulator, last: int, out_dir: Path, fmt: str) -> list[Path]:
     post = res.posterior
     sel = {}
     for t, p in enumerate(res.populations):
@@ -633,23 +759,39 @@ def _write_tables(res: AbcResult, sim: Simulator, last: int, out_dir: Path,
     cand_rows = []
     for c in res.candidates:
         key = (c["population"], c["seed"])
-        cand_rows.append({"population": c["population"], "batch": c["batch"],
-                          "index": c["index"],
-                          **{n: v for n, v in zip(res.names, c["theta"], strict=True)},
-                          "seed": c["seed"], "distance": c["distance"],
-                          "epsilon": c["epsilon"], "within_epsilon": c["accepted"],
-                          "in_population": key in sel, "weight": sel.get(key, 0.0),
-                          "condition": sim.hashes.get((c["population"], c["batch"], c["index"]))})
-    post_rows = [{"particle": k, "weight": float(post.weights[k]),
-                  **{n: float(post.theta[k, j]) for j, n in enumerate(res.names)},
-                  "distance": float(post.distances[k]), "seed": int(post.seeds[k]),
-                  "population": last} for k in range(len(post.weights))]
+        cand_rows.append(
+            {
+                "population": c["population"],
+                "batch": c["batch"],
+                "index": c["index"],
+                **{n: v for n, v in zip(res.names, c["theta"], strict=True)},
+                "seed": c["seed"],
+                "distance": c["distance"],
+                "epsilon": c["epsilon"],
+                "within_epsilon": c["accepted"],
+                "in_population": key in sel,
+                "weight": sel.get(key, 0.0),
+                "condition": sim.hashes.get((c["population"], c["batch"], c["index"])),
+            }
+        )
+    post_rows = [
+        {
+            "particle": k,
+            "weight": float(post.weights[k]),
+            **{n: float(post.theta[k, j]) for j, n in enumerate(res.names)},
+            "distance": float(post.distances[k]),
+            "seed": int(post.seeds[k]),
+            "population": last,
+        }
+        for k in range(len(post.weights))
+    ]
     paths = []
     for name, rows in (("posterior", post_rows), ("particles", cand_rows)):
         path = out_dir / f"{name}.{fmt}"
         if fmt == "parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
+
             pq.write_table(pa.Table.from_pylist(rows), path)
         else:
             with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -662,6 +804,7 @@ def _write_tables(res: AbcResult, sim: Simulator, last: int, out_dir: Path,
 
 def _figures(setup: Setup, res: AbcResult, pred: np.ndarray | None, out_dir: Path) -> list[Path]:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -678,9 +821,14 @@ def _figures(setup: Setup, res: AbcResult, pred: np.ndarray | None, out_dir: Pat
                 ax.axis("off")
                 continue
             if i == j:
-                ax.hist(post.theta[:, i], bins=25, weights=post.weights, range=(res.lo[i],
-                                                                                res.hi[i]),
-                        color="tab:blue", alpha=0.8)
+                ax.hist(
+                    post.theta[:, i],
+                    bins=25,
+                    weights=post.weights,
+                    range=(res.lo[i], res.hi[i]),
+                    color="tab:blue",
+                    alpha=0.8,
+                )
                 lo, hi = summ[names[i]]["ci90"]
                 ax.axvspan(lo, hi, color="tab:orange", alpha=0.15, label="90% credible")
                 ax.axvline(summ[names[i]]["mean"], color="black", lw=1, label="mean")
@@ -688,15 +836,24 @@ def _figures(setup: Setup, res: AbcResult, pred: np.ndarray | None, out_dir: Pat
                 if i == 0:
                     ax.legend(fontsize=6)
             else:
-                ax.scatter(post.theta[:, j], post.theta[:, i], s=8 + 400 * post.weights,
-                           alpha=0.5, color="tab:blue", lw=0)
+                ax.scatter(
+                    post.theta[:, j],
+                    post.theta[:, i],
+                    s=8 + 400 * post.weights,
+                    alpha=0.5,
+                    color="tab:blue",
+                    lw=0,
+                )
                 ax.set(xlim=(res.lo[j], res.hi[j]), ylim=(res.lo[i], res.hi[i]))
                 ax.set_ylabel(short[i], fontsize=8)
             if i == d - 1:
                 ax.set_xlabel(short[j], fontsize=8)
             ax.tick_params(labelsize=7)
-    fig.suptitle(f"{setup.loaded.scenario.name}: ABC-SMC posterior (population "
-                 f"{len(res.populations) - 1}, {len(post.weights)} particles)", fontsize=9)
+    fig.suptitle(
+        f"{setup.loaded.scenario.name}: ABC-SMC posterior (population "
+        f"{len(res.populations) - 1}, {len(post.weights)} particles)",
+        fontsize=9,
+    )
     fig.tight_layout()
     p1 = out_dir / "posterior_pairs.png"
     fig.savefig(p1, dpi=90)
@@ -705,19 +862,29 @@ def _figures(setup: Setup, res: AbcResult, pred: np.ndarray | None, out_dir: Pat
     if pred is not None:
         fig, ax = plt.subplots(figsize=(6.4, 4))
         g = np.arange(pred.shape[1])
-        ax.fill_between(g, np.percentile(pred, 5, axis=0), np.percentile(pred, 95, axis=0),
-                        color="tab:blue", alpha=0.25, lw=0,
-                        label=f"posterior predictive 5-95% ({len(pred)} draws, "
-                              f"mean of {setup.loaded.scenario.runs} runs each)")
+        ax.fill_between(
+            g,
+            np.percentile(pred, 5, axis=0),
+            np.percentile(pred, 95, axis=0),
+            color="tab:blue",
+            alpha=0.25,
+            lw=0,
+            label=f"posterior predictive 5-95% ({len(pred)} draws, "
+            f"mean of {setup.loaded.scenario.runs} runs each)",
+        )
         ax.plot(g, np.median(pred, axis=0), color="tab:blue", lw=1.2, label="its median")
         obs = setup.observed
         for k, (gx, sx) in enumerate(obs.series.values()):
-            ax.plot(gx, sx, color="grey", lw=0.7, alpha=0.7,
-                    label="observed series" if k == 0 else None)
+            ax.plot(
+                gx, sx, color="grey", lw=0.7, alpha=0.7, label="observed series" if k == 0 else None
+            )
         ax.plot(obs.generations, obs.mean, "o", ms=3, color="black", label="observed mean")
-        ax.set(xlabel=f"generations since the shock (at {setup.shock})",
-               ylabel="share of the new norm", ylim=(-0.02, 1.02),
-               title="Posterior predictive check")
+        ax.set(
+            xlabel=f"generations since the shock (at {setup.shock})",
+            ylabel="share of the new norm",
+            ylim=(-0.02, 1.02),
+            title="Posterior predictive check",
+        )
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
         fig.tight_layout()
@@ -730,27 +897,34 @@ def _figures(setup: Setup, res: AbcResult, pred: np.ndarray | None, out_dir: Pat
 
 def table(out: dict) -> str:
     """The calibration's result as text."""
-    lines = [f"{out['scenario']}: ABC-SMC fit of {', '.join(out['fit'])} to {out['observed']} "
-             f"({out['observed_series']} series, {out['observed_generations']} generations); "
-             f"{out['simulations']} simulations x {out['runs_per_particle']} runs; "
-             f"{out['seconds']:.0f} s"]
+    lines = [
+        f"{out['scenario']}: ABC-SMC fit of {', '.join(out['fit'])} to {out['observed']} "
+        f"({out['observed_series']} series, {out['observed_generations']} generations); "
+        f"{out['simulations']} simulations x {out['runs_per_particle']} runs; "
+        f"{out['seconds']:.0f} s"
+    ]
     lines.append("population  epsilon  accepted/proposed    ESS  median distance")
     for p in out["populations"]:
         eps = "inf" if not math.isfinite(p["epsilon"]) else f"{p['epsilon']:.4f}"
-        lines.append(f"{p['population']:>10}  {eps:>7}  {p['accepted']:>8}/{p['proposed']:<8} "
-                     f"{p['ess']:>6.0f}  {p['median_distance']:.4f}")
+        lines.append(
+            f"{p['population']:>10}  {eps:>7}  {p['accepted']:>8}/{p['proposed']:<8} "
+            f"{p['ess']:>6.0f}  {p['median_distance']:.4f}"
+        )
     lines.append(f"stopped after {out['stop']}" if "populations" in out["stop"] else out["stop"])
     w = max(len(n) for n in out["fit"])
     lines.append(f"{'parameter'.ljust(w)}  prior           mean      sd    90% credible interval")
     for n, s in out["posterior"].items():
-        lines.append(f"{n.ljust(w)}  [{s['prior'][0]:g}, {s['prior'][1]:g}]".ljust(w + 17) +
-                     f"{s['mean']:8.4f} {s['sd']:7.4f}    [{s['ci90'][0]:.4f}, "
-                     f"{s['ci90'][1]:.4f}]")
+        lines.append(
+            f"{n.ljust(w)}  [{s['prior'][0]:g}, {s['prior'][1]:g}]".ljust(w + 17)
+            + f"{s['mean']:8.4f} {s['sd']:7.4f}    [{s['ci90'][0]:.4f}, "
+            f"{s['ci90'][1]:.4f}]"
+        )
     return "\n".join(lines)
 
 
-def synthetic_observed(loaded, values: dict, n_series: int, seed: int, *,
-                       every: int = 1, last: int | None = None) -> list[dict]:
+def synthetic_observed(
+    loaded, values: dict, n_series: int, seed: int, *, every: int = 1, last: int | None = None
+) -> list[dict]:
     """Rows (generation, share, series) of ``n_series`` replicates of the scenario with
     ``values`` (path -> value) set: the new norm's share every ``every`` generations
     from the first shock to ``last`` generations after it (default: the next shock or
@@ -770,14 +944,16 @@ def synthetic_observed(loaded, values: dict, n_series: int, seed: int, *,
     end = shocks[1] if len(shocks) > 1 else spec.schedule.generations
     last = end - s if last is None else min(last, end - s)
     new = CoordinationGame(spec.game.a, spec.game.b, spec.game.c).shocked().favoured_norm()
-    out = simulate(cond.model_params(), replicate_seeds(seed, n_series),
-                   base_dir=cond.base_dir).share_b
+    out = simulate(
+        cond.model_params(), replicate_seeds(seed, n_series), base_dir=cond.base_dir
+    ).share_b
     share = out if new in (1, None) else 1.0 - out
     rows = []
     for k in range(n_series):
         for g in range(0, last + 1, every):
-            rows.append({"generation": g, "share": round(float(share[k, s + g]), 6),
-                         "series": f"s{k + 1}"})
+            rows.append(
+                {"generation": g, "share": round(float(share[k, s + g]), 6), "series": f"s{k + 1}"}
+            )
     return rows
 
 

@@ -39,7 +39,7 @@ def quote(text: str | bytes, limit: int = EXCERPT) -> str:
     """A short escaped excerpt of a data file's text: at most ``limit`` characters,
     quoted with control characters escaped, ``...`` after it when cut."""
     if isinstance(text, (bytes, bytearray)):
-        text = bytes(text[:4 * limit]).decode("utf-8", "replace")
+        text = bytes(text[: 4 * limit]).decode("utf-8", "replace")
     text = str(text)
     cut = len(text) > limit
     return repr(text[:limit]) + ("..." if cut else "")
@@ -65,27 +65,39 @@ def check_special(path: str | Path, field: str) -> Path:
     except FileNotFoundError:
         raise NormsimError(f"{field}: {_name(path)} not found") from None
     except (OSError, RuntimeError) as e:
-        raise NormsimError(f"{field}: cannot read {_name(path)}: "
-                           f"{getattr(e, 'strerror', None) or type(e).__name__}") from None
+        raise NormsimError(
+            f"{field}: cannot read {_name(path)}: "
+            f"{getattr(e, 'strerror', None) or type(e).__name__}"
+        ) from None
     for root in SPECIAL:
         if _under(absolute, root) or _under(real, root):
-            raise NormsimError(f"{field}: {_name(path)} is a system file (under {root}), "
-                               "not a data file; refused without reading it")
+            raise NormsimError(
+                f"{field}: {_name(path)} is a system file (under {root}), "
+                "not a data file; refused without reading it"
+            )
     try:
         mode = os.stat(real).st_mode
     except OSError as e:
         raise NormsimError(f"{field}: cannot read {_name(path)}: {e.strerror or e}") from None
     if not stat.S_ISREG(mode):
-        what = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
-                else "a socket" if stat.S_ISSOCK(mode) else "a device")
-        raise NormsimError(f"{field}: {_name(path)} is not a regular file ({what}; a "
-                           "directory, device, FIFO or socket cannot be a data file); "
-                           "refused without reading it")
+        what = (
+            "a directory"
+            if stat.S_ISDIR(mode)
+            else "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "a device"
+        )
+        raise NormsimError(
+            f"{field}: {_name(path)} is not a regular file ({what}; a "
+            "directory, device, FIFO or socket cannot be a data file); "
+            "refused without reading it"
+        )
     return path
 
 
-def resolve(text: str, base_dir: str | Path, field: str,
-            roots: Iterable[str | Path] = ()) -> Path:
+def resolve(text: str, base_dir: str | Path, field: str, roots: Iterable[str | Path] = ()) -> Path:
     """The file a scenario names: ``text`` relative to ``base_dir`` (the scenario's
     folder), refused unless it lies inside ``base_dir`` or one of ``roots`` (the data
     roots allowed on the command line) once symbolic links are followed, and refused
@@ -94,13 +106,15 @@ def resolve(text: str, base_dir: str | Path, field: str,
     path = Path(text)
     path = path if path.is_absolute() else base / path
     if any(_under(Path(os.path.abspath(path)), root) for root in SPECIAL):
-        check_special(path, field)    # refused as a system file, whatever the folder
+        check_special(path, field)  # refused as a system file, whatever the folder
     real = path.resolve()
     allowed = [Path(base).resolve(), *(Path(r).resolve() for r in roots)]
     if not any(_under(real, r) for r in allowed):
-        raise NormsimError(f"{field}: {quote(text, 200)} is outside the scenario's folder "
-                           f"({allowed[0]}); move the file there, or allow its folder with "
-                           "--data-root DIR")
+        raise NormsimError(
+            f"{field}: {quote(text, 200)} is outside the scenario's folder "
+            f"({allowed[0]}); move the file there, or allow its folder with "
+            "--data-root DIR"
+        )
     return check_special(path, field)
 
 
@@ -112,17 +126,22 @@ def check_output(path: str | Path, field: str = "--out") -> Path:
     path = Path(path)
     absolute = Path(os.path.abspath(path))
     real = Path(os.path.realpath(path))
-    for root in [r for r in SPECIAL if _under(absolute, r)] + \
-            [r for r in SPECIAL if _under(real, r)]:
-        raise NormsimError(f"{field}: {_name(path)} is under {root}, a folder of system "
-                           "files, not a place for results; choose another " + field)
+    for root in [r for r in SPECIAL if _under(absolute, r)] + [
+        r for r in SPECIAL if _under(real, r)
+    ]:
+        raise NormsimError(
+            f"{field}: {_name(path)} is under {root}, a folder of system "
+            "files, not a place for results; choose another " + field
+        )
     try:
         mode = os.stat(real).st_mode
     except OSError:
-        return path         # not there yet: created by the command
+        return path  # not there yet: created by the command
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        what = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-                else "a device")
-        raise NormsimError(f"{field}: {_name(path)} is {what}, not a place for results; "
-                           "choose another " + field)
+        what = (
+            "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        )
+        raise NormsimError(
+            f"{field}: {_name(path)} is {what}, not a place for results; choose another " + field
+        )
     return path

@@ -136,9 +136,13 @@ def numeric_paths(raw: dict) -> dict[str, str]:
     from normsim.scenario import DynamicsSpec, EvolvingRates, GameSpec, PopulationSpec, ScheduleSpec
 
     out: dict[str, str] = {}
-    for prefix, model in (("game", GameSpec), ("population", PopulationSpec),
-                          ("dynamics", DynamicsSpec), ("schedule", ScheduleSpec),
-                          ("dynamics.exploration", EvolvingRates)):
+    for prefix, model in (
+        ("game", GameSpec),
+        ("population", PopulationSpec),
+        ("dynamics", DynamicsSpec),
+        ("schedule", ScheduleSpec),
+        ("dynamics.exploration", EvolvingRates),
+    ):
         for name, f in model.model_fields.items():
             kind = _kind(f.annotation)
             if kind:
@@ -154,19 +158,23 @@ def numeric_paths(raw: dict) -> dict[str, str]:
 
 def _kind(annotation) -> str | None:
     """``"float"`` for a float field (or a union with float), ``"int"`` for an int, else None."""
-    def base(a):   # Annotated[float, ...] -> float
+
+    def base(a):  # Annotated[float, ...] -> float
         return typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a
 
     annotation = base(annotation)
-    if annotation is float or (typing.get_origin(annotation) in (typing.Union, types.UnionType)
-                               and float in [base(a) for a in typing.get_args(annotation)]):
+    if annotation is float or (
+        typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        and float in [base(a) for a in typing.get_args(annotation)]
+    ):
         return "float"
     return "int" if annotation is int else None
 
 
 def _network_kinds(raw: dict) -> list[str]:
-    net = ((raw.get("population") or {}) if isinstance(raw.get("population"), dict) else {}) \
-        .get("network")
+    net = ((raw.get("population") or {}) if isinstance(raw.get("population"), dict) else {}).get(
+        "network"
+    )
     kinds: list[Any] = [net.get("kind")] if isinstance(net, dict) else ["grid"]
     sweep = raw.get("sweep") if isinstance(raw.get("sweep"), dict) else {}
     for v in sweep.get("population.network", []) or []:
@@ -198,25 +206,37 @@ def check_design(sc: Scenario, raw: dict, where: str, node, base_dir: Path) -> N
         loc = f"{at('bounds', path)}: design.bounds.{path}"
         for key in sc.sweep:
             if _overlap(path, key):
-                raise NormsimError(f"{loc}: {key} is also in sweep; a path can be in "
-                                   "either sweep or design, not both")
+                raise NormsimError(
+                    f"{loc}: {key} is also in sweep; a path can be in "
+                    "either sweep or design, not both"
+                )
         if not isinstance(bound, list) or len(bound) != 2:
             raise NormsimError(f"{loc}: {bound!r} is not [lo, hi]")
-        check_range(raw, path, bound[0], bound[1], loc, base_dir, kinds=kinds,
-                    sweep=sc.sweep)
+        check_range(raw, path, bound[0], bound[1], loc, base_dir, kinds=kinds, sweep=sc.sweep)
     _check_count(d, len(d.bounds), f"{at('samples')}: design.samples")
     if d.method != "sobol" and (raw.get("design") or {}).get("second_order") is True:
         raise NormsimError(f"{at('second_order')}: design.second_order: only for method sobol")
     if d.method != "morris" and "levels" in (raw.get("design") or {}):
         raise NormsimError(f"{at('levels')}: design.levels: only for method morris")
     if d.method == "morris" and (d.levels < 2 or d.levels % 2):
-        raise NormsimError(f"{at('levels')}: design.levels: {d.levels} must be an even number "
-                           ">= 2 (SALib's Morris sampling is biased with an odd number)")
+        raise NormsimError(
+            f"{at('levels')}: design.levels: {d.levels} must be an even number "
+            ">= 2 (SALib's Morris sampling is biased with an odd number)"
+        )
 
 
-def check_range(raw: dict, path: str, lo: Any, hi: Any, loc: str, base_dir: Path, *,
-                kinds: dict | None = None, sweep: dict | None = None,
-                integers: bool = True) -> str:
+def check_range(
+    raw: dict,
+    path: str,
+    lo: Any,
+    hi: Any,
+    loc: str,
+    base_dir: Path,
+    *,
+    kinds: dict | None = None,
+    sweep: dict | None = None,
+    integers: bool = True,
+) -> str:
     """Check that ``path`` is a numeric field and ``[lo, hi]`` a range of values it accepts
     (lo < hi; both ends valid in every sweep combination). Returns ``"float"`` or ``"int"``.
 
@@ -227,8 +247,10 @@ def check_range(raw: dict, path: str, lo: Any, hi: Any, loc: str, base_dir: Path
     kinds = numeric_paths(raw) if kinds is None else kinds
     if path not in kinds:
         if path in _known_paths():
-            raise NormsimError(f"{loc}: not a numeric parameter (only numbers can be sampled; "
-                               "put other fields in sweep)")
+            raise NormsimError(
+                f"{loc}: not a numeric parameter (only numbers can be sampled; "
+                "put other fields in sweep)"
+            )
         raise NormsimError(f"{loc}: no such field{_suggest_path(path)}")
     if kinds[path] == "int" and not integers:
         raise NormsimError(f"{loc}: an integer parameter; only continuous ones can be fitted")
@@ -265,38 +287,49 @@ def _check_count(d: DesignSpec, n_vars: int, loc: str) -> None:
                 f"{loc}: {n} is not a power of 2 >= 2; SALib's Sobol' sampling needs one "
                 f"(e.g. {max(2, 1 << max(1, (max(n, 2) - 1).bit_length() - 1))} or "
                 f"{1 << max(1, (max(n, 2) - 1).bit_length())}): the sequence is balanced only "
-                "then, and only then is a design the first rows of a larger one")
+                "then, and only then is a design the first rows of a larger one"
+            )
         if n > 2**24:
             raise NormsimError(f"{loc}: {n} is more than 2**24 base samples")
     elif d.method == "morris":
         if n < 2:
-            raise NormsimError(f"{loc}: {n} trajectories; SALib's Morris analysis needs at "
-                               "least 2 (sigma is a spread over trajectories)")
+            raise NormsimError(
+                f"{loc}: {n} trajectories; SALib's Morris analysis needs at "
+                "least 2 (sigma is a spread over trajectories)"
+            )
     elif n < LHS_MIN_SAMPLES:
-        raise NormsimError(f"{loc}: {n} points; the Latin hypercube's analysis (SALib's "
-                           f"RBD-FAST with M = {RBD_HARMONICS} harmonics) needs at least "
-                           f"{LHS_MIN_SAMPLES}")
+        raise NormsimError(
+            f"{loc}: {n} points; the Latin hypercube's analysis (SALib's "
+            f"RBD-FAST with M = {RBD_HARMONICS} harmonics) needs at least "
+            f"{LHS_MIN_SAMPLES}"
+        )
 
 
 def _combos(sweep: dict) -> list[dict]:
     import itertools
+
     keys = list(sweep)
-    return [dict(zip(keys, c, strict=True))
-            for c in itertools.product(*(sweep[k] for k in keys))] or [{}]
+    return [
+        dict(zip(keys, c, strict=True)) for c in itertools.product(*(sweep[k] for k in keys))
+    ] or [{}]
 
 
 # ------------------------------------------------------------------ sampling
-def problem(names: list[str], bounds: list[tuple[float, float]],
-            integer: list[bool] | None = None) -> dict:
+def problem(
+    names: list[str], bounds: list[tuple[float, float]], integer: list[bool] | None = None
+) -> dict:
     """The SALib problem: integer parameters span ``[lo, hi + 1)`` (rounded down later)."""
     integer = integer or [False] * len(names)
-    b = [[float(lo), float(hi) + 1.0] if isint else [float(lo), float(hi)]
-         for (lo, hi), isint in zip(bounds, integer, strict=True)]
+    b = [
+        [float(lo), float(hi) + 1.0] if isint else [float(lo), float(hi)]
+        for (lo, hi), isint in zip(bounds, integer, strict=True)
+    ]
     return {"num_vars": len(names), "names": list(names), "bounds": b}
 
 
-def sample_matrix(method: str, prob: dict, samples: int, seed: int, *,
-                  second_order: bool = True, levels: int = 4) -> np.ndarray:
+def sample_matrix(
+    method: str, prob: dict, samples: int, seed: int, *, second_order: bool = True, levels: int = 4
+) -> np.ndarray:
     """SALib's sample for a problem: an (n_points, D) array scaled to the problem's bounds.
 
     Examples
@@ -308,7 +341,7 @@ def sample_matrix(method: str, prob: dict, samples: int, seed: int, *,
     from SALib.sample import latin, morris, sobol
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # SALib warns about unusable counts: never ignore it
+        warnings.simplefilter("error")  # SALib warns about unusable counts: never ignore it
         try:
             if method == "sobol":
                 return sobol.sample(prob, samples, calc_second_order=second_order, seed=seed)
@@ -317,8 +350,10 @@ def sample_matrix(method: str, prob: dict, samples: int, seed: int, *,
             if method == "lhs":
                 return latin.sample(prob, samples, seed=seed)
         except (ValueError, UserWarning) as e:
-            raise NormsimError(f"design: SALib cannot sample {samples} points by {method}: "
-                               f"{str(e).strip().splitlines()[0]}") from None
+            raise NormsimError(
+                f"design: SALib cannot sample {samples} points by {method}: "
+                f"{str(e).strip().splitlines()[0]}"
+            ) from None
     raise NormsimError(f"design.method: {method!r} is not one of {', '.join(METHODS)}")
 
 
@@ -326,9 +361,10 @@ def _require_salib() -> None:
     try:
         import SALib  # noqa: F401
     except ImportError:
-        raise NormsimError("a design needs SALib: install it with "
-                           "'.venv/bin/pip install -e \".[studies]\"' (or 'pip install SALib')"
-                           ) from None
+        raise NormsimError(
+            "a design needs SALib: install it with "
+            "'.venv/bin/pip install -e \".[studies]\"' (or 'pip install SALib')"
+        ) from None
 
 
 def design_matrix(sc: Scenario, raw: dict) -> tuple[list[str], list[bool], np.ndarray]:
@@ -340,13 +376,11 @@ def design_matrix(sc: Scenario, raw: dict) -> tuple[list[str], list[bool], np.nd
     integer = [kinds[n] == "int" for n in names]
     prob = problem(names, [tuple(d.bounds[n]) for n in names], integer)
     seed = sc.seed if d.seed is None else d.seed
-    X = sample_matrix(d.method, prob, d.samples, seed, second_order=d.second_order,
-                      levels=d.levels)
+    X = sample_matrix(d.method, prob, d.samples, seed, second_order=d.second_order, levels=d.levels)
     return names, integer, X
 
 
-def point_values(names: list[str], integer: list[bool], row: np.ndarray,
-                 bounds: list) -> dict:
+def point_values(names: list[str], integer: list[bool], row: np.ndarray, bounds: list) -> dict:
     """One design row as path -> value: integers rounded down (and at most ``hi``)."""
     out = {}
     for name, isint, x, (_lo, hi) in zip(names, integer, row, bounds, strict=True):
@@ -369,8 +403,12 @@ _LAST: dict = {}
 def _build(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
     """Conditions and record of a design, computed once for the scenario last asked about
     (the runner asks for the conditions, then for the record)."""
-    key = (json.dumps(loaded.raw, sort_keys=True, default=str), str(loaded.path),
-           str(loaded.base_dir), str(loaded.data_roots))
+    key = (
+        json.dumps(loaded.raw, sort_keys=True, default=str),
+        str(loaded.path),
+        str(loaded.base_dir),
+        str(loaded.data_roots),
+    )
     if key not in _LAST:
         _LAST.clear()
         _LAST[key] = _build_now(loaded)
@@ -393,8 +431,11 @@ class PointConditions:
         self.base.pop("design", None)
         self.where = str(loaded.path or "<scenario>")
         kinds = numeric_paths(loaded.raw)
-        self.float_net = {p.split(".")[-1] for p in varied
-                          if p.startswith("population.network.") and kinds.get(p) == "float"}
+        self.float_net = {
+            p.split(".")[-1]
+            for p in varied
+            if p.startswith("population.network.") and kinds.get(p) == "float"
+        }
         self.sizes: dict[str, int] = {}
 
     def make(self, values: dict, params: dict | None = None) -> Condition:
@@ -418,15 +459,25 @@ class PointConditions:
         n = 0
         if spec.population.network is not None:
             net = spec.population.network.as_dict()
-            key = json.dumps({k: v for k, v in net.items()
-                              if k not in self.float_net or net.get("largest_component")},
-                             sort_keys=True)
+            key = json.dumps(
+                {
+                    k: v
+                    for k, v in net.items()
+                    if k not in self.float_net or net.get("largest_component")
+                },
+                sort_keys=True,
+            )
             if key not in self.sizes:
                 self.sizes[key] = _check_network(spec, self.loaded.base_dir, self.where, params)
             n = self.sizes[key]
-        return Condition(scenario=spec.name, params=params, spec=spec,
-                         hash=condition_hash(spec, self.loaded.base_dir),
-                         base_dir=str(self.loaded.base_dir), n_agents=n)
+        return Condition(
+            scenario=spec.name,
+            params=params,
+            spec=spec,
+            hash=condition_hash(spec, self.loaded.base_dir),
+            base_dir=str(self.loaded.base_dir),
+            n_agents=n,
+        )
 
 
 def _build_now(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
@@ -444,12 +495,20 @@ def _build_now(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
             rows.append(c.hash)
             by_hash.setdefault(c.hash, c)
         groups.append({"params": combo, "rows": rows})
-    record = {"method": d.method, "samples": d.samples,
-              "seed": sc.seed if d.seed is None else d.seed,
-              "second_order": d.second_order if d.method == "sobol" else False,
-              "levels": d.levels if d.method == "morris" else None,
-              "names": names, "bounds": bounds, "integer": integer,
-              "X": X.tolist(), "scenario": sc.name, "runs": sc.runs, "groups": groups}
+    record = {
+        "method": d.method,
+        "samples": d.samples,
+        "seed": sc.seed if d.seed is None else d.seed,
+        "second_order": d.second_order if d.method == "sobol" else False,
+        "levels": d.levels if d.method == "morris" else None,
+        "names": names,
+        "bounds": bounds,
+        "integer": integer,
+        "X": X.tolist(),
+        "scenario": sc.name,
+        "runs": sc.runs,
+        "groups": groups,
+    }
     return list(by_hash.values()), record
 
 
@@ -480,13 +539,25 @@ def read_record(store) -> dict | None:
         if missing:
             raise KeyError(f"the design record lacks {', '.join(missing)}")
         for g in record["groups"]:
-            if not isinstance(g["params"], dict) or not all(isinstance(h, str)
-                                                             for h in g["rows"]):
-                raise TypeError("a group of the design record is not a mapping of params "
-                                "and condition hashes")
+            if not isinstance(g["params"], dict) or not all(isinstance(h, str) for h in g["rows"]):
+                raise TypeError(
+                    "a group of the design record is not a mapping of params and condition hashes"
+                )
     return record
 
 
 #: what a design record holds (:func:`design_record`)
-_RECORD_KEYS = ("method", "samples", "seed", "second_order", "levels", "names", "bounds",
-                "integer", "X", "scenario", "runs", "groups")
+_RECORD_KEYS = (
+    "method",
+    "samples",
+    "seed",
+    "second_order",
+    "levels",
+    "names",
+    "bounds",
+    "integer",
+    "X",
+    "scenario",
+    "runs",
+    "groups",
+)

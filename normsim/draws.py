@@ -140,8 +140,8 @@ CONFORMITY_DRAWS = 2
 
 MASK64 = (1 << 64) - 1
 MASK32 = 0xFFFFFFFF
-TWO_M53 = 2.0 ** -53
-TWO_M32 = 2.0 ** -32
+TWO_M53 = 2.0**-53
+TWO_M32 = 2.0**-32
 
 
 def replicate_seed(root_seed: int, index: int) -> int:

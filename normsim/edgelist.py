@@ -79,7 +79,7 @@ class EdgeList:
 # ------------------------------------------------------------------ compiled parser
 @nb.njit(inline="always")
 def _is_sep(c):
-    return c == 32 or c == 9 or c == 44 or c == 13        # space, tab, comma, CR
+    return c == 32 or c == 9 or c == 44 or c == 13  # space, tab, comma, CR
 
 
 @nb.njit(cache=True)
@@ -92,7 +92,7 @@ def _parse(buf, end, final, us, vs, k, line, skip):
     id is beyond 2**62 (``_TOO_BIG``); ``lines`` then is that line's number."""
     i = 0
     stop = end
-    if not final:                   # up to the last newline
+    if not final:  # up to the last newline
         while stop > 0 and buf[stop - 1] != 10:
             stop -= 1
     vals = np.zeros(2, dtype=np.int64)
@@ -101,7 +101,7 @@ def _parse(buf, end, final, us, vs, k, line, skip):
         start = i
         while i < stop and _is_sep(buf[i]):
             i += 1
-        if line <= skip or (i < stop and buf[i] == 37):     # '%' comment line
+        if line <= skip or (i < stop and buf[i] == 37):  # '%' comment line
             while i < stop and buf[i] != 10:
                 i += 1
             i += 1
@@ -110,22 +110,26 @@ def _parse(buf, end, final, us, vs, k, line, skip):
         while nf < 2:
             while i < stop and _is_sep(buf[i]):
                 i += 1
-            if i >= stop or buf[i] == 10 or buf[i] == 35:    # end of line or '#'
+            if i >= stop or buf[i] == 10 or buf[i] == 35:  # end of line or '#'
                 break
             neg = False
-            if buf[i] == 45:                           # '-'
+            if buf[i] == 45:  # '-'
                 neg = True
                 i += 1
             d0 = i
             x = np.int64(0)
             while i < stop and 48 <= buf[i] <= 57:
-                if x > 461168601842738790:          # 2**62 / 10
+                if x > 461168601842738790:  # 2**62 / 10
                     return start, k, line, _TOO_BIG
                 x = x * 10 + (buf[i] - 48)
                 i += 1
             nd = i - d0
-            if (nd == 0 or (nd > 1 and buf[d0] == 48) or (neg and x == 0)
-                    or (i < stop and not _is_sep(buf[i]) and buf[i] != 10 and buf[i] != 35)):
+            if (
+                nd == 0
+                or (nd > 1 and buf[d0] == 48)
+                or (neg and x == 0)
+                or (i < stop and not _is_sep(buf[i]) and buf[i] != 10 and buf[i] != 35)
+            ):
                 return start, k, line, _NOT_INT
             vals[nf] = -x if neg else x
             nf += 1
@@ -135,7 +139,7 @@ def _parse(buf, end, final, us, vs, k, line, skip):
             us[k] = vals[0]
             vs[k] = vals[1]
             k += 1
-        while i < stop and buf[i] != 10:               # the rest of the line
+        while i < stop and buf[i] != 10:  # the rest of the line
             i += 1
         i += 1
     return min(i, end), k, line, _OK
@@ -194,8 +198,9 @@ def _reading(path: Path) -> Iterator[None]:
     try:
         yield
     except EOFError:
-        raise NormsimError(f"network.path: {path} is truncated (its compressed stream "
-                           "ends early)") from None
+        raise NormsimError(
+            f"network.path: {path} is truncated (its compressed stream ends early)"
+        ) from None
     except (OSError, lzma.LZMAError, zlib.error) as e:
         msg = getattr(e, "strerror", None) or str(e)
         raise NormsimError(f"network.path: cannot read {path}: {msg}") from None
@@ -220,9 +225,11 @@ def _integer_edges(path: Path, skip: int = 0):
             vs = np.empty(cap, dtype=np.int64)
             used, k, line, status = _parse(arr, len(arr), final, us, vs, 0, line, skip)
             if status == _ONE_FIELD:
-                bad = bytes(arr[used:used + 64]).split(b"\n", 1)[0].strip()
-                raise NormsimError(f"network.path: {path}:{line}: expected 'u v' (two node "
-                                   f"ids), got one field: {quote(bad)}")
+                bad = bytes(arr[used : used + 64]).split(b"\n", 1)[0].strip()
+                raise NormsimError(
+                    f"network.path: {path}:{line}: expected 'u v' (two node "
+                    f"ids), got one field: {quote(bad)}"
+                )
             if status == _TOO_BIG:
                 raise NormsimError(f"network.path: {path}:{line}: a node id beyond 2**62")
             if status == _NOT_INT:
@@ -234,8 +241,10 @@ def _integer_edges(path: Path, skip: int = 0):
                 break
     if not us_parts:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    return (np.concatenate(us_parts) if len(us_parts) > 1 else us_parts[0],
-            np.concatenate(vs_parts) if len(vs_parts) > 1 else vs_parts[0])
+    return (
+        np.concatenate(us_parts) if len(us_parts) > 1 else us_parts[0],
+        np.concatenate(vs_parts) if len(vs_parts) > 1 else vs_parts[0],
+    )
 
 
 _SPLIT = re.compile(r"[\s,]+")
@@ -260,23 +269,31 @@ def _text_edges(path: Path):
                     continue
                 parts = _SPLIT.split(line)
                 if len(parts) < 2:
-                    raise NormsimError(f"network.path: {path}:{lineno}: expected 'u v' (two "
-                                       f"node ids), got one field: {quote(line)}")
-                if not first_line:     # a header: both ids of the first line are text
+                    raise NormsimError(
+                        f"network.path: {path}:{lineno}: expected 'u v' (two "
+                        f"node ids), got one field: {quote(line)}"
+                    )
+                if not first_line:  # a header: both ids of the first line are text
                     first_line = -1 if _is_int(parts[0]) or _is_int(parts[1]) else lineno
                 for x, out in ((parts[0], us), (parts[1], vs)):
                     out.append(index.setdefault(x, len(index)))
         except UnicodeDecodeError as e:
             raise NormsimError(f"network.path: cannot read {path}: {e}") from None
     names = list(index)
-    order = sorted(range(len(names)), key=lambda i: (0, int(names[i]), "")
-                   if _is_int(names[i]) else (1, 0, names[i]))
+    order = sorted(
+        range(len(names)),
+        key=lambda i: (0, int(names[i]), "") if _is_int(names[i]) else (1, 0, names[i]),
+    )
     rank = np.empty(len(names), dtype=np.int32)
     rank[order] = np.arange(len(names), dtype=np.int32)
     labels = np.empty(len(names), dtype=object)
     labels[:] = [names[i] for i in order]
-    return (rank[np.array(us, dtype=np.int64)], rank[np.array(vs, dtype=np.int64)], labels,
-            first_line)
+    return (
+        rank[np.array(us, dtype=np.int64)],
+        rank[np.array(vs, dtype=np.int64)],
+        labels,
+        first_line,
+    )
 
 
 def load_edgelist(path: str | Path, largest_component: bool = False) -> EdgeList:
@@ -303,15 +320,17 @@ def load_edgelist(path: str | Path, largest_component: bool = False) -> EdgeList
         it is read); a line with one field; a self-loop; one line, naming the file and
         line, quoting at most a short excerpt of it.
     """
-    path = check_special(path, "network.path")   # before a byte of it is read
+    path = check_special(path, "network.path")  # before a byte of it is read
     u, v = _integer_edges(path)
     if u is None:
         bad_line = v
         u, v, labels, header = _text_edges(path)
         if bad_line == header and _integer_edges(path, skip=bad_line)[0] is not None:
-            raise NormsimError(f"network.path: {path}:{bad_line}: only this line has ids "
-                               "that are not integers, as in a header: start it with '#' "
-                               "to read the file")
+            raise NormsimError(
+                f"network.path: {path}:{bad_line}: only this line has ids "
+                "that are not integers, as in a header: start it with '#' "
+                "to read the file"
+            )
     else:
         if len(u) == 0:
             raise NormsimError(f"network.path: {path} has no edges")
@@ -330,8 +349,9 @@ def load_edgelist(path: str | Path, largest_component: bool = False) -> EdgeList
         raise NormsimError(f"network.path: {path} has no edges")
     indptr, indices, degree, loops = _csr_from_edges(n, u, v)
     if loops:
-        raise NormsimError(f"network: the graph has {loops} self-loop(s); "
-                           "an agent cannot play or imitate itself")
+        raise NormsimError(
+            f"network: the graph has {loops} self-loop(s); an agent cannot play or imitate itself"
+        )
     if n < 2:
         raise NormsimError("network: the graph has no edges")
     if largest_component:
@@ -344,8 +364,9 @@ def load_edgelist(path: str | Path, largest_component: bool = False) -> EdgeList
 def largest_component_of(indptr, indices, degree, u, v):
     """:func:`normsim.generators.largest_component` with ties broken by the
     file order of ``u``, ``v`` (computed only when there is a tie)."""
-    return largest_component(indptr, indices, degree,
-                             first_seen=lambda: _first_seen(len(degree), u, v))
+    return largest_component(
+        indptr, indices, degree, first_seen=lambda: _first_seen(len(degree), u, v)
+    )
 
 
 def node_labels(spec: Mapping[str, Any], base_dir: str | Path | None = None) -> np.ndarray:

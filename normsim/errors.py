@@ -19,8 +19,9 @@ import math
 import reprlib
 from numbers import Real
 
-_REPR = reprlib.Repr(maxlevel=3, maxdict=4, maxlist=6, maxtuple=6, maxset=6,
-                     maxstring=60, maxlong=40, maxother=60)
+_REPR = reprlib.Repr(
+    maxlevel=3, maxdict=4, maxlist=6, maxtuple=6, maxset=6, maxstring=60, maxlong=40, maxother=60
+)
 
 
 class NormsimError(ValueError):
@@ -44,8 +45,14 @@ def excerpt(value: object) -> str:
     return text if len(text) <= 120 else text[:57] + "..." + text[-57:]
 
 
-def check_number(name: str, value: object, *, low: float | None = None,
-                 high: float | None = None, low_open: bool = False) -> float:
+def check_number(
+    name: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+) -> float:
     """Return ``value`` as a float or raise :class:`~normsim.errors.NormsimError`.
 
     ``low``/``high`` are inclusive bounds unless ``low_open`` is set, in which
@@ -55,7 +62,7 @@ def check_number(name: str, value: object, *, low: float | None = None,
         raise NormsimError(f"{name}: {excerpt(value)} is not a number")
     try:
         x = float(value)
-    except OverflowError:      # an integer beyond the range of a float
+    except OverflowError:  # an integer beyond the range of a float
         x = math.inf
     if not math.isfinite(x):
         raise NormsimError(f"{name}: {excerpt(value)} is not a finite number")

@@ -108,7 +108,7 @@ def _complement(lp: float, lq: float) -> float:
     Near p = 1 the direct ratio of sums rounds; ``log1p(-q)`` keeps full
     relative precision of the small complement.
     """
-    if lq < -0.6931471805599453:   # q < 1/2
+    if lq < -0.6931471805599453:  # q < 1/2
         return math.log1p(-math.exp(lq))
     return lp
 
@@ -161,12 +161,18 @@ class Absorption:
             "log10_fixation_probability": self.log_fixation_probability / ln10,
             "extinction_probability": self.extinction_probability,
             "log10_extinction_probability": self.log_extinction_probability / ln10,
-            "absorption_time": {"steps": self.absorption_steps,
-                                "generations": self.absorption_generations},
-            "fixation_time": {"steps": self.fixation_steps,
-                              "generations": self.fixation_generations},
-            "extinction_time": {"steps": self.extinction_steps,
-                                "generations": self.extinction_generations},
+            "absorption_time": {
+                "steps": self.absorption_steps,
+                "generations": self.absorption_generations,
+            },
+            "fixation_time": {
+                "steps": self.fixation_steps,
+                "generations": self.fixation_generations,
+            },
+            "extinction_time": {
+                "steps": self.extinction_steps,
+                "generations": self.extinction_generations,
+            },
         }
 
 
@@ -191,8 +197,9 @@ class BirthDeathChain:
     Arrays are indexed by the number ``k = 0..Z`` of B-players.
     """
 
-    def __init__(self, game: CoordinationGame, population: int, beta: float = DEFAULTS.beta,
-                 mu: float = 0.0) -> None:
+    def __init__(
+        self, game: CoordinationGame, population: int, beta: float = DEFAULTS.beta, mu: float = 0.0
+    ) -> None:
         self.game = game
         self.Z = Z = check_population(population)
         self.beta = check_number("beta", beta, low=0.0)
@@ -214,13 +221,13 @@ class BirthDeathChain:
             sel_down = pair - np.logaddexp(0.0, self._x)
             lsel = math.log1p(-self.mu) if self.mu < 1.0 else NEG_INF
             lex = math.log(self.mu / 2.0) if self.mu > 0.0 else NEG_INF
-            self._log_up0 = sel_up                      # mu = 0 chain
+            self._log_up0 = sel_up  # mu = 0 chain
             self._log_down0 = sel_down
             self.log_up = np.logaddexp(lsel + sel_up, lex + np.log((Z - k) / Z))
             self.log_down = np.logaddexp(lsel + sel_down, lex + np.log(k / Z))
         # log prod_{j=1}^{i} gamma_j for i = 0..Z-1 (gamma_j = exp(-x_j) exactly)
         self._L = np.concatenate(([0.0], np.cumsum(-self._x[1:Z])))
-        self._log_s = np.concatenate(([NEG_INF], _log_cumsum(self._L)))    # s(0..Z)
+        self._log_s = np.concatenate(([NEG_INF], _log_cumsum(self._L)))  # s(0..Z)
         self._log_s_rest = np.concatenate((_log_revcumsum(self._L), [NEG_INF]))  # s(Z)-s(k)
 
     # ------------------------------------------------------------------ basics
@@ -253,8 +260,9 @@ class BirthDeathChain:
         i = np.arange(lo_k, Z - lo_k)
         g0, g1 = g[i], g[i + 1]
         for j in np.nonzero(((g0 > 0.0) & (g1 <= 0.0)) | ((g0 < 0.0) & (g1 >= 0.0)))[0]:
-            pts.append({"p": float(i[j] + g0[j] / (g0[j] - g1[j])) / Z,
-                        "stable": bool(g0[j] > 0.0)})
+            pts.append(
+                {"p": float(i[j] + g0[j] / (g0[j] - g1[j])) / Z, "stable": bool(g0[j] > 0.0)}
+            )
         if self.mu == 0.0:
             pts.append({"p": 1.0, "stable": bool(g[Z - 1] > 0.0)})
         return pts
@@ -265,8 +273,10 @@ class BirthDeathChain:
         k0 = self._state(k0, "k0")
         if k0 == 0:
             return NEG_INF
-        return _complement(float(self._log_s[k0] - self._log_s[self.Z]),
-                           float(self._log_s_rest[k0] - self._log_s[self.Z]))
+        return _complement(
+            float(self._log_s[k0] - self._log_s[self.Z]),
+            float(self._log_s_rest[k0] - self._log_s[self.Z]),
+        )
 
     def fixation_probability(self, k0: int) -> float:
         """Probability that ``k0`` B-players take over the population (no exploration).
@@ -293,30 +303,54 @@ class BirthDeathChain:
         """
         Z = self.Z
         L = self._L[:top]
-        ls = np.concatenate(([NEG_INF], _log_cumsum(L)))             # s(0..top)
-        lr = np.concatenate((_log_revcumsum(L), [NEG_INF]))          # s(top)-s(0..top)
+        ls = np.concatenate(([NEG_INF], _log_cumsum(L)))  # s(0..top)
+        lr = np.concatenate((_log_revcumsum(L), [NEG_INF]))  # s(top)-s(0..top)
         lS = float(ls[top])
         lrho = float(ls[j] - lS) if j > 0 else NEG_INF
         lext = float(lr[j] - lS) if j < top else NEG_INF
         lrho, lext = _complement(lrho, lext), _complement(lext, lrho)
         if j in (0, top):
-            return Absorption(j, _exp(lrho), lrho, _exp(lext), lext, 0.0,
-                              0.0 if j == top else None, 0.0 if j == 0 else None, Z)
+            return Absorption(
+                j,
+                _exp(lrho),
+                lrho,
+                _exp(lext),
+                lext,
+                0.0,
+                0.0 if j == top else None,
+                0.0 if j == 0 else None,
+                Z,
+            )
         l_idx = np.arange(1, top)
-        lm = -self._log_up0[1:top] - L[1:top]          # log 1 / (T+(l) P_l), mu = 0
+        lm = -self._log_up0[1:top] - L[1:top]  # log 1 / (T+(l) P_l), mu = 0
         s_l, r_l = ls[1:top], lr[1:top]
         below = l_idx <= j
         # absorption: sum_l N(j, l)
-        t_log = np.logaddexp(float(lr[j] - lS) + _logsumexp(s_l[below] + lm[below]),
-                             float(ls[j] - lS) + _logsumexp(r_l[~below] + lm[~below]))
+        t_log = np.logaddexp(
+            float(lr[j] - lS) + _logsumexp(s_l[below] + lm[below]),
+            float(ls[j] - lS) + _logsumexp(r_l[~below] + lm[~below]),
+        )
         # conditional on fixation: sum_l N(j, l) rho_l / rho_j
-        tf_log = np.logaddexp(float(lr[j] - ls[j] - lS) + _logsumexp(2 * s_l[below] + lm[below]),
-                              -lS + _logsumexp(r_l[~below] + s_l[~below] + lm[~below]))
+        tf_log = np.logaddexp(
+            float(lr[j] - ls[j] - lS) + _logsumexp(2 * s_l[below] + lm[below]),
+            -lS + _logsumexp(r_l[~below] + s_l[~below] + lm[~below]),
+        )
         # conditional on extinction: sum_l N(j, l) (1 - rho_l) / (1 - rho_j)
-        te_log = np.logaddexp(-lS + _logsumexp(s_l[below] + r_l[below] + lm[below]),
-                              float(ls[j] - lr[j] - lS) + _logsumexp(2 * r_l[~below] + lm[~below]))
-        return Absorption(j, _exp(lrho), lrho, _exp(lext), lext, _exp(float(t_log)),
-                          _exp(float(tf_log)), _exp(float(te_log)), Z)
+        te_log = np.logaddexp(
+            -lS + _logsumexp(s_l[below] + r_l[below] + lm[below]),
+            float(ls[j] - lr[j] - lS) + _logsumexp(2 * r_l[~below] + lm[~below]),
+        )
+        return Absorption(
+            j,
+            _exp(lrho),
+            lrho,
+            _exp(lext),
+            lext,
+            _exp(float(t_log)),
+            _exp(float(tf_log)),
+            _exp(float(te_log)),
+            Z,
+        )
 
     # ------------------------------------------------------------- stationary
     def log_stationary_distribution(self) -> np.ndarray:
@@ -325,8 +359,10 @@ class BirthDeathChain:
         Detailed balance: ``pi_k / pi_{k-1} = T+(k-1) / T-(k)``.
         """
         if self.mu == 0.0:
-            raise NormsimError("the stationary distribution needs exploration (mu > 0): "
-                               "without it the chain ends in all-A or all-B")
+            raise NormsimError(
+                "the stationary distribution needs exploration (mu > 0): "
+                "without it the chain ends in all-A or all-B"
+            )
         lp = np.concatenate(([0.0], np.cumsum(self.log_up[:-1] - self.log_down[1:])))
         return lp - _logsumexp(lp)
 
@@ -343,8 +379,7 @@ class BirthDeathChain:
         lpi = self.log_stationary_distribution()
         return _log_cumsum(lpi[:-1]) - lpi[:-1] - self.log_up[:-1]
 
-    def passage(self, level: float = 0.5, start: int | Sequence[float] | np.ndarray = 0
-                ) -> Passage:
+    def passage(self, level: float = 0.5, start: int | Sequence[float] | np.ndarray = 0) -> Passage:
         """Expected time until the share of B first reaches ``level``.
 
         Parameters
@@ -374,22 +409,34 @@ class BirthDeathChain:
                 if k0 == 0:
                     return Passage(level, K, 0.0, NEG_INF, None, self.Z)
                 ab = self._absorption(k0, K)
-                return Passage(level, K, ab.fixation_probability, ab.log_fixation_probability,
-                               ab.fixation_steps, self.Z)
+                return Passage(
+                    level,
+                    K,
+                    ab.fixation_probability,
+                    ab.log_fixation_probability,
+                    ab.fixation_steps,
+                    self.Z,
+                )
             ltau = self.log_passage_steps()
             lt = _logsumexp(ltau[k0:K])
             return Passage(level, K, 1.0, 0.0, _exp(lt), self.Z, log_steps=lt)
         dist = np.asarray(start, dtype=float)
-        if dist.shape != (self.Z + 1,) or not np.all(np.isfinite(dist)) or np.any(dist < 0) \
-                or dist.sum() <= 0:
-            raise NormsimError(f"start: a distribution needs {self.Z + 1} finite "
-                               "non-negative weights with a positive sum")
+        if (
+            dist.shape != (self.Z + 1,)
+            or not np.all(np.isfinite(dist))
+            or np.any(dist < 0)
+            or dist.sum() <= 0
+        ):
+            raise NormsimError(
+                f"start: a distribution needs {self.Z + 1} finite "
+                "non-negative weights with a positive sum"
+            )
         if self.mu == 0.0:
             raise NormsimError("a start distribution needs exploration (mu > 0)")
         dist = dist / dist.sum()
         ltau = self.log_passage_steps()
         with np.errstate(divide="ignore"):
-            lF = np.log(np.cumsum(dist)[:K])       # P(start <= j), j < K
+            lF = np.log(np.cumsum(dist)[:K])  # P(start <= j), j < K
         lt = _logsumexp(ltau[:K] + lF)
         return Passage(level, K, 1.0, 0.0, _exp(lt), self.Z, log_steps=lt)
 
@@ -438,15 +485,21 @@ class Passage:
     def as_dict(self) -> dict:
         """Plain dict of the passage (level, target, probability, times; log10 of the steps
         when they overflow)."""
-        out = {"level": self.level, "target": self.target, "probability": self.probability,
-               "steps": self.steps, "generations": self.generations}
+        out = {
+            "level": self.level,
+            "target": self.target,
+            "probability": self.probability,
+            "steps": self.steps,
+            "generations": self.generations,
+        }
         if self.log_steps is not None:
             out["log10_generations"] = (self.log_steps - math.log(self.population)) / math.log(10)
         return out
 
 
-def threshold_c(a: float, b: float, population: int, beta: float, tol: float = 1e-10
-                ) -> float | None:
+def threshold_c(
+    a: float, b: float, population: int, beta: float, tol: float = 1e-10
+) -> float | None:
     """Need for coordination above which selection opposes a single B-player's fixation.
 
     The c in [0, 1] where ``rho_1 = 1 / Z`` (neutral fixation), with ``rho_1 > 1/Z``
@@ -460,13 +513,13 @@ def threshold_c(a: float, b: float, population: int, beta: float, tol: float = 1
 
     j = np.arange(1, Z, dtype=float)
 
-    scale = max(a, b)     # scaling a and b together changes nothing: no overflow
+    scale = max(a, b)  # scaling a and b together changes nothing: no overflow
 
     def f(c: float) -> float:
         """log(Z rho_1): the fixation sum only (no chain object), O(Z)."""
         g = CoordinationGame(a / scale, b / scale, c)
         m = g.matrix()
-        d = ((j - 1.0) * m[1, 1] + (Z - j) * m[1, 0] - j * m[0, 1] - (Z - j - 1.0) * m[0, 0])
+        d = (j - 1.0) * m[1, 1] + (Z - j) * m[1, 0] - j * m[0, 1] - (Z - j - 1.0) * m[0, 0]
         L = np.concatenate(([0.0], np.cumsum(-beta * d / ((Z - 1) * g.payoff_range(1, 1)))))
         return math.log(Z) - _logsumexp(L)
 
@@ -475,13 +528,22 @@ def threshold_c(a: float, b: float, population: int, beta: float, tol: float = 1
     for i in range(len(grid) - 1):
         if vals[i] > 0.0 and vals[i + 1] <= 0.0:
             from scipy.optimize import brentq
+
             return float(brentq(f, grid[i], grid[i + 1], xtol=tol))
     return None
 
 
-def analyse(a: float, b: float, c: float, population: int, beta: float = DEFAULTS.beta,
-            mu: float = 0.0, k0: int | None = None, start: str | int = "old",
-            distribution: bool = True) -> dict:
+def analyse(
+    a: float,
+    b: float,
+    c: float,
+    population: int,
+    beta: float = DEFAULTS.beta,
+    mu: float = 0.0,
+    k0: int | None = None,
+    start: str | int = "old",
+    distribution: bool = True,
+) -> dict:
     """Everything ``normsim analytic --model finite --json`` reports, as a plain dict.
 
     Parameters
@@ -515,22 +577,30 @@ def analyse(a: float, b: float, c: float, population: int, beta: float = DEFAULT
             start_state: int | np.ndarray = 0
         elif start == "stationary":
             if mu == 0.0:
-                raise NormsimError("start from the old norm's stationary distribution needs "
-                                   "exploration (mu > 0)")
+                raise NormsimError(
+                    "start from the old norm's stationary distribution needs exploration (mu > 0)"
+                )
             start_state = ch.old_norm_start()
         else:
-            raise NormsimError(f"start: {start!r} is not 'old', 'stationary' or a number of "
-                               "B-players")
+            raise NormsimError(
+                f"start: {start!r} is not 'old', 'stationary' or a number of B-players"
+            )
     else:
         start_state = ch._state(start, "start")
     passages = {lv: ch.passage(lv, start_state) for lv in LEVELS}
     out: dict = {
-        "model": "finite", "a": game.a, "b": game.b, "c": game.c, "mu": ch.mu,
-        "beta": ch.beta, "population": Z,
+        "model": "finite",
+        "a": game.a,
+        "b": game.b,
+        "c": game.c,
+        "mu": ch.mu,
+        "beta": ch.beta,
+        "population": Z,
         "start": start if isinstance(start, str) else int(start),
         "threshold_c": threshold_c(game.a, game.b, Z, ch.beta),
         "fixed_points": ch.fixed_points(),
-        "t50": passages[0.5].generations, "t90": passages[0.9].generations,
+        "t50": passages[0.5].generations,
+        "t90": passages[0.9].generations,
         "t99": passages[0.99].generations,
         "passage": {f"{lv:g}": p.as_dict() for lv, p in passages.items()},
         "fixation": ab.as_dict(),
@@ -542,7 +612,7 @@ def analyse(a: float, b: float, c: float, population: int, beta: float = DEFAULT
         out["final_p"] = float(pi @ k) / Z
         out["stationary"] = {
             "mean_share": out["final_p"],
-            "share_at_least_half": min(1.0, float(pi[level_state(0.5, Z):].sum())),
+            "share_at_least_half": min(1.0, float(pi[level_state(0.5, Z) :].sum())),
             "mode": int(np.argmax(pi)) / Z,
         }
         if distribution:

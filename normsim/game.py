@@ -79,23 +79,28 @@ class CoordinationGame:
     @overload
     def mean_payoff(self, e_aa: int, e_ab: int, e_bb: int, n: int) -> float: ...
     @overload
-    def mean_payoff(self, e_aa: np.ndarray, e_ab: np.ndarray, e_bb: np.ndarray,
-                    n: int) -> np.ndarray: ...
-    def mean_payoff(self, e_aa: int | np.ndarray, e_ab: int | np.ndarray, e_bb: int | np.ndarray,
-                    n: int) -> float | np.ndarray:
+    def mean_payoff(
+        self, e_aa: np.ndarray, e_ab: np.ndarray, e_bb: np.ndarray, n: int
+    ) -> np.ndarray: ...
+    def mean_payoff(
+        self, e_aa: int | np.ndarray, e_ab: int | np.ndarray, e_bb: int | np.ndarray, n: int
+    ) -> float | np.ndarray:
         """Mean game-phase payoff of ``n`` agents, from the counts of AA, AB and BB edges.
 
         Equal to the mean of :meth:`total_payoff` over the agents (every edge is
         played once by each end), computed in this one order-independent way by
         the engine and the Mesa model alike.
         """
-        return (self.a * (2 * e_aa + (1.0 - self.c) * e_ab)
-                + self.b * (2 * e_bb + (1.0 - self.c) * e_ab)) / n
+        return (
+            self.a * (2 * e_aa + (1.0 - self.c) * e_ab)
+            + self.b * (2 * e_bb + (1.0 - self.c) * e_ab)
+        ) / n
 
     def matrix(self) -> np.ndarray:
         """The 2x2 row-player payoff matrix, rows and columns ordered A, B."""
-        return np.array([[self.payoff(A, A), self.payoff(A, B)],
-                         [self.payoff(B, A), self.payoff(B, B)]])
+        return np.array(
+            [[self.payoff(A, A), self.payoff(A, B)], [self.payoff(B, A), self.payoff(B, B)]]
+        )
 
     def shocked(self) -> CoordinationGame:
         """The game after a shock: ``a`` and ``b`` swapped."""

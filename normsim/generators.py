@@ -53,8 +53,18 @@ import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any c
 from normsim.errors import NormsimError
 
 #: kinds with a native generator
-NATIVE_KINDS = frozenset({"grid", "complete", "star", "connected_caveman", "erdos_renyi",
-                          "watts_strogatz", "barabasi_albert", "random_regular"})
+NATIVE_KINDS = frozenset(
+    {
+        "grid",
+        "complete",
+        "star",
+        "connected_caveman",
+        "erdos_renyi",
+        "watts_strogatz",
+        "barabasi_albert",
+        "random_regular",
+    }
+)
 
 _N = 624
 _U = np.uint64
@@ -226,8 +236,10 @@ def adjacency_from_edges(n: int, u: np.ndarray, v: np.ndarray):
 
     _need(n >= 2 and len(u) > 0, "network: the graph has no edges")
     indptr, indices, degree, loops = _csr_from_edges(n, u, v)
-    _need(loops == 0, f"network: the graph has {loops} self-loop(s); "
-                      "an agent cannot play or imitate itself")
+    _need(
+        loops == 0,
+        f"network: the graph has {loops} self-loop(s); an agent cannot play or imitate itself",
+    )
     return _checked(indptr, indices, degree)
 
 
@@ -235,9 +247,12 @@ def _checked(indptr, indices, degree):
     from normsim.networks import Adjacency, _need
 
     iso = np.flatnonzero(degree == 0)
-    _need(not len(iso), f"network: the graph has {len(iso)} isolated node(s) (e.g. node "
-                        f"{iso[0] if len(iso) else ''}) with no neighbour to play or learn "
-                        "from; set largest_component: true to drop them")
+    _need(
+        not len(iso),
+        f"network: the graph has {len(iso)} isolated node(s) (e.g. node "
+        f"{iso[0] if len(iso) else ''}) with no neighbour to play or learn "
+        "from; set largest_component: true to drop them",
+    )
     return Adjacency(indptr=indptr, indices=indices, degree=degree)
 
 
@@ -278,7 +293,7 @@ def _component_labels(indptr, indices):
                     queue[tail] = y
                     tail += 1
         c += 1
-    if warm == -1:          # keeps the early reads
+    if warm == -1:  # keeps the early reads
         label[0] = label[0]
     return label, c
 
@@ -334,8 +349,12 @@ def _keep_component(indptr, indices, label, pick):
     return new_ptr, new_idx, deg
 
 
-def largest_component(indptr: np.ndarray, indices: np.ndarray, degree: np.ndarray,
-                      first_seen: Callable[[], np.ndarray] | None = None):
+def largest_component(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    degree: np.ndarray,
+    first_seen: Callable[[], np.ndarray] | None = None,
+):
     """The largest connected component, its nodes renumbered in increasing order.
 
     Ties go to the component with the smallest node, or, given ``first_seen``
@@ -435,7 +454,7 @@ def _gnp_edges(n, lp, mt, pos, vw, bv, bw):
     while v < n and k < bv.shape[0]:
         lr = math.log(1.0 - _random(mt, pos))
         q = lr / lp
-        if q >= 4.0e18:         # a skip past every remaining pair
+        if q >= 4.0e18:  # a skip past every remaining pair
             v = n
             break
         w = w + 1 + np.int64(q)
@@ -572,7 +591,7 @@ def _set_add(table, old, state, x):
         return True
     used = state[1]
     newsize = 8
-    while newsize <= used * 4:      # set_table_resize(so, used * 4), used <= 50000
+    while newsize <= used * 4:  # set_table_resize(so, used * 4), used <= 50000
         newsize <<= 1
     size = state[0] + 1
     old[:size] = table[:size]
@@ -646,13 +665,16 @@ def _ba_targets(n, m, mt, pos):
 
 def _barabasi_albert(n: int, m: int, seed) -> tuple:
     if 2 * m * n >= 2**32:
-        raise NormsimError(f"network: barabasi_albert with n = {n}, m = {m} is beyond the "
-                           "native generator (2 m n must be below 2**32)")
+        raise NormsimError(
+            f"network: barabasi_albert with n = {n}, m = {m} is beyond the "
+            "native generator (2 m n must be below 2**32)"
+        )
     mt, pos = python_random_state(seed)
     tg = _ba_targets(n, m, mt, pos)
     star = np.arange(1, m + 1, dtype=np.int32)
-    u = np.concatenate([np.zeros(m, dtype=np.int32),
-                        np.repeat(np.arange(m + 1, n, dtype=np.int32), m)])
+    u = np.concatenate(
+        [np.zeros(m, dtype=np.int32), np.repeat(np.arange(m + 1, n, dtype=np.int32), m)]
+    )
     v = np.concatenate([star, tg.ravel()])
     del tg
     indptr, indices, degree, _ = _csr_from_edges(n, u, v)
@@ -707,7 +729,7 @@ def _rr(n, d, mt, pos):
                     i -= 1
             npot = 0
             for q in range(0, length - 1, 2):
-                if q % 512 == 0:      # read ahead: the rows of the next 256 pairs
+                if q % 512 == 0:  # read ahead: the rows of the next 256 pairs
                     for e in range(q, min(q + 512, length)):
                         a1 = stubs[e]
                         warm += cnt[a1] + nbr[a1 * d]
@@ -737,7 +759,7 @@ def _rr(n, d, mt, pos):
                         s2 = pot_order[b]
                         if s1 == s2:
                             break
-                        if s1 > s2:       # as networkx: s1 keeps the smaller one
+                        if s1 > s2:  # as networkx: s1 keeps the smaller one
                             s1, s2 = s2, s1
                         if not _has(nbr, cnt, d, s1, s2):
                             suitable = True
@@ -758,7 +780,7 @@ def _rr(n, d, mt, pos):
                 pot[x] = 0
         if ok:
             break
-    if warm == -1:          # keeps the early reads
+    if warm == -1:  # keeps the early reads
         cnt[0] = 0
     indptr = np.arange(n + 1, dtype=np.int64) * d
     _sort_rows(indptr, nbr)
@@ -808,16 +830,19 @@ def native_arrays(kind: str, p: Mapping[str, Any], seed: int | None) -> tuple:
     raise NormsimError(f"network: no native generator for {kind!r}")
 
 
-def native_adjacency(kind: str, p: Mapping[str, Any], seed: int | None = None,
-                     largest: bool = False):
+def native_adjacency(
+    kind: str, p: Mapping[str, Any], seed: int | None = None, largest: bool = False
+):
     """The :class:`~normsim.networks.Adjacency` of a kind with checked parameters
     ``p``, as :func:`normsim.networks.spec_adjacency` would give it from networkx."""
     from normsim.networks import _need
 
     indptr, indices, degree, loops = native_arrays(kind, p, seed)
     _need(len(degree) >= 2 and len(indices) > 0, "network: the graph has no edges")
-    _need(loops == 0, f"network: the graph has {loops} self-loop(s); "
-                      "an agent cannot play or imitate itself")
+    _need(
+        loops == 0,
+        f"network: the graph has {loops} self-loop(s); an agent cannot play or imitate itself",
+    )
     if largest:
         indptr, indices, degree, _ = largest_component(indptr, indices, degree)
     return _checked(indptr, indices, degree)

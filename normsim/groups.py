@@ -78,8 +78,9 @@ def group_count(by: str, network: Mapping[str, Any]) -> int | None:
     return None
 
 
-def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any] | None, *,
-                 evolving: bool) -> dict | None:
+def check_groups(
+    spec: Mapping[str, Any] | None, network: Mapping[str, Any] | None, *, evolving: bool
+) -> dict | None:
     """Validate ``population.groups`` against the network spec and return it
     normalised: ``by``, ``n`` (the number of groups, None for ``attribute``),
     ``c`` (a tuple, or None: every group plays the scenario's c), ``exploration``
@@ -97,25 +98,29 @@ def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any] | No
         return None
     where = "population.groups"
     if not isinstance(spec, Mapping):
-        raise NormsimError(f"{where}: {spec!r} is not a mapping (by, c, exploration, "
-                           "initial_b)"[:300])
+        raise NormsimError(
+            f"{where}: {spec!r} is not a mapping (by, c, exploration, initial_b)"[:300]
+        )
     for key in spec:
-        if key not in _KEYS and key != "n":   # n: in a normalised spec, recomputed below
+        if key not in _KEYS and key != "n":  # n: in a normalised spec, recomputed below
             raise NormsimError(f"{where}.{key}: unknown key (allowed: {', '.join(_KEYS)})")
     kind = network.get("kind") if isinstance(network, Mapping) else None
     by = spec.get("by")
-    if by is None and network is None:   # values only: the network is checked later
+    if by is None and network is None:  # values only: the network is checked later
         pass
     elif by is None:
         if kind not in DEFAULT_SOURCE:
-            raise NormsimError(f"{where}.by: give the groups' source ({', '.join(SOURCES)}); "
-                               f"a {kind} network has none by default")
+            raise NormsimError(
+                f"{where}.by: give the groups' source ({', '.join(SOURCES)}); "
+                f"a {kind} network has none by default"
+            )
         by = DEFAULT_SOURCE[kind]
     if by is not None and by not in SOURCES:
         raise NormsimError(f"{where}.by: {by!r} is not one of {', '.join(SOURCES)}")
     if by in SOURCE_KIND and kind is not None and kind != SOURCE_KIND[by]:
-        raise NormsimError(f"{where}.by: {by} needs a {SOURCE_KIND[by]} network "
-                           f"(this one is {kind})")
+        raise NormsimError(
+            f"{where}.by: {by} needs a {SOURCE_KIND[by]} network (this one is {kind})"
+        )
     attribute = spec.get("attribute")
     file = spec.get("file")
     if by == "attribute":
@@ -123,22 +128,29 @@ def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any] | No
             if not isinstance(file, str) or not file:
                 raise NormsimError(f"{where}.file: {file!r} is not a file name")
             if kind is not None and kind != "edgelist":
-                raise NormsimError(f"{where}.file: a file of node groups needs an edgelist "
-                                   f"network (this one is {kind})")
+                raise NormsimError(
+                    f"{where}.file: a file of node groups needs an edgelist "
+                    f"network (this one is {kind})"
+                )
             if attribute is not None:
                 raise NormsimError(f"{where}: give file or attribute, not both")
         elif not isinstance(attribute, str) or not attribute:
-            raise NormsimError(f"{where}.attribute: by attribute needs the node attribute's "
-                               "name (a networkx graph's) or a file of node groups (file: "
-                               "PATH, with an edgelist network)")
+            raise NormsimError(
+                f"{where}.attribute: by attribute needs the node attribute's "
+                "name (a networkx graph's) or a file of node groups (file: "
+                "PATH, with an edgelist network)"
+            )
     elif attribute is not None or file is not None:
-        raise NormsimError(f"{where}.{'attribute' if attribute is not None else 'file'}: "
-                           f"only with by: attribute (not {by})")
+        raise NormsimError(
+            f"{where}.{'attribute' if attribute is not None else 'file'}: "
+            f"only with by: attribute (not {by})"
+        )
     if by == "halves" and kind == "grid":
         cols = network.get("cols")
         if isinstance(cols, int) and cols % 2:
-            raise NormsimError(f"{where}.by: halves splits the grid's columns in two; cols = "
-                               f"{cols} is odd")
+            raise NormsimError(
+                f"{where}.by: halves splits the grid's columns in two; cols = {cols} is odd"
+            )
     n = group_count(by, network) if kind is not None else None
     out: dict[str, Any] = {"by": by, "n": n, "attribute": attribute, "file": file}
     for key, high in (("c", 1.0), ("exploration", 1.0), ("initial_b", 1.0)):
@@ -147,23 +159,27 @@ def check_groups(spec: Mapping[str, Any] | None, network: Mapping[str, Any] | No
             out[key] = None
             continue
         if isinstance(vals, (str, bytes, Mapping)) or not isinstance(vals, Sequence):
-            raise NormsimError(f"{where}.{key}: {vals!r} is not a list (one value per group)"
-                               [:300])
-        vals = tuple(check_number(f"{where}.{key}[{k}]", v, low=0.0, high=high)
-                     for k, v in enumerate(vals))
+            raise NormsimError(f"{where}.{key}: {vals!r} is not a list (one value per group)"[:300])
+        vals = tuple(
+            check_number(f"{where}.{key}[{k}]", v, low=0.0, high=high) for k, v in enumerate(vals)
+        )
         if n is not None and len(vals) != n:
-            raise NormsimError(f"{where}.{key}: {len(vals)} value(s) for {n} groups "
-                               f"(give one per group)")
+            raise NormsimError(
+                f"{where}.{key}: {len(vals)} value(s) for {n} groups (give one per group)"
+            )
         if not vals:
             raise NormsimError(f"{where}.{key}: give one value per group")
         out[key] = vals
     lengths = {len(out[k]) for k in ("c", "exploration", "initial_b") if out[k] is not None}
     if len(lengths) > 1 and network is not None:
-        raise NormsimError(f"{where}: c, exploration and initial_b give different numbers of "
-                           "groups")
+        raise NormsimError(
+            f"{where}: c, exploration and initial_b give different numbers of groups"
+        )
     if evolving and out["exploration"] is not None:
-        raise NormsimError(f"{where}.exploration: per-group exploration rates need a fixed "
-                           "rate (with evolving rates each agent holds its own)")
+        raise NormsimError(
+            f"{where}.exploration: per-group exploration rates need a fixed "
+            "rate (with evolving rates each agent holds its own)"
+        )
     return out
 
 
@@ -173,22 +189,24 @@ def read_group_file(path: Path) -> dict[str, int]:
     from normsim.datafiles import check_special, quote
     from normsim.networks import text_lines
 
-    check_special(path, where)   # before a byte of it is read
+    check_special(path, where)  # before a byte of it is read
 
     out: dict[str, int] = {}
     for lineno, line, parts in text_lines(path, where):
         if len(parts) != 2 or not parts[1].isdigit():
-            raise NormsimError(f"{where}: {path}:{lineno}: expected 'node group' "
-                               f"(group an integer >= 0), got {quote(line)}")
+            raise NormsimError(
+                f"{where}: {path}:{lineno}: expected 'node group' "
+                f"(group an integer >= 0), got {quote(line)}"
+            )
         if parts[0] in out:
-            raise NormsimError(f"{where}: {path}:{lineno}: node {quote(parts[0])} is listed "
-                               "twice")
+            raise NormsimError(f"{where}: {path}:{lineno}: node {quote(parts[0])} is listed twice")
         out[parts[0]] = int(parts[1])
     return out
 
 
-def _file_labels(groups: Mapping[str, Any], network: Mapping[str, Any], n: int,
-                 base_dir) -> np.ndarray:
+def _file_labels(
+    groups: Mapping[str, Any], network: Mapping[str, Any], n: int, base_dir
+) -> np.ndarray:
     from normsim.edgelist import node_labels
 
     path = Path(groups["file"])
@@ -200,14 +218,16 @@ def _file_labels(groups: Mapping[str, Any], network: Mapping[str, Any], n: int,
     for i, label in enumerate(ids):
         key = str(label)
         if key not in table:
-            raise NormsimError(f"population.groups.file: node {key} of the edge list has no "
-                               f"group in {path}")
+            raise NormsimError(
+                f"population.groups.file: node {key} of the edge list has no group in {path}"
+            )
         out[i] = table[key]
     return out
 
 
-def group_labels(groups: Mapping[str, Any], network: Mapping[str, Any] | None, n: int,
-                 graph=None, base_dir=None) -> np.ndarray:
+def group_labels(
+    groups: Mapping[str, Any], network: Mapping[str, Any] | None, n: int, graph=None, base_dir=None
+) -> np.ndarray:
     """Each node's group (int64, nodes ``0..N-1`` as normsim numbers them).
 
     ``graph`` (a networkx graph with nodes ``0..N-1``) is needed for
@@ -218,44 +238,58 @@ def group_labels(groups: Mapping[str, Any], network: Mapping[str, Any] | None, n
     where = "population.groups"
     if by == "attribute" and groups.get("file") is not None:
         if network is None:
-            raise NormsimError(f"{where}.file: a file of node groups needs the edgelist "
-                               "network's spec")
+            raise NormsimError(
+                f"{where}.file: a file of node groups needs the edgelist network's spec"
+            )
         out = _file_labels(groups, network, n, base_dir)
-    elif by == "attribute" or (by == "blocks" and graph is not None
-                             and (network is None or network.get("largest_component"))):
+    elif by == "attribute" or (
+        by == "blocks"
+        and graph is not None
+        and (network is None or network.get("largest_component"))
+    ):
         name = groups["attribute"] if by == "attribute" else "block"
         if graph is None:
-            raise NormsimError(f"{where}.by: attribute needs a networkx graph whose nodes "
-                               f"carry the attribute {name!r}")
+            raise NormsimError(
+                f"{where}.by: attribute needs a networkx graph whose nodes "
+                f"carry the attribute {name!r}"
+            )
         out = np.empty(n, dtype=np.int64)
         for i in range(n):
             v = graph.nodes[i].get(name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-                raise NormsimError(f"{where}.attribute: node {i} has no integer group "
-                                   f"attribute {name!r} (got {v!r})")
+                raise NormsimError(
+                    f"{where}.attribute: node {i} has no integer group "
+                    f"attribute {name!r} (got {v!r})"
+                )
             out[i] = int(v)
     elif network is None:
-        raise NormsimError(f"{where}.by: {by} needs the network's spec (a {SOURCE_KIND[by]}), "
-                           "not a graph")
+        raise NormsimError(
+            f"{where}.by: {by} needs the network's spec (a {SOURCE_KIND[by]}), not a graph"
+        )
     elif by == "blocks":
-        out = np.repeat(np.arange(len(network["sizes"]), dtype=np.int64),
-                        np.asarray(network["sizes"], dtype=np.int64))
+        out = np.repeat(
+            np.arange(len(network["sizes"]), dtype=np.int64),
+            np.asarray(network["sizes"], dtype=np.int64),
+        )
     elif by == "cliques":
         out = np.arange(n, dtype=np.int64) // int(network["size"])
-    else:   # halves: left and right
+    else:  # halves: left and right
         cols = int(network["cols"])
         out = (np.arange(n, dtype=np.int64) % cols >= cols // 2).astype(np.int64)
     if len(out) != n:
-        raise NormsimError(f"{where}: {len(out)} group labels for {n} nodes (with "
-                           "largest_component: true give the graph)")
+        raise NormsimError(
+            f"{where}: {len(out)} group labels for {n} nodes (with "
+            "largest_component: true give the graph)"
+        )
     m = max(int(out.max()) + 1, groups["n"] or 0)
     empty = np.flatnonzero(np.bincount(out, minlength=m) == 0)
     if len(empty):
         raise NormsimError(f"{where}: group {int(empty[0])} has no agents")
     for key in ("c", "exploration", "initial_b"):
         if groups[key] is not None and len(groups[key]) != m:
-            raise NormsimError(f"{where}.{key}: {len(groups[key])} value(s) for {m} groups "
-                               "(give one per group)")
+            raise NormsimError(
+                f"{where}.{key}: {len(groups[key])} value(s) for {m} groups (give one per group)"
+            )
     return out
 
 
@@ -307,5 +341,4 @@ def group_payoffs(games: Sequence[CoordinationGame], half: np.ndarray) -> np.nda
     a = np.array([g.a for g in games])
     b = np.array([g.b for g in games])
     keep = np.array([1.0 - g.c for g in games])
-    return (a * (half[..., 0] + keep * half[..., 1])
-            + b * (keep * half[..., 2] + half[..., 3]))
+    return a * (half[..., 0] + keep * half[..., 1]) + b * (keep * half[..., 2] + half[..., 3])

@@ -66,7 +66,7 @@ BUILD_BYTES: dict[str, tuple[float, float]] = {
     "random_regular": (500.0, 350.0),
     "star": (350.0, 350.0),
     "edgelist": (600.0, 600.0),
-    "sbm": (850.0, 420.0),      # as erdos_renyi: networkx draws each block pair alike
+    "sbm": (850.0, 420.0),  # as erdos_renyi: networkx draws each block pair alike
 }
 #: the engine's arrays for one replicate: per agent (norms, rate indices, classes,
 #: order, changed-list, CSR offsets, degree) and per edge (int32 and uint16 neighbour
@@ -93,8 +93,12 @@ WELL_MIXED_SECONDS = 0.05
 #: agent-updates per second on one core (README "Speed", rounded down: a shared
 #: machine, larger graphs; asynchronous measured at 0.63 x reference on a 50 x 50
 #: torus); evolving rates run at EVOLVING_SPEED of that
-UPDATES_PER_SECOND = {"synchronous": 2.0e8, "sequential": 1.2e8, "reference": 1.0e8,
-                      "asynchronous": 0.65e8}
+UPDATES_PER_SECOND = {
+    "synchronous": 2.0e8,
+    "sequential": 1.2e8,
+    "reference": 1.0e8,
+    "asynchronous": 0.65e8,
+}
 EVOLVING_SPEED = 0.7
 #: a random graph is generated for every replicate: seconds per node plus edge (measured
 #: 3-9 us for networkx's generators)
@@ -147,13 +151,18 @@ def _check_pair(a: float, b: float, loc: tuple) -> None:
     big, name = (a, "a") if a >= b else (b, "b")
     if big > SIM_PAYOFF_MAX or big < SIM_PAYOFF_MIN:
         side = "large" if big > SIM_PAYOFF_MAX else "small"
-        field = ".".join(loc) + f".{name}" if loc[0] == "game" else \
-            f"schedule.events[{loc[2]}].game.{name}"
+        field = (
+            ".".join(loc) + f".{name}"
+            if loc[0] == "game"
+            else f"schedule.events[{loc[2]}].game.{name}"
+        )
         raise PayoffError(
             f"{field}: {big:g} is too {side} for the simulation: payoffs summed over "
             f"neighbours leave double precision unless max(a, b) is within "
             f"[{SIM_PAYOFF_MIN:g}, {SIM_PAYOFF_MAX:g}]; the dynamics depend only on a : b and "
-            "c, so divide a and b by the same factor", (*loc, name))
+            "c, so divide a and b by the same factor",
+            (*loc, name),
+        )
 
 
 def check_payoffs(a: float, b: float, events=()) -> None:
@@ -163,7 +172,7 @@ def check_payoffs(a: float, b: float, events=()) -> None:
     the same bounds. The error (a :class:`PayoffError`) starts with the field
     (``game.a: ...``, ``schedule.events[2].game.a: ...``)."""
     _check_pair(a, b, ("game",))
-    states: dict = {None: (a, b)}     # group -> its (a, b); None: every other group
+    states: dict = {None: (a, b)}  # group -> its (a, b); None: every other group
     timed = sorted(range(len(events)), key=lambda k: events[k].get("at", events[k].get("to")))
     for k in timed:
         ev = events[k]
@@ -238,7 +247,7 @@ def available_memory() -> tuple[float, str]:
         try:
             avail = float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
         except (ValueError, OSError, AttributeError):
-            avail = 8e9   # no way to know: assume a small laptop
+            avail = 8e9  # no way to know: assume a small laptop
     room = _cgroup_room()
     if room is not None and room < avail:
         return room, "available under this cgroup's memory limit"
@@ -280,9 +289,12 @@ def stored_bytes(out_dir: str | Path) -> float:
 def machine(out_dir: str | Path | None = None, n_cores: int | None = None) -> Machine:
     """This machine, with the free disk at ``out_dir`` when given."""
     mem, source = available_memory()
-    return Machine(memory=mem, cores=n_cores or cores(),
-                   disk=free_disk(out_dir) if out_dir is not None else None,
-                   memory_source=source)
+    return Machine(
+        memory=mem,
+        cores=n_cores or cores(),
+        disk=free_disk(out_dir) if out_dir is not None else None,
+        memory_source=source,
+    )
 
 
 # ------------------------------------------------------------------ network sizes
@@ -323,11 +335,12 @@ def edgelist_size(path: Path) -> tuple[float, float]:
         return 0.0, 0.0
     lines = head.count(b"\n") + (0 if head.endswith(b"\n") else 1)
     edges = st.st_size / (len(head) / max(1, lines))
-    return edges, edges   # real networks have about as many nodes as edges, or fewer
+    return edges, edges  # real networks have about as many nodes as edges, or fewer
 
 
-def network_size(spec: Mapping[str, Any], base_dir: str | Path | None = None
-                 ) -> tuple[float, float]:
+def network_size(
+    spec: Mapping[str, Any], base_dir: str | Path | None = None
+) -> tuple[float, float]:
     """(agents, edges) of a network spec, computed from its parameters, nothing built.
 
     Random kinds give the expected number of edges; parameters that the
@@ -365,7 +378,7 @@ def network_size(spec: Mapping[str, Any], base_dir: str | Path | None = None
         sizes = [_int(x) for x in g("sizes")]
         e = 0.0
         for i, si in enumerate(sizes):
-            for j, sj in enumerate(sizes[:i + 1]):
+            for j, sj in enumerate(sizes[: i + 1]):
                 try:
                     q = min(1.0, max(0.0, _num(g("p")[i][j])))
                 except (IndexError, TypeError):
@@ -385,14 +398,14 @@ def network_size(spec: Mapping[str, Any], base_dir: str | Path | None = None
 class Variant:
     """The cost-relevant settings of one condition."""
 
-    kind: str | None        # network kind (None: well-mixed)
+    kind: str | None  # network kind (None: well-mixed)
     nodes: float
     edges: float
     generations: float
-    rates: int              # exploration rates (1 when fixed)
+    rates: int  # exploration rates (1 when fixed)
     evolving: bool
     update: str
-    random: bool            # a new graph per replicate
+    random: bool  # a new graph per replicate
 
 
 @dataclass(frozen=True)
@@ -424,8 +437,8 @@ class Cost:
     phase: float
     worker: float
     parts: tuple[Part, ...]
-    disk: float             # bytes the store grows to
-    seconds: float          # wall time on `cores` cores
+    disk: float  # bytes the store grows to
+    seconds: float  # wall time on `cores` cores
     validate_seconds: float  # building each distinct network once to check it
     cores: int
 
@@ -478,8 +491,9 @@ def _variant(d: dict) -> Variant | None:
         if not isinstance(net, dict):
             return None
         n, e = network_size(net, d.get("_base_dir"))
-        return Variant(net.get("kind"), n, e, G, K, evolving, update,
-                       net.get("kind") in RANDOM_KINDS)
+        return Variant(
+            net.get("kind"), n, e, G, K, evolving, update, net.get("kind") in RANDOM_KINDS
+        )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
@@ -531,8 +545,9 @@ def _chunk(v: Variant, total: float, workers: int) -> float:
     return max(1.0, min(math.ceil(CHUNK_UPDATES / work), total / (4 * max(1, workers))))
 
 
-def estimate(loaded: LoadedScenario, *, workers: int | None = None,
-             n_cores: int | None = None) -> Cost:
+def estimate(
+    loaded: LoadedScenario, *, workers: int | None = None, n_cores: int | None = None
+) -> Cost:
     """Estimate the memory, disk and time of running the whole scenario.
 
     Parameters
@@ -551,11 +566,14 @@ def estimate(loaded: LoadedScenario, *, workers: int | None = None,
     runs = _f(sc.runs)
     reps = sum(m * (1.0 if v.kind is None else runs) for v, m in variants)
     updates = sum(m * runs * v.nodes * v.generations for v, m in variants if v.kind is not None)
-    sweep = Part(n_cond * CONDITION_BYTES, "sweep",
-                 f"expanding a sweep of {_count(n_cond)} conditions")
-    plan = Part(reps * PLAN_BYTES_PER_REPLICATE, "runs",
-                f"planning {_count(reps)} replicates ({_count(n_cond)} condition(s) x "
-                f"{_count(runs)} runs)")
+    sweep = Part(
+        n_cond * CONDITION_BYTES, "sweep", f"expanding a sweep of {_count(n_cond)} conditions"
+    )
+    plan = Part(
+        reps * PLAN_BYTES_PER_REPLICATE,
+        "runs",
+        f"planning {_count(reps)} replicates ({_count(n_cond)} condition(s) x {_count(runs)} runs)",
+    )
     none = Part(0.0, "", "")
     build = series = summary = none
     worker = 0.0
@@ -570,8 +588,11 @@ def estimate(loaded: LoadedScenario, *, workers: int | None = None,
         seconds += m * n_rep * STORE_SECONDS_PER_REPLICATE
         gens = f"{_count(v.generations)} generations"
         if v.kind is None:
-            ode = Part((v.generations + 1) * WELL_MIXED_BYTES_PER_TIME, "schedule.generations",
-                       f"the well-mixed ODE sampled at {gens}")
+            ode = Part(
+                (v.generations + 1) * WELL_MIXED_BYTES_PER_TIME,
+                "schedule.generations",
+                f"the well-mixed ODE sampled at {gens}",
+            )
             series = max(series, ode, key=lambda p: p.bytes)
             worker = max(worker, ode.bytes)
             work_seconds += m * (WELL_MIXED_SECONDS + v.generations * 1e-6)
@@ -581,8 +602,11 @@ def estimate(loaded: LoadedScenario, *, workers: int | None = None,
             b = Part(v.nodes * bn + v.edges * be, "population.network", f"building {net}")
             build = max(build, b, key=lambda p: p.bytes)
             engine = v.nodes * ENGINE_BYTES_PER_NODE + v.edges * ENGINE_BYTES_PER_EDGE
-            one = Part(3 * series_bytes(v.generations, v.rates), "schedule.generations",
-                       f"one replicate's series of {gens}")
+            one = Part(
+                3 * series_bytes(v.generations, v.rates),
+                "schedule.generations",
+                f"one replicate's series of {gens}",
+            )
             series = max(series, one, key=lambda p: p.bytes)
             chunk = _chunk(v, reps, workers)
             worker = max(worker, b.bytes + engine, engine + chunk * one.bytes)
@@ -593,18 +617,29 @@ def estimate(loaded: LoadedScenario, *, workers: int | None = None,
             work_seconds += m * runs * per_rep
             validate_seconds += (v.nodes + v.edges) * BUILD_SECONDS_PER_ITEM
         # summarising (and plotting) one condition holds its series about 4 times over
-        summ = Part(4 * n_rep * stored, "runs" if n_rep > 1 else "schedule.generations",
-                    f"summarising {_count(n_rep)} replicate(s) of {gens}")
+        summ = Part(
+            4 * n_rep * stored,
+            "runs" if n_rep > 1 else "schedule.generations",
+            f"summarising {_count(n_rep)} replicate(s) of {gens}",
+        )
         summary = max(summary, summ, key=lambda p: p.bytes)
     used = max(1, min(workers, n_cores))
-    return Cost(conditions=n_cond, replicates=reps, agent_updates=updates,
-                base=COORDINATOR_BYTES + sweep.bytes, plan=plan.bytes,
-                phase=max(plan.bytes, build.bytes, summary.bytes),
-                worker=WORKER_BYTES + worker,
-                parts=tuple(p for p in (build, series, summary, plan, sweep) if p is not none),
-                disk=disk, seconds=STARTUP_SECONDS + seconds + work_seconds / (
-                    used * (PARALLEL_EFFICIENCY if used > 1 else 1.0)),
-                validate_seconds=validate_seconds, cores=used)
+    return Cost(
+        conditions=n_cond,
+        replicates=reps,
+        agent_updates=updates,
+        base=COORDINATOR_BYTES + sweep.bytes,
+        plan=plan.bytes,
+        phase=max(plan.bytes, build.bytes, summary.bytes),
+        worker=WORKER_BYTES + worker,
+        parts=tuple(p for p in (build, series, summary, plan, sweep) if p is not none),
+        disk=disk,
+        seconds=STARTUP_SECONDS
+        + seconds
+        + work_seconds / (used * (PARALLEL_EFFICIENCY if used > 1 else 1.0)),
+        validate_seconds=validate_seconds,
+        cores=used,
+    )
 
 
 # ------------------------------------------------------------------ checking
@@ -626,17 +661,25 @@ def check_memory(what: str, need: float, option: str) -> None:
     what is available."""
     have, source = available_memory()
     if need > have:
-        raise NormsimError(f"{option}: too large for this machine: {what} needs about "
-                           f"{fmt_bytes(need)} of memory; this machine has {fmt_bytes(have)} "
-                           f"{source}")
+        raise NormsimError(
+            f"{option}: too large for this machine: {what} needs about "
+            f"{fmt_bytes(need)} of memory; this machine has {fmt_bytes(have)} "
+            f"{source}"
+        )
 
 
 def fmt_bytes(x: float) -> str:
     """Bytes in decimal units: ``2.5 GB``."""
     if not math.isfinite(x):
         return "an unbounded amount"
-    for unit, size in (("EB", 1e18), ("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6),
-                       ("kB", 1e3)):
+    for unit, size in (
+        ("EB", 1e18),
+        ("PB", 1e15),
+        ("TB", 1e12),
+        ("GB", 1e9),
+        ("MB", 1e6),
+        ("kB", 1e3),
+    ):
         if x >= size:
             return f"{x / size:.3g} {unit}"
     return f"{x:.0f} bytes"
@@ -655,9 +698,15 @@ def fmt_seconds(s: float) -> str:
     return f"{s / (365.25 * 86400):.3g} years"
 
 
-def check(loaded: LoadedScenario, *, where: str | None = None, out_dir: str | Path | None = None,
-          workers: int | None = None, n_cores: int | None = None,
-          stored_bytes: float = 0.0) -> Cost:
+def check(
+    loaded: LoadedScenario,
+    *,
+    where: str | None = None,
+    out_dir: str | Path | None = None,
+    workers: int | None = None,
+    n_cores: int | None = None,
+    stored_bytes: float = 0.0,
+) -> Cost:
     """Refuse (NormsimError, one line) a scenario too large for this machine; return its cost.
 
     Refused when the memory with a single worker exceeds what this machine has
@@ -677,19 +726,22 @@ def check(loaded: LoadedScenario, *, where: str | None = None, out_dir: str | Pa
         raise NormsimError(
             f"{where}: {field}too large for this machine: {part.what} needs about "
             f"{fmt_bytes(part.bytes)} of memory{total}; this machine has "
-            f"{fmt_bytes(mach.memory)} {mach.memory_source}")
+            f"{fmt_bytes(mach.memory)} {mach.memory_source}"
+        )
     if mach.disk is not None and cost.disk - stored_bytes > mach.disk:
         raise NormsimError(
             f"{where}: too large for this machine: storing {_count(cost.replicates)} replicates "
             f"needs about {fmt_bytes(cost.disk - stored_bytes)} of disk; {out_dir} has "
-            f"{fmt_bytes(mach.disk)} free")
+            f"{fmt_bytes(mach.disk)} free"
+        )
     if cost.seconds > MAX_SECONDS:
         raise NormsimError(
             f"{where}: too large for this machine: {cost.agent_updates:.3g} agent-updates "
             f"({_count(cost.replicates)} replicates in {_count(cost.conditions)} condition(s)) "
             f"take about {fmt_seconds(cost.seconds)} on {cost.cores} core(s); normsim refuses runs "
             f"estimated above {fmt_seconds(MAX_SECONDS)} (fewer runs, generations or sweep "
-            "values, or a Dask cluster with --scheduler)")
+            "values, or a Dask cluster with --scheduler)"
+        )
     return cost
 
 
@@ -697,6 +749,8 @@ def describe(cost: Cost, mach: Machine, workers: int | None = None) -> str:
     """One line for ``normsim validate``: the estimated memory, disk and time."""
     w = int(max(1, min(workers or mach.cores, cost.replicates)))
     w = min(w, cost.max_workers(mach.memory))
-    return (f"estimated cost: about {fmt_bytes(cost.memory(w))} of memory with {w} worker(s) "
-            f"(this machine: {fmt_bytes(mach.memory)} {mach.memory_source}), "
-            f"{fmt_bytes(cost.disk)} stored, {fmt_seconds(cost.seconds)} on {cost.cores} core(s)")
+    return (
+        f"estimated cost: about {fmt_bytes(cost.memory(w))} of memory with {w} worker(s) "
+        f"(this machine: {fmt_bytes(mach.memory)} {mach.memory_source}), "
+        f"{fmt_bytes(cost.disk)} stored, {fmt_seconds(cost.seconds)} on {cost.cores} core(s)"
+    )

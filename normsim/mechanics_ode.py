@@ -114,7 +114,7 @@ from normsim.params import DEFAULTS
 MODELS = ("replicator", "pairwise")
 #: evaluations of the field one :func:`solve_mechanics` may use (a few seconds)
 MAX_RHS_CALLS = 300_000
-_H = 1e-30          # complex-step size for derivatives
+_H = 1e-30  # complex-step size for derivatives
 #: the largest conformity sample (binomial coefficients of larger ones overflow a float)
 MAX_SAMPLE = 1000
 
@@ -221,11 +221,11 @@ class MixedPopulation:
             return out
         r = 1.0 - (1.0 - c) * min(a, b)
         r = np.where(r > 0.0, r, 1.0)
-        s = self.beta / (2.0 * r)                 # W(d) = (1 + tanh(s d)) / 2
+        s = self.beta / (2.0 * r)  # W(d) = (1 + tanh(s d)) / 2
         G = self.groups
         imit_up = 0.0
         imit_down = 0.0
-        for h in range(G):      # teacher of group h, learner of every group g at once
+        for h in range(G):  # teacher of group h, learner of every group g at once
             w = M[:, h].reshape((-1,) + extra)
             imit_up = imit_up + w * p[h] * 0.5 * (1.0 + np.tanh(s * (f_b[h] - f_a)))
             imit_down = imit_down + w * (1.0 - p[h]) * 0.5 * (1.0 + np.tanh(s * (f_a[h] - f_b)))
@@ -234,8 +234,7 @@ class MixedPopulation:
         if g > 0.0:
             a2b = a2b + g * up
             b2a = b2a + g * down
-        return ((1.0 - x) * (0.5 * mu + (1.0 - mu) * a2b)
-                - x * (0.5 * mu + (1.0 - mu) * b2a))
+        return (1.0 - x) * (0.5 * mu + (1.0 - mu) * a2b) - x * (0.5 * mu + (1.0 - mu) * b2a)
 
     def rhs(self, x: np.ndarray) -> np.ndarray:
         """``dx/dt`` in the model's own time (payoff units for the replicator, generations
@@ -267,7 +266,7 @@ def majority_probabilities(q, k: int):
     j = np.arange(k + 1)
     coef = _binomials(k)
     qe = q[..., None]
-    terms = coef * qe ** j * (1.0 - qe) ** (k - j)
+    terms = coef * qe**j * (1.0 - qe) ** (k - j)
     return terms[..., 2 * j > k].sum(axis=-1), terms[..., 2 * j < k].sum(axis=-1)
 
 
@@ -286,12 +285,19 @@ def _per_group(name: str, value, G: int, low: float, high: float) -> tuple[float
     return tuple(check_number(name, v, low=low, high=high) for v in vals)
 
 
-def mixed_population(a: float, b: float, c: float | Sequence[float],
-                     mu: float | Sequence[float] = 0.0,
-                     committed: float | Sequence[float] = 0.0, conformity: float = 0.0,
-                     model: str = "replicator", beta: float = DEFAULTS.beta, sample: int = 4,
-                     sizes: Sequence[float] | None = None, between: float = 1.0
-                     ) -> MixedPopulation:
+def mixed_population(
+    a: float,
+    b: float,
+    c: float | Sequence[float],
+    mu: float | Sequence[float] = 0.0,
+    committed: float | Sequence[float] = 0.0,
+    conformity: float = 0.0,
+    model: str = "replicator",
+    beta: float = DEFAULTS.beta,
+    sample: int = 4,
+    sizes: Sequence[float] | None = None,
+    between: float = 1.0,
+) -> MixedPopulation:
     """Check the parameters and build a :class:`MixedPopulation`.
 
     ``c`` (and ``mu``, ``committed``) may be one number or one per group; the
@@ -306,11 +312,14 @@ def mixed_population(a: float, b: float, c: float | Sequence[float],
     b = check_number("b", b, low=0.0, low_open=True)
     if model not in MODELS:
         raise NormsimError(f"model: {model!r} is not one of {', '.join(MODELS)}")
-    named = {k: len(v) for k, v in (("c", c), ("mu", mu), ("committed", committed))
-             if not np.isscalar(v)}
+    named = {
+        k: len(v) for k, v in (("c", c), ("mu", mu), ("committed", committed)) if not np.isscalar(v)
+    }
     if len(set(named.values())) > 1:
-        raise NormsimError(" and ".join(f"{k} ({n} values)" for k, n in named.items())
-                           + " give different numbers of groups")
+        raise NormsimError(
+            " and ".join(f"{k} ({n} values)" for k, n in named.items())
+            + " give different numbers of groups"
+        )
     lens = list(named.values())
     if sizes is not None:
         sizes_l = [check_number("sizes", s, low=0.0, low_open=True) for s in sizes]
@@ -329,14 +338,28 @@ def mixed_population(a: float, b: float, c: float | Sequence[float],
     zs = _per_group("committed fraction", committed, G, 0.0, 1.0)
     gamma = check_number("conformity", conformity, low=0.0, high=1.0)
     beta = check_number("beta", beta, low=0.0)
-    if (isinstance(sample, bool) or not isinstance(sample, (int, np.integer))
-            or not 1 <= sample <= MAX_SAMPLE):
+    if (
+        isinstance(sample, bool)
+        or not isinstance(sample, (int, np.integer))
+        or not 1 <= sample <= MAX_SAMPLE
+    ):
         raise NormsimError(f"sample: {sample!r} must be a whole number from 1 to {MAX_SAMPLE}")
     between = check_number("between", between, low=0.0, high=1.0)
     s = max(a, b)
-    return MixedPopulation(a=a / s, b=b / s, scale=s, c=cs, mu=mus, committed=zs,
-                           sizes=sizes_t, conformity=gamma, sample=int(sample), model=model,
-                           beta=beta, between=between)
+    return MixedPopulation(
+        a=a / s,
+        b=b / s,
+        scale=s,
+        c=cs,
+        mu=mus,
+        committed=zs,
+        sizes=sizes_t,
+        conformity=gamma,
+        sample=int(sample),
+        model=model,
+        beta=beta,
+        between=between,
+    )
 
 
 # ------------------------------------------------------------------ fixed points
@@ -356,10 +379,16 @@ class MixedFixedPoint:
     def as_dict(self) -> dict:
         """The JSON form: ``p``, ``stable``, ``x`` (a list for several groups) and the
         ``eigenvalues`` (a complex one as ``[real, imag]``)."""
-        ev = [float(e.real) if abs(complex(e).imag) < 1e-12 else [float(e.real), float(e.imag)]
-              for e in self.eigenvalues]
-        return {"p": self.p, "stable": self.stable,
-                "x": self.x[0] if len(self.x) == 1 else list(self.x), "eigenvalues": ev}
+        ev = [
+            float(e.real) if abs(complex(e).imag) < 1e-12 else [float(e.real), float(e.imag)]
+            for e in self.eigenvalues
+        ]
+        return {
+            "p": self.p,
+            "stable": self.stable,
+            "x": self.x[0] if len(self.x) == 1 else list(self.x),
+            "eigenvalues": ev,
+        }
 
 
 def _make_point(m: MixedPopulation, x: np.ndarray) -> MixedFixedPoint:
@@ -367,12 +396,17 @@ def _make_point(m: MixedPopulation, x: np.ndarray) -> MixedFixedPoint:
     ev = np.linalg.eigvals(J)
     t = m.scale if m.model == "replicator" else 1.0
     ev_out = tuple(float(e.real) * t if abs(e.imag) < 1e-12 else complex(e) * t for e in ev)
-    return MixedFixedPoint(x=tuple(float(v) for v in x), p=float(m.total_share(x)),
-                           eigenvalues=ev_out, stable=bool(np.all(ev.real < 0.0)))
+    return MixedFixedPoint(
+        x=tuple(float(v) for v in x),
+        p=float(m.total_share(x)),
+        eigenvalues=ev_out,
+        stable=bool(np.all(ev.real < 0.0)),
+    )
 
 
-def mixed_fixed_points(m: MixedPopulation, n: int = 2001,
-                       starts: int = 11) -> list[MixedFixedPoint]:
+def mixed_fixed_points(
+    m: MixedPopulation, n: int = 2001, starts: int = 11
+) -> list[MixedFixedPoint]:
     """All fixed points in ``[0, 1]^G``, sorted by total share of B, with stability.
 
     One group: the sign changes of the field on an ``n``-point grid, refined by
@@ -393,8 +427,17 @@ def mixed_fixed_points(m: MixedPopulation, n: int = 2001,
             if v[i] == 0.0:
                 pts.append(float(xs[i]))
             elif i < n - 1 and v[i + 1] != 0.0 and (v[i] > 0.0) != (v[i + 1] > 0.0):
-                pts.append(float(brentq(lambda z: float(m.field(np.array([z]))[0]),
-                                        xs[i], xs[i + 1], xtol=1e-15, rtol=1e-15)))
+                pts.append(
+                    float(
+                        brentq(
+                            lambda z: float(m.field(np.array([z]))[0]),
+                            xs[i],
+                            xs[i + 1],
+                            xtol=1e-15,
+                            rtol=1e-15,
+                        )
+                    )
+                )
         return [_make_point(m, np.array([x])) for x in sorted(set(pts))]
     G = m.groups
     probe = np.random.default_rng(0).random((G, 64))
@@ -460,8 +503,9 @@ def _newton(m: MixedPopulation, x0: np.ndarray) -> np.ndarray | None:
     return sol.x
 
 
-def critical_committed_fraction(m: MixedPopulation, step: float = 0.01,
-                                tol: float = 1e-12) -> CriticalFraction:
+def critical_committed_fraction(
+    m: MixedPopulation, step: float = 0.01, tol: float = 1e-12
+) -> CriticalFraction:
     """The critical committed fraction ``Z*`` of ``m`` (its own committed fractions ignored).
 
     Follows the old-norm equilibrium from ``Z = 0`` upwards (see the module
@@ -479,6 +523,7 @@ def mixed_mu_crit(m: MixedPopulation, step: float = 0.01, tol: float = 1e-12) ->
     follows it in Z. None when the model is not bistable at ``mu = 0`` or the branch
     reaches ``mu = 1/2`` (0 if its equilibrium at mu = 0 has the new norm's majority).
     """
+
     def family(mu: float) -> MixedPopulation:
         return replace(m, mu=(float(mu),) * m.groups)
 
@@ -489,8 +534,9 @@ def mixed_mu_crit(m: MixedPopulation, step: float = 0.01, tol: float = 1e-12) ->
     return end.z if end.method in ("newton", "bracket") else None
 
 
-def _branch_end(family, start: MixedFixedPoint | None, step: float, tol: float,
-                top: float = 1.0) -> CriticalFraction:
+def _branch_end(
+    family, start: MixedFixedPoint | None, step: float, tol: float, top: float = 1.0
+) -> CriticalFraction:
     """Follow the stable point ``start`` of ``family(0)`` as the parameter grows to ``top``;
     where the branch ends, solve the saddle-node conditions (see
     :func:`critical_committed_fraction`)."""
@@ -507,15 +553,18 @@ def _branch_end(family, start: MixedFixedPoint | None, step: float, tol: float,
         z_new = min(top, z + h)
         mz = family(z_new)
         mzc = family(z)
-        try:            # tangent predictor: dx/dZ = -J^-1 dF/dZ
+        try:  # tangent predictor: dx/dZ = -J^-1 dF/dZ
             fz = (family(z + 1e-7).field(x) - mzc.field(x)) / 1e-7
             pred = x - np.linalg.solve(mzc.jacobian(x), fz) * (z_new - z)
         except np.linalg.LinAlgError:
             pred = x
         xn = _newton(mz, np.clip(pred, 0.0, 1.0))
-        ok = (xn is not None and np.all((xn >= -1e-9) & (xn <= 1 + 1e-9))
-              and np.max(np.abs(xn - x)) <= 0.05
-              and np.all(np.linalg.eigvals(mz.jacobian(xn)).real < 0.0))
+        ok = (
+            xn is not None
+            and np.all((xn >= -1e-9) & (xn <= 1 + 1e-9))
+            and np.max(np.abs(xn - x)) <= 0.05
+            and np.all(np.linalg.eigvals(mz.jacobian(xn)).real < 0.0)
+        )
         if ok:
             x, z = np.clip(xn, 0.0, 1.0), z_new
             h = min(step, 2.0 * h)
@@ -531,16 +580,21 @@ def _branch_end(family, start: MixedFixedPoint | None, step: float, tol: float,
 
     sol = root(fold, np.append(x, z), method="hybr", options={"xtol": 1e-14})
     v = sol.x
-    if (np.all(np.isfinite(v)) and np.max(np.abs(fold(v))) < 1e-12
-            and bracket[0] - 1e-7 <= v[G] <= bracket[1] + 1e-7
-            and np.max(np.abs(v[:G] - x)) < 1e-2):
+    if (
+        np.all(np.isfinite(v))
+        and np.max(np.abs(fold(v))) < 1e-12
+        and bracket[0] - 1e-7 <= v[G] <= bracket[1] + 1e-7
+        and np.max(np.abs(v[:G] - x)) < 1e-2
+    ):
         xs = np.clip(v[:G], 0.0, 1.0)
         zz = float(v[G])
-        return CriticalFraction(zz, tuple(float(t) for t in xs),
-                                float(family(zz).total_share(xs)), bracket, "newton")
+        return CriticalFraction(
+            zz, tuple(float(t) for t in xs), float(family(zz).total_share(xs)), bracket, "newton"
+        )
     zz = 0.5 * (bracket[0] + bracket[1])
-    return CriticalFraction(zz, tuple(float(t) for t in x),
-                            float(family(zz).total_share(x)), bracket, "bracket")
+    return CriticalFraction(
+        zz, tuple(float(t) for t in x), float(family(zz).total_share(x)), bracket, "bracket"
+    )
 
 
 def critical_committed_curve(a: float, b: float, cs: Sequence[float], **kw) -> list[dict]:
@@ -570,9 +624,13 @@ class MixedTrajectory:
         return float(self.p[-1])
 
 
-def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: float,
-                    t_eval: Sequence[float] | np.ndarray | None = None,
-                    levels: Sequence[float] = LEVELS) -> MixedTrajectory:
+def solve_mechanics(
+    m: MixedPopulation,
+    x0: float | Sequence[float],
+    t_max: float,
+    t_eval: Sequence[float] | np.ndarray | None = None,
+    levels: Sequence[float] = LEVELS,
+) -> MixedTrajectory:
     """Integrate ``dx/dt`` from ``x(0) = x0`` (uncommitted shares of B, one per group
     or one for all) to ``t_max`` in the model's own time.
 
@@ -598,9 +656,11 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
     def f(t, y):
         calls[0] += 1
         if calls[0] > MAX_RHS_CALLS:
-            raise NormsimError(f"t_max: integrating {t_max:g} time units takes more than "
-                               f"{MAX_RHS_CALLS:,} evaluations of the dynamic; give a shorter "
-                               "t_max")
+            raise NormsimError(
+                f"t_max: integrating {t_max:g} time units takes more than "
+                f"{MAX_RHS_CALLS:,} evaluations of the dynamic; give a shorter "
+                "t_max"
+            )
         return m.field(y)
 
     def distance(y) -> float:
@@ -608,8 +668,10 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
 
     events = []
     for lv in levels:
+
         def ev(t, y, lv=lv):
             return float(m.total_share(y)) - lv
+
         ev.direction = 1.0
         events.append(ev)
     p0 = float(m.total_share(x0))
@@ -619,19 +681,30 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
     tau = np.where(np.isfinite(tau), tau, 1e300)
     if distance(x0) <= CONVERGED:
         x = np.repeat(x0[:, None], len(t_eval), axis=1)
-        return MixedTrajectory(t=t_eval.copy(), x=x, p=np.asarray(m.total_share(x)),
-                               crossing=crossing)
+        return MixedTrajectory(
+            t=t_eval.copy(), x=x, p=np.asarray(m.total_share(x)), crossing=crossing
+        )
     if stable:
+
         def settled(t, y):
             return distance(y) - CONVERGED
+
         settled.terminal = True
         settled.direction = -1.0
         events.append(settled)
-    res = solve_ivp(f, (0.0, tau_max), x0, method="DOP853", rtol=1e-10, atol=1e-12,
-                    events=events, dense_output=True)
+    res = solve_ivp(
+        f,
+        (0.0, tau_max),
+        x0,
+        method="DOP853",
+        rtol=1e-10,
+        atol=1e-12,
+        events=events,
+        dense_output=True,
+    )
     if not res.success:  # pragma: no cover - smooth bounded field
         raise NormsimError(f"the well-mixed dynamic could not be integrated: {res.message}")
-    for lv, te in zip(levels, res.t_events, strict=False):   # settled's events may follow
+    for lv, te in zip(levels, res.t_events, strict=False):  # settled's events may follow
         if crossing[lv] is None and len(te):
             crossing[lv] = float(te[0]) / speed
     done = res.t[-1]
@@ -639,7 +712,7 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
     x = np.empty((m.groups, len(t_eval)))
     if inside.any():
         x[:, inside] = res.sol(np.clip(tau[inside], 0.0, done))
-    if res.status == 1:       # settled at the nearest stable fixed point
+    if res.status == 1:  # settled at the nearest stable fixed point
         end = min(stable, key=lambda s: float(np.max(np.abs(res.y[:, -1] - s))))
         x[:, ~inside] = end[:, None]
         for lv in levels:
@@ -648,8 +721,7 @@ def solve_mechanics(m: MixedPopulation, x0: float | Sequence[float], t_max: floa
     else:
         x[:, ~inside] = res.y[:, -1:]
     x = np.clip(x, 0.0, 1.0)
-    return MixedTrajectory(t=t_eval.copy(), x=x, p=np.asarray(m.total_share(x)),
-                           crossing=crossing)
+    return MixedTrajectory(t=t_eval.copy(), x=x, p=np.asarray(m.total_share(x)), crossing=crossing)
 
 
 #: distance to a stable fixed point below which a trajectory counts as settled there
@@ -657,13 +729,21 @@ CONVERGED = 1e-12
 
 
 # ------------------------------------------------------------------ the CLI's report
-def analyse_mechanics(a: float, b: float, c: float | Sequence[float],
-                      mu: float | Sequence[float] = 0.0, committed: float = 0.0,
-                      conformity: float = 0.0, model: str = "replicator",
-                      beta: float = DEFAULTS.beta, sample: int = 4,
-                      sizes: Sequence[float] | None = None,
-                      between: float = 1.0, p0: float = 0.05,
-                      t_max: float | None = None) -> dict:
+def analyse_mechanics(
+    a: float,
+    b: float,
+    c: float | Sequence[float],
+    mu: float | Sequence[float] = 0.0,
+    committed: float = 0.0,
+    conformity: float = 0.0,
+    model: str = "replicator",
+    beta: float = DEFAULTS.beta,
+    sample: int = 4,
+    sizes: Sequence[float] | None = None,
+    between: float = 1.0,
+    p0: float = 0.05,
+    t_max: float | None = None,
+) -> dict:
     """Everything ``normsim analytic --committed Z --conformity G --json`` reports.
 
     The keys of :func:`normsim.analytic.analyse` (and ``analyse_pairwise``)
@@ -677,8 +757,7 @@ def analyse_mechanics(a: float, b: float, c: float | Sequence[float],
     """
     from normsim import analytic
 
-    m = mixed_population(a, b, c, mu, committed, conformity, model, beta, sample, sizes,
-                         between)
+    m = mixed_population(a, b, c, mu, committed, conformity, model, beta, sample, sizes, between)
     if t_max is None:
         t_max = 100.0 if model == "replicator" else 1000.0
     p0 = check_number("p0", p0, low=0.0, high=1.0)
@@ -688,16 +767,25 @@ def analyse_mechanics(a: float, b: float, c: float | Sequence[float],
     mu_crit = mixed_mu_crit(m) if m.groups == 1 else None
     c_list = list(m.c)
     out = {
-        "model": model, "a": a, "b": b, "c": c_list[0] if m.groups == 1 else c_list,
-        "mu": m.mu[0] if m.groups == 1 else list(m.mu), "p0": p0, "t_max": t_max,
-        "committed": committed, "conformity": conformity, "sample": m.sample,
+        "model": model,
+        "a": a,
+        "b": b,
+        "c": c_list[0] if m.groups == 1 else c_list,
+        "mu": m.mu[0] if m.groups == 1 else list(m.mu),
+        "p0": p0,
+        "t_max": t_max,
+        "committed": committed,
+        "conformity": conformity,
+        "sample": m.sample,
         "threshold_c": analytic.threshold_c(a, b),
         "mu_crit": mu_crit,
         "fixed_points": [fp.as_dict() for fp in fps],
         "critical_committed_fraction": cf.z,
         "critical_committed_bracket": list(cf.bracket) if cf.bracket else None,
         "critical_committed_method": cf.method,
-        "t50": sol.crossing[0.5], "t90": sol.crossing[0.9], "t99": sol.crossing[0.99],
+        "t50": sol.crossing[0.5],
+        "t90": sol.crossing[0.9],
+        "t99": sol.crossing[0.99],
         "final_p": sol.final_p,
         "time_unit": "generations" if model == "pairwise" else "payoff time",
     }

@@ -57,15 +57,17 @@ def check_committed(spec: Mapping[str, Any] | None, a: float, b: float) -> dict 
         return None
     where = "population.committed"
     if not isinstance(spec, Mapping):
-        raise NormsimError(f"{where}: {spec!r} is not a mapping (fraction or count, norm, "
-                           "placement)")
+        raise NormsimError(
+            f"{where}: {spec!r} is not a mapping (fraction or count, norm, placement)"
+        )
     for key in spec:
         if key not in _KEYS:
             raise NormsimError(f"{where}.{key}: unknown key (allowed: {', '.join(_KEYS)})")
     placement = spec.get("placement", "nodes" if spec.get("nodes") is not None else "random")
     if placement not in PLACEMENTS:
-        raise NormsimError(f"{where}.placement: {placement!r} is not one of "
-                           f"{', '.join(PLACEMENTS)}")
+        raise NormsimError(
+            f"{where}.placement: {placement!r} is not one of {', '.join(PLACEMENTS)}"
+        )
     nodes = spec.get("nodes")
     fraction = spec.get("fraction")
     count = spec.get("count")
@@ -73,8 +75,9 @@ def check_committed(spec: Mapping[str, Any] | None, a: float, b: float) -> dict 
         if nodes is None:
             raise NormsimError(f"{where}.nodes: placement nodes needs a list of node ids")
         if fraction is not None or count is not None:
-            raise NormsimError(f"{where}: with placement nodes the list gives the count; "
-                               "drop fraction and count")
+            raise NormsimError(
+                f"{where}: with placement nodes the list gives the count; drop fraction and count"
+            )
         if isinstance(nodes, (str, bytes)) or not isinstance(nodes, Sequence):
             raise NormsimError(f"{where}.nodes: {nodes!r} is not a list of node ids")
         out = []
@@ -87,8 +90,9 @@ def check_committed(spec: Mapping[str, Any] | None, a: float, b: float) -> dict 
         nodes = tuple(out)
     else:
         if nodes is not None:
-            raise NormsimError(f"{where}.nodes: a node list needs placement: nodes "
-                               f"(not {placement})")
+            raise NormsimError(
+                f"{where}.nodes: a node list needs placement: nodes (not {placement})"
+            )
         if (fraction is None) == (count is None):
             raise NormsimError(f"{where}: give exactly one of fraction and count")
         if fraction is not None:
@@ -98,20 +102,32 @@ def check_committed(spec: Mapping[str, Any] | None, a: float, b: float) -> dict 
                 raise NormsimError(f"{where}.count: {count!r} must be an integer >= 0")
             count = int(count)
     norm = spec.get("norm", "new")
-    if norm in (0, 1) and not isinstance(norm, bool):   # already normalised
-        return {"fraction": fraction, "count": count, "norm": int(norm),
-                "placement": placement, "nodes": nodes}
+    if norm in (0, 1) and not isinstance(norm, bool):  # already normalised
+        return {
+            "fraction": fraction,
+            "count": count,
+            "norm": int(norm),
+            "placement": placement,
+            "nodes": nodes,
+        }
     if norm not in COMMITTED_NORMS:
         raise NormsimError(f"{where}.norm: {norm!r} is not one of {', '.join(COMMITTED_NORMS)}")
     if norm == "new":
         if a == b:
-            raise NormsimError(f"{where}.norm: new (the norm the first shock favours) is "
-                               "undefined when a = b; give A or B")
+            raise NormsimError(
+                f"{where}.norm: new (the norm the first shock favours) is "
+                "undefined when a = b; give A or B"
+            )
         code = 1 if a > b else 0
     else:
         code = 0 if norm == "A" else 1
-    return {"fraction": fraction, "count": count, "norm": code, "placement": placement,
-            "nodes": nodes}
+    return {
+        "fraction": fraction,
+        "count": count,
+        "norm": code,
+        "placement": placement,
+        "nodes": nodes,
+    }
 
 
 def committed_count(committed: Mapping[str, Any], n: int) -> int:
@@ -120,19 +136,22 @@ def committed_count(committed: Mapping[str, Any], n: int) -> int:
     if committed["placement"] == "nodes":
         bad = [v for v in committed["nodes"] if v >= n]
         if bad:
-            raise NormsimError(f"{where}.nodes: node {bad[0]} is not in the graph "
-                               f"(nodes 0..{n - 1})")
+            raise NormsimError(
+                f"{where}.nodes: node {bad[0]} is not in the graph (nodes 0..{n - 1})"
+            )
         return len(committed["nodes"])
     if committed["count"] is not None:
         if committed["count"] > n:
-            raise NormsimError(f"{where}.count: {committed['count']} is larger than the "
-                               f"population ({n} agents)")
+            raise NormsimError(
+                f"{where}.count: {committed['count']} is larger than the population ({n} agents)"
+            )
         return committed["count"]
     return int(math.floor(committed["fraction"] * n + 0.5))
 
 
-def place_committed(committed: Mapping[str, Any], indptr: np.ndarray, indices: np.ndarray,
-                    stream) -> list[int]:
+def place_committed(
+    committed: Mapping[str, Any], indptr: np.ndarray, indices: np.ndarray, stream
+) -> list[int]:
     """The committed nodes, drawing from ``stream`` (a :class:`normsim.draws.DrawStream`)
     as :mod:`normsim.draws` lays out. Returns them in the order they were chosen."""
     n = len(indptr) - 1
@@ -158,12 +177,14 @@ def place_committed(committed: Mapping[str, Any], indptr: np.ndarray, indices: n
     while queue and len(out) < k:
         i = queue.popleft()
         out.append(i)
-        for j in indices[indptr[i]:indptr[i + 1]]:
+        for j in indices[indptr[i] : indptr[i + 1]]:
             j = int(j)
             if j not in seen:
                 seen.add(j)
                 queue.append(j)
     if len(out) < k:
-        raise NormsimError(f"population.committed: placement cluster: the component of node "
-                           f"{centre} has {len(out)} nodes, fewer than the {k} committed")
+        raise NormsimError(
+            f"population.committed: placement cluster: the component of node "
+            f"{centre} has {len(out)} nodes, fewer than the {k} committed"
+        )
     return out

@@ -17,7 +17,7 @@ from normsim.game import NORM_NAMES, CoordinationGame
 
 def _first_at_least(series: np.ndarray, s: int, end: int, level: float) -> int | None:
     """Smallest g - s with s < g <= end and series[g] >= level (None if none)."""
-    seg = series[s + 1:end + 1]
+    seg = series[s + 1 : end + 1]
     hit = np.nonzero(seg >= level)[0]
     return int(hit[0]) + 1 if len(hit) else None
 
@@ -44,14 +44,22 @@ def _percentiles(values: list[int | None]) -> tuple[float | None, float | None, 
     arr = np.array([np.inf if v is None else v for v in values], dtype=float)
     out = []
     for q in (50, 10, 90):
-        v = float(np.percentile(arr, q, method="linear")) if np.all(np.isfinite(arr)) else \
-            float(np.percentile(arr, q, method="inverted_cdf"))
+        v = (
+            float(np.percentile(arr, q, method="linear"))
+            if np.all(np.isfinite(arr))
+            else float(np.percentile(arr, q, method="inverted_cdf"))
+        )
         out.append(v if math.isfinite(v) else None)
     return out[0], out[1], out[2]
 
 
-def shock_metrics(share_b: np.ndarray, game: CoordinationGame, shocks: Sequence[int],
-                  generations: int, new_norms: Sequence[int | None] | None = None) -> list[dict]:
+def shock_metrics(
+    share_b: np.ndarray,
+    game: CoordinationGame,
+    shocks: Sequence[int],
+    generations: int,
+    new_norms: Sequence[int | None] | None = None,
+) -> list[dict]:
     """Metrics of every shock from an (R, G+1) array of share-of-B series.
 
     The new norm of shock k is ``new_norms[k]`` when given (the norm the game
@@ -74,21 +82,27 @@ def shock_metrics(share_b: np.ndarray, game: CoordinationGame, shocks: Sequence[
         reps_new = share_b if new == 1 else 1.0 - share_b
         per_rep = [_first_at_least(r, s, end, 0.5) for r in reps_new]
         med, p10, p90 = _percentiles(per_rep)
-        out.append({
-            "at": int(s), "new_norm": NORM_NAMES[new],
-            "pre_share": final_share(mean_new, prev, s),
-            "t50": _first_at_least(mean_new, s, end, 0.5),
-            "t90": _first_at_least(mean_new, s, end, 0.9),
-            "t50_median": med, "t50_p10": p10, "t50_p90": p90,
-            "t50_reached": sum(v is not None for v in per_rep),
-            "final_share": final_share(mean_new, s, end),
-        })
+        out.append(
+            {
+                "at": int(s),
+                "new_norm": NORM_NAMES[new],
+                "pre_share": final_share(mean_new, prev, s),
+                "t50": _first_at_least(mean_new, s, end, 0.5),
+                "t90": _first_at_least(mean_new, s, end, 0.9),
+                "t50_median": med,
+                "t50_p10": p10,
+                "t50_p90": p90,
+                "t50_reached": sum(v is not None for v in per_rep),
+                "final_share": final_share(mean_new, s, end),
+            }
+        )
         prev = s
     return out
 
 
-def exploration_metrics(rate_shares: np.ndarray, mean_rate: np.ndarray,
-                        rates: Sequence[float], shocks: Sequence[int]) -> dict:
+def exploration_metrics(
+    rate_shares: np.ndarray, mean_rate: np.ndarray, rates: Sequence[float], shocks: Sequence[int]
+) -> dict:
     """Evolved exploration over the last third of the run, and against time since a shock.
 
     ``rate_shares`` is (R, G+1, K), ``mean_rate`` (R, G+1).
@@ -97,15 +111,17 @@ def exploration_metrics(rate_shares: np.ndarray, mean_rate: np.ndarray,
     start = G - G // 3 + 1 if G >= 3 else 1
     tail = slice(start, G + 1)
     shares = rate_shares[:, tail, :].mean(axis=(0, 1))
-    out = {"mean_rate": float(mean_rate[:, tail].mean()),
-           "rate_shares": {_rate_key(r): float(v) for r, v in zip(rates, shares, strict=True)}}
+    out = {
+        "mean_rate": float(mean_rate[:, tail].mean()),
+        "rate_shares": {_rate_key(r): float(v) for r, v in zip(rates, shares, strict=True)},
+    }
     if len(shocks) >= 1:
         mean = mean_rate.mean(axis=0)
         bounds = list(shocks) + [G]
         length = min(b - a for a, b in zip(bounds[:-1], bounds[1:], strict=True))
-        segs = [mean[s + 1:s + 1 + length] for s in shocks if s + length <= G]
+        segs = [mean[s + 1 : s + 1 + length] for s in shocks if s + length <= G]
         # the second half of the shocks: after the rates had time to evolve
-        segs = segs[len(segs) // 2:] if len(segs) > 1 else segs
+        segs = segs[len(segs) // 2 :] if len(segs) > 1 else segs
         if segs and length > 0:
             out["mean_rate_since_shock"] = [float(v) for v in np.mean(segs, axis=0)]
     return out
@@ -115,8 +131,9 @@ def _rate_key(r: float) -> str:
     return repr(float(r))
 
 
-def committed_metrics(share_new: np.ndarray, share_new_uncommitted: np.ndarray,
-                      generations: int) -> dict:
+def committed_metrics(
+    share_new: np.ndarray, share_new_uncommitted: np.ndarray, generations: int
+) -> dict:
     """What a committed minority did, from (R, G+1) arrays of the share of its norm
     among everyone and among the uncommitted agents.
 
@@ -133,7 +150,9 @@ def committed_metrics(share_new: np.ndarray, share_new_uncommitted: np.ndarray,
     unc = np.atleast_2d(share_new_uncommitted)
     win = _window(0, generations)
     per_rep = unc[:, win].mean(axis=1)
-    return {"final_share_new": final_share(new.mean(axis=0), 0, generations),
-            "final_share_new_uncommitted": final_share(unc.mean(axis=0), 0, generations),
-            "t50_uncommitted": _first_at_least(unc.mean(axis=0), 0, generations, 0.5),
-            "p_change": float(np.mean(per_rep >= 0.5))}
+    return {
+        "final_share_new": final_share(new.mean(axis=0), 0, generations),
+        "final_share_new_uncommitted": final_share(unc.mean(axis=0), 0, generations),
+        "t50_uncommitted": _first_at_least(unc.mean(axis=0), 0, generations, 0.5),
+        "p_change": float(np.mean(per_rep >= 0.5)),
+    }

@@ -111,7 +111,7 @@ def group_mean_payoff(model: NormChangeModel) -> list[float] | None:
 
 def group_mean_rate(model: NormChangeModel) -> list[float] | None:
     """Mean exploration rate of each group (groups and evolving rates only)."""
-    if model.params.groups is None or model.params.rates is None:   # not evolving
+    if model.params.groups is None or model.params.rates is None:  # not evolving
         return None
     counts = np.zeros((model.n_groups, len(model.params.rates)), dtype=np.int64)
     for a in model.by_node:
@@ -167,7 +167,11 @@ def agent_payoff(agent: NormAgent) -> float:
 #: The agent reporters of ``NormChangeModel(agent_reporters=...)``: column name to
 #: attribute name or function of the agent, as Mesa's ``DataCollector`` takes them.
 AGENT_REPORTERS: Mapping[str, Any] = {
-    "norm": "norm", "payoff": agent_payoff, "committed": "committed", "group": "group"}
+    "norm": "norm",
+    "payoff": agent_payoff,
+    "committed": "committed",
+    "group": "group",
+}
 
 
 def _agent_every(value: bool | int) -> int:
@@ -177,11 +181,11 @@ def _agent_every(value: bool | int) -> int:
     try:
         every = operator.index(value)
     except TypeError:
-        raise TypeError(f"agent_reporters must be True, False or a number of generations, "
-                        f"not {value!r}") from None
+        raise TypeError(
+            f"agent_reporters must be True, False or a number of generations, not {value!r}"
+        ) from None
     if every < 0:
-        raise ValueError(f"agent_reporters must be a positive number of generations, "
-                         f"not {every}")
+        raise ValueError(f"agent_reporters must be a positive number of generations, not {every}")
     return every
 
 
@@ -194,7 +198,7 @@ class NormDataCollector(DataCollector):
     ``Step``, ``AgentID``); ``mesa.batch_run`` gives one row per agent at those
     generations and one row per generation at the others."""
 
-    agent_reporters: dict   # set by Mesa's DataCollector
+    agent_reporters: dict  # set by Mesa's DataCollector
 
     def __init__(self, model_reporters=None, agent_reporters=None, agent_every: int = 1):
         super().__init__(model_reporters=model_reporters, agent_reporters=agent_reporters)
@@ -202,8 +206,9 @@ class NormDataCollector(DataCollector):
 
     def collect(self, model) -> None:
         """Collect the model reporters, and the agent reporters when they are due."""
-        due = (model.generation % self.agent_every == 0
-               or model.generation >= model.params.generations)
+        due = (
+            model.generation % self.agent_every == 0 or model.generation >= model.params.generations
+        )
         if due or not self.agent_reporters:
             super().collect(model)
             return
@@ -267,26 +272,40 @@ class NormChangeModel(Model):
     #: the agent reporters recorded with ``agent_reporters``; a subclass may add its own
     agent_reporter_columns: Mapping[str, Any] = AGENT_REPORTERS
 
-    def __init__(self, a: float = DEFAULTS.a, b: float = DEFAULTS.b, c: float = DEFAULTS.c,
-                 network: Mapping[str, Any] | nx.Graph | None = None,
-                 initial_b: float = DEFAULTS.initial_b, update: str = DEFAULTS.update,
-                 beta: float = DEFAULTS.beta, exploration: float = DEFAULTS.exploration,
-                 rates: Sequence[float] | None = DEFAULTS.rates,
-                 rate_mutation: float = DEFAULTS.rate_mutation,
-                 generations: int = DEFAULTS.generations,
-                 shocks: Sequence[int] = DEFAULTS.shocks,
-                 committed: Mapping[str, Any] | None = DEFAULTS.committed,
-                 conformity: float = DEFAULTS.conformity, *,
-                 groups: Mapping[str, Any] | None = DEFAULTS.groups,
-                 params: ModelParams | None = None, seed: int | None = None,
-                 base_dir=None, layout=None, rng: int | None = None,
-                 agent_reporters: bool | int = False):
+    def __init__(
+        self,
+        a: float = DEFAULTS.a,
+        b: float = DEFAULTS.b,
+        c: float = DEFAULTS.c,
+        network: Mapping[str, Any] | nx.Graph | None = None,
+        initial_b: float = DEFAULTS.initial_b,
+        update: str = DEFAULTS.update,
+        beta: float = DEFAULTS.beta,
+        exploration: float = DEFAULTS.exploration,
+        rates: Sequence[float] | None = DEFAULTS.rates,
+        rate_mutation: float = DEFAULTS.rate_mutation,
+        generations: int = DEFAULTS.generations,
+        shocks: Sequence[int] = DEFAULTS.shocks,
+        committed: Mapping[str, Any] | None = DEFAULTS.committed,
+        conformity: float = DEFAULTS.conformity,
+        *,
+        groups: Mapping[str, Any] | None = DEFAULTS.groups,
+        params: ModelParams | None = None,
+        seed: int | None = None,
+        base_dir=None,
+        layout=None,
+        rng: int | None = None,
+        agent_reporters: bool | int = False,
+    ):
         every = _agent_every(agent_reporters)
         if rng is not None:
             if seed is not None:
                 raise TypeError("NormChangeModel: give seed, not both seed and rng")
-            warnings.warn("NormChangeModel(rng=...) is deprecated: call the replicate seed "
-                          "seed=", DeprecationWarning, stacklevel=2)
+            warnings.warn(
+                "NormChangeModel(rng=...) is deprecated: call the replicate seed seed=",
+                DeprecationWarning,
+                stacklevel=2,
+            )
             seed = rng
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
@@ -297,38 +316,61 @@ class NormChangeModel(Model):
         graph = network if isinstance(network, nx.Graph) else None
         if params is None:
             spec = dict(DEFAULTS.network) if network is None or graph is not None else dict(network)
-            params = ModelParams(a=a, b=b, c=c, network=spec, initial_b=initial_b, update=update,
-                                 beta=beta, exploration=exploration,
-                                 rates=tuple(rates) if rates is not None else None,
-                                 rate_mutation=rate_mutation, generations=generations,
-                                 shocks=tuple(shocks), committed=committed,
-                                 conformity=conformity, groups=groups)
+            params = ModelParams(
+                a=a,
+                b=b,
+                c=c,
+                network=spec,
+                initial_b=initial_b,
+                update=update,
+                beta=beta,
+                exploration=exploration,
+                rates=tuple(rates) if rates is not None else None,
+                rate_mutation=rate_mutation,
+                generations=generations,
+                shocks=tuple(shocks),
+                committed=committed,
+                conformity=conformity,
+                groups=groups,
+            )
         self.params = params
         self.stream = DrawStream(self.seed)
-        G = relabel(graph) if graph is not None else build_graph(
-            params.network, seed=graph_seed(self.seed), base_dir=base_dir)
-        adj = adjacency(G)   # checks the graph: no self-loops, no isolated nodes
+        G = (
+            relabel(graph)
+            if graph is not None
+            else build_graph(params.network, seed=graph_seed(self.seed), base_dir=base_dir)
+        )
+        adj = adjacency(G)  # checks the graph: no self-loops, no isolated nodes
         self.graph = G
         self.grid = Network(G, layout=layout, random=self.random)
         self.k_range = (adj.k_min, adj.k_max)
         self.payoff_range = params.game.payoff_range(adj.k_min, adj.k_max)
         self.generation = 0
-        self.current_game = params.game   # the game of the generation being played
+        self.current_game = params.game  # the game of the generation being played
         #: the game each group plays in that generation (index: group; one without groups)
         self.current_games: tuple = (params.game,)
 
         # groups (normsim.groups): each node's group, the groups' exploration and initial share
         n = G.number_of_nodes()
         if params.groups is not None:
-            labels = [int(x) for x in group_labels(
-                params.groups, None if graph is not None else params.network, n, graph=G,
-                base_dir=base_dir)]
+            labels = [
+                int(x)
+                for x in group_labels(
+                    params.groups,
+                    None if graph is not None else params.network,
+                    n,
+                    graph=G,
+                    base_dir=base_dir,
+                )
+            ]
             self.n_groups = n_groups(params.groups, np.array(labels))
             self.group_sizes = np.bincount(labels, minlength=self.n_groups)
-            self.group_mu = list(group_values(params.groups, "exploration", params.exploration,
-                                              self.n_groups))
-            initial = list(group_values(params.groups, "initial_b", params.initial_b,
-                                        self.n_groups))
+            self.group_mu = list(
+                group_values(params.groups, "exploration", params.exploration, self.n_groups)
+            )
+            initial = list(
+                group_values(params.groups, "initial_b", params.initial_b, self.n_groups)
+            )
         else:
             labels = [0] * n
             self.n_groups = 1
@@ -336,30 +378,47 @@ class NormChangeModel(Model):
             self.group_mu = [params.exploration]
             initial = [params.initial_b]
         # initial state: the draw order of normsim.draws
-        norms = [1 if self.stream.u53(self.stream.next()) < initial[labels[i]] else 0
-                 for i in range(n)]
-        rate_idx = ([self.stream.pick(self.stream.next(), len(params.rates)) for _ in range(n)]
-                    if params.rates is not None else [0] * n)
+        norms = [
+            1 if self.stream.u53(self.stream.next()) < initial[labels[i]] else 0 for i in range(n)
+        ]
+        rate_idx = (
+            [self.stream.pick(self.stream.next(), len(params.rates)) for _ in range(n)]
+            if params.rates is not None
+            else [0] * n
+        )
         # committed agents (normsim.mechanisms): placed from the stream, then given their norm
-        fixed = set(place_committed(params.committed, adj.indptr, adj.indices, self.stream)
-                    if params.committed is not None else ())
+        fixed = set(
+            place_committed(params.committed, adj.indptr, adj.indices, self.stream)
+            if params.committed is not None
+            else ()
+        )
         for i in fixed:
             norms[i] = params.committed["norm"]  # type: ignore[index]  # fixed: committed only
         self.by_node: list[NormAgent] = [
-            self.agent_class(self, self.grid[i], norms[i], rate_idx[i], committed=i in fixed,
-                             group=labels[i])
-            for i in range(n)]
+            self.agent_class(
+                self, self.grid[i], norms[i], rate_idx[i], committed=i in fixed, group=labels[i]
+            )
+            for i in range(n)
+        ]
         for agent in self.by_node:
             agent.neighbors = sorted(agent.cell.neighborhood.agents, key=lambda x: x.node)
-        self.order = list(self.by_node)    # the persistent visiting order of sequential modes
+        self.order = list(self.by_node)  # the persistent visiting order of sequential modes
 
-        self.datacollector = NormDataCollector(model_reporters={
-            "share_b": share_b, "mean_payoff": mean_payoff,
-            "rate_shares": rate_shares, "mean_rate": mean_rate, "share_new": share_new,
-            "share_new_uncommitted": share_new_uncommitted, "group_share_b": group_share_b,
-            "group_mean_payoff": group_mean_payoff, "group_mean_rate": group_mean_rate},
+        self.datacollector = NormDataCollector(
+            model_reporters={
+                "share_b": share_b,
+                "mean_payoff": mean_payoff,
+                "rate_shares": rate_shares,
+                "mean_rate": mean_rate,
+                "share_new": share_new,
+                "share_new_uncommitted": share_new_uncommitted,
+                "group_share_b": group_share_b,
+                "group_mean_payoff": group_mean_payoff,
+                "group_mean_rate": group_mean_rate,
+            },
             agent_reporters=dict(self.agent_reporter_columns) if every else None,
-            agent_every=every or 1)
+            agent_every=every or 1,
+        )
         self.datacollector.collect(self)
 
     @property
@@ -394,9 +453,12 @@ class NormChangeModel(Model):
                 self.by_node[self.stream.bounded(n)].update()
         else:
             # sequential modes: a fresh random order, drawn as the sweep goes (normsim.draws)
-            self.stream.spare = None    # no spare half carried over from the last sweep
-            for agent in (self.by_node if self.params.update == "synchronous"
-                          else self.stream.visit(self.order)):
+            self.stream.spare = None  # no spare half carried over from the last sweep
+            for agent in (
+                self.by_node
+                if self.params.update == "synchronous"
+                else self.stream.visit(self.order)
+            ):
                 agent.update()
         self.generation += 1
         self.datacollector.collect(self)
@@ -411,8 +473,10 @@ class NormChangeModel(Model):
     def series(self) -> dict[str, np.ndarray]:
         """The collected series as arrays (index g = after generation g)."""
         df = self.datacollector.get_model_vars_dataframe()
-        out = {"share_b": df["share_b"].to_numpy(dtype=float),
-               "mean_payoff": df["mean_payoff"].to_numpy(dtype=float)}
+        out = {
+            "share_b": df["share_b"].to_numpy(dtype=float),
+            "mean_payoff": df["mean_payoff"].to_numpy(dtype=float),
+        }
         if self.params.evolving:
             out["rate_shares"] = np.array(df["rate_shares"].tolist(), dtype=float)
             out["mean_rate"] = df["mean_rate"].to_numpy(dtype=float)

@@ -62,46 +62,70 @@ KINDS: dict[str, dict[str, tuple[type, bool]]] = {
 #: reference is generated from this and :data:`KINDS`; a test checks that every kind and
 #: parameter is described)
 KIND_DOCS: dict[str, tuple[str, dict[str, str]]] = {
-    "grid": ("a rows x cols lattice, von Neumann neighbourhood (networkx grid_2d_graph); "
-             "node (r, c) is number r * cols + c",
-             {"rows": "rows of the lattice", "cols": "columns of the lattice",
-              "periodic": "wrap around into a torus, every degree 4 (default true; "
-                          "needs rows, cols >= 3)"}),
-    "complete": ("every agent is every other's neighbour (complete_graph)",
-                 {"n": "number of agents (>= 2)"}),
-    "watts_strogatz": ("a small world: a ring of n agents, each linked to its k nearest, "
-                       "every link rewired with probability p (watts_strogatz_graph)",
-                       {"n": "number of agents", "k": "neighbours on the ring (2 <= k < n)",
-                        "p": "rewiring probability, in [0, 1]"}),
-    "erdos_renyi": ("every pair linked independently with probability p "
-                    "(fast_gnp_random_graph); isolated agents are an error unless "
-                    "largest_component is set",
-                    {"n": "number of agents (>= 2)", "p": "link probability, in (0, 1]"}),
-    "barabasi_albert": ("a scale-free graph grown by preferential attachment "
-                        "(barabasi_albert_graph)",
-                        {"n": "number of agents", "m": "links of each new agent (1 <= m < n)"}),
-    "connected_caveman": ("cliques joined into a ring by rewiring one edge of each "
-                          "(connected_caveman_graph)",
-                          {"cliques": "number of cliques (>= 1)",
-                           "size": "agents per clique (>= 2)"}),
-    "random_regular": ("a random graph in which every agent has degree d "
-                       "(random_regular_graph)",
-                       {"n": "number of agents", "d": "degree of every agent (d * n even)"}),
-    "star": ("one hub linked to n leaves (star_graph): n + 1 agents",
-             {"n": "number of leaves (>= 1)"}),
-    "sbm": ("a stochastic block model (stochastic_block_model): blocks of the given sizes, "
-            "nodes numbered block by block, an edge between blocks i and j with "
-            "probability p[i][j]; the blocks can be groups (population.groups)",
-            {"sizes": "agents in each block (a list)",
-             "p": "the symmetric matrix of edge probabilities between blocks (a list of "
-                  "lists)"}),
-    "edgelist": ("a graph read from a file of 'u v' lines (# starts a comment); node "
-                 "labels are numbered in increasing order",
-                 {"path": "the file, relative to the scenario file's folder"}),
+    "grid": (
+        "a rows x cols lattice, von Neumann neighbourhood (networkx grid_2d_graph); "
+        "node (r, c) is number r * cols + c",
+        {
+            "rows": "rows of the lattice",
+            "cols": "columns of the lattice",
+            "periodic": "wrap around into a torus, every degree 4 (default true; "
+            "needs rows, cols >= 3)",
+        },
+    ),
+    "complete": (
+        "every agent is every other's neighbour (complete_graph)",
+        {"n": "number of agents (>= 2)"},
+    ),
+    "watts_strogatz": (
+        "a small world: a ring of n agents, each linked to its k nearest, "
+        "every link rewired with probability p (watts_strogatz_graph)",
+        {
+            "n": "number of agents",
+            "k": "neighbours on the ring (2 <= k < n)",
+            "p": "rewiring probability, in [0, 1]",
+        },
+    ),
+    "erdos_renyi": (
+        "every pair linked independently with probability p "
+        "(fast_gnp_random_graph); isolated agents are an error unless "
+        "largest_component is set",
+        {"n": "number of agents (>= 2)", "p": "link probability, in (0, 1]"},
+    ),
+    "barabasi_albert": (
+        "a scale-free graph grown by preferential attachment (barabasi_albert_graph)",
+        {"n": "number of agents", "m": "links of each new agent (1 <= m < n)"},
+    ),
+    "connected_caveman": (
+        "cliques joined into a ring by rewiring one edge of each (connected_caveman_graph)",
+        {"cliques": "number of cliques (>= 1)", "size": "agents per clique (>= 2)"},
+    ),
+    "random_regular": (
+        "a random graph in which every agent has degree d (random_regular_graph)",
+        {"n": "number of agents", "d": "degree of every agent (d * n even)"},
+    ),
+    "star": (
+        "one hub linked to n leaves (star_graph): n + 1 agents",
+        {"n": "number of leaves (>= 1)"},
+    ),
+    "sbm": (
+        "a stochastic block model (stochastic_block_model): blocks of the given sizes, "
+        "nodes numbered block by block, an edge between blocks i and j with "
+        "probability p[i][j]; the blocks can be groups (population.groups)",
+        {
+            "sizes": "agents in each block (a list)",
+            "p": "the symmetric matrix of edge probabilities between blocks (a list of lists)",
+        },
+    ),
+    "edgelist": (
+        "a graph read from a file of 'u v' lines (# starts a comment); node "
+        "labels are numbered in increasing order",
+        {"path": "the file, relative to the scenario file's folder"},
+    ),
 }
 #: kinds whose graph depends on the seed
-RANDOM_KINDS = frozenset({"watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular",
-                          "sbm"})
+RANDOM_KINDS = frozenset(
+    {"watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular", "sbm"}
+)
 COMMON = {"largest_component": (bool, False), "generator": (str, False)}
 #: values of ``generator``
 GENERATORS = ("auto", "native", "networkx")
@@ -110,13 +134,15 @@ GENERATORS = ("auto", "native", "networkx")
 #: the paper's 2,500 agents) keep networkx's code, which gives the same graph
 NATIVE_MIN_NODES = 100_000
 #: what the parameters every kind takes mean
-COMMON_DOCS = {"largest_component": "keep only the largest connected component "
-                                    "(default false), e.g. for a sparse random graph",
-               "generator": "how the engine builds the graph: ``auto`` (the default: "
-                            f"native from {NATIVE_MIN_NODES:,} nodes up, and always for "
-                            "edge lists), ``native`` (normsim's own generators, written "
-                            "straight into arrays, for millions of nodes) or ``networkx``; "
-                            "both give the same graph for the same seed"}
+COMMON_DOCS = {
+    "largest_component": "keep only the largest connected component "
+    "(default false), e.g. for a sparse random graph",
+    "generator": "how the engine builds the graph: ``auto`` (the default: "
+    f"native from {NATIVE_MIN_NODES:,} nodes up, and always for "
+    "edge lists), ``native`` (normsim's own generators, written "
+    "straight into arrays, for millions of nodes) or ``networkx``; "
+    "both give the same graph for the same seed",
+}
 
 
 def is_random(spec: Mapping[str, Any]) -> bool:
@@ -129,8 +155,9 @@ def _need(cond: bool | np.bool_, msg: str) -> None:
         raise NormsimError(msg)
 
 
-def build_graph(spec: Mapping[str, Any], seed: int | None = None,
-                base_dir: str | Path | None = None) -> nx.Graph:
+def build_graph(
+    spec: Mapping[str, Any], seed: int | None = None, base_dir: str | Path | None = None
+) -> nx.Graph:
     """Build the networkx graph a spec describes, with nodes ``0..N-1``.
 
     Parameters
@@ -153,8 +180,9 @@ def _finish(G: nx.Graph, largest: bool) -> nx.Graph:
     return relabel(G)
 
 
-def spec_adjacency(spec: Mapping[str, Any], seed: int | None = None,
-                   base_dir: str | Path | None = None) -> Adjacency:
+def spec_adjacency(
+    spec: Mapping[str, Any], seed: int | None = None, base_dir: str | Path | None = None
+) -> Adjacency:
     """``adjacency(build_graph(spec, seed, base_dir))``, without networkx's copies.
 
     The same graph and numbering: the largest component keeps its nodes in
@@ -170,8 +198,7 @@ def spec_adjacency(spec: Mapping[str, Any], seed: int | None = None,
         if kind == "edgelist":
             from normsim.edgelist import load_edgelist
 
-            return load_edgelist(_edgelist_path(p, base_dir),
-                                 largest_component=largest).adjacency
+            return load_edgelist(_edgelist_path(p, base_dir), largest_component=largest).adjacency
         from normsim.generators import native_adjacency
 
         return native_adjacency(kind, p, seed, largest)
@@ -185,7 +212,8 @@ def spec_adjacency(spec: Mapping[str, Any], seed: int | None = None,
         keep = np.ones(n, dtype=bool)
         if len(u):
             _, label = csgraph.connected_components(
-                sparse.coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False)
+                sparse.coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False
+            )
             keep = label == np.argmax(np.bincount(label))
         elif n > 1:
             keep[1:] = False
@@ -202,12 +230,16 @@ def _check_spec(spec: Mapping[str, Any]) -> tuple[str, dict, bool, str]:
     _need(kind in KINDS, f"network.kind: {kind!r} is not one of {', '.join(KINDS)}")
     largest = bool(spec.pop("largest_component", False))
     generator = spec.pop("generator", "auto")
-    _need(generator in GENERATORS, f"network.generator: {generator!r} is not one of "
-                                   f"{', '.join(GENERATORS)}")
+    _need(
+        generator in GENERATORS,
+        f"network.generator: {generator!r} is not one of {', '.join(GENERATORS)}",
+    )
     allowed = KINDS[kind]
     for key in spec:
-        _need(key in allowed, f"network.{key}: not a parameter of {kind} "
-                              f"(allowed: {', '.join(allowed) or 'none'})")
+        _need(
+            key in allowed,
+            f"network.{key}: not a parameter of {kind} (allowed: {', '.join(allowed) or 'none'})",
+        )
     for key, (_, required) in allowed.items():
         _need(not required or key in spec, f"network.{key}: required for {kind}")
     _check_params(kind, spec)
@@ -224,7 +256,7 @@ def _use_native(kind: str, p: dict, generator: str) -> bool:
 
     if kind not in NATIVE_KINDS:
         return False
-    size = native_size(kind, p)   # an int for the native kinds
+    size = native_size(kind, p)  # an int for the native kinds
     return generator == "native" or (size is not None and size >= NATIVE_MIN_NODES)
 
 
@@ -240,8 +272,7 @@ def _networkx_graph(kind: str, p: dict, seed: int | None, base_dir) -> nx.Graph:
     except NormsimError:
         raise
     except (nx.NetworkXError, ValueError, TypeError) as e:
-        raise NormsimError(f"network: networkx cannot build {kind} with "
-                           f"{_fmt(p)}: {e}") from None
+        raise NormsimError(f"network: networkx cannot build {kind} with {_fmt(p)}: {e}") from None
 
 
 def _fmt(spec: Mapping[str, Any]) -> str:
@@ -253,8 +284,10 @@ def _check_params(kind: str, p: dict) -> None:
     if kind == "grid":
         rows, cols, periodic = p["rows"], p["cols"], p.get("periodic", True)
         if periodic:
-            _need(rows >= 3 and cols >= 3,
-                  f"network: a periodic grid needs rows and cols >= 3 (got {rows} x {cols})")
+            _need(
+                rows >= 3 and cols >= 3,
+                f"network: a periodic grid needs rows and cols >= 3 (got {rows} x {cols})",
+            )
         _need(rows * cols >= 2, "network: a grid needs at least 2 nodes")
     elif kind == "complete":
         _need(p["n"] >= 2, f"network.n: {p['n']} must be >= 2")
@@ -285,23 +318,36 @@ def _check_params(kind: str, p: dict) -> None:
 def check_sbm(sizes: Any, probs: Any) -> None:
     """Check a stochastic block model's ``sizes`` (positive integers) and ``p`` (a
     symmetric matrix of probabilities in [0, 1], one row and column per block)."""
-    _need(isinstance(sizes, (list, tuple)) and len(sizes) >= 1,
-          f"network.sizes: {sizes!r} must be a list of block sizes")
+    _need(
+        isinstance(sizes, (list, tuple)) and len(sizes) >= 1,
+        f"network.sizes: {sizes!r} must be a list of block sizes",
+    )
     for v in sizes:
-        _need(not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= 1,
-              f"network.sizes: {v!r} is not a block size (an integer >= 1)")
+        _need(
+            not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= 1,
+            f"network.sizes: {v!r} is not a block size (an integer >= 1)",
+        )
     m = len(sizes)
-    _need(isinstance(probs, (list, tuple)) and len(probs) == m
-          and all(isinstance(row, (list, tuple)) and len(row) == m for row in probs),
-          f"network.p: give a {m} x {m} matrix of edge probabilities (one row per block), "
-          f"got {probs!r}"[:300])
+    _need(
+        isinstance(probs, (list, tuple))
+        and len(probs) == m
+        and all(isinstance(row, (list, tuple)) and len(row) == m for row in probs),
+        f"network.p: give a {m} x {m} matrix of edge probabilities (one row per block), "
+        f"got {probs!r}"[:300],
+    )
     for i, row in enumerate(probs):
         for j, v in enumerate(row):
-            _need(not isinstance(v, bool) and isinstance(v, (int, float, np.number))
-                  and 0.0 <= v <= 1.0,
-                  f"network.p[{i}][{j}]: {v!r} is not a probability in [0, 1]")
-            _need(v == probs[j][i], f"network.p: not symmetric (p[{i}][{j}] = {v} but "
-                                    f"p[{j}][{i}] = {probs[j][i]}); the graph is undirected")
+            _need(
+                not isinstance(v, bool)
+                and isinstance(v, (int, float, np.number))
+                and 0.0 <= v <= 1.0,
+                f"network.p[{i}][{j}]: {v!r} is not a probability in [0, 1]",
+            )
+            _need(
+                v == probs[j][i],
+                f"network.p: not symmetric (p[{i}][{j}] = {v} but "
+                f"p[{j}][{i}] = {probs[j][i]}); the graph is undirected",
+            )
 
 
 def _edgelist_path(p: dict, base_dir) -> Path:
@@ -332,8 +378,9 @@ def _generate(kind: str, p: dict, seed: int | None, base_dir) -> nx.Graph:
     if kind == "star":
         return nx.star_graph(p["n"])
     if kind == "sbm":
-        return nx.stochastic_block_model([int(x) for x in p["sizes"]],
-                                         [[float(x) for x in row] for row in p["p"]], seed=seed)
+        return nx.stochastic_block_model(
+            [int(x) for x in p["sizes"]], [[float(x) for x in row] for row in p["p"]], seed=seed
+        )
     # edgelist
     return read_edgelist(_edgelist_path(p, base_dir))
 
@@ -342,11 +389,14 @@ def read_edgelist(path: str | Path) -> nx.Graph:
     """Read a whitespace-separated edge list (``u v`` per line, ``#`` comments)."""
     from normsim.datafiles import check_special, quote
 
-    path = check_special(path, "network.path")   # before a byte of it is read
+    path = check_special(path, "network.path")  # before a byte of it is read
     G = nx.Graph()
     for lineno, line, parts in text_lines(path, "network.path"):
-        _need(len(parts) >= 2, f"network.path: {path}:{lineno}: expected 'u v' (two node "
-                               f"ids), got one field: {quote(line)}")
+        _need(
+            len(parts) >= 2,
+            f"network.path: {path}:{lineno}: expected 'u v' (two node "
+            f"ids), got one field: {quote(line)}",
+        )
         G.add_edge(parts[0], parts[1])
     _need(G.number_of_edges() > 0, f"network.path: {path} has no edges")
     return G
@@ -375,8 +425,9 @@ def relabel(G: nx.Graph) -> nx.Graph:
     _need(not G.is_directed(), "network: the graph must be undirected")
     _need(not G.is_multigraph(), "network: multigraphs are not supported")
     nodes = list(G.nodes)
-    if (all(isinstance(v, (int, np.integer)) for v in nodes)
-            and set(nodes) == set(range(len(nodes)))):
+    if all(isinstance(v, (int, np.integer)) for v in nodes) and set(nodes) == set(
+        range(len(nodes))
+    ):
         return G
     try:
         key = sorted(nodes, key=lambda v: (0, int(v), "") if _is_int(v) else (1, 0, str(v)))
@@ -422,7 +473,7 @@ class Adjacency:
 
     def neighbors(self, i: int) -> np.ndarray:
         """The neighbours of node ``i``, in increasing order."""
-        return self.indices[self.indptr[i]:self.indptr[i + 1]]
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
 
 def adjacency(G: nx.Graph) -> Adjacency:
@@ -435,8 +486,9 @@ def adjacency(G: nx.Graph) -> Adjacency:
 
 
 def _edge_arrays(G: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
-    e = np.fromiter((x for edge in G.edges() for x in edge), dtype=np.int64,
-                    count=2 * G.number_of_edges())
+    e = np.fromiter(
+        (x for edge in G.edges() for x in edge), dtype=np.int64, count=2 * G.number_of_edges()
+    )
     return e[0::2], e[1::2]
 
 
@@ -445,15 +497,20 @@ def _csr(n: int, u: np.ndarray, v: np.ndarray) -> Adjacency:
     ``0..n-1`` and return its :class:`Adjacency` (neighbours in increasing order)."""
     _need(n >= 2 and len(u) > 0, "network: the graph has no edges")
     loops = int(np.count_nonzero(u == v))
-    _need(loops == 0, f"network: the graph has {loops} self-loop(s); "
-                      "an agent cannot play or imitate itself")
+    _need(
+        loops == 0,
+        f"network: the graph has {loops} self-loop(s); an agent cannot play or imitate itself",
+    )
     rows = np.concatenate([u, v])
     cols = np.concatenate([v, u])
     degree = np.bincount(rows, minlength=n).astype(np.int32)
     iso = np.flatnonzero(degree == 0)
-    _need(not len(iso), f"network: the graph has {len(iso)} isolated node(s) (e.g. node "
-                        f"{iso[0] if len(iso) else ''}) with no neighbour to play or learn "
-                        "from; set largest_component: true to drop them")
+    _need(
+        not len(iso),
+        f"network: the graph has {len(iso)} isolated node(s) (e.g. node "
+        f"{iso[0] if len(iso) else ''}) with no neighbour to play or learn "
+        "from; set largest_component: true to drop them",
+    )
     order = np.lexsort((cols, rows))
     indptr = np.zeros(n + 1, dtype=np.int64)
     indptr[1:] = np.cumsum(degree)

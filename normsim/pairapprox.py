@@ -48,8 +48,14 @@ from normsim.errors import NormsimError, check_number
 from normsim.game import LEVELS, CoordinationGame
 from normsim.params import DEFAULTS
 
-__all__ = ["PairApproximation", "check_degree", "critical_c", "critical_c_weak_selection",
-           "tipping_point_weak_selection", "analyse"]
+__all__ = [
+    "PairApproximation",
+    "check_degree",
+    "critical_c",
+    "critical_c_weak_selection",
+    "tipping_point_weak_selection",
+    "analyse",
+]
 
 
 def check_degree(degree: object, name: str = "degree") -> int:
@@ -60,14 +66,24 @@ def check_degree(degree: object, name: str = "degree") -> int:
         else:
             raise NormsimError(f"{name}: {degree!r} is not an integer")
     if degree < 2:
-        raise NormsimError(f"{name}: {degree} must be >= 2 (each agent needs two neighbours "
-                           "for pairs to carry structure)")
+        raise NormsimError(
+            f"{name}: {degree} must be >= 2 (each agent needs two neighbours "
+            "for pairs to carry structure)"
+        )
     return int(degree)
 
 
 @nb.njit(cache=True)
-def _rhs_one(rho: float, pbb: float, k: int, mu: float, WU: np.ndarray, WD: np.ndarray,
-             ck: np.ndarray, ck1: np.ndarray) -> np.ndarray:
+def _rhs_one(
+    rho: float,
+    pbb: float,
+    k: int,
+    mu: float,
+    WU: np.ndarray,
+    WD: np.ndarray,
+    ck: np.ndarray,
+    ck1: np.ndarray,
+) -> np.ndarray:
     """``(drho/dt, dp_BB/dt)`` at one state: :meth:`PairApproximation.rhs` in compiled loops.
 
     The state is first clipped into the feasible set (0 <= rho <= 1,
@@ -81,15 +97,15 @@ def _rhs_one(rho: float, pbb: float, k: int, mu: float, WU: np.ndarray, WD: np.n
     wu = np.zeros(k + 1)
     wd = np.zeros(k + 1)
     for m in range(k):
-        cb = ck1[m] * q_bb ** m * (1.0 - q_bb) ** (k - 1 - m)
-        ca = ck1[m] * q_ba ** m * (1.0 - q_ba) ** (k - 1 - m)
+        cb = ck1[m] * q_bb**m * (1.0 - q_bb) ** (k - 1 - m)
+        ca = ck1[m] * q_ba**m * (1.0 - q_ba) ** (k - 1 - m)
         for n in range(k + 1):
             wu[n] += cb * WU[n, m]
             wd[n] += ca * WD[n, m]
     U = Ug = D = Dl = 0.0
     for n in range(k + 1):
-        ba = ck[n] * q_ba ** n * (1.0 - q_ba) ** (k - n)
-        bb = ck[n] * q_bb ** n * (1.0 - q_bb) ** (k - n)
+        ba = ck[n] * q_ba**n * (1.0 - q_ba) ** (k - n)
+        bb = ck[n] * q_bb**n * (1.0 - q_bb) ** (k - n)
         up = ba * (n / k) * wu[n]
         down = bb * (1.0 - n / k) * wd[n]
         U += up
@@ -98,8 +114,7 @@ def _rhs_one(rho: float, pbb: float, k: int, mu: float, WU: np.ndarray, WD: np.n
         Dl += down * n
     out = np.empty(2)
     out[0] = (1.0 - mu) * ((1.0 - rho) * U - rho * D) + 0.5 * mu * (1.0 - 2.0 * rho)
-    out[1] = ((2.0 / k) * (1.0 - mu) * ((1.0 - rho) * Ug - rho * Dl)
-              + mu * (rho - 2.0 * pbb))
+    out[1] = (2.0 / k) * (1.0 - mu) * ((1.0 - rho) * Ug - rho * Dl) + mu * (rho - 2.0 * pbb)
     return out
 
 
@@ -118,8 +133,9 @@ class PairApproximation:
         Exploration rate in [0, 1] (normsim's: explore with probability mu).
     """
 
-    def __init__(self, game: CoordinationGame, degree: int, beta: float = DEFAULTS.beta,
-                 mu: float = 0.0) -> None:
+    def __init__(
+        self, game: CoordinationGame, degree: int, beta: float = DEFAULTS.beta, mu: float = 0.0
+    ) -> None:
         self.game = game
         self.k = k = check_degree(degree)
         self.beta = check_number("beta", beta, low=0.0)
@@ -130,9 +146,9 @@ class PairApproximation:
         unit = CoordinationGame(game.a / scale, game.b / scale, game.c)
         self.R = unit.payoff_range(k, k)
         m = unit.matrix()
-        j = np.arange(k + 1, dtype=float)                 # number of B-neighbours
-        pi_a = (k - j) * m[0, 0] + j * m[0, 1]            # payoff of an A-player
-        pi_b = j * m[1, 1] + (k - j) * m[1, 0]            # payoff of a B-player
+        j = np.arange(k + 1, dtype=float)  # number of B-neighbours
+        pi_a = (k - j) * m[0, 0] + j * m[0, 1]  # payoff of an A-player
+        pi_b = j * m[1, 1] + (k - j) * m[1, 0]  # payoff of a B-player
         s = self.beta / self.R
         # WU[n, m]: A-learner with n B-neighbours copies a B-teacher with m other
         # B-neighbours; WD[n, m]: B-learner with n B-neighbours copies an A-teacher
@@ -151,7 +167,7 @@ class PairApproximation:
         n = len(coef) - 1
         i = np.arange(n + 1)
         q = q[:, None]
-        return coef * q ** i * (1.0 - q) ** (n - i)
+        return coef * q**i * (1.0 - q) ** (n - i)
 
     def conditionals(self, rho: np.ndarray, p_bb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(q_B|B, q_B|A)``, clipped to [0, 1] (0 and 1 where undefined)."""
@@ -167,7 +183,7 @@ class PairApproximation:
         q_bb, q_ba = self.conditionals(rho, p_bb)
         b_a, b_b = self._pmf(q_ba, self._ck), self._pmf(q_bb, self._ck)
         c_a, c_b = self._pmf(q_ba, self._ck1), self._pmf(q_bb, self._ck1)
-        wu = c_b @ self.WU.T                      # (N, k+1): sum over the teacher's neighbours
+        wu = c_b @ self.WU.T  # (N, k+1): sum over the teacher's neighbours
         wd = c_a @ self.WD.T
         up = b_a * self._frac * wu
         down = b_b * (1.0 - self._frac) * wd
@@ -189,17 +205,30 @@ class PairApproximation:
 
     def _rhs_scalar(self):
         """A fast right-hand side for solve_ivp (one state; compiled, see :func:`_rhs_one`)."""
-        args = (self.k, self.mu, np.ascontiguousarray(self.WU), np.ascontiguousarray(self.WD),
-                self._ck, self._ck1)
+        args = (
+            self.k,
+            self.mu,
+            np.ascontiguousarray(self.WU),
+            np.ascontiguousarray(self.WD),
+            self._ck,
+            self._ck1,
+        )
 
         def f(t, y):
             return _rhs_one(float(y[0]), float(y[1]), *args)
+
         return f
 
     # ------------------------------------------------------------ trajectory
-    def solve(self, p0: float = 0.05, t_max: float = 1000.0, p_bb0: float | None = None,
-              shocks: Sequence[float] = (), levels: Sequence[float] = LEVELS,
-              t_eval: Sequence[float] | np.ndarray | None = None) -> Trajectory:
+    def solve(
+        self,
+        p0: float = 0.05,
+        t_max: float = 1000.0,
+        p_bb0: float | None = None,
+        shocks: Sequence[float] = (),
+        levels: Sequence[float] = LEVELS,
+        t_eval: Sequence[float] | np.ndarray | None = None,
+    ) -> Trajectory:
         """Integrate from density ``p0`` for ``t_max`` generations.
 
         Uses LSODA (rtol 1e-9, atol 1e-11): with exploration the approach to
@@ -221,8 +250,19 @@ class PairApproximation:
             rho = np.clip(y[0], 0.0, 1.0)
             return np.vstack([rho, np.clip(y[1], np.maximum(0.0, 2 * rho - 1), rho)])
 
-        return integrate(rhs_for, self.game, [p0, p_bb0], t_max, shocks, levels, t_eval,
-                         rtol=1e-9, atol=1e-11, clip=clip, method="LSODA")
+        return integrate(
+            rhs_for,
+            self.game,
+            [p0, p_bb0],
+            t_max,
+            shocks,
+            levels,
+            t_eval,
+            rtol=1e-9,
+            atol=1e-11,
+            clip=clip,
+            method="LSODA",
+        )
 
     # ---------------------------------------------------------- fixed points
     def jacobian(self, rho: float, p_bb: float, h: float = 1e-7) -> np.ndarray:
@@ -252,18 +292,27 @@ class PairApproximation:
             return []
         f = self._rhs_scalar()
         found: list[tuple[float, float]] = []
-        rhos = np.unique(np.concatenate((np.geomspace(1e-4, 0.02, 6), np.linspace(0.03, 0.97, 24),
-                                         1.0 - np.geomspace(1e-4, 0.02, 6))))
+        rhos = np.unique(
+            np.concatenate(
+                (
+                    np.geomspace(1e-4, 0.02, 6),
+                    np.linspace(0.03, 0.97, 24),
+                    1.0 - np.geomspace(1e-4, 0.02, 6),
+                )
+            )
+        )
         for r in rhos:
             room = min(r, 1.0 - r)
-            for u in np.linspace(0.05, 0.95, 8):       # share of the possible A-B pairs
-                sol = root(lambda y: f(0.0, y), [r, r - u * room], method="hybr",
-                           options={"xtol": 1e-13})
+            for u in np.linspace(0.05, 0.95, 8):  # share of the possible A-B pairs
+                sol = root(
+                    lambda y: f(0.0, y), [r, r - u * room], method="hybr", options={"xtol": 1e-13}
+                )
                 rr, pp = (float(v) for v in sol.x)
                 if not (sol.success and np.max(np.abs(sol.fun)) < 1e-12):
                     continue
-                if not (1e-12 < rr < 1.0 - 1e-12 and max(0.0, 2 * rr - 1) + 1e-12 < pp
-                        < rr - 1e-12):
+                if not (
+                    1e-12 < rr < 1.0 - 1e-12 and max(0.0, 2 * rr - 1) + 1e-12 < pp < rr - 1e-12
+                ):
                     continue
                 if not any(abs(rr - x) < 1e-7 and abs(pp - y) < 1e-7 for x, y in found):
                     found.append((rr, pp))
@@ -273,8 +322,14 @@ class PairApproximation:
             pts.append({"p": 0.0, "p_bb": 0.0, "stable": bool(lam < 0.0), "eigenvalues": [lam]})
         for rr, pp in sorted(found):
             ev = np.linalg.eigvals(self.jacobian(rr, pp))
-            pts.append({"p": rr, "p_bb": pp, "stable": bool(np.all(ev.real < 0.0)),
-                        "eigenvalues": sorted(float(e) for e in ev.real)})
+            pts.append(
+                {
+                    "p": rr,
+                    "p_bb": pp,
+                    "stable": bool(np.all(ev.real < 0.0)),
+                    "eigenvalues": sorted(float(e) for e in ev.real),
+                }
+            )
         if self.mu == 0.0:
             other = PairApproximation(self.game.shocked(), self.k, self.beta, 0.0)
             lam = other.invasion()["rate"]
@@ -291,9 +346,9 @@ class PairApproximation:
         """
         k = self.k
         n = self._n
-        c_b = self._pmf(q, self._ck1)             # the B-teacher's other neighbours
-        b_b = self._pmf(q, self._ck)              # a B-learner's neighbours
-        s_u = c_b @ self.WU[1]                    # A-learner with exactly 1 B-neighbour
+        c_b = self._pmf(q, self._ck1)  # the B-teacher's other neighbours
+        b_b = self._pmf(q, self._ck)  # a B-learner's neighbours
+        s_u = c_b @ self.WU[1]  # A-learner with exactly 1 B-neighbour
         down = b_b * (1.0 - self._frac) * self.WD[:, 0]
         lam = (1.0 - q) * s_u - down.sum(axis=1)
         dq = (2.0 / k) * ((1.0 - q) * s_u - (down * n).sum(axis=1)) - q * lam
@@ -310,15 +365,23 @@ class PairApproximation:
         lam, dq = self._invasion_parts(grid)
         for i in range(len(grid) - 1):
             if dq[i] > 0.0 >= dq[i + 1]:
-                q = float(brentq(lambda x: float(self._invasion_parts(np.array([x]))[1][0]),
-                                 grid[i], grid[i + 1], xtol=1e-15, rtol=1e-14))
+                q = float(
+                    brentq(
+                        lambda x: float(self._invasion_parts(np.array([x]))[1][0]),
+                        grid[i],
+                        grid[i + 1],
+                        xtol=1e-15,
+                        rtol=1e-14,
+                    )
+                )
                 return {"rate": float(self._invasion_parts(np.array([q]))[0][0]), "q_bb": q}
         return {"rate": 0.0, "q_bb": 1.0}
 
 
 # ----------------------------------------------------------- critical c
-def critical_c(a: float, b: float, degree: int, beta: float = DEFAULTS.beta, tol: float = 1e-12
-               ) -> float | None:
+def critical_c(
+    a: float, b: float, degree: int, beta: float = DEFAULTS.beta, tol: float = 1e-12
+) -> float | None:
     """Need for coordination above which the old norm resists, in the pair approximation.
 
     The c where the invasion rate of the better norm into the uniform old norm
@@ -331,7 +394,7 @@ def critical_c(a: float, b: float, degree: int, beta: float = DEFAULTS.beta, tol
     b = check_number("b", b, low=0.0, low_open=True)
     if a == b or beta == 0.0:
         return None
-    lo_pay, hi_pay = min(a, b), max(a, b)     # old norm A pays lo, new norm B pays hi
+    lo_pay, hi_pay = min(a, b), max(a, b)  # old norm A pays lo, new norm B pays hi
 
     def lam(c: float) -> float:
         return PairApproximation(CoordinationGame(lo_pay, hi_pay, c), k, beta).invasion()["rate"]
@@ -375,9 +438,17 @@ def tipping_point_weak_selection(a: float, b: float, c: float, degree: int) -> f
     return x if 0.0 < x < 1.0 else None
 
 
-def analyse(a: float, b: float, c: float, degree: int, beta: float = DEFAULTS.beta, mu: float = 0.0,
-            p0: float | None = 0.05, t_max: float = 1000.0,
-            shocks: Sequence[float] = ()) -> dict:
+def analyse(
+    a: float,
+    b: float,
+    c: float,
+    degree: int,
+    beta: float = DEFAULTS.beta,
+    mu: float = 0.0,
+    p0: float | None = 0.05,
+    t_max: float = 1000.0,
+    shocks: Sequence[float] = (),
+) -> dict:
     """Everything ``normsim analytic --model pair --json`` reports, as a plain dict.
 
     ``p0=None`` starts from the old norm's equilibrium: the stable fixed point
@@ -397,19 +468,30 @@ def analyse(a: float, b: float, c: float, degree: int, beta: float = DEFAULTS.be
         start = "old"
     sol = pa.solve(p0, t_max, p_bb0=p_bb0, shocks=shocks)
     out = {
-        "model": "pair", "a": game.a, "b": game.b, "c": game.c, "mu": pa.mu, "beta": pa.beta,
-        "degree": pa.k, "p0": p0, "p_bb0": p0 * p0 if p_bb0 is None else p_bb0,
-        "start": start, "t_max": t_max,
+        "model": "pair",
+        "a": game.a,
+        "b": game.b,
+        "c": game.c,
+        "mu": pa.mu,
+        "beta": pa.beta,
+        "degree": pa.k,
+        "p0": p0,
+        "p_bb0": p0 * p0 if p_bb0 is None else p_bb0,
+        "start": start,
+        "t_max": t_max,
         "threshold_c": critical_c(game.a, game.b, pa.k, pa.beta),
         "threshold_c_weak_selection": critical_c_weak_selection(game.a, game.b, pa.k),
         "tipping_point_weak_selection": tipping_point_weak_selection(game.a, game.b, game.c, pa.k),
-        "fixed_points": [{"p": fp["p"], "p_bb": fp["p_bb"], "stable": fp["stable"]}
-                         for fp in pa.fixed_points()],
-        "t50": sol.crossing[0.5], "t90": sol.crossing[0.9], "t99": sol.crossing[0.99],
-        "final_p": sol.final_p, "final_p_bb": float(sol.final[1]),
+        "fixed_points": [
+            {"p": fp["p"], "p_bb": fp["p_bb"], "stable": fp["stable"]} for fp in pa.fixed_points()
+        ],
+        "t50": sol.crossing[0.5],
+        "t90": sol.crossing[0.9],
+        "t99": sol.crossing[0.99],
+        "final_p": sol.final_p,
+        "final_p_bb": float(sol.final[1]),
         "time_unit": "generations",
     }
     if shocks:
         out["shocks"] = sol.shocks
     return out
-

@@ -45,8 +45,10 @@ def expand_shocks(shocks: Any, generations: int) -> tuple[int, ...]:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
             raise NormsimError(f"schedule.shocks: {s!r} is not an integer generation")
         if not 1 <= s <= generations - 1:
-            raise NormsimError(f"schedule.shocks: {s} is outside 1..{generations - 1} "
-                               f"(generations = {generations})")
+            raise NormsimError(
+                f"schedule.shocks: {s} is outside 1..{generations - 1} "
+                f"(generations = {generations})"
+            )
         out.append(int(s))
     if len(set(out)) != len(out):
         raise NormsimError("schedule.shocks: a generation is listed twice")
@@ -71,8 +73,10 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
     if events is None:
         return ()
     if isinstance(events, Mapping) or isinstance(events, (str, bytes)):
-        raise NormsimError("schedule.events: give a list of events ({at: G, game: {c: 0.8}} "
-                           "or {from: G1, to: G2, game: {...}})")
+        raise NormsimError(
+            "schedule.events: give a list of events ({at: G, game: {c: 0.8}} "
+            "or {from: G1, to: G2, game: {...}})"
+        )
     out = []
     for k, ev in enumerate(events):
         where = f"schedule.events[{k}]"
@@ -80,14 +84,16 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
             raise NormsimError(f"{where}: {ev!r} is not a mapping (at or from/to, and game)")
         unknown = [key for key in ev if key not in ("at", "from", "to", "game", "group")]
         if unknown:
-            raise NormsimError(f"{where}.{unknown[0]}: unknown key (allowed: at, from, to, game, "
-                               "group)")
+            raise NormsimError(
+                f"{where}.{unknown[0]}: unknown key (allowed: at, from, to, game, group)"
+            )
         extra = {}
         if "group" in ev:
             grp = ev["group"]
             if isinstance(grp, bool) or not isinstance(grp, (int, np.integer)) or grp < 0:
-                raise NormsimError(f"{where}.group: {grp!r} must be a group number (an "
-                                   "integer >= 0)")
+                raise NormsimError(
+                    f"{where}.group: {grp!r} must be a group number (an integer >= 0)"
+                )
             extra["group"] = int(grp)
         game = ev.get("game")
         if not isinstance(game, Mapping) or not game:
@@ -112,9 +118,11 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
                 raise NormsimError(f"{where}: give at, or from and to, not both")
             at = gen("at")
             if at > generations - 1:
-                raise NormsimError(f"{where}.at: {at} is after the last generation "
-                                   f"(an event at G changes generations G+1.., so at most "
-                                   f"{generations - 1})")
+                raise NormsimError(
+                    f"{where}.at: {at} is after the last generation "
+                    f"(an event at G changes generations G+1.., so at most "
+                    f"{generations - 1})"
+                )
             out.append({"at": at, "game": vals, **extra})
         else:
             if "from" not in ev or "to" not in ev:
@@ -123,15 +131,19 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
             if g2 <= g1:
                 raise NormsimError(f"{where}.to: {g2} must be after from ({g1})")
             if g2 > generations:
-                raise NormsimError(f"{where}.to: {g2} is after the last generation "
-                                   f"({generations})")
+                raise NormsimError(f"{where}.to: {g2} is after the last generation ({generations})")
             out.append({"from": g1, "to": g2, "game": vals, **extra})
     return tuple(out)
 
 
-def game_schedule(a: float, b: float, c: float, shocks: tuple[int, ...],
-                  events: tuple[Mapping[str, Any], ...],
-                  generations: int) -> tuple[list[tuple[float, float, float]], np.ndarray]:
+def game_schedule(
+    a: float,
+    b: float,
+    c: float,
+    shocks: tuple[int, ...],
+    events: tuple[Mapping[str, Any], ...],
+    generations: int,
+) -> tuple[list[tuple[float, float, float]], np.ndarray]:
     """The distinct games of a run and, for each generation 0..G, the index of its game.
 
     After generation s (s = 0..G-1) the changes apply in this order: a shock at
@@ -238,17 +250,19 @@ class ModelParams:
         from normsim.limits import check_payoffs
 
         CoordinationGame(self.a, self.b, self.c)
-        check_payoffs(self.a, self.b)   # payoff sums must stay finite (limits.py)
+        check_payoffs(self.a, self.b)  # payoff sums must stay finite (limits.py)
         check_number("initial_b", self.initial_b, low=0.0, high=1.0)
         if self.update not in UPDATE_MODES:
-            raise NormsimError(f"dynamics.update: {self.update!r} is not one of "
-                               f"{', '.join(UPDATE_MODES)}")
+            raise NormsimError(
+                f"dynamics.update: {self.update!r} is not one of {', '.join(UPDATE_MODES)}"
+            )
         check_number("selection_strength", self.beta, low=0.0)
         check_number("exploration", self.exploration, low=0.0, high=1.0)
         check_number("rate_mutation", self.rate_mutation, low=0.0, high=1.0)
         if self.rates is not None:
-            rates = tuple(check_number("exploration.rates", r, low=0.0, high=1.0)
-                          for r in self.rates)
+            rates = tuple(
+                check_number("exploration.rates", r, low=0.0, high=1.0) for r in self.rates
+            )
             if not rates:
                 raise NormsimError("exploration.rates: give at least one rate")
             object.__setattr__(self, "rates", rates)
@@ -262,29 +276,44 @@ class ModelParams:
         check_number("dynamics.conformity", self.conformity, low=0.0, high=1.0)
         object.__setattr__(self, "conformity", float(self.conformity))
         object.__setattr__(self, "events", check_events(self.events, int(g)))
-        check_payoffs(self.a, self.b, self.events)   # the games the events set, too
+        check_payoffs(self.a, self.b, self.events)  # the games the events set, too
         if self.groups is not None:
-            object.__setattr__(self, "groups", check_groups(self.groups, self.network,
-                                                            evolving=self.rates is not None))
+            object.__setattr__(
+                self,
+                "groups",
+                check_groups(self.groups, self.network, evolving=self.rates is not None),
+            )
         for k, ev in enumerate(self.events):
             if "group" not in ev:
                 continue
             if self.groups is None:
-                raise NormsimError(f"schedule.events[{k}].group: an event for one group needs "
-                                   "population.groups")
+                raise NormsimError(
+                    f"schedule.events[{k}].group: an event for one group needs population.groups"
+                )
             m = self.groups["n"]
             if m is None:
-                m = max(len(self.groups[x]) for x in ("c", "exploration", "initial_b")
-                        if self.groups[x] is not None) if any(
-                    self.groups[x] is not None for x in ("c", "exploration", "initial_b")) \
+                m = (
+                    max(
+                        len(self.groups[x])
+                        for x in ("c", "exploration", "initial_b")
+                        if self.groups[x] is not None
+                    )
+                    if any(self.groups[x] is not None for x in ("c", "exploration", "initial_b"))
                     else None
+                )
             if m is not None and ev["group"] >= m:
-                raise NormsimError(f"schedule.events[{k}].group: {ev['group']} is not a group "
-                                   f"(groups 0..{m - 1})")
+                raise NormsimError(
+                    f"schedule.events[{k}].group: {ev['group']} is not a group (groups 0..{m - 1})"
+                )
         if self.events:
-            games, index = game_schedule(self.a, self.b, self.c, self.shocks,
-                                         tuple(e for e in self.events if "group" not in e),
-                                         int(g))
+            games, index = game_schedule(
+                self.a,
+                self.b,
+                self.c,
+                self.shocks,
+                tuple(e for e in self.events if "group" not in e),
+                int(g),
+            )
             object.__setattr__(self, "_schedule", ([CoordinationGame(*x) for x in games], index))
 
     @property
@@ -301,8 +330,9 @@ class ModelParams:
         """``phases()[g]`` is 1 when generation g is played under swapped payoffs:
         an odd number of shocks s < g (a shock at s swaps from generation s + 1 on)."""
         g = np.arange(self.generations + 1)
-        return (np.searchsorted(np.asarray(self.shocks, dtype=np.int64), g, side="left")
-                % 2).astype(np.uint8)
+        return (
+            np.searchsorted(np.asarray(self.shocks, dtype=np.int64), g, side="left") % 2
+        ).astype(np.uint8)
 
     def game_at(self, generation: int) -> CoordinationGame:
         """The game played in ``generation`` (1-based), after the shocks and events before it."""
@@ -321,7 +351,6 @@ class ModelParams:
             return list(games), index.copy()
         return [self.game, self.game.shocked()], self.phases()
 
-
     def group_c(self) -> tuple[float, ...] | None:
         """The groups' c at generation 0 (None without groups or per-group values)."""
         if self.groups is None or self.groups["c"] is None:
@@ -339,17 +368,25 @@ class ModelParams:
         and no per-group c) this is :meth:`games` with one-game tuples."""
         cs = self.group_c() or (self.c,) * m
         if len(cs) != m:
-            raise NormsimError(f"population.groups.c: {len(cs)} value(s) for {m} groups "
-                               "(give one per group)")
+            raise NormsimError(
+                f"population.groups.c: {len(cs)} value(s) for {m} groups (give one per group)"
+            )
         key = ("_group_games", m)
-        cache: dict[Any, Any] = self.__dict__   # keyed by (name, m)
+        cache: dict[Any, Any] = self.__dict__  # keyed by (name, m)
         if key in cache:
             games, index = cache[key]
             return list(games), index.copy()
-        per = [game_schedule(self.a, self.b, ck, self.shocks,
-                             tuple(e for e in self.events if e.get("group", k) == k),
-                             self.generations)
-               for k, ck in enumerate(cs)]
+        per = [
+            game_schedule(
+                self.a,
+                self.b,
+                ck,
+                self.shocks,
+                tuple(e for e in self.events if e.get("group", k) == k),
+                self.generations,
+            )
+            for k, ck in enumerate(cs)
+        ]
         G = self.generations
         combos = [tuple(0 for _ in per), tuple(1 for _ in per)]
         pos = {combos[0]: 0}

@@ -18,8 +18,9 @@ def _subplots(*args, figsize=None, **kw):
     return fig, fig.subplots(*args, **kw)
 
 
-def analytic_figure(a: float, b: float, c: float, mu: float, p0: float, t_max: float,
-                    path: str | Path) -> Path:
+def analytic_figure(
+    a: float, b: float, c: float, mu: float, p0: float, t_max: float, path: str | Path
+) -> Path:
     """p(t) and dp/dt against p for one parameter set, fixed points marked."""
     sol = analytic.solve(a, b, c, mu, p0, t_max)
     pp, dp = analytic.dpdt_curve(a, b, c, mu)
@@ -30,24 +31,46 @@ def analytic_figure(a: float, b: float, c: float, mu: float, p0: float, t_max: f
     for lv, tc in sol.crossing.items():
         if tc is not None:
             ax1.axvline(tc, color="grey", lw=0.8, ls=":")
-            ax1.annotate(f"p={lv:g} at t={tc:.2f}", (tc, lv), fontsize=8,
-                         xytext=(4, -12), textcoords="offset points")
+            ax1.annotate(
+                f"p={lv:g} at t={tc:.2f}",
+                (tc, lv),
+                fontsize=8,
+                xytext=(4, -12),
+                textcoords="offset points",
+            )
     for i, fp in enumerate(fps):
-        ax1.axhline(fp.p, color="tab:green" if fp.stable else "tab:red", lw=0.8, ls="--",
-                    label="fixed points (green stable, red unstable)" if i == 0 else None)
-    ax1.set(xlabel="time", ylabel="share of norm B  p", ylim=(-0.02, 1.02),
-            title=f"{kind}: a={a:g}, b={b:g}, c={c:g}, mu={mu:g}")
+        ax1.axhline(
+            fp.p,
+            color="tab:green" if fp.stable else "tab:red",
+            lw=0.8,
+            ls="--",
+            label="fixed points (green stable, red unstable)" if i == 0 else None,
+        )
+    ax1.set(
+        xlabel="time",
+        ylabel="share of norm B  p",
+        ylim=(-0.02, 1.02),
+        title=f"{kind}: a={a:g}, b={b:g}, c={c:g}, mu={mu:g}",
+    )
     ax1.legend(loc="best", fontsize=8)
     ax2.plot(pp, dp, color="tab:blue", label="dp/dt")
     ax2.axhline(0.0, color="black", lw=0.6)
     for fp in fps:
-        ax2.plot([fp.p], [0.0], "o", ms=8,
-                 mfc="tab:green" if fp.stable else "white",
-                 mec="tab:green" if fp.stable else "tab:red")
+        ax2.plot(
+            [fp.p],
+            [0.0],
+            "o",
+            ms=8,
+            mfc="tab:green" if fp.stable else "white",
+            mec="tab:green" if fp.stable else "tab:red",
+        )
     ax2.plot([], [], "o", mfc="tab:green", mec="tab:green", label="stable fixed point")
     ax2.plot([], [], "o", mfc="white", mec="tab:red", label="unstable fixed point")
-    ax2.set(xlabel="share of norm B  p", ylabel="dp/dt",
-            title=f"rate of change (threshold c* = {analytic.threshold_c(a, b):.3f})")
+    ax2.set(
+        xlabel="share of norm B  p",
+        ylabel="dp/dt",
+        title=f"rate of change (threshold c* = {analytic.threshold_c(a, b):.3f})",
+    )
     ax2.legend(loc="best", fontsize=8)
     fig.tight_layout()
     path = Path(path)
@@ -66,14 +89,22 @@ def _prediction(spec):
     from normsim.theory import network_prediction
 
     # the well-mixed theory has no committed agents, conformity or game events
-    if (spec.population.committed is not None or spec.dynamics.conformity > 0
-            or spec.schedule.events):
+    if (
+        spec.population.committed is not None
+        or spec.dynamics.conformity > 0
+        or spec.schedule.events
+    ):
         return None
     return network_prediction(spec.model_params())
 
 
-def shares_figure(store, out_dir: Path, max_panels: int = 12,
-                  hashes: list[str] | None = None, runs: int | None = None) -> Path | None:
+def shares_figure(
+    store,
+    out_dir: Path,
+    max_panels: int = 12,
+    hashes: list[str] | None = None,
+    runs: int | None = None,
+) -> Path | None:
     """Share of B over generations per condition: mean, 10-90% band, shocks, prediction."""
     from normsim.results import load_series
     from normsim.scenario import Scenario
@@ -83,9 +114,8 @@ def shares_figure(store, out_dir: Path, max_panels: int = 12,
         return None
     ncol = min(3, len(conds))
     nrow = math.ceil(len(conds) / ncol)
-    fig, axes = _subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), squeeze=False,
-                          sharey=True)
-    for ax, cond in zip(axes.flat, conds, strict=False):   # the grid may have spare panels
+    fig, axes = _subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), squeeze=False, sharey=True)
+    for ax, cond in zip(axes.flat, conds, strict=False):  # the grid may have spare panels
         spec = Scenario.model_validate(cond["resolved"])
         s = load_series(store, cond["hash"], runs=runs)["share_b"]
         G = s.shape[1] - 1
@@ -93,10 +123,22 @@ def shares_figure(store, out_dir: Path, max_panels: int = 12,
         if spec.population.well_mixed:
             ax.plot(g, s[0], color="tab:blue", label="well-mixed ODE: share of B")
         else:
-            ax.fill_between(g, np.percentile(s, 10, axis=0), np.percentile(s, 90, axis=0),
-                            color="tab:blue", alpha=0.25, lw=0, label="10-90% of replicates")
-            ax.plot(g, s.mean(axis=0), color="tab:blue", lw=1.2,
-                    label=f"share of B, mean of {s.shape[0]}")
+            ax.fill_between(
+                g,
+                np.percentile(s, 10, axis=0),
+                np.percentile(s, 90, axis=0),
+                color="tab:blue",
+                alpha=0.25,
+                lw=0,
+                label="10-90% of replicates",
+            )
+            ax.plot(
+                g,
+                s.mean(axis=0),
+                color="tab:blue",
+                lw=1.2,
+                label=f"share of B, mean of {s.shape[0]}",
+            )
             pred = _prediction(spec)
             if pred is not None:
                 ax.plot(g, pred.share_b, color="black", ls="--", lw=0.9, label=pred.name)
@@ -106,7 +148,7 @@ def shares_figure(store, out_dir: Path, max_panels: int = 12,
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
         ax.set_ylabel("share of agents playing B")
-    for ax in list(axes.flat)[len(conds):]:
+    for ax in list(axes.flat)[len(conds) :]:
         ax.axis("off")
     axes.flat[0].legend(loc="best", fontsize=7)
     fig.suptitle(f"{conds[0]['scenario']}: norm shares (A pays {_a_b(conds[0])} at start)")
@@ -145,12 +187,15 @@ def inertia_figure(summary: dict, out_dir: Path) -> Path | None:
         hi = [_nan(cond["shocks"][0]["t50_p90"]) for cond in cs]
         mean_t50 = [_nan(cond["shocks"][0]["t50"]) for cond in cs]
         label = _title(dict(rest)) if rest else "t50"
-        line, = ax.plot(x, mean_t50, "o-", label=f"{label} (replicate mean)")
+        (line,) = ax.plot(x, mean_t50, "o-", label=f"{label} (replicate mean)")
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
         ax.plot(x, med, "x", color=line.get_color())
     ax.plot([], [], "x", color="grey", label="per-replicate median (band: 10-90%)")
-    ax.set(xlabel=xkey, ylabel="t50: generations until the new norm is at 50%",
-           title="Cultural inertia: time to norm change (t50)")
+    ax.set(
+        xlabel=xkey,
+        ylabel="t50: generations until the new norm is at 50%",
+        title="Cultural inertia: time to norm change (t50)",
+    )
     ax.set_yscale("symlog", linthresh=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
@@ -176,15 +221,19 @@ def inertia_map(summary: dict, out_dir: Path) -> Path | None:
     im = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], rotation=60, fontsize=7)
     ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=7)
-    ax.set(xlabel=kx, ylabel=ky, title="Inertia map: t50 after the first shock "
-                                       "(white: never within the run)")
+    ax.set(
+        xlabel=kx,
+        ylabel=ky,
+        title="Inertia map: t50 after the first shock (white: never within the run)",
+    )
     fig.colorbar(im, ax=ax, label="t50 (generations)")
     fig.tight_layout()
     return _save(fig, out_dir / "inertia_map.png")
 
 
-def rates_figure(store, out_dir: Path, hashes: list[str] | None = None,
-                 runs: int | None = None) -> Path | None:
+def rates_figure(
+    store, out_dir: Path, hashes: list[str] | None = None, runs: int | None = None
+) -> Path | None:
     """Shares of the exploration rates over generations (evolving rates)."""
     from normsim.results import load_series
     from normsim.scenario import EvolvingRates, Scenario
@@ -197,16 +246,21 @@ def rates_figure(store, out_dir: Path, hashes: list[str] | None = None,
     if not conds:
         return None
     conds = conds[:6]
-    fig, axes = _subplots(1, len(conds), figsize=(5 * len(conds), 3.8), squeeze=False,
-                          sharey=True)
+    fig, axes = _subplots(1, len(conds), figsize=(5 * len(conds), 3.8), squeeze=False, sharey=True)
     for ax, (cond, spec) in zip(axes[0], conds, strict=True):
         s = load_series(store, cond["hash"], runs=runs)
         shares = s["rate_shares"].mean(axis=0)
         g = np.arange(shares.shape[0])
-        ax.stackplot(g, shares.T, labels=[f"rate {r:g}" for r in spec.dynamics.exploration.rates],
-                     alpha=0.85)
-        ax.plot(g, s["mean_rate"].mean(axis=0) / max(spec.dynamics.exploration.rates),
-                color="black", lw=0.8, label="mean rate / largest rate")
+        ax.stackplot(
+            g, shares.T, labels=[f"rate {r:g}" for r in spec.dynamics.exploration.rates], alpha=0.85
+        )
+        ax.plot(
+            g,
+            s["mean_rate"].mean(axis=0) / max(spec.dynamics.exploration.rates),
+            color="black",
+            lw=0.8,
+            label="mean rate / largest rate",
+        )
         ax.set(title=_title(cond["params"]), xlabel="generation", ylim=(0, 1))
     axes[0, 0].set_ylabel("share of agents holding each rate")
     axes[0, 0].legend(fontsize=7, loc="upper right")
@@ -216,19 +270,25 @@ def rates_figure(store, out_dir: Path, hashes: list[str] | None = None,
 
 
 def _numeric(conds, key) -> bool:
-    return all(isinstance(cond["params"][key], (int, float))
-               and not isinstance(cond["params"][key], bool) for cond in conds)
+    return all(
+        isinstance(cond["params"][key], (int, float)) and not isinstance(cond["params"][key], bool)
+        for cond in conds
+    )
 
 
 def _nan(v):
     return np.nan if v is None else v
 
 
-def run_figures(store, summary: dict, out_dir: Path, hashes: list[str] | None = None,
-                runs: int | None = None) -> list[Path]:
+def run_figures(
+    store, summary: dict, out_dir: Path, hashes: list[str] | None = None, runs: int | None = None
+) -> list[Path]:
     """Every figure that applies to the stored results (all, or the conditions ``hashes``;
     the replicates numbered below ``runs``, or all, as in the summary)."""
-    out = [shares_figure(store, out_dir, hashes=hashes, runs=runs),
-           inertia_figure(summary, out_dir), inertia_map(summary, out_dir),
-           rates_figure(store, out_dir, hashes=hashes, runs=runs)]
+    out = [
+        shares_figure(store, out_dir, hashes=hashes, runs=runs),
+        inertia_figure(summary, out_dir),
+        inertia_map(summary, out_dir),
+        rates_figure(store, out_dir, hashes=hashes, runs=runs),
+    ]
     return [p for p in out if p is not None]

@@ -34,14 +34,16 @@ def load_series(store: Store, hash_: str, runs: int | None = None) -> dict:
     reps = list(store.replicates(hash_, below=runs))
     if not reps:
         return {}
-    d = {"share_b": np.stack([r.share_b for r in reps]),
-         "mean_payoff": np.stack([r.mean_payoff for r in reps]),
-         "seeds": [r.seed for r in reps],
-         "wall_time": float(sum(r.wall_time for r in reps))}
+    d = {
+        "share_b": np.stack([r.share_b for r in reps]),
+        "mean_payoff": np.stack([r.mean_payoff for r in reps]),
+        "seeds": [r.seed for r in reps],
+        "wall_time": float(sum(r.wall_time for r in reps)),
+    }
     if reps[0].rate_shares is not None:
         d["rate_shares"] = np.stack([r.rate_shares for r in reps])
         d["mean_rate"] = np.stack([r.mean_rate for r in reps])
-    for name in reps[0].extra:      # e.g. share_new, share_new_uncommitted (committed agents)
+    for name in reps[0].extra:  # e.g. share_new, share_new_uncommitted (committed agents)
         d[name] = np.stack([r.extra[name] for r in reps])
     return d
 
@@ -56,8 +58,10 @@ def summarise(store: Store, hashes: list[str] | None = None, runs: int | None = 
     """
     conds = store.conditions(hashes)
     name = conds[0]["scenario"] if conds else None
-    return {"scenario": name,
-            "conditions": [summarise_condition(store, c, runs=runs) for c in conds]}
+    return {
+        "scenario": name,
+        "conditions": [summarise_condition(store, c, runs=runs) for c in conds],
+    }
 
 
 def shock_new_norms(spec: Scenario, shocks, group: int | None = None) -> list[int | None]:
@@ -90,28 +94,34 @@ def group_summaries(spec: Scenario, series: dict, G: int, shocks) -> list[dict]:
     while f"group{k}_share_b" in series:
         share = series[f"group{k}_share_b"]
         pay = series[f"group{k}_mean_payoff"]
-        entry = {"group": k,
-                 "c": gr.c[k] if gr.c is not None else spec.game.c,
-                 "exploration": (gr.exploration[k] if gr.exploration is not None
-                                 else spec.dynamics.exploration
-                                 if not isinstance(spec.dynamics.exploration, EvolvingRates)
-                                 else None),
-                 "initial_b": gr.initial_b[k] if gr.initial_b is not None
-                 else spec.population.initial_b,
-                 "shocks": shock_metrics(share, spec.game.game(), shocks, G,
-                                         shock_new_norms(spec, shocks, k)),
-                 "final_share_b": final_share(share.mean(axis=0), 0, G),
-                 "final_mean_payoff": final_share(pay.mean(axis=0), 0, G)}
+        entry = {
+            "group": k,
+            "c": gr.c[k] if gr.c is not None else spec.game.c,
+            "exploration": (
+                gr.exploration[k]
+                if gr.exploration is not None
+                else spec.dynamics.exploration
+                if not isinstance(spec.dynamics.exploration, EvolvingRates)
+                else None
+            ),
+            "initial_b": gr.initial_b[k] if gr.initial_b is not None else spec.population.initial_b,
+            "shocks": shock_metrics(
+                share, spec.game.game(), shocks, G, shock_new_norms(spec, shocks, k)
+            ),
+            "final_share_b": final_share(share.mean(axis=0), 0, G),
+            "final_mean_payoff": final_share(pay.mean(axis=0), 0, G),
+        }
         if f"group{k}_mean_rate" in series:
             rate = series[f"group{k}_mean_rate"]
-            entry["mean_rate"] = float(rate[:, G - G // 3 + 1 if G >= 3 else 1:].mean())
+            entry["mean_rate"] = float(rate[:, G - G // 3 + 1 if G >= 3 else 1 :].mean())
         out.append(entry)
         k += 1
     return out
 
 
-def summarise_condition(store: Store, cond: dict, series: dict | None = None,
-                        runs: int | None = None) -> dict:
+def summarise_condition(
+    store: Store, cond: dict, series: dict | None = None, runs: int | None = None
+) -> dict:
     """One stored condition's entry of the summary: its swept parameters, the
     number of replicates, per shock the metrics of :func:`normsim.metrics.shock_metrics`,
     the final share of B, with committed agents ``committed``
@@ -125,21 +135,31 @@ def summarise_condition(store: Store, cond: dict, series: dict | None = None,
     shocks = spec.schedule.shock_list()
     series = load_series(store, cond["hash"], runs=runs) if series is None else series
     covered = len(series["seeds"]) if series else 0
-    entry = {"params": cond["params"], "runs": covered, "stored": cond["n"], "generations": G,
-             "well_mixed": spec.population.well_mixed,
-             "shocks": [], "final_share_b": None, "exploration": None}
+    entry = {
+        "params": cond["params"],
+        "runs": covered,
+        "stored": cond["n"],
+        "generations": G,
+        "well_mixed": spec.population.well_mixed,
+        "shocks": [],
+        "final_share_b": None,
+        "exploration": None,
+    }
     if not series:
         return entry
-    entry["shocks"] = shock_metrics(series["share_b"], spec.game.game(), shocks, G,
-                                    shock_new_norms(spec, shocks))
+    entry["shocks"] = shock_metrics(
+        series["share_b"], spec.game.game(), shocks, G, shock_new_norms(spec, shocks)
+    )
     entry["final_share_b"] = final_share(series["share_b"].mean(axis=0), 0, G)
     if spec.population.committed is not None and "share_new_uncommitted" in series:
-        entry["committed"] = committed_metrics(series["share_new"],
-                                               series["share_new_uncommitted"], G)
+        entry["committed"] = committed_metrics(
+            series["share_new"], series["share_new_uncommitted"], G
+        )
     if spec.population.groups is not None and "group0_share_b" in series:
         entry["groups"] = group_summaries(spec, series, G, shocks)
     ex = spec.dynamics.exploration
     if isinstance(ex, EvolvingRates) and "rate_shares" in series:
-        entry["exploration"] = exploration_metrics(series["rate_shares"], series["mean_rate"],
-                                                   ex.rates, shocks)
+        entry["exploration"] = exploration_metrics(
+            series["rate_shares"], series["mean_rate"], ex.rates, shocks
+        )
     return entry

@@ -49,9 +49,13 @@ def well_mixed_series(cond: Condition) -> dict:
     """A well-mixed condition's stored series: the ODE at integer times 0..G
     (:func:`normsim.analytic.well_mixed_prediction`)."""
     s = cond.spec
-    pr = analytic.well_mixed_prediction(s.game.game(), float(s.dynamics.exploration),
-                                        s.population.initial_b, s.schedule.generations,
-                                        s.schedule.shock_list())
+    pr = analytic.well_mixed_prediction(
+        s.game.game(),
+        float(s.dynamics.exploration),
+        s.population.initial_b,
+        s.schedule.generations,
+        s.schedule.shock_list(),
+    )
     return {"share_b": pr.share_b, "mean_payoff": pr.mean_payoff}
 
 
@@ -82,8 +86,16 @@ def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict]:
         for rep, seed in reps:
             t0 = time.perf_counter()
             series = well_mixed_series(cond)
-            out.append({"rep": rep, "seed": seed, "wall_time": time.perf_counter() - t0,
-                        **series, "rate_shares": None, "mean_rate": None})
+            out.append(
+                {
+                    "rep": rep,
+                    "seed": seed,
+                    "wall_time": time.perf_counter() - t0,
+                    **series,
+                    "rate_shares": None,
+                    "mean_rate": None,
+                }
+            )
         return out
     params = cond.model_params()
     snaps = list(cond.spec.output.snapshots)
@@ -91,12 +103,19 @@ def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict]:
     for rep, seed in reps:
         t0 = time.perf_counter()
         res = simulate(params, [seed], base_dir=cond.base_dir, snapshots=snaps)
-        out.append({"rep": rep, "seed": seed, "wall_time": time.perf_counter() - t0,
-                    "share_b": res.share_b[0], "mean_payoff": res.mean_payoff[0],
-                    "rate_shares": None if res.rate_shares is None else res.rate_shares[0],
-                    "mean_rate": None if res.mean_rate is None else res.mean_rate[0],
-                    "snapshots": snapshot_blobs(res.snapshots, 0, n_rates),
-                    "extra": extra_series(res)})
+        out.append(
+            {
+                "rep": rep,
+                "seed": seed,
+                "wall_time": time.perf_counter() - t0,
+                "share_b": res.share_b[0],
+                "mean_payoff": res.mean_payoff[0],
+                "rate_shares": None if res.rate_shares is None else res.rate_shares[0],
+                "mean_rate": None if res.mean_rate is None else res.mean_rate[0],
+                "snapshots": snapshot_blobs(res.snapshots, 0, n_rates),
+                "extra": extra_series(res),
+            }
+        )
         del res
     return out
 
@@ -110,8 +129,13 @@ def _warm_up(conds: list[Condition]) -> None:
         if cond.well_mixed:
             continue
         p = cond.model_params()
-        key = (p.update, p.evolving, p.committed is not None, p.conformity > 0,
-               p.groups is not None)
+        key = (
+            p.update,
+            p.evolving,
+            p.committed is not None,
+            p.conformity > 0,
+            p.groups is not None,
+        )
         if key in seen:
             continue
         seen.add(key)
@@ -123,7 +147,7 @@ def plan(conds: list[Condition], runs: int, store: Store | None) -> list[tuple[C
     out = []
     for cond in conds:
         done = store.stored_reps(cond.hash) if store is not None else set()
-        if done and cond.spec.output.snapshots:   # asked for snapshots it lacks: run again
+        if done and cond.spec.output.snapshots:  # asked for snapshots it lacks: run again
             done &= store.reps_with_snapshots(cond.hash, cond.spec.output.snapshots)
         n = 1 if cond.well_mixed else runs
         todo = [(i, replicate_seed(cond.spec.seed, i)) for i in range(n) if i not in done]
@@ -133,7 +157,7 @@ def plan(conds: list[Condition], runs: int, store: Store | None) -> list[tuple[C
 
 def chunked(todo: list, size: int) -> list[list]:
     """``todo`` cut into consecutive lists of at most ``size`` items."""
-    return [todo[i:i + size] for i in range(0, len(todo), size)]
+    return [todo[i : i + size] for i in range(0, len(todo), size)]
 
 
 Task = tuple[Condition, list]
@@ -160,7 +184,7 @@ def _watch_parent(parent: int) -> None:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if hasattr(signal, "pthread_sigmask"):   # blocked since its spawn (_sigint_held)
+        if hasattr(signal, "pthread_sigmask"):  # blocked since its spawn (_sigint_held)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def watch() -> None:
@@ -192,8 +216,10 @@ def _sigint_held() -> Iterator[None]:
     import signal
     import threading
 
-    if not hasattr(signal, "pthread_sigmask") or \
-            threading.current_thread() is not threading.main_thread():
+    if (
+        not hasattr(signal, "pthread_sigmask")
+        or threading.current_thread() is not threading.main_thread()
+    ):
         yield
         return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -216,13 +242,18 @@ def close_pool(pool: ProcessPoolExecutor | None, stop: bool = False) -> None:
 def local_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of spawned worker processes, for :func:`run`'s ``pool`` (shut it down
     after); its workers exit by themselves if this process dies."""
-    with _sigint_held():   # the resource tracker may be spawned here
-        return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                   initializer=_watch_parent, initargs=(os.getpid(),))
+    with _sigint_held():  # the resource tracker may be spawned here
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_watch_parent,
+            initargs=(os.getpid(),),
+        )
 
 
-def _local_pool(tasks: list[Task], workers: int,
-                given: ProcessPoolExecutor | None = None) -> Iterator[Outcome]:
+def _local_pool(
+    tasks: list[Task], workers: int, given: ProcessPoolExecutor | None = None
+) -> Iterator[Outcome]:
     """Chunks on spawned local processes (``given``, or a pool of ``workers``), at
     most 2 per worker in flight.
 
@@ -237,7 +268,7 @@ def _local_pool(tasks: list[Task], workers: int,
         def submit() -> None:
             nxt = next(it, None)
             if nxt is not None:
-                with _sigint_held():   # a worker process may be spawned here
+                with _sigint_held():  # a worker process may be spawned here
                     fut = pool.submit(run_chunk, *nxt)
                 pending[fut] = nxt
 
@@ -257,7 +288,7 @@ def _local_pool(tasks: list[Task], workers: int,
         finally:
             for f in pending:
                 f.cancel()
-            if pending:   # stopped early
+            if pending:  # stopped early
                 _stop_workers(pool)
 
 
@@ -274,8 +305,10 @@ def connect(address: str, timeout: float | None = SCHEDULER_TIMEOUT):
     try:
         from distributed import Client
     except ImportError:
-        raise NormsimError("--scheduler needs dask.distributed: install it with "
-                           "'.venv/bin/pip install \"dask[distributed]\"'") from None
+        raise NormsimError(
+            "--scheduler needs dask.distributed: install it with "
+            "'.venv/bin/pip install \"dask[distributed]\"'"
+        ) from None
     try:
         return Client(address, timeout=SCHEDULER_TIMEOUT if timeout is None else timeout)
     except (OSError, TimeoutError, ValueError) as e:
@@ -323,11 +356,18 @@ def _work_per_replicate(cond: Condition) -> int:
     return max(1, cond.n_agents) * cond.spec.schedule.generations
 
 
-def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
-        scheduler: str | None = None, quiet: bool = False,
-        conds: list[Condition] | None = None,
-        pool: ProcessPoolExecutor | None = None,
-        scheduler_timeout: float | None = None, command: str = "run") -> RunReport:
+def run(
+    loaded: LoadedScenario,
+    *,
+    out_dir: Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = False,
+    conds: list[Condition] | None = None,
+    pool: ProcessPoolExecutor | None = None,
+    scheduler_timeout: float | None = None,
+    command: str = "run",
+) -> RunReport:
     """Run every condition x replicate not yet stored; commit each replicate as it finishes.
 
     ``scheduler`` is the address of an existing dask.distributed scheduler
@@ -348,17 +388,22 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
     t_start = time.perf_counter()
     own = conds is None
     sc = loaded.scenario
-    check_store_file(out_dir)   # another program's database is refused before anything else
-    check_owner(out_dir, command, sc.name)   # and another command's or scenario's store
+    check_store_file(out_dir)  # another program's database is refused before anything else
+    check_owner(out_dir, command, sc.name)  # and another command's or scenario's store
     client = connect(scheduler, scheduler_timeout) if scheduler else None
     try:
         threads = max(1, sum(client.nthreads().values())) if client is not None else None
-        if conds is None:   # the scenario's own; refuses what this machine cannot run
+        if conds is None:  # the scenario's own; refuses what this machine cannot run
             conds = conditions(loaded, n_cores=threads)
         requested = workers
         workers = threads or workers or limits.cores()
-        cost = limits.check(loaded, out_dir=out_dir, workers=workers, n_cores=threads,
-                            stored_bytes=limits.stored_bytes(out_dir))
+        cost = limits.check(
+            loaded,
+            out_dir=out_dir,
+            workers=workers,
+            n_cores=threads,
+            stored_bytes=limits.stored_bytes(out_dir),
+        )
     except BaseException:
         if client is not None:
             client.close()
@@ -368,10 +413,12 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
         with Store(out_dir) as store:
             store.claim(command, sc.name)
             for pos, cond in enumerate(conds):
-                store.add_condition(cond.hash, cond.scenario, cond.params,
-                                    cond.spec.model_dump(mode="json"), pos)
+                store.add_condition(
+                    cond.hash, cond.scenario, cond.params, cond.spec.model_dump(mode="json"), pos
+                )
             if own and sc.design is not None:
                 from normsim.design import write_record
+
                 write_record(store, loaded, conds)
             todo = plan(conds, sc.runs, store)
             total = sum(len(t) for _, t in todo)
@@ -386,8 +433,12 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
             for cond, t in todo:
                 # chunks of about 2e7 agent-updates (a fraction of a second), but
                 # at least 4 chunks per worker so that the load stays balanced
-                size = max(1, min(math.ceil(2e7 / _work_per_replicate(cond)),
-                                  math.ceil(total / (4 * workers))))
+                size = max(
+                    1,
+                    min(
+                        math.ceil(2e7 / _work_per_replicate(cond)), math.ceil(total / (4 * workers))
+                    ),
+                )
                 tasks += [(cond, chunk) for chunk in chunked(t, size)]
             if client is not None:
                 outcomes = _dask(tasks, client)
@@ -395,24 +446,44 @@ def run(loaded: LoadedScenario, *, out_dir: Path, workers: int | None = None,
                 outcomes = _in_process(tasks)
             else:
                 if len(tasks) < workers:
-                    _say_workers(requested, len(tasks), f"{len(tasks)} chunks of replicates "
-                                                        "to run")
+                    _say_workers(requested, len(tasks), f"{len(tasks)} chunks of replicates to run")
                 outcomes = _local_pool(tasks, min(workers, len(tasks)), pool)
             # closing: if this ends early (a signal, a full disk) the workers stop at once
-            with tqdm(total=total, unit="rep", desc=sc.name, disable=quiet, delay=1.0,
-                      file=sys.stderr, dynamic_ncols=True) as bar, contextlib.closing(outcomes):
+            with (
+                tqdm(
+                    total=total,
+                    unit="rep",
+                    desc=sc.name,
+                    disable=quiet,
+                    delay=1.0,
+                    file=sys.stderr,
+                    dynamic_ncols=True,
+                ) as bar,
+                contextlib.closing(outcomes),
+            ):
                 for cond, chunk, results, err in outcomes:
                     if err is not None:
                         msg = "".join(traceback.format_exception_only(type(err), err)).strip()
                         report.failures.append(
-                            f"{cond.describe()} replicates {chunk[0][0]}..{chunk[-1][0]}: {msg}")
+                            f"{cond.describe()} replicates {chunk[0][0]}..{chunk[-1][0]}: {msg}"
+                        )
                         bar.update(len(chunk))
                         continue
                     for r in results:
-                        store.add_replicate(cond.hash, r["rep"], r["seed"], cond.scenario,
-                                            cond.params, r["wall_time"], r["share_b"],
-                                            r["mean_payoff"], r["rate_shares"], r["mean_rate"],
-                                            r.get("snapshots"), r.get("extra"))
+                        store.add_replicate(
+                            cond.hash,
+                            r["rep"],
+                            r["seed"],
+                            cond.scenario,
+                            cond.params,
+                            r["wall_time"],
+                            r["share_b"],
+                            r["mean_payoff"],
+                            r["rate_shares"],
+                            r["mean_rate"],
+                            r.get("snapshots"),
+                            r.get("extra"),
+                        )
                         report.ran += 1
                         bar.update(1)
     finally:
@@ -432,14 +503,18 @@ def _cap_workers(workers: int, requested: int | None, total: int, cost) -> int:
     mem, source = limits.available_memory()
     fit = cost.max_workers(mem)
     if fit < workers:
-        print(f"normsim: using {fit} worker process(es), not {workers}: each needs about "
-              f"{limits.fmt_bytes(cost.worker)} of memory and this machine has "
-              f"{limits.fmt_bytes(mem)} {source}", file=sys.stderr)
+        print(
+            f"normsim: using {fit} worker process(es), not {workers}: each needs about "
+            f"{limits.fmt_bytes(cost.worker)} of memory and this machine has "
+            f"{limits.fmt_bytes(mem)} {source}",
+            file=sys.stderr,
+        )
         workers = fit
     return max(1, workers)
 
 
 def _say_workers(requested: int | None, n: int, why: str) -> None:
     if requested is not None and requested > n:
-        print(f"normsim: using {n} worker process(es), not {requested}: only {why}",
-              file=sys.stderr)
+        print(
+            f"normsim: using {n} worker process(es), not {requested}: only {why}", file=sys.stderr
+        )

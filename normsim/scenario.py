@@ -101,8 +101,10 @@ class NetworkSpec(BaseModel):
         allowed = {**KINDS[self.kind], **COMMON}
         for key, val in extra.items():
             if key not in allowed:
-                raise ValueError(f"{key}: not a parameter of {self.kind}"
-                                 f"{_did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})")
+                raise ValueError(
+                    f"{key}: not a parameter of {self.kind}"
+                    f"{_did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})"
+                )
             typ = allowed[key][0]
             if typ is int and (isinstance(val, bool) or not isinstance(val, int)):
                 raise ValueError(f"{key}: {excerpt(val)} is not an integer")
@@ -149,11 +151,12 @@ class CommittedSpec(_Strict):
 
     @model_validator(mode="after")
     def _check(self):
-        try:   # the payoffs only matter for norm 'new' with a = b (Scenario checks that)
+        try:  # the payoffs only matter for norm 'new' with a = b (Scenario checks that)
             check_committed(self.model_dump(exclude_none=True), 1.0, 0.0)
         except NormsimError as e:
-            raise ValueError(str(e).removeprefix("population.committed").lstrip(".:")
-                             .lstrip()) from None
+            raise ValueError(
+                str(e).removeprefix("population.committed").lstrip(".:").lstrip()
+            ) from None
         return self
 
     def as_dict(self) -> dict:
@@ -187,11 +190,12 @@ class GroupsSpec(_Strict):
 
     @model_validator(mode="after")
     def _check(self):
-        try:   # the values alone; the network is checked with the conditions (_check_network)
+        try:  # the values alone; the network is checked with the conditions (_check_network)
             check_groups(self.as_dict(), None, evolving=False)
         except NormsimError as e:
-            raise ValueError(str(e).removeprefix("population.groups").lstrip(".:")
-                             .lstrip()) from None
+            raise ValueError(
+                str(e).removeprefix("population.groups").lstrip(".:").lstrip()
+            ) from None
         return self
 
     def as_dict(self) -> dict:
@@ -393,7 +397,7 @@ class Scenario(_Strict):
     ``population.network.rows``, ...) mapped to lists of values; every combination is
     one condition. ``name``, ``description``, ``runs``, ``seed``, ``output`` and
     ``sweep`` cannot be swept."""
-    design: DesignSpec | None = None     # a sampling design (normsim.design)
+    design: DesignSpec | None = None  # a sampling design (normsim.design)
     """A sampling design instead of a sweep (Sobol', Morris or Latin hypercube over
     bounds of fields): every design point is one condition."""
     output: OutputSpec = Field(default_factory=OutputSpec)
@@ -417,46 +421,68 @@ class Scenario(_Strict):
         ex = s.dynamics.exploration
         evolving = isinstance(ex, EvolvingRates)
         return ModelParams(
-            a=s.game.a, b=s.game.b, c=s.game.c,
+            a=s.game.a,
+            b=s.game.b,
+            c=s.game.c,
             network=s.population.network.as_dict() if s.population.network else {},
-            initial_b=s.population.initial_b, update=s.dynamics.update,
+            initial_b=s.population.initial_b,
+            update=s.dynamics.update,
             beta=s.dynamics.selection_strength,
             exploration=0.0 if evolving else float(ex),
             rates=tuple(ex.rates) if evolving else None,
             rate_mutation=ex.rate_mutation if evolving else DEFAULTS.rate_mutation,
-            generations=s.schedule.generations, shocks=s.schedule.shock_list(),
-            committed=(s.population.committed.as_dict()
-                       if s.population.committed is not None else None),
-            conformity=s.dynamics.conformity, events=tuple(s.schedule.events),
-            groups=s.population.groups.as_dict() if s.population.groups is not None else None)
+            generations=s.schedule.generations,
+            shocks=s.schedule.shock_list(),
+            committed=(
+                s.population.committed.as_dict() if s.population.committed is not None else None
+            ),
+            conformity=s.dynamics.conformity,
+            events=tuple(s.schedule.events),
+            groups=s.population.groups.as_dict() if s.population.groups is not None else None,
+        )
 
     @model_validator(mode="after")
     def _well_mixed_rates(self):
         if self.population.well_mixed and isinstance(self.dynamics.exploration, EvolvingRates):
-            raise ValueError("dynamics.exploration: evolving rates need a network "
-                             "(the well-mixed ODE takes one fixed rate)")
+            raise ValueError(
+                "dynamics.exploration: evolving rates need a network "
+                "(the well-mixed ODE takes one fixed rate)"
+            )
         if self.population.well_mixed and self.population.committed is not None:
-            raise ValueError("population.committed: committed agents need a network "
-                             "(the well-mixed ODE has none)")
+            raise ValueError(
+                "population.committed: committed agents need a network "
+                "(the well-mixed ODE has none)"
+            )
         if self.population.well_mixed and self.schedule.events:
-            raise ValueError("schedule.events: game events need a network "
-                             "(the well-mixed ODE follows the shocks only)")
+            raise ValueError(
+                "schedule.events: game events need a network "
+                "(the well-mixed ODE follows the shocks only)"
+            )
         if self.population.well_mixed and self.dynamics.conformity > 0:
-            raise ValueError("dynamics.conformity: conformity needs a network "
-                             "(the well-mixed ODE has none)")
+            raise ValueError(
+                "dynamics.conformity: conformity needs a network (the well-mixed ODE has none)"
+            )
         gr = self.population.groups
         for k, ev in enumerate(self.schedule.events):
             if gr is None and isinstance(ev, dict) and "group" in ev:
-                raise ValueError(f"schedule.events[{k}].group: an event for one group needs "
-                                 "population.groups")
-        if gr is not None and gr.exploration is not None and isinstance(
-                self.dynamics.exploration, EvolvingRates):
-            raise ValueError("population.groups.exploration: per-group exploration rates need "
-                             "a fixed rate (with evolving rates each agent holds its own)")
+                raise ValueError(
+                    f"schedule.events[{k}].group: an event for one group needs population.groups"
+                )
+        if (
+            gr is not None
+            and gr.exploration is not None
+            and isinstance(self.dynamics.exploration, EvolvingRates)
+        ):
+            raise ValueError(
+                "population.groups.exploration: per-group exploration rates need "
+                "a fixed rate (with evolving rates each agent holds its own)"
+            )
         cm = self.population.committed
         if cm is not None and cm.norm == "new" and self.game.a == self.game.b:
-            raise ValueError("population.committed.norm: new (the norm the first shock "
-                             "favours) is undefined when a = b; give A or B")
+            raise ValueError(
+                "population.committed.norm: new (the norm the first shock "
+                "favours) is undefined when a = b; give A or B"
+            )
         return self
 
     @model_validator(mode="after")
@@ -464,8 +490,9 @@ class Scenario(_Strict):
         snaps = self.output.snapshots
         G = self.schedule.generations
         if snaps and self.population.well_mixed:
-            raise ValueError("output.snapshots: a well-mixed population has no agents "
-                             "to take snapshots of")
+            raise ValueError(
+                "output.snapshots: a well-mixed population has no agents to take snapshots of"
+            )
         for g in snaps:
             if not 0 <= g <= G:
                 raise ValueError(f"output.snapshots: {g} is outside 0..{G} (the generations)")
@@ -477,9 +504,9 @@ class Scenario(_Strict):
 # ------------------------------------------------------------------ messages
 def _did_you_mean(word: str, options) -> str:
     options = [str(o) for o in options]
-    word = str(word)[:100]   # a long value need not be compared in full
+    word = str(word)[:100]  # a long value need not be compared in full
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if not close and len(word) >= 3:    # an abbreviation: 'async' for 'asynchronous'
+    if not close and len(word) >= 3:  # an abbreviation: 'async' for 'asynchronous'
         close = [o for o in options if o.lower().startswith(word.lower())][:1]
     return f"; did you mean {close[0]!r}?" if close else ""
 
@@ -488,24 +515,41 @@ def _not_one_of(value, options: list[str], what: str = "") -> str:
     return f"{excerpt(value)} is not one of {', '.join(options)}{_did_you_mean(value, options)}"
 
 
-_MODELS = {(): Scenario, ("game",): GameSpec, ("population",): PopulationSpec,
-           ("population", "committed"): CommittedSpec, ("population", "groups"): GroupsSpec,
-           ("dynamics",): DynamicsSpec, ("schedule",): ScheduleSpec, ("output",): OutputSpec,
-           ("dynamics", "exploration"): EvolvingRates, ("design",): DesignSpec}
+_MODELS = {
+    (): Scenario,
+    ("game",): GameSpec,
+    ("population",): PopulationSpec,
+    ("population", "committed"): CommittedSpec,
+    ("population", "groups"): GroupsSpec,
+    ("dynamics",): DynamicsSpec,
+    ("schedule",): ScheduleSpec,
+    ("output",): OutputSpec,
+    ("dynamics", "exploration"): EvolvingRates,
+    ("design",): DesignSpec,
+}
 
 
 def _format_error(err: dict) -> tuple[tuple, str]:
     """One pydantic error as (path, message)."""
-    loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and (
-        x in ("EvolvingRates", "Every", "NetworkSpec") or x.startswith(("list[", "float",
-                                                                         "constrained")))))
+    loc = tuple(
+        x
+        for x in err["loc"]
+        if not (
+            isinstance(x, str)
+            and (
+                x in ("EvolvingRates", "Every", "NetworkSpec")
+                or x.startswith(("list[", "float", "constrained"))
+            )
+        )
+    )
     typ = err["type"]
     value = err.get("input")
     if typ == "extra_forbidden":
         model = _MODELS.get(loc[:-1])
         options = list(model.model_fields) if model else []
         return loc, f"unknown key{_did_you_mean(loc[-1], options)}" + (
-            f" (allowed: {', '.join(options)})" if options else "")
+            f" (allowed: {', '.join(options)})" if options else ""
+        )
     if typ == "missing":
         return loc, "required"
     if typ == "value_error":
@@ -555,14 +599,16 @@ def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> 
 
     try:
         sc = Scenario.model_validate(raw)
-        if not sc.population.well_mixed:   # the simulation's payoff sums must stay finite
+        if not sc.population.well_mixed:  # the simulation's payoff sums must stay finite
             try:
-                check_payoffs(sc.game.a, sc.game.b,
-                              check_events(sc.schedule.events, sc.schedule.generations))
+                check_payoffs(
+                    sc.game.a, sc.game.b, check_events(sc.schedule.events, sc.schedule.generations)
+                )
             except PayoffError as e:
                 line = _line(node, e.loc) if node is not None else None
-                raise NormsimError(f"{where}:{line}: {what}{e}" if line else
-                                   f"{where}: {what}{e}") from None
+                raise NormsimError(
+                    f"{where}:{line}: {what}{e}" if line else f"{where}: {what}{e}"
+                ) from None
         return sc
     except ValidationError as e:
         errors = e.errors(include_url=False)
@@ -591,7 +637,7 @@ def _best(errors: list[dict], raw: Any) -> dict:
         for fld, branch in unions.items():
             if fld in loc:
                 i = loc.index(fld)
-                meant_map = isinstance(_raw_at(raw, loc[:i + 1]), dict)
+                meant_map = isinstance(_raw_at(raw, loc[: i + 1]), dict)
                 if (branch in loc) != meant_map and err["type"] != "value_error":
                     break
         else:
@@ -604,7 +650,7 @@ def _set_path(raw: dict, path: str, value: Any, where: str) -> None:
     keys = path.split(".")
     if not all(keys):
         raise NormsimError(f"{where}: {excerpt(path)} is not a dotted path like game.c")
-    if keys[0] == "sweep" and len(keys) > 1:   # a sweep's keys are dotted paths themselves
+    if keys[0] == "sweep" and len(keys) > 1:  # a sweep's keys are dotted paths themselves
         if not isinstance(raw.setdefault("sweep", {}), dict):
             raise NormsimError(f"{where}: {path}: sweep is not a mapping")
         raw["sweep"][".".join(keys[1:])] = value
@@ -649,39 +695,49 @@ class LoadedScenario:
         return Path(out)
 
 
-def load(path: str | Path, overrides: list[str] | tuple = (),
-         data_roots: list | tuple = ()) -> LoadedScenario:
+def load(
+    path: str | Path, overrides: list[str] | tuple = (), data_roots: list | tuple = ()
+) -> LoadedScenario:
     """Read, check and validate a scenario file; apply ``--set`` overrides.
 
     The data files it names (an edge list, a group file) must lie in the scenario's
     folder or in one of ``data_roots`` (:func:`normsim.datafiles.resolve`)."""
     path = Path(path)
     where = str(path)
-    text = read_text(path, where)   # at most yamlsafe.MAX_BYTES, whatever the file is
+    text = read_text(path, where)  # at most yamlsafe.MAX_BYTES, whatever the file is
     return loads(text, where=where, path=path, overrides=overrides, data_roots=data_roots)
 
 
-def loads(text: str, where: str = "<scenario>", path: Path | None = None,
-          overrides: list[str] | tuple = (), data_roots: list | tuple = ()) -> LoadedScenario:
+def loads(
+    text: str,
+    where: str = "<scenario>",
+    path: Path | None = None,
+    overrides: list[str] | tuple = (),
+    data_roots: list | tuple = (),
+) -> LoadedScenario:
     """Validate scenario text (see :func:`load`; without ``path`` its data files are
     read relative to the working directory, and must lie in it or in ``data_roots``)."""
     # no alias bombs, no duplicate keys, 1e-3 is a number (normsim.yamlsafe)
     node, raw = parse_yaml(text, where)
     if not isinstance(raw, dict):
-        raise NormsimError(f"{where}: a scenario must be a mapping of keys to values "
-                           f"(name, game, population, ...), not {type(raw).__name__}")
+        raise NormsimError(
+            f"{where}: a scenario must be a mapping of keys to values "
+            f"(name, game, population, ...), not {type(raw).__name__}"
+        )
     if any(not isinstance(k, str) for k in raw):
         raise NormsimError(f"{where}: every top-level key must be a text")
     for text_ in overrides:
         p, v = parse_override(text_)
         sweep = raw.get("sweep")
         if isinstance(sweep, dict) and p in sweep:
-            raise NormsimError(f"--set {p}: {p} is swept (sweep.{p}), so the sweep's values "
-                               f"would replace this one; set those instead, e.g. "
-                               f"--set 'sweep.{p}=[{excerpt(v)}]'")
+            raise NormsimError(
+                f"--set {p}: {p} is swept (sweep.{p}), so the sweep's values "
+                f"would replace this one; set those instead, e.g. "
+                f"--set 'sweep.{p}=[{excerpt(v)}]'"
+            )
         _set_path(raw, p, v, "--set")
     if overrides:
-        node = None   # line numbers would point at values that --set replaced
+        node = None  # line numbers would point at values that --set replaced
     sc = _validate(raw, where, node)
     roots = tuple(_data_root(r) for r in data_roots)
     check_paths(sc, path.parent if path else Path.cwd(), roots, where, node)
@@ -709,8 +765,13 @@ def data_paths(spec: Scenario) -> list[tuple[tuple, str]]:
     return out
 
 
-def check_paths(spec: Scenario, base_dir: Path, roots: tuple = (), where: str = "<scenario>",
-                node: yaml.Node | None = None) -> None:
+def check_paths(
+    spec: Scenario,
+    base_dir: Path,
+    roots: tuple = (),
+    where: str = "<scenario>",
+    node: yaml.Node | None = None,
+) -> None:
     """Refuse a data file outside the scenario's folder and ``roots``, or a special file
     (:func:`normsim.datafiles.resolve`), before anything is read from it."""
     from normsim.datafiles import resolve
@@ -724,12 +785,19 @@ def check_paths(spec: Scenario, base_dir: Path, roots: tuple = (), where: str = 
 
 
 def _check_sweep(sc: Scenario, raw: dict, where: str, node) -> None:
-    base = {k: v for k, v in raw.items() if k != "sweep"}   # copied per value: not the sweep
+    base = {k: v for k, v in raw.items() if k != "sweep"}  # copied per value: not the sweep
     for key, values in sc.sweep.items():
         line = _line(node, ("sweep", key)) if node is not None else None
         at = f"{where}:{line}" if line else where
-        if key in ("sweep", "name", "runs", "seed", "output", "description", "design") or \
-                key.startswith(("sweep.", "output.", "design.")):
+        if key in (
+            "sweep",
+            "name",
+            "runs",
+            "seed",
+            "output",
+            "description",
+            "design",
+        ) or key.startswith(("sweep.", "output.", "design.")):
             raise NormsimError(f"{at}: sweep.{key}: cannot be swept")
         if not values:
             raise NormsimError(f"{at}: sweep.{key}: give at least one value")
@@ -743,13 +811,21 @@ def _check_sweep(sc: Scenario, raw: dict, where: str, node) -> None:
 
 def _known_paths() -> list[str]:
     out = []
-    for prefix, model in (("game", GameSpec), ("population", PopulationSpec),
-                          ("dynamics", DynamicsSpec), ("schedule", ScheduleSpec)):
+    for prefix, model in (
+        ("game", GameSpec),
+        ("population", PopulationSpec),
+        ("dynamics", DynamicsSpec),
+        ("schedule", ScheduleSpec),
+    ):
         out += [f"{prefix}.{f}" for f in model.model_fields]
     out += [f"population.committed.{f}" for f in CommittedSpec.model_fields]
     out += [f"population.groups.{f}" for f in GroupsSpec.model_fields]
-    out += ["dynamics.exploration.rates", "dynamics.exploration.rate_mutation",
-            "schedule.shocks.every", "population.network.kind"]
+    out += [
+        "dynamics.exploration.rates",
+        "dynamics.exploration.rate_mutation",
+        "schedule.shocks.every",
+        "population.network.kind",
+    ]
     for params in [*KINDS.values(), COMMON]:
         out += [f"population.network.{p}" for p in params]
     return sorted(set(out))
@@ -770,11 +846,11 @@ class Condition:
     """One resolved condition of a scenario: the swept values and the full model."""
 
     scenario: str
-    params: dict            # the swept paths and their values in this condition
-    spec: Scenario          # the resolved scenario of this condition (no sweep)
+    params: dict  # the swept paths and their values in this condition
+    spec: Scenario  # the resolved scenario of this condition (no sweep)
     hash: str
     base_dir: str
-    n_agents: int = 0       # agents in the first replicate's graph (0: well-mixed)
+    n_agents: int = 0  # agents in the first replicate's graph (0: well-mixed)
 
     @property
     def well_mixed(self) -> bool:
@@ -797,30 +873,33 @@ def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> 
     net = spec.population.network.as_dict()
     size = _network_size.__wrapped__ if net["kind"] == "edgelist" else _network_size
     cond = f" (condition {', '.join(f'{k}={v}' for k, v in params.items())})" if params else ""
-    try:   # an edge-list file may change between calls: never cached
+    try:  # an edge-list file may change between calls: never cached
         n = size(json.dumps(net, sort_keys=True), spec.seed, str(base_dir))
     except NormsimError as e:
         raise NormsimError(f"{where}: population.{e}{cond}") from None
     if spec.population.committed is not None:
         try:
-            committed_count(check_committed(spec.population.committed.as_dict(), spec.game.a,
-                                            spec.game.b), n)
+            committed_count(
+                check_committed(spec.population.committed.as_dict(), spec.game.a, spec.game.b), n
+            )
         except NormsimError as e:
             raise NormsimError(f"{where}: {e}{cond}") from None
     gr = spec.population.groups
     if gr is not None:
         from normsim.groups import group_labels, n_groups
-        try:   # the groups against the network (a blocks cut is checked per replicate)
+
+        try:  # the groups against the network (a blocks cut is checked per replicate)
             groups = check_groups(gr.as_dict(), net, evolving=False)
             m = groups["n"]
             if not (groups["by"] == "blocks" and net.get("largest_component")):
                 m = n_groups(groups, group_labels(groups, net, n, None, base_dir))
             # an event for a group that does not exist (before anything is written)
-            for k, ev in enumerate(check_events(spec.schedule.events,
-                                                spec.schedule.generations)):
+            for k, ev in enumerate(check_events(spec.schedule.events, spec.schedule.generations)):
                 if m is not None and ev.get("group", 0) >= m:
-                    raise NormsimError(f"schedule.events[{k}].group: {ev['group']} is not a "
-                                       f"group (groups 0..{m - 1})")
+                    raise NormsimError(
+                        f"schedule.events[{k}].group: {ev['group']} is not a "
+                        f"group (groups 0..{m - 1})"
+                    )
         except NormsimError as e:
             raise NormsimError(f"{where}: {e}{cond}") from None
     return n
@@ -833,13 +912,15 @@ def _network_size(spec_json: str, seed: int, base_dir: str) -> int:
     from normsim.draws import graph_seed, replicate_seed
     from normsim.networks import spec_adjacency
 
-    return spec_adjacency(json.loads(spec_json), seed=graph_seed(replicate_seed(seed, 0)),
-                          base_dir=base_dir).n
+    return spec_adjacency(
+        json.loads(spec_json), seed=graph_seed(replicate_seed(seed, 0)), base_dir=base_dir
+    ).n
 
 
 def _content(spec: Scenario, base_dir: Path) -> dict:
-    d = spec.model_dump(mode="json", exclude={"name", "description", "runs", "sweep", "output",
-                                              "design"})
+    d = spec.model_dump(
+        mode="json", exclude={"name", "description", "runs", "sweep", "output", "design"}
+    )
     # mechanisms left at their defaults are left out: a plain scenario keeps the
     # hash it had before they existed (its stored replicates are resumed into)
     if d["population"].get("committed") is None:
@@ -854,12 +935,12 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
         d["conformity_draws"] = CONFORMITY_DRAWS
     if not d["schedule"].get("events"):
         d["schedule"].pop("events", None)
-    d["draw_schedule"] = DRAW_SCHEDULE      # the same seed draws differently under another
-    if d["population"].get("network"):      # networkx and native build the same graph
+    d["draw_schedule"] = DRAW_SCHEDULE  # the same seed draws differently under another
+    if d["population"].get("network"):  # networkx and native build the same graph
         d["population"]["network"].pop("generator", None)
     net = spec.population.network
     gr = spec.population.groups
-    if gr is not None and gr.file is not None:   # the groups file's contents, as an edge list's
+    if gr is not None and gr.file is not None:  # the groups file's contents, as an edge list's
         p = Path(gr.file)
         p = check_special(p if p.is_absolute() else base_dir / p, "population.groups.file")
         try:
@@ -870,7 +951,7 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
         p = Path(net.as_dict()["path"])
         p = check_special(p if p.is_absolute() else base_dir / p, "population.network.path")
         try:
-            with open(p, "rb") as fh:   # streamed: an edge list may be large
+            with open(p, "rb") as fh:  # streamed: an edge list may be large
                 d["edgelist_sha256"] = hashlib.file_digest(fh, "sha256").hexdigest()
         except OSError as e:
             raise NormsimError(f"population.network.path: cannot read {p}: {e}") from None
@@ -898,6 +979,7 @@ def conditions(loaded: LoadedScenario, *, n_cores: int | None = None) -> list[Co
     sc = loaded.scenario
     if sc.design is not None:
         from normsim.design import design_conditions
+
         return design_conditions(loaded)
     keys = list(sc.sweep)
     combos = list(itertools.product(*(sc.sweep[k] for k in keys))) if keys else [()]
@@ -910,12 +992,18 @@ def conditions(loaded: LoadedScenario, *, n_cores: int | None = None) -> list[Co
             _set_path(raw, k, v, "sweep")
         where = str(loaded.path or "<scenario>")
         spec = _validate(raw, where, None)
-        check_paths(spec, loaded.base_dir, loaded.data_roots, where)   # a swept path too
+        check_paths(spec, loaded.base_dir, loaded.data_roots, where)  # a swept path too
         n = 0
         if spec.population.network is not None:
             n = _check_network(spec, loaded.base_dir, where, dict(zip(keys, combo, strict=True)))
-        out.append(Condition(scenario=sc.name, params=dict(zip(keys, combo, strict=True)),
-                             spec=spec,
-                             hash=condition_hash(spec, loaded.base_dir),
-                             base_dir=str(loaded.base_dir), n_agents=n))
+        out.append(
+            Condition(
+                scenario=sc.name,
+                params=dict(zip(keys, combo, strict=True)),
+                spec=spec,
+                hash=condition_hash(spec, loaded.base_dir),
+                base_dir=str(loaded.base_dir),
+                n_agents=n,
+            )
+        )
     return out

@@ -88,19 +88,24 @@ def decode(blob: bytes, n_agents: int, n_rates: int) -> tuple[np.ndarray, np.nda
     return (code & 1).astype(np.uint8), code >> 1
 
 
-def snapshot_blobs(series_snapshots: Mapping[int, tuple[np.ndarray, np.ndarray]], row: int,
-                   n_rates: int) -> dict[int, tuple[int, bytes]]:
+def snapshot_blobs(
+    series_snapshots: Mapping[int, tuple[np.ndarray, np.ndarray]], row: int, n_rates: int
+) -> dict[int, tuple[int, bytes]]:
     """Encode replicate ``row`` of :attr:`normsim.engine.Series.snapshots`:
     generation -> ``(number of agents, bytes)``."""
     out = {}
     for g, (norms, ridx) in series_snapshots.items():
-        out[int(g)] = (norms.shape[1], encode(norms[row], ridx[row] if n_rates else None,
-                                              n_rates))
+        out[int(g)] = (norms.shape[1], encode(norms[row], ridx[row] if n_rates else None, n_rates))
     return out
 
 
-def read_snapshots(path: str | Path, *, generation: int | None = None, rep: int | None = None,
-                   condition: str | Mapping[str, Any] | None = None) -> list[Snapshot]:
+def read_snapshots(
+    path: str | Path,
+    *,
+    generation: int | None = None,
+    rep: int | None = None,
+    condition: str | Mapping[str, Any] | None = None,
+) -> list[Snapshot]:
     """Stored snapshots as arrays, in sweep order, then replicate, then generation.
 
     Parameters
@@ -127,8 +132,7 @@ def read_snapshots(path: str | Path, *, generation: int | None = None, rep: int 
                 conds = [c for c in conds if c["hash"].startswith(condition)]
             else:
                 want = json.loads(json.dumps(dict(condition)))
-                conds = [c for c in conds if all(c["params"].get(k) == v
-                                                 for k, v in want.items())]
+                conds = [c for c in conds if all(c["params"].get(k) == v for k, v in want.items())]
             if not conds:
                 raise NormsimError(f"{path}: no stored condition matches {condition!r}")
         out = []

@@ -124,19 +124,22 @@ def _pack(extra: dict[str, np.ndarray] | None) -> bytes | None:
         return None
     head = json.dumps([[k, int(np.size(v))] for k, v in extra.items()]).encode()
     head += b" " * (-(len(head) + 4) % 8)
-    return (len(head).to_bytes(4, "little") + head
-            + b"".join(_blob(np.ravel(v)) for v in extra.values()))
+    return (
+        len(head).to_bytes(4, "little")
+        + head
+        + b"".join(_blob(np.ravel(v)) for v in extra.values())
+    )
 
 
 def _unpack(b: bytes | None) -> dict[str, np.ndarray]:
     if b is None:
         return {}
     n = int.from_bytes(b[:4], "little")
-    names = json.loads(b[4:4 + n])
-    vals = np.frombuffer(b[4 + n:], dtype="<f8")
+    names = json.loads(b[4 : 4 + n])
+    vals = np.frombuffer(b[4 + n :], dtype="<f8")
     out, pos = {}, 0
     for name, length in names:
-        out[str(name)] = vals[pos:pos + int(length)].copy()
+        out[str(name)] = vals[pos : pos + int(length)].copy()
         pos += int(length)
     if pos != len(vals):
         raise ValueError(f"the named series hold {pos} values, the blob {len(vals)}")
@@ -173,8 +176,12 @@ def _columns(conn: sqlite3.Connection) -> set[str]:
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
-    return {n for (n,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    return {
+        n
+        for (n,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
 
 
 def check_store_file(dir_or_db: str | Path) -> None:
@@ -193,8 +200,9 @@ def check_store_file(dir_or_db: str | Path) -> None:
     if path.is_dir():
         raise NormsimError(f"{path}: is a directory, not a results store; choose another --out")
     if not path.is_file():
-        raise NormsimError(f"{path}: is not a regular file, so it cannot be a results store; "
-                           "choose another --out")
+        raise NormsimError(
+            f"{path}: is not a regular file, so it cannot be a results store; choose another --out"
+        )
     if path.stat().st_size == 0:
         return
     try:
@@ -204,13 +212,16 @@ def check_store_file(dir_or_db: str | Path) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
-        raise NormsimError(f"{path}: not a normsim results store ({e}); it was left as it is: "
-                           "choose another --out") from None
+        raise NormsimError(
+            f"{path}: not a normsim results store ({e}); it was left as it is: choose another --out"
+        ) from None
     foreign = tables - _TABLES - _OPTIONAL_TABLES
     if tables and (not tables >= _TABLES or foreign):
         other = ", ".join(sorted(foreign)) or "none of normsim's"
-        raise NormsimError(f"{path}: not a normsim results store: it holds another program's "
-                           f"tables ({other}); it was left as it is: choose another --out")
+        raise NormsimError(
+            f"{path}: not a normsim results store: it holds another program's "
+            f"tables ({other}); it was left as it is: choose another --out"
+        )
 
 
 #: what a store was written by: the command (``run``, ``tipping``, ``calibrate``) and the
@@ -233,10 +244,12 @@ def owner(dir_or_db: str | Path) -> tuple[str | None, str | None]:
         try:
             if not _tables(conn) >= _TABLES:
                 return None, None
-            meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN (?, ?)",
-                                     OWNER_KEYS).fetchall())
-            names = [n for (n,) in conn.execute("SELECT DISTINCT scenario FROM conditions "
-                                                "LIMIT 2")]
+            meta = dict(
+                conn.execute(
+                    "SELECT key, value FROM meta WHERE key IN (?, ?)", OWNER_KEYS
+                ).fetchall()
+            )
+            names = [n for (n,) in conn.execute("SELECT DISTINCT scenario FROM conditions LIMIT 2")]
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
@@ -261,7 +274,8 @@ def check_owner(dir_or_db: str | Path, command: str, scenario: str) -> None:
     raise NormsimError(
         f"{db_path(dir_or_db)}: this store holds the results of {by} for scenario "
         f"{had_scenario!r}; a store holds one scenario's results of one command, so normsim "
-        f"{command} for scenario {scenario!r} is not added to it: choose another --out")
+        f"{command} for scenario {scenario!r} is not added to it: choose another --out"
+    )
 
 
 def integrity(path: Path) -> str:
@@ -285,7 +299,8 @@ def damaged(path: Path, e: Exception, what: str = "") -> NormsimError:
     return NormsimError(
         f"{path}: the results store is damaged{' (' + what + ')' if what else ''}: "
         f"{cause}; PRAGMA integrity_check says: {integrity(path)}; restore it from a copy "
-        "or run again with another --out")
+        "or run again with another --out"
+    )
 
 
 def _malformed(e: sqlite3.Error) -> bool:
@@ -296,14 +311,18 @@ def _malformed(e: sqlite3.Error) -> bool:
 def _write_error(path: Path, e: sqlite3.Error) -> NormsimError:
     """One line for a failed write: a full disk, a read-only store, or another problem."""
     text = str(e)
-    kept = ("what was stored before is kept; run the same command again to resume "
-            "(only what is missing runs)")
+    kept = (
+        "what was stored before is kept; run the same command again to resume "
+        "(only what is missing runs)"
+    )
     if "full" in text:
-        return NormsimError(f"{path}: the disk is full (SQLite: {text}); {kept} once there is "
-                            "space")
+        return NormsimError(
+            f"{path}: the disk is full (SQLite: {text}); {kept} once there is space"
+        )
     if "readonly" in text or "read-only" in text:
-        return NormsimError(f"{path}: cannot write the results store (SQLite: {text}); choose "
-                            "a writable --out")
+        return NormsimError(
+            f"{path}: cannot write the results store (SQLite: {text}); choose a writable --out"
+        )
     return NormsimError(f"{path}: cannot write the results store (SQLite: {text}); {kept}")
 
 
@@ -325,8 +344,9 @@ class Store:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
-                raise NormsimError(f"output.dir: cannot create {self.path.parent}: "
-                                   f"{e.strerror or e}") from None
+                raise NormsimError(
+                    f"output.dir: cannot create {self.path.parent}: {e.strerror or e}"
+                ) from None
         try:
             if not create:
                 self.conn = _connect_readonly(self.path)
@@ -344,10 +364,11 @@ class Store:
             self.conn.execute("PRAGMA synchronous=NORMAL")
             with self.conn:
                 self.conn.executescript(_SCHEMA)
-                if "extra" not in _columns(self.conn):    # written before the column existed
+                if "extra" not in _columns(self.conn):  # written before the column existed
                     self.conn.execute("ALTER TABLE replicates ADD COLUMN extra BLOB")
-                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
-                                  (str(SCHEMA_VERSION),))
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                )
         except sqlite3.OperationalError as e:
             self.conn.close()
             raise _write_error(self.path, e) from None
@@ -361,7 +382,7 @@ class Store:
         """Close the database connection."""
         try:
             self.conn.close()
-        except sqlite3.Error:   # pragma: no cover - closing after a failed write
+        except sqlite3.Error:  # pragma: no cover - closing after a failed write
             pass
 
     def __enter__(self) -> Store:
@@ -376,40 +397,54 @@ class Store:
         recorded yet."""
         try:
             with self.conn:
-                self.conn.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)",
-                                      zip(OWNER_KEYS, (command, scenario), strict=True))
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                    zip(OWNER_KEYS, (command, scenario), strict=True),
+                )
         except sqlite3.OperationalError as e:
             raise _write_error(self.path, e) from None
         except sqlite3.DatabaseError as e:
             raise damaged(self.path, e) from None
 
-    def add_condition(self, hash_: str, scenario: str, params: dict, resolved: dict,
-                      position: int) -> None:
+    def add_condition(
+        self, hash_: str, scenario: str, params: dict, resolved: dict, position: int
+    ) -> None:
         """Record a condition (its hash, swept values, resolved scenario and sweep position).
 
         A condition stored before keeps its resolved scenario and every swept value it
         had: values are added, never taken away."""
         try:
             with self.conn:
-                row = self.conn.execute("SELECT params FROM conditions WHERE hash = ?",
-                                        (hash_,)).fetchone()
+                row = self.conn.execute(
+                    "SELECT params FROM conditions WHERE hash = ?", (hash_,)
+                ).fetchone()
                 if row is not None:
                     params = {**json.loads(row[0]), **params}
                 self.conn.execute(
                     "INSERT INTO conditions VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO UPDATE "
                     "SET params = excluded.params, position = excluded.position",
-                    (hash_, scenario, json.dumps(params), json.dumps(resolved), position))
-        except sqlite3.OperationalError as e:   # a full disk: the transaction is rolled back
+                    (hash_, scenario, json.dumps(params), json.dumps(resolved), position),
+                )
+        except sqlite3.OperationalError as e:  # a full disk: the transaction is rolled back
             raise _write_error(self.path, e) from None
         except (sqlite3.DatabaseError, ValueError) as e:
             raise damaged(self.path, e, f"condition {hash_}") from None
 
-    def add_replicate(self, hash_: str, rep: int, seed: int, scenario: str, params: dict,
-                      wall_time: float, share_b: np.ndarray, mean_payoff: np.ndarray,
-                      rate_shares: np.ndarray | None = None,
-                      mean_rate: np.ndarray | None = None,
-                      snapshots: dict[int, tuple[int, bytes]] | None = None,
-                      extra: dict[str, np.ndarray] | None = None) -> None:
+    def add_replicate(
+        self,
+        hash_: str,
+        rep: int,
+        seed: int,
+        scenario: str,
+        params: dict,
+        wall_time: float,
+        share_b: np.ndarray,
+        mean_payoff: np.ndarray,
+        rate_shares: np.ndarray | None = None,
+        mean_rate: np.ndarray | None = None,
+        snapshots: dict[int, tuple[int, bytes]] | None = None,
+        extra: dict[str, np.ndarray] | None = None,
+    ) -> None:
         """Store one finished replicate in one transaction (a duplicate is ignored),
         with its encoded snapshots (generation -> (agents, bytes); see
         :func:`normsim.snapshots.snapshot_blobs`) and further named series ``extra``."""
@@ -420,13 +455,30 @@ class Store:
                     "INSERT OR IGNORE INTO replicates (hash, rep, seed, scenario, params, "
                     "version, wall_time, finished, generations, n_rates, share_b, mean_payoff, "
                     "rate_shares, mean_rate, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (hash_, int(rep), int(seed), scenario, json.dumps(params), __version__,
-                     float(wall_time), time.time(), len(share_b) - 1, n_rates, _blob(share_b),
-                     _blob(mean_payoff), _blob(rate_shares), _blob(mean_rate), _pack(extra)))
+                    (
+                        hash_,
+                        int(rep),
+                        int(seed),
+                        scenario,
+                        json.dumps(params),
+                        __version__,
+                        float(wall_time),
+                        time.time(),
+                        len(share_b) - 1,
+                        n_rates,
+                        _blob(share_b),
+                        _blob(mean_payoff),
+                        _blob(rate_shares),
+                        _blob(mean_rate),
+                        _pack(extra),
+                    ),
+                )
                 for g, (n, blob) in (snapshots or {}).items():
-                    self.conn.execute("INSERT OR IGNORE INTO snapshots VALUES (?,?,?,?,?,?)",
-                                      (hash_, int(rep), int(g), int(n), n_rates, blob))
-        except sqlite3.OperationalError as e:   # a full disk: the transaction is rolled back
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO snapshots VALUES (?,?,?,?,?,?)",
+                        (hash_, int(rep), int(g), int(n), n_rates, blob),
+                    )
+        except sqlite3.OperationalError as e:  # a full disk: the transaction is rolled back
             raise _write_error(self.path, e) from None
         except sqlite3.DatabaseError as e:
             raise damaged(self.path, e) from None
@@ -435,8 +487,11 @@ class Store:
         """Set a text value in the store's meta table (e.g. a design's record)."""
         try:
             with self.conn:
-                self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
-                                  "SET value = excluded.value", (key, value))
+                self.conn.execute(
+                    "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
+                    "SET value = excluded.value",
+                    (key, value),
+                )
         except sqlite3.OperationalError as e:
             raise _write_error(self.path, e) from None
         except sqlite3.DatabaseError as e:
@@ -467,8 +522,10 @@ class Store:
     def stored_reps(self, hash_: str) -> set[int]:
         """The replicate numbers already stored for a condition."""
         with self.reading():
-            return {r for (r,) in self.conn.execute(
-                "SELECT rep FROM replicates WHERE hash = ?", (hash_,))}
+            return {
+                r
+                for (r,) in self.conn.execute("SELECT rep FROM replicates WHERE hash = ?", (hash_,))
+            }
 
     def reps_with_snapshots(self, hash_: str, generations: list[int]) -> set[int]:
         """Replicates that have a snapshot at every one of ``generations``."""
@@ -479,16 +536,17 @@ class Store:
             rows = self.conn.execute(
                 f"SELECT rep FROM snapshots WHERE hash = ? AND generation IN "
                 f"({','.join('?' * len(want))}) GROUP BY rep HAVING COUNT(*) = ?",
-                (hash_, *want, len(want)))
+                (hash_, *want, len(want)),
+            )
             return {r for (r,) in rows}
 
-    def snapshot_rows(self, hash_: str, rep: int | None = None,
-                      generation: int | None = None) -> list[tuple]:
+    def snapshot_rows(
+        self, hash_: str, rep: int | None = None, generation: int | None = None
+    ) -> list[tuple]:
         """``(rep, generation, n_agents, n_rates, bytes)`` of a condition's snapshots."""
         if not self._snapshot_table():
             return []
-        sql = ("SELECT rep, generation, n_agents, n_rates, state FROM snapshots "
-               "WHERE hash = ?")
+        sql = "SELECT rep, generation, n_agents, n_rates, state FROM snapshots WHERE hash = ?"
         args: list = [hash_]
         if rep is not None:
             sql += " AND rep = ?"
@@ -502,8 +560,12 @@ class Store:
     def _snapshot_table(self) -> bool:
         """Whether this store has the snapshots table (stores written before it do not)."""
         with self.reading():
-            return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                                     "name = 'snapshots'").fetchone() is not None
+            return (
+                self.conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'"
+                ).fetchone()
+                is not None
+            )
 
     def conditions(self, hashes: list[str] | None = None) -> list[dict]:
         """Stored conditions (all, or those in ``hashes``) in sweep order, with replicate counts."""
@@ -511,10 +573,18 @@ class Store:
             rows = self.conn.execute(
                 "SELECT c.hash, c.scenario, c.params, c.resolved, COUNT(r.rep) FROM conditions "
                 "c LEFT JOIN replicates r ON r.hash = c.hash GROUP BY c.hash ORDER BY "
-                "c.position")
-            out = [{"hash": h, "scenario": s, "params": _object(json.loads(p)),
-                    "resolved": _object(json.loads(res)), "n": n}
-                   for h, s, p, res, n in rows]
+                "c.position"
+            )
+            out = [
+                {
+                    "hash": h,
+                    "scenario": s,
+                    "params": _object(json.loads(p)),
+                    "resolved": _object(json.loads(res)),
+                    "n": n,
+                }
+                for h, s, p, res, n in rows
+            ]
         if hashes is not None:
             keep = set(hashes)
             out = [c for c in out if c["hash"] in keep]
@@ -534,7 +604,8 @@ class Store:
                 "SELECT hash, rep, seed, wall_time, n_rates, share_b, mean_payoff, "
                 f"rate_shares, mean_rate, {extra} FROM replicates WHERE hash = ? AND rep < ? "
                 "ORDER BY rep",
-                (hash_, 2**63 - 1 if below is None else min(int(below), 2**63 - 1)))
+                (hash_, 2**63 - 1 if below is None else min(int(below), 2**63 - 1)),
+            )
         while True:
             with self.reading():
                 row = next(rows, None)
@@ -543,10 +614,19 @@ class Store:
             h, rep, seed, wt, k, sb, mp, rs, mr, ex = row
             with self.reading(f"replicate {rep} of condition {h} does not decode"):
                 shares = _arr(rs)
-                out = Replicate(h, rep, seed, wt, _arr(sb), _arr(mp),
-                                None if shares is None else shares.reshape(-1, k), _arr(mr),
-                                _unpack(ex))
+                out = Replicate(
+                    h,
+                    rep,
+                    seed,
+                    wt,
+                    _arr(sb),
+                    _arr(mp),
+                    None if shares is None else shares.reshape(-1, k),
+                    _arr(mr),
+                    _unpack(ex),
+                )
                 if len(out.mean_payoff) != len(out.share_b):
-                    raise ValueError(f"share_b has {len(out.share_b)} values, mean_payoff "
-                                     f"{len(out.mean_payoff)}")
+                    raise ValueError(
+                        f"share_b has {len(out.share_b)} values, mean_payoff {len(out.mean_payoff)}"
+                    )
             yield out

@@ -51,8 +51,11 @@ def regular_degree(network: Mapping[str, Any]) -> int | None:
     not, or not known without building the graph): a periodic grid (4), a
     random regular graph (d), a complete graph (n - 1)."""
     kind = network.get("kind")
-    if kind == "grid" and network.get("periodic", True) and min(
-            network.get("rows", 0), network.get("cols", 0)) >= 3:
+    if (
+        kind == "grid"
+        and network.get("periodic", True)
+        and min(network.get("rows", 0), network.get("cols", 0)) >= 3
+    ):
         return 4
     if kind == "random_regular":
         return int(network["d"])
@@ -61,8 +64,9 @@ def regular_degree(network: Mapping[str, Any]) -> int | None:
     return None
 
 
-def network_prediction(params: ModelParams,
-                       network: Mapping[str, Any] | None = None) -> NetworkPrediction | None:
+def network_prediction(
+    params: ModelParams, network: Mapping[str, Any] | None = None
+) -> NetworkPrediction | None:
     """The best available theory for ``params`` on ``network`` (default
     ``params.network``) at generations 0..G, or None with evolving rates.
 
@@ -77,13 +81,24 @@ def network_prediction(params: ModelParams,
     k = regular_degree(net)
     game, mu, p0 = params.game, params.exploration, params.initial_b
     if net.get("kind") == "complete":
-        tr = analytic.solve_pairwise(game.a, game.b, game.c, params.beta, mu, p0, t_max=float(G),
-                                     t_eval=t, shocks=params.shocks)
-        return NetworkPrediction("pairwise mean field (large-population limit of the "
-                                 "finite chain)", tr.y[0])
+        tr = analytic.solve_pairwise(
+            game.a,
+            game.b,
+            game.c,
+            params.beta,
+            mu,
+            p0,
+            t_max=float(G),
+            t_eval=t,
+            shocks=params.shocks,
+        )
+        return NetworkPrediction(
+            "pairwise mean field (large-population limit of the finite chain)", tr.y[0]
+        )
     if k is not None and k >= 2:
-        tr = PairApproximation(game, k, params.beta, mu).solve(p0, t_max=float(G), t_eval=t,
-                                                                shocks=params.shocks)
+        tr = PairApproximation(game, k, params.beta, mu).solve(
+            p0, t_max=float(G), t_eval=t, shocks=params.shocks
+        )
         return NetworkPrediction(f"pair approximation (k = {k})", tr.y[0])
     pr = analytic.well_mixed_prediction(game, mu, p0, G, params.shocks)
     return NetworkPrediction("well-mixed replicator (1 time unit = 1 generation)", pr.share_b)

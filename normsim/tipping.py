@@ -86,8 +86,8 @@ class Point:
     """The outcome at one tested value of the varied path."""
 
     value: float
-    share: float        # replicate-mean final share of the new norm (see the module doc)
-    p_change: float     # fraction of replicates whose final share is >= LEVEL
+    share: float  # replicate-mean final share of the new norm (see the module doc)
+    p_change: float  # fraction of replicates whose final share is >= LEVEL
     runs: int
     hash: str | None = None
 
@@ -98,8 +98,14 @@ class Point:
 
     def as_dict(self) -> dict:
         """The point as the JSON output gives it."""
-        return {"value": self.value, "share": self.share, "p_change": self.p_change,
-                "tipped": self.tipped, "runs": self.runs, "hash": self.hash}
+        return {
+            "value": self.value,
+            "share": self.share,
+            "p_change": self.p_change,
+            "tipped": self.tipped,
+            "runs": self.runs,
+            "hash": self.hash,
+        }
 
 
 @dataclass
@@ -109,20 +115,20 @@ class Search:
     lo: float
     hi: float
     tol: float
-    grid: int | None = None          # N agents: midpoints k / N (committed fraction)
+    grid: int | None = None  # N agents: midpoints k / N (committed fraction)
     tested: list[Point] = field(default_factory=list)
-    no_tip: Point | None = None      # the end of the bracket that did not tip (up:
-    tip: Point | None = None         # the largest such value) and the end that did
-    status: str = "pending"          # pending | bracketed | never | already
-    at_resolution: bool = False      # stopped at one agent apart, not at tol
-    direction: str = "up"            # up: tips from some value on; down: up to some value
+    no_tip: Point | None = None  # the end of the bracket that did not tip (up:
+    tip: Point | None = None  # the largest such value) and the end that did
+    status: str = "pending"  # pending | bracketed | never | already
+    at_resolution: bool = False  # stopped at one agent apart, not at tol
+    direction: str = "up"  # up: tips from some value on; down: up to some value
 
     def next_value(self) -> float | None:
         """The next value to test (None when the search is over)."""
         if self.status != "pending":
             return None
         if self.no_tip is None and self.tip is None:
-            return None   # the ends are asked for by :func:`bisect`
+            return None  # the ends are asked for by :func:`bisect`
         b, a = self.no_tip.value, self.tip.value
         if a - b <= self.tol:
             self.status = "bracketed"
@@ -135,7 +141,7 @@ class Search:
             mid = ((kb + ka) // 2) / self.grid
         else:
             mid = 0.5 * (b + a)
-        if not b < mid < a:   # the floats cannot be split any further
+        if not b < mid < a:  # the floats cannot be split any further
             self.status = "bracketed"
             return None
         return mid
@@ -157,12 +163,22 @@ class Search:
 
     def mirrored(self) -> Search:
         """This search with every value negated (how ``direction="down"`` is searched)."""
+
         def neg(p: Point | None) -> Point | None:
             return None if p is None else replace(p, value=-p.value + 0.0)
-        return Search(-self.hi + 0.0, -self.lo + 0.0, self.tol, self.grid,
-                      [neg(p) for p in self.tested], neg(self.no_tip), neg(self.tip),
-                      self.status, self.at_resolution,
-                      "down" if self.direction == "up" else "up")
+
+        return Search(
+            -self.hi + 0.0,
+            -self.lo + 0.0,
+            self.tol,
+            self.grid,
+            [neg(p) for p in self.tested],
+            neg(self.no_tip),
+            neg(self.tip),
+            self.status,
+            self.at_resolution,
+            "down" if self.direction == "up" else "up",
+        )
 
 
 def _count(fraction: float, n: int) -> int:
@@ -173,9 +189,16 @@ def _count(fraction: float, n: int) -> int:
 Evaluate = Callable[[list[tuple[int, float]]], list[Point]]
 
 
-def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: float,
-           grids: Sequence[int | None] | None = None,
-           log: Callable[[str], None] | None = None, direction: str = "up") -> list[Search]:
+def bisect(
+    evaluate: Evaluate,
+    n_conditions: int,
+    lo: float,
+    hi: float,
+    tol: float,
+    grids: Sequence[int | None] | None = None,
+    log: Callable[[str], None] | None = None,
+    direction: str = "up",
+) -> list[Search]:
     """Search every condition for the smallest value in ``[lo, hi]`` that tips (or, with
     ``direction="down"``, the largest).
 
@@ -218,14 +241,18 @@ def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: flo
     if direction not in ("up", "down"):
         raise NormsimError(f"--direction: {direction!r} is not one of up, down")
     if direction == "down" and math.isfinite(lo) and math.isfinite(hi) and lo < hi:
+
         def mirrored(requests: list[tuple[int, float]]) -> list[Point]:
             pts = evaluate([(k, -t + 0.0) for k, t in requests])
             return [replace(p, value=-p.value + 0.0) for p in pts]
-        return [s.mirrored() for s in bisect(mirrored, n_conditions, -hi + 0.0, -lo + 0.0,
-                                              tol, grids, log)]
+
+        return [
+            s.mirrored()
+            for s in bisect(mirrored, n_conditions, -hi + 0.0, -lo + 0.0, tol, grids, log)
+        ]
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
         raise NormsimError(f"--lo {lo:g} --hi {hi:g}: give lo < hi")
-    if not tol > 0:   # inf: the two ends only
+    if not tol > 0:  # inf: the two ends only
         raise NormsimError(f"--tol {tol:g}: must be a number > 0")
     grids = list(grids) if grids is not None else [None] * n_conditions
     searches = [Search(lo, hi, tol, grid=g) for g in grids]
@@ -233,8 +260,10 @@ def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: flo
     rnd = 1
     while requests:
         if log is not None:
-            log(f"round {rnd}: {len(requests)} value(s) to test for "
-                f"{len({k for k, _ in requests})} condition(s)")
+            log(
+                f"round {rnd}: {len(requests)} value(s) to test for "
+                f"{len({k for k, _ in requests})} condition(s)"
+            )
         points = evaluate(requests)
         if len(points) != len(requests):
             raise RuntimeError("evaluate returned a different number of points")
@@ -247,8 +276,7 @@ def bisect(evaluate: Evaluate, n_conditions: int, lo: float, hi: float, tol: flo
                     s.status, s.no_tip, s.tip = "already", None, lo_p
                 elif not hi_p.tipped:
                     s.status, s.no_tip, s.tip = "never", hi_p, None
-        requests = [(k, v) for k, s in enumerate(searches)
-                    if (v := s.next_value()) is not None]
+        requests = [(k, v) for k, s in enumerate(searches) if (v := s.next_value()) is not None]
         rnd += 1
     return searches
 
@@ -260,8 +288,9 @@ def new_norm(spec) -> int:
     from normsim.mechanisms import check_committed
 
     if spec.population.committed is not None:
-        return check_committed(spec.population.committed.as_dict(), spec.game.a,
-                               spec.game.b)["norm"]
+        return check_committed(spec.population.committed.as_dict(), spec.game.a, spec.game.b)[
+            "norm"
+        ]
     return 1 if spec.game.a >= spec.game.b else 0
 
 
@@ -277,10 +306,13 @@ def outcome(spec, series: dict) -> tuple[float, float, int]:
     s = shocks[-1] if shocks else 0
     if spec.population.committed is not None and "share_new_uncommitted" in series:
         unc, everyone = series["share_new_uncommitted"], series["share_new"]
-        per_rep = np.array([final_share(u, s, G) if not np.isnan(u[1:]).all()
-                            else final_share(e, s, G)
-                            for u, e in zip(unc, everyone, strict=True)])
-        if all(np.isnan(u[1:]).all() for u in unc):   # every agent committed: no one to change
+        per_rep = np.array(
+            [
+                final_share(u, s, G) if not np.isnan(u[1:]).all() else final_share(e, s, G)
+                for u, e in zip(unc, everyone, strict=True)
+            ]
+        )
+        if all(np.isnan(u[1:]).all() for u in unc):  # every agent committed: no one to change
             return float(per_rep.mean()), math.nan, len(per_rep)
     else:
         b = series["share_b"]
@@ -302,12 +334,18 @@ class Setup:
     tol: float
     combos: list[dict]
     added_committed: bool = False
-    dropped_sweep: bool = False      # the scenario swept the varied path: those values unused
-    direction: str = "up"            # see :func:`bisect`
+    dropped_sweep: bool = False  # the scenario swept the varied path: those values unused
+    direction: str = "up"  # see :func:`bisect`
 
 
-def prepare(loaded, vary: str, lo: float = DEFAULT_LO, hi: float = DEFAULT_HI,
-            tol: float = DEFAULT_TOL, direction: str = "up") -> Setup:
+def prepare(
+    loaded,
+    vary: str,
+    lo: float = DEFAULT_LO,
+    hi: float = DEFAULT_HI,
+    tol: float = DEFAULT_TOL,
+    direction: str = "up",
+) -> Setup:
     """Check a tipping search before anything runs or is written (one-line NormsimErrors).
 
     A varied path that the scenario sweeps is taken out of the sweep (the search
@@ -322,17 +360,21 @@ def prepare(loaded, vary: str, lo: float = DEFAULT_LO, hi: float = DEFAULT_HI,
     sc = loaded.scenario
     where = f"--vary {vary}"
     if sc.design is not None:
-        raise NormsimError(f"{loaded.path}: tipping takes a scenario without a design "
-                           "(its sweep, if any, gives the conditions)")
+        raise NormsimError(
+            f"{loaded.path}: tipping takes a scenario without a design "
+            "(its sweep, if any, gives the conditions)"
+        )
     if sc.population.well_mixed:
-        raise NormsimError(f"{loaded.path}: tipping needs an agent-based population (a "
-                           "network); this scenario is well mixed (population.well_mixed: "
-                           "true), whose ODE 'normsim analytic' analyses")
+        raise NormsimError(
+            f"{loaded.path}: tipping needs an agent-based population (a "
+            "network); this scenario is well mixed (population.well_mixed: "
+            "true), whose ODE 'normsim analytic' analyses"
+        )
     raw = copy.deepcopy(loaded.raw)
-    dropped = vary in sc.sweep   # the search chooses its values
+    dropped = vary in sc.sweep  # the search chooses its values
     if dropped:
         raw["sweep"] = {k: v for k, v in raw["sweep"].items() if k != vary}
-    if not tol > 0:   # inf: test the two ends only
+    if not tol > 0:  # inf: test the two ends only
         raise NormsimError(f"--tol: {tol:g} must be a number > 0")
     if direction not in ("up", "down"):
         raise NormsimError(f"--direction: {direction!r} is not one of up, down")
@@ -345,32 +387,52 @@ def prepare(loaded, vary: str, lo: float = DEFAULT_LO, hi: float = DEFAULT_HI,
     if vary == COMMITTED_FRACTION:
         kinds[vary] = "float"
         if sc.population.well_mixed:
-            raise NormsimError(f"{where}: committed agents need a network; this scenario is "
-                               "well mixed (population.well_mixed: true)")
+            raise NormsimError(
+                f"{where}: committed agents need a network; this scenario is "
+                "well mixed (population.well_mixed: true)"
+            )
         cm = sc.population.committed
         if cm is None:
             pop = raw.setdefault("population", {})
             pop["committed"] = {"fraction": lo, **ADDED_COMMITTED}
             added = True
         elif cm.placement == "nodes":
-            raise NormsimError(f"{where}: population.committed lists its nodes (placement "
-                               "nodes), so a fraction cannot set it; use placement random, "
-                               "hubs or cluster with a fraction")
+            raise NormsimError(
+                f"{where}: population.committed lists its nodes (placement "
+                "nodes), so a fraction cannot set it; use placement random, "
+                "hubs or cluster with a fraction"
+            )
         elif cm.count is not None:
-            raise NormsimError(f"{where}: population.committed gives a count; give a fraction "
-                               "instead (the search varies it)")
+            raise NormsimError(
+                f"{where}: population.committed gives a count; give a fraction "
+                "instead (the search varies it)"
+            )
     elif kinds.get(vary) == "int":
-        raise NormsimError(f"{where}: an integer parameter; tipping searches a continuous "
-                           "one (e.g. population.committed.fraction, dynamics.conformity, "
-                           "game.c)")
+        raise NormsimError(
+            f"{where}: an integer parameter; tipping searches a continuous "
+            "one (e.g. population.committed.fraction, dynamics.conformity, "
+            "game.c)"
+        )
     sweep = raw.get("sweep") or {}
-    check_range(raw, vary, lo, hi, where, loaded.base_dir, kinds=kinds, sweep=sweep,
-                integers=False)
+    check_range(raw, vary, lo, hi, where, loaded.base_dir, kinds=kinds, sweep=sweep, integers=False)
     if added or dropped:
-        loaded = LoadedScenario(_validate(raw, str(loaded.path or "<scenario>"), None), raw,
-                                loaded.path, loaded.data_roots)
-    return Setup(loaded, vary, float(lo), float(hi), float(tol), _combos(sweep),
-                 added_committed=added, dropped_sweep=dropped, direction=direction)
+        loaded = LoadedScenario(
+            _validate(raw, str(loaded.path or "<scenario>"), None),
+            raw,
+            loaded.path,
+            loaded.data_roots,
+        )
+    return Setup(
+        loaded,
+        vary,
+        float(lo),
+        float(hi),
+        float(tol),
+        _combos(sweep),
+        added_committed=added,
+        dropped_sweep=dropped,
+        direction=direction,
+    )
 
 
 class SearchFailed(NormsimError):
@@ -380,9 +442,15 @@ class SearchFailed(NormsimError):
 class RunnerEvaluator:
     """Runs requested values as runner conditions and reads their outcome from the store."""
 
-    def __init__(self, setup: Setup, out_dir: Path, workers: int | None = None,
-                 scheduler: str | None = None, quiet: bool = False,
-                 scheduler_timeout: float | None = None):
+    def __init__(
+        self,
+        setup: Setup,
+        out_dir: Path,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        quiet: bool = False,
+        scheduler_timeout: float | None = None,
+    ):
         from normsim.design import PointConditions
 
         self.setup, self.out_dir = setup, Path(out_dir)
@@ -402,8 +470,9 @@ class RunnerEvaluator:
         """Per condition, its number of agents when the committed fraction is varied."""
         if self.setup.vary != COMMITTED_FRACTION:
             return [None] * len(self.setup.combos)
-        return [self.condition(k, self.setup.lo).n_agents or None
-                for k in range(len(self.setup.combos))]
+        return [
+            self.condition(k, self.setup.lo).n_agents or None for k in range(len(self.setup.combos))
+        ]
 
     def close(self, stop: bool = False) -> None:
         """Shut down the worker pool, if one was started; ``stop``: terminate its workers
@@ -421,20 +490,34 @@ class RunnerEvaluator:
         conds = [self.condition(k, v) for k, v in requests]
         unique = list({c.hash: c for c in conds}.values())
         t0 = time.perf_counter()
-        if self.pool is None and self.scheduler is None and (self.workers or 2) > 1 and \
-                (os.cpu_count() or 1) > 1:
+        if (
+            self.pool is None
+            and self.scheduler is None
+            and (self.workers or 2) > 1
+            and (os.cpu_count() or 1) > 1
+        ):
             from normsim.runner import local_pool
+
             self.pool = local_pool(self.workers or os.cpu_count() or 1)
-        report = run(self.setup.loaded, out_dir=self.out_dir, workers=self.workers,
-                     scheduler=self.scheduler, quiet=self.quiet, conds=unique, pool=self.pool,
-                     scheduler_timeout=self.scheduler_timeout, command="tipping")
+        report = run(
+            self.setup.loaded,
+            out_dir=self.out_dir,
+            workers=self.workers,
+            scheduler=self.scheduler,
+            quiet=self.quiet,
+            conds=unique,
+            pool=self.pool,
+            scheduler_timeout=self.scheduler_timeout,
+            command="tipping",
+        )
         self.seconds += time.perf_counter() - t0
         self.ran += report.ran
         self.skipped += report.skipped
         if report.failures:
             raise SearchFailed(
                 f"{len(report.failures)} chunk(s) of replicates failed (first: "
-                f"{report.failures[0]}); the others are stored: run the same command again")
+                f"{report.failures[0]}); the others are stored: run the same command again"
+            )
         runs = self.setup.loaded.scenario.runs
         out = []
         with Store(self.out_dir) as store:
@@ -445,10 +528,16 @@ class RunnerEvaluator:
 
 
 # ------------------------------------------------------------------ the whole search
-def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
-           scheduler: str | None = None, quiet: bool = False,
-           log: Callable[[str], None] | None = None,
-           scheduler_timeout: float | None = None) -> dict:
+def search(
+    setup: Setup,
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = False,
+    log: Callable[[str], None] | None = None,
+    scheduler_timeout: float | None = None,
+) -> dict:
     """Run the search of every condition (see the module doc); return the result object
     that ``normsim tipping --json`` prints (documented in the README).
 
@@ -457,14 +546,22 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
     from normsim.store import check_owner, check_store_file
 
     t0 = time.perf_counter()
-    check_store_file(out_dir)   # refused before the first round, not at its first run
+    check_store_file(out_dir)  # refused before the first round, not at its first run
     check_owner(out_dir, "tipping", setup.loaded.scenario.name)
     ev = RunnerEvaluator(setup, Path(out_dir), workers, scheduler, quiet, scheduler_timeout)
     done = False
     try:
         grids = ev.grids()
-        found = bisect(ev, len(setup.combos), setup.lo, setup.hi, setup.tol, grids, log=log,
-                       direction=setup.direction)
+        found = bisect(
+            ev,
+            len(setup.combos),
+            setup.lo,
+            setup.hi,
+            setup.tol,
+            grids,
+            log=log,
+            direction=setup.direction,
+        )
         done = True
     finally:
         ev.close(stop=not done)
@@ -473,25 +570,50 @@ def search(setup: Setup, out_dir: str | Path, *, workers: int | None = None,
     for combo, s, grid in zip(setup.combos, found, grids, strict=True):
         ends = (s.no_tip, s.tip) if s.direction == "up" else (s.tip, s.no_tip)
         lo, hi = s.bracket()
-        conds.append({"params": combo, "status": s.status, "bracket": [lo, hi],
-                      "width": None if lo is None or hi is None else hi - lo,
-                      "at_resolution": s.at_resolution, "n_agents": grid,
-                      "lo_side": _side(ends[0]), "hi_side": _side(ends[1]),
-                      "tested": [p.as_dict() for p in sorted(s.tested, key=lambda p: p.value)]})
+        conds.append(
+            {
+                "params": combo,
+                "status": s.status,
+                "bracket": [lo, hi],
+                "width": None if lo is None or hi is None else hi - lo,
+                "at_resolution": s.at_resolution,
+                "n_agents": grid,
+                "lo_side": _side(ends[0]),
+                "hi_side": _side(ends[1]),
+                "tested": [p.as_dict() for p in sorted(s.tested, key=lambda p: p.value)],
+            }
+        )
     committed = sc.population.committed is not None
-    return {"scenario": sc.name, "vary": setup.vary, "direction": setup.direction,
-            "lo": setup.lo, "hi": setup.hi, "tol": setup.tol, "runs": sc.runs,
-            "generations": sc.schedule.generations,
-            "criterion": {"share_among": "uncommitted" if committed else "everyone",
-                          "window": WINDOW, "level": LEVEL},
-            "added_committed": setup.added_committed, "dropped_sweep": setup.dropped_sweep,
-            "conditions": conds, "ran": ev.ran, "already_stored": ev.skipped,
-            "seconds": round(time.perf_counter() - t0, 2), "out": str(out_dir)}
+    return {
+        "scenario": sc.name,
+        "vary": setup.vary,
+        "direction": setup.direction,
+        "lo": setup.lo,
+        "hi": setup.hi,
+        "tol": setup.tol,
+        "runs": sc.runs,
+        "generations": sc.schedule.generations,
+        "criterion": {
+            "share_among": "uncommitted" if committed else "everyone",
+            "window": WINDOW,
+            "level": LEVEL,
+        },
+        "added_committed": setup.added_committed,
+        "dropped_sweep": setup.dropped_sweep,
+        "conditions": conds,
+        "ran": ev.ran,
+        "already_stored": ev.skipped,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "out": str(out_dir),
+    }
 
 
 def _side(p: Point | None) -> dict | None:
-    return None if p is None else {"value": p.value, "share": p.share,
-                                   "p_change": p.p_change, "tipped": p.tipped}
+    return (
+        None
+        if p is None
+        else {"value": p.value, "share": p.share, "p_change": p.p_change, "tipped": p.tipped}
+    )
 
 
 # ------------------------------------------------------------------ table and plot
@@ -508,41 +630,68 @@ def table(res: dict) -> str:
     """The result as text: one row per condition, then every value tested."""
     short = res["vary"].split(".")[-1]
     up = res["direction"] == "up"
-    lines = [f"{res['scenario']}: {'smallest' if up else 'largest'} {res['vary']} in "
-             f"[{res['lo']:g}, {res['hi']:g}] at which the new norm's share among "
-             f"{res['criterion']['share_among']} ({res['criterion']['window']}, mean of "
-             f"{res['runs']} runs) reaches {LEVEL:g}; tol {res['tol']:g}"]
+    lines = [
+        f"{res['scenario']}: {'smallest' if up else 'largest'} {res['vary']} in "
+        f"[{res['lo']:g}, {res['hi']:g}] at which the new norm's share among "
+        f"{res['criterion']['share_among']} ({res['criterion']['window']}, mean of "
+        f"{res['runs']} runs) reaches {LEVEL:g}; tol {res['tol']:g}"
+    ]
     if res.get("added_committed"):
-        lines.append("  (the scenario had no committed agents: added population.committed "
-                     "{norm: new, placement: random})")
+        lines.append(
+            "  (the scenario had no committed agents: added population.committed "
+            "{norm: new, placement: random})"
+        )
     if res.get("dropped_sweep"):
         lines.append(f"  (the scenario swept {res['vary']}: the search chose its values instead)")
     keys = list(res["conditions"][0]["params"]) if res["conditions"] else []
-    head = [k.split(".")[-1] for k in keys] + ["result", f"{short} lo", "share", "p_change",
-                                               f"{short} hi", "share", "p_change", "tested"]
+    head = [k.split(".")[-1] for k in keys] + [
+        "result",
+        f"{short} lo",
+        "share",
+        "p_change",
+        f"{short} hi",
+        "share",
+        "p_change",
+        "tested",
+    ]
     rows = []
     for c in res["conditions"]:
         lo, hi = c["lo_side"] or {}, c["hi_side"] or {}
         if up:
-            what = {"bracketed": "tips in bracket", "never": f"no tipping up to {res['hi']:g}",
-                    "already": f"tips already at {res['lo']:g}"}[c["status"]]
+            what = {
+                "bracketed": "tips in bracket",
+                "never": f"no tipping up to {res['hi']:g}",
+                "already": f"tips already at {res['lo']:g}",
+            }[c["status"]]
         else:
-            what = {"bracketed": "stops tipping in bracket",
-                    "never": f"no tipping even at {res['lo']:g}",
-                    "already": f"tips even at {res['hi']:g}"}[c["status"]]
+            what = {
+                "bracketed": "stops tipping in bracket",
+                "never": f"no tipping even at {res['lo']:g}",
+                "already": f"tips even at {res['hi']:g}",
+            }[c["status"]]
         if c["at_resolution"]:
             what += " (1 agent apart)"
-        rows.append([str(c["params"][k]) for k in keys] + [
-            what, _g(lo.get("value")), _g(lo.get("share"), ".3f"), _g(lo.get("p_change"), ".2f"),
-            _g(hi.get("value")), _g(hi.get("share"), ".3f"), _g(hi.get("p_change"), ".2f"),
-            str(len(c["tested"]))])
+        rows.append(
+            [str(c["params"][k]) for k in keys]
+            + [
+                what,
+                _g(lo.get("value")),
+                _g(lo.get("share"), ".3f"),
+                _g(lo.get("p_change"), ".2f"),
+                _g(hi.get("value")),
+                _g(hi.get("share"), ".3f"),
+                _g(hi.get("p_change"), ".2f"),
+                str(len(c["tested"])),
+            ]
+        )
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     for r in [head] + rows:
         lines.append("  ".join(x.rjust(w) for x, w in zip(r, widths, strict=True)).rstrip())
     lines.append("values tested (value: share, p_change):")
     for c in res["conditions"]:
-        pts = "; ".join(f"{p['value']:.4g}: {p['share']:.3f}, {p['p_change']:.2f}"
-                        for p in c["tested"])
+        pts = "; ".join(
+            f"{p['value']:.4g}: {p['share']:.3f}, {p['p_change']:.2f}" for p in c["tested"]
+        )
         lines.append(f"  {label(c['params'])}: {pts}")
     return "\n".join(lines)
 
@@ -561,8 +710,13 @@ def figure(res: dict, out_dir: str | Path) -> Path:
         for k, c in enumerate(res["conditions"]):
             colour = f"C{k % 10}"
             xs = [p["value"] for p in c["tested"]]
-            ax.plot(xs, [p["p_change"] for p in c["tested"]], "o-", color=colour,
-                    label=label(c["params"]))
+            ax.plot(
+                xs,
+                [p["p_change"] for p in c["tested"]],
+                "o-",
+                color=colour,
+                label=label(c["params"]),
+            )
             ax.plot(xs, [p["share"] for p in c["tested"]], ":", color=colour, lw=1)
             lo, hi = c["bracket"]
             if lo is not None and hi is not None:
@@ -572,8 +726,11 @@ def figure(res: dict, out_dir: str | Path) -> Path:
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel(res["vary"])
         ax.set_ylabel("probability of change (solid); mean share (dotted)")
-        ax.set_title(f"{res['scenario']}: tipping search ({res['runs']} runs per value; "
-                     f"new norm among {res['criterion']['share_among']})", fontsize=10)
+        ax.set_title(
+            f"{res['scenario']}: tipping search ({res['runs']} runs per value; "
+            f"new norm among {res['criterion']['share_among']})",
+            fontsize=10,
+        )
         ax.legend(fontsize=8, loc="best")
         fig.tight_layout()
         fig.savefig(path, dpi=110)

@@ -97,18 +97,21 @@ def read_text(path: str | Path, where: str | None = None) -> str:
     except OSError as e:
         raise NormsimError(f"{where}: cannot read the scenario: {e.strerror or e}") from None
     if len(data) > MAX_BYTES:
-        raise NormsimError(f"{where}: more than {MAX_BYTES // 2**20} MiB: not a scenario file "
-                           "(a scenario is a short text; is this the right file?)")
+        raise NormsimError(
+            f"{where}: more than {MAX_BYTES // 2**20} MiB: not a scenario file "
+            "(a scenario is a short text; is this the right file?)"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise NormsimError(f"{where}: cannot read the scenario: not UTF-8 text ({e.reason} "
-                           f"at byte {e.start})") from None
+        raise NormsimError(
+            f"{where}: cannot read the scenario: not UTF-8 text ({e.reason} at byte {e.start})"
+        ) from None
 
 
 def _short(text: str, limit: int = 160) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -143,8 +146,10 @@ def check_tree(root: yaml.Node | None, where: str) -> None:
         if i in size:
             continue
         if i in entered:
-            raise NormsimError(f"{where}:{node.start_mark.line + 1}: {_path(path)}: an alias "
-                               "refers to the value that contains it (a recursive value)")
+            raise NormsimError(
+                f"{where}:{node.start_mark.line + 1}: {_path(path)}: an alias "
+                "refers to the value that contains it (a recursive value)"
+            )
         entered.add(i)
         stack.append((node, True, path))
         if isinstance(node, yaml.MappingNode):
@@ -158,9 +163,11 @@ def check_tree(root: yaml.Node | None, where: str) -> None:
                 stack.append((v, False, path + (j,)))
     extra = size[id(root)] - len(size)
     if extra > MAX_ALIAS_EXPANSION:
-        raise NormsimError(f"{where}: YAML aliases expand this document by {extra:.3g} values "
-                           f"(at most {MAX_ALIAS_EXPANSION:,} allowed): refusing a possible "
-                           "'billion laughs' document; write the values out instead")
+        raise NormsimError(
+            f"{where}: YAML aliases expand this document by {extra:.3g} values "
+            f"(at most {MAX_ALIAS_EXPANSION:,} allowed): refusing a possible "
+            "'billion laughs' document; write the values out instead"
+        )
 
 
 def _check_duplicates(node: yaml.MappingNode, path: tuple, where: str) -> None:
@@ -171,13 +178,14 @@ def _check_duplicates(node: yaml.MappingNode, path: tuple, where: str) -> None:
         key = (k.tag, k.value)
         line = k.start_mark.line + 1
         if key in seen:
-            raise NormsimError(f"{where}:{line}: {_path(path + (k.value,))}: given twice "
-                               f"(lines {seen[key]} and {line}); keep one")
+            raise NormsimError(
+                f"{where}:{line}: {_path(path + (k.value,))}: given twice "
+                f"(lines {seen[key]} and {line}); keep one"
+            )
         seen[key] = line
 
 
-_VALUE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent,
-                 yaml.AliasEvent)
+_VALUE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
 
 
 def _count_values(text: str, where: str) -> None:
@@ -194,7 +202,8 @@ def _count_values(text: str, where: str) -> None:
                     raise NormsimError(
                         f"{where}: more than {MAX_VALUES:,} values: not a scenario file (a "
                         "scenario is a short text; a long list of values belongs in a data "
-                        "file, a long sweep in several scenarios)")
+                        "file, a long sweep in several scenarios)"
+                    )
     finally:
         loader.dispose()
 

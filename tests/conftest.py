@@ -27,15 +27,21 @@ OPT_IN = ("kernels", "slow")
 
 def pytest_addoption(parser):
     group = parser.getgroup("normsim tiers")
-    group.addoption("--kernels", action="store_true",
-                    help="also run the kernels tier (the full equivalence cross-product)")
-    group.addoption("--slow", action="store_true",
-                    help="also run the slow tier (subprocesses, Dask, browser, docs, wheel)")
+    group.addoption(
+        "--kernels",
+        action="store_true",
+        help="also run the kernels tier (the full equivalence cross-product)",
+    )
+    group.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the slow tier (subprocesses, Dask, browser, docs, wheel)",
+    )
     group.addoption("--all", action="store_true", help="run every tier")
 
 
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("markexpr"):          # -m chooses by itself
+    if config.getoption("markexpr"):  # -m chooses by itself
         return
     wanted = {t for t in OPT_IN if config.getoption("all") or config.getoption(t)}
     keep, drop = [], []
@@ -54,7 +60,9 @@ class ProcessOutsideSlowTier(RuntimeError):
 def _refuse(what):
     def refuse(*args, **kwargs):
         raise ProcessOutsideSlowTier(
-            f"this test starts {what}: mark it @pytest.mark.slow (tests/conftest.py)")
+            f"this test starts {what}: mark it @pytest.mark.slow (tests/conftest.py)"
+        )
+
     return refuse
 
 
@@ -74,6 +82,7 @@ def dask_cluster():
     """One two-process dask.distributed cluster for every Dask test of the session: its
     worker processes start (and load normsim) once, not once per test."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=":0") as lc:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+    ) as lc:
         yield lc

@@ -24,8 +24,13 @@ from slow_model import slow_simulate
 IMPLEMENTATIONS = ("engine", "mesa", "slow")
 
 
-def assert_equivalent(params: ModelParams, seeds: Sequence[int],
-                      implementations: Iterable[str] = IMPLEMENTATIONS, *, graph=None):
+def assert_equivalent(
+    params: ModelParams,
+    seeds: Sequence[int],
+    implementations: Iterable[str] = IMPLEMENTATIONS,
+    *,
+    graph=None,
+):
     """Assert that the engine's series equal those of the other ``implementations``
     (on ``graph``, a networkx graph, instead of ``params.network`` when given).
 
@@ -51,18 +56,21 @@ def assert_equivalent(params: ModelParams, seeds: Sequence[int],
             np.testing.assert_allclose(out.mean_payoff[r, 1:], pay[1:], rtol=1e-12)
             if params.evolving:
                 np.testing.assert_array_equal(np.rint(out.rate_shares[r] * adj.n), rcounts)
-                assert np.allclose(out.mean_rate[r], (rcounts * np.array(params.rates)).sum(1)
-                                   / rcounts.sum(1))
+                assert np.allclose(
+                    out.mean_rate[r], (rcounts * np.array(params.rates)).sum(1) / rcounts.sum(1)
+                )
             if grouped:
                 g_share, g_pay = res[3:5]
                 np.testing.assert_allclose(out.group_share_b[r], g_share, rtol=1e-12)
                 np.testing.assert_allclose(out.group_mean_payoff[r, 1:], g_pay[1:], rtol=1e-12)
                 # the groups add up to the whole
-                np.testing.assert_allclose(out.group_share_b[r] @ out.group_sizes[r] / adj.n,
-                                           out.share_b[r], rtol=1e-12)
+                np.testing.assert_allclose(
+                    out.group_share_b[r] @ out.group_sizes[r] / adj.n, out.share_b[r], rtol=1e-12
+                )
     if "mesa" in which:
-        m = NormChangeModel(params=params, seed=seeds[0],
-                            **({} if graph is None else {"network": graph}))
+        m = NormChangeModel(
+            params=params, seed=seeds[0], **({} if graph is None else {"network": graph})
+        )
         m.run_model()
         s = m.series()
         assert m.generation == params.generations and not m.running
@@ -74,15 +82,14 @@ def assert_equivalent(params: ModelParams, seeds: Sequence[int],
             np.testing.assert_array_equal(s["mean_rate"], out.mean_rate[0])
         if params.committed is not None:
             np.testing.assert_allclose(s["share_new"], out.share_new[0], rtol=1e-12)
-            np.testing.assert_allclose(s["share_new_uncommitted"],
-                                       out.share_new_uncommitted[0], rtol=1e-12)
+            np.testing.assert_allclose(
+                s["share_new_uncommitted"], out.share_new_uncommitted[0], rtol=1e-12
+            )
         if grouped:
             np.testing.assert_array_equal(s["group_share_b"], out.group_share_b[0])
-            np.testing.assert_array_equal(s["group_mean_payoff"][1:],
-                                          out.group_mean_payoff[0, 1:])
+            np.testing.assert_array_equal(s["group_mean_payoff"][1:], out.group_mean_payoff[0, 1:])
             if params.evolving:
-                np.testing.assert_allclose(s["group_mean_rate"], out.group_mean_rate[0],
-                                           rtol=1e-12)
+                np.testing.assert_allclose(s["group_mean_rate"], out.group_mean_rate[0], rtol=1e-12)
     return out
 
 
@@ -90,15 +97,20 @@ def all_pairs(factors: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
     """A small set of combinations of ``factors`` in which every pair of values of
     every two factors occurs at least once (a greedy all-pairs covering array)."""
     names = list(factors)
-    uncovered = {(a, va, b, vb) for a, b in itertools.combinations(names, 2)
-                 for va in factors[a] for vb in factors[b]}
+    uncovered = {
+        (a, va, b, vb)
+        for a, b in itertools.combinations(names, 2)
+        for va in factors[a]
+        for vb in factors[b]
+    }
     rows: list[dict[str, Any]] = []
     while uncovered:
         best, gain = None, -1
         for combo in itertools.product(*(factors[n] for n in names)):
             row = dict(zip(names, combo, strict=True))
-            g = sum((a, row[a], b, row[b]) in uncovered
-                    for a, b in itertools.combinations(names, 2))
+            g = sum(
+                (a, row[a], b, row[b]) in uncovered for a, b in itertools.combinations(names, 2)
+            )
             if g > gain:
                 best, gain = row, g
         rows.append(best)
@@ -106,9 +118,12 @@ def all_pairs(factors: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def tiered(factors: dict[str, Sequence[Any]],
-           smoke: Callable[[dict[str, Any]], bool] | None = None, *,
-           pairs: bool = False) -> list[Any]:
+def tiered(
+    factors: dict[str, Sequence[Any]],
+    smoke: Callable[[dict[str, Any]], bool] | None = None,
+    *,
+    pairs: bool = False,
+) -> list[Any]:
     """``pytest.param`` cases of the full cross-product of ``factors`` (in the order
     of their names): those ``smoke`` accepts and (``pairs``) those of an all-pairs
     covering set in the default tier, the rest marked ``kernels``. Grids whose

@@ -26,7 +26,7 @@ def _as_a_fresh_interpreter_would():
     warnings.resetwarnings()
     warnings.simplefilter("default")
     for cat in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
-        warnings.simplefilter("ignore", cat)          # each goes in front of "default"
+        warnings.simplefilter("ignore", cat)  # each goes in front of "default"
     warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
     warnings.showwarning = _show
 
@@ -39,12 +39,15 @@ def normsim(*args, cwd=None, **_ignored) -> subprocess.CompletedProcess:
     try:
         if cwd is not None:
             os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-                warnings.catch_warnings():
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            warnings.catch_warnings(),
+        ):
             _as_a_fresh_interpreter_would()
             try:
                 code = main(argv)
-            except SystemExit as e:      # argparse: usage errors (2), --help (0)
+            except SystemExit as e:  # argparse: usage errors (2), --help (0)
                 code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     finally:
         os.chdir(old)

@@ -27,8 +27,13 @@ def place(spec, nbrs, rs):
     N = len(nbrs)
     if spec["placement"] == "nodes":
         return list(spec["nodes"])
-    k = len(spec["nodes"]) if spec["nodes"] else (
-        spec["count"] if spec["count"] is not None else math.floor(spec["fraction"] * N + 0.5))
+    k = (
+        len(spec["nodes"])
+        if spec["nodes"]
+        else (
+            spec["count"] if spec["count"] is not None else math.floor(spec["fraction"] * N + 0.5)
+        )
+    )
     if spec["placement"] == "random":
         pool = list(range(N))
         for j in range(k):
@@ -38,7 +43,7 @@ def place(spec, nbrs, rs):
     if spec["placement"] == "hubs":
         key = [rs.next() for _ in range(N)]
         return sorted(range(N), key=lambda i: (-len(nbrs[i]), key[i], i))[:k]
-    start = rs.bounded(N)      # cluster: breadth first, neighbours in increasing order
+    start = rs.bounded(N)  # cluster: breadth first, neighbours in increasing order
     ball, frontier = [start], [start]
     while frontier and len(ball) < k:
         nxt = []
@@ -95,28 +100,28 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
     for g in range(1, params.generations + 1):
         game = params.game_at(g)
         R = game.payoff_range(kmin, kmax)
-        if grouped:   # each agent its own group's game; R: the spread of every payoff
+        if grouped:  # each agent its own group's game; R: the spread of every payoff
             games = params.group_game_at(g, M)
-            best = max(max(x.a, x.b) * kmax for x in games)      # everyone coordinated
+            best = max(max(x.a, x.b) * kmax for x in games)  # everyone coordinated
             worst = min((1 - x.c) * min(x.a, x.b) * kmin for x in games)
             R = best - worst if best - worst > 0 else 1.0
         else:
             games = [game]
-        payoff = [sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i])
-                  for i in range(N)]
+        payoff = [sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i]) for i in range(N)]
         mean_pay.append(sum(payoff) / N)
-        g_pay.append([sum(payoff[i] for i in range(N) if group[i] == k) / size[k]
-                      for k in range(M)])
+        g_pay.append(
+            [sum(payoff[i] for i in range(N) if group[i] == k) / size[k] for k in range(M)]
+        )
         start_norm, start_rate = list(norm), list(rate)
         replaced = [False] * N
-        spare = None    # the spare half of an earlier output: the conformist's uniform
+        spare = None  # the spare half of an earlier output: the conformist's uniform
         for pos in range(N - 1, -1, -1):
             if params.update == "synchronous":
                 i = N - 1 - pos
-            elif params.update == "asynchronous":   # a random learner, with replacement
+            elif params.update == "asynchronous":  # a random learner, with replacement
                 i = rs.bounded(N)
-            else:   # Fisher-Yates, visiting each position once it is final
-                spare = None    # lo of the swap's first output
+            else:  # Fisher-Yates, visiting each position once it is final
+                spare = None  # lo of the swap's first output
                 if pos:
                     r, spare = rs.bounded_lo(pos + 1)
                     order[pos], order[r] = order[r], order[pos]
@@ -128,7 +133,7 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
             if params.evolving:
                 y = rs.next()
                 new_rate, u_m = rs.pick(y, K), rs.lo(y)
-            if params.conformity > 0:   # when synchronous, agents 2k, 2k+1 share one z
+            if params.conformity > 0:  # when synchronous, agents 2k, 2k+1 share one z
                 if spare is None or params.update == "asynchronous":
                     z = rs.next()
                     u_c = rs.hi(z)
@@ -139,7 +144,7 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
             if i in committed:
                 continue
             mu = params.rates[rate[i]] if params.evolving else g_mu[group[i]]
-            if conform:   # the neighbours' majority; exploration with prob. mu in every mode
+            if conform:  # the neighbours' majority; exploration with prob. mu in every mode
                 seen = start_norm if params.update == "synchronous" else norm
                 b = sum(seen[j] for j in nbrs[i])
                 a = len(nbrs[i]) - b
@@ -152,7 +157,7 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
             teacher_pay, own_pay = payoff[t], payoff[i]
             if params.update == "reference" and replaced[t]:
                 teacher_pay = 0.0
-            if params.update == "asynchronous":   # the payoffs of the current state
+            if params.update == "asynchronous":  # the payoffs of the current state
                 own_pay = sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i])
                 teacher_pay = sum(games[group[t]].payoff(norm[t], norm[j]) for j in nbrs[t])
             P = fermi(teacher_pay, own_pay, params.beta, R)
@@ -168,11 +173,11 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
                     rate[i] = start_rate[t] if sync else rate[t]
                 if params.evolving and u_m < params.rate_mutation:
                     rate[i] = new_rate
-            elif not params.evolving:   # reference, fixed rate
+            elif not params.evolving:  # reference, fixed rate
                 if u_f < P:
                     norm[i] = coin if u_e < mu else norm[t]
                     replaced[i] = True
-            else:                       # reference, evolving: explore, mutate rate, imitate
+            else:  # reference, evolving: explore, mutate rate, imitate
                 if u_e < mu:
                     norm[i] = coin
                     replaced[i] = True
@@ -186,6 +191,11 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
         rcounts.append([rate.count(k) for k in range(K)])
         g_share.append(group_shares())
     if with_groups:
-        return (np.array(share), np.array(mean_pay), np.array(rcounts), np.array(g_share),
-                np.array(g_pay))
+        return (
+            np.array(share),
+            np.array(mean_pay),
+            np.array(rcounts),
+            np.array(g_share),
+            np.array(g_pay),
+        )
     return np.array(share), np.array(mean_pay), np.array(rcounts)

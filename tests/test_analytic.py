@@ -67,7 +67,8 @@ def test_replicator_crossing_times(c, times):
         assert sol.crossing[lv] == pytest.approx(t, abs=0.01)
         # event detection agrees with root-finding on the dense output
         assert analytic.crossing_time_root(A_, B_, c, 0.0, 0.05, lv, 100) == pytest.approx(
-            sol.crossing[lv], abs=1e-6)
+            sol.crossing[lv], abs=1e-6
+        )
 
 
 def test_replicator_value_at_t50():
@@ -75,15 +76,17 @@ def test_replicator_value_at_t50():
     assert sol.p[-1] == pytest.approx(0.8203, abs=1e-4)
 
 
-@pytest.mark.parametrize("c, levels", [(0.05, (0.9215, 0.8508, 0.7705)),
-                                       (0.3, (0.9433, 0.8863, 0.8118))])
+@pytest.mark.parametrize(
+    "c, levels", [(0.05, (0.9215, 0.8508, 0.7705)), (0.3, (0.9433, 0.8863, 0.8118))]
+)
 def test_replicator_mutator_stable_points(c, levels):
     for mu, level in zip((0.03, 0.06, 0.1), levels, strict=True):
         stable = [fp.p for fp in analytic.fixed_points(A_, B_, c, mu) if fp.stable]
         assert stable == pytest.approx([level], abs=1e-4)
         # the trajectory from p(0) = 0 ends there
         assert analytic.solve(A_, B_, c, mu, p0=0.0, t_max=400).final_p == pytest.approx(
-            level, abs=1e-4)
+            level, abs=1e-4
+        )
 
 
 def test_replicator_mutator_crossing_times():
@@ -147,15 +150,17 @@ def test_against_nashpy(c, mu, p0):
         assert d[1] == pytest.approx(analytic.rhs(p, A_, B_, c, mu), abs=1e-14)
     # and so do whole trajectories
     t = np.linspace(0, 60, 61)
-    xs = nash.Game(M).replicator_dynamics(y0=np.array([1 - p0, p0]), timepoints=t,
-                                          mutation_matrix=Q)
+    xs = nash.Game(M).replicator_dynamics(
+        y0=np.array([1 - p0, p0]), timepoints=t, mutation_matrix=Q
+    )
     ours = analytic.solve(A_, B_, c, mu, p0=p0, t_max=60, t_eval=t).p
     assert np.max(np.abs(xs[:, 1] - ours)) < 5e-6
 
 
 # -------------------------------------------------------------- invariants
-params = st.tuples(st.floats(0.05, 2.0), st.floats(0.05, 2.0), st.floats(0.0, 1.0),
-                   st.floats(0.0, 0.5))
+params = st.tuples(
+    st.floats(0.05, 2.0), st.floats(0.05, 2.0), st.floats(0.0, 1.0), st.floats(0.0, 0.5)
+)
 
 
 @settings(max_examples=60, deadline=None)

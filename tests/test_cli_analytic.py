@@ -31,19 +31,26 @@ def test_json_reference_case():
 
 @pytest.mark.slow
 def test_never_reached_is_null_and_mu_crit_given():
-    out = json.loads(run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.8", "--mu", "0.05",
-                         "--json").stdout)
+    out = json.loads(
+        run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.8", "--mu", "0.05", "--json").stdout
+    )
     assert out["t50"] is None and out["t90"] is None
     assert out["mu_crit"] == pytest.approx(0.0860, abs=1e-4)
     assert [fp["stable"] for fp in out["fixed_points"]] == [True, False, True]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args, name", [
-    (["--c", "1.5"], "--c"), (["--c", "abc"], "--c"), (["--c", "0.3", "--mu", "2"], "--mu"),
-    (["--c", "0.3", "--p0", "-1"], "--p0"), (["--c", "0.3", "--t-max", "0"], "--t-max"),
-    (["--c", "nan"], "--c"),
-])
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        (["--c", "1.5"], "--c"),
+        (["--c", "abc"], "--c"),
+        (["--c", "0.3", "--mu", "2"], "--mu"),
+        (["--c", "0.3", "--p0", "-1"], "--p0"),
+        (["--c", "0.3", "--t-max", "0"], "--t-max"),
+        (["--c", "nan"], "--c"),
+    ],
+)
 def test_bad_option_exits_1_with_one_line(args, name):
     r = run("analytic", "--a", "0.4", "--b", "0.6", *args)
     assert r.returncode == 1
@@ -61,8 +68,9 @@ def test_usage_error_exits_2(capsys):
 @pytest.mark.slow
 def test_plot_is_written(tmp_path):
     out = tmp_path / "sub" / "an.png"
-    r = run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.5", "--mu", "0.01",
-            "--plot", str(out))
+    r = run(
+        "analytic", "--a", "0.4", "--b", "0.6", "--c", "0.5", "--mu", "0.01", "--plot", str(out)
+    )
     assert r.returncode == 0, r.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "fixed points" in r.stdout

@@ -35,12 +35,25 @@ def rows(out):
     return sorted(con.execute("SELECT hash, rep, seed, share_b, mean_payoff FROM replicates"))
 
 
-def test_cluster_run_equals_local_run(tmp_path, dask_cluster):    # tests/conftest.py
+def test_cluster_run_equals_local_run(tmp_path, dask_cluster):  # tests/conftest.py
     sc = tmp_path / "s.yaml"
     sc.write_text(SCENARIO)
-    r = subprocess.run([sys.executable, "-m", "normsim", "run", str(sc), "--out",
-                        str(tmp_path / "dask"), "--scheduler", dask_cluster.scheduler_address,
-                        "--json"], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "normsim",
+            "run",
+            str(sc),
+            "--out",
+            str(tmp_path / "dask"),
+            "--scheduler",
+            dask_cluster.scheduler_address,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     # the reference needs no process of its own, nor a pool (workers 1 = 2: test_scenario_cli)
     r2 = normsim_here("run", sc, "--out", tmp_path / "local", "--workers", "1", "--json")
@@ -54,22 +67,33 @@ def test_failing_task_is_retried_once_reported_and_filled_later(tmp_path, monkey
 
     sc = tmp_path / "s.yaml"
     sc.write_text(SCENARIO)
-    log = tmp_path / "attempts.jsonl"   # the task may be serialised: count in a file
+    log = tmp_path / "attempts.jsonl"  # the task may be serialised: count in a file
     real = runner.run_chunk
 
     def flaky(cond, reps):
-        if cond.params == {"game.c": 0.7, "dynamics.exploration": 0.05} and \
-                any(rep == 3 for rep, _ in reps):
+        if cond.params == {"game.c": 0.7, "dynamics.exploration": 0.05} and any(
+            rep == 3 for rep, _ in reps
+        ):
             with open(log, "a") as fh:
                 fh.write(json.dumps(reps) + "\n")
             raise RuntimeError("injected failure")
         return real(cond, reps)
 
     monkeypatch.setattr(runner, "run_chunk", flaky)
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                      dashboard_address=":0") as lc:
-        code = main(["run", str(sc), "--out", str(tmp_path / "o"), "--scheduler",
-                     lc.scheduler_address, "--json"])
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
+    ) as lc:
+        code = main(
+            [
+                "run",
+                str(sc),
+                "--out",
+                str(tmp_path / "o"),
+                "--scheduler",
+                lc.scheduler_address,
+                "--json",
+            ]
+        )
     assert code == 3
     attempts = [json.loads(x) for x in log.read_text().splitlines()]
     # tried, retried once, then reported
@@ -80,8 +104,7 @@ def test_failing_task_is_retried_once_reported_and_filled_later(tmp_path, monkey
     monkeypatch.setattr(runner, "run_chunk", real)
     assert main(["run", str(sc), "--out", str(tmp_path / "o"), "--workers", "1", "--json"]) == 0
     assert len(rows(tmp_path / "o")) == 32
-    assert main(["run", str(sc), "--out", str(tmp_path / "clean"), "--workers", "1",
-                 "--json"]) == 0
+    assert main(["run", str(sc), "--out", str(tmp_path / "clean"), "--workers", "1", "--json"]) == 0
     assert rows(tmp_path / "o") == rows(tmp_path / "clean")
 
 
@@ -115,8 +138,16 @@ def test_scheduler_timeout_option(tmp_path, monkeypatch):
     sc.write_text(SCENARIO)
     # a real unreachable address, given 1 s instead of the default 15 s
     t0 = time.perf_counter()
-    r = normsim_here("run", sc, "--out", tmp_path / "o", "--scheduler", "tcp://127.0.0.1:1",
-                     "--scheduler-timeout", "1")
+    r = normsim_here(
+        "run",
+        sc,
+        "--out",
+        tmp_path / "o",
+        "--scheduler",
+        "tcp://127.0.0.1:1",
+        "--scheduler-timeout",
+        "1",
+    )
     assert r.returncode == 1 and "--scheduler: cannot connect" in r.stderr
     assert time.perf_counter() - t0 < 12
     assert not (tmp_path / "o" / "results.sqlite").exists()
@@ -130,21 +161,42 @@ def test_scheduler_timeout_option(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "connect", unreachable)
     obs = tmp_path / "obs.csv"
     obs.write_text("series,generation,share\n0,0,0.1\n0,50,0.5\n0,100,0.9\n")
-    one = tmp_path / "one.yaml"     # calibrate fits one condition: no sweep
+    one = tmp_path / "one.yaml"  # calibrate fits one condition: no sweep
     one.write_text("\n".join(x for x in SCENARIO.splitlines() if not x.startswith("sweep")))
-    commands = {"run": [], "tipping": ["--vary", "game.c", "--lo", "0.1", "--hi", "0.9"],
-                "calibrate": ["--observed", str(obs), "--fit", "game.c", "--particles", "10",
-                              "--populations", "1"]}
+    commands = {
+        "run": [],
+        "tipping": ["--vary", "game.c", "--lo", "0.1", "--hi", "0.9"],
+        "calibrate": [
+            "--observed",
+            str(obs),
+            "--fit",
+            "game.c",
+            "--particles",
+            "10",
+            "--populations",
+            "1",
+        ],
+    }
     for cmd, extra in commands.items():
         seen.clear()
-        r = normsim_here(cmd, one if cmd == "calibrate" else sc, *extra, "--out", tmp_path / cmd,
-                         "--scheduler", "tcp://x:1",
-                         "--scheduler-timeout", "2.5")
+        r = normsim_here(
+            cmd,
+            one if cmd == "calibrate" else sc,
+            *extra,
+            "--out",
+            tmp_path / cmd,
+            "--scheduler",
+            "tcp://x:1",
+            "--scheduler-timeout",
+            "2.5",
+        )
         assert r.returncode == 1 and "cannot connect" in r.stderr, (cmd, r.stderr)
         assert seen == [2.5], cmd
-    for args, msg in ((["--scheduler-timeout", "5"], "only with --scheduler"),
-                      (["--scheduler", "tcp://x:1", "--scheduler-timeout", "soon"], "not a number"),
-                      (["--scheduler", "tcp://x:1", "--scheduler-timeout", "0"], "outside")):
+    for args, msg in (
+        (["--scheduler-timeout", "5"], "only with --scheduler"),
+        (["--scheduler", "tcp://x:1", "--scheduler-timeout", "soon"], "not a number"),
+        (["--scheduler", "tcp://x:1", "--scheduler-timeout", "0"], "outside"),
+    ):
         r = normsim_here("run", sc, "--out", tmp_path / "bad", *args)
         assert r.returncode == 1 and msg in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1

@@ -28,15 +28,31 @@ def test_scenario_schema_defaults_equal_the_source():
     assert sc.schedule.shock_list() == DEFAULTS.shocks
     # a minimal scenario file resolves to exactly the default model
     loaded = loads("name: x\n")
-    cond = Condition("x", {}, loaded.scenario, condition_hash(loaded.scenario, loaded.base_dir),
-                     str(loaded.base_dir))
+    cond = Condition(
+        "x",
+        {},
+        loaded.scenario,
+        condition_hash(loaded.scenario, loaded.base_dir),
+        str(loaded.base_dir),
+    )
     assert cond.model_params() == DEFAULTS
 
 
 def test_mesa_model_keyword_defaults_equal_the_source():
     sig = inspect.signature(NormChangeModel.__init__).parameters
-    for name in ("a", "b", "c", "initial_b", "update", "beta", "exploration", "rates",
-                 "rate_mutation", "generations", "shocks"):
+    for name in (
+        "a",
+        "b",
+        "c",
+        "initial_b",
+        "update",
+        "beta",
+        "exploration",
+        "rates",
+        "rate_mutation",
+        "generations",
+        "shocks",
+    ):
         assert sig[name].default == getattr(DEFAULTS, name), name
     m = NormChangeModel(network=None, generations=1, seed=1)
     assert m.params.network == DEFAULTS.network
@@ -45,13 +61,20 @@ def test_mesa_model_keyword_defaults_equal_the_source():
 def test_browser_page_initial_values_equal_the_source():
     d = defaults_from_scenario(None)
     assert d == PAGE_DEFAULTS
-    for page, model in (("c", "c"), ("a", "a"), ("b", "b"), ("beta", "beta"),
-                        ("exploration", "exploration"), ("update", "update"),
-                        ("initial_b", "initial_b"), ("conformity", "conformity")):
+    for page, model in (
+        ("c", "c"),
+        ("a", "a"),
+        ("b", "b"),
+        ("beta", "beta"),
+        ("exploration", "exploration"),
+        ("update", "update"),
+        ("initial_b", "initial_b"),
+        ("conformity", "conformity"),
+    ):
         assert d[page] == getattr(DEFAULTS, model), page
     assert network_spec(d["network_kind"], d["side"], d["nodes"]) == DEFAULTS.network
-    assert DEFAULTS.committed is None and d["committed"] == 0.0   # no committed agents
-    assert DEFAULTS.events == () and d["threat_length"] == 0      # no threat
+    assert DEFAULTS.committed is None and d["committed"] == 0.0  # no committed agents
+    assert DEFAULTS.events == () and d["threat_length"] == 0  # no threat
     sig = inspect.signature(VizModel.__init__).parameters
     for name, value in PAGE_DEFAULTS.items():
         assert sig[name].default == value, name

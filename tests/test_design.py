@@ -46,8 +46,9 @@ design:
 def normsim(*args, **kw):
     """A real ``normsim`` process; ``normsim_here`` (tests/inproc.py) where the process
     boundary is not what a test is about."""
-    return subprocess.run([sys.executable, "-m", "normsim", *args], capture_output=True,
-                          text=True, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "normsim", *args], capture_output=True, text=True, **kw
+    )
 
 
 def write(tmp_path, text, name="s.yaml"):
@@ -66,18 +67,24 @@ ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
 
 
 def ishigami(X):
-    return (np.sin(X[:, 0]) + ISHIGAMI_A * np.sin(X[:, 1]) ** 2
-            + ISHIGAMI_B * X[:, 2] ** 4 * np.sin(X[:, 0]))
+    return (
+        np.sin(X[:, 0])
+        + ISHIGAMI_A * np.sin(X[:, 1]) ** 2
+        + ISHIGAMI_B * X[:, 2] ** 4 * np.sin(X[:, 0])
+    )
 
 
 def ishigami_exact():
     a, b, pi = ISHIGAMI_A, ISHIGAMI_B, math.pi
-    V = a ** 2 / 8 + b * pi ** 4 / 5 + b ** 2 * pi ** 8 / 18 + 0.5
-    V1 = 0.5 * (1 + b * pi ** 4 / 5) ** 2
-    V2 = a ** 2 / 8
-    V13 = 8 * b ** 2 * pi ** 8 / 225
-    return {"S1": [V1 / V, V2 / V, 0.0], "ST": [(V1 + V13) / V, V2 / V, V13 / V],
-            "S2": {"x1,x2": 0.0, "x1,x3": V13 / V, "x2,x3": 0.0}}
+    V = a**2 / 8 + b * pi**4 / 5 + b**2 * pi**8 / 18 + 0.5
+    V1 = 0.5 * (1 + b * pi**4 / 5) ** 2
+    V2 = a**2 / 8
+    V13 = 8 * b**2 * pi**8 / 225
+    return {
+        "S1": [V1 / V, V2 / V, 0.0],
+        "ST": [(V1 + V13) / V, V2 / V, V13 / V],
+        "S2": {"x1,x2": 0.0, "x1,x3": V13 / V, "x2,x3": 0.0},
+    }
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -91,7 +98,7 @@ def test_sobol_wiring_reproduces_ishigami_indices_within_their_intervals(seed):
         ind = res["parameters"][n]
         for key in ("S1", "ST"):
             assert abs(ind[key] - ex[key][k]) <= ind[f"{key}_conf"], (n, key, ind)
-            assert ind[f"{key}_conf"] < 0.1   # and the intervals are informative
+            assert ind[f"{key}_conf"] < 0.1  # and the intervals are informative
     for pair, val in ex["S2"].items():
         s2 = res["second_order"][pair]
         assert abs(s2["S2"] - val) <= s2["S2_conf"], (pair, s2)
@@ -123,24 +130,27 @@ def test_raising_sobol_samples_keeps_the_smaller_design_as_prefix():
     for so in (True, False):
         small = sample_matrix("sobol", p, 16, 7, second_order=so)
         big = sample_matrix("sobol", p, 64, 7, second_order=so)
-        assert np.array_equal(small, big[:len(small)])
+        assert np.array_equal(small, big[: len(small)])
     # without second order, every point is one of the second-order design's
     with_so = {tuple(r) for r in sample_matrix("sobol", p, 16, 7, second_order=True)}
     assert all(tuple(r) in with_so for r in sample_matrix("sobol", p, 16, 7, second_order=False))
     small = sample_matrix("morris", p, 5, 7, levels=4)
-    assert np.array_equal(small, sample_matrix("morris", p, 9, 7, levels=4)[:len(small)])
+    assert np.array_equal(small, sample_matrix("morris", p, 9, 7, levels=4)[: len(small)])
 
 
 # ------------------------------------------------------------ designs as conditions
 def test_design_points_are_conditions_with_rounded_integers():
-    text = DESIGN.replace("population.network.p: [0, 0.3]", "population.network.k: [2, 5]") \
-        .replace("method: sobol", "method: morris").replace("samples: 4", "samples: 10")
+    text = (
+        DESIGN.replace("population.network.p: [0, 0.3]", "population.network.k: [2, 5]")
+        .replace("method: sobol", "method: morris")
+        .replace("samples: 4", "samples: 10")
+    )
     loaded = loads(text)
     conds = conditions(loaded)
     ks = [c.params["population.network.k"] for c in conds]
     assert all(isinstance(k, int) for k in ks) and set(ks) == {2, 3, 4, 5}
-    assert len({c.hash for c in conds}) == len(conds)          # repeated points run once
-    assert len(conds) < 10 * 4                                  # Morris points do repeat here
+    assert len({c.hash for c in conds}) == len(conds)  # repeated points run once
+    assert len(conds) < 10 * 4  # Morris points do repeat here
     for c in conds:
         assert c.spec.population.network.as_dict()["k"] == c.params["population.network.k"]
         assert c.model_params().c == c.params["game.c"]
@@ -173,10 +183,11 @@ def test_design_with_a_sweep_repeats_the_design_per_combination(tmp_path):
     p = write(tmp_path, text)
     r = normsim_here("run", str(p), "--out", str(tmp_path / "o"), "--workers", "1")
     assert r.returncode == 0, r.stderr
-    js = json.loads(normsim_here("sensitivity", str(tmp_path / "o"), "--json",
-                                 "--no-plots").stdout)
-    assert [g["params"] for g in js["groups"]] == [{"dynamics.update": "sequential"},
-                                                  {"dynamics.update": "synchronous"}]
+    js = json.loads(normsim_here("sensitivity", str(tmp_path / "o"), "--json", "--no-plots").stdout)
+    assert [g["params"] for g in js["groups"]] == [
+        {"dynamics.update": "sequential"},
+        {"dynamics.update": "synchronous"},
+    ]
     assert "sweep: dynamics.update=synchronous" in r.stdout
 
 
@@ -184,13 +195,14 @@ def test_design_with_a_sweep_repeats_the_design_per_combination(tmp_path):
 def test_sensitivity_cli_outputs_json_table_and_figures(tmp_path):
     p = write(tmp_path, DESIGN)
     out = tmp_path / "o"
-    r = normsim("run", str(p), "--out", str(out), "--workers", "1")   # no pool to start
+    r = normsim("run", str(p), "--out", str(out), "--workers", "1")  # no pool to start
     assert r.returncode == 0, r.stderr
     assert "S1" in r.stdout and (out / "sensitivity_t50.png").is_file()
     for output in ("t90", "pre_share", "mean_payoff"):
         # the first one in its own process, the others here
-        r = (normsim if output == "t90" else normsim_here)("sensitivity", str(out),
-                                                           "--output", output, "--json")
+        r = (normsim if output == "t90" else normsim_here)(
+            "sensitivity", str(out), "--output", output, "--json"
+        )
         assert r.returncode == 0, r.stderr
         js = json.loads(r.stdout)
         g = js["groups"][0]
@@ -208,6 +220,7 @@ def test_per_replicate_outputs_against_the_summary(tmp_path):
     # t50 of one replicate is the summary's t50 of a one-replicate condition
     from normsim.results import summarise
     from normsim.sensitivity import replicate_outputs
+
     p = write(tmp_path, DESIGN.replace("runs: 3", "runs: 1"))
     out = tmp_path / "o"
     runner.run(load(p), out_dir=out, workers=1, quiet=True)
@@ -216,6 +229,7 @@ def test_per_replicate_outputs_against_the_summary(tmp_path):
         checked = 0
         for c, s in zip(st.conditions(), summ["conditions"], strict=True):
             from normsim.scenario import Scenario
+
             spec = Scenario.model_validate(c["resolved"])
             rep = next(st.replicates(c["hash"]))
             t50, cens = replicate_outputs(spec, rep.share_b, rep.mean_payoff, None, "t50")
@@ -232,17 +246,23 @@ def test_per_replicate_outputs_against_the_summary(tmp_path):
 
 def test_replicate_noise_share_and_its_warning(tmp_path):
     # c over a sliver of its range: the differences between points are mostly replicate noise
-    narrow = DESIGN.replace("game.c: [0.2, 0.9]", "game.c: [0.60, 0.6001]") \
-        .replace("dynamics.exploration: [0.01, 0.1]", "dynamics.exploration: [0.05, 0.0501]") \
+    narrow = (
+        DESIGN.replace("game.c: [0.2, 0.9]", "game.c: [0.60, 0.6001]")
+        .replace("dynamics.exploration: [0.01, 0.1]", "dynamics.exploration: [0.05, 0.0501]")
         .replace("population.network.p: [0, 0.3]", "population.network.p: [0.1, 0.1001]")
+    )
     out = tmp_path / "n"
     runner.run(loads(narrow, path=write(tmp_path, narrow)), out_dir=out, workers=1, quiet=True)
     g = analyse(out, "final_share")["groups"][0]
     assert g["noise_share"] > 0.5 and any("replicate noise" in w for w in g["warnings"])
     # the whole ranges on a larger graph: the parameters, not the noise, make the differences
     out = tmp_path / "w"
-    runner.run(loads(DESIGN.replace("n: 64", "n: 400").replace("runs: 3", "runs: 4")),
-               out_dir=out, workers=1, quiet=True)
+    runner.run(
+        loads(DESIGN.replace("n: 64", "n: 400").replace("runs: 3", "runs: 4")),
+        out_dir=out,
+        workers=1,
+        quiet=True,
+    )
     g = analyse(out, "final_share")["groups"][0]
     assert g["noise_share"] < 0.1 and not any("replicate noise" in w for w in g["warnings"])
 
@@ -256,13 +276,31 @@ def _indices(out):
 
 @pytest.mark.slow
 def test_resume_after_kill_gives_the_same_indices(tmp_path):
-    text = DESIGN.replace("n: 64", "n: 900").replace("generations: 80", "generations: 600") \
-        .replace("samples: 4", "samples: 8").replace("runs: 3", "runs: 4")
+    text = (
+        DESIGN.replace("n: 64", "n: 900")
+        .replace("generations: 80", "generations: 600")
+        .replace("samples: 4", "samples: 8")
+        .replace("runs: 3", "runs: 4")
+    )
     p = write(tmp_path, text)
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "normsim", "run", str(p), "--out", str(out),
-                             "--workers", "2", "--json"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "normsim",
+            "run",
+            str(p),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     db = out / "results.sqlite"
     deadline = time.time() + 300
     n = 0
@@ -279,10 +317,10 @@ def test_resume_after_kill_gives_the_same_indices(tmp_path):
     proc.wait()
     partial = rows(out)
     assert 20 <= len(partial) < 64 * 4, len(partial)
-    assert normsim("sensitivity", str(out)).returncode == 1      # incomplete: says so
+    assert normsim("sensitivity", str(out)).returncode == 1  # incomplete: says so
     r = normsim("run", str(p), "--out", str(out), "--json")
     assert r.returncode == 0, r.stderr
-    clean = tmp_path / "clean"      # the reference needs no process of its own
+    clean = tmp_path / "clean"  # the reference needs no process of its own
     assert normsim_here("run", str(p), "--out", str(clean), "--json").returncode == 0
     assert rows(out) == rows(clean)
     assert _indices(out) == _indices(clean)
@@ -292,11 +330,17 @@ def test_resume_after_kill_gives_the_same_indices(tmp_path):
 def test_design_on_a_dask_cluster_stores_what_a_local_run_stores(tmp_path, dask_cluster):
     # the session's cluster (tests/conftest.py); `run --scheduler` has its process in test_dask
     p = write(tmp_path, DESIGN)
-    r = normsim_here("run", str(p), "--out", str(tmp_path / "dask"), "--scheduler",
-                     dask_cluster.scheduler_address, "--json")
+    r = normsim_here(
+        "run",
+        str(p),
+        "--out",
+        str(tmp_path / "dask"),
+        "--scheduler",
+        dask_cluster.scheduler_address,
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
-    r2 = normsim_here("run", str(p), "--out", str(tmp_path / "local"), "--workers", "1",
-                      "--json")
+    r2 = normsim_here("run", str(p), "--out", str(tmp_path / "local"), "--workers", "1", "--json")
     assert r2.returncode == 0, r2.stderr
     got = rows(tmp_path / "dask")
     assert len(got) == 32 * 3 and got == rows(tmp_path / "local")
@@ -334,11 +378,16 @@ def test_bad_design_exits_1_with_one_line_and_writes_nothing(tmp_path, old, new,
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("method,samples,message", [
-    ("morris", 1, "at least 2"), ("lhs", 20, "at least 42")])
+@pytest.mark.parametrize(
+    "method,samples,message", [("morris", 1, "at least 2"), ("lhs", 20, "at least 42")]
+)
 def test_sample_counts_salib_cannot_use(tmp_path, method, samples, message):
-    p = write(tmp_path, DESIGN.replace("method: sobol", f"method: {method}")
-              .replace("samples: 4", f"samples: {samples}"))
+    p = write(
+        tmp_path,
+        DESIGN.replace("method: sobol", f"method: {method}").replace(
+            "samples: 4", f"samples: {samples}"
+        ),
+    )
     r = normsim_here("run", str(p), "--out", str(tmp_path / "o"))
     assert r.returncode == 1 and message in r.stderr and len(r.stderr.splitlines()) == 1
     assert not (tmp_path / "o").exists()
@@ -353,19 +402,31 @@ def test_a_path_in_both_sweep_and_design(tmp_path):
 
 
 def test_design_options_of_other_methods_are_errors(tmp_path):
-    p = write(tmp_path, DESIGN.replace("method: sobol", "method: lhs")
-              .replace("samples: 4", "samples: 64\n  second_order: true"))
+    p = write(
+        tmp_path,
+        DESIGN.replace("method: sobol", "method: lhs").replace(
+            "samples: 4", "samples: 64\n  second_order: true"
+        ),
+    )
     r = normsim_here("validate", str(p))
     assert r.returncode == 1 and "only for method sobol" in r.stderr
-    p = write(tmp_path, DESIGN.replace("method: sobol", "method: morris")
-              .replace("samples: 4", "samples: 4\n  levels: 3"))
+    p = write(
+        tmp_path,
+        DESIGN.replace("method: sobol", "method: morris").replace(
+            "samples: 4", "samples: 4\n  levels: 3"
+        ),
+    )
     r = normsim_here("validate", str(p))
     assert r.returncode == 1 and "even number" in r.stderr
 
 
 def test_sensitivity_of_a_store_without_design(tmp_path):
     p = write(tmp_path, DESIGN.split("design:")[0])
-    assert normsim_here("run", str(p), "--out", str(tmp_path / "o"), "--workers", "1",
-                        "--json").returncode == 0
+    assert (
+        normsim_here(
+            "run", str(p), "--out", str(tmp_path / "o"), "--workers", "1", "--json"
+        ).returncode
+        == 0
+    )
     r = normsim_here("sensitivity", str(tmp_path / "o"))
     assert r.returncode == 1 and "no design" in r.stderr

@@ -74,10 +74,14 @@ def _valid(raw: dict) -> bool:
 
 #: how to put a probe value into a scenario, for fields whose value is not the number
 #: itself (a list of rates, a periodic schedule)
-_PLACE = {"dynamics.exploration.rates": lambda x: ("dynamics.exploration", {"rates": [x]}),
-          "dynamics.exploration.rate_mutation":
-              lambda x: ("dynamics.exploration", {"rates": [0.1], "rate_mutation": x}),
-          "schedule.shocks.every": lambda x: ("schedule.shocks", {"every": x})}
+_PLACE = {
+    "dynamics.exploration.rates": lambda x: ("dynamics.exploration", {"rates": [x]}),
+    "dynamics.exploration.rate_mutation": lambda x: (
+        "dynamics.exploration",
+        {"rates": [0.1], "rate_mutation": x},
+    ),
+    "schedule.shocks.every": lambda x: ("schedule.shocks", {"every": x}),
+}
 _NUM = r"(-?[\d.]+(?:\*\*\d+)?)"
 
 
@@ -101,7 +105,7 @@ def test_allowed_values_in_the_docs_are_what_validation_accepts(path, allowed):
         return _valid(_set(base, where, value))
 
     def num(t: str):
-        v = eval(t, {"__builtins__": {}}) if "**" in t else float(t)   # noqa: S307 - digits
+        v = eval(t, {"__builtins__": {}}) if "**" in t else float(t)  # noqa: S307 - digits
         return int(v) if integer else v
 
     checks: list[tuple[object, bool]] = []
@@ -109,20 +113,28 @@ def test_allowed_values_in_the_docs_are_what_validation_accepts(path, allowed):
         lo = num(m.group(2))
         closed = m.group(1) == ">="
         checks += [(lo, closed), (lo - eps, False), (lo + eps, True)]
-    elif m := re.fullmatch(rf"(?:integer in |.*numbers in )?([\[(]){_NUM}, {_NUM}([\])])",
-                           allowed):
+    elif m := re.fullmatch(rf"(?:integer in |.*numbers in )?([\[(]){_NUM}, {_NUM}([\])])", allowed):
         lo, hi = num(m.group(2)), num(m.group(3))
-        checks += [(lo, m.group(1) == "["), (hi, m.group(4) == "]"),
-                   (lo - eps, False), (hi + eps, False), ((lo + hi) / 2 if not integer
-                                                          else lo + 1, True)]
+        checks += [
+            (lo, m.group(1) == "["),
+            (hi, m.group(4) == "]"),
+            (lo - eps, False),
+            (hi + eps, False),
+            ((lo + hi) / 2 if not integer else lo + 1, True),
+        ]
     elif path == "name":
         assert allowed == "letters, digits, '-' and '_'"
         assert _valid({"name": "a-B_9"}) and not _valid({"name": "a b"})
         return
     elif path == "schedule.shocks":
         assert allowed == "each in 1..G-1, no repeats"
-        for shocks, good in (([1], True), ([49], True), ([0], False), ([50], False),
-                             ([5, 5], False)):
+        for shocks, good in (
+            ([1], True),
+            ([49], True),
+            ([0], False),
+            ([50], False),
+            ([5, 5], False),
+        ):
             assert ok(shocks) == good, shocks
         return
     else:
@@ -137,26 +149,42 @@ def _actions():
 
     parser = build_parser()
     subs = normsim_docs._subparsers(parser)
-    out = [("", a) for a in parser._actions
-           if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))]
+    out = [
+        ("", a)
+        for a in parser._actions
+        if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))
+    ]
     for name, sub in subs.items():
         out += [(name, a) for a in sub._actions if not isinstance(a, argparse._HelpAction)]
     return out
 
 
 def test_every_cli_argument_has_help_text():
-    missing = [f"normsim {cmd} {a.option_strings or a.metavar}" for cmd, a in _actions()
-               if not (a.help or "").strip()]
+    missing = [
+        f"normsim {cmd} {a.option_strings or a.metavar}"
+        for cmd, a in _actions()
+        if not (a.help or "").strip()
+    ]
     assert missing == []
-    assert {cmd for cmd, _ in _actions()} >= {"run", "validate", "summary", "export",
-                                              "analytic", "viz", "example"}
+    assert {cmd for cmd, _ in _actions()} >= {
+        "run",
+        "validate",
+        "summary",
+        "export",
+        "analytic",
+        "viz",
+        "example",
+    }
 
 
 # ------------------------------------------------------------------ Python API
 def public_objects() -> list[tuple[str, object]]:
     """``(dotted name, object)`` of every public function, class and method of normsim."""
-    mods = ["normsim"] + [m.name for m in pkgutil.walk_packages(normsim.__path__, "normsim.")
-                          if m.name != "normsim.__main__"]
+    mods = ["normsim"] + [
+        m.name
+        for m in pkgutil.walk_packages(normsim.__path__, "normsim.")
+        if m.name != "normsim.__main__"
+    ]
     out = []
     for name in mods:
         mod = importlib.import_module(name)
@@ -170,8 +198,11 @@ def public_objects() -> list[tuple[str, object]]:
                 for m, v in vars(obj).items():
                     if m.startswith("_"):
                         continue
-                    f = v.fget if isinstance(v, property) else (
-                        v.__func__ if isinstance(v, (staticmethod, classmethod)) else v)
+                    f = (
+                        v.fget
+                        if isinstance(v, property)
+                        else (v.__func__ if isinstance(v, (staticmethod, classmethod)) else v)
+                    )
                     if inspect.isfunction(f):
                         out.append((f"{name}.{attr}.{m}", f))
     return out
@@ -188,9 +219,12 @@ def test_every_module_is_in_the_api_reference():
     """Each module of the package has its automodule line (a new module is not left out)."""
     text = (ROOT / "docs" / "reference" / "api.rst").read_text()
     listed = set(re.findall(r"^\.\. automodule:: (\S+)$", text, re.M))
-    modules = {m.name for m in pkgutil.walk_packages(normsim.__path__, "normsim.")
-               if not m.ispkg and m.name != "normsim.__main__"}
-    modules |= {"normsim.examples"}          # a package whose __init__ is the API
+    modules = {
+        m.name
+        for m in pkgutil.walk_packages(normsim.__path__, "normsim.")
+        if not m.ispkg and m.name != "normsim.__main__"
+    }
+    modules |= {"normsim.examples"}  # a package whose __init__ is the API
     assert modules - listed == set()
     assert listed - modules == set()
 
@@ -216,23 +250,31 @@ def test_citation_and_changelog_follow_the_version():
     changelog = (ROOT / "CHANGELOG.md").read_text()
     versions = re.findall(r"^## (\d+\.\d+\.\d+)", changelog, flags=re.M)
     assert versions[0] == normsim.__version__
-    assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))),
-                              reverse=True)
+    assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))), reverse=True)
 
 
 def test_no_reference_to_notes_outside_the_repository():
     """Docstrings, messages, comments and the README point at the documentation, not at
     specification notes or issue numbers a user of the package never sees."""
     hits = []
-    for path in [*ROOT.glob("normsim/**/*.py"), *ROOT.glob("tests/*.py"), ROOT / "README.md",
-                 *ROOT.glob("analysis/**/*.py"), *ROOT.glob("analysis/**/*.md"),
-                 *ROOT.glob("docs/**/*.md"), *ROOT.glob("docs/**/*.rst"),
-                 *ROOT.glob("benchmarks/*.py")]:
+    for path in [
+        *ROOT.glob("normsim/**/*.py"),
+        *ROOT.glob("tests/*.py"),
+        ROOT / "README.md",
+        *ROOT.glob("analysis/**/*.py"),
+        *ROOT.glob("analysis/**/*.md"),
+        *ROOT.glob("docs/**/*.md"),
+        *ROOT.glob("docs/**/*.rst"),
+        *ROOT.glob("benchmarks/*.py"),
+    ]:
         if path == Path(__file__):
             continue
         for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if re.search(r"model-spec|interfaces\.md|shared/|theory-notes|\bissues? #?\d+",
-                         line, re.IGNORECASE):
+            if re.search(
+                r"model-spec|interfaces\.md|shared/|theory-notes|\bissues? #?\d+",
+                line,
+                re.IGNORECASE,
+            ):
                 hits.append(f"{path.relative_to(ROOT)}:{k}: {line.strip()}")
     assert hits == []
 
@@ -241,9 +283,18 @@ def test_no_reference_to_notes_outside_the_repository():
 class _Resources(HTMLParser):
     """Every URL a page makes the browser load: scripts, styles, images, frames, media."""
 
-    ATTRS = {"script": ("src",), "link": ("href",), "img": ("src", "srcset"),
-             "iframe": ("src",), "source": ("src", "srcset"), "video": ("src", "poster"),
-             "audio": ("src",), "embed": ("src",), "object": ("data",), "track": ("src",)}
+    ATTRS = {
+        "script": ("src",),
+        "link": ("href",),
+        "img": ("src", "srcset"),
+        "iframe": ("src",),
+        "source": ("src", "srcset"),
+        "video": ("src", "poster"),
+        "audio": ("src",),
+        "embed": ("src",),
+        "object": ("data",),
+        "track": ("src",),
+    }
 
     def __init__(self):
         super().__init__()
@@ -251,9 +302,11 @@ class _Resources(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "link" and not ({"stylesheet", "icon", "preload", "prefetch", "modulepreload",
-                                   "manifest", "shortcut"} & set((a.get("rel") or "").split())):
-            return      # <link rel="next"/"prev"/"index">: navigation, not loaded
+        if tag == "link" and not (
+            {"stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest", "shortcut"}
+            & set((a.get("rel") or "").split())
+        ):
+            return  # <link rel="next"/"prev"/"index">: navigation, not loaded
         for key in self.ATTRS.get(tag, ()):
             for part in (a.get(key) or "").split(","):
                 if part.strip():
@@ -284,8 +337,14 @@ def read_inventory(path: Path) -> set[tuple[str, str]]:
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("docs") / "html"
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    proc = subprocess.run(["bash", str(ROOT / "scripts" / "docs.sh"), str(out)], cwd=ROOT,
-                          capture_output=True, text=True, env=env, timeout=1800)
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "docs.sh"), str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1800,
+    )
     if proc.returncode != 0:
         lines = [x for x in (proc.stdout + proc.stderr).splitlines() if "IPKernelApp" not in x]
         pytest.fail("the documentation build failed:\n" + "\n".join(lines[-60:]))
@@ -294,18 +353,36 @@ def site(tmp_path_factory):
 
 @pytest.mark.slow
 def test_site_builds_strictly_with_every_page(site):
-    for page in ["index", "getting-started", "model/odd", "model/reproducibility",
-                 "reference/scenario", "reference/cli", "reference/api", "citing", "changelog",
-                 "guide/scenarios", "guide/running", "guide/results", "guide/paper"]:
+    for page in [
+        "index",
+        "getting-started",
+        "model/odd",
+        "model/reproducibility",
+        "reference/scenario",
+        "reference/cli",
+        "reference/api",
+        "citing",
+        "changelog",
+        "guide/scenarios",
+        "guide/running",
+        "guide/results",
+        "guide/paper",
+    ]:
         assert (site / f"{page}.html").is_file(), page
     odd = (site / "model" / "odd.html").read_text()
-    for section in ("Purpose and patterns", "Entities, state variables and scales",
-                    "Process overview and scheduling", "Design concepts", "Initialization",
-                    "Input data", "Submodels"):
+    for section in (
+        "Purpose and patterns",
+        "Entities, state variables and scales",
+        "Process overview and scheduling",
+        "Design concepts",
+        "Initialization",
+        "Input data",
+        "Submodels",
+    ):
         assert section in odd
-    assert "<math" in odd                      # formulas rendered as MathML, no script
+    assert "<math" in odd  # formulas rendered as MathML, no script
     repro = (site / "model" / "reproducibility.html").read_text()
-    assert "xoshiro256**" in repro and "Lemire" in repro   # the draws docstring is included
+    assert "xoshiro256**" in repro and "Lemire" in repro  # the draws docstring is included
 
 
 @pytest.mark.slow
@@ -319,8 +396,12 @@ def test_site_loads_nothing_from_outside(site):
         bad += [f"{page.relative_to(site)}: {u}" for u in parser.urls if outside(u)]
     for css in site.rglob("*.css"):
         text = css.read_text(encoding="utf-8", errors="replace")
-        bad += [f"{css.relative_to(site)}: {m.group(1)}" for m in re.finditer(
-            r"(?:url\(\s*['\"]?|@import\s+['\"])((?:https?:)?//[^'\")\s]+)", text)]
+        bad += [
+            f"{css.relative_to(site)}: {m.group(1)}"
+            for m in re.finditer(
+                r"(?:url\(\s*['\"]?|@import\s+['\"])((?:https?:)?//[^'\")\s]+)", text
+            )
+        ]
     assert bad == []
 
 
@@ -329,13 +410,13 @@ def test_tutorials_ran_during_the_build(site):
     names = ["first_scenario", "figure6", "mesa_model", "dask_sweep", "theory_vs_simulation"]
     for name in names:
         html = (site / "tutorials" / f"{name}.html").read_text(encoding="utf-8")
-        assert "cell_output" in html, name                 # outputs exist: it was executed
-        assert "<img" in html, name                        # and drew its figures
+        assert "cell_output" in html, name  # outputs exist: it was executed
+        assert "<img" in html, name  # and drew its figures
         assert "output traceback" not in html and "output error" not in html, name
     import html as html_
 
     first = html_.unescape((site / "tutorials" / "first_scenario.html").read_text(encoding="utf-8"))
-    assert "dynamics.update: 'async' is not one of" in first   # the deliberate mistake, one line
+    assert "dynamics.update: 'async' is not one of" in first  # the deliberate mistake, one line
     mesa = (site / "tutorials" / "mesa_model.html").read_text(encoding="utf-8")
     assert "identical: True" in mesa
     dask = (site / "tutorials" / "dask_sweep.html").read_text(encoding="utf-8")
@@ -351,10 +432,16 @@ def test_every_field_option_and_function_has_an_entry(site):
     assert missing == [], f"scenario fields without an entry: {missing}"
 
     from normsim.networks import KINDS
+
     labels = {n for role, n in inv if role == "std:label"}
     from normsim.networks import COMMON
-    missing = [f"{k}.{p}" for k, ps in KINDS.items() for p in [*ps, *COMMON]
-               if f"scenario-network-{k}-{p}" not in labels]
+
+    missing = [
+        f"{k}.{p}"
+        for k, ps in KINDS.items()
+        for p in [*ps, *COMMON]
+        if f"scenario-network-{k}-{p}" not in labels
+    ]
     assert missing == [], f"network parameters without an entry: {missing}"
 
     options = {n for role, n in inv if role == "std:cmdoption"}
@@ -387,11 +474,21 @@ def test_site_in_a_browser_requests_nothing_outside(site):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "blob:"))
-                else requests.append(r.url))
+        page.on(
+            "request",
+            lambda r: (
+                None if r.url.startswith(("file:", "data:", "blob:")) else requests.append(r.url)
+            ),
+        )
         page.on("pageerror", lambda e: errors.append(str(e)))
-        for name in ["index", "model/odd", "reference/api", "tutorials/mesa_model",
-                     "tutorials/figure6", "search"]:
+        for name in [
+            "index",
+            "model/odd",
+            "reference/api",
+            "tutorials/mesa_model",
+            "tutorials/figure6",
+            "search",
+        ]:
             page.goto((site / f"{name}.html").as_uri())
             page.wait_for_load_state("load")
         page.goto((site / "model" / "odd.html").as_uri())
@@ -405,12 +502,18 @@ def test_site_in_a_browser_requests_nothing_outside(site):
 def test_importing_normsim_leaves_a_notebooks_plots_alone():
     """The plotting and browser-page modules draw without pyplot: importing them must not
     switch matplotlib's backend (a notebook would stop showing its inline figures)."""
-    code = ("import matplotlib; matplotlib.use('svg'); "
-            "import normsim.plots, normsim.viz.app, normsim.cli; "
-            "print(matplotlib.get_backend())")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False"),
-                          timeout=300)
+    code = (
+        "import matplotlib; matplotlib.use('svg'); "
+        "import normsim.plots, normsim.viz.app, normsim.cli; "
+        "print(matplotlib.get_backend())"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False"),
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "svg"
 
@@ -432,11 +535,11 @@ def _json_blocks() -> list[tuple[list[list[str]], list[list[str]], frozenset, di
         setup, args, dynamic, keys, mode = [], [], frozenset(), {}, None
         for line in body:
             if line.startswith(":setup:"):
-                mode, line = "setup", line[len(":setup:"):].strip()
+                mode, line = "setup", line[len(":setup:") :].strip()
             elif line.startswith(":args:"):
-                mode, line = "args", line[len(":args:"):].strip()
+                mode, line = "args", line[len(":args:") :].strip()
             elif line.startswith(":dynamic:"):
-                dynamic = frozenset(x.strip() for x in line[len(":dynamic:"):].split(","))
+                dynamic = frozenset(x.strip() for x in line[len(":dynamic:") :].split(","))
                 mode = None
                 continue
             elif not line:
@@ -466,6 +569,6 @@ def test_documented_json_keys_are_exactly_the_output_keys(tmp_path):
         keys = set()
         for args in invocations:
             keys |= normsim_docs.flatten_keys(
-                __import__("json").loads(normsim_docs.run_cli(args, str(work))),
-                dynamic=dynamic)
-        assert keys == set(documented), (keys ^ set(documented))
+                __import__("json").loads(normsim_docs.run_cli(args, str(work))), dynamic=dynamic
+            )
+        assert keys == set(documented), keys ^ set(documented)

@@ -9,9 +9,18 @@ from normsim.engine import bounded_draws, stream_outputs
 
 # xoshiro256** from the state (1, 2, 3, 4): the first outputs of Blackman and
 # Vigna's reference C implementation
-REFERENCE_OUTPUTS = [11520, 0, 1509978240, 1215971899390074240, 1216172134540287360,
-                     607988272756665600, 16172922978634559625, 8476171486693032832,
-                     10595114339597558777, 2904607092377533576]
+REFERENCE_OUTPUTS = [
+    11520,
+    0,
+    1509978240,
+    1215971899390074240,
+    1216172134540287360,
+    607988272756665600,
+    16172922978634559625,
+    8476171486693032832,
+    10595114339597558777,
+    2904607092377533576,
+]
 
 
 def stream_from_state(state):
@@ -64,7 +73,7 @@ def test_conversions_of_an_output():
     assert DrawStream.u53(2**64 - 1) < 1.0 and DrawStream.u53(0) == 0.0
     for n in (1, 3, 7, 1000):
         assert DrawStream.pick(0, n) == 0 and DrawStream.pick(2**64 - 1, n) == n - 1
-    idx, rest = DrawStream.split(0x80000000, 3)     # half of the word times 3 = 1.5
+    idx, rest = DrawStream.split(0x80000000, 3)  # half of the word times 3 = 1.5
     assert idx == 1 and rest == 0.5
 
 
@@ -72,7 +81,7 @@ def test_split_gives_an_index_and_a_uniform_rest():
     rs = DrawStream(3)
     idx, rest = zip(*(rs.split(rs.next() & 0xFFFFFFFF, 3) for _ in range(30000)), strict=True)
     assert set(idx) == {0, 1, 2}
-    for k in range(3):        # each index about 1/3, and the rest uniform given the index
+    for k in range(3):  # each index about 1/3, and the rest uniform given the index
         rk = np.array([r for i, r in zip(idx, rest, strict=True) if i == k])
         assert abs(len(rk) / 30000 - 1 / 3) < 0.015
         assert abs(rk.mean() - 0.5) < 0.02 and abs((rk < 0.1).mean() - 0.1) < 0.02
@@ -99,10 +108,11 @@ def test_bounded_is_uniform(n):
     cells = np.minimum(draws * 6 // n, 5) if n > 6 else draws
     k = min(n, 6)
     counts = np.bincount(cells, minlength=k)
-    expected = np.array([len(draws) * (((i + 1) * n + k - 1) // k - (i * n + k - 1) // k) / n
-                         for i in range(k)])
+    expected = np.array(
+        [len(draws) * (((i + 1) * n + k - 1) // k - (i * n + k - 1) // k) / n for i in range(k)]
+    )
     chi2 = ((counts - expected) ** 2 / expected).sum()
-    assert chi2 < 20.5    # above the 0.999 quantile of chi-square(5) (20.5)
+    assert chi2 < 20.5  # above the 0.999 quantile of chi-square(5) (20.5)
 
 
 def test_visiting_order_is_uniform():
@@ -116,7 +126,7 @@ def test_visiting_order_is_uniform():
         counts[seen] = counts.get(seen, 0) + 1
     assert len(counts) == 24
     chi2 = sum((c - 1000) ** 2 / 1000 for c in counts.values())
-    assert chi2 < 49.7          # the 0.999 quantile of chi-square(23)
+    assert chi2 < 49.7  # the 0.999 quantile of chi-square(23)
 
 
 def test_visit_draws_lazily_between_agents():

@@ -60,7 +60,7 @@ def test_labels_map_nodes_to_the_files_ids(tmp_path):
     p.write_text("1000 7\n7 -3\n-3 1000\n50 60\n")
     g = load_edgelist(p)
     assert list(g.labels) == [-3, 7, 50, 60, 1000] and g.labels.dtype == np.int64
-    for i in range(g.adjacency.n):       # every edge of the file, through the labels
+    for i in range(g.adjacency.n):  # every edge of the file, through the labels
         for j in g.adjacency.neighbors(i):
             pair = {int(g.labels[i]), int(g.labels[j])}
             assert pair in ({1000, 7}, {7, -3}, {-3, 1000}, {50, 60})
@@ -87,8 +87,7 @@ def test_formats_of_public_datasets_give_one_graph(tmp_path, fmt):
     elif fmt == "percent":
         data = ("% sym unweighted\n%  6 4 4\n" + body.replace("\t", " ")).encode()
     else:
-        data = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[fmt](
-            body.encode())
+        data = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[fmt](body.encode())
     assert_same(load_edgelist(_write(tmp_path / f"e.{fmt}", data)).adjacency, want)
 
 
@@ -118,14 +117,17 @@ def test_sparse_huge_ids_are_relabelled_compactly(tmp_path):
     assert g.adjacency.n == 3 and list(g.labels) == [5, 2**40, 2**61]
 
 
-@pytest.mark.parametrize("body, msg", [
-    (b"1 2\n3\n", "e.txt:2: expected 'u v'"),
-    (b"# nothing\n\n", "has no edges"),
-    (b"1 2\n2 2\n", "self-loop"),
-    (b"source,target\n1,2\n2,3\n", "e.txt:1: only this line has ids that are not integers"),
-    (b"1 2\n99999999999999999999 3\n", "beyond 2\\*\\*62"),
-    (b"1 2\n\xff\xfe 3\n", "cannot read"),
-])
+@pytest.mark.parametrize(
+    "body, msg",
+    [
+        (b"1 2\n3\n", "e.txt:2: expected 'u v'"),
+        (b"# nothing\n\n", "has no edges"),
+        (b"1 2\n2 2\n", "self-loop"),
+        (b"source,target\n1,2\n2,3\n", "e.txt:1: only this line has ids that are not integers"),
+        (b"1 2\n99999999999999999999 3\n", "beyond 2\\*\\*62"),
+        (b"1 2\n\xff\xfe 3\n", "cannot read"),
+    ],
+)
 def test_bad_files_get_one_line(tmp_path, body, msg):
     with pytest.raises(NormsimError, match=msg):
         load_edgelist(_write(tmp_path / "e.txt", body))
@@ -143,8 +145,9 @@ def test_truncated_and_missing_files_get_one_line(tmp_path):
         load_edgelist(tmp_path / "absent.txt.gz")
 
 
-@pytest.mark.parametrize("what", [pytest.param("truncated", marks=pytest.mark.slow),
-                                  "missing", "text header"])
+@pytest.mark.parametrize(
+    "what", [pytest.param("truncated", marks=pytest.mark.slow), "missing", "text header"]
+)
 def test_the_cli_says_one_line_and_exits_1(tmp_path, what):
     if what == "truncated":
         full = gzip.compress(b"".join(b"%d %d\n" % (i, i + 1) for i in range(20000)))
@@ -152,11 +155,17 @@ def test_the_cli_says_one_line_and_exits_1(tmp_path, what):
     elif what == "text header":
         _write(tmp_path / "e.txt.gz", gzip.compress(b"from to\n1 2\n2 3\n"))
     sc = tmp_path / "s.yaml"
-    sc.write_text("name: s\npopulation: {network: {kind: edgelist, path: e.txt.gz}}\n"
-                  "schedule: {generations: 5}\nruns: 1\n")
-    if what == "truncated":     # one real process; the others in this one (tests/inproc.py)
-        r = subprocess.run([sys.executable, "-m", "normsim", "validate", str(sc)],
-                           capture_output=True, text=True, timeout=300)
+    sc.write_text(
+        "name: s\npopulation: {network: {kind: edgelist, path: e.txt.gz}}\n"
+        "schedule: {generations: 5}\nruns: 1\n"
+    )
+    if what == "truncated":  # one real process; the others in this one (tests/inproc.py)
+        r = subprocess.run(
+            [sys.executable, "-m", "normsim", "validate", str(sc)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     else:
         r = normsim_here("validate", sc)
     assert r.returncode == 1 and "Traceback" not in r.stderr
@@ -171,7 +180,7 @@ def test_engine_path_reads_edge_lists_natively_unless_told(tmp_path, monkeypatch
     spec = {"kind": "edgelist", "path": "e.csv"}
     a = spec_adjacency(spec, base_dir=tmp_path)
     assert calls == [1]
-    p.write_bytes(b"1 2\n2 3\n3 1\n3 4\n")      # the networkx reader splits on blanks only
+    p.write_bytes(b"1 2\n2 3\n3 1\n3 4\n")  # the networkx reader splits on blanks only
     b = spec_adjacency({**spec, "generator": "networkx"}, base_dir=tmp_path)
     assert calls == [1]
     assert_same(a, b)

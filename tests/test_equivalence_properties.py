@@ -20,8 +20,7 @@ def small_graphs(draw):
     n = draw(st.integers(4, 12))
     parents = [draw(st.integers(0, i - 1)) for i in range(1, n)]
     G = nx.Graph([(i, p) for i, p in zip(range(1, n), parents, strict=True)])
-    extra = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
-                          max_size=n))
+    extra = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=n))
     G.add_edges_from((u, v) for u, v in extra if u != v)
     return G
 
@@ -31,14 +30,32 @@ payoff = st.sampled_from([0.2, 0.4, 0.5, 0.6, 1.0])
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(graph=small_graphs(), update=st.sampled_from(UPDATE_MODES), evolving=st.booleans(),
-       a=payoff, b=payoff, c=st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1)),
-       mu=st.one_of(st.just(0.0), st.floats(0, 1)), beta=st.sampled_from([0.0, 1.0, 5.0, 50.0]),
-       initial_b=st.floats(0, 1), seed=st.integers(0, 2**31 - 1))
-def test_engine_mesa_and_slow_model_agree_on_any_numbers(graph, update, evolving, a, b, c, mu,
-                                                         beta, initial_b, seed):
+@given(
+    graph=small_graphs(),
+    update=st.sampled_from(UPDATE_MODES),
+    evolving=st.booleans(),
+    a=payoff,
+    b=payoff,
+    c=st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1)),
+    mu=st.one_of(st.just(0.0), st.floats(0, 1)),
+    beta=st.sampled_from([0.0, 1.0, 5.0, 50.0]),
+    initial_b=st.floats(0, 1),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_engine_mesa_and_slow_model_agree_on_any_numbers(
+    graph, update, evolving, a, b, c, mu, beta, initial_b, seed
+):
     rates = {"rates": (0.0, 0.1, 0.3), "rate_mutation": 0.2} if evolving else {"exploration": mu}
-    params = ModelParams(a=a, b=b, c=c, beta=beta, initial_b=initial_b, update=update,
-                         network={"kind": "complete", "n": graph.number_of_nodes()},
-                         generations=12, shocks=(6,), **rates)
+    params = ModelParams(
+        a=a,
+        b=b,
+        c=c,
+        beta=beta,
+        initial_b=initial_b,
+        update=update,
+        network={"kind": "complete", "n": graph.number_of_nodes()},
+        generations=12,
+        shocks=(6,),
+        **rates,
+    )
     assert_equivalent(params, replicate_seeds(seed, 2), graph=graph)

@@ -17,20 +17,38 @@ from cases import EXPLORATION, NETWORKS
 from equivalence import assert_equivalent, tiered
 
 #: a threat (c rises, then ramps back) around a shock, and a change of payoffs
-EVENTS = ({"at": 4, "game": {"c": 0.9}}, {"from": 12, "to": 18, "game": {"c": 0.2}},
-          {"at": 20, "game": {"a": 0.7}})
-MECHS = {"events": {}, "all": {"committed": {"fraction": 0.15, "placement": "random"},
-                               "conformity": 0.25}}
+EVENTS = (
+    {"at": 4, "game": {"c": 0.9}},
+    {"from": 12, "to": 18, "game": {"c": 0.2}},
+    {"at": 20, "game": {"a": 0.7}},
+)
+MECHS = {
+    "events": {},
+    "all": {"committed": {"fraction": 0.15, "placement": "random"}, "conformity": 0.25},
+}
 
 
 @pytest.mark.parametrize(
     "update, mech, expl",
-    tiered({"update": UPDATE_MODES, "mech": sorted(MECHS), "expl": sorted(EXPLORATION)},
-           smoke=lambda row: row["mech"] == "events" and row["expl"] == "fixed"))
+    tiered(
+        {"update": UPDATE_MODES, "mech": sorted(MECHS), "expl": sorted(EXPLORATION)},
+        smoke=lambda row: row["mech"] == "events" and row["expl"] == "fixed",
+    ),
+)
 def test_engine_equals_slow_model_and_mesa_model_with_events(update, mech, expl):
-    params = ModelParams(a=0.6, b=0.4, c=0.5, network=NETWORKS["watts_strogatz"],
-                         update=update, generations=26, shocks=(8, 16), initial_b=0.4,
-                         events=EVENTS, **EXPLORATION[expl], **MECHS[mech])
+    params = ModelParams(
+        a=0.6,
+        b=0.4,
+        c=0.5,
+        network=NETWORKS["watts_strogatz"],
+        update=update,
+        generations=26,
+        shocks=(8, 16),
+        initial_b=0.4,
+        events=EVENTS,
+        **EXPLORATION[expl],
+        **MECHS[mech],
+    )
     assert len(params.games()[0]) > 4
     seeds = replicate_seeds(31, 2)
     out = assert_equivalent(params, seeds)
@@ -41,11 +59,14 @@ def test_engine_equals_slow_model_and_mesa_model_with_events(update, mech, expl)
 
 @pytest.mark.parametrize("update", UPDATE_MODES)
 def test_an_event_that_sets_the_values_in_force_changes_nothing(update):
-    base = dict(a=0.6, b=0.4, c=0.5, network=NETWORKS["grid"], update=update,
-                generations=40, shocks=(10,))
-    same = ({"at": 5, "game": {"c": 0.5}},
-            {"at": 20, "game": {"a": 0.4, "b": 0.6}},       # after the shock: swapped
-            {"from": 25, "to": 35, "game": {"c": 0.5}})
+    base = dict(
+        a=0.6, b=0.4, c=0.5, network=NETWORKS["grid"], update=update, generations=40, shocks=(10,)
+    )
+    same = (
+        {"at": 5, "game": {"c": 0.5}},
+        {"at": 20, "game": {"a": 0.4, "b": 0.6}},  # after the shock: swapped
+        {"from": 25, "to": 35, "game": {"c": 0.5}},
+    )
     seeds = replicate_seeds(2, 3)
     want = simulate(ModelParams(**base), seeds)
     got = simulate(ModelParams(**base, events=same), seeds)
@@ -57,10 +78,10 @@ def test_schedule_arithmetic():
     events = ({"at": 5, "game": {"c": 0.9}}, {"from": 6, "to": 10, "game": {"c": 0.1}})
     games, index = game_schedule(0.6, 0.4, 0.3, (3,), events, 12)
     at = [games[k] for k in index]
-    assert at[1] == at[3] == (0.6, 0.4, 0.3)          # generations 1..3: the initial game
-    assert at[4] == at[5] == (0.4, 0.6, 0.3)          # the shock at 3 swaps from 4 on
-    assert at[6] == (0.4, 0.6, 0.9)                   # the event at 5 holds from 6 on
-    for g in range(7, 11):                            # the ramp from 6 to 10
+    assert at[1] == at[3] == (0.6, 0.4, 0.3)  # generations 1..3: the initial game
+    assert at[4] == at[5] == (0.4, 0.6, 0.3)  # the shock at 3 swaps from 4 on
+    assert at[6] == (0.4, 0.6, 0.9)  # the event at 5 holds from 6 on
+    for g in range(7, 11):  # the ramp from 6 to 10
         assert at[g][2] == pytest.approx(0.9 + (0.1 - 0.9) * (g - 6) / 4)
     assert at[10][2] == 0.1 and at[12] == (0.4, 0.6, 0.1)
     p = ModelParams(a=0.6, b=0.4, c=0.3, generations=12, shocks=(3,), events=events)

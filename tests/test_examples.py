@@ -67,11 +67,28 @@ def test_example_errors(capsys):
 
 def test_example_runs_into_out(tmp_path, capsys):
     os.chdir(tmp_path)
-    code = main(["example", "quickstart", "--out", "q", "--workers", "1", "--runs", "2",
-                 "--set", "schedule.generations=40", "--set", "schedule.shocks=[20]",
-                 "--set", "population.network.rows=6", "--set", "population.network.cols=6"])
+    code = main(
+        [
+            "example",
+            "quickstart",
+            "--out",
+            "q",
+            "--workers",
+            "1",
+            "--runs",
+            "2",
+            "--set",
+            "schedule.generations=40",
+            "--set",
+            "schedule.shocks=[20]",
+            "--set",
+            "population.network.rows=6",
+            "--set",
+            "population.network.cols=6",
+        ]
+    )
     assert code == 0
     assert (tmp_path / "q" / "results.sqlite").is_file()
     assert (tmp_path / "q" / "shares.png").is_file()
     assert "quickstart: 3 condition(s)" in capsys.readouterr().out
-    assert not (tmp_path / "results").exists()      # --out, not the default results/NAME
+    assert not (tmp_path / "results").exists()  # --out, not the default results/NAME

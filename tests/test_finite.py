@@ -42,7 +42,7 @@ def chain_steps(a: float, b: float, c: float, Z: int, beta: float, mu: float):
             # learner A (prob (Z-k)/Z) meets a B teacher (prob k/(Z-1)) and copies it
             up[k] = (1 - mu) * (Z - k) / Z * k / (Z - 1) * fermi(fb - fa, beta, r1)
             down[k] = (1 - mu) * k / Z * (Z - k) / (Z - 1) * fermi(fa - fb, beta, r1)
-        up[k] += mu / 2 * (Z - k) / Z           # an A explores and lands on B
+        up[k] += mu / 2 * (Z - k) / Z  # an A explores and lands on B
         down[k] += mu / 2 * k / Z
     return up, down
 
@@ -77,7 +77,7 @@ def absorbing_solve(up, down, top: int, rhs_cols):
     A = [[Fraction(0)] * n for _ in range(n)]
     for i in range(n):
         k = i + 1
-        A[i][i] = F[0][k] + F[1][k]            # 1 - P[k, k], without cancellation
+        A[i][i] = F[0][k] + F[1][k]  # 1 - P[k, k], without cancellation
         if i + 1 < n:
             A[i][i + 1] = -F[0][k]
         if i > 0:
@@ -89,8 +89,8 @@ def dense_absorbing(up, down, top: int):
     """Fixation in `top`, in 0, absorption time and the conditional times (0, top absorbing)."""
     n = top - 1
     e = [[0.0] * 3 for _ in range(n)]
-    e[-1][0] = float(up[top - 1])            # one step up from top-1 reaches top
-    e[0][1] = float(down[1])                 # one step down from 1 reaches 0
+    e[-1][0] = float(up[top - 1])  # one step up from top-1 reaches top
+    e[0][1] = float(down[1])  # one step down from 1 reaches 0
     for i in range(n):
         e[i][2] = 1.0
     sol = np.array(absorbing_solve(up, down, top, e))
@@ -118,7 +118,7 @@ def stationary_solve(up, down):
     """Stationary distribution: pi (P - I) = 0 and sum(pi) = 1, exactly."""
     Z = len(up) - 1
     F = [Fraction(float(x)) for x in up], [Fraction(float(x)) for x in down]
-    A = [[Fraction(0)] * (Z + 1) for _ in range(Z + 1)]   # rows: balance of state j
+    A = [[Fraction(0)] * (Z + 1) for _ in range(Z + 1)]  # rows: balance of state j
     for j in range(Z + 1):
         A[j][j] = -(F[0][j] + F[1][j])
         if j > 0:
@@ -135,9 +135,14 @@ def rel(x: float, y: float) -> float:
 
 
 CASES = [  # a, b, c, Z, beta
-    (0.4, 0.6, 0.3, 10, 5.0), (0.4, 0.6, 0.8, 25, 5.0), (0.6, 0.4, 0.5, 17, 2.0),
-    (0.4, 0.6, 1.0, 30, 10.0), (0.5, 0.5, 0.4, 12, 5.0), (0.4, 0.6, 0.0, 2, 5.0),
-    (0.4, 0.6, 0.6, 3, 20.0), (1.0, 3.0, 0.9, 40, 1.0),
+    (0.4, 0.6, 0.3, 10, 5.0),
+    (0.4, 0.6, 0.8, 25, 5.0),
+    (0.6, 0.4, 0.5, 17, 2.0),
+    (0.4, 0.6, 1.0, 30, 10.0),
+    (0.5, 0.5, 0.4, 12, 5.0),
+    (0.4, 0.6, 0.0, 2, 5.0),
+    (0.4, 0.6, 0.6, 3, 20.0),
+    (1.0, 3.0, 0.9, 40, 1.0),
 ]
 
 
@@ -161,11 +166,12 @@ def test_fixation_and_times_agree_with_a_linear_solve(a, b, c, Z, beta):
 def test_stationary_and_passage_agree_with_a_linear_solve(a, b, c, Z, beta, mu):
     ch = BirthDeathChain(CoordinationGame(a, b, c), Z, beta, mu)
     up, down = chain_steps(a, b, c, Z, beta, mu)
-    np.testing.assert_allclose(ch.stationary_distribution(), stationary_solve(up, down),
-                               rtol=1e-9, atol=0.0)
+    np.testing.assert_allclose(
+        ch.stationary_distribution(), stationary_solve(up, down), rtol=1e-9, atol=0.0
+    )
     for level in (0.5, 0.9, 0.99):
         K = level_state(level, Z)
-        T = passage_solve(up, down, K)           # states 0..K-1 transient, K absorbing
+        T = passage_solve(up, down, K)  # states 0..K-1 transient, K absorbing
         for k0 in range(Z + 1):
             got = ch.passage(level, k0)
             want = T[k0] if k0 < K else 0.0
@@ -215,17 +221,15 @@ def test_neutral_fixation_probability_is_k_over_Z(Z):
     assert ch.absorption(1).fixation_steps == pytest.approx(2 * (Z - 1) ** 2, rel=1e-9)
 
 
-@pytest.mark.parametrize("Z, beta", [(10_000, 5.0), (100_000, 5.0), (100_000, 1000.0),
-                                     (1000, 1e5)])
+@pytest.mark.parametrize("Z, beta", [(10_000, 5.0), (100_000, 5.0), (100_000, 1000.0), (1000, 1e5)])
 def test_large_populations_and_strong_selection_neither_overflow_nor_round_to_zero(Z, beta):
     for c in (0.2, 0.9):
         ch = BirthDeathChain(CoordinationGame(0.4, 0.6, c), Z, beta)
         lf = ch.log_fixation_probability(1)
-        le = ch.absorption(Z - 1).log_extinction_probability   # one A-player takes over
+        le = ch.absorption(Z - 1).log_extinction_probability  # one A-player takes over
         assert math.isfinite(lf) and lf <= 0.0 and math.isfinite(le) and le <= 0.0
         ab = ch.absorption(1)
-        assert all(math.isfinite(x) and x > 0 for x in
-                   (ab.absorption_steps, ab.extinction_steps))
+        assert all(math.isfinite(x) and x > 0 for x in (ab.absorption_steps, ab.extinction_steps))
         # log-space agrees with the independent recursion of the odds ratios
         x = beta * (ch.f_b - ch.f_a)[1:Z] / ch.R1
         L = np.concatenate(([0.0], np.cumsum(-x)))
@@ -297,13 +301,19 @@ def simulate_fixation(a, b, c, Z, beta, k0, runs, rng):
     return fixed, steps
 
 
-@pytest.mark.parametrize("a, b, c, Z, beta, k0", [
-    (0.4, 0.6, 0.3, 12, 5.0, 1), (0.4, 0.6, 0.8, 10, 5.0, 3), (0.4, 0.6, 1.0, 8, 2.0, 4),
-])
+@pytest.mark.parametrize(
+    "a, b, c, Z, beta, k0",
+    [
+        (0.4, 0.6, 0.3, 12, 5.0, 1),
+        (0.4, 0.6, 0.8, 10, 5.0, 3),
+        (0.4, 0.6, 1.0, 8, 2.0, 4),
+    ],
+)
 def test_direct_simulation_falls_in_the_99_percent_interval(a, b, c, Z, beta, k0):
     runs = 4000
-    fixed, steps = simulate_fixation(a, b, c, Z, beta, k0, runs,
-                                     np.random.default_rng(int(1000 * c) + Z))
+    fixed, steps = simulate_fixation(
+        a, b, c, Z, beta, k0, runs, np.random.default_rng(int(1000 * c) + Z)
+    )
     ab = BirthDeathChain(CoordinationGame(a, b, c), Z, beta).absorption(k0)
     p = ab.fixation_probability
     half = 2.576 * math.sqrt(p * (1 - p) / runs)
@@ -313,8 +323,15 @@ def test_direct_simulation_falls_in_the_99_percent_interval(a, b, c, Z, beta, k0
 
 
 # ----------------------------------------------------------------- EGTtools
-@pytest.mark.parametrize("a, b, c, Z, beta", [(0.4, 0.6, 0.3, 20, 5.0), (0.4, 0.6, 0.8, 30, 5.0),
-                                             (0.6, 0.4, 0.5, 15, 1.0), (0.4, 0.6, 1.0, 50, 0.5)])
+@pytest.mark.parametrize(
+    "a, b, c, Z, beta",
+    [
+        (0.4, 0.6, 0.3, 20, 5.0),
+        (0.4, 0.6, 0.8, 30, 5.0),
+        (0.6, 0.4, 0.5, 15, 1.0),
+        (0.4, 0.6, 1.0, 50, 0.5),
+    ],
+)
 def test_egttools_oracle(a, b, c, Z, beta):
     """EGTtools (GPL-3.0, a test oracle only). Its conventions: raw
     payoffs, so it gets beta / R1; its mutation switches to the other strategy with
@@ -329,7 +346,7 @@ def test_egttools_oracle(a, b, c, Z, beta):
     except ImportError:
         pytest.skip("egttools is not installed (pip install '.[test]')")
     game = CoordinationGame(a, b, c)
-    holder = Matrix2PlayerGameHolder(2, game.matrix())   # keep a reference: egttools does not
+    holder = Matrix2PlayerGameHolder(2, game.matrix())  # keep a reference: egttools does not
     model = PairwiseComparison(Z, holder)
     beta_e = beta / game.payoff_range(1, 1)
     ch = BirthDeathChain(game, Z, beta)
@@ -346,7 +363,7 @@ def test_egttools_oracle(a, b, c, Z, beta):
         # eigenvector, accurate to ~1e-10 absolute (so not on the tiny entries)
         T = model.calculate_transition_matrix(beta_e, mu / (2.0 - mu))
         sd = calculate_stationary_distribution(T.transpose())
-        order = [int(sample_simplex(i, Z, 2)[1]) for i in range(Z + 1)]   # B-players
+        order = [int(sample_simplex(i, Z, 2)[1]) for i in range(Z + 1)]  # B-players
         pi = BirthDeathChain(game, Z, beta, mu).stationary_distribution()[order]
         np.testing.assert_allclose(sd, pi, rtol=0.0, atol=1e-9)
         big = pi > 1e-3
@@ -360,8 +377,15 @@ def test_bad_population(Z):
         BirthDeathChain(CoordinationGame(0.4, 0.6, 0.5), Z)
 
 
-@pytest.mark.parametrize("kw, name", [({"beta": float("nan")}, "beta"), ({"beta": -1}, "beta"),
-                                      ({"mu": float("inf")}, "mu"), ({"mu": 1.5}, "mu")])
+@pytest.mark.parametrize(
+    "kw, name",
+    [
+        ({"beta": float("nan")}, "beta"),
+        ({"beta": -1}, "beta"),
+        ({"mu": float("inf")}, "mu"),
+        ({"mu": 1.5}, "mu"),
+    ],
+)
 def test_bad_numbers(kw, name):
     with pytest.raises(NormsimError, match=name):
         BirthDeathChain(CoordinationGame(0.4, 0.6, 0.5), 10, **kw)
@@ -380,8 +404,9 @@ def test_bad_states():
 
 
 # ------------------------------------------------ the engine's asynchronous mode
-@pytest.mark.parametrize("Z, c, beta, p", [(20, 0.3, 5.0, 0.1), (30, 0.8, 5.0, 0.3),
-                                           (12, 1.0, 2.0, 0.4)])
+@pytest.mark.parametrize(
+    "Z, c, beta, p", [(20, 0.3, 5.0, 0.1), (30, 0.8, 5.0, 0.3), (12, 1.0, 2.0, 0.4)]
+)
 def test_engine_asynchronous_mode_on_a_complete_graph_fixes_as_the_chain_says(Z, c, beta, p):
     """The chain is exact for `asynchronous` updating on a complete graph: starting
     from Binomial(Z, p) B-players, the share of replicates that end in all-B falls in
@@ -393,11 +418,19 @@ def test_engine_asynchronous_mode_on_a_complete_graph_fixes_as_the_chain_says(Z,
     from normsim.params import ModelParams
 
     runs = 3000
-    params = ModelParams(a=0.4, b=0.6, c=c, network={"kind": "complete", "n": Z},
-                         update="asynchronous", beta=beta, exploration=0.0, initial_b=p,
-                         generations=200)
+    params = ModelParams(
+        a=0.4,
+        b=0.6,
+        c=c,
+        network={"kind": "complete", "n": Z},
+        update="asynchronous",
+        beta=beta,
+        exploration=0.0,
+        initial_b=p,
+        generations=200,
+    )
     end = simulate(params, replicate_seeds(7, runs)).share_b[:, -1]
-    assert np.all((end == 0.0) | (end == 1.0))          # every replicate absorbed
+    assert np.all((end == 0.0) | (end == 1.0))  # every replicate absorbed
     rho = BirthDeathChain(CoordinationGame(0.4, 0.6, c), Z, beta).fixation_probabilities()
     exact = float(binom.pmf(np.arange(Z + 1), Z, p) @ rho)
     assert abs(np.mean(end == 1.0) - exact) < 2.576 * math.sqrt(exact * (1 - exact) / runs)
@@ -416,8 +449,11 @@ def _generation_end_passage(chain: BirthDeathChain, level: float = 0.5) -> float
     expected, g = 0.0, 0
     while v.sum() > 1e-13:
         for _ in range(Z):
-            v = (v * (1.0 - up - down) + np.concatenate(([0.0], (v * up)[:-1]))
-                 + np.concatenate(((v * down)[1:], [0.0])))
+            v = (
+                v * (1.0 - up - down)
+                + np.concatenate(([0.0], (v * up)[:-1]))
+                + np.concatenate(((v * down)[1:], [0.0]))
+            )
         g += 1
         expected += g * v[target:].sum()
         v[target:] = 0.0
@@ -435,9 +471,17 @@ def test_engine_asynchronous_time_to_norm_change_is_the_chain_s(Z, c, beta, mu):
     game = CoordinationGame(0.4, 0.6, c)
     exact = _generation_end_passage(BirthDeathChain(game, Z, beta, mu))
     runs, G = 600, 400
-    params = ModelParams(a=0.4, b=0.6, c=c, network={"kind": "complete", "n": Z},
-                         update="asynchronous", beta=beta, exploration=mu, initial_b=0.0,
-                         generations=G)
+    params = ModelParams(
+        a=0.4,
+        b=0.6,
+        c=c,
+        network={"kind": "complete", "n": Z},
+        update="asynchronous",
+        beta=beta,
+        exploration=mu,
+        initial_b=0.0,
+        generations=G,
+    )
     share = simulate(params, replicate_seeds(11, runs)).share_b
     reached = share >= 0.5
     assert reached.any(axis=1).all()

@@ -18,16 +18,16 @@ from slow_model import slow_simulate
 RANDOM = [
     {"kind": "erdos_renyi", "n": 60, "p": 0.1},
     {"kind": "erdos_renyi", "n": 60, "p": 0.03, "largest_component": True},
-    {"kind": "erdos_renyi", "n": 30, "p": 0.05, "largest_component": True},   # ties
+    {"kind": "erdos_renyi", "n": 30, "p": 0.05, "largest_component": True},  # ties
     {"kind": "erdos_renyi", "n": 12, "p": 1.0},
     {"kind": "watts_strogatz", "n": 30, "k": 4, "p": 0.3},
-    {"kind": "watts_strogatz", "n": 10, "k": 7, "p": 0.9},     # dense: the skip rule
+    {"kind": "watts_strogatz", "n": 10, "k": 7, "p": 0.9},  # dense: the skip rule
     {"kind": "watts_strogatz", "n": 30, "k": 2, "p": 0.5, "largest_component": True},
     {"kind": "barabasi_albert", "n": 50, "m": 2},
-    {"kind": "barabasi_albert", "n": 80, "m": 7},               # sets that resize
+    {"kind": "barabasi_albert", "n": 80, "m": 7},  # sets that resize
     {"kind": "barabasi_albert", "n": 6, "m": 5},
     {"kind": "random_regular", "n": 30, "d": 3},
-    {"kind": "random_regular", "n": 12, "d": 9},               # dense: restarts
+    {"kind": "random_regular", "n": 12, "d": 9},  # dense: restarts
 ]
 FIXED = [
     {"kind": "grid", "rows": 5, "cols": 4, "periodic": True},
@@ -60,9 +60,10 @@ def test_compiled_python_random_equals_random_random():
             continue
         mt, pos = generators.python_random_state(seed)
         rnd = random.Random(seed)
-        want = [rnd.random() if k == 0 else (rnd._randbelow(int(a)) if k == 1
-                                             else rnd.getrandbits(32))
-                for k, a in zip(kinds, args, strict=True)]
+        want = [
+            rnd.random() if k == 0 else (rnd._randbelow(int(a)) if k == 1 else rnd.getrandbits(32))
+            for k, a in zip(kinds, args, strict=True)
+        ]
         assert list(generators.py_draws(mt, pos, kinds, args)) == want
 
 
@@ -97,21 +98,34 @@ def test_fixed_kinds_are_networkxs_graph(spec):
     assert_same_adjacency(spec_adjacency({**spec, "generator": "native"}), want)
 
 
-@pytest.mark.parametrize("spec", [
-    {"kind": "erdos_renyi", "n": 20000, "p": 2e-4, "largest_component": True},
-    {"kind": "watts_strogatz", "n": 20000, "k": 6, "p": 0.1},
-    {"kind": "barabasi_albert", "n": 20000, "m": 3},
-    {"kind": "random_regular", "n": 20000, "d": 4},
-], ids=lambda s: s["kind"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"kind": "erdos_renyi", "n": 20000, "p": 2e-4, "largest_component": True},
+        {"kind": "watts_strogatz", "n": 20000, "k": 6, "p": 0.1},
+        {"kind": "barabasi_albert", "n": 20000, "m": 3},
+        {"kind": "random_regular", "n": 20000, "d": 4},
+    ],
+    ids=lambda s: s["kind"],
+)
 def test_medium_graphs_are_networkxs_graph(spec):
     # many MT19937 twists, BA hubs with long rows, WS rewiring far around the ring
     seed = 2**31 + 7
-    assert_same_adjacency(spec_adjacency({**spec, "generator": "native"}, seed=seed),
-                          spec_adjacency({**spec, "generator": "networkx"}, seed=seed))
+    assert_same_adjacency(
+        spec_adjacency({**spec, "generator": "native"}, seed=seed),
+        spec_adjacency({**spec, "generator": "networkx"}, seed=seed),
+    )
 
 
-@pytest.mark.parametrize("spec", [s for s in RANDOM if s["n"] >= 30 and (
-    s["kind"] != "erdos_renyi" or s.get("largest_component"))], ids=_ids)
+@pytest.mark.parametrize(
+    "spec",
+    [
+        s
+        for s in RANDOM
+        if s["n"] >= 30 and (s["kind"] != "erdos_renyi" or s.get("largest_component"))
+    ],
+    ids=_ids,
+)
 def test_same_seed_same_graph_other_seed_other_graph(spec):
     spec = {**spec, "generator": "native"}
     a, b, c = (spec_adjacency(spec, seed=s) for s in (11, 11, 12))
@@ -123,8 +137,9 @@ def test_degree_sequences_and_edge_counts_as_promised():
     n = 3000
     rr = spec_adjacency({"kind": "random_regular", "n": n, "d": 5, "generator": "native"}, 1)
     assert rr.k_min == rr.k_max == 5 and len(rr.indices) == n * 5
-    ws = spec_adjacency({"kind": "watts_strogatz", "n": n, "k": 6, "p": 0.3,
-                         "generator": "native"}, 2)
+    ws = spec_adjacency(
+        {"kind": "watts_strogatz", "n": n, "k": 6, "p": 0.3, "generator": "native"}, 2
+    )
     assert len(ws.indices) == 2 * n * 3 and ws.degree.sum() == 2 * n * 3
     ba = spec_adjacency({"kind": "barabasi_albert", "n": n, "m": 3, "generator": "native"}, 3)
     assert len(ba.indices) == 2 * (3 + 3 * (n - 4)) and ba.degree[4:].min() >= 3
@@ -135,7 +150,7 @@ def test_degree_sequences_and_edge_counts_as_promised():
     m = len(er.indices) // 2
     mean, sd = 0.006 * n * (n - 1) / 2, (0.006 * n * (n - 1) / 2) ** 0.5
     assert abs(m - mean) < 5 * sd
-    for adj in (rr, ws, ba, torus, er):      # simple: rows sorted, no loops or repeats
+    for adj in (rr, ws, ba, torus, er):  # simple: rows sorted, no loops or repeats
         for i in range(0, adj.n, 97):
             row = adj.neighbors(i)
             assert np.all(np.diff(row) > 0) and i not in row
@@ -183,31 +198,49 @@ def test_bad_generator_and_sizes_get_one_line():
 
 def test_generator_is_not_part_of_the_condition_hash():
     from normsim.scenario import loads
-    body = ("name: g\npopulation: {network: {kind: barabasi_albert, n: 300, m: 2%s}}\n"
-            "schedule: {generations: 10}\nruns: 1\n")
+
+    body = (
+        "name: g\npopulation: {network: {kind: barabasi_albert, n: 300, m: 2%s}}\n"
+        "schedule: {generations: 10}\nruns: 1\n"
+    )
     from normsim.scenario import conditions
-    hashes = {conditions(loads(body % g))[0].hash
-              for g in ("", ", generator: auto", ", generator: native", ", generator: networkx")}
+
+    hashes = {
+        conditions(loads(body % g))[0].hash
+        for g in ("", ", generator: auto", ", generator: native", ", generator: networkx")
+    }
     assert len(hashes) == 1
-    with pytest.raises(NormsimError,
-                       match="population.network: generator: 'nx' is not one of auto"):
+    with pytest.raises(
+        NormsimError, match="population.network: generator: 'nx' is not one of auto"
+    ):
         loads(body % ", generator: nx")
 
 
-@pytest.mark.parametrize("spec, update", [
-    ({"kind": "grid", "rows": 5, "cols": 6}, "reference"),
-    ({"kind": "grid", "rows": 4, "cols": 5, "periodic": False}, "synchronous"),
-    ({"kind": "erdos_renyi", "n": 40, "p": 0.1, "largest_component": True}, "sequential"),
-    ({"kind": "watts_strogatz", "n": 36, "k": 4, "p": 0.2}, "reference"),
-    ({"kind": "barabasi_albert", "n": 40, "m": 2}, "synchronous"),
-    ({"kind": "random_regular", "n": 36, "d": 3}, "sequential"),
-    ({"kind": "complete", "n": 12}, "reference"),
-    ({"kind": "star", "n": 15}, "sequential"),
-    ({"kind": "connected_caveman", "cliques": 5, "size": 6}, "synchronous"),
-], ids=lambda s: s["kind"] if isinstance(s, dict) else s)
+@pytest.mark.parametrize(
+    "spec, update",
+    [
+        ({"kind": "grid", "rows": 5, "cols": 6}, "reference"),
+        ({"kind": "grid", "rows": 4, "cols": 5, "periodic": False}, "synchronous"),
+        ({"kind": "erdos_renyi", "n": 40, "p": 0.1, "largest_component": True}, "sequential"),
+        ({"kind": "watts_strogatz", "n": 36, "k": 4, "p": 0.2}, "reference"),
+        ({"kind": "barabasi_albert", "n": 40, "m": 2}, "synchronous"),
+        ({"kind": "random_regular", "n": 36, "d": 3}, "sequential"),
+        ({"kind": "complete", "n": 12}, "reference"),
+        ({"kind": "star", "n": 15}, "sequential"),
+        ({"kind": "connected_caveman", "cliques": 5, "size": 6}, "synchronous"),
+    ],
+    ids=lambda s: s["kind"] if isinstance(s, dict) else s,
+)
 def test_engine_equals_slow_model_on_native_graphs(spec, update):
-    params = ModelParams(network={**spec, "generator": "native"}, update=update, c=0.5,
-                         generations=20, shocks=(10,), initial_b=0.4, exploration=0.05)
+    params = ModelParams(
+        network={**spec, "generator": "native"},
+        update=update,
+        c=0.5,
+        generations=20,
+        shocks=(10,),
+        initial_b=0.4,
+        exploration=0.05,
+    )
     seeds = replicate_seeds(13, 2)
     out = simulate(params, seeds)
     for r, seed in enumerate(seeds):

@@ -46,9 +46,14 @@ seed: 3
 def normsim(*args, cwd=None, env=None, timeout=300):
     """A real ``normsim`` process: kept where a hang, a blow-up, the environment or a signal
     is part of the test; ``normsim_here`` (tests/inproc.py) elsewhere."""
-    return subprocess.run([sys.executable, "-m", "normsim", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=timeout,
-                          env=None if env is None else {**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "normsim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
+    )
 
 
 def one_line_error(r, pattern, code=1):
@@ -78,32 +83,60 @@ def rows(out):
 
 
 # ====================================================================== 1. size limits
-SWEEP_1E6 = ("schedule: {generations: 20000}\nsweep:\n  game.c: ["
-             + ", ".join(f"{i / 1000:g}" for i in range(1000)) + "]\n"
-             "  dynamics.selection_strength: [" + ", ".join(str(i) for i in range(1, 1001))
-             + "]\n")
+SWEEP_1E6 = (
+    "schedule: {generations: 20000}\nsweep:\n  game.c: ["
+    + ", ".join(f"{i / 1000:g}" for i in range(1000))
+    + "]\n"
+    "  dynamics.selection_strength: [" + ", ".join(str(i) for i in range(1, 1001)) + "]\n"
+)
 TOO_LARGE = [
-    ("grid", "population: {network: {kind: grid, rows: 100000, cols: 100000}}\n", [],
-     r"population\.network: too large for this machine: building the grid network of "
-     r"10,000,000,000 agents and 20,000,000,000 edges needs about [\d.]+ TB of memory"),
-    ("complete", "population: {network: {kind: complete, n: 200000}}\n", [],
-     r"population\.network: too large .* complete network of 200,000 agents and "
-     r"19,999,900,000 edges"),
-    ("erdos-renyi", "population: {network: {kind: erdos_renyi, n: 1000000000, p: 1.0e-8}}\n",
-     [], r"population\.network: too large .* erdos_renyi network of 1,000,000,000 agents"),
-    ("generations", "schedule: {generations: 1e12}\n", [],
-     r"schedule\.generations: too large for this machine: one replicate's series of "
-     r"1,000,000,000,000 generations needs about [\d.]+ TB"),
-    ("runs", "", ["--runs", "1000000000000"],
-     r"runs: too large for this machine: .*1,000,000,000,000 replicate"),
-    ("sweep", SWEEP_1E6, [], r"too large for this machine: .*(1,000,000 condition|"
-                             r"100,000,000 replicates)"),
+    (
+        "grid",
+        "population: {network: {kind: grid, rows: 100000, cols: 100000}}\n",
+        [],
+        r"population\.network: too large for this machine: building the grid network of "
+        r"10,000,000,000 agents and 20,000,000,000 edges needs about [\d.]+ TB of memory",
+    ),
+    (
+        "complete",
+        "population: {network: {kind: complete, n: 200000}}\n",
+        [],
+        r"population\.network: too large .* complete network of 200,000 agents and "
+        r"19,999,900,000 edges",
+    ),
+    (
+        "erdos-renyi",
+        "population: {network: {kind: erdos_renyi, n: 1000000000, p: 1.0e-8}}\n",
+        [],
+        r"population\.network: too large .* erdos_renyi network of 1,000,000,000 agents",
+    ),
+    (
+        "generations",
+        "schedule: {generations: 1e12}\n",
+        [],
+        r"schedule\.generations: too large for this machine: one replicate's series of "
+        r"1,000,000,000,000 generations needs about [\d.]+ TB",
+    ),
+    (
+        "runs",
+        "",
+        ["--runs", "1000000000000"],
+        r"runs: too large for this machine: .*1,000,000,000,000 replicate",
+    ),
+    (
+        "sweep",
+        SWEEP_1E6,
+        [],
+        r"too large for this machine: .*(1,000,000 condition|"
+        r"100,000,000 replicates)",
+    ),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("body, extra, pattern", [t[1:] for t in TOO_LARGE],
-                         ids=[t[0] for t in TOO_LARGE])
+@pytest.mark.parametrize(
+    "body, extra, pattern", [t[1:] for t in TOO_LARGE], ids=[t[0] for t in TOO_LARGE]
+)
 def test_too_large_is_refused_before_anything_is_built(tmp_path, body, extra, pattern):
     sc = tmp_path / "big.yaml"
     sc.write_text("name: big\n" + body)
@@ -111,7 +144,7 @@ def test_too_large_is_refused_before_anything_is_built(tmp_path, body, extra, pa
     assert "this machine has" in line or "take about" in line
     out = tmp_path / "out"
     one_line_error(normsim("run", sc, *extra, "--out", out, "--json", timeout=120), pattern)
-    assert not out.exists()      # nothing created, nothing stored
+    assert not out.exists()  # nothing created, nothing stored
 
 
 @pytest.mark.slow
@@ -122,42 +155,51 @@ def test_validate_says_what_a_feasible_scenario_costs(tmp_path):
     assert r.returncode == 0, r.stderr
     cost = [x for x in r.stdout.splitlines() if "estimated cost" in x]
     assert len(cost) == 1
-    assert re.search(r"about [\d.]+ [kMGT]?B of memory with \d+ worker\(s\) \(this machine: "
-                     r"[\d.]+ [kMGT]?B available\), [\d.]+ [kMG]?B stored, \d+ s on \d core",
-                     cost[0]), cost[0]
+    assert re.search(
+        r"about [\d.]+ [kMGT]?B of memory with \d+ worker\(s\) \(this machine: "
+        r"[\d.]+ [kMGT]?B available\), [\d.]+ [kMG]?B stored, \d+ s on \d core",
+        cost[0],
+    ), cost[0]
 
 
 def test_every_update_mode_and_network_kind_has_a_cost():
     """A new update mode or network kind needs its row in limits.py's tables."""
     from normsim.networks import KINDS
     from normsim.params import UPDATE_MODES
+
     assert set(limits.UPDATES_PER_SECOND) == set(UPDATE_MODES)
     assert set(limits.BUILD_BYTES) == set(KINDS)
 
 
-@pytest.mark.parametrize("spec", [
-    {"kind": "grid", "rows": 7, "cols": 9},
-    {"kind": "grid", "rows": 7, "cols": 9, "periodic": False},
-    {"kind": "grid", "rows": 2, "cols": 9, "periodic": False},
-    {"kind": "complete", "n": 40},
-    {"kind": "watts_strogatz", "n": 60, "k": 6, "p": 0.3},
-    {"kind": "barabasi_albert", "n": 80, "m": 3},
-    {"kind": "connected_caveman", "cliques": 5, "size": 6},
-    {"kind": "random_regular", "n": 50, "d": 4},
-    {"kind": "star", "n": 30},
-], ids=lambda s: "-".join(str(v) for v in s.values()))
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"kind": "grid", "rows": 7, "cols": 9},
+        {"kind": "grid", "rows": 7, "cols": 9, "periodic": False},
+        {"kind": "grid", "rows": 2, "cols": 9, "periodic": False},
+        {"kind": "complete", "n": 40},
+        {"kind": "watts_strogatz", "n": 60, "k": 6, "p": 0.3},
+        {"kind": "barabasi_albert", "n": 80, "m": 3},
+        {"kind": "connected_caveman", "cliques": 5, "size": 6},
+        {"kind": "random_regular", "n": 50, "d": 4},
+        {"kind": "star", "n": 30},
+    ],
+    ids=lambda s: "-".join(str(v) for v in s.values()),
+)
 def test_network_size_from_the_spec_equals_the_built_graph(spec):
     from normsim.networks import spec_adjacency
+
     adj = spec_adjacency(spec, seed=5)
     assert limits.network_size(spec) == (adj.n, len(adj.indices) / 2)
 
 
 def test_erdos_renyi_and_edge_list_sizes(tmp_path):
     from normsim.networks import spec_adjacency
+
     spec = {"kind": "erdos_renyi", "n": 2000, "p": 0.01}
     n, e = limits.network_size(spec)
     sd = math.sqrt(e * (1 - 0.01))
-    for seed in range(3):   # the expectation, within 5 standard deviations of each draw
+    for seed in range(3):  # the expectation, within 5 standard deviations of each draw
         adj = spec_adjacency({**spec, "largest_component": True}, seed=seed)
         assert abs(len(adj.indices) / 2 - e) < 5 * sd
     rng = np.random.default_rng(1)
@@ -182,16 +224,24 @@ print(status("VmHWM:") - base)
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
-@pytest.mark.parametrize("spec", [{"kind": "grid", "rows": 300, "cols": 300},
-                                  {"kind": "complete", "n": 1200},
-                                  {"kind": "erdos_renyi", "n": 100000, "p": 5e-5,
-                                   "largest_component": True}],
-                         ids=["grid", "complete", "erdos_renyi"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"kind": "grid", "rows": 300, "cols": 300},
+        {"kind": "complete", "n": 1200},
+        {"kind": "erdos_renyi", "n": 100000, "p": 5e-5, "largest_component": True},
+    ],
+    ids=["grid", "complete", "erdos_renyi"],
+)
 def test_build_memory_table_matches_a_measurement(spec):
     """The per-kind table (limits.BUILD_BYTES) against the peak memory of a real build:
     not below it, and not more than three times it."""
-    r = subprocess.run([sys.executable, "-c", MEASURE, json.dumps(spec)], capture_output=True,
-                       text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-c", MEASURE, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     measured = float(r.stdout.strip())
     n, e = limits.network_size(spec)
@@ -210,67 +260,120 @@ def test_memory_and_worker_caps(tmp_path):
     assert "using 2 worker process(es), not 1000: only 2 replicate(s) to run" in r.stderr
     assert json.loads(r.stdout)["conditions"][0]["runs"] == 2
     # less memory than two workers need: one, and said
-    r = normsim("run", sc, "--out", tmp_path / "b", "--workers", "2", "--json",
-                env={"NORMSIM_MEMORY": "800M"})
+    r = normsim(
+        "run",
+        sc,
+        "--out",
+        tmp_path / "b",
+        "--workers",
+        "2",
+        "--json",
+        env={"NORMSIM_MEMORY": "800M"},
+    )
     assert r.returncode == 0, r.stderr
-    assert re.search(r"using 1 worker process\(es\), not 2: each needs about [\d.]+ MB of memory "
-                     r"and this machine has 839 MB allowed by NORMSIM_MEMORY", r.stderr), r.stderr
+    assert re.search(
+        r"using 1 worker process\(es\), not 2: each needs about [\d.]+ MB of memory "
+        r"and this machine has 839 MB allowed by NORMSIM_MEMORY",
+        r.stderr,
+    ), r.stderr
     assert rows(tmp_path / "a")[:2] == rows(tmp_path / "b")[:2]
     # not even one fits
-    one_line_error(normsim("validate", sc, env={"NORMSIM_MEMORY": "100M"}),
-                   r"too large for this machine: .* this machine has 105 MB allowed by "
-                   r"NORMSIM_MEMORY")
+    one_line_error(
+        normsim("validate", sc, env={"NORMSIM_MEMORY": "100M"}),
+        r"too large for this machine: .* this machine has 105 MB allowed by "
+        r"NORMSIM_MEMORY",
+    )
 
 
 def test_a_store_that_would_not_fit_on_the_disk_is_refused(tmp_path, monkeypatch):
-    loaded = loads(TINY.replace("runs: 3", "runs: 1000").replace("generations: 120",
-                                                                  "generations: 100000"))
+    loaded = loads(
+        TINY.replace("runs: 3", "runs: 1000").replace("generations: 120", "generations: 100000")
+    )
     monkeypatch.setattr(limits, "free_disk", lambda path: 1e6)
-    with pytest.raises(NormsimError, match=r"storing 1,000 replicates needs about 1.6 GB of "
-                                           r"disk; .* has 1 MB free"):
+    with pytest.raises(
+        NormsimError,
+        match=r"storing 1,000 replicates needs about 1.6 GB of "
+        r"disk; .* has 1 MB free",
+    ):
         limits.check(loaded, out_dir=tmp_path)
 
 
 # ====================================================================== 2, 3. YAML
-BOMB = "".join(f"{x}: &{x} [{', '.join(['*' + p] * 9)}]\n"
-               for p, x in zip("abcdefgh", "bcdefghi", strict=True))
+BOMB = "".join(
+    f"{x}: &{x} [{', '.join(['*' + p] * 9)}]\n" for p, x in zip("abcdefgh", "bcdefghi", strict=True)
+)
 BAD_YAML = [
-    ("billion laughs in description",
-     "name: bomb\n_a: &a ['lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol']\n"
-     + BOMB + "description: *i\n",
-     r"bomb\.yaml: YAML aliases expand this document by [\d.e+]+ values \(at most 100,000"),
-    ("bomb in sweep values",
-     "name: bomb\nsweep:\n  game.c: &a [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]]\n"
-     "  dynamics.exploration: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-     "  schedule.generations: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
-     "  runs: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-     "  seed: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
-     "  population.initial_b: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
-     r"YAML aliases expand this document"),
-    ("merge-key bomb",
-     "name: bomb\nx0: &x0 {a0: 1, a1: 1, a2: 1, a3: 1, a4: 1, a5: 1, a6: 1, a7: 1, a8: 1, a9: 1}\n"
-     + "".join(f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 10)}]\n" for i in range(1, 6))
-     + "game: {<<: {k: *x5}, c: 0.3}\n",
-     r"YAML aliases expand this document"),
-    ("recursive alias", "name: rec\ndescription: &x [1, *x]\n",
-     r"bomb\.yaml:2: description\.1: an alias refers to the value that contains it"),
-    ("duplicate top-level key", "name: dup\ngame: {c: 0.3}\nruns: 3\ngame: {c: 0.5}\n",
-     r"bomb\.yaml:4: game: given twice \(lines 2 and 4\); keep one"),
-    ("duplicate nested key", "name: dup\ngame:\n  c: 0.3\n  a: 0.6\n  c: 0.5\n",
-     r"bomb\.yaml:5: game\.c: given twice \(lines 3 and 5\)"),
-    ("duplicate network key",
-     "name: dup\npopulation:\n  network:\n    kind: grid\n    rows: 5\n    cols: 5\n"
-     "    rows: 6\n", r"bomb\.yaml:7: population\.network\.rows: given twice \(lines 5 and 7\)"),
-    ("duplicate sweep path", "name: dup\nsweep:\n  game.c: [0.1]\n  game.c: [0.2]\n",
-     r"bomb\.yaml:4: sweep\.game\.c: given twice \(lines 3 and 4\)"),
-    ("quoted duplicate", "name: dup\n'runs': 2\nruns: 3\n",
-     r"bomb\.yaml:3: runs: given twice \(lines 2 and 3\)"),
-    ("megabyte value in an error", "name: big\ngame: {c: '" + "x" * 10**6 + "'}\n",
-     r"game\.c: 'x+\.\.\.x+' is not a number"),
-    ("huge list in an error", "name: big\ngame: {c: [" + ", ".join(["1"] * 50000) + "]}\n",
-     r"game\.c: \[1, 1, 1, 1, 1, 1, \.\.\.\] is not a number"),
-    ("integer beyond a float", "name: big\ngame: {c: 1" + "0" * 400 + "}\n",
-     r"game\.c: 1000.*\.\.\..*0 is not a finite number"),
+    (
+        "billion laughs in description",
+        "name: bomb\n_a: &a ['lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol']\n"
+        + BOMB
+        + "description: *i\n",
+        r"bomb\.yaml: YAML aliases expand this document by [\d.e+]+ values \(at most 100,000",
+    ),
+    (
+        "bomb in sweep values",
+        "name: bomb\nsweep:\n  game.c: &a [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]]\n"
+        "  dynamics.exploration: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "  schedule.generations: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+        "  runs: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "  seed: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+        "  population.initial_b: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+        r"YAML aliases expand this document",
+    ),
+    (
+        "merge-key bomb",
+        "name: bomb\n"
+        "x0: &x0 {a0: 1, a1: 1, a2: 1, a3: 1, a4: 1, a5: 1, a6: 1, a7: 1, a8: 1, a9: 1}\n"
+        + "".join(f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 10)}]\n" for i in range(1, 6))
+        + "game: {<<: {k: *x5}, c: 0.3}\n",
+        r"YAML aliases expand this document",
+    ),
+    (
+        "recursive alias",
+        "name: rec\ndescription: &x [1, *x]\n",
+        r"bomb\.yaml:2: description\.1: an alias refers to the value that contains it",
+    ),
+    (
+        "duplicate top-level key",
+        "name: dup\ngame: {c: 0.3}\nruns: 3\ngame: {c: 0.5}\n",
+        r"bomb\.yaml:4: game: given twice \(lines 2 and 4\); keep one",
+    ),
+    (
+        "duplicate nested key",
+        "name: dup\ngame:\n  c: 0.3\n  a: 0.6\n  c: 0.5\n",
+        r"bomb\.yaml:5: game\.c: given twice \(lines 3 and 5\)",
+    ),
+    (
+        "duplicate network key",
+        "name: dup\npopulation:\n  network:\n    kind: grid\n    rows: 5\n    cols: 5\n"
+        "    rows: 6\n",
+        r"bomb\.yaml:7: population\.network\.rows: given twice \(lines 5 and 7\)",
+    ),
+    (
+        "duplicate sweep path",
+        "name: dup\nsweep:\n  game.c: [0.1]\n  game.c: [0.2]\n",
+        r"bomb\.yaml:4: sweep\.game\.c: given twice \(lines 3 and 4\)",
+    ),
+    (
+        "quoted duplicate",
+        "name: dup\n'runs': 2\nruns: 3\n",
+        r"bomb\.yaml:3: runs: given twice \(lines 2 and 3\)",
+    ),
+    (
+        "megabyte value in an error",
+        "name: big\ngame: {c: '" + "x" * 10**6 + "'}\n",
+        r"game\.c: 'x+\.\.\.x+' is not a number",
+    ),
+    (
+        "huge list in an error",
+        "name: big\ngame: {c: [" + ", ".join(["1"] * 50000) + "]}\n",
+        r"game\.c: \[1, 1, 1, 1, 1, 1, \.\.\.\] is not a number",
+    ),
+    (
+        "integer beyond a float",
+        "name: big\ngame: {c: 1" + "0" * 400 + "}\n",
+        r"game\.c: 1000.*\.\.\..*0 is not a finite number",
+    ),
     ("exponent integer", "name: e\nruns: 2.5e1\n", r"runs: 25\.0 is not an integer"),
 ]
 
@@ -285,10 +388,19 @@ def test_hostile_yaml_is_one_short_line(tmp_path, text, pattern):
     assert len(line) < 400, len(line)
 
 
-@pytest.mark.parametrize("text, value", [
-    ("1e-3", 1e-3), ("1.0e-3", 1e-3), ("1E-3", 1e-3), ("+2.5e-1", 0.25), (".5e-1", 0.05),
-    ("1e0", 1), ("3.0E-1", 0.3), ("1_0e-2", 0.1),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("1e-3", 1e-3),
+        ("1.0e-3", 1e-3),
+        ("1E-3", 1e-3),
+        ("+2.5e-1", 0.25),
+        (".5e-1", 0.05),
+        ("1e0", 1),
+        ("3.0E-1", 0.3),
+        ("1_0e-2", 0.1),
+    ],
+)
 def test_exponent_notation_is_a_number(text, value):
     sc = loads(f"name: e\ngame: {{c: {text}}}\n").scenario
     assert sc.game.c == value
@@ -296,9 +408,11 @@ def test_exponent_notation_is_a_number(text, value):
 
 
 def test_exponent_integers_and_moderate_aliases_are_accepted():
-    sc = loads("name: e\nschedule: {generations: 1e3, shocks: [5e2]}\nruns: 2E1\n"
-               "population: {network: &net {kind: grid, rows: 5, cols: 5}}\n"
-               "sweep: {population.network: [*net, {<<: *net, rows: 6}]}\n").scenario
+    sc = loads(
+        "name: e\nschedule: {generations: 1e3, shocks: [5e2]}\nruns: 2E1\n"
+        "population: {network: &net {kind: grid, rows: 5, cols: 5}}\n"
+        "sweep: {population.network: [*net, {<<: *net, rows: 6}]}\n"
+    ).scenario
     assert sc.schedule.generations == 1000 and sc.schedule.shock_list() == (500,) and sc.runs == 20
     assert [v["rows"] for v in sc.sweep["population.network"]] == [5, 6]
 
@@ -308,48 +422,60 @@ def test_scenario_file_size_is_bounded(tmp_path):
     big = tmp_path / "big.yaml"
     big.write_text("name: big\ndescription: '" + "x" * (11 * 2**20) + "'\n")
     one_line_error(normsim("validate", big), r"big\.yaml: more than 10 MiB: not a scenario file")
-    one_line_error(normsim("validate", "/dev/zero", timeout=60),
-                   r"/dev/zero: more than 10 MiB: not a scenario file")
+    one_line_error(
+        normsim("validate", "/dev/zero", timeout=60),
+        r"/dev/zero: more than 10 MiB: not a scenario file",
+    )
     one_line_error(normsim("validate", tmp_path), r"is a directory, not a scenario file")
 
 
 # ====================================================================== 4. analytic
 def radau(a, b, c, mu, p0, t_max):
     """An independent solution: scipy's implicit Radau method on the unscaled equation."""
-    sol = solve_ivp(lambda t, y: [analytic.rhs(y[0], a, b, c, mu)], (0.0, t_max), [p0],
-                    method="Radau", rtol=1e-10, atol=1e-13)
+    sol = solve_ivp(
+        lambda t, y: [analytic.rhs(y[0], a, b, c, mu)],
+        (0.0, t_max),
+        [p0],
+        method="Radau",
+        rtol=1e-10,
+        atol=1e-13,
+    )
     assert sol.success
     return float(sol.y[0, -1])
 
 
-@pytest.mark.parametrize("args, p_end", [
-    (["--a", "60000", "--b", "40000", "--c", "0.3"], None),
-    (["--a", "1e6", "--b", "1e-6", "--c", "0.3"], None),
-    (["--a", "0.6", "--b", "0.4", "--c", "0.3", "--t-max", "1e9"], None),
-    (["--a", "0.4", "--b", "0.6", "--c", "0.3", "--mu", "0.01", "--t-max", "1e12"], None),
-    (["--a", "1e308", "--b", "1e308", "--c", "0.3"], 0.0),
-    (["--a", "1e308", "--b", "1e-308", "--c", "0.3", "--t-max", "1e308"], 0.0),
-    (["--a", "0.6", "--b", "0.4", "--c", "0.3", "--t-max", "5e-324"], 0.05),
-    (["--a", "0.5", "--b", "0.5", "--c", "0", "--t-max", "1e300"], 0.05),
-])
+@pytest.mark.parametrize(
+    "args, p_end",
+    [
+        (["--a", "60000", "--b", "40000", "--c", "0.3"], None),
+        (["--a", "1e6", "--b", "1e-6", "--c", "0.3"], None),
+        (["--a", "0.6", "--b", "0.4", "--c", "0.3", "--t-max", "1e9"], None),
+        (["--a", "0.4", "--b", "0.6", "--c", "0.3", "--mu", "0.01", "--t-max", "1e12"], None),
+        (["--a", "1e308", "--b", "1e308", "--c", "0.3"], 0.0),
+        (["--a", "1e308", "--b", "1e-308", "--c", "0.3", "--t-max", "1e308"], 0.0),
+        (["--a", "0.6", "--b", "0.4", "--c", "0.3", "--t-max", "5e-324"], 0.05),
+        (["--a", "0.5", "--b", "0.5", "--c", "0", "--t-max", "1e300"], 0.05),
+    ],
+)
 @pytest.mark.slow
 def test_extreme_analytic_inputs_are_answered(args, p_end):
     r = normsim("analytic", *args, "--json", timeout=120)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     out = json.loads(r.stdout)
-    if p_end is None:   # the stiff oracle on the equation as given (shortened where it
-        t = min(out["t_max"], 1e4 / max(out["a"], out["b"]))   # has long settled)
+    if p_end is None:  # the stiff oracle on the equation as given (shortened where it
+        t = min(out["t_max"], 1e4 / max(out["a"], out["b"]))  # has long settled)
         p_end = radau(out["a"], out["b"], out["c"], out["mu"], out["p0"], t)
     assert out["final_p"] == pytest.approx(p_end, abs=1e-8)
 
 
-@pytest.mark.parametrize("k", [1e-3, 1e3, 2.0 ** 600, 2.0 ** -600])
+@pytest.mark.parametrize("k", [1e-3, 1e3, 2.0**600, 2.0**-600])
 def test_replicator_is_solved_in_scaled_time(k):
     """Scaling a and b by k scales time by 1/k: same trajectory, crossing times / k."""
     a, b, c, mu = 0.4, 0.6, 0.3, 0.01
     ref = analytic.solve(a, b, c, mu, p0=0.05, t_max=100, t_eval=np.linspace(0, 100, 101))
-    sc = analytic.solve(a * k, b * k, c, mu, p0=0.05, t_max=100 / k,
-                        t_eval=np.linspace(0, 100, 101) / k)
+    sc = analytic.solve(
+        a * k, b * k, c, mu, p0=0.05, t_max=100 / k, t_eval=np.linspace(0, 100, 101) / k
+    )
     assert np.max(np.abs(ref.p - sc.p)) < 1e-9
     for lv, t in ref.crossing.items():
         assert (t is None) == (sc.crossing[lv] is None)
@@ -357,15 +483,27 @@ def test_replicator_is_solved_in_scaled_time(k):
             assert sc.crossing[lv] * k == pytest.approx(t, rel=1e-9)
 
 
-@pytest.mark.parametrize("a, b, c, mu, p0", [(0.6, 0.4, 0.3, 0.0, 0.05),
-                                              (0.4, 0.6, 0.3, 0.0, 0.05),
-                                              (0.4, 0.6, 0.8, 0.05, 0.02),
-                                              (0.4, 0.6, 0.3, 0.1, 0.9)])
+@pytest.mark.parametrize(
+    "a, b, c, mu, p0",
+    [
+        (0.6, 0.4, 0.3, 0.0, 0.05),
+        (0.4, 0.6, 0.3, 0.0, 0.05),
+        (0.4, 0.6, 0.8, 0.05, 0.02),
+        (0.4, 0.6, 0.3, 0.1, 0.9),
+    ],
+)
 def test_settling_early_agrees_with_integrating_to_the_end(a, b, c, mu, p0):
     t = np.linspace(0, 3000, 301)
     ours = analytic.solve(a, b, c, mu, p0=p0, t_max=3000, t_eval=t).p
-    plain = solve_ivp(lambda _, y: [analytic.rhs(y[0], a, b, c, mu)], (0, 3000), [p0],
-                      method="Radau", rtol=1e-11, atol=1e-14, t_eval=t).y[0]
+    plain = solve_ivp(
+        lambda _, y: [analytic.rhs(y[0], a, b, c, mu)],
+        (0, 3000),
+        [p0],
+        method="Radau",
+        rtol=1e-11,
+        atol=1e-14,
+        t_eval=t,
+    ).y[0]
     assert np.max(np.abs(ours - plain)) < 1e-8
 
 
@@ -378,18 +516,23 @@ def test_step_budget_is_a_clear_error(monkeypatch):
 @pytest.mark.slow
 def test_simulation_refuses_payoffs_that_overflow(tmp_path):
     from normsim.params import ModelParams
+
     with pytest.raises(NormsimError, match=r"game\.a: 1e\+308 is too large for the simulation"):
         ModelParams(a=1e308, b=0.4)
     with pytest.raises(NormsimError, match=r"game\.b: 1e-300 is too small"):
         ModelParams(a=1e-301, b=1e-300)
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY.replace("a: 0.6", "a: 1e308"))
-    one_line_error(normsim_here("validate", sc),
-                   r"s\.yaml:2: game\.a: 1e\+308 is too large for the "
-                   r"simulation: .*divide a and b by the same factor")
+    one_line_error(
+        normsim_here("validate", sc),
+        r"s\.yaml:2: game\.a: 1e\+308 is too large for the "
+        r"simulation: .*divide a and b by the same factor",
+    )
     # the well-mixed ODE takes any scale
-    sc.write_text("name: wm\ngame: {a: 1e308, b: 2e307}\npopulation: {well_mixed: true}\n"
-                  "schedule: {generations: 50}\n")
+    sc.write_text(
+        "name: wm\ngame: {a: 1e308, b: 2e307}\npopulation: {well_mixed: true}\n"
+        "schedule: {generations: 50}\n"
+    )
     assert normsim_here("validate", sc).returncode == 0
 
 
@@ -398,13 +541,15 @@ def test_engine_is_invariant_to_scaling_payoffs_by_a_power_of_two():
     exact in floating point): the same shares, the payoffs scaled."""
     from normsim.engine import simulate
     from normsim.params import ModelParams
-    kw = dict(c=0.3, network={"kind": "grid", "rows": 10, "cols": 10}, generations=200,
-              shocks=(100,))
+
+    kw = dict(
+        c=0.3, network={"kind": "grid", "rows": 10, "cols": 10}, generations=200, shocks=(100,)
+    )
     ref = simulate(ModelParams(a=0.6, b=0.4, **kw), [11, 12])
     big = simulate(ModelParams(a=0.6 * 2.0**600, b=0.4 * 2.0**600, **kw), [11, 12])
     assert np.array_equal(ref.share_b, big.share_b)
     assert np.allclose(big.mean_payoff[:, 1:] / 2.0**600, ref.mean_payoff[:, 1:], rtol=1e-15)
-    assert ref.share_b[:, 100].mean() < 0.2      # A favoured before the shock
+    assert ref.share_b[:, 100].mean() < 0.2  # A favoured before the shock
 
 
 # ====================================================================== 5. plots
@@ -413,13 +558,17 @@ def test_a_failing_plot_does_not_lose_the_report(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
     out = tmp_path / "out"
-    (out / "shares.png").mkdir(parents=True)        # a directory in the way of a plot
+    (out / "shares.png").mkdir(parents=True)  # a directory in the way of a plot
     r = normsim_here("run", sc, "--out", out, "--json", "--workers", "1")
-    line = one_line_error(r, r"warning: plots not written \(cannot write .*shares\.png: Is a "
-                             r"directory\); the results are stored", code=4)
-    s = json.loads(r.stdout)                       # the JSON still comes out
+    line = one_line_error(
+        r,
+        r"warning: plots not written \(cannot write .*shares\.png: Is a "
+        r"directory\); the results are stored",
+        code=4,
+    )
+    s = json.loads(r.stdout)  # the JSON still comes out
     assert s["conditions"][0]["runs"] == 3 and len(rows(out)) == 3
-    r = normsim_here("run", sc, "--out", out, "--workers", "1")   # and the table
+    r = normsim_here("run", sc, "--out", out, "--workers", "1")  # and the table
     assert r.returncode == 4 and "share B end" in r.stdout and "results:" in r.stdout
     r = normsim_here("summary", out, "--plots", "--json")
     assert r.returncode == 4 and json.loads(r.stdout) == s and line in r.stderr
@@ -427,18 +576,22 @@ def test_a_failing_plot_does_not_lose_the_report(tmp_path):
 
 def test_a_plot_that_raises_is_a_warning(tmp_path, monkeypatch, capsys):
     from normsim import cli, plots
+
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY.replace("a: 0.6, b: 0.4", "a: 1.0e+200, b: 1.0e-10"))
 
     def boom(*a, **k):
         raise ValueError("Axis limits cannot be NaN or Inf")
+
     monkeypatch.setattr(plots, "inertia_figure", boom)
     code = cli.main(["run", str(sc), "--out", str(tmp_path / "o"), "--json", "--workers", "1"])
     cap = capsys.readouterr()
     assert code == 4
     assert json.loads(cap.out)["conditions"][0]["runs"] == 3
-    assert cap.err.strip() == ("normsim: warning: plots not written (ValueError: Axis limits "
-                               "cannot be NaN or Inf); the results are stored and summarised")
+    assert cap.err.strip() == (
+        "normsim: warning: plots not written (ValueError: Axis limits "
+        "cannot be NaN or Inf); the results are stored and summarised"
+    )
 
 
 # ====================================================================== 6. workers
@@ -470,12 +623,28 @@ def _alive(pid):
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
 def test_signal_stops_the_workers_and_keeps_what_is_stored(tmp_path, sig):
     sc = tmp_path / "long.yaml"
-    sc.write_text("name: long\npopulation: {network: {kind: grid, rows: 30, cols: 30}}\n"
-                  "schedule: {generations: 20000, shocks: [10000]}\nruns: 40\n")
+    sc.write_text(
+        "name: long\npopulation: {network: {kind: grid, rows: 30, cols: 30}}\n"
+        "schedule: {generations: 20000, shocks: [10000]}\nruns: 40\n"
+    )
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "normsim", "run", str(sc), "--out", str(out),
-                             "--workers", "2", "--json"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "normsim",
+            "run",
+            str(sc),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         workers, deadline = [], time.time() + 180
         while time.time() < deadline and proc.poll() is None:
@@ -492,8 +661,11 @@ def test_signal_stops_the_workers_and_keeps_what_is_stored(tmp_path, sig):
             proc.kill()
     assert proc.returncode == 128 + getattr(signal, sig), err
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and f"stopped by {sig}; worker processes stopped; finished " \
-                                f"replicates are stored" in lines[0], err
+    assert (
+        len(lines) == 1
+        and f"stopped by {sig}; worker processes stopped; finished replicates are stored"
+        in lines[0]
+    ), err
     deadline = time.time() + 30
     while time.time() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.2)
@@ -519,8 +691,9 @@ def _store(tmp_path, runs=2):
 def _can_unshare():
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         return False
-    r = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs tmpfs /mnt"],
-                       capture_output=True)
+    r = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs tmpfs /mnt"], capture_output=True
+    )
     return r.returncode == 0
 
 
@@ -531,12 +704,14 @@ def _read_only(directory, *commands):
     if os.geteuid() == 0:
         if not _can_unshare():
             pytest.skip("root without mount namespaces: cannot make a read-only directory")
-        script = (f"mount --bind {directory} {directory} && "
-                  f"mount -o remount,bind,ro {directory} && "
-                  + " && ".join(f"{c} > {directory.parent / f'out{i}.txt'}"
-                                for i, c in enumerate(cmds)))
-        r = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True,
-                           text=True, timeout=300)
+        script = (
+            f"mount --bind {directory} {directory} && "
+            f"mount -o remount,bind,ro {directory} && "
+            + " && ".join(f"{c} > {directory.parent / f'out{i}.txt'}" for i, c in enumerate(cmds))
+        )
+        r = subprocess.run(
+            ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=300
+        )
         return r, [(directory.parent / f"out{i}.txt").read_text() for i in range(len(cmds))]
     mode = directory.stat().st_mode
     os.chmod(directory / "results.sqlite", 0o444)
@@ -565,25 +740,39 @@ def test_read_only_store_is_summarised_and_exported(tmp_path):
 
 
 FOREIGN = [
-    ("another program's database as --out FILE.db", "app.db",
-     "CREATE TABLE users (id INTEGER, name TEXT); INSERT INTO users VALUES (1, 'ada');",
-     r"app\.db: not a normsim results store: it holds another program's tables \(users\); it "
-     r"was left as it is"),
-    ("another program's results.sqlite in --out DIR", "dir/results.sqlite",
-     "CREATE TABLE orders (id INTEGER); INSERT INTO orders VALUES (7);",
-     r"results\.sqlite: not a normsim results store: .*\(orders\)"),
-    ("a normsim store with another program's table", "both.db",
-     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); CREATE TABLE conditions "
-     "(hash TEXT); CREATE TABLE replicates (hash TEXT); CREATE TABLE extra (x);",
-     r"both\.db: not a normsim results store: .*\(extra\)"),
-    ("a text file as --out FILE.db", "notes.db", None,
-     r"notes\.db: not a normsim results store \(file is not a database\); it was left"),
+    (
+        "another program's database as --out FILE.db",
+        "app.db",
+        "CREATE TABLE users (id INTEGER, name TEXT); INSERT INTO users VALUES (1, 'ada');",
+        r"app\.db: not a normsim results store: it holds another program's tables \(users\); it "
+        r"was left as it is",
+    ),
+    (
+        "another program's results.sqlite in --out DIR",
+        "dir/results.sqlite",
+        "CREATE TABLE orders (id INTEGER); INSERT INTO orders VALUES (7);",
+        r"results\.sqlite: not a normsim results store: .*\(orders\)",
+    ),
+    (
+        "a normsim store with another program's table",
+        "both.db",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); CREATE TABLE conditions "
+        "(hash TEXT); CREATE TABLE replicates (hash TEXT); CREATE TABLE extra (x);",
+        r"both\.db: not a normsim results store: .*\(extra\)",
+    ),
+    (
+        "a text file as --out FILE.db",
+        "notes.db",
+        None,
+        r"notes\.db: not a normsim results store \(file is not a database\); it was left",
+    ),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, sql, pattern", [t[1:] for t in FOREIGN],
-                         ids=[t[0] for t in FOREIGN])
+@pytest.mark.parametrize(
+    "name, sql, pattern", [t[1:] for t in FOREIGN], ids=[t[0] for t in FOREIGN]
+)
 def test_foreign_files_are_refused_and_left_as_they_were(tmp_path, name, sql, pattern):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
@@ -626,11 +815,11 @@ def test_export_of_a_directory_without_a_store_creates_nothing(tmp_path):
     one_line_error(normsim_here("summary", "/dev/null"), r"no results store")
 
 
-def test_full_disk_keeps_what_is_stored_and_the_same_command_resumes(tmp_path, monkeypatch,
-                                                                      capsys):
+def test_full_disk_keeps_what_is_stored_and_the_same_command_resumes(tmp_path, monkeypatch, capsys):
     """SQLite's own 'database or disk is full' (SQLITE_FULL), from a page limit set on the
     store's connection after the first few replicates: the same error a full disk gives."""
     from normsim import cli, store
+
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY.replace("runs: 3", "runs: 12"))
     out = tmp_path / "res"
@@ -639,19 +828,23 @@ def test_full_disk_keeps_what_is_stored_and_the_same_command_resumes(tmp_path, m
 
     def filling(self, *a, **k):
         calls["n"] += 1
-        if calls["n"] == 4:   # no room for a fourth replicate
+        if calls["n"] == 4:  # no room for a fourth replicate
             n = self.conn.execute("PRAGMA page_count").fetchone()[0]
             self.conn.execute(f"PRAGMA max_page_count = {n}")
         return real(self, *a, **k)
+
     monkeypatch.setattr(store.Store, "add_replicate", filling)
     args = ["run", str(sc), "--out", str(out), "--workers", "1", "--json"]
     assert cli.main(args) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and re.search(r"results\.sqlite: the disk is full \(SQLite: database or "
-                                       r"disk is full\); what was stored before is kept; run "
-                                       r"the same command again to resume", err[0]), err
+    assert len(err) == 1 and re.search(
+        r"results\.sqlite: the disk is full \(SQLite: database or "
+        r"disk is full\); what was stored before is kept; run "
+        r"the same command again to resume",
+        err[0],
+    ), err
     kept = rows(out)
-    assert 3 <= len(kept) < 12     # the replicates before the disk filled
+    assert 3 <= len(kept) < 12  # the replicates before the disk filled
     monkeypatch.setattr(store.Store, "add_replicate", real)
     assert cli.main(args) == 0
     capsys.readouterr()
@@ -695,26 +888,32 @@ except sqlite3.Error:
 def test_a_really_full_disk(tmp_path):
     """A small tmpfs filled up during the run (ENOSPC from the kernel)."""
     sc = tmp_path / "s.yaml"
-    sc.write_text("name: full\npopulation: {network: {kind: grid, rows: 20, cols: 20}}\n"
-                  "schedule: {generations: 20000, shocks: [10000]}\nruns: 40\n")
+    sc.write_text(
+        "name: full\npopulation: {network: {kind: grid, rows: 20, cols: 20}}\n"
+        "schedule: {generations: 20000, shocks: [10000]}\nruns: 40\n"
+    )
     d = tmp_path / "disk"
     d.mkdir()
     (tmp_path / "count.py").write_text(COUNT)
-    r = subprocess.run(["unshare", "-m", "sh", "-c", FILL.format(d=d, sc=sc, t=tmp_path,
-                                                                  py=sys.executable)],
-                       capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        ["unshare", "-m", "sh", "-c", FILL.format(d=d, sc=sc, t=tmp_path, py=sys.executable)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "first.code").read_text().strip() == "1"
     err = (tmp_path / "first.err").read_text().strip().splitlines()
     assert len(err) == 1 and "the disk is full" in err[0], err
     assert int((tmp_path / "kept").read_text()) >= 3
-    assert (tmp_path / "second.code").read_text().strip() == "0", \
-        (tmp_path / "second.err").read_text()
+    assert (tmp_path / "second.code").read_text().strip() == "0", (
+        tmp_path / "second.err"
+    ).read_text()
     con = sqlite3.connect(tmp_path / "after.sqlite")
     assert con.execute("SELECT COUNT(DISTINCT rep) FROM replicates").fetchone()[0] == 40
     resumed = sorted(con.execute("SELECT hash, rep, seed, share_b FROM replicates"))
     con.close()
-    clean = tmp_path / "clean"          # the reference, in this process
+    clean = tmp_path / "clean"  # the reference, in this process
     assert normsim_here("run", sc, "--out", clean, "--json").returncode == 0
     con = sqlite3.connect(clean / "results.sqlite")
     assert sorted(con.execute("SELECT hash, rep, seed, share_b FROM replicates")) == resumed
@@ -726,15 +925,19 @@ def test_summary_after_a_smaller_runs_says_what_it_covers(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
     d = tmp_path / "d"
-    six = json.loads(normsim_here("run", "--workers", "1", sc, "--runs", "6", "--out", d,
-                                  "--json").stdout)
+    six = json.loads(
+        normsim_here("run", "--workers", "1", sc, "--runs", "6", "--out", d, "--json").stdout
+    )
     two = normsim_here("run", "--workers", "1", sc, "--runs", "2", "--out", d, "--json")
     assert two.returncode == 0
     c = json.loads(two.stdout)["conditions"][0]
     assert c["runs"] == 2 and c["stored"] == 6
     # exactly what a fresh store with two replicates says (which two: numbers 0 and 1)
-    fresh = json.loads(normsim_here("run", "--workers", "1", sc, "--runs", "2",
-                                    "--out", tmp_path / "f", "--json").stdout)["conditions"][0]
+    fresh = json.loads(
+        normsim_here(
+            "run", "--workers", "1", sc, "--runs", "2", "--out", tmp_path / "f", "--json"
+        ).stdout
+    )["conditions"][0]
     assert {**c, "stored": 2} == fresh
     table = normsim_here("run", "--workers", "1", sc, "--runs", "2", "--out", d).stdout
     assert re.search(r"^\s*2 of 6\s", table, re.M), table
@@ -766,9 +969,13 @@ def test_non_loopback_host_warns_about_no_authentication(host):
         except OSError:
             pytest.skip(f"cannot bind {host} here")
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "normsim", "viz", "--host", host, "--port",
-                             str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "normsim", "viz", "--host", host, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         ready, _, _ = select.select([proc.stderr], [], [], 120)
         assert ready, "no warning within 120 s"
@@ -776,12 +983,15 @@ def test_non_loopback_host_warns_about_no_authentication(host):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
-    assert (f"warning: --host {host} makes the page reachable from the network, and it has no "
-            f"authentication: anyone who can reach port {port} can use it") in line
+    assert (
+        f"warning: --host {host} makes the page reachable from the network, and it has no "
+        f"authentication: anyone who can reach port {port} can use it"
+    ) in line
 
 
 def test_loopback_hosts_do_not_warn():
     from normsim.cli import _loopback
+
     assert _loopback("127.0.0.1") and _loopback("localhost") and _loopback("::1")
     assert not _loopback("0.0.0.0") and not _loopback("::")
 

@@ -18,19 +18,28 @@ schedule:
 """
 
 
-@pytest.mark.parametrize("events, field, side", [
-    ("  - {at: 10, game: {a: 1.7e308}}\n", r"schedule\.events\[0\]\.game\.a", "large"),
-    ("  - {at: 3, game: {c: 0.5}}\n  - {from: 5, to: 9, game: {b: 1e295}}\n",
-     r"schedule\.events\[1\]\.game\.b", "large"),
-    ("  - {at: 5, game: {a: 1e-300, b: 1e-300}}\n", r"schedule\.events\[0\]\.game\.a", "small"),
-])
+@pytest.mark.parametrize(
+    "events, field, side",
+    [
+        ("  - {at: 10, game: {a: 1.7e308}}\n", r"schedule\.events\[0\]\.game\.a", "large"),
+        (
+            "  - {at: 3, game: {c: 0.5}}\n  - {from: 5, to: 9, game: {b: 1e295}}\n",
+            r"schedule\.events\[1\]\.game\.b",
+            "large",
+        ),
+        ("  - {at: 5, game: {a: 1e-300, b: 1e-300}}\n", r"schedule\.events\[0\]\.game\.a", "small"),
+    ],
+)
 def test_event_payoffs_are_bounded_like_the_initial_game(tmp_path, events, field, side):
     sc = tmp_path / "ev.yaml"
     sc.write_text(BASE + events)
     out = tmp_path / "out"
     for cmd in (["validate", sc], ["run", sc, "--out", out, "--runs", "1"]):
-        one_line_error(normsim(*cmd), rf"ev\.yaml(:\d+)?: {field}: .* too {side} for the "
-                                      r"simulation.*within \[1e-290, 1e\+290\]")
+        one_line_error(
+            normsim(*cmd),
+            rf"ev\.yaml(:\d+)?: {field}: .* too {side} for the "
+            r"simulation.*within \[1e-290, 1e\+290\]",
+        )
     assert not out.exists()
 
 

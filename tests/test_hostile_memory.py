@@ -20,10 +20,13 @@ def small_memory(monkeypatch):
     monkeypatch.setenv("NORMSIM_MEMORY", "2G")
 
 
-@pytest.mark.parametrize("extra, option", [
-    (["--particles", "1e9"], "--particles"),
-    (["--predictive", "1e9"], "--predictive"),
-])
+@pytest.mark.parametrize(
+    "extra, option",
+    [
+        (["--particles", "1e9"], "--particles"),
+        (["--predictive", "1e9"], "--predictive"),
+    ],
+)
 def test_calibrate_refuses_what_memory_cannot_hold(tmp_path, small_memory, extra, option):
     sc = tmp_path / "c.yaml"
     sc.write_text(SCENARIO)
@@ -31,8 +34,11 @@ def test_calibrate_refuses_what_memory_cannot_hold(tmp_path, small_memory, extra
     obs.write_text("generation,share\n0,0.1\n5,0.2\n")
     out = tmp_path / "out"
     r = normsim("calibrate", sc, "--observed", obs, "--fit", "game.c", "--out", out, *extra)
-    one_line_error(r, rf"{option}: too large for this machine: .* needs about [\d.]+ [kMGTPE]B "
-                      r"of memory; this machine has 2\.\d+ GB")
+    one_line_error(
+        r,
+        rf"{option}: too large for this machine: .* needs about [\d.]+ [kMGTPE]B "
+        r"of memory; this machine has 2\.\d+ GB",
+    )
     assert not out.exists()
 
 
@@ -40,14 +46,14 @@ def test_calibrate_refuses_what_memory_cannot_hold(tmp_path, small_memory, extra
 def test_calibrate_refuses_an_endless_observed_file(tmp_path, target):
     sc = tmp_path / "c.yaml"
     sc.write_text(SCENARIO)
-    r = normsim("calibrate", sc, "--observed", target, "--fit", "game.c",
-                "--out", tmp_path / "out")
+    r = normsim("calibrate", sc, "--observed", target, "--fit", "game.c", "--out", tmp_path / "out")
     one_line_error(r, r"--observed: '/dev/\w+' is a system file")
     assert not (tmp_path / "out").exists()
 
 
 def test_calibrate_refuses_a_huge_observed_file(tmp_path, monkeypatch):
     from normsim import calibrate
+
     monkeypatch.setattr(calibrate, "MAX_OBSERVED_BYTES", 1000)
     sc = tmp_path / "c.yaml"
     sc.write_text(SCENARIO)
@@ -57,11 +63,17 @@ def test_calibrate_refuses_a_huge_observed_file(tmp_path, monkeypatch):
     one_line_error(r, r"o\.csv: .*MiB; an observed series is at most")
 
 
-@pytest.mark.parametrize("args, option", [
-    (["--model", "pair", "--degree", "1000000"], "--degree"),
-    (["--model", "finite", "--population", "100000000"], "--population"),
-])
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["--model", "pair", "--degree", "1000000"], "--degree"),
+        (["--model", "finite", "--population", "100000000"], "--population"),
+    ],
+)
 def test_analytic_refuses_what_memory_cannot_hold(small_memory, args, option):
     r = normsim("analytic", *THEORY, *args)
-    one_line_error(r, rf"{option}: too large for this machine: .* needs about [\d.]+ [kMGTPE]B "
-                      r"of memory; this machine has 2\.\d+ GB")
+    one_line_error(
+        r,
+        rf"{option}: too large for this machine: .* needs about [\d.]+ [kMGTPE]B "
+        r"of memory; this machine has 2\.\d+ GB",
+    )

@@ -27,12 +27,27 @@ def test_a_single_sigint_ends_tipping_every_time(tmp_path):
     for i in range(10):
         out = tmp_path / f"out{i}"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "normsim", "tipping", str(sc), "--vary",
-             "population.committed.fraction", "--workers", "2", "--out", str(out)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "normsim",
+                "tipping",
+                str(sc),
+                "--vary",
+                "population.committed.fraction",
+                "--workers",
+                "2",
+                "--out",
+                str(out),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         try:
-            time.sleep(2.0 + 0.6 * i)       # compiling, in a round, between rounds
-            os.killpg(proc.pid, signal.SIGINT)    # as a terminal's Ctrl-C: the whole group
+            time.sleep(2.0 + 0.6 * i)  # compiling, in a round, between rounds
+            os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
             t0 = time.time()
             _, err = proc.communicate(timeout=20)
             assert time.time() - t0 < 10, err
@@ -40,7 +55,7 @@ def test_a_single_sigint_ends_tipping_every_time(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
             pytest.fail(f"try {i}: tipping still running 20 s after one SIGINT")
-        if proc.returncode == 0:          # finished before the signal
+        if proc.returncode == 0:  # finished before the signal
             continue
         # 130, or killed by the SIGINT itself once its message is out (-2)
         assert proc.returncode in (130, -signal.SIGINT), (i, proc.returncode, err[-2000:])

@@ -31,8 +31,10 @@ def _scenario(tmp_path, name):
 def _rows(out):
     conn = sqlite3.connect(db_path(out))
     try:
-        return (conn.execute("SELECT * FROM conditions ORDER BY hash").fetchall(),
-                conn.execute("SELECT COUNT(*) FROM replicates").fetchone()[0])
+        return (
+            conn.execute("SELECT * FROM conditions ORDER BY hash").fetchall(),
+            conn.execute("SELECT COUNT(*) FROM replicates").fetchone()[0],
+        )
     finally:
         conn.close()
 
@@ -55,8 +57,11 @@ def test_run_into_a_tipping_store_is_refused(tmp_path):
         _tipping_store(out, legacy)
         before = _rows(out)
         r = normsim("run", sc, "--out", out, "--workers", "1")
-        one_line_error(r, r"holds the results of normsim tipping for scenario 't'.*normsim "
-                          r"run for scenario 't' is not added.*choose another --out")
+        one_line_error(
+            r,
+            r"holds the results of normsim tipping for scenario 't'.*normsim "
+            r"run for scenario 't' is not added.*choose another --out",
+        )
         assert _rows(out) == before
         assert not (out / "shares.png").exists()
 
@@ -68,12 +73,17 @@ def test_another_scenario_into_the_same_store_is_refused(tmp_path):
     before = _rows(out)
     u = _scenario(tmp_path, "u")
     r = normsim("run", u, "--out", out, "--workers", "1")
-    one_line_error(r, r"holds the results of normsim run for scenario 't'.*scenario 'u'.*"
-                      r"choose another --out")
-    r = normsim("tipping", u, "--vary", "game.c", "--tol", "inf", "--workers", "1",
-                "--out", out)
-    one_line_error(r, r"holds the results of normsim run for scenario 't'.*normsim tipping "
-                      r"for scenario 'u'.*choose another --out")
+    one_line_error(
+        r,
+        r"holds the results of normsim run for scenario 't'.*scenario 'u'.*"
+        r"choose another --out",
+    )
+    r = normsim("tipping", u, "--vary", "game.c", "--tol", "inf", "--workers", "1", "--out", out)
+    one_line_error(
+        r,
+        r"holds the results of normsim run for scenario 't'.*normsim tipping "
+        r"for scenario 'u'.*choose another --out",
+    )
     assert _rows(out) == before
     assert not (out / "tipping.json").exists()
 
@@ -138,29 +148,40 @@ def test_a_store_damaged_inside_is_one_line(design_store, tmp_path):
     size = db.stat().st_size
     page = 4096
     assert size > 8 * page
-    with open(db, "r+b") as f:      # the header and the schema's page intact
+    with open(db, "r+b") as f:  # the header and the schema's page intact
         f.seek(size // 2 // page * page)
         f.write(bytes(range(256)) * ((size - f.tell()) // 256))
-    cmds = [(c, out, *rest) for c, *rest in READERS] + \
-        [("run", sc, "--out", out, "--workers", "1")]
-    _all_refused(cmds, out, r"the results store is damaged: .*PRAGMA integrity_check says: "
-                            r"(?!ok;).*restore it from a copy or run again with another --out")
+    cmds = [(c, out, *rest) for c, *rest in READERS] + [("run", sc, "--out", out, "--workers", "1")]
+    _all_refused(
+        cmds,
+        out,
+        r"the results store is damaged: .*PRAGMA integrity_check says: "
+        r"(?!ok;).*restore it from a copy or run again with another --out",
+    )
 
 
 def test_a_corrupted_blob_or_design_record_is_one_line(design_store, tmp_path):
     sc, src = design_store
     out = _copy(src, tmp_path / "blob")
     with sqlite3.connect(db_path(out)) as conn:
-        conn.execute("UPDATE replicates SET share_b = x'010203' WHERE rowid = "
-                     "(SELECT MIN(rowid) FROM replicates)")
+        conn.execute(
+            "UPDATE replicates SET share_b = x'010203' WHERE rowid = "
+            "(SELECT MIN(rowid) FROM replicates)"
+        )
     conn.close()
-    _all_refused([(c, out, *rest) for c, *rest in READERS], out,
-                 r"damaged \(replicate \d+ of condition \w+ does not decode\).*"
-                 r"integrity_check says: ok")
+    _all_refused(
+        [(c, out, *rest) for c, *rest in READERS],
+        out,
+        r"damaged \(replicate \d+ of condition \w+ does not decode\).*"
+        r"integrity_check says: ok",
+    )
     for value in ('{"method": "morris", ', "[1, 2]", '{"method": "morris"}'):
         out = _copy(src, tmp_path / f"rec{len(value)}")
         with sqlite3.connect(db_path(out)) as conn:
             conn.execute("UPDATE meta SET value = ? WHERE key = 'design'", (value,))
         conn.close()
-        _all_refused([("sensitivity", out, "--no-plots")], out,
-                     r"damaged \(the design record does not decode\)")
+        _all_refused(
+            [("sensitivity", out, "--no-plots")],
+            out,
+            r"damaged \(the design record does not decode\)",
+        )

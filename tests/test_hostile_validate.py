@@ -10,8 +10,10 @@ from normsim.yamlsafe import MAX_BYTES, MAX_VALUES
 
 from inproc import normsim
 
-BASE = ("name: big\npopulation: {network: {kind: grid, rows: 6, cols: 6}}\n"
-        "schedule: {generations: 100}\n")
+BASE = (
+    "name: big\npopulation: {network: {kind: grid, rows: 6, cols: 6}}\n"
+    "schedule: {generations: 100}\n"
+)
 
 
 def _fill(tail, item, close="", base=BASE):
@@ -20,20 +22,31 @@ def _fill(tail, item, close="", base=BASE):
     return base + tail + item * (room // len(item)) + close + "\n"
 
 
-@pytest.mark.parametrize("shape, text, refused", [
-    ("a sweep list", _fill("sweep:\n  game.c: [", "0.25, ", "0.5]"), True),
-    ("a list of committed nodes", _fill("population:\n  network: {kind: grid, rows: 6, cols: 6}"
-                                        "\n  committed: {placement: nodes, nodes: [", "1, ",
-                                        "2]}", base="name: big\n"), True),
-    ("a flow mapping", _fill("extra: {", "k: 1, ", "z: 2}"), True),
-    ("comments", _fill("", "# a comment line\n"), False),
-    ("a long description", _fill('description: "', "text ", '"'), False),
-])
+@pytest.mark.parametrize(
+    "shape, text, refused",
+    [
+        ("a sweep list", _fill("sweep:\n  game.c: [", "0.25, ", "0.5]"), True),
+        (
+            "a list of committed nodes",
+            _fill(
+                "population:\n  network: {kind: grid, rows: 6, cols: 6}"
+                "\n  committed: {placement: nodes, nodes: [",
+                "1, ",
+                "2]}",
+                base="name: big\n",
+            ),
+            True,
+        ),
+        ("a flow mapping", _fill("extra: {", "k: 1, ", "z: 2}"), True),
+        ("comments", _fill("", "# a comment line\n"), False),
+        ("a long description", _fill('description: "', "text ", '"'), False),
+    ],
+)
 def test_a_file_at_the_size_limit_takes_under_two_seconds(tmp_path, shape, text, refused):
     assert MAX_BYTES - 64 < len(text.encode()) <= MAX_BYTES, shape
     sc = tmp_path / "big.yaml"
     sc.write_text(text)
-    normsim("validate", tmp_path / "none.yaml")     # imports done before the clock starts
+    normsim("validate", tmp_path / "none.yaml")  # imports done before the clock starts
     t0 = time.perf_counter()
     r = normsim("validate", sc)
     seconds = time.perf_counter() - t0
@@ -53,38 +66,48 @@ def test_validation_time_grows_linearly(tmp_path):
         t0 = time.perf_counter()
         r = normsim("validate", sc)
         times.append(time.perf_counter() - t0)
-        assert r.returncode == 1 and "description" in r.stderr   # parsed, then refused
+        assert r.returncode == 1 and "description" in r.stderr  # parsed, then refused
     assert times[1] < 3 * times[0] + 0.2, times
 
 
 def test_a_group_event_without_groups_is_refused_by_validate_and_before_run_writes(tmp_path):
     sc = tmp_path / "ge.yaml"
-    sc.write_text("name: ge\npopulation: {network: {kind: grid, rows: 6, cols: 6}}\n"
-                  "schedule:\n  generations: 30\n  events:\n"
-                  "    - {at: 10, group: 1, game: {c: 0.5}}\n")
+    sc.write_text(
+        "name: ge\npopulation: {network: {kind: grid, rows: 6, cols: 6}}\n"
+        "schedule:\n  generations: 30\n  events:\n"
+        "    - {at: 10, group: 1, game: {c: 0.5}}\n"
+    )
     out = tmp_path / "o"
     for cmd in (["validate", sc], ["run", sc, "--out", out, "--workers", "1"]):
-        one_line_error(normsim(*cmd), r"schedule\.events\[0\]\.group: an event for one group "
-                                      r"needs population\.groups")
+        one_line_error(
+            normsim(*cmd),
+            r"schedule\.events\[0\]\.group: an event for one group "
+            r"needs population\.groups",
+        )
     assert not out.exists()
 
 
-@pytest.mark.parametrize("out", ["/proc/self/fd/1", "/dev/stdout", "/dev/null",
-                                 "/sys/kernel/x"])
+@pytest.mark.parametrize("out", ["/proc/self/fd/1", "/dev/stdout", "/dev/null", "/sys/kernel/x"])
 def test_a_special_file_is_refused_as_an_output(tmp_path, out):
     sc = tmp_path / "s.yaml"
     sc.write_text(BASE)
     r = normsim("run", sc, "--out", out, "--workers", "1")
-    one_line_error(r, r"--out: '/(proc|dev|sys)/.*' is under /(proc|dev|sys), a folder of "
-                      r"system files, not a place for results; choose another --out")
+    one_line_error(
+        r,
+        r"--out: '/(proc|dev|sys)/.*' is under /(proc|dev|sys), a folder of "
+        r"system files, not a place for results; choose another --out",
+    )
     assert r.stdout == ""
 
 
 def test_a_fifo_is_refused_as_an_output(tmp_path):
     import os
+
     sc = tmp_path / "s.yaml"
     sc.write_text(BASE)
     fifo = tmp_path / "f.sqlite"
     os.mkfifo(fifo)
-    one_line_error(normsim("run", sc, "--out", fifo, "--workers", "1"),
-                   r"--out: .*f\.sqlite' is a FIFO, not a place for results")
+    one_line_error(
+        normsim("run", sc, "--out", fifo, "--workers", "1"),
+        r"--out: .*f\.sqlite' is a FIFO, not a place for results",
+    )

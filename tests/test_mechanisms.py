@@ -32,16 +32,27 @@ MECHANISMS = {
 
 
 def _params(mech, update, expl, net, **kw):
-    base = dict(a=0.6, b=0.4, c=0.5, network=NETWORKS[net], update=update, generations=24,
-                shocks=(8, 16), initial_b=0.4)
+    base = dict(
+        a=0.6,
+        b=0.4,
+        c=0.5,
+        network=NETWORKS[net],
+        update=update,
+        generations=24,
+        shocks=(8, 16),
+        initial_b=0.4,
+    )
     base.update(kw)
     return ModelParams(**base, **EXPLORATION[expl], **MECHANISMS[mech])
 
 
 @pytest.mark.parametrize(
     "update, expl, mech",
-    tiered({"update": MECH_MODES, "expl": sorted(EXPLORATION), "mech": sorted(MECHANISMS)},
-           smoke=lambda row: row["mech"] == "conformity"))
+    tiered(
+        {"update": MECH_MODES, "expl": sorted(EXPLORATION), "mech": sorted(MECHANISMS)},
+        smoke=lambda row: row["mech"] == "conformity",
+    ),
+)
 def test_engine_equals_slow_model_and_mesa_model(update, expl, mech):
     net = "watts_strogatz" if mech in ("committed-hubs", "both") else "grid"
     out = assert_equivalent(_params(mech, update, expl, net), replicate_seeds(23, 2))
@@ -54,12 +65,17 @@ def test_placement_draws_match_the_documented_schedule(place):
     # nodes: the engine's generation-0 snapshot shows the committed norm exactly there
     # when the initial norms are all the other norm
     net = {"kind": "barabasi_albert", "n": 80, "m": 2}
-    p = ModelParams(network=net, initial_b=1.0, generations=1, exploration=0.0,
-                    committed={"count": 9, "norm": "A", "placement": place})
+    p = ModelParams(
+        network=net,
+        initial_b=1.0,
+        generations=1,
+        exploration=0.0,
+        committed={"count": 9, "norm": "A", "placement": place},
+    )
     seed = replicate_seeds(4, 1)[0]
     adj = replicate_adjacency(net, seed)
     rs = DrawStream(seed)
-    for _ in range(adj.n):       # the initial norms
+    for _ in range(adj.n):  # the initial norms
         rs.next()
     want = sorted(place_committed(p.committed, adj.indptr, adj.indices, rs))
     norms, _ = simulate(p, [seed], snapshots=[0]).snapshots[0]
@@ -67,7 +83,7 @@ def test_placement_draws_match_the_documented_schedule(place):
     if place == "hubs":
         k9 = np.sort(adj.degree)[-9]
         assert all(adj.degree[i] >= k9 for i in want)
-    if place == "cluster":   # a connected ball
+    if place == "cluster":  # a connected ball
         assert nx.is_connected(_subgraph(adj, want))
 
 
@@ -81,13 +97,22 @@ def _subgraph(adj, nodes):
 
 
 @pytest.mark.parametrize(
-    "update, expl", tiered({"update": MECH_MODES, "expl": sorted(EXPLORATION)},
-                           smoke=lambda row: row["update"] == "sequential"))
+    "update, expl",
+    tiered(
+        {"update": MECH_MODES, "expl": sorted(EXPLORATION)},
+        smoke=lambda row: row["update"] == "sequential",
+    ),
+)
 def test_committed_agents_never_change(update, expl):
-    params = ModelParams(network={"kind": "grid", "rows": 12, "cols": 12}, update=update,
-                         generations=40, shocks=(15, 30), conformity=0.3,
-                         committed={"fraction": 0.1, "norm": "B", "placement": "random"},
-                         **EXPLORATION[expl])
+    params = ModelParams(
+        network={"kind": "grid", "rows": 12, "cols": 12},
+        update=update,
+        generations=40,
+        shocks=(15, 30),
+        conformity=0.3,
+        committed={"fraction": 0.1, "norm": "B", "placement": "random"},
+        **EXPLORATION[expl],
+    )
     seeds = replicate_seeds(8, 3)
     out = simulate(params, seeds, snapshots=range(41))
     for r, seed in enumerate(seeds):
@@ -101,12 +126,14 @@ def test_committed_agents_never_change(update, expl):
         assert np.all(out.share_new[r] >= len(fixed) / 144)
 
 
-@pytest.mark.parametrize("update", tiered({"update": MECH_MODES},
-                                          smoke=lambda row: row["update"] == "sequential"))
+@pytest.mark.parametrize(
+    "update", tiered({"update": MECH_MODES}, smoke=lambda row: row["update"] == "sequential")
+)
 def test_full_conformity_keeps_a_strict_local_majority(update, monkeypatch):
     # gamma = 1, mu = 0: an agent whose neighbours (as it sees them when it
     # updates) hold its own norm in strict majority never changes
     from normsim.agents import NormAgent
+
     checked = []
     original = NormAgent.update
 
@@ -120,8 +147,14 @@ def test_full_conformity_keeps_a_strict_local_majority(update, monkeypatch):
             checked.append(self.norm == before)
 
     monkeypatch.setattr(NormAgent, "update", watched)
-    m = NormChangeModel(network={"kind": "watts_strogatz", "n": 60, "k": 5, "p": 0.3},
-                        update=update, conformity=1.0, exploration=0.0, generations=6, seed=5)
+    m = NormChangeModel(
+        network={"kind": "watts_strogatz", "n": 60, "k": 5, "p": 0.3},
+        update=update,
+        conformity=1.0,
+        exploration=0.0,
+        generations=6,
+        seed=5,
+    )
     m.run_model()
     assert len(checked) > 100 and all(checked)
     # the engine gives the same series as that model
@@ -130,9 +163,14 @@ def test_full_conformity_keeps_a_strict_local_majority(update, monkeypatch):
 
 @pytest.mark.parametrize(
     "update, mech",
-    tiered({"update": [m for m in UPDATE_MODES if m != "reference"],
-            "mech": ["committed-random", "conformity", "both"]},
-           smoke=lambda row: row["mech"] == "conformity"))
+    tiered(
+        {
+            "update": [m for m in UPDATE_MODES if m != "reference"],
+            "mech": ["committed-random", "conformity", "both"],
+        },
+        smoke=lambda row: row["mech"] == "conformity",
+    ),
+)
 def test_equal_payoffs_make_c_irrelevant(update, mech):
     # a = b: every payoff difference is a * c * (an integer) and R = a * c * k, so
     # the Fermi probabilities do not depend on c > 0
@@ -140,9 +178,15 @@ def test_equal_payoffs_make_c_irrelevant(update, mech):
     if "committed" in extra:
         extra["committed"] = {**extra["committed"], "norm": "B"}
     seeds = replicate_seeds(6, 3)
-    runs = [simulate(ModelParams(a=0.5, b=0.5, c=c, network=NETWORKS["grid"], update=update,
-                                 generations=40, **extra), seeds).share_b
-            for c in (0.2, 0.55, 1.0)]
+    runs = [
+        simulate(
+            ModelParams(
+                a=0.5, b=0.5, c=c, network=NETWORKS["grid"], update=update, generations=40, **extra
+            ),
+            seeds,
+        ).share_b
+        for c in (0.2, 0.55, 1.0)
+    ]
     assert np.ptp(runs[0]) > 0
     for other in runs[1:]:
         np.testing.assert_array_equal(runs[0], other)
@@ -151,16 +195,18 @@ def test_equal_payoffs_make_c_irrelevant(update, mech):
 def test_count_from_fraction_and_bad_input():
     cm = check_committed({"fraction": 0.25}, 0.6, 0.4)
     assert cm["norm"] == 1 and cm["placement"] == "random"
-    assert committed_count(cm, 10) == 3        # floor(2.5 + 0.5)
+    assert committed_count(cm, 10) == 3  # floor(2.5 + 0.5)
     assert committed_count(check_committed({"fraction": 0.0}, 1, 2), 50) == 0
     assert check_committed({"count": 2, "norm": "new"}, 0.4, 0.6)["norm"] == 0
-    for bad, msg in [({"fraction": 1.5}, "outside [0, 1]"),
-                     ({"fraction": -0.1}, "outside [0, 1]"),
-                     ({"count": 3, "placement": "corners"}, "not one of"),
-                     ({"count": 3, "fraction": 0.1}, "exactly one"),
-                     ({"nodes": [1, 1]}, "twice"),
-                     ({"count": 2, "norm": "C"}, "not one of"),
-                     ({"count": 2, "colour": 1}, "unknown key")]:
+    for bad, msg in [
+        ({"fraction": 1.5}, "outside [0, 1]"),
+        ({"fraction": -0.1}, "outside [0, 1]"),
+        ({"count": 3, "placement": "corners"}, "not one of"),
+        ({"count": 3, "fraction": 0.1}, "exactly one"),
+        ({"nodes": [1, 1]}, "twice"),
+        ({"count": 2, "norm": "C"}, "not one of"),
+        ({"count": 2, "colour": 1}, "unknown key"),
+    ]:
         with pytest.raises(NormsimError, match=re.escape(msg)):
             ModelParams(committed=bad)
     with pytest.raises(NormsimError, match="undefined when a = b"):
@@ -190,29 +236,41 @@ seed: 5
 """
 
 BAD_MECH = [
-    ("committed: {fraction: 0.25, norm: B", "committed: {fraction: 1.5, norm: B",
-     "population.committed: fraction: 1.5 is outside"),
-    ("committed: {fraction: 0.25, norm: B", "committed: {count: 65, norm: B",
-     "population.committed.count: 65 is larger than the population"),
+    (
+        "committed: {fraction: 0.25, norm: B",
+        "committed: {fraction: 1.5, norm: B",
+        "population.committed: fraction: 1.5 is outside",
+    ),
+    (
+        "committed: {fraction: 0.25, norm: B",
+        "committed: {count: 65, norm: B",
+        "population.committed.count: 65 is larger than the population",
+    ),
     ("placement: random", "placement: corners", "'corners' is not one of"),
-    ("committed: {fraction: 0.25, norm: B, placement: random}",
-     "committed: {nodes: [1, 64], norm: B}", "node 64 is not in the graph"),
+    (
+        "committed: {fraction: 0.25, norm: B, placement: random}",
+        "committed: {nodes: [1, 64], norm: B}",
+        "node 64 is not in the graph",
+    ),
     ("conformity: 0.2", "conformity: 1.2", "dynamics.conformity: 1.2 is outside"),
 ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("old, new, pattern", BAD_MECH, ids=[b[2][:28] for b in BAD_MECH])
-def test_bad_mechanism_input_exits_1_with_one_line_and_writes_nothing(tmp_path, old, new,
-                                                                      pattern):
+def test_bad_mechanism_input_exits_1_with_one_line_and_writes_nothing(tmp_path, old, new, pattern):
     import subprocess
     import sys
+
     assert old in SCENARIO
     p = tmp_path / "s.yaml"
     p.write_text(SCENARIO.replace(old, new))
     out = tmp_path / "res"
-    r = subprocess.run([sys.executable, "-m", "normsim", "run", str(p), "--out", str(out)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "normsim", "run", str(p), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and pattern in lines[0], r.stderr
@@ -246,6 +304,7 @@ def test_scenario_runs_committed_and_conformity_and_summarises(tmp_path):
     import csv
 
     from normsim.export import export
+
     paths = export(out)
     rows = list(csv.DictReader(open(paths[1], encoding="utf-8")))
     assert len(rows) == 6 * 61 and "share_new_uncommitted" in rows[0]

@@ -30,11 +30,16 @@ def test_every_kind_builds_with_nodes_0_to_n_minus_1(spec):
         assert list(adj.neighbors(i)) == sorted(G.adj[i])
 
 
-@pytest.mark.parametrize("spec", SPECS + [
-    {"kind": "erdos_renyi", "n": 30, "p": 0.05, "largest_component": True},
-    {"kind": "erdos_renyi", "n": 400, "p": 0.004, "largest_component": True},
-    {"kind": "watts_strogatz", "n": 30, "k": 2, "p": 0.5, "largest_component": True},
-], ids=lambda s: s["kind"] + ("-largest" if s.get("largest_component") else ""))
+@pytest.mark.parametrize(
+    "spec",
+    SPECS
+    + [
+        {"kind": "erdos_renyi", "n": 30, "p": 0.05, "largest_component": True},
+        {"kind": "erdos_renyi", "n": 400, "p": 0.004, "largest_component": True},
+        {"kind": "watts_strogatz", "n": 30, "k": 2, "p": 0.5, "largest_component": True},
+    ],
+    ids=lambda s: s["kind"] + ("-largest" if s.get("largest_component") else ""),
+)
 def test_fast_adjacency_is_the_graph_of_build_graph(spec):
     # the engine's path (numpy, scipy components) numbers nodes as build_graph + relabel;
     # sparse ER graphs on 30 nodes often have ties for the largest component
@@ -50,9 +55,15 @@ def test_fast_adjacency_is_the_graph_of_build_graph(spec):
             np.testing.assert_array_equal(getattr(got, a), getattr(want, a))
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s["kind"] in
-                                  ("watts_strogatz", "erdos_renyi", "barabasi_albert",
-                                   "random_regular")], ids=lambda s: s["kind"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        s
+        for s in SPECS
+        if s["kind"] in ("watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular")
+    ],
+    ids=lambda s: s["kind"],
+)
 def test_random_graphs_are_seeded(spec):
     e1 = sorted(build_graph(spec, seed=1).edges)
     assert e1 == sorted(build_graph(spec, seed=1).edges)
@@ -69,10 +80,13 @@ def test_star_has_n_plus_one_nodes_as_in_networkx():
     assert build_graph({"kind": "star", "n": 7}).number_of_nodes() == 8
 
 
-@pytest.mark.parametrize("G, msg", [
-    (nx.Graph([(0, 1), (1, 1)]), "self-loop"),
-    (nx.Graph([(0, 1), (2, 3)]).__class__(), "no edges"),
-])
+@pytest.mark.parametrize(
+    "G, msg",
+    [
+        (nx.Graph([(0, 1), (1, 1)]), "self-loop"),
+        (nx.Graph([(0, 1), (2, 3)]).__class__(), "no edges"),
+    ],
+)
 def test_bad_graphs_get_clear_errors(G, msg):
     with pytest.raises(NormsimError, match=msg):
         adjacency(G)
@@ -95,15 +109,18 @@ def test_directed_graph_is_an_error():
         adjacency(nx.DiGraph([(0, 1)]))
 
 
-@pytest.mark.parametrize("spec, msg", [
-    ({"kind": "hexagon"}, "not one of"),
-    ({"kind": "grid", "rows": 5}, "cols: required"),
-    ({"kind": "grid", "rows": 2, "cols": 5}, "rows and cols >= 3"),
-    ({"kind": "watts_strogatz", "n": 10, "k": 10, "p": 0.1}, "k"),
-    ({"kind": "random_regular", "n": 5, "d": 3}, "even"),
-    ({"kind": "complete", "n": 4, "size": 3}, "not a parameter"),
-    ({"kind": "edgelist", "path": "/nonexistent/edges.txt"}, "not found"),
-])
+@pytest.mark.parametrize(
+    "spec, msg",
+    [
+        ({"kind": "hexagon"}, "not one of"),
+        ({"kind": "grid", "rows": 5}, "cols: required"),
+        ({"kind": "grid", "rows": 2, "cols": 5}, "rows and cols >= 3"),
+        ({"kind": "watts_strogatz", "n": 10, "k": 10, "p": 0.1}, "k"),
+        ({"kind": "random_regular", "n": 5, "d": 3}, "even"),
+        ({"kind": "complete", "n": 4, "size": 3}, "not a parameter"),
+        ({"kind": "edgelist", "path": "/nonexistent/edges.txt"}, "not found"),
+    ],
+)
 def test_bad_specs(spec, msg):
     with pytest.raises(NormsimError, match=msg):
         build_graph(spec, seed=1)

@@ -29,21 +29,21 @@ def enumerate_rhs(a, b, c, k, beta, mu, rho, pbb):
     """
     pay = {(0, 0): a, (0, 1): (1 - c) * a, (1, 0): (1 - c) * b, (1, 1): b}
     R = max(a, b) * k - (1 - c) * min(a, b) * k
-    q = {1: pbb / rho, 0: (rho - pbb) / (1 - rho)}   # P(neighbour is B | own norm)
+    q = {1: pbb / rho, 0: (rho - pbb) / (1 - rho)}  # P(neighbour is B | own norm)
     d_rho = d_bb = 0.0
     for x, px in ((0, 1 - rho), (1, rho)):
         for v in itertools.product((0, 1), repeat=k):
             pv = math.prod(q[x] if s else 1 - q[x] for s in v)
             n_b = sum(v)
-            gain = (1 if x == 0 else -1)
-            dbb = 2 * n_b * gain                 # ordered B-B pairs gained or lost
+            gain = 1 if x == 0 else -1
+            dbb = 2 * n_b * gain  # ordered B-B pairs gained or lost
             # exploration: switch with probability 1/2
             d_rho += mu * px * pv * 0.5 * gain
             d_bb += mu * px * pv * 0.5 * dbb
             p_x = sum(pay[(x, s)] for s in v)
             for i in range(k):
                 if v[i] == x:
-                    continue                     # copying one's own norm changes nothing
+                    continue  # copying one's own norm changes nothing
                 y = v[i]
                 for w in itertools.product((0, 1), repeat=k - 1):
                     pw = math.prod(q[y] if s else 1 - q[y] for s in w)
@@ -56,9 +56,15 @@ def enumerate_rhs(a, b, c, k, beta, mu, rho, pbb):
 
 
 @pytest.mark.parametrize("k", [2, 3, 4])
-@pytest.mark.parametrize("a, b, c, beta, mu", [
-    (0.4, 0.6, 0.3, 5.0, 0.0), (0.4, 0.6, 0.9, 20.0, 0.05), (0.6, 0.4, 0.5, 1.0, 0.3),
-    (1.0, 2.0, 1.0, 5.0, 1.0)])
+@pytest.mark.parametrize(
+    "a, b, c, beta, mu",
+    [
+        (0.4, 0.6, 0.3, 5.0, 0.0),
+        (0.4, 0.6, 0.9, 20.0, 0.05),
+        (0.6, 0.4, 0.5, 1.0, 0.3),
+        (1.0, 2.0, 1.0, 5.0, 1.0),
+    ],
+)
 def test_rhs_equals_a_brute_force_enumeration(k, a, b, c, beta, mu):
     pa = PairApproximation(CoordinationGame(a, b, c), k, beta, mu)
     f = pa._rhs_scalar()
@@ -85,7 +91,7 @@ def test_neutral_voter_dynamics_conserve_the_density(k):
     rho_end, pbb_end = sol.final
     p_aa = 1 - 2 * rho_end + pbb_end
     q_aa = p_aa / (1 - rho_end)
-    q_ab = (rho_end - pbb_end) / rho_end     # share of A among a B-player's neighbours
+    q_ab = (rho_end - pbb_end) / rho_end  # share of A among a B-player's neighbours
     assert q_aa - q_ab == pytest.approx(1 / (k - 1), abs=1e-7)
 
 
@@ -95,7 +101,7 @@ def test_weak_selection_reproduces_the_ohtsuki_nowak_critical_c(k):
     closed = critical_c_weak_selection(a, b, k)
     assert closed == pytest.approx(0.2 * k / (0.6 * (k - 2) + 0.2))
     errs = [abs(critical_c(a, b, k, beta) - closed) for beta in (1e-2, 1e-3)]
-    assert errs[1] < 1e-4 and errs[1] < errs[0] / 5       # converges as beta -> 0
+    assert errs[1] < 1e-4 and errs[1] < errs[0] / 5  # converges as beta -> 0
     # at the paper's beta the pair approximation's threshold sits above it (k = 4: 0.669)
     assert critical_c(a, b, k, 5.0) is None or critical_c(a, b, k, 5.0) > closed
 
@@ -166,8 +172,9 @@ def test_bad_degree(k):
         PairApproximation(CoordinationGame(0.4, 0.6, 0.5), k)
 
 
-@pytest.mark.parametrize("kw, name", [({"beta": float("nan")}, "beta"),
-                                      ({"mu": float("-inf")}, "mu"), ({"mu": 2}, "mu")])
+@pytest.mark.parametrize(
+    "kw, name", [({"beta": float("nan")}, "beta"), ({"mu": float("-inf")}, "mu"), ({"mu": 2}, "mu")]
+)
 def test_bad_numbers(kw, name):
     with pytest.raises(NormsimError, match=name):
         PairApproximation(CoordinationGame(0.4, 0.6, 0.5), 4, **kw)

@@ -26,7 +26,7 @@ def test_is_the_large_population_limit_of_the_chain(c, mu):
         g = BirthDeathChain(CoordinationGame(a, b, c), Z, beta, mu).gradient()
         k = np.arange(0, Z + 1, Z // 20)
         errs.append(np.max(np.abs(g[k] - analytic.pairwise_rhs(k / Z, a, b, c, beta, mu))))
-    assert errs[1] < 2e-3 and errs[1] < errs[0] / 5      # O(1/Z)
+    assert errs[1] < 2e-3 and errs[1] < errs[0] / 5  # O(1/Z)
 
 
 @pytest.mark.parametrize("c", [0.05, 0.3, 0.5, 1.0])
@@ -38,7 +38,7 @@ def test_equals_the_replicator_rescaled_in_time_to_first_order_in_beta(c):
     for beta in (1e-1, 1e-2):
         scale = beta / (2 * r1(a, b, c))
         errs.append(np.max(np.abs(analytic.pairwise_rhs(x, a, b, c, beta) / scale - rep)))
-    assert errs[1] < 1e-5 and errs[1] < errs[0] / 50        # O(beta^2)
+    assert errs[1] < 1e-5 and errs[1] < errs[0] / 50  # O(beta^2)
     # trajectories: the crossing times, rescaled, agree with the replicator's
     beta = 0.01
     scale = beta / (2 * r1(a, b, c))
@@ -73,8 +73,9 @@ def rk4_crossing(a, b, c, beta, mu, p0, level, t_max, h=1e-2):
     return None
 
 
-@pytest.mark.parametrize("c, mu, beta", [(0.3, 0.0, 5.0), (0.05, 0.03, 1.0), (0.6, 0.1, 5.0),
-                                         (0.9, 0.02, 20.0)])
+@pytest.mark.parametrize(
+    "c, mu, beta", [(0.3, 0.0, 5.0), (0.05, 0.03, 1.0), (0.6, 0.1, 5.0), (0.9, 0.02, 20.0)]
+)
 def test_crossing_times_agree_with_an_independent_integration(c, mu, beta):
     sol = analytic.solve_pairwise(0.4, 0.6, c, beta, mu, 0.05, t_max=400)
     for lv in (0.5, 0.9):
@@ -111,8 +112,10 @@ def test_fixed_points_with_exploration_are_zeros_with_the_right_stability(c, mu)
 def test_mu_crit_is_where_bistability_ends():
     m = analytic.pairwise_mu_crit(0.4, 0.6, 0.8, 5.0)
     assert m is not None
-    n_stable = [sum(fp.stable for fp in analytic.pairwise_fixed_points(0.4, 0.6, 0.8, 5.0, mu))
-                for mu in (m * 0.99, m * 1.01)]
+    n_stable = [
+        sum(fp.stable for fp in analytic.pairwise_fixed_points(0.4, 0.6, 0.8, 5.0, mu))
+        for mu in (m * 0.99, m * 1.01)
+    ]
     assert n_stable == [2, 1]
     assert analytic.pairwise_mu_crit(0.4, 0.6, 0.3, 5.0) is None
 

@@ -43,8 +43,9 @@ sweep:
 def normsim(*args, cwd=None, **kw):
     """A real ``normsim`` process; ``normsim_here`` (tests/inproc.py) where the process
     boundary is not what a test is about."""
-    return subprocess.run([sys.executable, "-m", "normsim", *args], capture_output=True,
-                          text=True, cwd=cwd, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "normsim", *args], capture_output=True, text=True, cwd=cwd, **kw
+    )
 
 
 def write(tmp_path, text, name="s.yaml"):
@@ -91,8 +92,11 @@ def test_an_edited_edge_list_is_checked_again(tmp_path):
     # network sizes are cached per process, but never for an edge-list file
     (tmp_path / "e.txt").write_text("0 1\n1 2\n2 0\n")
     sc = tmp_path / "s.yaml"
-    sc.write_text(GOOD.replace("network: {kind: grid, rows: 8, cols: 8}",
-                               "network: {kind: edgelist, path: e.txt}"))
+    sc.write_text(
+        GOOD.replace(
+            "network: {kind: grid, rows: 8, cols: 8}", "network: {kind: edgelist, path: e.txt}"
+        )
+    )
     assert "edgelist" in sc.read_text()
     assert conditions(load(sc))[0].n_agents == 3
     (tmp_path / "e.txt").write_text("0 1\n1 2\n2 0\n3 4\n4 5\n5 3\n")
@@ -107,9 +111,11 @@ def test_network_parameter_can_be_swept():
 
 BAD = [
     ("game:\n  c: 1.5\n", r"s.yaml:\d+: game.c: 1.5 is outside \[0, 1\]"),
-    ("dynamics:\n  update: async\n",
-     "dynamics.update: 'async' is not one of synchronous, sequential, reference, "
-     "asynchronous; did you mean 'asynchronous'"),
+    (
+        "dynamics:\n  update: async\n",
+        "dynamics.update: 'async' is not one of synchronous, sequential, reference, "
+        "asynchronous; did you mean 'asynchronous'",
+    ),
     ("gmae:\n  c: 0.3\n", "gmae: unknown key; did you mean 'game'"),
     ("game:\n  cc: 0.3\n", "game.cc: unknown key; did you mean 'c'"),
     ("game: {a: 0.6, b: 0.4, c: 0.3\n", "malformed YAML"),
@@ -175,8 +181,12 @@ def test_set_override_is_validated(tmp_path):
 def test_bad_scenarios_leave_an_existing_store_untouched(tmp_path):
     out = tmp_path / "res"
     good = write(tmp_path, GOOD, "good.yaml")
-    assert normsim_here("run", "--workers", "1", str(good), "--out", str(out), "--runs", "2",
-                        "--json").returncode == 0
+    assert (
+        normsim_here(
+            "run", "--workers", "1", str(good), "--out", str(out), "--runs", "2", "--json"
+        ).returncode
+        == 0
+    )
     db = out / "results.sqlite"
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     for k, (body, _) in enumerate(BAD[:12]):
@@ -206,11 +216,20 @@ def test_loader_never_ends_in_a_traceback(text):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.sampled_from(["name", "game", "runs", "seed", "sweep", "schedule",
-                                        "dynamics", "population", "extra"]),
-                       st.one_of(st.integers(-5, 5), st.floats(allow_nan=True), st.text(max_size=5),
-                                 st.lists(st.integers(-2, 3), max_size=3),
-                                 st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["name", "game", "runs", "seed", "sweep", "schedule", "dynamics", "population", "extra"]
+        ),
+        st.one_of(
+            st.integers(-5, 5),
+            st.floats(allow_nan=True),
+            st.text(max_size=5),
+            st.lists(st.integers(-2, 3), max_size=3),
+            st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+        ),
+    )
+)
 def test_structured_fuzz_never_ends_in_a_traceback(d):
     try:
         conditions(loads(yaml.safe_dump(d)))
@@ -225,7 +244,7 @@ def test_run_json_summary_and_store(tmp_path):
     out = tmp_path / "res"
     r = normsim("run", str(p), "--out", str(out), "--json", "--workers", "2")
     assert r.returncode == 0, r.stderr
-    assert r.stderr.strip() == ""        # quiet under --json
+    assert r.stderr.strip() == ""  # quiet under --json
     s = json.loads(r.stdout)
     assert s["scenario"] == "tiny" and len(s["conditions"]) == 2
     c0 = s["conditions"][0]
@@ -238,8 +257,9 @@ def test_run_json_summary_and_store(tmp_path):
     assert c0["exploration"] is None
     assert (out / "shares.png").is_file() and (out / "inertia.png").is_file()
     con = sqlite3.connect(out / "results.sqlite")
-    rows = con.execute("SELECT hash, rep, seed, scenario, params, version, wall_time "
-                       "FROM replicates").fetchall()
+    rows = con.execute(
+        "SELECT hash, rep, seed, scenario, params, version, wall_time FROM replicates"
+    ).fetchall()
     assert len(rows) == 12 and all(r[3] == "tiny" and r[6] > 0 for r in rows)
     # a rerun skips everything and reports the same summary
     r2 = normsim_here("run", str(p), "--out", str(out), "--json")
@@ -278,13 +298,31 @@ def test_more_runs_only_adds_replicates(tmp_path):
 
 @pytest.mark.slow
 def test_interrupted_run_resumes_to_identical_results(tmp_path):
-    text = GOOD.replace("runs: 6", "runs: 40").replace("rows: 8, cols: 8", "rows: 20, cols: 20") \
-        .replace("generations: 120", "generations: 3000").replace("shocks: [60]", "shocks: [1500]")
+    text = (
+        GOOD.replace("runs: 6", "runs: 40")
+        .replace("rows: 8, cols: 8", "rows: 20, cols: 20")
+        .replace("generations: 120", "generations: 3000")
+        .replace("shocks: [60]", "shocks: [1500]")
+    )
     p = write(tmp_path, text)
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "normsim", "run", str(p), "--out", str(out),
-                             "--workers", "2", "--json"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "normsim",
+            "run",
+            str(p),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     db = out / "results.sqlite"
     deadline = time.time() + 120
     n = 0
@@ -307,7 +345,7 @@ def test_interrupted_run_resumes_to_identical_results(tmp_path):
     assert len(resumed) == 80 and len({(h, rep) for h, rep, *_ in resumed}) == 80
     assert set(partial) <= set(resumed)
     clean = tmp_path / "clean"
-    normsim_here("run", str(p), "--out", str(clean), "--json")   # the reference, here
+    normsim_here("run", str(p), "--out", str(clean), "--json")  # the reference, here
     assert resumed == _series(clean)
 
 
@@ -361,8 +399,9 @@ def test_parquet_without_pyarrow_is_a_clear_error(tmp_path):
     if importlib.util.find_spec("pyarrow") is not None:
         pytest.skip("pyarrow installed")
     p = write(tmp_path, GOOD)
-    normsim_here("run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--runs", "1",
-                 "--json")
+    normsim_here(
+        "run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--runs", "1", "--json"
+    )
     r = normsim_here("export", str(tmp_path / "o"), "--format", "parquet")
     assert r.returncode == 1 and "pyarrow" in r.stderr
 

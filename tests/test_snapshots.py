@@ -60,8 +60,9 @@ def test_run_stores_snapshots_that_read_back_as_the_engines_state(tmp_path, expl
             seed = replicate_seed(5, rep)
             want = simulate(params, [seed], snapshots=[0, 20, 40])
             for g in (0, 20, 40):
-                (s,) = read_snapshots(tmp_path / "res", condition=cond.params, rep=rep,
-                                      generation=g)
+                (s,) = read_snapshots(
+                    tmp_path / "res", condition=cond.params, rep=rep, generation=g
+                )
                 assert s.norms.dtype == np.uint8 and s.norms.shape == (64,)
                 np.testing.assert_array_equal(s.norms, want.snapshots[g][0][0])
                 assert s.norms.mean() == want.share_b[0, g]
@@ -71,8 +72,9 @@ def test_run_stores_snapshots_that_read_back_as_the_engines_state(tmp_path, expl
                     np.testing.assert_allclose(counts, want.rate_shares[0, g])
                 else:
                     assert s.rate_index is None
-    assert read_snapshots(tmp_path / "res", condition=conds[1].hash[:8], generation=20)[0].params \
-        == {"game.c": 0.8}
+    assert read_snapshots(tmp_path / "res", condition=conds[1].hash[:8], generation=20)[
+        0
+    ].params == {"game.c": 0.8}
     with pytest.raises(NormsimError, match="no stored condition matches"):
         read_snapshots(tmp_path / "res", condition={"game.c": 0.5})
 
@@ -81,11 +83,18 @@ def test_store_does_not_grow_with_agents_without_snapshots(tmp_path):
     sizes = []
     for side in (6, 60):
         out = f"r{side}"
-        run(scenario(tmp_path, side=side, snaps="", out=out), out_dir=tmp_path / out,
-            workers=1, quiet=True)
+        run(
+            scenario(tmp_path, side=side, snaps="", out=out),
+            out_dir=tmp_path / out,
+            workers=1,
+            quiet=True,
+        )
         with sqlite3.connect(tmp_path / out / "results.sqlite") as db:
-            sizes.append(db.execute(
-                "SELECT SUM(length(share_b) + length(mean_payoff)) FROM replicates").fetchone())
+            sizes.append(
+                db.execute(
+                    "SELECT SUM(length(share_b) + length(mean_payoff)) FROM replicates"
+                ).fetchone()
+            )
             assert db.execute("SELECT COUNT(*) FROM snapshots").fetchone() == (0,)
     assert sizes[0] == sizes[1]
 
@@ -106,18 +115,23 @@ def test_asking_for_snapshots_later_runs_the_replicates_again(tmp_path):
 def test_store_written_before_snapshots_reads_as_none(tmp_path):
     db = tmp_path / "old.sqlite"
     with sqlite3.connect(db) as c:
-        c.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-                        "CREATE TABLE conditions (hash TEXT PRIMARY KEY, scenario TEXT, "
-                        "params TEXT, resolved TEXT, position INTEGER);"
-                        "CREATE TABLE replicates (hash TEXT, rep INTEGER);")
+        c.executescript(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "CREATE TABLE conditions (hash TEXT PRIMARY KEY, scenario TEXT, "
+            "params TEXT, resolved TEXT, position INTEGER);"
+            "CREATE TABLE replicates (hash TEXT, rep INTEGER);"
+        )
     assert read_snapshots(db) == []
 
 
-@pytest.mark.parametrize("snaps, msg", [
-    (", snapshots: [0, 41]", "output.snapshots: 41 is outside 0..40"),
-    (", snapshots: [5, 5]", "listed twice"),
-    (", snapshots: [a]", "not an integer"),
-])
+@pytest.mark.parametrize(
+    "snaps, msg",
+    [
+        (", snapshots: [0, 41]", "output.snapshots: 41 is outside 0..40"),
+        (", snapshots: [5, 5]", "listed twice"),
+        (", snapshots: [a]", "not an integer"),
+    ],
+)
 def test_bad_snapshot_lists_get_one_line(tmp_path, snaps, msg):
     with pytest.raises(NormsimError, match=msg):
         scenario(tmp_path, snaps=snaps)

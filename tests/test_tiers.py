@@ -31,7 +31,7 @@ def test_all_pairs_covers_every_pair_with_fewer_rows():
     rows = all_pairs(factors)
     names = list(factors)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             for va in factors[a]:
                 for vb in factors[b]:
                     assert any(r[a] == va and r[b] == vb for r in rows), (a, va, b, vb)
@@ -50,8 +50,7 @@ def test_tiered_keeps_the_smoke_cases_and_every_pair_in_the_default_tier():
             for vb in factors[b]:
                 assert any(d[i] == va and d[j] == vb for d in default), (a, va, b, vb)
     only_smoke = tiered(factors, smoke=lambda r: r["x"] == 1)
-    assert {c.values for c in only_smoke if not c.marks} == {(1, y, z) for y in "pq"
-                                                              for z in "ab"}
+    assert {c.values for c in only_smoke if not c.marks} == {(1, y, z) for y in "pq" for z in "ab"}
 
 
 @pytest.mark.slow
@@ -60,8 +59,13 @@ def test_the_warm_up_compiles_once_and_then_only_loads(tmp_path):
 
     env = {**os.environ, "NORMSIM_CACHE_DIR": str(tmp_path)}
     env.pop("NUMBA_CACHE_DIR", None)
-    cmd = [sys.executable, "-m", "normsim.engine.warm", "--only",
-           "sequential-fixed-regular-lut-plain"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "normsim.engine.warm",
+        "--only",
+        "sequential-fixed-regular-lut-plain",
+    ]
     first = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
     assert "compiled (" in first.stdout and ", 0 kernels compiled" not in first.stdout
     second = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
@@ -71,8 +75,11 @@ def test_the_warm_up_compiles_once_and_then_only_loads(tmp_path):
 
 @pytest.mark.slow
 def test_the_warm_up_refuses_an_unknown_variant(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "normsim.engine.warm", "--only", "nonesuch"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "normsim.engine.warm", "--only", "nonesuch"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "nonesuch" in r.stderr
 
 
@@ -82,12 +89,15 @@ def test_ci_runs_the_readmes_test_command_which_runs_every_tier():
     root = Path(__file__).resolve().parents[1]
     readme = (root / "README.md").read_text(encoding="utf-8").split("```bash\n", 1)[1]
     run_cmd, test_cmd = readme.split("```", 1)[0].strip().splitlines()
-    ci = [ln for ln in (root / ".ci/run").read_text().splitlines()
-          if ln and not ln.startswith(("#", "set ", "cd "))]
+    ci = [
+        ln
+        for ln in (root / ".ci/run").read_text().splitlines()
+        if ln and not ln.startswith(("#", "set ", "cd "))
+    ]
     assert ci == [test_cmd] == ["bash scripts/test.sh"]
     script = (root / "scripts/test.sh").read_text()
     default = script.index('-m pytest -n auto --dist loadfile --durations=25 "$@"')
     rest = script.index('-m pytest -n auto --dist loadfile --durations=25 -m "kernels or slow"')
-    assert default < rest          # the default tier first, so that it fails fast
+    assert default < rest  # the default tier first, so that it fails fast
     for check in ("-m ruff check", "-m ruff format --check", "-m mypy"):
         assert check in script

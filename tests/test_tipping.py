@@ -20,23 +20,29 @@ from inproc import normsim as normsim_here
 def normsim(*args, **kw):
     """A real ``normsim`` process; ``normsim_here`` (tests/inproc.py) where the process
     boundary is not what a test is about."""
-    return subprocess.run([sys.executable, "-m", "normsim", *args], capture_output=True,
-                          text=True, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "normsim", *args], capture_output=True, text=True, **kw
+    )
 
 
 # ------------------------------------------------------------ the search, planted thresholds
 def planted(thresholds, calls=None):
     """A deterministic stand-in for the runner: condition k tips at values >= thresholds[k]."""
+
     def evaluate(requests):
         if calls is not None:
             calls.append(list(requests))
         out = []
         for k, v in requests:
             tip = v >= thresholds[k]
-            share = 0.5 + 0.4 * math.tanh(20 * (v - thresholds[k])) if tip else \
-                0.49 * math.exp(-(thresholds[k] - v))
+            share = (
+                0.5 + 0.4 * math.tanh(20 * (v - thresholds[k]))
+                if tip
+                else 0.49 * math.exp(-(thresholds[k] - v))
+            )
             out.append(Point(v, share, float(tip), 4))
         return out
+
     return evaluate
 
 
@@ -72,8 +78,10 @@ def test_all_conditions_advance_together_one_batch_per_round():
 def test_a_population_grid_stops_one_agent_apart():
     # N = 400 agents: the committed count is floor(f N + 0.5); tipping from 37 agents on
     n, k = 400, 37
+
     def evaluate(requests):
         return [Point(v, float(math.floor(v * n + 0.5) >= k), 0.0, 1) for _, v in requests]
+
     s = bisect(evaluate, 1, 0.0, 0.5, 1e-6, grids=[n])[0]
     assert s.status == "bracketed" and s.at_resolution
     assert s.bracket() == [(k - 1) / n, k / n]
@@ -90,6 +98,7 @@ def test_direction_down_brackets_the_largest_value_that_tips(threshold):
     # [largest value that tipped, smallest that did not], within tol
     def evaluate(requests):
         return [Point(v, float(v <= threshold), float(v <= threshold), 2) for _, v in requests]
+
     s = bisect(evaluate, 1, 0.0, 0.5, 0.01, direction="down")[0]
     assert s.status == "bracketed" and s.direction == "down"
     lo, hi = s.bracket()
@@ -98,11 +107,13 @@ def test_direction_down_brackets_the_largest_value_that_tips(threshold):
     assert {p.value for p in s.tested} >= {0.0, 0.5}
     assert all(p.tipped == (p.value <= threshold) for p in s.tested)
     # the ends: no change even at lo, change even at hi
-    never = bisect(lambda r: [Point(v, 0.0, 0.0, 1) for _, v in r], 1, 0.1, 0.5, 0.01,
-                   direction="down")[0]
+    never = bisect(
+        lambda r: [Point(v, 0.0, 0.0, 1) for _, v in r], 1, 0.1, 0.5, 0.01, direction="down"
+    )[0]
     assert never.status == "never" and never.bracket() == [None, 0.1]
-    always = bisect(lambda r: [Point(v, 1.0, 1.0, 1) for _, v in r], 1, 0.1, 0.5, 0.01,
-                    direction="down")[0]
+    always = bisect(
+        lambda r: [Point(v, 1.0, 1.0, 1) for _, v in r], 1, 0.1, 0.5, 0.01, direction="down"
+    )[0]
     assert always.status == "already" and always.bracket() == [0.5, None]
     with pytest.raises(NormsimError, match="direction"):
         bisect(evaluate, 1, 0.0, 0.5, 0.01, direction="sideways")
@@ -117,10 +128,15 @@ def test_no_tipping_up_to_hi_and_tipping_already_at_lo():
     assert len(already.tested) == 2
 
 
-@pytest.mark.parametrize("lo,hi,tol,msg", [(0.3, 0.3, 0.01, "lo < hi"),
-                                           (0.4, 0.2, 0.01, "lo < hi"),
-                                           (0.0, 0.5, 0.0, "> 0"),
-                                           (0.0, 0.5, float("nan"), "> 0")])
+@pytest.mark.parametrize(
+    "lo,hi,tol,msg",
+    [
+        (0.3, 0.3, 0.01, "lo < hi"),
+        (0.4, 0.2, 0.01, "lo < hi"),
+        (0.0, 0.5, 0.0, "> 0"),
+        (0.0, 0.5, float("nan"), "> 0"),
+    ],
+)
 def test_bisect_refuses_a_bad_range(lo, hi, tol, msg):
     with pytest.raises(NormsimError, match=msg):
         bisect(planted([0.2]), 1, lo, hi, tol)
@@ -128,39 +144,47 @@ def test_bisect_refuses_a_bad_range(lo, hi, tol, msg):
 
 # ------------------------------------------------------------ the criterion
 def test_outcome_uses_the_uncommitted_share_over_the_last_tenth_after_the_shock():
-    sc = loads(TINY.replace("{extra}", "  committed: {fraction: 0.1, norm: new, "
-                                      "placement: random}")).scenario
-    G = sc.schedule.generations          # 80, shock at 30: the window is the last 5
+    sc = loads(
+        TINY.replace("{extra}", "  committed: {fraction: 0.1, norm: new, placement: random}")
+    ).scenario
+    G = sc.schedule.generations  # 80, shock at 30: the window is the last 5
     rng = np.random.default_rng(1)
     unc = np.zeros((3, G + 1))
-    unc[:, :31] = rng.random((3, 31))    # before the shock: never counted
-    unc[0, -5:] = 1.0                    # 1
-    unc[1, -3:] = 1.0                    # 0.6 -> changed (>= 0.5)
-    unc[2, -2:] = 1.0                    # 0.4
-    unc[2, -6] = 1.0                     # just before the window: not counted
+    unc[:, :31] = rng.random((3, 31))  # before the shock: never counted
+    unc[0, -5:] = 1.0  # 1
+    unc[1, -3:] = 1.0  # 0.6 -> changed (>= 0.5)
+    unc[2, -2:] = 1.0  # 0.4
+    unc[2, -6] = 1.0  # just before the window: not counted
     everyone = 0.1 + 0.9 * unc
-    share, p, n = outcome(sc, {"share_b": np.zeros((3, G + 1)), "share_new": everyone,
-                               "share_new_uncommitted": unc})
+    share, p, n = outcome(
+        sc, {"share_b": np.zeros((3, G + 1)), "share_new": everyone, "share_new_uncommitted": unc}
+    )
     assert n == 3
     assert share == pytest.approx((1.0 + 0.6 + 0.4) / 3)
     assert p == pytest.approx(2 / 3)
     # every agent committed: nobody is uncommitted, the share among everyone counts and
     # the probability of change is undefined (NaN, null in JSON)
     nan = np.full((1, G + 1), np.nan)
-    share, p, _ = outcome(sc, {"share_b": np.ones((1, G + 1)), "share_new": np.ones((1, G + 1)),
-                               "share_new_uncommitted": nan})
+    share, p, _ = outcome(
+        sc,
+        {
+            "share_b": np.ones((1, G + 1)),
+            "share_new": np.ones((1, G + 1)),
+            "share_new_uncommitted": nan,
+        },
+    )
     assert share == 1.0 and np.isnan(p)
     # without committed agents: the share of the new norm (B, as a > b) among everyone
     plain = loads(TINY.replace("{extra}", "")).scenario
     share, p, n = outcome(plain, {"share_b": unc})
     assert share == pytest.approx((1.0 + 0.6 + 0.4) / 3) and p == pytest.approx(2 / 3)
-    flipped = loads(TINY.replace("{extra}", "").replace("a: 0.6, b: 0.4",
-                                                        "a: 0.4, b: 0.6")).scenario
+    flipped = loads(
+        TINY.replace("{extra}", "").replace("a: 0.6, b: 0.4", "a: 0.4, b: 0.6")
+    ).scenario
     share, _, _ = outcome(flipped, {"share_b": unc})
     assert share == pytest.approx(1 - (1.0 + 0.6 + 0.4) / 3)
     # no shock: the last 10% of the whole run (8 generations)
-    noshock = loads(TINY.replace("{extra}", "").replace("shocks: [30]",
-                                                        "shocks: []")).scenario
+    noshock = loads(TINY.replace("{extra}", "").replace("shocks: [30]", "shocks: []")).scenario
     share, _, _ = outcome(noshock, {"share_b": unc})
     assert share == pytest.approx((5 / 8 + 3 / 8 + 3 / 8) / 3)
 
@@ -179,11 +203,36 @@ runs: 2
 seed: 5
 """
 
-KEYS = {"scenario", "vary", "direction", "lo", "hi", "tol", "runs", "generations", "criterion",
-        "added_committed", "dropped_sweep", "conditions", "ran", "already_stored", "seconds",
-        "out", "files"}
-COND_KEYS = {"params", "status", "bracket", "width", "at_resolution", "n_agents", "lo_side",
-             "hi_side", "tested"}
+KEYS = {
+    "scenario",
+    "vary",
+    "direction",
+    "lo",
+    "hi",
+    "tol",
+    "runs",
+    "generations",
+    "criterion",
+    "added_committed",
+    "dropped_sweep",
+    "conditions",
+    "ran",
+    "already_stored",
+    "seconds",
+    "out",
+    "files",
+}
+COND_KEYS = {
+    "params",
+    "status",
+    "bracket",
+    "width",
+    "at_resolution",
+    "n_agents",
+    "lo_side",
+    "hi_side",
+    "tested",
+}
 
 
 @pytest.fixture
@@ -196,9 +245,11 @@ def tiny(tmp_path):
 def _check_result(res, out):
     assert set(res) == KEYS
     assert res["vary"] == "population.committed.fraction" and res["added_committed"] is True
-    assert res["criterion"] == {"share_among": "uncommitted",
-                                "window": "last 10% of the generations after the last shock",
-                                "level": 0.5}
+    assert res["criterion"] == {
+        "share_among": "uncommitted",
+        "window": "last 10% of the generations after the last shock",
+        "level": 0.5,
+    }
     assert [c["params"] for c in res["conditions"]] == [{"game.c": 0.2}, {"game.c": 0.9}]
     for c in res["conditions"]:
         assert set(c) == COND_KEYS
@@ -227,8 +278,18 @@ def _check_result(res, out):
 @pytest.mark.slow
 def test_cli_end_to_end_json_table_plot_and_resumption(tiny, tmp_path):
     out = tmp_path / "out"
-    args = ["tipping", str(tiny), "--vary", "population.committed.fraction", "--tol", "0.05",
-            "--out", str(out), "--workers", "2"]
+    args = [
+        "tipping",
+        str(tiny),
+        "--vary",
+        "population.committed.fraction",
+        "--tol",
+        "0.05",
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+    ]
     r = normsim(*args, "--json")
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
@@ -245,15 +306,16 @@ def test_cli_end_to_end_json_table_plot_and_resumption(tiny, tmp_path):
     finished = db.execute("SELECT MAX(finished) FROM replicates").fetchone()[0]
     from normsim.results import load_series
     from normsim.store import Store
+
     with Store(out) as store:
         for c in res["conditions"]:
             for p in c["tested"]:
-                b = load_series(store, p["hash"])["share_b"]        # (2, 81), 100 agents
+                b = load_series(store, p["hash"])["share_b"]  # (2, 81), 100 agents
                 k = math.floor(p["value"] * 100 + 0.5)
                 if k == 100:
                     continue
-                unc = (np.rint(b * 100) - k) / (100 - k)           # committed hold B
-                final = unc[:, 76:].mean(axis=1)                   # 5 of the 50 after 30
+                unc = (np.rint(b * 100) - k) / (100 - k)  # committed hold B
+                final = unc[:, 76:].mean(axis=1)  # 5 of the 50 after 30
                 assert p["share"] == pytest.approx(final.mean(), abs=1e-12)
                 assert p["p_change"] == pytest.approx(np.mean(final >= 0.5))
     # a rerun runs nothing and gives the same result; the table names the bracket
@@ -282,9 +344,25 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
     p = tmp_path / "plain.yaml"
     p.write_text(TINY.replace("{extra}", ""))
     out = tmp_path / "o"
-    r = normsim_here("tipping", str(p), "--vary", "game.c", "--lo", "0.1", "--hi", "1.0",
-                     "--tol", "0.1", "--direction", "down", "--out", str(out), "--workers", "1",
-                     "--json")
+    r = normsim_here(
+        "tipping",
+        str(p),
+        "--vary",
+        "game.c",
+        "--lo",
+        "0.1",
+        "--hi",
+        "1.0",
+        "--tol",
+        "0.1",
+        "--direction",
+        "down",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert res["criterion"]["share_among"] == "everyone" and not res["added_committed"]
@@ -298,12 +376,30 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
     assert c["lo_side"]["tipped"] and not c["hi_side"]["tipped"]
     # the share is the last shock's final_share of the run summary (one shock, new norm B)
     s = normsim_here("summary", str(out), "--json")
-    finals = {x["params"]["game.c"]: x["shocks"][-1]["final_share"]
-              for x in json.loads(s.stdout)["conditions"]}
+    finals = {
+        x["params"]["game.c"]: x["shocks"][-1]["final_share"]
+        for x in json.loads(s.stdout)["conditions"]
+    }
     for pt in c["tested"]:
         assert pt["share"] == pytest.approx(finals[pt["value"]], abs=1e-12)
-    r = normsim_here("tipping", str(p), "--vary", "game.c", "--lo", "0.1", "--hi", "1.0",
-                     "--tol", "0.1", "--direction", "down", "--out", str(out), "--workers", "1")
+    r = normsim_here(
+        "tipping",
+        str(p),
+        "--vary",
+        "game.c",
+        "--lo",
+        "0.1",
+        "--hi",
+        "1.0",
+        "--tol",
+        "0.1",
+        "--direction",
+        "down",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+    )
     assert r.returncode == 0 and "largest game.c" in r.stdout and "ran 0 replicate" in r.stdout
 
 
@@ -314,14 +410,30 @@ def test_a_search_killed_midway_resumes_with_only_the_missing_replicates(tmp_pat
     import time
 
     p = tmp_path / "k.yaml"
-    p.write_text(TINY.replace("{extra}", "").replace("rows: 10, cols: 10", "rows: 30, cols: 30")
-                 .replace("generations: 80", "generations: 70").replace("runs: 2", "runs: 4")
-                 + "sweep:\n  game.c: [0.9]\n")
-    args = ["tipping", str(p), "--vary", "population.committed.fraction", "--tol", "0.01",
-            "--workers", "2", "--json"]
+    p.write_text(
+        TINY.replace("{extra}", "")
+        .replace("rows: 10, cols: 10", "rows: 30, cols: 30")
+        .replace("generations: 80", "generations: 70")
+        .replace("runs: 2", "runs: 4")
+        + "sweep:\n  game.c: [0.9]\n"
+    )
+    args = [
+        "tipping",
+        str(p),
+        "--vary",
+        "population.committed.fraction",
+        "--tol",
+        "0.01",
+        "--workers",
+        "2",
+        "--json",
+    ]
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "normsim", *args, "--out", str(killed)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "normsim", *args, "--out", str(killed)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     stored = 0
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
@@ -332,7 +444,7 @@ def test_a_search_killed_midway_resumes_with_only_the_missing_replicates(tmp_pat
                 con.close()
             except sqlite3.OperationalError:
                 stored = 0
-            if stored >= 9:   # in the second round (the first: 2 values x 4 runs)
+            if stored >= 9:  # in the second round (the first: 2 values x 4 runs)
                 break
         time.sleep(0.1)
     if proc.poll() is not None:
@@ -345,7 +457,7 @@ def test_a_search_killed_midway_resumes_with_only_the_missing_replicates(tmp_pat
     r = normsim(*args, "--out", str(killed))
     assert r.returncode == 0, r.stderr
     resumed = json.loads(r.stdout)
-    r = normsim_here(*args, "--out", str(tmp_path / "whole"))      # the reference, here
+    r = normsim_here(*args, "--out", str(tmp_path / "whole"))  # the reference, here
     assert r.returncode == 0, r.stderr
     whole = json.loads(r.stdout)
     total = 4 * len(whole["conditions"][0]["tested"])
@@ -358,18 +470,28 @@ def test_a_search_killed_midway_resumes_with_only_the_missing_replicates(tmp_pat
 @pytest.mark.slow
 def test_tipping_on_a_dask_cluster_equals_a_local_run(tiny, tmp_path, dask_cluster):
     # the session's cluster (tests/conftest.py), the command in a process of its own
-    args = ["tipping", str(tiny), "--vary", "population.committed.fraction", "--tol", "0.1",
-            "--json"]
-    r = normsim(*args, "--out", str(tmp_path / "dask"), "--scheduler",
-                dask_cluster.scheduler_address)
+    args = [
+        "tipping",
+        str(tiny),
+        "--vary",
+        "population.committed.fraction",
+        "--tol",
+        "0.1",
+        "--json",
+    ]
+    r = normsim(
+        *args, "--out", str(tmp_path / "dask"), "--scheduler", dask_cluster.scheduler_address
+    )
     assert r.returncode == 0, r.stderr
     r2 = normsim_here(*args, "--out", str(tmp_path / "local"), "--workers", "1")
     assert r2.returncode == 0, r2.stderr
     dask, local = json.loads(r.stdout), json.loads(r2.stdout)
     assert dask["conditions"] == local["conditions"] and dask["ran"] == local["ran"] > 0
     q = "SELECT hash, rep, seed, share_b FROM replicates ORDER BY hash, rep"
-    assert sqlite3.connect(tmp_path / "dask" / "results.sqlite").execute(q).fetchall() == \
-        sqlite3.connect(tmp_path / "local" / "results.sqlite").execute(q).fetchall()
+    assert (
+        sqlite3.connect(tmp_path / "dask" / "results.sqlite").execute(q).fetchall()
+        == sqlite3.connect(tmp_path / "local" / "results.sqlite").execute(q).fetchall()
+    )
 
 
 # ------------------------------------------------------------ bad input
@@ -379,23 +501,26 @@ NODES = "  committed: {nodes: [1, 2], norm: new, placement: nodes}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("extra,sweep,args,code,msg", [
-    ("", "", ["--lo", "0.4", "--hi", "0.2"], 1, "lo < hi"),
-    ("", "", ["--lo", "0.3", "--hi", "0.3"], 1, "lo < hi"),
-    ("", "", ["--hi", "1.5"], 1, "outside [0, 1]"),
-    ("", "", ["--tol", "0"], 1, "--tol"),
-    ("", "", ["--tol", "abc"], 1, "not a number"),
-    ("", "", ["--lo", "nan"], 1, "not a finite number"),
-    ("", "", ["--vary", "population.committed.fractoin"], 1, "did you mean"),
-    ("", "", ["--vary", "game.cc"], 1, "no such field"),
-    ("", "", ["--vary", "dynamics.update"], 1, "not a numeric parameter"),
-    ("", "", ["--vary", "population.network.rows"], 1, "integer parameter"),
-    (COUNT, "", [], 1, "gives a count"),
-    (NODES, "", [], 1, "placement nodes"),
-    ("", "", ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], 2, "cannot be combined"),
-    ("", "", ["--bogus"], 2, "unrecognized arguments"),
-    ("", "", ["--direction", "sideways"], 2, "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "extra,sweep,args,code,msg",
+    [
+        ("", "", ["--lo", "0.4", "--hi", "0.2"], 1, "lo < hi"),
+        ("", "", ["--lo", "0.3", "--hi", "0.3"], 1, "lo < hi"),
+        ("", "", ["--hi", "1.5"], 1, "outside [0, 1]"),
+        ("", "", ["--tol", "0"], 1, "--tol"),
+        ("", "", ["--tol", "abc"], 1, "not a number"),
+        ("", "", ["--lo", "nan"], 1, "not a finite number"),
+        ("", "", ["--vary", "population.committed.fractoin"], 1, "did you mean"),
+        ("", "", ["--vary", "game.cc"], 1, "no such field"),
+        ("", "", ["--vary", "dynamics.update"], 1, "not a numeric parameter"),
+        ("", "", ["--vary", "population.network.rows"], 1, "integer parameter"),
+        (COUNT, "", [], 1, "gives a count"),
+        (NODES, "", [], 1, "placement nodes"),
+        ("", "", ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], 2, "cannot be combined"),
+        ("", "", ["--bogus"], 2, "unrecognized arguments"),
+        ("", "", ["--direction", "sideways"], 2, "invalid choice"),
+    ],
+)
 def test_bad_input_gets_one_line_and_writes_nothing(tmp_path, extra, sweep, args, code, msg):
     p = tmp_path / "s.yaml"
     p.write_text(TINY.replace("{extra}", extra) + sweep)
@@ -414,8 +539,9 @@ def test_bad_input_gets_one_line_and_writes_nothing(tmp_path, extra, sweep, args
 def test_well_mixed_and_missing_vary(tmp_path):
     p = tmp_path / "wm.yaml"
     p.write_text("name: wm\npopulation: {well_mixed: true}\nschedule: {generations: 10}\n")
-    r = normsim_here("tipping", str(p), "--vary", "population.committed.fraction",
-                     "--out", str(tmp_path / "x"))
+    r = normsim_here(
+        "tipping", str(p), "--vary", "population.committed.fraction", "--out", str(tmp_path / "x")
+    )
     assert r.returncode == 1 and "need a network" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     r = normsim_here("tipping", str(p), "--out", str(tmp_path / "x"))
@@ -424,13 +550,16 @@ def test_well_mixed_and_missing_vary(tmp_path):
 
 
 def test_prepare_takes_the_varied_path_out_of_the_sweep():
-    loaded = loads(TINY.replace("{extra}", "") + "sweep:\n  population.committed.fraction: "
-                   "[0.1, 0.2]\n  game.c: [0.3, 0.9]\n")
+    loaded = loads(
+        TINY.replace("{extra}", "") + "sweep:\n  population.committed.fraction: "
+        "[0.1, 0.2]\n  game.c: [0.3, 0.9]\n"
+    )
     s = prepare(loaded, "population.committed.fraction")
     assert s.dropped_sweep and s.combos == [{"game.c": 0.3}, {"game.c": 0.9}]
     assert s.loaded.scenario.sweep == {"game.c": [0.3, 0.9]}
-    s = prepare(loads(TINY.replace("{extra}", "") + "sweep:\n  game.c: [0.3, 0.9]\n"),
-                "game.c", 0.1, 0.9)
+    s = prepare(
+        loads(TINY.replace("{extra}", "") + "sweep:\n  game.c: [0.3, 0.9]\n"), "game.c", 0.1, 0.9
+    )
     assert s.dropped_sweep and s.combos == [{}]
 
 
@@ -440,8 +569,7 @@ def test_prepare_adds_committed_agents_and_keeps_a_given_block():
     assert s.added_committed
     cm = s.loaded.scenario.population.committed
     assert (cm.norm, cm.placement) == ("new", "random")
-    given = loads(TINY.replace("{extra}", "  committed: {fraction: 0.3, norm: B, "
-                                          "placement: hubs}"))
+    given = loads(TINY.replace("{extra}", "  committed: {fraction: 0.3, norm: B, placement: hubs}"))
     s = prepare(given, "population.committed.fraction", 0.0, 0.4, 0.01)
     assert not s.added_committed
     assert s.loaded.scenario.population.committed.placement == "hubs"

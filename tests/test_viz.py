@@ -23,8 +23,9 @@ def test_figures_for_a_grid_and_a_graph_with_evolving_rates():
     assert network_png(m).startswith(PNG) and network_png(m) != first
     assert chart_png(m).startswith(PNG)
     assert "Generation 8" in info_markdown(m) and "favoured norm now: **B**" in info_markdown(m)
-    g = VizModel(network_kind="watts_strogatz", nodes=60, evolving=True, shocks="periodic",
-                 shock_at=4)
+    g = VizModel(
+        network_kind="watts_strogatz", nodes=60, evolving=True, shocks="periodic", shock_at=4
+    )
     for _ in range(9):
         g.step()
     assert g.shock_list[:3] == (4, 8, 12)
@@ -42,10 +43,12 @@ def test_viz_model_is_the_mesa_model():
 
 def test_defaults_from_scenario(tmp_path):
     p = tmp_path / "s.yaml"
-    p.write_text("name: s\ngame: {a: 0.5, b: 0.7, c: 0.8}\n"
-                 "population: {network: {kind: watts_strogatz, n: 300, k: 4, p: 0.1}}\n"
-                 "dynamics: {update: synchronous, exploration: 0.02}\n"
-                 "schedule: {generations: 300, shocks: {every: 60}}\nseed: 5\n")
+    p.write_text(
+        "name: s\ngame: {a: 0.5, b: 0.7, c: 0.8}\n"
+        "population: {network: {kind: watts_strogatz, n: 300, k: 4, p: 0.1}}\n"
+        "dynamics: {update: synchronous, exploration: 0.02}\n"
+        "schedule: {generations: 300, shocks: {every: 60}}\nseed: 5\n"
+    )
     d = defaults_from_scenario(str(p))
     assert d["c"] == 0.8 and d["a"] == 0.5 and d["update"] == "synchronous"
     assert d["network_kind"] == "watts_strogatz" and d["nodes"] == 300
@@ -58,11 +61,14 @@ def test_defaults_from_scenario(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("body, msg", [
-    (None, "not found"),
-    ("name: w\npopulation: {well_mixed: true}\n", "needs a network"),
-    ("name: w\ngame: {c: 3}\n", "game.c"),
-])
+@pytest.mark.parametrize(
+    "body, msg",
+    [
+        (None, "not found"),
+        ("name: w\npopulation: {well_mixed: true}\n", "needs a network"),
+        ("name: w\ngame: {c: 3}\n", "game.c"),
+    ],
+)
 def test_viz_command_rejects_bad_scenarios(tmp_path, body, msg, monkeypatch):
     # in this process (tests/inproc.py; `normsim viz` has real processes in test_hostile):
     # starting the server instead of refusing fails the test rather than hanging it
@@ -83,20 +89,22 @@ def test_large_lattice_is_a_density_image_and_the_page_says_so():
     from PIL import Image
 
     from normsim.viz.app import lattice_png, network_note
+
     m = VizModel(side=40, seed=2, initial_b=0.3)
     assert network_note(m) is None
     img = Image.open(io.BytesIO(lattice_png(m, px=16))).convert("RGB")
-    assert img.size == (14, 14)              # ceil(40 / 3): blocks of 3 x 3 agents
+    assert img.size == (14, 14)  # ceil(40 / 3): blocks of 3 x 3 agents
     assert "block of 3 x 3 agents" in network_note(m, px=16)
     norms = np.array([a.norm for a in m.by_node]).reshape(40, 40)
     px = np.asarray(img, dtype=float)
-    share = norms[:3, :3].mean()             # the first block's colour mixes A and B
+    share = norms[:3, :3].mean()  # the first block's colour mixes A and B
     want = (1 - share) * np.array([49, 104, 176]) + share * np.array([232, 132, 38])
     np.testing.assert_allclose(px[0, 0], want, atol=1)
 
 
 def test_large_graph_draws_a_sample_and_the_page_says_so(monkeypatch):
     from normsim.viz import app
+
     g = VizModel(network_kind="barabasi_albert", nodes=300, seed=4)
     monkeypatch.setattr(app, "MAX_DRAWN_NODES", 120)
     assert network_png(g).startswith(PNG)
@@ -112,29 +120,62 @@ GRID12 = {"kind": "grid", "rows": 12, "cols": 12, "periodic": True}
 PAGE = dict(c=0.5, side=12, shock_at=30, seed=5, update="sequential")
 
 
-@pytest.mark.parametrize("controls, expect", [
-    ({}, {}),
-    ({"committed": 0.1}, {"committed": {"fraction": 0.1, "norm": "new", "placement": "random"}}),
-    ({"committed": 0.15, "placement": "hubs", "committed_norm": "B"},
-     {"committed": {"fraction": 0.15, "norm": "B", "placement": "hubs"}}),
-    ({"committed": 0.2, "placement": "cluster", "committed_norm": "A"},
-     {"committed": {"fraction": 0.2, "norm": "A", "placement": "cluster"}}),
-    ({"conformity": 0.4}, {"conformity": 0.4}),
-    ({"threat_c": 0.9, "threat_start": 10, "threat_length": 15},
-     {"events": ({"at": 10, "game": {"c": 0.9}}, {"at": 25, "game": {"c": 0.5}})}),
-    ({"committed": 0.1, "placement": "cluster", "conformity": 0.3, "threat_c": 1.0,
-      "threat_start": 0, "threat_length": 20},
-     {"committed": {"fraction": 0.1, "norm": "new", "placement": "cluster"}, "conformity": 0.3,
-      "events": ({"at": 0, "game": {"c": 1.0}}, {"at": 20, "game": {"c": 0.5}})}),
-], ids=["plain", "random", "hubs", "cluster", "conformity", "threat", "all"])
+@pytest.mark.parametrize(
+    "controls, expect",
+    [
+        ({}, {}),
+        (
+            {"committed": 0.1},
+            {"committed": {"fraction": 0.1, "norm": "new", "placement": "random"}},
+        ),
+        (
+            {"committed": 0.15, "placement": "hubs", "committed_norm": "B"},
+            {"committed": {"fraction": 0.15, "norm": "B", "placement": "hubs"}},
+        ),
+        (
+            {"committed": 0.2, "placement": "cluster", "committed_norm": "A"},
+            {"committed": {"fraction": 0.2, "norm": "A", "placement": "cluster"}},
+        ),
+        ({"conformity": 0.4}, {"conformity": 0.4}),
+        (
+            {"threat_c": 0.9, "threat_start": 10, "threat_length": 15},
+            {"events": ({"at": 10, "game": {"c": 0.9}}, {"at": 25, "game": {"c": 0.5}})},
+        ),
+        (
+            {
+                "committed": 0.1,
+                "placement": "cluster",
+                "conformity": 0.3,
+                "threat_c": 1.0,
+                "threat_start": 0,
+                "threat_length": 20,
+            },
+            {
+                "committed": {"fraction": 0.1, "norm": "new", "placement": "cluster"},
+                "conformity": 0.3,
+                "events": ({"at": 0, "game": {"c": 1.0}}, {"at": 20, "game": {"c": 0.5}}),
+            },
+        ),
+    ],
+    ids=["plain", "random", "hubs", "cluster", "conformity", "threat", "all"],
+)
 def test_each_control_builds_the_model_a_scenario_would(controls, expect):
     from normsim.params import ModelParams
+
     m = VizModel(**PAGE, **controls)
     assert m.problem is None
     for _ in range(40):
         m.step()
-    want = ModelParams(a=0.6, b=0.4, c=0.5, network=GRID12, update="sequential",
-                       generations=40, shocks=(30,), **expect)
+    want = ModelParams(
+        a=0.6,
+        b=0.4,
+        c=0.5,
+        network=GRID12,
+        update="sequential",
+        generations=40,
+        shocks=(30,),
+        **expect,
+    )
     assert m.params.committed == want.committed
     assert m.params.conformity == want.conformity
     assert m.params.events == want.events
@@ -150,11 +191,13 @@ def test_each_control_builds_the_model_a_scenario_would(controls, expect):
 
 def test_placements_on_a_graph_and_the_threat_timing():
     import networkx as nx
-    m = VizModel(network_kind="barabasi_albert", nodes=200, committed=0.05, placement="hubs",
-                 seed=3)
+
+    m = VizModel(
+        network_kind="barabasi_albert", nodes=200, committed=0.05, placement="hubs", seed=3
+    )
     deg = np.array([d for _, d in sorted(m.graph.degree)])
     fixed = m.committed_mask
-    assert fixed.sum() == 10 and deg[fixed].min() >= deg[~fixed].max()   # the hubs
+    assert fixed.sum() == 10 and deg[fixed].min() >= deg[~fixed].max()  # the hubs
     m = VizModel(side=20, committed=0.1, placement="cluster", seed=3)
     ball = np.flatnonzero(m.committed_mask)
     assert len(ball) == 40 and nx.is_connected(m.graph.subgraph(ball.tolist()))
@@ -164,19 +207,30 @@ def test_placements_on_a_graph_and_the_threat_timing():
     assert "threat: c = 0.9 in generations 11..25" in info_markdown(m)
     # with the scenario's events the threat ends on the c in force before it
     ev = '[{"at": 5, "game": {"c": 0.2}}]'
-    m = VizModel(**PAGE, threat_c=0.9, threat_start=10, threat_length=15, events_json=ev,
-                 scenario_events=True)
+    m = VizModel(
+        **PAGE,
+        threat_c=0.9,
+        threat_start=10,
+        threat_length=15,
+        events_json=ev,
+        scenario_events=True,
+    )
     assert [m.params.game_at(g).c for g in (5, 6, 11, 25, 26)] == [0.5, 0.2, 0.9, 0.9, 0.2]
-    assert "the scenario's events: [{\"at\": 5" in info_markdown(m)
+    assert 'the scenario\'s events: [{"at": 5' in info_markdown(m)
     off = VizModel(**PAGE, events_json=ev, scenario_events=False)
     assert off.params.events == () and not off.mechanisms
 
 
-@pytest.mark.parametrize("controls, msg", [
-    ({"a": 0.5, "b": 0.5, "committed": 0.1}, "undefined when a = b"),
-    ({"a": 0.5, "b": 0.5, "committed": 0.1, "update": "asynchronous", "conformity": 0.2},
-     "undefined when a = b"),
-])
+@pytest.mark.parametrize(
+    "controls, msg",
+    [
+        ({"a": 0.5, "b": 0.5, "committed": 0.1}, "undefined when a = b"),
+        (
+            {"a": 0.5, "b": 0.5, "committed": 0.1, "update": "asynchronous", "conformity": 0.2},
+            "undefined when a = b",
+        ),
+    ],
+)
 def test_settings_the_model_rejects_are_shown_not_raised(controls, msg):
     m = VizModel(**dict(PAGE, **controls))
     assert msg in m.problem and m.params.committed is None and m.params.conformity == 0
@@ -195,10 +249,11 @@ def test_lattice_marks_committed_agents_and_group_boundaries():
     from PIL import Image
 
     from normsim.viz.app import BOUNDARY_COLOR, COLORS, COMMITTED_COLORS, agent_groups
+
     m = VizModel(side=12, committed=0.2, seed=4)
     for _ in range(3):
         m.step()
-    s = 420 // 12                                       # 35 pixels a square
+    s = 420 // 12  # 35 pixels a square
     px = np.asarray(Image.open(io.BytesIO(network_png(m))).convert("RGB"))
     assert px.shape == (12 * s, 12 * s, 3)
     for i, ag in enumerate(m.by_node):
@@ -213,12 +268,13 @@ def test_lattice_marks_committed_agents_and_group_boundaries():
     m.group_labels = agent_groups(m)
     px = np.asarray(Image.open(io.BytesIO(network_png(m))).convert("RGB"))
     black = (px == BOUNDARY_COLOR).all(axis=2)
-    assert black[:, 5 * s - 1].all() and black.sum() == 12 * s    # one column, top to bottom
+    assert black[:, 5 * s - 1].all() and black.sum() == 12 * s  # one column, top to bottom
     assert "Black lines separate the groups" in app_note(m)
 
 
 def app_note(m):
     from normsim.viz.app import network_note
+
     return network_note(m)
 
 
@@ -228,10 +284,11 @@ def test_graph_marks_committed_agents():
     from PIL import Image
 
     from normsim.viz.app import COMMITTED_COLORS
+
     g = VizModel(network_kind="watts_strogatz", nodes=80, committed=0.1, placement="hubs")
     px = np.asarray(Image.open(io.BytesIO(network_png(g))).convert("RGB"))
     assert g.committed_mask.sum() == 8
-    for v in np.flatnonzero(g.committed_mask):     # each committed dot's centre is brown
+    for v in np.flatnonzero(g.committed_mask):  # each committed dot's centre is brown
         x, y = g._pts[v]
         assert tuple(px[int(round(y)), int(round(x))]) == COMMITTED_COLORS[1]
     plain = VizModel(network_kind="watts_strogatz", nodes=80)
@@ -259,14 +316,17 @@ def test_defaults_from_a_scenario_with_mechanisms(tmp_path):
     from normsim.model import NormChangeModel
     from normsim.scenario import conditions, load
     from normsim.viz.app import SCENARIO_NODES, model_params
+
     p = tmp_path / "m.yaml"
-    p.write_text("name: m\ngame: {a: 0.6, b: 0.4, c: 0.5}\n"
-                 "population: {network: {kind: grid, rows: 10, cols: 10},\n"
-                 "  committed: {count: 7, norm: new, placement: hubs}}\n"
-                 "dynamics: {conformity: 0.25}\n"
-                 "schedule: {generations: 300, shocks: [100],\n"
-                 "  events: [{at: 50, game: {c: 0.9}}, {from: 150, to: 200, game: {c: 0.1}}]}\n"
-                 "seed: 11\n")
+    p.write_text(
+        "name: m\ngame: {a: 0.6, b: 0.4, c: 0.5}\n"
+        "population: {network: {kind: grid, rows: 10, cols: 10},\n"
+        "  committed: {count: 7, norm: new, placement: hubs}}\n"
+        "dynamics: {conformity: 0.25}\n"
+        "schedule: {generations: 300, shocks: [100],\n"
+        "  events: [{at: 50, game: {c: 0.9}}, {from: 150, to: 200, game: {c: 0.1}}]}\n"
+        "seed: 11\n"
+    )
     d = defaults_from_scenario(str(p))
     assert d["committed"] == 0.07 and d["placement"] == "hubs" and d["conformity"] == 0.25
     assert d["scenario_events"] is True and len(json.loads(d["events_json"])) == 2
@@ -279,8 +339,10 @@ def test_defaults_from_a_scenario_with_mechanisms(tmp_path):
         m.step()
         ref.step()
     assert m.history == [float(x) for x in ref.series()["share_b"]]
-    p.write_text("name: m\npopulation: {network: {kind: grid, rows: 10, cols: 10},\n"
-                 "  committed: {nodes: [0, 1, 2, 55], norm: B}}\n")
+    p.write_text(
+        "name: m\npopulation: {network: {kind: grid, rows: 10, cols: 10},\n"
+        "  committed: {nodes: [0, 1, 2, 55], norm: B}}\n"
+    )
     d = defaults_from_scenario(str(p))
     assert d["placement"] == SCENARIO_NODES
     assert SCENARIO_NODES in model_params(d)["placement"]["values"]
@@ -297,6 +359,7 @@ def test_the_page_names_its_tab_and_shows_every_slider_value():
     import solara
 
     from normsim.viz.app import PAGE_DEFAULTS, NormsimViz, model_params
+
     d = dict(PAGE_DEFAULTS, side=12)
     model = solara.reactive(VizModel(**d))
 
@@ -306,8 +369,7 @@ def test_the_page_names_its_tab_and_shows_every_slider_value():
             NormsimViz(model, model_params(d))
 
     _, rc = solara.render(Page(), handle_error=False)
-    assert [t.widget.children for t in rc.find(v.Tab)] == [
-        ["Norms and shares on a 12 x 12 torus"]]
+    assert [t.widget.children for t in rc.find(v.Tab)] == [["Norms and shares on a 12 x 12 torus"]]
     assert rc.find(v.ToolbarTitle).widget.children == ["normsim: norm change on a 12 x 12 torus"]
     labels = [s.widget.label for s in rc.find(v.Slider)]
     assert len(labels) == 16 and all(re.search(r": \d+(\.\d+)?$", x) for x in labels), labels
@@ -321,8 +383,7 @@ def test_the_page_names_its_tab_and_shows_every_slider_value():
     m = model.value
     assert m.params.committed["placement"] == "cluster" and m.committed_mask.sum() == 20
     assert m.params.conformity == 0.35
-    assert rc.find(v.Tab).widget.children == [
-        "Norms and shares on a 14 x 14 torus"]
+    assert rc.find(v.Tab).widget.children == ["Norms and shares on a 14 x 14 torus"]
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert model.value.generation == 1
     # the groups: choosing halves shows a c slider for each half, with its value
@@ -335,7 +396,7 @@ def test_the_page_names_its_tab_and_shows_every_slider_value():
     rc.find(v.Btn, children=["Reset"]).widget.click()
     m = model.value
     assert m.params.groups["c"] == (0.9, 0.6) and m.group_labels is not None
-    assert m.committed_mask.sum() == 20               # the other controls still apply
+    assert m.committed_mask.sum() == 20  # the other controls still apply
     assert rc.find(v.Tab).widget.children == ["Norms and shares on a 14 x 14 torus"]
 
 
@@ -354,7 +415,7 @@ def test_graph_draws_edges_across_groups_black():
     assert black(g) == 0
     for ag in g.by_node:
         ag.group = 0
-    assert agent_groups(g) is None                  # one group: nothing to separate
+    assert agent_groups(g) is None  # one group: nothing to separate
     h = VizModel(network_kind="watts_strogatz", nodes=60, seed=2)
     for ag in h.by_node:
         ag.group = int(ag.node >= 30)
@@ -368,6 +429,7 @@ def test_graph_draws_edges_across_groups_black():
 def test_halves_control_builds_groups_with_their_own_c():
     from normsim.game import CoordinationGame
     from normsim.params import ModelParams
+
     m = VizModel(**PAGE, group_split="halves", c_left=0.9, c_right=0.2)
     assert m.problem is None and m.params.groups["by"] == "halves"
     assert m.params.groups["c"] == (0.9, 0.2) and m.mechanisms
@@ -383,10 +445,19 @@ def test_halves_control_builds_groups_with_their_own_c():
         own, other = games[ag.group], games[1 - ag.group]
         assert ag.payoff == pytest.approx(own.total_payoff(ag.start_norm, ag.n_same, ag.n_other))
         differs += ag.payoff != pytest.approx(
-            other.total_payoff(ag.start_norm, ag.n_same, ag.n_other))
+            other.total_payoff(ag.start_norm, ag.n_same, ag.n_other)
+        )
     assert differs > 0
-    want = ModelParams(a=0.6, b=0.4, c=0.5, network=GRID12, update="sequential",
-                       generations=35, shocks=(30,), groups={"by": "halves", "c": [0.9, 0.2]})
+    want = ModelParams(
+        a=0.6,
+        b=0.4,
+        c=0.5,
+        network=GRID12,
+        update="sequential",
+        generations=35,
+        shocks=(30,),
+        groups={"by": "halves", "c": [0.9, 0.2]},
+    )
     eng = simulate(want, [5])
     assert m.history == list(eng.share_b[0])
     np.testing.assert_array_equal(m.group_history, eng.group_share_b[0])
@@ -394,21 +465,31 @@ def test_halves_control_builds_groups_with_their_own_c():
     assert "2 groups (halves): left half (72 agents): c = 0.9" in text
     assert "right half (72 agents): c = 0.2" in text and "no theory line" in text
     assert chart_png(m).startswith(PNG)
-    assert [ln.get_label() for ln in m._chart.group_lines] == ["B in left half",
-                                                               "B in right half"]
-    np.testing.assert_array_equal(m._chart.group_lines[1].get_ydata(),
-                                  np.asarray(m.group_history)[:, 1])
+    assert [ln.get_label() for ln in m._chart.group_lines] == ["B in left half", "B in right half"]
+    np.testing.assert_array_equal(
+        m._chart.group_lines[1].get_ydata(), np.asarray(m.group_history)[:, 1]
+    )
 
 
 def test_halves_run_in_asynchronous_updating_as_the_engine_does():
     from normsim.params import ModelParams
-    m = VizModel(**(PAGE | {"update": "asynchronous"}), group_split="halves", c_left=0.9,
-                 c_right=0.2)
+
+    m = VizModel(
+        **(PAGE | {"update": "asynchronous"}), group_split="halves", c_left=0.9, c_right=0.2
+    )
     assert m.problem is None
     for _ in range(12):
         m.step()
-    want = ModelParams(a=0.6, b=0.4, c=0.5, network=GRID12, update="asynchronous",
-                       generations=35, shocks=(30,), groups={"by": "halves", "c": [0.9, 0.2]})
+    want = ModelParams(
+        a=0.6,
+        b=0.4,
+        c=0.5,
+        network=GRID12,
+        update="asynchronous",
+        generations=35,
+        shocks=(30,),
+        groups={"by": "halves", "c": [0.9, 0.2]},
+    )
     eng = simulate(want, [5])
     assert m.history == list(eng.share_b[0][:13])
     np.testing.assert_array_equal(m.group_history, eng.group_share_b[0][:13])
@@ -427,16 +508,23 @@ def test_halves_with_equal_c_give_the_ungrouped_series_also_with_a_threat():
     # the threat raises c in both halves, then gives each its own c back
     m = VizModel(**PAGE, **threat, group_split="halves", c_left=0.8, c_right=0.1)
     assert [tuple(g.c for g in m.params.group_game_at(t, 2)) for t in (10, 11, 25, 26)] == [
-        (0.8, 0.1), (0.9, 0.9), (0.9, 0.9), (0.8, 0.1)]
+        (0.8, 0.1),
+        (0.9, 0.9),
+        (0.9, 0.9),
+        (0.8, 0.1),
+    ]
     assert "threat: c = 0.9 in generations 11..25" in info_markdown(m)
     assert "the scenario's events" not in info_markdown(m)
 
 
-@pytest.mark.parametrize("controls, msg", [
-    ({"network_kind": "watts_strogatz", "nodes": 60}, "halves needs a grid network"),
-    ({"side": 11}, "cols = 11 is odd"),
-    ({"group_split": "scenario groups"}, "scenario groups need a scenario"),
-])
+@pytest.mark.parametrize(
+    "controls, msg",
+    [
+        ({"network_kind": "watts_strogatz", "nodes": 60}, "halves needs a grid network"),
+        ({"side": 11}, "cols = 11 is odd"),
+        ({"group_split": "scenario groups"}, "scenario groups need a scenario"),
+    ],
+)
 def test_group_settings_the_model_rejects_are_shown(controls, msg):
     m = VizModel(**(PAGE | {"group_split": "halves"} | controls))
     assert msg in m.problem and m.params.groups is None and m.group_labels is None
@@ -448,26 +536,35 @@ def test_scenario_groups_are_passed_through(tmp_path):
     from normsim.model import NormChangeModel
     from normsim.scenario import conditions, load
     from normsim.viz.app import SCENARIO_GROUPS, model_params
+
     p = tmp_path / "g.yaml"
-    p.write_text("name: g\ngame: {a: 0.6, b: 0.4, c: 0.5}\n"
-                 "population:\n  network: {kind: connected_caveman, cliques: 3, size: 6}\n"
-                 "  groups: {c: [0.9, 0.5, 0.1], exploration: [0.0, 0.05, 0.1],\n"
-                 "           initial_b: [0.2, 0.5, 0.8]}\n"
-                 "dynamics: {update: synchronous}\n"
-                 "schedule: {generations: 50, shocks: [20]}\nseed: 4\n")
+    p.write_text(
+        "name: g\ngame: {a: 0.6, b: 0.4, c: 0.5}\n"
+        "population:\n  network: {kind: connected_caveman, cliques: 3, size: 6}\n"
+        "  groups: {c: [0.9, 0.5, 0.1], exploration: [0.0, 0.05, 0.1],\n"
+        "           initial_b: [0.2, 0.5, 0.8]}\n"
+        "dynamics: {update: synchronous}\n"
+        "schedule: {generations: 50, shocks: [20]}\nseed: 4\n"
+    )
     d = defaults_from_scenario(str(p))
     assert d["group_split"] == SCENARIO_GROUPS and d["group_count"] == 3
     params = model_params(d)
     assert SCENARIO_GROUPS in params["group_split"]["values"]
     assert [params[f"group_c{k}"]["label"] for k in range(3)] == [
-        "c, group 0", "c, group 1", "c, group 2"]
+        "c, group 0",
+        "c, group 1",
+        "c, group 2",
+    ]
     assert [params[f"group_c{k}"]["value"] for k in range(3)] == [0.9, 0.5, 0.1]
     assert "group_c3" not in params
     m = VizModel(**d)
     ref = NormChangeModel(params=conditions(load(str(p)))[0].model_params(), seed=4)
     assert m.problem is None and m.params.groups == ref.params.groups
-    assert [a.group for a in m.by_node] == [a.group for a in ref.by_node] == [
-        k for k in range(3) for _ in range(6)]
+    assert (
+        [a.group for a in m.by_node]
+        == [a.group for a in ref.by_node]
+        == [k for k in range(3) for _ in range(6)]
+    )
     for _ in range(25):
         m.step()
         ref.step()
@@ -486,18 +583,22 @@ def test_scenario_groups_from_a_file_beside_an_edge_list(tmp_path, monkeypatch):
     import networkx as nx
 
     from normsim.viz.app import MAX_GROUP_SLIDERS, model_params
+
     G = nx.connected_caveman_graph(6, 4)
     (tmp_path / "net.txt").write_text("".join(f"{u} {v}\n" for u, v in G.edges))
     (tmp_path / "groups.txt").write_text("".join(f"{v} {v // 4}\n" for v in G.nodes))
     p = tmp_path / "e.yaml"
-    p.write_text("name: e\npopulation:\n  network: {kind: edgelist, path: net.txt}\n"
-                 "  groups: {by: attribute, file: groups.txt, c: [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]}\n"
-                 "seed: 3\n")
+    p.write_text(
+        "name: e\npopulation:\n  network: {kind: edgelist, path: net.txt}\n"
+        "  groups: {by: attribute, file: groups.txt, c: [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]}\n"
+        "seed: 3\n"
+    )
     monkeypatch.chdir(tmp_path.parent)
     d = defaults_from_scenario(str(p))
     assert d["group_count"] == 6 and MAX_GROUP_SLIDERS == 4
     assert [k for k in model_params(d) if k[:7] == "group_c" and k[7:].isdigit()] == [
-        f"group_c{k}" for k in range(4)]
+        f"group_c{k}" for k in range(4)
+    ]
     m = VizModel(**dict(d, group_c0=0.1))
     assert m.problem is None and m.params.groups["c"] == (0.1, 0.8, 0.7, 0.6, 0.5, 0.4)
     assert [a.group for a in m.by_node] == [v // 4 for v in range(24)]

@@ -37,8 +37,11 @@ def _run(cmd, **kw):
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    proc = _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT],
-                cwd=ROOT, timeout=600)
+    proc = _run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT],
+        cwd=ROOT,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     wheels = list(out.glob("normsim-*.whl"))
     sdists = list(out.glob("normsim-*.tar.gz"))
@@ -55,8 +58,20 @@ def venv(dist, tmp_path_factory):
     proc = _run([sys.executable, "-m", "venv", env_dir], timeout=300)
     assert proc.returncode == 0, proc.stderr
     py = env_dir / "bin" / "python"
-    proc = _run([py, "-m", "pip", "install", "--quiet", "--no-compile",
-                 "--disable-pip-version-check", f"{wheel}[viz]"], cwd=where, timeout=1500)
+    proc = _run(
+        [
+            py,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-compile",
+            "--disable-pip-version-check",
+            f"{wheel}[viz]",
+        ],
+        cwd=where,
+        timeout=1500,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     work = where / "work"
     work.mkdir()
@@ -70,14 +85,19 @@ def test_wheel_and_sdist_carry_the_package_and_its_data(dist):
     for ex in examples.names():
         assert f"normsim/examples/{ex}.yaml" in names
     assert "normsim/viz/app.py" in names
-    meta = zipfile.ZipFile(wheel).read(
-        f"normsim-{normsim.__version__}.dist-info/METADATA").decode()
+    meta = zipfile.ZipFile(wheel).read(f"normsim-{normsim.__version__}.dist-info/METADATA").decode()
     assert re.search(r"^Provides-Extra: viz$", meta, re.M)
     assert "Requires-Dist: mesa" in meta
     members = tarfile.open(sdist).getnames()
     top = f"normsim-{normsim.__version__}"
-    for path in ["pyproject.toml", "README.md", "CITATION.cff", "CHANGELOG.md",
-                 "normsim/examples/quickstart.yaml", "normsim/viz/app.py"]:
+    for path in [
+        "pyproject.toml",
+        "README.md",
+        "CITATION.cff",
+        "CHANGELOG.md",
+        "normsim/examples/quickstart.yaml",
+        "normsim/viz/app.py",
+    ]:
         assert f"{top}/{path}" in members, path
 
 
@@ -85,7 +105,7 @@ def test_installed_wheel_runs_a_packaged_example(venv):
     env_dir, work = venv
     bin_ = env_dir / "bin"
     where = _run([bin_ / "python", "-c", "import normsim; print(normsim.__file__)"], cwd=work)
-    assert Path(where.stdout.strip()).is_relative_to(env_dir), where.stdout   # not the clone
+    assert Path(where.stdout.strip()).is_relative_to(env_dir), where.stdout  # not the clone
     listing = _run([bin_ / "normsim", "example", "--list"], cwd=work, timeout=300)
     assert listing.returncode == 0, listing.stderr
     assert "quickstart" in listing.stdout and "fig6_norm_change" in listing.stdout
@@ -94,8 +114,11 @@ def test_installed_wheel_runs_a_packaged_example(venv):
     assert "quickstart: 3 condition(s); ran 60 replicate(s)" in proc.stdout
     for f in ("results.sqlite", "shares.png", "inertia.png"):
         assert (work / "results" / "quickstart" / f).is_file(), f
-    out = _run([bin_ / "normsim", "example", "quickstart", "--out", "elsewhere", "--runs", "2"],
-               cwd=work, timeout=900)
+    out = _run(
+        [bin_ / "normsim", "example", "quickstart", "--out", "elsewhere", "--runs", "2"],
+        cwd=work,
+        timeout=900,
+    )
     assert out.returncode == 0 and (work / "elsewhere" / "results.sqlite").is_file()
 
 
@@ -110,7 +133,7 @@ def test_installed_wheel_serves_the_browser_page(venv):
         if exe is None:
             if os.environ.get("CI"):
                 pytest.fail("no Chromium under CI (bash scripts/setup.sh --test installs it)")
-            return      # the page is served; the browser check needs Chromium
+            return  # the page is served; the browser check needs Chromium
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
@@ -118,8 +141,7 @@ def test_installed_wheel_serves_the_browser_page(venv):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             outside, errors = [], []
             local = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
-            page.on("request", lambda r: None if r.url.startswith(local)
-                    else outside.append(r.url))
+            page.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(url)
             page.get_by_role("button", name="Step", exact=True).wait_for(timeout=120000)

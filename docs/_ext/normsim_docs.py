@@ -98,7 +98,7 @@ def split_allowed(description: str) -> tuple[str, str | None]:
     i = desc.find("Allowed:")
     if i < 0:
         return desc, None
-    return desc[:i].strip(), desc[i + len("Allowed:"):].strip().rstrip(".")
+    return desc[:i].strip(), desc[i + len("Allowed:") :].strip().rstrip(".")
 
 
 def type_name(ann) -> str:
@@ -120,8 +120,13 @@ def type_name(ann) -> str:
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         keys = ", ".join(ann.model_fields)
         return f"mapping ({keys})"
-    return {float: "number", int: "integer", str: "text", bool: "true/false",
-            typing.Any: "value"}.get(ann, getattr(ann, "__name__", str(ann)))
+    return {
+        float: "number",
+        int: "integer",
+        str: "text",
+        bool: "true/false",
+        typing.Any: "value",
+    }.get(ann, getattr(ann, "__name__", str(ann)))
 
 
 def _default(field) -> str | None:
@@ -186,6 +191,7 @@ def _allowed_from_code(path: str) -> str | None:
         return ", ".join(KINDS)
     if path == "design.method":
         from normsim.design import METHODS
+
         return ", ".join(METHODS)
     return None
 
@@ -212,9 +218,12 @@ class ScenarioReference(_Generated):
                     self.warn(f"scenario field {path} has no docstring in normsim/scenario.py")
                 allowed = _allowed_from_code(path) or allowed
                 default = _default(field)
-                facts = [f"*{type_name(field.annotation)}*",
-                         f"default {_rst_literal(default)}" if default and "'" not in default
-                         else (f"default: {default}" if default else "**required**")]
+                facts = [
+                    f"*{type_name(field.annotation)}*",
+                    f"default {_rst_literal(default)}"
+                    if default and "'" not in default
+                    else (f"default: {default}" if default else "**required**"),
+                ]
                 if allowed:
                     facts.append(f"allowed: {allowed}")
                 out += [f".. scenario-field:: {path}", ""]
@@ -224,29 +233,56 @@ class ScenarioReference(_Generated):
                 out += [""]
         # network kinds and their parameters
         title = "Network kinds"
-        out += [".. _scenario-network-kinds:", "", title, "-" * len(title), "",
-                "``population.network.kind`` picks the graph; the other keys of "
-                "``population.network`` are the kind's parameters (names as in networkx). "
-                "Random kinds draw a new graph for every replicate from its seed.", ""]
+        out += [
+            ".. _scenario-network-kinds:",
+            "",
+            title,
+            "-" * len(title),
+            "",
+            "``population.network.kind`` picks the graph; the other keys of "
+            "``population.network`` are the kind's parameters (names as in networkx). "
+            "Random kinds draw a new graph for every replicate from its seed.",
+            "",
+        ]
         for kind, params in KINDS.items():
             if kind not in KIND_DOCS:
                 self.warn(f"network kind {kind!r} has no entry in normsim.networks.KIND_DOCS")
                 continue
             what, pdocs = KIND_DOCS[kind]
-            out += [f".. _scenario-network-{kind}:", "", f"``{kind}``",
-                    "~" * (len(kind) + 4), "", what[0].upper() + what[1:] + ".", ""]
-            out += [".. list-table::", "   :header-rows: 1", "   :widths: 20 15 15 50", "",
-                    "   * - parameter", "     - type", "     - required", "     - meaning"]
-            rows = [(p, t.__name__, "yes" if req else "no", pdocs.get(p))
-                    for p, (t, req) in params.items()]
-            rows += [(p, t.__name__, "no", COMMON_DOCS.get(p))
-                     for p, (t, _) in COMMON.items()]
+            out += [
+                f".. _scenario-network-{kind}:",
+                "",
+                f"``{kind}``",
+                "~" * (len(kind) + 4),
+                "",
+                what[0].upper() + what[1:] + ".",
+                "",
+            ]
+            out += [
+                ".. list-table::",
+                "   :header-rows: 1",
+                "   :widths: 20 15 15 50",
+                "",
+                "   * - parameter",
+                "     - type",
+                "     - required",
+                "     - meaning",
+            ]
+            rows = [
+                (p, t.__name__, "yes" if req else "no", pdocs.get(p))
+                for p, (t, req) in params.items()
+            ]
+            rows += [(p, t.__name__, "no", COMMON_DOCS.get(p)) for p, (t, _) in COMMON.items()]
             names = {"int": "integer", "float": "number", "bool": "true/false", "str": "text"}
             for p, t, req, meaning in rows:
                 if not meaning:
                     self.warn(f"network parameter {kind}.{p} is not described in KIND_DOCS")
-                out += [f"   * - ``{p}``", f"     - {names.get(t, t)}",
-                        f"     - {req}", f"     - {meaning or ''}"]
+                out += [
+                    f"   * - ``{p}``",
+                    f"     - {names.get(t, t)}",
+                    f"     - {req}",
+                    f"     - {meaning or ''}",
+                ]
             out += [""]
             for p in list(params) + list(COMMON):
                 out += [f".. _scenario-network-{kind}-{p}:", ""]
@@ -271,12 +307,14 @@ class ScenarioExample(SphinxDirective):
         try:
             conditions(loads(text, where="documentation example"))
         except NormsimError as e:
-            logger.warning(f"scenario example does not validate: {e}",
-                           location=(self.env.docname, self.lineno))
+            logger.warning(
+                f"scenario example does not validate: {e}", location=(self.env.docname, self.lineno)
+            )
         block = nodes.literal_block(text, text)
         block["language"] = "yaml"
         if "caption" in self.options:
             from sphinx.directives.code import container_wrapper
+
             return [container_wrapper(self, block, self.options["caption"])]
         return [block]
 
@@ -324,22 +362,32 @@ class CliReference(_Generated):
             out += [""]
         for name, sub in _subparsers(parser).items():
             title = f"``normsim {name}``"
-            out += [f".. _cli-{name}:", "", title, "-" * len(title), "",
-                    f".. program:: normsim {name}", "", "::", ""]
+            out += [
+                f".. _cli-{name}:",
+                "",
+                title,
+                "-" * len(title),
+                "",
+                f".. program:: normsim {name}",
+                "",
+                "::",
+                "",
+            ]
             out += _indent(sub.format_usage().strip().replace("usage: ", "", 1))
             out += ["", sub.description or sub.format_help().splitlines()[0], ""]
             for action in sub._actions:
                 if isinstance(action, argparse._HelpAction):
                     continue
                 if not action.help:
-                    self.warn(f"normsim {name} {option_names(action)[0]} has no help text "
-                              "in normsim/cli.py")
+                    self.warn(
+                        f"normsim {name} {option_names(action)[0]} has no help text "
+                        "in normsim/cli.py"
+                    )
                 out += [f".. option:: {_option_signature(action)}", ""]
                 text = action.help or ""
                 if action.choices and not isinstance(action.choices, dict):
                     text += f" One of: {', '.join(map(str, action.choices))}."
-                if action.default not in (None, False, argparse.SUPPRESS) and \
-                        "default" not in text:
+                if action.default not in (None, False, argparse.SUPPRESS) and "default" not in text:
                     text += f" Default: ``{action.default}``."
                 if action.required:
                     text += " Required."
@@ -351,13 +399,13 @@ class CliReference(_Generated):
 EXIT_MEANINGS = {
     "EXIT_OK": "success",
     "EXIT_INVALID": "invalid input: a scenario, an option's value, a file (one line on "
-                    "stderr, nothing written)",
+    "stderr, nothing written)",
     "EXIT_USAGE": "usage error: an unknown command or option, a missing argument, "
-                  "options that cannot be combined",
+    "options that cannot be combined",
     "EXIT_FAILED": "some replicates failed (the others are stored; the same command "
-                   "runs the missing ones)",
+    "runs the missing ones)",
     "EXIT_PLOTS": "the plots could not be drawn or written (the results are stored and "
-                  "the table or JSON printed; one warning line on stderr)",
+    "the table or JSON printed; one warning line on stderr)",
 }
 
 
@@ -368,17 +416,25 @@ class ExitCodes(_Generated):
         from normsim import cli
 
         codes = {n: getattr(cli, n) for n in dir(cli) if n.startswith("EXIT_")}
-        out = [".. list-table::", "   :header-rows: 1", "   :widths: 10 90", "",
-               "   * - code", "     - meaning"]
+        out = [
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 10 90",
+            "",
+            "   * - code",
+            "     - meaning",
+        ]
         for name, code in sorted(codes.items(), key=lambda kv: kv[1]):
             if name not in EXIT_MEANINGS:
                 self.warn(f"exit code {name} of normsim.cli is not described in the docs")
             out += [f"   * - {code}", f"     - {EXIT_MEANINGS.get(name, '')}"]
-        out += ["   * - 130", "     - interrupted (Ctrl-C); the workers are stopped, finished "
-                "replicates are stored",
-                f"   * - {', '.join(str(128 + int(sig)) for sig in cli._STOP_SIGNALS)}",
-                f"     - stopped by {', '.join(sig.name for sig in cli._STOP_SIGNALS)} "
-                "(128 + the signal's number), handled like Ctrl-C"]
+        out += [
+            "   * - 130",
+            "     - interrupted (Ctrl-C); the workers are stopped, finished replicates are stored",
+            f"   * - {', '.join(str(128 + int(sig)) for sig in cli._STOP_SIGNALS)}",
+            f"     - stopped by {', '.join(sig.name for sig in cli._STOP_SIGNALS)} "
+            "(128 + the signal's number), handled like Ctrl-C",
+        ]
         return out
 
 
@@ -428,15 +484,18 @@ class JsonOutput(SphinxDirective):
     the run that stores the results a ``normsim sensitivity`` reads)."""
 
     has_content = True
-    option_spec = {"args": directives.unchanged_required, "dynamic": directives.unchanged,
-                   "setup": directives.unchanged}
+    option_spec = {
+        "args": directives.unchanged_required,
+        "dynamic": directives.unchanged,
+        "setup": directives.unchanged,
+    }
 
     def run(self):
         invocations = [shlex.split(x) for x in self.options["args"].splitlines() if x.strip()]
-        setup = [shlex.split(x) for x in self.options.get("setup", "").splitlines()
-                 if x.strip()]
-        dynamic = frozenset(x.strip() for x in self.options.get("dynamic", "").split(",")
-                            if x.strip())
+        setup = [shlex.split(x) for x in self.options.get("setup", "").splitlines() if x.strip()]
+        dynamic = frozenset(
+            x.strip() for x in self.options.get("dynamic", "").split(",") if x.strip()
+        )
         keys: set[str] = set()
         shown = None
         with tempfile.TemporaryDirectory() as tmp:
@@ -444,16 +503,18 @@ class JsonOutput(SphinxDirective):
                 try:
                     run_cli(args, tmp)
                 except Exception as e:  # noqa: BLE001 - reported as a build warning
-                    logger.warning(f"normsim {' '.join(args)}: {e}",
-                                   location=(self.env.docname, self.lineno))
+                    logger.warning(
+                        f"normsim {' '.join(args)}: {e}", location=(self.env.docname, self.lineno)
+                    )
                     return []
             for args in invocations:
                 try:
                     out = run_cli(args, tmp)
                     data = json.loads(out)
                 except Exception as e:  # noqa: BLE001 - reported as a build warning
-                    logger.warning(f"normsim {' '.join(args)}: {e}",
-                                   location=(self.env.docname, self.lineno))
+                    logger.warning(
+                        f"normsim {' '.join(args)}: {e}", location=(self.env.docname, self.lineno)
+                    )
                     return []
                 keys |= flatten_keys(data, dynamic=dynamic)
                 if shown is None:
@@ -465,24 +526,37 @@ class JsonOutput(SphinxDirective):
             key, _, meaning = line.partition(": ")
             documented[key.strip()] = meaning.strip()
         for k in sorted(keys - set(documented)):
-            logger.warning(f"JSON key {k!r} of normsim {' '.join(invocations[0][:1])} "
-                           "--json is not documented", location=(self.env.docname, self.lineno))
+            logger.warning(
+                f"JSON key {k!r} of normsim {' '.join(invocations[0][:1])} "
+                "--json is not documented",
+                location=(self.env.docname, self.lineno),
+            )
         for k in sorted(set(documented) - keys):
-            logger.warning(f"documented JSON key {k!r} is not in the output of normsim "
-                           f"{' '.join(invocations[0][:1])} --json",
-                           location=(self.env.docname, self.lineno))
+            logger.warning(
+                f"documented JSON key {k!r} is not in the output of normsim "
+                f"{' '.join(invocations[0][:1])} --json",
+                location=(self.env.docname, self.lineno),
+            )
         text = json.dumps(_shorten(shown), indent=1)
         block = nodes.literal_block(text, text)
         block["language"] = "json"
         # the packaged examples are scenarios/ in a clone
-        cmd = "normsim " + " ".join(shlex.quote(a.replace("{examples}", "scenarios"))
-                                    for a in invocations[0])
+        cmd = "normsim " + " ".join(
+            shlex.quote(a.replace("{examples}", "scenarios")) for a in invocations[0]
+        )
         para = nodes.paragraph()
         para += nodes.Text("Output of ")
         para += nodes.literal(cmd, cmd)
         para += nodes.Text(" (run when this page was built; long lists cut):")
-        table = ["", ".. list-table::", "   :header-rows: 1", "   :widths: 35 65", "",
-                 "   * - key", "     - meaning"]
+        table = [
+            "",
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 35 65",
+            "",
+            "   * - key",
+            "     - meaning",
+        ]
         for k, meaning in documented.items():
             table += [f"   * - ``{k}``", f"     - {meaning}"]
         node = nodes.container()
@@ -531,9 +605,13 @@ class ModuleDocstring(SphinxDirective):
 
 def setup(app: Sphinx) -> dict:
     app.add_html_math_renderer("mathml", (_visit_math, None), (_visit_displaymath, None))
-    app.add_object_type("scenario-field", "scenario", objname="scenario field",
-                        indextemplate="pair: %s; scenario field",
-                        doc_field_types=[])
+    app.add_object_type(
+        "scenario-field",
+        "scenario",
+        objname="scenario field",
+        indextemplate="pair: %s; scenario field",
+        doc_field_types=[],
+    )
     app.add_directive("normsim-scenario-reference", ScenarioReference)
     app.add_directive("normsim-scenario-example", ScenarioExample)
     app.add_directive("normsim-cli-reference", CliReference)

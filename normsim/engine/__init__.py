@@ -22,12 +22,22 @@ from typing import Any
 
 _SUBMODULES = ("cache", "core", "kernels", "warm")
 
-__all__ = ["Series", "Tables", "committed_shares", "mean_payoff_series", "mech_args",
-           "replicate_adjacency", "replicate_groups", "simulate", "tables", "threshold32"]
+__all__ = [
+    "Series",
+    "Tables",
+    "committed_shares",
+    "mean_payoff_series",
+    "mech_args",
+    "replicate_adjacency",
+    "replicate_groups",
+    "simulate",
+    "tables",
+    "threshold32",
+]
 
 
 def __getattr__(name: str) -> Any:
-    if name.startswith("__") or name in _SUBMODULES:   # a submodule: the import system's
+    if name.startswith("__") or name in _SUBMODULES:  # a submodule: the import system's
         raise AttributeError(name)
     core = importlib.import_module("normsim.engine.core")
     try:

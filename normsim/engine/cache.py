@@ -106,7 +106,7 @@ class PackageCacheLocator(caching._CacheLocator):
         try:
             self = cls(py_func, py_file)
             self.ensure_cache_path()
-        except OSError:               # no writable cache folder: numba's next locator
+        except OSError:  # no writable cache folder: numba's next locator
             return None
         return self
 
@@ -139,8 +139,12 @@ def install() -> None:
     if isinstance(classes, list) and PackageCacheLocator not in classes:
         classes.insert(0, PackageCacheLocator)
     cls = getattr(caching, "IndexDataCacheFile", None)
-    if (cls is not None and callable(getattr(cls, "save", None))
-            and not getattr(cls.save, "_normsim_locked", False) and os.name == "posix"):
+    if (
+        cls is not None
+        and callable(getattr(cls, "save", None))
+        and not getattr(cls.save, "_normsim_locked", False)
+        and os.name == "posix"
+    ):
         cls.save = _locked_save(cls.save)
 
 

@@ -104,10 +104,14 @@ from normsim.mechanisms import PLACEMENT_CODES, committed_count
 from normsim.networks import Adjacency, adjacency, build_graph, is_random, relabel, spec_adjacency
 from normsim.params import ModelParams
 
-MODE_CODES = {"synchronous": SYNCHRONOUS, "sequential": SEQUENTIAL, "reference": REFERENCE,
-              "asynchronous": ASYNCHRONOUS}
+MODE_CODES = {
+    "synchronous": SYNCHRONOUS,
+    "sequential": SEQUENTIAL,
+    "reference": REFERENCE,
+    "asynchronous": ASYNCHRONOUS,
+}
 #: the largest number of payoff classes for which a Fermi lookup table is built
-LUT_MAX_CLASSES = 256   # rows of 256 (a shift, not a multiply); at most 512 KiB a phase
+LUT_MAX_CLASSES = 256  # rows of 256 (a shift, not a multiply); at most 512 KiB a phase
 
 
 #: the flags of :func:`_run`, by name: update mode, evolving rates, regular graph,
@@ -133,15 +137,45 @@ def _type_key(a: Any) -> Any:
     return type(a)
 
 
-def _call_run(graph: GraphArgs, tables: TableArgs, rates: RateArgs, out: Outputs,
-              phase: np.ndarray, initial_b: float, state: np.ndarray, mech: MechArgs = NO_MECH,
-              *, mode: int, evolving: bool, regular: bool, how: int, committed: bool = False,
-              conform: bool = False, groups: bool = False) -> None:
+def _call_run(
+    graph: GraphArgs,
+    tables: TableArgs,
+    rates: RateArgs,
+    out: Outputs,
+    phase: np.ndarray,
+    initial_b: float,
+    state: np.ndarray,
+    mech: MechArgs = NO_MECH,
+    *,
+    mode: int,
+    evolving: bool,
+    regular: bool,
+    how: int,
+    committed: bool = False,
+    conform: bool = False,
+    groups: bool = False,
+) -> None:
     """Call :func:`_run`, skipping numba's dispatch after the first call with the
     same flags and argument types: re-dispatching a ``literally`` function types
     all its arguments again (about 10 ms), as long as a short replicate."""
-    args = (graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-            how, committed or conform or groups, committed, conform, groups)
+    args = (
+        graph,
+        tables,
+        rates,
+        out,
+        phase,
+        initial_b,
+        state,
+        mech,
+        mode,
+        evolving,
+        regular,
+        how,
+        committed or conform or groups,
+        committed,
+        conform,
+        groups,
+    )
     key = tuple(_type_key(a) for a in args[:_FLAG_POS]) + args[_FLAG_POS:]
     fn = _SPECIALISED.get(key)
     if fn is not None:
@@ -153,10 +187,15 @@ def _call_run(graph: GraphArgs, tables: TableArgs, rates: RateArgs, out: Outputs
     # numba's table of compiled versions; should it change, every call simply
     # goes through the dispatcher (correct, 10 ms slower a replicate)
     for sig, cres in getattr(run, "overloads", {}).items():
-        if all((isinstance(t, nb.types.Literal) and t.literal_value == args[k]
-                and type(t.literal_value) is type(args[k]))
-               or (not isinstance(t, nb.types.Literal) and t == want[k])
-               for k, t in enumerate(sig)) and callable(getattr(cres, "entry_point", None)):
+        if all(
+            (
+                isinstance(t, nb.types.Literal)
+                and t.literal_value == args[k]
+                and type(t.literal_value) is type(args[k])
+            )
+            or (not isinstance(t, nb.types.Literal) and t == want[k])
+            for k, t in enumerate(sig)
+        ) and callable(getattr(cres, "entry_point", None)):
             _SPECIALISED[key] = cres.entry_point
             break
 
@@ -166,18 +205,18 @@ def _call_run(graph: GraphArgs, tables: TableArgs, rates: RateArgs, out: Outputs
 class Tables:
     """Payoff classes and Fermi tables of one graph under one parameter set."""
 
-    cls_off: np.ndarray     # per node: first class id of its degree block (uint8 if < 256 classes)
-    pay: np.ndarray         # (P, n_classes): payoff of each class in each game of the run
+    cls_off: np.ndarray  # per node: first class id of its degree block (uint8 if < 256 classes)
+    pay: np.ndarray  # (P, n_classes): payoff of each class in each game of the run
     #                         (P = 2 without events: unshocked / shocked)
-    thr: np.ndarray         # (P, n_cls, 256) or (P, 1, 1): ceil(2**32 P[phase, teacher, learner])
+    thr: np.ndarray  # (P, n_cls, 256) or (P, 1, 1): ceil(2**32 P[phase, teacher, learner])
     #                         << 16 | the rule mask of _rule_masks
-    E: np.ndarray           # (P, n_cls) or (P, 1): exp(beta * (payoff - mid) / R) for RATIO
-    how: int                # LUT, RATIO or FORMULA (see _accept)
-    zero_cls: int           # class of a replaced agent (payoff 0)
-    R: float                # the payoff range of the initial game
-    R_games: np.ndarray | None = None   # (P,): the payoff range of each game
-    tmu_c: np.ndarray | None = None     # per class: the group's exploration thresholds
-    th_c: np.ndarray | None = None      # (groups, fixed rate; else one unused entry)
+    E: np.ndarray  # (P, n_cls) or (P, 1): exp(beta * (payoff - mid) / R) for RATIO
+    how: int  # LUT, RATIO or FORMULA (see _accept)
+    zero_cls: int  # class of a replaced agent (payoff 0)
+    R: float  # the payoff range of the initial game
+    R_games: np.ndarray | None = None  # (P,): the payoff range of each game
+    tmu_c: np.ndarray | None = None  # per class: the group's exploration thresholds
+    th_c: np.ndarray | None = None  # (groups, fixed rate; else one unused entry)
     n_groups: int = 1
 
     @property
@@ -196,7 +235,7 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
     :func:`normsim.groups.payoff_range` of each phase's games."""
     grouped = labels is not None
     if labels is not None:
-        assert params.groups is not None   # labels come from the groups' spec
+        assert params.groups is not None  # labels come from the groups' spec
         M = n_groups(params.groups, labels)
         kspan = adj.k_max + 1
         keys = labels.astype(np.int64) * kspan + adj.degree
@@ -219,17 +258,19 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
     # 36 bytes an agent for a moment)
     first = np.array([offset[blk] for blk in blocks], dtype=np.int64)
     cls_off = first[np.searchsorted(block_keys, keys)].astype(
-        np.uint8 if n_cls <= 256 else np.int32)
+        np.uint8 if n_cls <= 256 else np.int32
+    )
     P = len(phase_games)
     pay = np.zeros((P, n_cls))
     for ph, games in enumerate(phase_games):
-        for (grp_, k) in blocks:
+        for grp_, k in blocks:
             game = games[grp_]
             for norm in (0, 1):
-                for m in range(k + 1):   # m neighbours play B
+                for m in range(k + 1):  # m neighbours play B
                     n_same = m if norm == 1 else k - m
                     pay[ph, offset[(grp_, k)] + norm * (k + 1) + m] = game.total_payoff(
-                        norm, n_same, k - n_same)
+                        norm, n_same, k - n_same
+                    )
     if grouped:
         R = group_payoff_range(phase_games[0], adj.k_min, adj.k_max)
         R_games = np.array([group_payoff_range(g, adj.k_min, adj.k_max) for g in phase_games])
@@ -243,7 +284,7 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
         mu = group_values(params.groups, "exploration", params.exploration, M)
         tmu_c = np.zeros(n_cls, dtype=np.uint64)
         th_c = np.zeros(n_cls, dtype=np.uint64)
-        for (grp_, k) in blocks:
+        for grp_, k in blocks:
             sl = slice(offset[(grp_, k)], offset[(grp_, k)] + 2 * (k + 1))
             tmu_c[sl] = threshold32(mu[grp_])
             th_c[sl] = threshold32(0.5 * mu[grp_])
@@ -253,12 +294,12 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
     if n_cls <= LUT_MAX_CLASSES:
         how = LUT
         thr = np.zeros((P, n_cls, LUT_MAX_CLASSES), dtype=np.uint64)
-        cls_norm = np.zeros(n_cls, dtype=np.int64)   # the norm a class stands for
+        cls_norm = np.zeros(n_cls, dtype=np.int64)  # the norm a class stands for
         for blk in blocks:
             k = blk[1]
-            cls_norm[offset[blk] + k + 1:offset[blk] + 2 * (k + 1)] = 1
+            cls_norm[offset[blk] + k + 1 : offset[blk] + 2 * (k + 1)] = 1
         _fill_thresholds(pay, beta, R_games, cls_norm, _rule_masks(params.update), thr)
-        if params.update == "synchronous":   # bits 8-15: the conformist's new norm
+        if params.update == "synchronous":  # bits 8-15: the conformist's new norm
             thr[:, :, :n_cls] |= _conformist_masks(blocks, offset, n_cls)[None, None, :]
     else:
         # exp(+-z) stays far from overflow and underflow: the ratio is accurate to ~1e-13
@@ -309,7 +350,6 @@ def _conformist_masks(blocks: list, offset: dict, n_cls: int) -> np.ndarray:
                     word |= (rn if ex else maj) << (8 + b)
                 out[offset[blk] + norm * (k + 1) + m] = word
     return out
-
 
 
 def threshold32(p: float) -> int:
@@ -382,7 +422,7 @@ def replicate_adjacency(network: NetworkLike, seed: int, base_dir=None) -> Adjac
 def _fixed_adjacency(spec_json: str) -> Adjacency:
     adj = spec_adjacency(json.loads(spec_json))
     for a in (adj.indptr, adj.indices, adj.degree):
-        a.flags.writeable = False     # shared by every caller
+        a.flags.writeable = False  # shared by every caller
     return adj
 
 
@@ -396,23 +436,36 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return v
 
 
-def _graph_args(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
-                ) -> tuple[GraphArgs, TableArgs, bool, int]:
+def _graph_args(
+    adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
+) -> tuple[GraphArgs, TableArgs, bool, int]:
     """A graph's kernel arguments under ``params``: its CSR arrays (16-bit neighbour
     indices where they fit: half the cache footprint), its tables (with groups:
     ``labels``, each node's group), whether it is regular, and how the Fermi test
     is decided."""
     tb = tables(adj, params, labels)
     idx = adj.indices.astype(np.uint16) if adj.n <= 65536 else adj.indices
-    return (GraphArgs(_read_only(adj.indptr), _read_only(idx), _read_only(adj.degree)),
-            TableArgs(tb.cls_off, tb.pay, tb.thr.reshape(tb.pay.shape[0], -1), tb.E, tb.zero_cls,
-                      tb.R_games,
-                      float(params.beta), tb.tmu_c, tb.th_c),
-            bool(adj.k_min == adj.k_max), tb.how)
+    return (
+        GraphArgs(_read_only(adj.indptr), _read_only(idx), _read_only(adj.degree)),
+        TableArgs(
+            tb.cls_off,
+            tb.pay,
+            tb.thr.reshape(tb.pay.shape[0], -1),
+            tb.E,
+            tb.zero_cls,
+            tb.R_games,
+            float(params.beta),
+            tb.tmu_c,
+            tb.th_c,
+        ),
+        bool(adj.k_min == adj.k_max),
+        tb.how,
+    )
 
 
-def replicate_groups(params: ModelParams, adj: Adjacency, network: NetworkLike, seed: int,
-                     base_dir=None) -> np.ndarray | None:
+def replicate_groups(
+    params: ModelParams, adj: Adjacency, network: NetworkLike, seed: int, base_dir=None
+) -> np.ndarray | None:
     """Each node's group in the replicate with ``seed`` (None without groups).
 
     ``network`` is what the graph was built from: a spec (an ``sbm`` cut to its
@@ -427,13 +480,15 @@ def replicate_groups(params: ModelParams, adj: Adjacency, network: NetworkLike, 
     else:
         spec = dict(network) if isinstance(network, Mapping) else None
         if spec is not None and params.groups["by"] == "blocks" and spec.get("largest_component"):
-            graph = build_graph(spec, seed=graph_seed(seed) if is_random(spec) else None,
-                                base_dir=base_dir)
+            graph = build_graph(
+                spec, seed=graph_seed(seed) if is_random(spec) else None, base_dir=base_dir
+            )
     return group_labels(params.groups, spec, adj.n, graph, base_dir)
 
 
-def committed_shares(share_b: np.ndarray, n: int, count: int,
-                     norm: int) -> tuple[np.ndarray, np.ndarray]:
+def committed_shares(
+    share_b: np.ndarray, n: int, count: int, norm: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The share of the committed norm among everyone and among the ``n - count``
     uncommitted agents, from the share of B of a population of ``n`` with
     ``count`` agents committed to ``norm`` (0 = A, 1 = B)."""
@@ -450,10 +505,11 @@ def mech_args(params: ModelParams, adj: Adjacency, labels: np.ndarray | None = N
     the committed agents against the graph); ``labels``: each node's group."""
     grp, g_ib = NO_MECH.grp, NO_MECH.g_ib
     if labels is not None:
-        assert params.groups is not None   # labels come from the groups' spec
+        assert params.groups is not None  # labels come from the groups' spec
         grp = np.ascontiguousarray(labels, dtype=np.int64)
-        g_ib = group_values(params.groups, "initial_b", params.initial_b,
-                            n_groups(params.groups, labels))
+        g_ib = group_values(
+            params.groups, "initial_b", params.initial_b, n_groups(params.groups, labels)
+        )
     if params.committed is None and params.conformity == 0.0:
         return NO_MECH._replace(grp=grp, g_ib=g_ib)
     place = count = 0
@@ -466,8 +522,15 @@ def mech_args(params: ModelParams, adj: Adjacency, labels: np.ndarray | None = N
         if cm["nodes"] is not None:
             nodes = np.array(cm["nodes"], dtype=np.int64)
         cnorm = cm["norm"]
-    return MechArgs(np.int64(place), np.int64(count), nodes, np.uint8(cnorm),
-                    np.uint64(threshold32(params.conformity)), grp, g_ib)
+    return MechArgs(
+        np.int64(place),
+        np.int64(count),
+        nodes,
+        np.uint8(cnorm),
+        np.uint64(threshold32(params.conformity)),
+        grp,
+        g_ib,
+    )
 
 
 def mean_payoff_series(params: ModelParams, edges: np.ndarray, n: int) -> np.ndarray:
@@ -487,8 +550,14 @@ def mean_payoff_series(params: ModelParams, edges: np.ndarray, n: int) -> np.nda
     return out
 
 
-def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike | None = None,
-             snapshots: Sequence[int] = (), base_dir=None) -> Series:
+def simulate(
+    params: ModelParams,
+    seeds: Sequence[int],
+    *,
+    network: NetworkLike | None = None,
+    snapshots: Sequence[int] = (),
+    base_dir=None,
+) -> Series:
     """Simulate one replicate per seed and return their series.
 
     Parameters
@@ -508,12 +577,15 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     seeds = [int(s) for s in seeds]
     G = params.generations
     n_reps = len(seeds)
-    rate_values = np.array(params.rates if params.evolving else (params.exploration,),
-                           dtype=np.float64)
+    rate_values = np.array(
+        params.rates if params.evolving else (params.exploration,), dtype=np.float64
+    )
     K = len(rate_values)
-    rates = RateArgs(np.array([threshold32(r) for r in rate_values], dtype=np.uint64),
-                     np.array([threshold32(0.5 * r) for r in rate_values], dtype=np.uint64),
-                     np.uint64(threshold32(params.rate_mutation)))
+    rates = RateArgs(
+        np.array([threshold32(r) for r in rate_values], dtype=np.uint64),
+        np.array([threshold32(0.5 * r) for r in rate_values], dtype=np.uint64),
+        np.uint64(threshold32(params.rate_mutation)),
+    )
     games, phase = params.games()
     # a game index per generation: 8 bits as long as the games fit (shocks alone: 2)
     phase = phase.astype(np.uint8 if len(games) <= 256 else np.int32)
@@ -523,12 +595,16 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     edges = np.empty((G + 1, 3), dtype=np.int64)
     counts = np.empty((n_reps, G + 1, K), dtype=np.int64)
     snaps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    rate_dtype = np.uint8 if K <= 256 else np.int64   # a byte an agent when rates fit
-    shared = None if (isinstance(net, Mapping) and is_random(net)) else \
-        replicate_adjacency(net, 0, base_dir)
+    rate_dtype = np.uint8 if K <= 256 else np.int64  # a byte an agent when rates fit
+    shared = (
+        None
+        if (isinstance(net, Mapping) and is_random(net))
+        else replicate_adjacency(net, 0, base_dir)
+    )
     grouped = params.groups is not None
-    shared_labels = replicate_groups(params, shared, net, 0, base_dir) if shared is not None \
-        else None
+    shared_labels = (
+        replicate_groups(params, shared, net, 0, base_dir) if shared is not None else None
+    )
     shared_args = _graph_args(shared, params, shared_labels) if shared is not None else None
     committed = params.committed is not None
     conform = params.conformity > 0.0
@@ -538,39 +614,65 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
     group_out: dict[str, list] = {"share": [], "pay": [], "rate": [], "size": []}
     for r, seed in enumerate(seeds):
         adj = shared if shared is not None else replicate_adjacency(net, seed, base_dir)
-        labels = shared_labels if shared is not None else \
-            replicate_groups(params, adj, net, seed, base_dir)
-        graph, tabs, regular, how = (shared_args if shared_args is not None
-                                     else _graph_args(adj, params, labels))
-        M = n_groups(params.groups, labels) if params.groups is not None and labels is not None \
+        labels = (
+            shared_labels
+            if shared is not None
+            else replicate_groups(params, adj, net, seed, base_dir)
+        )
+        graph, tabs, regular, how = (
+            shared_args if shared_args is not None else _graph_args(adj, params, labels)
+        )
+        M = (
+            n_groups(params.groups, labels)
+            if params.groups is not None and labels is not None
             else 0
-        out = Outputs(share_b[r], edges, counts[r], snap_at,
-                      np.zeros((len(snap_at), adj.n), dtype=np.int8),
-                      np.zeros((len(snap_at), adj.n), dtype=rate_dtype),
-                      np.zeros((G + 1 if grouped else 0, M), dtype=np.int64),
-                      np.zeros((G + 1 if grouped else 0, M, 4), dtype=np.int64),
-                      np.zeros((G + 1 if grouped and params.evolving else 0, M, K),
-                               dtype=np.int64))
+        )
+        out = Outputs(
+            share_b[r],
+            edges,
+            counts[r],
+            snap_at,
+            np.zeros((len(snap_at), adj.n), dtype=np.int8),
+            np.zeros((len(snap_at), adj.n), dtype=rate_dtype),
+            np.zeros((G + 1 if grouped else 0, M), dtype=np.int64),
+            np.zeros((G + 1 if grouped else 0, M, 4), dtype=np.int64),
+            np.zeros((G + 1 if grouped and params.evolving else 0, M, K), dtype=np.int64),
+        )
         mech = shared_mech if shared_mech is not None else mech_args(params, adj, labels)
         if grouped:
             g_phase = params.group_games(M)[1]
             phase_r = g_phase.astype(np.uint8 if g_phase.max() < 256 else np.int32)
         else:
             phase_r = phase
-        _call_run(graph, tabs, rates, out, phase_r, float(params.initial_b), stream_state(seed),
-                  mech, mode=MODE_CODES[params.update], evolving=params.evolving,
-                  regular=regular, how=how, committed=committed, conform=conform,
-                  groups=grouped)
+        _call_run(
+            graph,
+            tabs,
+            rates,
+            out,
+            phase_r,
+            float(params.initial_b),
+            stream_state(seed),
+            mech,
+            mode=MODE_CODES[params.update],
+            evolving=params.evolving,
+            regular=regular,
+            how=how,
+            committed=committed,
+            conform=conform,
+            groups=grouped,
+        )
         if share_b[r, 0] < 0:
             raise NormsimError(
                 f"population.committed: placement cluster: a connected ball of "
                 f"{int(mech.count)} nodes does not fit in the component of the centre drawn "
-                f"for replicate seed {seed}")
+                f"for replicate seed {seed}"
+            )
         if share_new is not None and share_unc is not None:
-            share_new[r], share_unc[r] = committed_shares(share_b[r], adj.n, int(mech.count),
-                                                          int(mech.cnorm))
+            share_new[r], share_unc[r] = committed_shares(
+                share_b[r], adj.n, int(mech.count), int(mech.cnorm)
+            )
         if grouped:
-            assert labels is not None   # replicate_groups gives labels with groups
+            assert labels is not None  # replicate_groups gives labels with groups
             sizes = np.bincount(labels, minlength=M)
             g_games, g_index = params.group_games(M)
             totals = np.full((G + 1, M), np.nan)
@@ -589,8 +691,9 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
         else:
             mean_pay[r] = mean_payoff_series(params, edges, adj.n)
         for k, g in enumerate(snap_at):
-            norms, ridx = snaps.setdefault(int(g), (np.zeros((n_reps, adj.n), np.int8),
-                                                    np.zeros((n_reps, adj.n), rate_dtype)))
+            norms, ridx = snaps.setdefault(
+                int(g), (np.zeros((n_reps, adj.n), np.int8), np.zeros((n_reps, adj.n), rate_dtype))
+            )
             if norms.shape[1] == adj.n:
                 norms[r] = out.snap_norm[k]
                 ridx[r] = out.snap_rate[k]
@@ -610,9 +713,18 @@ def simulate(params: ModelParams, seeds: Sequence[int], *, network: NetworkLike 
                 "group_share_b": np.stack(group_out["share"]),
                 "group_mean_payoff": np.stack(group_out["pay"]),
                 "group_mean_rate": np.stack(group_out["rate"]) if params.evolving else None,
-                "group_sizes": np.stack(group_out["size"])}
+                "group_sizes": np.stack(group_out["size"]),
+            }
         else:
-            raise NormsimError("population.groups: the replicates have different numbers "
-                               "of groups")
-    return Series(share_b, mean_pay, rate_shares, mean_rate, seeds, snaps, share_new, share_unc,
-                  **groups_series)
+            raise NormsimError("population.groups: the replicates have different numbers of groups")
+    return Series(
+        share_b,
+        mean_pay,
+        rate_shares,
+        mean_rate,
+        seeds,
+        snaps,
+        share_new,
+        share_unc,
+        **groups_series,
+    )

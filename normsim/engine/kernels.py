@@ -31,7 +31,7 @@ BATCH = 64
 # ------------------------------------------------------------------ the stream
 _M32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
-_TWO_M53 = 2.0 ** -53
+_TWO_M53 = 2.0**-53
 
 
 @nb.njit(inline="always")
@@ -183,7 +183,7 @@ def _fixed_rate_rule(reference: bool) -> np.ndarray:
     out = np.zeros(32, dtype=np.int8)
     for k in range(32):
         old, teacher, accept, explore, rnd = ((k >> b) & 1 for b in range(5))
-        if reference:   # explore only instead of an accepted imitation
+        if reference:  # explore only instead of an accepted imitation
             out[k] = (rnd if explore else teacher) if accept else old
         else:
             out[k] = rnd if explore else (teacher if accept else old)
@@ -203,15 +203,15 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R):
     expression whenever ``uf`` falls within 16 / 2**32 of that value: the two
     differ by far less, so the decision is the exact one) or ``FORMULA`` (the
     expression of :func:`normsim.game.fermi_probability` every time)."""
-    if how == LUT:   # the threshold above the rule mask of tables()
+    if how == LUT:  # the threshold above the rule mask of tables()
         return np.int64(uf < (T[(ct << np.uint64(8)) + ci] >> np.uint64(16)))
-    if how == RATIO:   # uf < 2**32 * et / sum, without a division
+    if how == RATIO:  # uf < 2**32 * et / sum, without a division
         et = E[ct]
         tot = et + E[ci]
         d = et * 4294967296.0 - np.float64(uf) * tot
         if abs(d) > 16.0 * tot:
             return np.int64(d > 0.0)
-    return np.int64(np.float64(uf) * 2.0 ** -32 < _fermi(PY[ct], PY[ci], beta, R))
+    return np.int64(np.float64(uf) * 2.0**-32 < _fermi(PY[ct], PY[ci], beta, R))
 
 
 # ------------------------------------------------------------------ kernel arguments
@@ -227,8 +227,9 @@ RateArgs = namedtuple("RateArgs", "t_mu t_half t_rm")
 #: what a replicate writes: ``share_b`` (G+1), ``edges`` (G+1, 3: the AA, AB and BB
 #: edges of each generation's game phase), ``rate_counts`` (G+1, K) and the snapshots
 #: (``snap_norm``/``snap_rate`` at the generations ``snap_at``)
-Outputs = namedtuple("Outputs", "share_b edges rate_counts snap_at snap_norm snap_rate "
-                                 "g_count g_half g_rates")
+Outputs = namedtuple(
+    "Outputs", "share_b edges rate_counts snap_at snap_norm snap_rate g_count g_half g_rates"
+)
 #: (with groups, :mod:`normsim.groups`: ``g_count`` (G+1, M) B agents of each group,
 #: ``g_half`` (G+1, M, 4) each group's AA, AB, BA, BB (member, neighbour) pairs of
 #: generation g's game phase, ``g_rates`` (G+1, M, K) rate counts; empty otherwise)
@@ -239,13 +240,44 @@ MechArgs = namedtuple("MechArgs", "place count nodes cnorm t_gamma grp g_ib")
 #: (groups, read only when the ``groups`` flag is set: ``grp`` each node's group,
 #: ``g_ib`` each group's initial share of B)
 #: MechArgs of a scenario without committed agents, conformity or groups
-NO_MECH = MechArgs(np.int64(0), np.int64(0), np.zeros(0, dtype=np.int64), np.uint8(0),
-                   np.uint64(0), np.zeros(0, dtype=np.int64), np.zeros(0))
+NO_MECH = MechArgs(
+    np.int64(0),
+    np.int64(0),
+    np.zeros(0, dtype=np.int64),
+    np.uint8(0),
+    np.uint64(0),
+    np.zeros(0, dtype=np.int64),
+    np.zeros(0),
+)
 
 
 @nb.njit(cache=True, nogil=True)
-def _take_ahead(n, v0, nb_, evolving, regular, kdeg, indptr, indices, deg, order,
-                cls, norm, norm0, replaced, ridx, s0, s1, s2, s3, bi, bt, bx, by, bm):
+def _take_ahead(
+    n,
+    v0,
+    nb_,
+    evolving,
+    regular,
+    kdeg,
+    indptr,
+    indices,
+    deg,
+    order,
+    cls,
+    norm,
+    norm0,
+    replaced,
+    ridx,
+    s0,
+    s1,
+    s2,
+    s3,
+    bi,
+    bt,
+    bx,
+    by,
+    bm,
+):
     """The next ``nb_`` agents of a shuffled sweep of a large population, from
     position ``v0``: their draws in the stream's order (the shuffle's, then
     ``x``, then ``y`` for each agent; they depend on nothing in memory), the
@@ -256,7 +288,7 @@ def _take_ahead(n, v0, nb_, evolving, regular, kdeg, indptr, indices, deg, order
     stream's state. The sweep then updates the agents one by one as it would
     have."""
     warm = np.uint64(0)
-    for b in range(nb_):   # Fisher-Yates from the top: r uniform in 0..j
+    for b in range(nb_):  # Fisher-Yates from the top: r uniform in 0..j
         j = np.uint64(n - 1 - (v0 + b))
         r = j
         if j > 0:
@@ -269,7 +301,7 @@ def _take_ahead(n, v0, nb_, evolving, regular, kdeg, indptr, indices, deg, order
             by[b] = y
     for b in range(nb_):
         warm += np.uint64(order[bt[b]])
-    for b in range(nb_):   # position j is final once swapped: its agent is visited next
+    for b in range(nb_):  # position j is final once swapped: its agent is visited next
         j = np.uint64(n - 1 - (v0 + b))
         r = bt[b]
         tmp = order[j]
@@ -279,7 +311,7 @@ def _take_ahead(n, v0, nb_, evolving, regular, kdeg, indptr, indices, deg, order
     if not regular:
         for b in range(nb_):
             warm += np.uint64(indptr[bi[b]]) + np.uint64(deg[bi[b]])
-    for b in range(nb_):   # the teacher: neighbour number (lo(x) * degree) >> 32
+    for b in range(nb_):  # the teacher: neighbour number (lo(x) * degree) >> 32
         i = bi[b]
         if regular:
             mm = (bx[b] & _M32) * kdeg
@@ -291,43 +323,140 @@ def _take_ahead(n, v0, nb_, evolving, regular, kdeg, indptr, indices, deg, order
     for b in range(nb_):
         i = bi[b]
         t = bt[b]
-        warm += (np.uint64(cls[i]) + np.uint64(cls[t]) + np.uint64(norm[t])
-                 + np.uint64(norm0[i]) + np.uint64(replaced[t]))
+        warm += (
+            np.uint64(cls[i])
+            + np.uint64(cls[t])
+            + np.uint64(norm[t])
+            + np.uint64(norm0[i])
+            + np.uint64(replaced[t])
+        )
         if evolving:
             warm += np.uint64(ridx[i]) + np.uint64(ridx[t])
-    if warm == np.uint64(1):   # keeps the early reads (their sum is never used)
+    if warm == np.uint64(1):  # keeps the early reads (their sum is never used)
         bm[0] = bm[0]
     return s0, s1, s2, s3
 
 
 @nb.njit(cache=True, nogil=True)
-def _run(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-         how, mech_on, committed, conform, groups):
+def _run(
+    graph,
+    tables,
+    rates,
+    out,
+    phase,
+    initial_b,
+    state,
+    mech,
+    mode,
+    evolving,
+    regular,
+    how,
+    mech_on,
+    committed,
+    conform,
+    groups,
+):
     """Dispatch to :func:`_kernel` compiled for these flags (:data:`_FLAGS`)."""
-    _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
-            literally(evolving), literally(regular), literally(how), literally(mech_on),
-            committed, literally(conform), groups)
+    _kernel(
+        graph,
+        tables,
+        rates,
+        out,
+        phase,
+        initial_b,
+        state,
+        mech,
+        literally(mode),
+        literally(evolving),
+        literally(regular),
+        literally(how),
+        literally(mech_on),
+        committed,
+        literally(conform),
+        groups,
+    )
 
 
 @nb.njit(cache=True, nogil=True)
-def _run_conform(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving,
-                 regular, how, mech_on, committed, conform, groups):
+def _run_conform(
+    graph,
+    tables,
+    rates,
+    out,
+    phase,
+    initial_b,
+    state,
+    mech,
+    mode,
+    evolving,
+    regular,
+    how,
+    mech_on,
+    committed,
+    conform,
+    groups,
+):
     """:func:`_run` with conformity: groups are compile-time there too (a run-time
     flag cost the synchronous conformist 10-15%). A function of its own, as numba
     compiles both arms of a branch on a flag."""
-    _kernel(graph, tables, rates, out, phase, initial_b, state, mech, literally(mode),
-            literally(evolving), literally(regular), literally(how), literally(mech_on),
-            committed, literally(conform), literally(groups))
+    _kernel(
+        graph,
+        tables,
+        rates,
+        out,
+        phase,
+        initial_b,
+        state,
+        mech,
+        literally(mode),
+        literally(evolving),
+        literally(regular),
+        literally(how),
+        literally(mech_on),
+        committed,
+        literally(conform),
+        literally(groups),
+    )
 
 
 @nb.njit(cache=True, nogil=True)
-def _run_async(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-               how, mech_on, committed, conform, groups):
+def _run_async(
+    graph,
+    tables,
+    rates,
+    out,
+    phase,
+    initial_b,
+    state,
+    mech,
+    mode,
+    evolving,
+    regular,
+    how,
+    mech_on,
+    committed,
+    conform,
+    groups,
+):
     """Dispatch to :func:`_kernel_async` compiled for these flags (``mode`` is
     always ``ASYNCHRONOUS`` here)."""
-    _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, literally(evolving),
-                  literally(regular), literally(how), literally(mech_on), committed,
-                  literally(conform), groups)
+    _kernel_async(
+        graph,
+        tables,
+        rates,
+        out,
+        phase,
+        initial_b,
+        state,
+        mech,
+        literally(evolving),
+        literally(regular),
+        literally(how),
+        literally(mech_on),
+        committed,
+        literally(conform),
+        groups,
+    )
 
 
 @nb.njit(cache=True, nogil=True)
@@ -350,10 +479,10 @@ def _place_committed(graph, mech, s):
     n = deg.shape[0]
     k = mech.count
     mask = np.zeros(n, dtype=np.uint8)
-    if mech.place == 3:          # nodes
+    if mech.place == 3:  # nodes
         for v in mech.nodes:
             mask[v] = 1
-    elif mech.place == 0:        # random: a partial Fisher-Yates shuffle
+    elif mech.place == 0:  # random: a partial Fisher-Yates shuffle
         perm = np.arange(n)
         for j in range(k):
             r = j + _bounded_state(s, n - j)
@@ -361,7 +490,7 @@ def _place_committed(graph, mech, s):
             perm[j] = perm[r]
             perm[r] = tmp
             mask[perm[j]] = 1
-    elif mech.place == 1:        # hubs: degree descending, then a random key, then the id
+    elif mech.place == 1:  # hubs: degree descending, then a random key, then the id
         keys = np.empty(n, dtype=np.uint64)
         for i in range(n):
             keys[i] = _next(s)
@@ -372,7 +501,7 @@ def _place_committed(graph, mech, s):
         by_deg = np.argsort(neg, kind="mergesort")
         for q in range(k):
             mask[by_key[by_deg[q]]] = 1
-    else:                        # cluster: breadth-first from a random centre
+    else:  # cluster: breadth-first from a random centre
         centre = _bounded_state(s, n)
         seen = np.zeros(n, dtype=np.uint8)
         queue = np.empty(n, dtype=np.int64)
@@ -426,7 +555,7 @@ def _initial_state(graph, tables, K, evolving, initial_b, s, mech, committed, gr
                 norm[i] = mech.cnorm
     else:
         fixed = np.zeros(0, dtype=np.uint8)
-    cls = tables.cls_off.copy()    # its dtype: uint8 when the classes fit (cache footprint)
+    cls = tables.cls_off.copy()  # its dtype: uint8 when the classes fit (cache footprint)
     count_b = 0
     e_ab = 0
     e_bb = 0
@@ -480,7 +609,7 @@ def _group_counts(norm, cls, cls_off, deg, grp, M, groups):
         for i in range(norm.shape[0]):
             xb = np.int64(norm[i])
             k = np.int64(deg[i])
-            mb = np.int64(cls[i]) - np.int64(cls_off[i]) - xb * (k + 1)   # B neighbours
+            mb = np.int64(cls[i]) - np.int64(cls_off[i]) - xb * (k + 1)  # B neighbours
             g = grp[i]
             gcb[g] += xb
             gh[g, 2 * xb] += k - mb
@@ -500,8 +629,24 @@ def _record_groups(out, g, gcb, gh, grp, ridx, evolving):
 
 
 @nb.njit(cache=True, nogil=True)
-def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evolving, regular,
-            how, mech_on, committed_rt, conform_rt, groups_rt):
+def _kernel(
+    graph,
+    tables,
+    rates,
+    out,
+    phase,
+    initial_b,
+    state,
+    mech,
+    mode,
+    evolving,
+    regular,
+    how,
+    mech_on,
+    committed_rt,
+    conform_rt,
+    groups_rt,
+):
     """Run one replicate for ``len(phase) - 1`` generations, writing ``out``.
 
     State: ``norm`` (0 = A, 1 = B), ``ridx`` (rate index) and ``cls`` (payoff
@@ -539,14 +684,20 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     """
     # the mechanisms' run-time flags (see _FLAGS) are constants in the plain
     # kernel, so that its code is that of the plain model alone
-    conform = conform_rt      # compile-time, and only with mech_on
+    conform = conform_rt  # compile-time, and only with mech_on
     if mech_on:
         committed, groups = committed_rt, groups_rt
     else:
         committed, groups = False, False
     indptr, indices, deg = graph.indptr, graph.indices, graph.degree
-    thr, E, pay, zero_cls, RG, beta = (tables.thr, tables.E, tables.pay, tables.zero_cls,
-                                       tables.R, tables.beta)
+    thr, E, pay, zero_cls, RG, beta = (
+        tables.thr,
+        tables.E,
+        tables.pay,
+        tables.zero_cls,
+        tables.R,
+        tables.beta,
+    )
     cls_off = tables.cls_off
     t_mu, t_half, t_rm = rates.t_mu, rates.t_half, rates.t_rm
     n = deg.shape[0]
@@ -554,7 +705,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     K = t_mu.shape[0]
     s = state.copy()
     norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok = _initial_state(
-        graph, tables, K, evolving, initial_b, s, mech, committed, groups)
+        graph, tables, K, evolving, initial_b, s, mech, committed, groups
+    )
     if not ok:
         out.share_b[0] = -1.0
         return
@@ -578,18 +730,18 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
         csc = np.zeros(0, dtype=np.int32)
 
     order = np.arange(n).astype(np.uint32)
-    norm0 = norm.copy()      # the start of the generation, then the working copy of the pass
-    changed = np.empty(n, dtype=np.uint32)    # the agents whose norm the sweep changed
+    norm0 = norm.copy()  # the start of the generation, then the working copy of the pass
+    changed = np.empty(n, dtype=np.uint32)  # the agents whose norm the sweep changed
     hist = np.zeros((4, K), dtype=np.int64)
     ridx0 = np.empty(n, dtype=np.int64)
     replaced = np.zeros(n, dtype=np.int8)
-    two = np.zeros(2, dtype=np.int64)        # scratch for _choose
+    two = np.zeros(2, dtype=np.int64)  # scratch for _choose
     # (synchronous sweeps visit agents in index order, which the hardware
     # prefetcher follows: taking them ahead there costs more than it saves)
     # (and the mechanisms draw more per agent than a batch takes ahead)
     ahead = n >= AHEAD_MIN and mode != SYNCHRONOUS and not committed and not conform
-    bi = np.empty(BATCH, dtype=np.uint64)    # learners, teachers, draws, split words
-    bt = np.empty(BATCH, dtype=np.uint64)    # and second draws of a batch (_take_ahead)
+    bi = np.empty(BATCH, dtype=np.uint64)  # learners, teachers, draws, split words
+    bt = np.empty(BATCH, dtype=np.uint64)  # and second draws of a batch (_take_ahead)
     bx = np.empty(BATCH, dtype=np.uint64)
     by = np.empty(BATCH, dtype=np.uint64)
     bm = np.empty(BATCH, dtype=np.uint64)
@@ -599,13 +751,13 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
     tm0 = t_mu[0]
     th0 = t_half[0]
     Ku = np.uint64(K)
-    out.edges[0, :] = 0      # generation 0 has no game phase
+    out.edges[0, :] = 0  # generation 0 has no game phase
     snap_k = _record(out, 0, count_b, n, norm, ridx, evolving, hist, 0)
     if groups:
         _record_groups(out, 0, gcb, gh, grp, ridx, evolving)
-    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]     # the generator's state, in registers
-    uc = np.uint64(0)        # the conformist's uniform, as 32 bits (draws.py)
-    z = np.uint64(0)         # and the output it comes from, when not the swap's
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]  # the generator's state, in registers
+    uc = np.uint64(0)  # the conformist's uniform, as 32 bits (draws.py)
+    z = np.uint64(0)  # and the output it comes from, when not the swap's
 
     for g in range(1, G + 1):
         ph = phase[g]
@@ -627,22 +779,44 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
         # ---- update phase: the sweep sets norms only; cls stays the start of the generation
         n_changed = 0
         for v in range(n):
-            if ahead:   # a large population: agents, teachers and draws taken in batches
+            if ahead:  # a large population: agents, teachers and draws taken in batches
                 b = v % BATCH
                 if b == 0:
                     s0, s1, s2, s3 = _take_ahead(
-                        n, v, min(BATCH, n - v), evolving, regular, kdeg, indptr, indices, deg,
-                        order, cls, norm, norm0, replaced, ridx, s0, s1, s2, s3,
-                        bi, bt, bx, by, bm)
+                        n,
+                        v,
+                        min(BATCH, n - v),
+                        evolving,
+                        regular,
+                        kdeg,
+                        indptr,
+                        indices,
+                        deg,
+                        order,
+                        cls,
+                        norm,
+                        norm0,
+                        replaced,
+                        ridx,
+                        s0,
+                        s1,
+                        s2,
+                        s3,
+                        bi,
+                        bt,
+                        bx,
+                        by,
+                        bm,
+                    )
                 i = bi[b]
                 t = bt[b]
                 x = bx[b]
                 mm = bm[b]
             elif mode == SYNCHRONOUS:
                 i = np.uint64(v)
-            else:   # Fisher-Yates from the top; position j is final once swapped: visit it
+            else:  # Fisher-Yates from the top; position j is final once swapped: visit it
                 j = np.uint64(n - 1 - v)
-                if j > 0:   # r uniform in 0..j; uc: the low half of its first output
+                if j > 0:  # r uniform in 0..j; uc: the low half of its first output
                     r, uc, s0, s1, s2, s3 = _bounded_lo(j + np.uint64(1), s0, s1, s2, s3)
                     tmp = order[j]
                     order[j] = order[r]
@@ -659,21 +833,22 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
             ue = mm & _M32
             uf = x >> _S32
             if committed:
-                if fixed[i]:        # a committed agent: its draws are consumed, nothing changes
+                if fixed[i]:  # a committed agent: its draws are consumed, nothing changes
                     if evolving:
                         y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
                     if conform:
                         uc, z, s0, s1, s2, s3 = _conform_uniform(
-                            mode == SYNCHRONOUS, v, n, z, uc, s0, s1, s2, s3)
+                            mode == SYNCHRONOUS, v, n, z, uc, s0, s1, s2, s3
+                        )
                     continue
             ci = np.uint64(cls[i])
-            if groups and not evolving:   # the exploration rate of i's group (its class's)
+            if groups and not evolving:  # the exploration rate of i's group (its class's)
                 tmv = tmu_c[ci]
                 thv = th_c[ci]
             else:
                 tmv = tm0
                 thv = th0
-            if mode == REFERENCE:   # a teacher replaced earlier in the sweep earns 0
+            if mode == REFERENCE:  # a teacher replaced earlier in the sweep earns 0
                 ct = np.uint64(_sel(np.int64(replaced[t]), zero_cls, np.int64(cls[t])))
             else:
                 ct = np.uint64(cls[t])
@@ -685,29 +860,41 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 # of the majority (the score csc): the Fermi rule's masks then give
                 # the conformist's rule (explore, else the majority)
                 uc, z, s0, s1, s2, s3 = _conform_uniform(
-                    mode == SYNCHRONOUS, v, n, z, uc, s0, s1, s2, s3)
-                isc = np.uint64(uc < t_gamma)     # the conformist's branch
+                    mode == SYNCHRONOUS, v, n, z, uc, s0, s1, s2, s3
+                )
+                isc = np.uint64(uc < t_gamma)  # the conformist's branch
                 e = T[(ct << np.uint64(8)) + ci]
                 acc = np.uint64(uf < (e >> np.uint64(16)))
                 ex = np.uint64(ue < tmv)
                 rn = np.uint64(ue < thv)
                 old = e & np.uint64(1)
                 if mode == SYNCHRONOUS:
-                    new = (e >> (acc | (ex << np.uint64(1)) | (rn << np.uint64(2))
-                                 | (isc << np.uint64(3)))) & np.uint64(1)
+                    new = (
+                        e
+                        >> (
+                            acc
+                            | (ex << np.uint64(1))
+                            | (rn << np.uint64(2))
+                            | (isc << np.uint64(3))
+                        )
+                    ) & np.uint64(1)
                 else:
                     tn = np.uint64(norm[t])
-                    tn ^= isc & (np.uint64(csc[i] > 0) ^ tn)    # the majority if conformist
+                    tn ^= isc & (np.uint64(csc[i] > 0) ^ tn)  # the majority if conformist
                     acc |= isc
-                    new = (e >> (acc | (ex << np.uint64(1)) | (rn << np.uint64(2))
-                                 | (tn << np.uint64(3)))) & np.uint64(1)
+                    new = (
+                        e
+                        >> (
+                            acc | (ex << np.uint64(1)) | (rn << np.uint64(2)) | (tn << np.uint64(3))
+                        )
+                    ) & np.uint64(1)
                     if mode == REFERENCE:
                         replaced[i] = acc
                 norm[i] = new
                 if mode == SYNCHRONOUS:
-                    changed[n_changed] = i                 # kept only if i changed: no branch
+                    changed[n_changed] = i  # kept only if i changed: no branch
                     n_changed += np.int64(new != old)
-                elif new != old:    # the list, the scores of i's neighbours, and i's own
+                elif new != old:  # the list, the scores of i's neighbours, and i's own
                     # (a branch: changes are rare, and an unconditional store to
                     # changed[], at an address known late, held the later loads back)
                     changed[n_changed] = i
@@ -729,8 +916,9 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     new_rate = np.int64(0)
                     r_i = np.int64(0)
                 uc, z, s0, s1, s2, s3 = _conform_uniform(
-                    mode == SYNCHRONOUS, v, n, z, uc, s0, s1, s2, s3)
-                isc = np.int64(uc < t_gamma)     # the conformist's branch
+                    mode == SYNCHRONOUS, v, n, z, uc, s0, s1, s2, s3
+                )
+                isc = np.int64(uc < t_gamma)  # the conformist's branch
                 if evolving:
                     explore = np.int64(ue < t_mu[r_i])
                     random_norm = np.int64(ue < t_half[r_i])
@@ -748,12 +936,12 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 else:
                     maj = np.int64(csc[i] > 0)
                 new_c = _sel(explore, random_norm, maj)
-                if isc:                        # conformist: the majority unless it explores
+                if isc:  # conformist: the majority unless it explores
                     new_n = new_c
                     new_r = new_rate if mutate else r_i
                     if mode == REFERENCE:
                         replaced[i] = 1
-                else:                          # the Fermi rule, as without conformity
+                else:  # the Fermi rule, as without conformity
                     accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R)
                     if mode == SYNCHRONOUS:
                         tn = np.int64(norm0[t])
@@ -779,7 +967,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 if mode == SYNCHRONOUS:
                     changed[n_changed] = i
                     n_changed += np.int64(new_n != old)
-                elif new_n != old:    # the list, the scores of i's neighbours, and i's own
+                elif new_n != old:  # the list, the scores of i's neighbours, and i's own
                     changed[n_changed] = i
                     n_changed += 1
                     d = np.int32(new_n - old)
@@ -793,20 +981,23 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 # outcome of the draws as a mask (_rule_masks; bit 0: the old norm)
                 e = T[(ct << np.uint64(8)) + ci]
                 accept = np.uint64(uf < (e >> np.uint64(16)))
-                sel = (accept | (np.uint64(ue < tmv) << np.uint64(1))
-                       | (np.uint64(ue < thv) << np.uint64(2)))
-                if mode != SYNCHRONOUS:   # the teacher's current norm
+                sel = (
+                    accept
+                    | (np.uint64(ue < tmv) << np.uint64(1))
+                    | (np.uint64(ue < thv) << np.uint64(2))
+                )
+                if mode != SYNCHRONOUS:  # the teacher's current norm
                     sel |= np.uint64(norm[t]) << np.uint64(3)
                 old = e & np.uint64(1)
                 new = (e >> sel) & np.uint64(1)
                 if mode == REFERENCE:
                     replaced[i] = accept
                 norm[i] = new
-                changed[n_changed] = i                 # kept only if i changed: no branch
+                changed[n_changed] = i  # kept only if i changed: no branch
                 n_changed += np.int64(new != old)
                 continue
             accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R)
-            old = np.uint64(norm0[i])     # i is visited once: its norm is still the start one
+            old = np.uint64(norm0[i])  # i is visited once: its norm is still the start one
             if mode == SYNCHRONOUS:
                 teacher_norm = np.uint64(norm0[t])
             else:
@@ -815,9 +1006,15 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 explore = np.uint64(ue < tmv)
                 random_norm = np.uint64(ue < thv)
                 # the rule of this mode, as a table of the five bits (_fixed_rate_rule)
-                new = np.uint64(rule[old | (teacher_norm << np.uint64(1))
-                                     | (np.uint64(accept) << np.uint64(2))
-                                     | (explore << np.uint64(3)) | (random_norm << np.uint64(4))])
+                new = np.uint64(
+                    rule[
+                        old
+                        | (teacher_norm << np.uint64(1))
+                        | (np.uint64(accept) << np.uint64(2))
+                        | (explore << np.uint64(3))
+                        | (random_norm << np.uint64(4))
+                    ]
+                )
                 if mode == REFERENCE:
                     replaced[i] = accept
             else:
@@ -833,7 +1030,7 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                 mutate = np.int64(um < t_rm)
                 o = np.int64(old)
                 tn = np.int64(teacher_norm)
-                if mode == REFERENCE:   # the authors' order: explore, mutate the rate, imitate
+                if mode == REFERENCE:  # the authors' order: explore, mutate the rate, imitate
                     new_n = _choose(two, accept, _sel(explore, random_norm, o), tn)
                     new_r = _choose(two, accept, _sel(mutate, new_rate, r_i), ridx[t])
                     replaced[i] = explore | accept
@@ -843,9 +1040,9 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
                     new_n = _sel(explore, random_norm, _choose(two, imitate, o, tn))
                     new_r = _sel(mutate, new_rate, _choose(two, imitate, r_i, t_rate))
                 new = np.uint64(new_n)
-                ridx[i] = new_r         # rate counts: from ridx after the sweep
+                ridx[i] = new_r  # rate counts: from ridx after the sweep
             norm[i] = new
-            changed[n_changed] = i                 # kept only if i changed: no branch
+            changed[n_changed] = i  # kept only if i changed: no branch
             n_changed += np.int64(new != old)
 
         # ---- apply the changes to classes and edge counts (in any order: the
@@ -855,19 +1052,19 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
             # i's norm changes: a neighbour's class moves by one (its number of
             # B neighbours does), i's own by deg + 1; written out here, as an
             # inlined helper would add reference counting
-            d = np.int64(norm[i]) - np.int64(norm0[i])     # +1: A -> B, -1: B -> A
+            d = np.int64(norm[i]) - np.int64(norm0[i])  # +1: A -> B, -1: B -> A
             k = np.int64(deg[i])
-            mb = np.int64(0)              # i's B neighbours
+            mb = np.int64(0)  # i's B neighbours
             for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
                 j = np.uint64(indices[q])
                 mb += np.int64(norm0[j])
                 cls[j] += d
-                if groups:   # j's pair with i: (norm j, old norm i) -> (norm j, new norm i)
+                if groups:  # j's pair with i: (norm j, old norm i) -> (norm j, new norm i)
                     gj = grp[j]
                     xj = 2 * np.int64(norm0[j])
                     gh[gj, xj] -= d
                     gh[gj, xj + 1] += d
-            if groups:       # i's own pairs: k - mb with A neighbours, mb with B ones
+            if groups:  # i's own pairs: k - mb with A neighbours, mb with B ones
                 gi = grp[i]
                 xo = 2 * np.int64(norm0[i])
                 xn = 2 * np.int64(norm[i])
@@ -879,8 +1076,8 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
             norm0[i] = norm[i]
             cls[i] += d * (k + 1)
             count_b += d
-            e_ab += d * (k - 2 * mb)      # AB edges: from mb to k - mb (or back)
-            e_bb += d * mb                # BB edges: i's mb B neighbours
+            e_ab += d * (k - 2 * mb)  # AB edges: from mb to k - mb (or back)
+            e_bb += d * mb  # BB edges: i's mb B neighbours
 
         # ---- record
         snap_k = _record(out, g, count_b, n, norm, ridx, evolving, hist, snap_k)
@@ -889,8 +1086,23 @@ def _kernel(graph, tables, rates, out, phase, initial_b, state, mech, mode, evol
 
 
 @nb.njit(cache=True, nogil=True)
-def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evolving, regular,
-                  how, mech_on, committed_rt, conform_rt, groups_rt):
+def _kernel_async(
+    graph,
+    tables,
+    rates,
+    out,
+    phase,
+    initial_b,
+    state,
+    mech,
+    evolving,
+    regular,
+    how,
+    mech_on,
+    committed_rt,
+    conform_rt,
+    groups_rt,
+):
     """Run one replicate in ``asynchronous`` mode, writing ``out`` (see :func:`_kernel`).
 
     A generation is N elementary steps. Each step draws a learner uniformly
@@ -915,7 +1127,7 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     generation g (with ``out.edges``), ``out.g_count[g]`` the counts after its
     N steps.
     """
-    conform = conform_rt      # the flags as in _kernel
+    conform = conform_rt  # the flags as in _kernel
     if mech_on:
         committed, groups = committed_rt, groups_rt
     else:
@@ -928,7 +1140,8 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
     K = t_mu.shape[0]
     s = state.copy()
     norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok = _initial_state(
-        graph, tables, K, evolving, initial_b, s, mech, committed, groups)
+        graph, tables, K, evolving, initial_b, s, mech, committed, groups
+    )
     if not ok:
         out.share_b[0] = -1.0
         return
@@ -981,11 +1194,11 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
                     z, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
                     conformist = (z >> _S32) < t_gamma
                 if committed:
-                    if fixed[i]:    # a committed agent: its draws are consumed, nothing changes
+                    if fixed[i]:  # a committed agent: its draws are consumed, nothing changes
                         continue
                 old = np.int64(norm[i])
                 r_i = ridx[i] if evolving else np.int64(0)
-                if groups and not evolving:   # the exploration rate of i's group
+                if groups and not evolving:  # the exploration rate of i's group
                     tmv = tmu_c[np.uint64(cls[i])]
                     thv = th_c[np.uint64(cls[i])]
                 else:
@@ -993,7 +1206,7 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
                     thv = t_half[r_i]
                 if ue < tmv:
                     new = np.int64(ue < thv)
-                elif conformist:    # the majority of the neighbours' current norms
+                elif conformist:  # the majority of the neighbours' current norms
                     k2 = np.int64(deg[i])
                     mb = np.int64(0)
                     for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])):
@@ -1018,7 +1231,7 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
                 accept = _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R)
                 old = np.int64(norm[i])
                 if not evolving:
-                    if groups:   # the exploration rate of i's group (its class's)
+                    if groups:  # the exploration rate of i's group (its class's)
                         tmv = tmu_c[np.uint64(cls[i])]
                         thv = th_c[np.uint64(cls[i])]
                     else:
@@ -1043,7 +1256,7 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
                     if (y & _M32) < t_rm:
                         r_i = np.int64(((y >> _S32) * Ku) >> _S32)
                     ridx[i] = r_i
-            if new != old:   # apply at once: the next step sees the current payoffs
+            if new != old:  # apply at once: the next step sees the current payoffs
                 d = new - old
                 k = np.int64(deg[i])
                 mb = np.int64(0)
@@ -1051,12 +1264,12 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
                     j = np.uint64(indices[q])
                     mb += np.int64(norm[j])
                     cls[j] += d
-                    if groups:   # j's pair with i: (norm j, old) -> (norm j, new)
+                    if groups:  # j's pair with i: (norm j, old) -> (norm j, new)
                         gj = grp[j]
                         xj = 2 * np.int64(norm[j])
                         gh[gj, xj] -= d
                         gh[gj, xj + 1] += d
-                if groups:       # i's own pairs: k - mb with A neighbours, mb with B ones
+                if groups:  # i's own pairs: k - mb with A neighbours, mb with B ones
                     gi = grp[i]
                     gh[gi, 2 * old] -= k - mb
                     gh[gi, 2 * old + 1] -= mb
@@ -1073,7 +1286,6 @@ def _kernel_async(graph, tables, rates, out, phase, initial_b, state, mech, evol
             _record_groups(out, g, gcb, gh, grp, ridx, evolving)
 
 
-
 @nb.njit(cache=True)
 def _fill_thresholds(pay, beta, R, cls_norm, masks, thr):
     """``thr[ph, ct, ci] = threshold32(P(teacher class ct, learner class ci)) << 16
@@ -1083,7 +1295,8 @@ def _fill_thresholds(pay, beta, R, cls_norm, masks, thr):
     that the two agree entry by entry)."""
     for ph in range(pay.shape[0]):
         for ct in range(pay.shape[1]):
-            for ci in range(pay.shape[1]):   # thr's rows may be longer
-                p32 = np.uint64(math.ceil(_fermi(pay[ph, ct], pay[ph, ci], beta, R[ph])
-                                          * 4294967296.0))
+            for ci in range(pay.shape[1]):  # thr's rows may be longer
+                p32 = np.uint64(
+                    math.ceil(_fermi(pay[ph, ct], pay[ph, ci], beta, R[ph]) * 4294967296.0)
+                )
                 thr[ph, ct, ci] = (p32 << np.uint64(16)) | masks[cls_norm[ct], cls_norm[ci]]

@@ -57,17 +57,31 @@ class Variant(NamedTuple):
     @property
     def name(self) -> str:
         """``mode-rates-graph-test-mechanisms``, as ``--list`` and ``--only`` write it."""
-        return "-".join([self.mode, "evolving" if self.evolving else "fixed",
-                         "regular" if self.regular else "irregular", self.how, self.mech])
+        return "-".join(
+            [
+                self.mode,
+                "evolving" if self.evolving else "fixed",
+                "regular" if self.regular else "irregular",
+                self.how,
+                self.mech,
+            ]
+        )
 
 
 MECHS = ("plain", "mechanisms", "conformity", "conformity+groups")
 
 
-def _product(modes=MODES, evolving=(False, True), regular=(True, False), hows=("lut",),
-             mechs=("plain",)) -> list[Variant]:
-    return [Variant(m, e, r, h, x) for x in mechs for h in hows for m in modes
-            for e in evolving for r in regular]
+def _product(
+    modes=MODES, evolving=(False, True), regular=(True, False), hows=("lut",), mechs=("plain",)
+) -> list[Variant]:
+    return [
+        Variant(m, e, r, h, x)
+        for x in mechs
+        for h in hows
+        for m in modes
+        for e in evolving
+        for r in regular
+    ]
 
 
 #: what each declared set is for (``--set``)
@@ -83,19 +97,23 @@ SETS: dict[str, list[Variant]] = {
     "plain": _product(),
     # every mechanism kernel of every mode, and the ratio and formula Fermi tests on
     # irregular graphs
-    "all": list(dict.fromkeys(
-        _product(mechs=MECHS) + _product(hows=("ratio", "formula"), regular=(False,)))),
+    "all": list(
+        dict.fromkeys(_product(mechs=MECHS) + _product(hows=("ratio", "formula"), regular=(False,)))
+    ),
     # what the test suite's default tier compiles (measured: ``--cached`` after a run of
     # the default tier with an empty cache); the other tiers use ``all``
-    "default": list(dict.fromkeys(
-        _product()
-        + _product(regular=(True,), mechs=("conformity", "mechanisms"))
-        + [Variant("sequential", False, False, "lut", "conformity")]
-        + _product(evolving=(False,), regular=(False,), mechs=("mechanisms",))
-        + _product(evolving=(True,), regular=(False,), hows=("ratio",))
-        + [Variant(m, False, True, "ratio") for m in ("synchronous", "sequential")]
-        + [Variant("sequential", False, r, "ratio", "mechanisms") for r in (True, False)]
-        + [Variant("reference", False, False, h) for h in ("ratio", "formula")])),
+    "default": list(
+        dict.fromkeys(
+            _product()
+            + _product(regular=(True,), mechs=("conformity", "mechanisms"))
+            + [Variant("sequential", False, False, "lut", "conformity")]
+            + _product(evolving=(False,), regular=(False,), mechs=("mechanisms",))
+            + _product(evolving=(True,), regular=(False,), hows=("ratio",))
+            + [Variant(m, False, True, "ratio") for m in ("synchronous", "sequential")]
+            + [Variant("sequential", False, r, "ratio", "mechanisms") for r in (True, False)]
+            + [Variant("reference", False, False, h) for h in ("ratio", "formula")]
+        )
+    ),
 }
 
 
@@ -104,15 +122,19 @@ def case(v: Variant) -> tuple[Any, list[int]]:
     exactly the kernel variant ``v``."""
     from normsim.params import ModelParams
 
-    if v.how == "lut":   # a 4-regular torus, or a small irregular graph: few payoff classes
-        net = ({"kind": "grid", "rows": 4, "cols": 4, "periodic": True} if v.regular
-               else {"kind": "barabasi_albert", "n": 12, "m": 1})
-    elif v.regular:      # more than 256 payoff classes need many degrees
+    if v.how == "lut":  # a 4-regular torus, or a small irregular graph: few payoff classes
+        net = (
+            {"kind": "grid", "rows": 4, "cols": 4, "periodic": True}
+            if v.regular
+            else {"kind": "barabasi_albert", "n": 12, "m": 1}
+        )
+    elif v.regular:  # more than 256 payoff classes need many degrees
         raise ValueError(f"{v.name}: the {v.how} test needs an irregular graph")
-    else:                # a star of 200 leaves and a path: degrees 1, 2 and 200
+    else:  # a star of 200 leaves and a path: degrees 1, 2 and 200
         net = {"kind": "star", "n": 200}
-    kw: dict[str, Any] = dict(network=net, generations=1, update=v.mode,
-                              beta=5000.0 if v.how == "formula" else 5.0)
+    kw: dict[str, Any] = dict(
+        network=net, generations=1, update=v.mode, beta=5000.0 if v.how == "formula" else 5.0
+    )
     if v.evolving:
         kw.update(rates=(0.0, 0.1, 0.2), rate_mutation=0.05)
     if v.mech == "mechanisms":
@@ -144,7 +166,8 @@ def _misses() -> int:
             continue
         for sig, n in stats.cache_misses.items():
             literal_request = obj.__name__.startswith("_run") and not any(
-                isinstance(t, types.Literal) for t in sig)
+                isinstance(t, types.Literal) for t in sig
+            )
             total += 0 if literal_request else n
     return total
 
@@ -158,7 +181,7 @@ def compile_variant(v: Variant) -> tuple[str, int, float]:
     params, seeds = case(v)
     how = tables(replicate_adjacency(params.network, seeds[0]), params).how
     want = {"lut": LUT, "ratio": RATIO, "formula": FORMULA}[v.how]
-    if how != want:   # the tiny model must take the variant it stands for
+    if how != want:  # the tiny model must take the variant it stands for
         raise RuntimeError(f"{v.name}: the tiny model's Fermi test is {how}, not {want}")
     before, t0 = _misses(), time.perf_counter()
     simulate(params, seeds)
@@ -176,8 +199,15 @@ def _variant_of(kernel: str, sig) -> Variant | None:
         return None
     code, evolving, regular, how, mech_on, _committed, conform, groups = flags
     mode = "asynchronous" if kernel == "_run_async" else MODES[int(code)]
-    mech = ("conformity+groups" if conform and groups else "conformity" if conform
-            else "mechanisms" if mech_on else "plain")
+    mech = (
+        "conformity+groups"
+        if conform and groups
+        else "conformity"
+        if conform
+        else "mechanisms"
+        if mech_on
+        else "plain"
+    )
     return Variant(mode, bool(evolving), bool(regular), HOWS[int(how)], mech)
 
 
@@ -195,10 +225,10 @@ def cached() -> list[Variant]:
     for kernel in ("_run", "_run_conform", "_run_async"):
         for index in folder.glob(f"kernels.{kernel}-*.nbi"):
             with open(index, "rb") as fh:
-                pickle.load(fh)                       # numba's version
+                pickle.load(fh)  # numba's version
                 try:
                     _stamp, overloads = pickle.loads(fh.read())
-                except Exception:                     # an index numba would discard too
+                except Exception:  # an index numba would discard too
                     continue
             for key in overloads:
                 v = _variant_of(kernel, key[0])
@@ -231,8 +261,10 @@ def warm(variants: Sequence[Variant], jobs: int = 1, *, echo=print) -> int:
             name, n, dt = compile_variant(v)
             compiled += n
             echo(f"  {name}: {'compiled' if n else 'cached'} ({dt:.1f} s)")
-    echo(f"warm: {len(variants)} variants, {compiled} kernels compiled, in "
-         f"{time.perf_counter() - t0:.0f} s (cache: {cache_root()})")
+    echo(
+        f"warm: {len(variants)} variants, {compiled} kernels compiled, in "
+        f"{time.perf_counter() - t0:.0f} s (cache: {cache_root()})"
+    )
     return compiled
 
 
@@ -241,19 +273,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m normsim.engine.warm",
         description="Compile the engine's kernel variants into normsim's cache ahead of "
-                    "time, so that later runs only load them. Variants already cached "
-                    "are loaded, not compiled.")
-    ap.add_argument("--set", choices=sorted(SETS), default="plain",
-                    help="which declared variants: " + "; ".join(
-                        f"'{k}' ({SET_DOCS[k]})" for k in SETS) + " (default: plain)")
-    ap.add_argument("--only", nargs="+", metavar="NAME",
-                    help="only these variants (names as --list prints them)")
-    ap.add_argument("--jobs", type=int, default=1,
-                    help="processes compiling at once (default 1)")
-    ap.add_argument("--list", action="store_true",
-                    help="list the set's variants, each marked cached or not; compile nothing")
-    ap.add_argument("--cached", action="store_true",
-                    help="list the variants the cache holds; compile nothing")
+        "time, so that later runs only load them. Variants already cached "
+        "are loaded, not compiled.",
+    )
+    ap.add_argument(
+        "--set",
+        choices=sorted(SETS),
+        default="plain",
+        help="which declared variants: "
+        + "; ".join(f"'{k}' ({SET_DOCS[k]})" for k in SETS)
+        + " (default: plain)",
+    )
+    ap.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help="only these variants (names as --list prints them)",
+    )
+    ap.add_argument("--jobs", type=int, default=1, help="processes compiling at once (default 1)")
+    ap.add_argument(
+        "--list",
+        action="store_true",
+        help="list the set's variants, each marked cached or not; compile nothing",
+    )
+    ap.add_argument(
+        "--cached", action="store_true", help="list the variants the cache holds; compile nothing"
+    )
     args = ap.parse_args(argv)
     if args.jobs < 1:
         print("warm: --jobs must be at least 1", file=sys.stderr)
@@ -274,8 +319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         have = set(cached())
         for v in variants:
             print(f"{v.name}{'  (cached)' if v in have else ''}")
-        print(f"{len(variants)} variants, {sum(v in have for v in variants)} cached "
-              f"({cache_root_text()})")
+        print(
+            f"{len(variants)} variants, {sum(v in have for v in variants)} cached "
+            f"({cache_root_text()})"
+        )
         return 0
     warm(variants, min(args.jobs, os.cpu_count() or 1))
     return 0

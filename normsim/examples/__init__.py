@@ -49,8 +49,9 @@ def path(name: str) -> Path:
     for n in names():
         if _key(n) == _key(name):
             return Path(str(_folder() / f"{n}.yaml"))
-    raise NormsimError(f"example {name!r}: no such example scenario "
-                       f"(examples: {', '.join(names())})")
+    raise NormsimError(
+        f"example {name!r}: no such example scenario (examples: {', '.join(names())})"
+    )
 
 
 def text(name: str) -> str:

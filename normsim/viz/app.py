@@ -54,7 +54,7 @@ from normsim.model import NormChangeModel
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams
 from normsim.theory import network_prediction
 
-COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}        # A blue, B orange
+COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}  # A blue, B orange
 #: committed agents: a darker shade of their norm's colour (navy: A, brown: B)
 COMMITTED_COLORS = {0: (12, 30, 78), 1: (110, 50, 0)}
 #: lines between agents of different groups (lattice) / edges across groups (graph)
@@ -82,25 +82,54 @@ MAX_GROUP_SLIDERS = 4
 MAX_GROUP_LINES = 8
 #: the colours of the groups' lines on the chart (matplotlib's tab10 without its
 #: blue and orange, the norms' colours, and with its red, the shocks', last)
-GROUP_LINE_COLORS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-                     "#17becf", "#d62728")
+GROUP_LINE_COLORS = (
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#d62728",
+)
 
 #: the page's initial values: the model's from normsim.params.DEFAULTS, and the
 #: page's own (graph size for non-grid kinds, when to shock, the seed, the threat)
-PAGE_DEFAULTS = {"c": DEFAULTS.c, "exploration": DEFAULTS.exploration, "beta": DEFAULTS.beta,
-                 "a": DEFAULTS.a, "b": DEFAULTS.b, "network_kind": DEFAULTS.network["kind"],
-                 "side": DEFAULTS.network["rows"], "nodes": 400, "update": DEFAULTS.update,
-                 "shocks": "once", "shock_at": 100, "evolving": False, "seed": 1,
-                 "initial_b": DEFAULTS.initial_b, "network_spec_json": "",
-                 "committed": float((DEFAULTS.committed or {}).get("fraction") or 0.0),
-                 "placement": "random", "committed_norm": "new",
-                 "conformity": DEFAULTS.conformity,
-                 "threat_c": 0.9, "threat_start": 50, "threat_length": 0,
-                 "scenario_events": False, "events_json": "", "committed_nodes_json": "",
-                 "group_split": "none", "c_left": 0.9, "c_right": 0.2,
-                 # scenario groups' c sliders (None: no slider, the scenario's c)
-                 **{f"group_c{k}": None for k in range(MAX_GROUP_SLIDERS)},
-                 "groups_json": "", "group_count": 0, "base_dir": ""}
+PAGE_DEFAULTS = {
+    "c": DEFAULTS.c,
+    "exploration": DEFAULTS.exploration,
+    "beta": DEFAULTS.beta,
+    "a": DEFAULTS.a,
+    "b": DEFAULTS.b,
+    "network_kind": DEFAULTS.network["kind"],
+    "side": DEFAULTS.network["rows"],
+    "nodes": 400,
+    "update": DEFAULTS.update,
+    "shocks": "once",
+    "shock_at": 100,
+    "evolving": False,
+    "seed": 1,
+    "initial_b": DEFAULTS.initial_b,
+    "network_spec_json": "",
+    "committed": float((DEFAULTS.committed or {}).get("fraction") or 0.0),
+    "placement": "random",
+    "committed_norm": "new",
+    "conformity": DEFAULTS.conformity,
+    "threat_c": 0.9,
+    "threat_start": 50,
+    "threat_length": 0,
+    "scenario_events": False,
+    "events_json": "",
+    "committed_nodes_json": "",
+    "group_split": "none",
+    "c_left": 0.9,
+    "c_right": 0.2,
+    # scenario groups' c sliders (None: no slider, the scenario's c)
+    **{f"group_c{k}": None for k in range(MAX_GROUP_SLIDERS)},
+    "groups_json": "",
+    "group_count": 0,
+    "base_dir": "",
+}
 _P = PAGE_DEFAULTS
 
 
@@ -112,8 +141,7 @@ def network_spec(kind: str, side: int = _P["side"], nodes: int = _P["nodes"]) ->
     if kind == "watts_strogatz":
         return {"kind": "watts_strogatz", "n": size, "k": 4, "p": 0.1}
     if kind == "erdos_renyi":
-        return {"kind": "erdos_renyi", "n": size, "p": 4.0 / (size - 1),
-                "largest_component": True}
+        return {"kind": "erdos_renyi", "n": size, "p": 4.0 / (size - 1), "largest_component": True}
     if kind == "barabasi_albert":
         return {"kind": "barabasi_albert", "n": size, "m": 2}
     if kind == "random_regular":
@@ -121,8 +149,7 @@ def network_spec(kind: str, side: int = _P["side"], nodes: int = _P["nodes"]) ->
     raise ValueError(f"unknown network kind {kind!r}")
 
 
-def page_committed(fraction: float, placement: str, norm: str,
-                   nodes_json: str = "") -> dict | None:
+def page_committed(fraction: float, placement: str, norm: str, nodes_json: str = "") -> dict | None:
     """The ``population.committed`` spec of the page's controls (None: no committed agents).
 
     ``placement`` is ``random``, ``hubs``, ``cluster`` or ``SCENARIO_NODES``
@@ -135,9 +162,15 @@ def page_committed(fraction: float, placement: str, norm: str,
     return {"fraction": float(fraction), "placement": placement, "norm": norm}
 
 
-def page_groups(split: str, c: float = _P["c"], c_left: float = _P["c_left"],
-                c_right: float = _P["c_right"], groups_json: str = "", group_count: int = 0,
-                group_cs: tuple[float, ...] = ()) -> dict | None:
+def page_groups(
+    split: str,
+    c: float = _P["c"],
+    c_left: float = _P["c_left"],
+    c_right: float = _P["c_right"],
+    groups_json: str = "",
+    group_count: int = 0,
+    group_cs: tuple[float, ...] = (),
+) -> dict | None:
     """The ``population.groups`` spec of the page's controls (None: no groups).
 
     ``split`` is ``none``, ``halves`` (the grid's left half, group 0, plays
@@ -156,8 +189,10 @@ def page_groups(split: str, c: float = _P["c"], c_left: float = _P["c_left"],
     if split != SCENARIO_GROUPS:
         raise NormsimError(f"groups: {split!r} is not one of none, halves, {SCENARIO_GROUPS}")
     if not groups_json:
-        raise NormsimError("groups: scenario groups need a scenario with population.groups "
-                           "(normsim viz SCENARIO.yaml)")
+        raise NormsimError(
+            "groups: scenario groups need a scenario with population.groups "
+            "(normsim viz SCENARIO.yaml)"
+        )
     groups = json.loads(groups_json)
     m = int(group_count)
     if m > 0 and group_cs:
@@ -168,9 +203,15 @@ def page_groups(split: str, c: float = _P["c"], c_left: float = _P["c_left"],
     return groups
 
 
-def page_events(c: float, threat_c: float, threat_start: int, threat_length: int,
-                events_json: str = "", groups: dict | None = None,
-                network: dict | None = None) -> tuple[dict, ...]:
+def page_events(
+    c: float,
+    threat_c: float,
+    threat_start: int,
+    threat_length: int,
+    events_json: str = "",
+    groups: dict | None = None,
+    network: dict | None = None,
+) -> tuple[dict, ...]:
     """The ``schedule.events`` of the page: the scenario's (``events_json``, a JSON
     list, or empty), then the threat, if ``threat_length`` > 0: c set to
     ``threat_c`` after generation ``threat_start`` (generations threat_start + 1
@@ -193,13 +234,23 @@ def page_events(c: float, threat_c: float, threat_start: int, threat_length: int
                 raise ValueError("page_events: groups need the network spec they split")
             last = max([start, 1] + [int(e.get("at", e.get("to", 0))) for e in events])
             m = len(groups["c"])
-            before = ModelParams(c=c, network=network, generations=min(HORIZON, last + 1),
-                                 events=tuple(events), groups=groups).group_game_at(start, m)
-            return tuple(events + [threat] + [
-                {"at": start + length, "group": k, "game": {"c": float(g.c)}}
-                for k, g in enumerate(before)])
+            before = ModelParams(
+                c=c,
+                network=network,
+                generations=min(HORIZON, last + 1),
+                events=tuple(events),
+                groups=groups,
+            ).group_game_at(start, m)
+            return tuple(
+                events
+                + [threat]
+                + [
+                    {"at": start + length, "group": k, "game": {"c": float(g.c)}}
+                    for k, g in enumerate(before)
+                ]
+            )
         before = c
-        if events:   # the c in force in the last generation before the threat
+        if events:  # the c in force in the last generation before the threat
             before = ModelParams(c=c, generations=HORIZON, events=tuple(events)).game_at(start).c
         events += [threat, {"at": start + length, "game": {"c": float(before)}}]
     return tuple(events)
@@ -214,34 +265,64 @@ class VizModel(NormChangeModel):
     it does not step (``running`` is False after the first Step), so the page
     can say what to change."""
 
-    def __init__(self, c: float = _P["c"], exploration: float = _P["exploration"],
-                 beta: float = _P["beta"], a: float = _P["a"], b: float = _P["b"],
-                 network_kind: str = _P["network_kind"], side: int = _P["side"],
-                 nodes: int = _P["nodes"], update: str = _P["update"], shocks: str = _P["shocks"],
-                 shock_at: int = _P["shock_at"], evolving: bool = _P["evolving"],
-                 seed: int = _P["seed"], initial_b: float = _P["initial_b"],
-                 network_spec_json: str = _P["network_spec_json"],
-                 committed: float = _P["committed"], placement: str = _P["placement"],
-                 committed_norm: str = _P["committed_norm"],
-                 conformity: float = _P["conformity"], threat_c: float = _P["threat_c"],
-                 threat_start: int = _P["threat_start"],
-                 threat_length: int = _P["threat_length"],
-                 scenario_events: bool = _P["scenario_events"],
-                 events_json: str = _P["events_json"],
-                 committed_nodes_json: str = _P["committed_nodes_json"],
-                 group_split: str = _P["group_split"], c_left: float = _P["c_left"],
-                 c_right: float = _P["c_right"], group_c0: float | None = _P["group_c0"],
-                 group_c1: float | None = _P["group_c1"], group_c2: float | None = _P["group_c2"],
-                 group_c3: float | None = _P["group_c3"], groups_json: str = _P["groups_json"],
-                 group_count: int = _P["group_count"], base_dir: str = _P["base_dir"]):
-        spec = (json.loads(network_spec_json) if network_kind == "scenario network"
-                else network_spec(network_kind, int(side), int(nodes)))
+    def __init__(
+        self,
+        c: float = _P["c"],
+        exploration: float = _P["exploration"],
+        beta: float = _P["beta"],
+        a: float = _P["a"],
+        b: float = _P["b"],
+        network_kind: str = _P["network_kind"],
+        side: int = _P["side"],
+        nodes: int = _P["nodes"],
+        update: str = _P["update"],
+        shocks: str = _P["shocks"],
+        shock_at: int = _P["shock_at"],
+        evolving: bool = _P["evolving"],
+        seed: int = _P["seed"],
+        initial_b: float = _P["initial_b"],
+        network_spec_json: str = _P["network_spec_json"],
+        committed: float = _P["committed"],
+        placement: str = _P["placement"],
+        committed_norm: str = _P["committed_norm"],
+        conformity: float = _P["conformity"],
+        threat_c: float = _P["threat_c"],
+        threat_start: int = _P["threat_start"],
+        threat_length: int = _P["threat_length"],
+        scenario_events: bool = _P["scenario_events"],
+        events_json: str = _P["events_json"],
+        committed_nodes_json: str = _P["committed_nodes_json"],
+        group_split: str = _P["group_split"],
+        c_left: float = _P["c_left"],
+        c_right: float = _P["c_right"],
+        group_c0: float | None = _P["group_c0"],
+        group_c1: float | None = _P["group_c1"],
+        group_c2: float | None = _P["group_c2"],
+        group_c3: float | None = _P["group_c3"],
+        groups_json: str = _P["groups_json"],
+        group_count: int = _P["group_count"],
+        base_dir: str = _P["base_dir"],
+    ):
+        spec = (
+            json.loads(network_spec_json)
+            if network_kind == "scenario network"
+            else network_spec(network_kind, int(side), int(nodes))
+        )
         shock_at = max(1, int(shock_at))
-        sched = (tuple(range(shock_at, HORIZON, shock_at)) if shocks == "periodic"
-                 else (shock_at,))
-        plain = dict(a=a, b=b, c=c, network=spec, initial_b=initial_b, update=update,
-                     beta=beta, exploration=exploration,
-                     rates=RATES if evolving else None, generations=HORIZON, shocks=sched)
+        sched = tuple(range(shock_at, HORIZON, shock_at)) if shocks == "periodic" else (shock_at,)
+        plain = dict(
+            a=a,
+            b=b,
+            c=c,
+            network=spec,
+            initial_b=initial_b,
+            update=update,
+            beta=beta,
+            exploration=exploration,
+            rates=RATES if evolving else None,
+            generations=HORIZON,
+            shocks=sched,
+        )
         self.problem: str | None = None
         self.threat = None
         #: the scenario's events in ``params.events`` (the threat's follow them)
@@ -250,64 +331,87 @@ class VizModel(NormChangeModel):
         self.group_names: list[str] = []
         sliders = tuple(x for x in (group_c0, group_c1, group_c2, group_c3) if x is not None)
         try:
-            groups = page_groups(group_split, c, c_left, c_right, groups_json,
-                                 int(group_count), sliders)
-            if groups is not None:   # checked against the network before the events use it
+            groups = page_groups(
+                group_split, c, c_left, c_right, groups_json, int(group_count), sliders
+            )
+            if groups is not None:  # checked against the network before the events use it
                 groups = ModelParams(**plain, groups=groups).groups
-            events = page_events(c, threat_c, threat_start, threat_length,
-                                 events_json if scenario_events else "", groups, spec)
-            params = ModelParams(**plain, committed=page_committed(
-                committed, placement, committed_norm, committed_nodes_json),
-                conformity=float(conformity), events=events, groups=groups)
-            self.scenario_event_count = len(json.loads(events_json)) if (
-                scenario_events and events_json) else 0
+            events = page_events(
+                c,
+                threat_c,
+                threat_start,
+                threat_length,
+                events_json if scenario_events else "",
+                groups,
+                spec,
+            )
+            params = ModelParams(
+                **plain,
+                committed=page_committed(
+                    committed, placement, committed_norm, committed_nodes_json
+                ),
+                conformity=float(conformity),
+                events=events,
+                groups=groups,
+            )
+            self.scenario_event_count = (
+                len(json.loads(events_json)) if (scenario_events and events_json) else 0
+            )
             if int(threat_length) > 0:
-                self.threat = (int(threat_start) + 1, int(threat_start) + int(threat_length),
-                               float(threat_c))
+                self.threat = (
+                    int(threat_start) + 1,
+                    int(threat_start) + int(threat_length),
+                    float(threat_c),
+                )
         except NormsimError as e:
             self.problem = str(e)
             params = ModelParams(**plain)
         try:
             super().__init__(params=params, seed=int(seed), base_dir=base_dir or None)
-        except NormsimError as e:   # the groups do not fit the graph (a node without a group)
+        except NormsimError as e:  # the groups do not fit the graph (a node without a group)
             if params.groups is None:
                 raise
             self.problem = str(e)
             params = ModelParams(**plain)
             super().__init__(params=params, seed=int(seed), base_dir=base_dir or None)
         self.shock_list = sched
-        self.base_dir = base_dir or None   # where a scenario's relative files are read from
+        self.base_dir = base_dir or None  # where a scenario's relative files are read from
         self.history = [self.datacollector.model_vars["share_b"][0]]
         self.rate_history = [self.datacollector.model_vars["rate_shares"][0]]
         self.free_history = [self.datacollector.model_vars["share_new_uncommitted"][0]]
         #: the share of B in each group after each generation (groups only)
-        self.group_history = ([self.datacollector.model_vars["group_share_b"][0]]
-                              if params.groups is not None else [])
+        self.group_history = (
+            [self.datacollector.model_vars["group_share_b"][0]] if params.groups is not None else []
+        )
         if params.groups is not None:
             by = params.groups["by"]
-            self.group_names = (["left half", "right half"] if by == "halves" else
-                                [f"group {k}" for k in range(self.n_groups)])
+            self.group_names = (
+                ["left half", "right half"]
+                if by == "halves"
+                else [f"group {k}" for k in range(self.n_groups)]
+            )
         self.lattice = (spec["rows"], spec["cols"]) if spec["kind"] == "grid" else None
-        self.committed_mask = np.fromiter((ag.committed for ag in self.by_node), dtype=bool,
-                                          count=len(self.by_node))
-        self.group_labels = agent_groups(self)   # not .groups: the groups work may use that name
+        self.committed_mask = np.fromiter(
+            (ag.committed for ag in self.by_node), dtype=bool, count=len(self.by_node)
+        )
+        self.group_labels = agent_groups(self)  # not .groups: the groups work may use that name
 
     @property
     def mechanisms(self) -> bool:
         """Whether committed agents, conformity, game events or groups are in play."""
         p = self.params
-        return (p.committed is not None or p.conformity > 0 or bool(p.events)
-                or p.groups is not None)
+        return p.committed is not None or p.conformity > 0 or bool(p.events) or p.groups is not None
 
     def group_games(self) -> tuple:
         """Each group's game in the next generation (groups only)."""
-        return self.params.group_game_at(min(self.generation + 1, self.params.generations),
-                                         self.n_groups)
+        return self.params.group_game_at(
+            min(self.generation + 1, self.params.generations), self.n_groups
+        )
 
     def step(self) -> None:
         """One generation of the model, and the page's history of shares (nothing when
         the controls gave a setting the model rejects)."""
-        if self.problem:       # nothing to run: the page shows the problem
+        if self.problem:  # nothing to run: the page shows the problem
             self.running = False
             return
         super().step()
@@ -359,8 +463,9 @@ def lattice_png(model: VizModel, px: int = 420) -> bytes:
     norms = np.fromiter((ag.norm for ag in model.by_node), dtype=np.uint8, count=rows * cols)
     k = lattice_block(model, px)
     if k == 1:
-        palette = np.array([COLORS[0], COLORS[1], COMMITTED_COLORS[0], COMMITTED_COLORS[1]],
-                           dtype=np.uint8)
+        palette = np.array(
+            [COLORS[0], COLORS[1], COMMITTED_COLORS[0], COMMITTED_COLORS[1]], dtype=np.uint8
+        )
         idx = (norms + 2 * model.committed_mask).reshape(rows, cols)
         s = max(1, px // max(rows, cols))
         rgb = np.repeat(np.repeat(palette[idx], s, axis=0), s, axis=1)
@@ -369,9 +474,9 @@ def lattice_png(model: VizModel, px: int = 420) -> bytes:
             g = groups.reshape(rows, cols)
             # the last pixel column (row) of a square whose right (lower) neighbour
             # is in another group
-            right = rgb[:, s - 1:(cols - 1) * s:s]
+            right = rgb[:, s - 1 : (cols - 1) * s : s]
             right[np.repeat(g[:, :-1] != g[:, 1:], s, axis=0)] = BOUNDARY_COLOR
-            below = rgb[s - 1:(rows - 1) * s:s, :]
+            below = rgb[s - 1 : (rows - 1) * s : s, :]
             below[np.repeat(g[:-1, :] != g[1:, :], s, axis=1)] = BOUNDARY_COLOR
         return _png(Image.fromarray(rgb, "RGB"))
     palette = np.array([COLORS[0], COLORS[1]], dtype=np.uint8)
@@ -429,11 +534,13 @@ def graph_png(model: VizModel, px: int = 420, max_nodes: int | None = None) -> b
             edges = sub.edges
         else:
             nodes = list(range(n))
-            xy = _layout(json.dumps(model.params.network, sort_keys=True), model.seed, n,
-                         model.base_dir)
+            xy = _layout(
+                json.dumps(model.params.network, sort_keys=True), model.seed, n, model.base_dir
+            )
             edges = model.graph.edges
-        at = {v: (10 + x * (px - 20), 10 + y * (px - 20))
-              for v, (x, y) in zip(nodes, xy, strict=True)}
+        at = {
+            v: (10 + x * (px - 20), 10 + y * (px - 20)) for v, (x, y) in zip(nodes, xy, strict=True)
+        }
         groups = getattr(model, "group_labels", None)
         bg = Image.new("RGB", (px, px), "white")
         d = ImageDraw.Draw(bg)
@@ -447,9 +554,12 @@ def graph_png(model: VizModel, px: int = 420, max_nodes: int | None = None) -> b
     fixed = model.committed_mask
     for v, (x, y) in model._pts.items():
         norm = model.by_node[v].norm
-        if fixed[v]:   # committed: the dark shade, one pixel larger, with a black rim
-            d.ellipse([x - r - 1, y - r - 1, x + r + 1, y + r + 1],
-                      fill=COMMITTED_COLORS[norm], outline=(0, 0, 0))
+        if fixed[v]:  # committed: the dark shade, one pixel larger, with a black rim
+            d.ellipse(
+                [x - r - 1, y - r - 1, x + r + 1, y + r + 1],
+                fill=COMMITTED_COLORS[norm],
+                outline=(0, 0, 0),
+            )
         else:
             d.ellipse([x - r, y - r, x + r, y + r], fill=COLORS[norm])
     return _png(img)
@@ -470,21 +580,32 @@ def network_note(model: VizModel, px: int = 420) -> str | None:
     if model.committed_mask.any():
         norm = "AB"[model.params.committed["norm"]]
         shade = "navy" if norm == "A" else "brown"
-        notes.append(f"Committed agents (holding {norm}) are drawn {shade}." if marked else
-                     "Committed agents are not marked at this density.")
+        notes.append(
+            f"Committed agents (holding {norm}) are drawn {shade}."
+            if marked
+            else "Committed agents are not marked at this density."
+        )
     if model.group_labels is not None:
-        notes.append("Black lines separate the groups." if marked and (
-            not model.lattice or px // max(model.lattice) >= 2) else
-            "Group boundaries are not drawn at this density.")
+        notes.append(
+            "Black lines separate the groups."
+            if marked and (not model.lattice or px // max(model.lattice) >= 2)
+            else "Group boundaries are not drawn at this density."
+        )
     if model.lattice:
         if k > 1:
-            notes.insert(0, f"Density image: each pixel is a block of {k} x {k} agents, "
-                         f"coloured by its share of B (blue: all A, orange: all B); "
-                         f"{n:,} agents.")
+            notes.insert(
+                0,
+                f"Density image: each pixel is a block of {k} x {k} agents, "
+                f"coloured by its share of B (blue: all A, orange: all B); "
+                f"{n:,} agents.",
+            )
     elif n > MAX_DRAWN_NODES:
-        notes.insert(0, f"A sample of {MAX_DRAWN_NODES:,} of the {n:,} agents is drawn "
-                     "(neighbourhoods grown breadth-first from random agents); the chart "
-                     "and the numbers cover every agent.")
+        notes.insert(
+            0,
+            f"A sample of {MAX_DRAWN_NODES:,} of the {n:,} agents is drawn "
+            "(neighbourhoods grown breadth-first from random agents); the chart "
+            "and the numbers cover every agent.",
+        )
     return " ".join(notes) or None
 
 
@@ -496,8 +617,9 @@ def _prediction(model: VizModel, t_max: int):
     p = model.params
     if p.evolving or model.mechanisms:
         return None
-    return network_prediction(replace(p, generations=t_max,
-                                      shocks=tuple(s for s in model.shock_list if s < t_max)))
+    return network_prediction(
+        replace(p, generations=t_max, shocks=tuple(s for s in model.shock_list if s < t_max))
+    )
 
 
 def _x_limit(g: int) -> int:
@@ -523,36 +645,64 @@ class _Chart:
         FigureCanvasAgg(self.fig)
         axes = self.fig.subplots(rows, 1, squeeze=False)
         self.ax = axes[0, 0]
-        self.line_b, = self.ax.plot([], [], color="#e88426", label="share of B", animated=True)
-        self.line_a, = self.ax.plot([], [], color="#3168b0", label="share of A", animated=True)
-        self.line_pred, = self.ax.plot([], [], "k--", lw=0.8, label=(
-            "_none" if self.evolving or model.mechanisms else "theory"))
+        (self.line_b,) = self.ax.plot([], [], color="#e88426", label="share of B", animated=True)
+        (self.line_a,) = self.ax.plot([], [], color="#3168b0", label="share of A", animated=True)
+        (self.line_pred,) = self.ax.plot(
+            [],
+            [],
+            "k--",
+            lw=0.8,
+            label=("_none" if self.evolving or model.mechanisms else "theory"),
+        )
         self.free = model.params.committed is not None
         norm = "AB"[model.params.committed["norm"]] if self.free else ""
-        self.line_free, = self.ax.plot([], [], color="#e88426" if norm == "B" else "#3168b0",
-                                       ls=(0, (1, 1)), lw=1.6, animated=True, label=(
-                                           f"share of {norm} among the uncommitted"
-                                           if self.free else "_none"))
-        self.line_c, = self.ax.plot([], [], color="#7a7a7a", lw=1.0, label=(
-            "c in play" if model.params.events and not grouped else "_none"))
+        (self.line_free,) = self.ax.plot(
+            [],
+            [],
+            color="#e88426" if norm == "B" else "#3168b0",
+            ls=(0, (1, 1)),
+            lw=1.6,
+            animated=True,
+            label=(f"share of {norm} among the uncommitted" if self.free else "_none"),
+        )
+        (self.line_c,) = self.ax.plot(
+            [],
+            [],
+            color="#7a7a7a",
+            lw=1.0,
+            label=("c in play" if model.params.events and not grouped else "_none"),
+        )
         # groups: the share of B in each of the first MAX_GROUP_LINES groups and, with
         # events, the c each of them plays (dashed, in the group's colour)
         names = model.group_names[:MAX_GROUP_LINES]
-        self.group_lines = [self.ax.plot([], [], color=GROUP_LINE_COLORS[k], lw=1.1,
-                                         animated=True, label=f"B in {name}")[0]
-                            for k, name in enumerate(names)]
-        self.group_c_lines = [self.ax.plot([], [], color=GROUP_LINE_COLORS[k], lw=0.9,
-                                           ls="--", label=f"c in {name}")[0]
-                              for k, name in enumerate(names)] if model.params.events else []
+        self.group_lines = [
+            self.ax.plot(
+                [], [], color=GROUP_LINE_COLORS[k], lw=1.1, animated=True, label=f"B in {name}"
+            )[0]
+            for k, name in enumerate(names)
+        ]
+        self.group_c_lines = (
+            [
+                self.ax.plot(
+                    [], [], color=GROUP_LINE_COLORS[k], lw=0.9, ls="--", label=f"c in {name}"
+                )[0]
+                for k, name in enumerate(names)
+            ]
+            if model.params.events
+            else []
+        )
         self.ax.plot([], [], color="red", ls=":", lw=0.9, label="shock")
         self.ax.set(ylim=(-0.02, 1.02), xlabel="generation", ylabel="share of agents")
-        self.legend = ({"loc": "upper center", "bbox_to_anchor": (0.5, -0.22), "ncol": 3}
-                       if grouped else {"loc": "center right"})
+        self.legend = (
+            {"loc": "upper center", "bbox_to_anchor": (0.5, -0.22), "ncol": 3}
+            if grouped
+            else {"loc": "center right"}
+        )
         self.ax.legend(fontsize=7, **self.legend)
         self.ax2 = axes[1, 0] if self.evolving else None
         if self.ax2 is not None:
             self.ax2.set(ylim=(0, 1), xlabel="generation", ylabel="share holding rate")
-            for r in RATES:   # legend entries for the stacked areas drawn per step
+            for r in RATES:  # legend entries for the stacked areas drawn per step
                 self.ax2.fill_between([], [], [], label=f"rate {r:g}")
             self.ax2.legend(fontsize=6, loc="center right", ncol=2)
         self.fig.tight_layout()
@@ -567,17 +717,17 @@ class _Chart:
             self.line_pred.set_data(np.arange(limit + 1), pred.share_b)
             self.line_pred.set_label(pred.name)
             self.ax.legend(fontsize=7, **self.legend)
-        if self.group_c_lines:   # each group's need for coordination in each generation
+        if self.group_c_lines:  # each group's need for coordination in each generation
             games, index = model.params.group_games(model.n_groups)
-            cs = np.array([[gm.c for gm in combo] for combo in games])[index[:limit + 1]]
+            cs = np.array([[gm.c for gm in combo] for combo in games])[index[: limit + 1]]
             for k, line in enumerate(self.group_c_lines):
                 line.set_data(np.arange(len(cs)), cs[:, k])
-        elif model.params.events:   # the need for coordination of each generation
+        elif model.params.events:  # the need for coordination of each generation
             games, index = model.params.games()
-            cs = np.array([gm.c for gm in games])[index[:limit + 1]]
+            cs = np.array([gm.c for gm in games])[index[: limit + 1]]
             self.line_c.set_data(np.arange(len(cs)), cs)
         shocks = [s for s in model.shock_list if s <= limit]
-        for s in shocks[self.shocks_drawn:]:
+        for s in shocks[self.shocks_drawn :]:
             self.ax.axvline(s, color="red", ls=":", lw=0.9)
         self.shocks_drawn = len(shocks)
         for ax in (self.ax, self.ax2):
@@ -610,8 +760,7 @@ class _Chart:
             shares = np.cumsum(np.asarray(model.rate_history), axis=1)
             lower = np.zeros(len(x))
             for k in range(len(RATES)):
-                poly = self.ax2.fill_between(x, lower, shares[:, k], color=f"C{k}",
-                                             animated=True)
+                poly = self.ax2.fill_between(x, lower, shares[:, k], color=f"C{k}", animated=True)
                 self.ax2.draw_artist(poly)
                 poly.remove()
                 lower = shares[:, k]
@@ -637,20 +786,24 @@ def info_markdown(model: VizModel) -> str:
     lines = []
     if model.problem:
         lines.append(f"**Not run:** {model.problem}. Change the controls and press Reset.")
-    c_now = "" if p.groups is not None else f", c = {model.game.c:g}"   # groups: below
-    lines += [f"**Generation {model.generation}**",
-              f"share of A: {1 - hist:.3f}, share of B: {hist:.3f}",
-              f"favoured norm now: **{model.favoured()}** (a = {model.game.a:g}, "
-              f"b = {model.game.b:g}{c_now})",
-              f"next shock after generation {nxt}" if nxt is not None else "no more shocks",
-              f"{len(model.by_node)} agents, {p.update} update, seed {model.seed}"]
+    c_now = "" if p.groups is not None else f", c = {model.game.c:g}"  # groups: below
+    lines += [
+        f"**Generation {model.generation}**",
+        f"share of A: {1 - hist:.3f}, share of B: {hist:.3f}",
+        f"favoured norm now: **{model.favoured()}** (a = {model.game.a:g}, "
+        f"b = {model.game.b:g}{c_now})",
+        f"next shock after generation {nxt}" if nxt is not None else "no more shocks",
+        f"{len(model.by_node)} agents, {p.update} update, seed {model.seed}",
+    ]
     if p.committed is not None:
         k, n = int(model.committed_mask.sum()), len(model.by_node)
         norm = "AB"[p.committed["norm"]]
         free = model.free_history[-1]
-        lines.append(f"committed agents: {k} ({k / n:.1%}, {p.committed['placement']}) "
-                     f"holding {norm}; share of {norm} among the uncommitted: "
-                     + ("none uncommitted" if free != free else f"{free:.3f}"))
+        lines.append(
+            f"committed agents: {k} ({k / n:.1%}, {p.committed['placement']}) "
+            f"holding {norm}; share of {norm} among the uncommitted: "
+            + ("none uncommitted" if free != free else f"{free:.3f}")
+        )
     if p.conformity > 0:
         lines.append(f"conformity gamma = {p.conformity:g}")
     if p.groups is not None:
@@ -658,13 +811,12 @@ def info_markdown(model: VizModel) -> str:
     if model.threat is not None:
         g1, g2, tc = model.threat
         lines.append(f"threat: c = {tc:g} in generations {g1}..{g2}")
-    scenario_events = p.events[:model.scenario_event_count]
+    scenario_events = p.events[: model.scenario_event_count]
     if scenario_events:
         lines.append(f"the scenario's events: {json.dumps(list(scenario_events))}")
     if p.evolving:
         shares = model.rate_history[-1]
-        lines.append("mean exploration rate: "
-                     f"{float(np.dot(shares, RATES)):.3f}")
+        lines.append(f"mean exploration rate: {float(np.dot(shares, RATES)):.3f}")
     elif model.mechanisms:
         lines.append("no theory line: the theory module predicts the plain model only")
     return "  \n".join(lines)
@@ -676,10 +828,16 @@ def group_markdown(model: VizModel) -> str:
     p, m = model.params, model.n_groups
     games, shares = model.group_games(), model.group_history[-1]
     by = p.groups["by"]
-    parts = [f"{model.group_names[k]} ({int(model.group_sizes[k])} agents): c = {games[k].c:g}, "
-             f"share of B {shares[k]:.3f}" for k in range(min(m, MAX_GROUP_LINES))]
-    more = (f"; and {m - MAX_GROUP_LINES} more groups (the chart shows the first "
-            f"{MAX_GROUP_LINES})" if m > MAX_GROUP_LINES else "")
+    parts = [
+        f"{model.group_names[k]} ({int(model.group_sizes[k])} agents): c = {games[k].c:g}, "
+        f"share of B {shares[k]:.3f}"
+        for k in range(min(m, MAX_GROUP_LINES))
+    ]
+    more = (
+        f"; and {m - MAX_GROUP_LINES} more groups (the chart shows the first {MAX_GROUP_LINES})"
+        if m > MAX_GROUP_LINES
+        else ""
+    )
     return f"{m} groups ({by}): " + "; ".join(parts) + more
 
 
@@ -739,20 +897,30 @@ def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> d
     s = cond.spec
     if s.population.well_mixed:
         from normsim.errors import NormsimError
+
         raise NormsimError(f"{path}: the visualization needs a network, not well_mixed")
     net = s.population.network.as_dict()
-    d.update(c=s.game.c, a=s.game.a, b=s.game.b, beta=s.dynamics.selection_strength,
-             update=s.dynamics.update, seed=int(s.seed), initial_b=s.population.initial_b)
+    d.update(
+        c=s.game.c,
+        a=s.game.a,
+        b=s.game.b,
+        beta=s.dynamics.selection_strength,
+        update=s.dynamics.update,
+        seed=int(s.seed),
+        initial_b=s.population.initial_b,
+    )
     ex = s.dynamics.exploration
     if isinstance(ex, EvolvingRates):
         d["evolving"] = True
     else:
         d["exploration"] = float(ex)
-    if net["kind"] == "grid" and net.get("rows") == net.get("cols") and net.get(
-            "periodic", True):
+    if net["kind"] == "grid" and net.get("rows") == net.get("cols") and net.get("periodic", True):
         d["side"] = net["rows"]
-    elif net["kind"] in KINDS and net["kind"] != "grid" and net == network_spec(
-            net["kind"], nodes=net["n"]):
+    elif (
+        net["kind"] in KINDS
+        and net["kind"] != "grid"
+        and net == network_spec(net["kind"], nodes=net["n"])
+    ):
         d.update(network_kind=net["kind"], nodes=net["n"])
     else:
         d.update(network_kind="scenario network", network_spec_json=json.dumps(net))
@@ -770,22 +938,28 @@ def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> d
             d.update(placement=SCENARIO_NODES, committed_nodes_json=json.dumps(cm["nodes"]))
         else:
             frac = cm.get("fraction")
-            if frac is None:   # a count: the same number of agents as a fraction
+            if frac is None:  # a count: the same number of agents as a fraction
                 from normsim.networks import build_graph
-                n = build_graph(net, seed=graph_seed(int(s.seed)),
-                                base_dir=cond.base_dir).number_of_nodes()
+
+                n = build_graph(
+                    net, seed=graph_seed(int(s.seed)), base_dir=cond.base_dir
+                ).number_of_nodes()
                 frac = cm["count"] / n
             d.update(committed=float(frac), placement=placement)
     if s.schedule.events:
         d.update(scenario_events=True, events_json=json.dumps(list(s.schedule.events)))
-    d["base_dir"] = str(cond.base_dir)   # relative edge-list and group files are read there
+    d["base_dir"] = str(cond.base_dir)  # relative edge-list and group files are read there
     if s.population.groups is not None:
         groups = s.population.groups.as_dict()
-        groups.setdefault("by", DEFAULT_SOURCE.get(net["kind"]))   # the network's own source
+        groups.setdefault("by", DEFAULT_SOURCE.get(net["kind"]))  # the network's own source
         m = scenario_group_count(groups, net, int(s.seed), cond.base_dir)
         cs = groups.get("c") or [s.game.c] * m
-        d.update(group_split=SCENARIO_GROUPS, groups_json=json.dumps(groups), group_count=m,
-                 **{f"group_c{k}": float(cs[k]) for k in range(min(m, MAX_GROUP_SLIDERS))})
+        d.update(
+            group_split=SCENARIO_GROUPS,
+            groups_json=json.dumps(groups),
+            group_count=m,
+            **{f"group_c{k}": float(cs[k]) for k in range(min(m, MAX_GROUP_SLIDERS))},
+        )
     return d
 
 
@@ -800,8 +974,7 @@ def scenario_group_count(groups: dict, network: dict, seed: int, base_dir=None) 
     if spec["n"] is not None:
         return int(spec["n"])
     graph = build_graph(network, seed=graph_seed(seed), base_dir=base_dir)
-    labels = group_labels(spec, network, graph.number_of_nodes(), graph=graph,
-                          base_dir=base_dir)
+    labels = group_labels(spec, network, graph.number_of_nodes(), graph=graph, base_dir=base_dir)
     return n_groups(spec, labels)
 
 
@@ -810,69 +983,199 @@ def model_params(defaults: dict) -> dict:
     ``section`` heading for ``ParamInputs``), starting at ``defaults``."""
     kinds = list(KINDS) + (["scenario network"] if defaults["network_spec_json"] else [])
     placements = list(PAGE_PLACEMENTS) + (
-        [SCENARIO_NODES] if defaults["committed_nodes_json"] else [])
+        [SCENARIO_NODES] if defaults["committed_nodes_json"] else []
+    )
     splits = list(GROUP_SPLITS) + ([SCENARIO_GROUPS] if defaults["groups_json"] else [])
-    group_sliders = {}   # scenario groups: a c slider for each of the first groups
+    group_sliders = {}  # scenario groups: a c slider for each of the first groups
     if defaults["groups_json"]:
         halves = json.loads(defaults["groups_json"])["by"] == "halves"
         for k in range(min(int(defaults["group_count"]), MAX_GROUP_SLIDERS)):
             name = f"group {k}" + (f" ({('left', 'right')[k]} half)" if halves else "")
             group_sliders[f"group_c{k}"] = {
-                "type": "SliderFloat", "value": defaults[f"group_c{k}"], "min": 0.0, "max": 1.0,
-                "step": 0.05, "label": f"c, {name}",
-                "shown_when": ("group_split", SCENARIO_GROUPS)}
+                "type": "SliderFloat",
+                "value": defaults[f"group_c{k}"],
+                "min": 0.0,
+                "max": 1.0,
+                "step": 0.05,
+                "label": f"c, {name}",
+                "shown_when": ("group_split", SCENARIO_GROUPS),
+            }
     out = {
-        "c": {"type": "SliderFloat", "value": defaults["c"], "min": 0.0, "max": 1.0,
-              "step": 0.05, "label": "need for coordination c", "section": "Game"},
-        "exploration": {"type": "SliderFloat", "value": defaults["exploration"], "min": 0.0,
-                        "max": 0.5, "step": 0.01, "label": "exploration rate"},
-        "evolving": {"type": "Checkbox", "value": defaults["evolving"],
-                     "label": "evolving exploration rates (0 .. 0.5)"},
-        "beta": {"type": "SliderFloat", "value": defaults["beta"], "min": 0.0, "max": 20.0,
-                 "step": 0.5, "label": "selection strength beta"},
-        "a": {"type": "SliderFloat", "value": defaults["a"], "min": 0.1, "max": 1.0,
-              "step": 0.05, "label": "payoff a (norm A, at start)"},
-        "b": {"type": "SliderFloat", "value": defaults["b"], "min": 0.1, "max": 1.0,
-              "step": 0.05, "label": "payoff b (norm B, at start)"},
-        "network_kind": {"type": "Select", "value": defaults["network_kind"], "values": kinds,
-                         "label": "network", "section": "Network and schedule"},
-        "side": {"type": "SliderInt", "value": defaults["side"], "min": 5, "max": 100,
-                 "step": 1, "label": "grid side (grid: side x side torus)"},
-        "nodes": {"type": "SliderInt", "value": defaults["nodes"], "min": 20, "max": 1000,
-                  "step": 10, "label": "nodes (other networks, mean degree 4)"},
-        "update": {"type": "Select", "value": defaults["update"], "values": list(UPDATE_MODES),
-                   "label": "update mode"},
-        "shocks": {"type": "Select", "value": defaults["shocks"], "values": ["once", "periodic"],
-                   "label": "shocks"},
-        "shock_at": {"type": "SliderInt", "value": defaults["shock_at"], "min": 1, "max": 1000,
-                     "step": 1, "label": "shock generation / period"},
-        "seed": {"type": "SliderInt", "value": defaults["seed"], "min": 0,
-                 "max": max(1000, defaults["seed"]),
-                 "step": 1, "label": "seed"},
-        "committed": {"type": "SliderFloat", "value": defaults["committed"], "min": 0.0,
-                      "max": max(0.5, defaults["committed"]), "step": 0.01,
-                      "label": "committed fraction", "section": "Mechanisms"},
-        "placement": {"type": "Select", "value": defaults["placement"], "values": placements,
-                      "label": "committed placement"},
-        "committed_norm": {"type": "Select", "value": defaults["committed_norm"],
-                           "values": ["new", "A", "B"],
-                           "label": "committed norm (new: the one the first shock favours)"},
-        "conformity": {"type": "SliderFloat", "value": defaults["conformity"], "min": 0.0,
-                       "max": 1.0, "step": 0.05, "label": "conformity gamma"},
-        "threat_c": {"type": "SliderFloat", "value": defaults["threat_c"], "min": 0.0,
-                     "max": 1.0, "step": 0.05, "label": "threat: c during the threat"},
-        "threat_start": {"type": "SliderInt", "value": defaults["threat_start"], "min": 0,
-                         "max": 1000, "step": 1, "label": "threat: starts after generation"},
-        "threat_length": {"type": "SliderInt", "value": defaults["threat_length"], "min": 0,
-                          "max": 1000, "step": 1,
-                          "label": "threat: lasts (generations, 0: no threat)"},
-        "group_split": {"type": "Select", "value": defaults["group_split"], "values": splits,
-                        "label": "groups", "section": "Groups"},
-        "c_left": {"type": "SliderFloat", "value": defaults["c_left"], "min": 0.0, "max": 1.0,
-                   "step": 0.05, "label": "c, left half", "shown_when": ("group_split", "halves")},
-        "c_right": {"type": "SliderFloat", "value": defaults["c_right"], "min": 0.0,
-                    "max": 1.0, "step": 0.05, "label": "c, right half",
-                    "shown_when": ("group_split", "halves")},
+        "c": {
+            "type": "SliderFloat",
+            "value": defaults["c"],
+            "min": 0.0,
+            "max": 1.0,
+            "step": 0.05,
+            "label": "need for coordination c",
+            "section": "Game",
+        },
+        "exploration": {
+            "type": "SliderFloat",
+            "value": defaults["exploration"],
+            "min": 0.0,
+            "max": 0.5,
+            "step": 0.01,
+            "label": "exploration rate",
+        },
+        "evolving": {
+            "type": "Checkbox",
+            "value": defaults["evolving"],
+            "label": "evolving exploration rates (0 .. 0.5)",
+        },
+        "beta": {
+            "type": "SliderFloat",
+            "value": defaults["beta"],
+            "min": 0.0,
+            "max": 20.0,
+            "step": 0.5,
+            "label": "selection strength beta",
+        },
+        "a": {
+            "type": "SliderFloat",
+            "value": defaults["a"],
+            "min": 0.1,
+            "max": 1.0,
+            "step": 0.05,
+            "label": "payoff a (norm A, at start)",
+        },
+        "b": {
+            "type": "SliderFloat",
+            "value": defaults["b"],
+            "min": 0.1,
+            "max": 1.0,
+            "step": 0.05,
+            "label": "payoff b (norm B, at start)",
+        },
+        "network_kind": {
+            "type": "Select",
+            "value": defaults["network_kind"],
+            "values": kinds,
+            "label": "network",
+            "section": "Network and schedule",
+        },
+        "side": {
+            "type": "SliderInt",
+            "value": defaults["side"],
+            "min": 5,
+            "max": 100,
+            "step": 1,
+            "label": "grid side (grid: side x side torus)",
+        },
+        "nodes": {
+            "type": "SliderInt",
+            "value": defaults["nodes"],
+            "min": 20,
+            "max": 1000,
+            "step": 10,
+            "label": "nodes (other networks, mean degree 4)",
+        },
+        "update": {
+            "type": "Select",
+            "value": defaults["update"],
+            "values": list(UPDATE_MODES),
+            "label": "update mode",
+        },
+        "shocks": {
+            "type": "Select",
+            "value": defaults["shocks"],
+            "values": ["once", "periodic"],
+            "label": "shocks",
+        },
+        "shock_at": {
+            "type": "SliderInt",
+            "value": defaults["shock_at"],
+            "min": 1,
+            "max": 1000,
+            "step": 1,
+            "label": "shock generation / period",
+        },
+        "seed": {
+            "type": "SliderInt",
+            "value": defaults["seed"],
+            "min": 0,
+            "max": max(1000, defaults["seed"]),
+            "step": 1,
+            "label": "seed",
+        },
+        "committed": {
+            "type": "SliderFloat",
+            "value": defaults["committed"],
+            "min": 0.0,
+            "max": max(0.5, defaults["committed"]),
+            "step": 0.01,
+            "label": "committed fraction",
+            "section": "Mechanisms",
+        },
+        "placement": {
+            "type": "Select",
+            "value": defaults["placement"],
+            "values": placements,
+            "label": "committed placement",
+        },
+        "committed_norm": {
+            "type": "Select",
+            "value": defaults["committed_norm"],
+            "values": ["new", "A", "B"],
+            "label": "committed norm (new: the one the first shock favours)",
+        },
+        "conformity": {
+            "type": "SliderFloat",
+            "value": defaults["conformity"],
+            "min": 0.0,
+            "max": 1.0,
+            "step": 0.05,
+            "label": "conformity gamma",
+        },
+        "threat_c": {
+            "type": "SliderFloat",
+            "value": defaults["threat_c"],
+            "min": 0.0,
+            "max": 1.0,
+            "step": 0.05,
+            "label": "threat: c during the threat",
+        },
+        "threat_start": {
+            "type": "SliderInt",
+            "value": defaults["threat_start"],
+            "min": 0,
+            "max": 1000,
+            "step": 1,
+            "label": "threat: starts after generation",
+        },
+        "threat_length": {
+            "type": "SliderInt",
+            "value": defaults["threat_length"],
+            "min": 0,
+            "max": 1000,
+            "step": 1,
+            "label": "threat: lasts (generations, 0: no threat)",
+        },
+        "group_split": {
+            "type": "Select",
+            "value": defaults["group_split"],
+            "values": splits,
+            "label": "groups",
+            "section": "Groups",
+        },
+        "c_left": {
+            "type": "SliderFloat",
+            "value": defaults["c_left"],
+            "min": 0.0,
+            "max": 1.0,
+            "step": 0.05,
+            "label": "c, left half",
+            "shown_when": ("group_split", "halves"),
+        },
+        "c_right": {
+            "type": "SliderFloat",
+            "value": defaults["c_right"],
+            "min": 0.0,
+            "max": 1.0,
+            "step": 0.05,
+            "label": "c, right half",
+            "shown_when": ("group_split", "halves"),
+        },
         **group_sliders,
         "groups_json": defaults["groups_json"],
         "group_count": defaults["group_count"],
@@ -885,8 +1188,11 @@ def model_params(defaults: dict) -> dict:
     }
     if defaults["events_json"]:
         n = len(json.loads(defaults["events_json"]))
-        out["scenario_events"] = {"type": "Checkbox", "value": defaults["scenario_events"],
-                                  "label": f"the scenario's game events ({n})"}
+        out["scenario_events"] = {
+            "type": "Checkbox",
+            "value": defaults["scenario_events"],
+            "label": f"the scenario's game events ({n})",
+        }
     return out
 
 
@@ -904,10 +1210,15 @@ def network_label(model: VizModel) -> str:
     if net["kind"] == "grid":
         shape = "torus" if net.get("periodic", True) else "grid"
         return f"a {net['rows']} x {net['cols']} {shape}"
-    names = {"watts_strogatz": "Watts-Strogatz graph", "erdos_renyi": "Erdos-Renyi graph",
-             "barabasi_albert": "Barabasi-Albert graph", "random_regular": "random regular graph",
-             "complete": "complete graph", "connected_caveman": "connected-caveman graph",
-             "edgelist": "network from an edge list"}
+    names = {
+        "watts_strogatz": "Watts-Strogatz graph",
+        "erdos_renyi": "Erdos-Renyi graph",
+        "barabasi_albert": "Barabasi-Albert graph",
+        "random_regular": "random regular graph",
+        "complete": "complete graph",
+        "connected_caveman": "connected-caveman graph",
+        "edgelist": "network from an edge list",
+    }
     return f"a {names.get(net['kind'], net['kind'] + ' network')} of {n:,} agents"
 
 
@@ -936,10 +1247,11 @@ def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
     current = {**start, **model_parameters.value}
 
     for name, opt in adjustable.items():
+
         def on_value(value: Any, name: str = name) -> None:
             model_parameters.value = {**model_parameters.value, name: value}
 
-        if "shown_when" in opt:   # a control that matters for one value of another only
+        if "shown_when" in opt:  # a control that matters for one value of another only
             other, wanted = opt["shown_when"]
             if current[other] != wanted:
                 continue
@@ -949,8 +1261,14 @@ def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
         kind, value = opt["type"], current[name]
         if kind in ("SliderInt", "SliderFloat"):
             cls = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
-            cls(slider_label(opt["label"], value, opt["step"]), value=value,
-                on_value=on_value, min=opt["min"], max=opt["max"], step=opt["step"])
+            cls(
+                slider_label(opt["label"], value, opt["step"]),
+                value=value,
+                on_value=on_value,
+                min=opt["min"],
+                max=opt["max"],
+                step=opt["step"],
+            )
         elif kind == "Select":
             solara.Select(opt["label"], value=value, values=opt["values"], on_value=on_value)
         elif kind == "Checkbox":
@@ -982,8 +1300,12 @@ SLIDER_CSS = """
 
 
 @solara.component
-def NormsimViz(model: VizModel | solara.Reactive, user_params: dict,
-               play_interval: int = 150, render_interval: int = 1):
+def NormsimViz(
+    model: VizModel | solara.Reactive,
+    user_params: dict,
+    play_interval: int = 150,
+    render_interval: int = 1,
+):
     """The page: SolaraViz's layout (controls in the sidebar, views in the main
     area) with Mesa's model controller, sliders that show their values, and a
     title and tab named for what the page shows."""
@@ -1000,12 +1322,19 @@ def NormsimViz(model: VizModel | solara.Reactive, user_params: dict,
         solara.AppBarTitle(title)
     with solara.Sidebar(), solara.Column():
         with solara.Card("Controls"):
-            solara.SliderInt(f"Play interval (ms): {play.value}", value=play, min=50, max=1000,
-                             step=10)
-            solara.SliderInt(f"Render interval (steps): {render.value}", value=render, min=1,
-                             max=100, step=1)
-            ModelController(model, model_parameters=parameters, play_interval=play,
-                            render_interval=render, use_threads=threads)
+            solara.SliderInt(
+                f"Play interval (ms): {play.value}", value=play, min=50, max=1000, step=10
+            )
+            solara.SliderInt(
+                f"Render interval (steps): {render.value}", value=render, min=1, max=100, step=1
+            )
+            ModelController(
+                model,
+                model_parameters=parameters,
+                play_interval=play,
+                render_interval=render,
+                use_threads=threads,
+            )
         with solara.Card("Model parameters"):
             ParamInputs(user_params, parameters)
         with solara.Card("Information"):
@@ -1015,6 +1344,7 @@ def NormsimViz(model: VizModel | solara.Reactive, user_params: dict,
 
 _defaults = defaults_from_scenario(
     os.environ.get("NORMSIM_VIZ_SCENARIO"),
-    [r for r in os.environ.get(DATA_ROOTS_ENV, "").split(os.pathsep) if r])
+    [r for r in os.environ.get(DATA_ROOTS_ENV, "").split(os.pathsep) if r],
+)
 model = VizModel(**_defaults)
 page = NormsimViz(model, model_params(_defaults), play_interval=150)

@@ -17,9 +17,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 #: Debian's Chromium, headless and quiet on a closed network
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 #: JavaScript for page.evaluate(STEP_LOOP, n): click Step n times, each time waiting
 #: until both figures (network and chart) have changed; returns the seconds taken
@@ -60,8 +66,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(scenario: str | Path | None = None, timeout: float = 120,
-          python: str | Path | None = None, cwd: str | Path | None = None) -> Iterator[str]:
+def serve(
+    scenario: str | Path | None = None,
+    timeout: float = 120,
+    python: str | Path | None = None,
+    cwd: str | Path | None = None,
+) -> Iterator[str]:
     """Run ``normsim viz`` on a free local port; yield its URL; stop it afterwards.
 
     ``python`` is the interpreter to run it with (default this one; the wheel test
@@ -70,8 +80,14 @@ def serve(scenario: str | Path | None = None, timeout: float = 120,
     cmd = [str(python or sys.executable), "-m", "normsim", "viz", "--port", str(port)]
     if scenario:
         cmd.insert(4, str(scenario))
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, cwd=cwd)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        cwd=cwd,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.time() + timeout
@@ -81,7 +97,7 @@ def serve(scenario: str | Path | None = None, timeout: float = 120,
                 break
             except OSError:
                 if proc.poll() is not None:
-                    assert proc.stdout is not None   # stdout=PIPE
+                    assert proc.stdout is not None  # stdout=PIPE
                     raise RuntimeError("normsim viz exited: " + proc.stdout.read()) from None
                 if time.time() > deadline:
                     raise RuntimeError("normsim viz did not start") from None
