@@ -68,6 +68,28 @@ BUILD_BYTES: dict[str, tuple[float, float]] = {
     "edgelist": (600.0, 600.0),
     "sbm": (850.0, 420.0),  # as erdos_renyi: networkx draws each block pair alike
 }
+#: peak memory while normsim's native generators (:mod:`normsim.generators`) build one
+#: graph straight into the engine's arrays: (bytes per node, bytes per edge), fitted to
+#: the peak RSS over a fresh process's baseline (a 1000 x 1000 and a 2000 x 2000 grid
+#: 28 and 111 MB; random regular graphs of 10^6 nodes, d = 4, 80 MB and 3 x 10^5 nodes,
+#: d = 10, 27 MB; Barabasi-Albert 10^6 nodes, m = 3, 116 MB and 3 x 10^5, m = 10, 52 MB;
+#: Erdos-Renyi 10^6 nodes with 2 x 10^6 edges 81 MB and 2 x 10^5 nodes with 2 x 10^6
+#: edges 20 MB; Watts-Strogatz 10^6 nodes, k = 4, 66 MB; a complete graph of 3,000
+#: nodes 104 MB), each fit about 15% above its measurements. Edge lists are always read
+#: natively: BUILD_BYTES["edgelist"] is that reader's. NATIVE_BUILD_BASE: what loading
+#: the generators' compiled code adds to a fresh process first (measured 103 MB with a
+#: 10 x 10 grid; a 3000 x 3000 grid peaked at 364 MB in all).
+NATIVE_BUILD_BASE = 110e6
+NATIVE_BUILD_BYTES: dict[str, tuple[float, float]] = {
+    "grid": (20.0, 6.0),
+    "complete": (0.0, 26.0),
+    "star": (100.0, 30.0),
+    "connected_caveman": (60.0, 12.0),
+    "erdos_renyi": (60.0, 12.0),
+    "watts_strogatz": (60.0, 6.0),
+    "barabasi_albert": (100.0, 10.0),
+    "random_regular": (85.0, 5.0),
+}
 #: the engine's arrays for one replicate: per agent (norms, rate indices, classes,
 #: order, changed-list, CSR offsets, degree) and per edge (int32 and uint16 neighbour
 #: indices, both directions)
@@ -406,6 +428,8 @@ class Variant:
     evolving: bool
     update: str
     random: bool  # a new graph per replicate
+    native: bool = False  # built by normsim's native generators (or the edge-list reader)
+    snapshots: int = 0  # generations of output.snapshots
 
 
 @dataclass(frozen=True)
@@ -491,11 +515,52 @@ def _variant(d: dict) -> Variant | None:
         if not isinstance(net, dict):
             return None
         n, e = network_size(net, d.get("_base_dir"))
+        snaps = (d.get("output") or {}).get("snapshots") or ()
         return Variant(
-            net.get("kind"), n, e, G, K, evolving, update, net.get("kind") in RANDOM_KINDS
+            net.get("kind"),
+            n,
+            e,
+            G,
+            K,
+            evolving,
+            update,
+            net.get("kind") in RANDOM_KINDS,
+            native=_native(net, n),
+            snapshots=len(snaps),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
+
+
+def _native(net: Mapping[str, Any], nodes: float) -> bool:
+    """Whether the network will be built by the native generators (as
+    :func:`normsim.networks.spec_adjacency` decides: ``generator``, kind and size)."""
+    from normsim.generators import NATIVE_KINDS
+    from normsim.networks import NATIVE_MIN_NODES
+
+    kind, generator = net.get("kind"), net.get("generator", "auto")
+    if kind == "edgelist":
+        return True
+    if generator == "networkx" or kind not in NATIVE_KINDS:
+        return False
+    return generator == "native" or nodes >= NATIVE_MIN_NODES
+
+
+def snapshot_bytes(nodes: float, rates: int, evolving: bool) -> float:
+    """One stored snapshot of every agent (:func:`normsim.snapshots.encode`) and its row.
+
+    With a fixed rate, a bit an agent (packed; zlib gains nothing on mixed norms). With
+    evolving rates the norm and the rate index share a byte (two beyond 128 rates),
+    which zlib packs to about their entropy, ``1 + log2(rates)`` bits (measured: 3 rates
+    on 40,000 agents, 0.35 bytes an agent); counted with a fifth more."""
+    from normsim.snapshots import MAX_BYTE_RATES
+
+    if evolving:
+        width = 1.0 if rates <= MAX_BYTE_RATES else 2.0
+        per_agent = min(width, 1.2 * (1.0 + math.log2(max(1, rates))) / 8.0)
+    else:
+        per_agent = 0.125
+    return nodes * per_agent + STORE_ROW_BYTES
 
 
 def _variants(loaded: LoadedScenario) -> tuple[list[tuple[Variant, float]], float]:
@@ -584,7 +649,8 @@ def estimate(
     for v, m in variants:
         n_rep = 1.0 if v.kind is None else runs
         stored = store_bytes(v.generations, v.rates, v.evolving)
-        disk += m * n_rep * (stored + STORE_ROW_BYTES)
+        snaps = v.snapshots * snapshot_bytes(v.nodes, v.rates, v.evolving)
+        disk += m * n_rep * (stored + STORE_ROW_BYTES + snaps)
         seconds += m * n_rep * STORE_SECONDS_PER_REPLICATE
         gens = f"{_count(v.generations)} generations"
         if v.kind is None:
@@ -597,15 +663,27 @@ def estimate(
             worker = max(worker, ode.bytes)
             work_seconds += m * (WELL_MIXED_SECONDS + v.generations * 1e-6)
         else:
-            bn, be = BUILD_BYTES.get(v.kind or "", (600.0, 600.0))
+            native = v.native and v.kind != "edgelist"
+            table = NATIVE_BUILD_BYTES if native else BUILD_BYTES
+            bn, be = table.get(v.kind or "", (600.0, 600.0))
             net = f"the {v.kind} network of {_count(v.nodes)} agents and {_count(v.edges)} edges"
-            b = Part(v.nodes * bn + v.edges * be, "population.network", f"building {net}")
+            b = Part(
+                (NATIVE_BUILD_BASE if native else 0.0) + v.nodes * bn + v.edges * be,
+                "population.network",
+                f"building {net}" + (" (native generator)" if native else ""),
+            )
             build = max(build, b, key=lambda p: p.bytes)
             engine = v.nodes * ENGINE_BYTES_PER_NODE + v.edges * ENGINE_BYTES_PER_EDGE
+            # a replicate's snapshots: the engine's norm and rate arrays (a byte each
+            # an agent), then their encoding
+            snap_mem = v.snapshots * v.nodes * 3.0
             one = Part(
-                3 * series_bytes(v.generations, v.rates),
-                "schedule.generations",
-                f"one replicate's series of {gens}",
+                3 * series_bytes(v.generations, v.rates) + snap_mem,
+                "output.snapshots"
+                if snap_mem > 3 * series_bytes(v.generations, v.rates)
+                else "schedule.generations",
+                f"one replicate's series of {gens}"
+                + (f" and {v.snapshots} snapshot(s)" if v.snapshots else ""),
             )
             series = max(series, one, key=lambda p: p.bytes)
             chunk = _chunk(v, reps, workers)
