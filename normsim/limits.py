@@ -726,11 +726,14 @@ def estimate(
 PARTICLE_BYTES = 40_000
 #: bytes of the pair approximation per neighbour count 0..k (binomial tables of every
 #: start of its fixed-point search) and per pair of counts (its (k+1) x k switching-
-#: probability matrices, four of them while they are built)
+#: probability matrices and the temporaries that build them: the peak RSS above k = 20
+#: grew by 30, 98 and 340 MB at k = 200, 400 and 800, 530-750 bytes a pair)
 PAIR_BYTES_PER_DEGREE = 250 * 6 * 8
-PAIR_BYTES_PER_PAIR = 4 * 8
-#: bytes of the finite-population chain per state 0..Z (its log-rate and passage arrays)
-FINITE_BYTES_PER_STATE = 40 * 8
+PAIR_BYTES_PER_PAIR = 650
+#: bytes of the finite-population chain per state 0..Z (its log-rate and passage arrays:
+#: the peak RSS above Z = 1,000 grew by 14, 56 and 287 MB at Z = 10^5, 4 x 10^5 and
+#: 2 x 10^6, 140 bytes a state)
+FINITE_BYTES_PER_STATE = 200
 
 
 def check_memory(what: str, need: float, option: str) -> None:

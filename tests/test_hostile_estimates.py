@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from hostile_helpers import one_line_error
-from inproc import normsim
 
 from normsim import limits
 from normsim.scenario import load, loads
+
+from inproc import normsim
 
 SNAPSHOTS = """name: snaps
 population: {{network: {{kind: grid, rows: 200, cols: 200}}}}
@@ -98,3 +99,43 @@ def test_native_build_memory_matches_a_measurement_within_a_factor_of_two(spec):
     bn, be = limits.NATIVE_BUILD_BYTES[spec["kind"]]
     estimate = limits.NATIVE_BUILD_BASE + v.nodes * bn + v.edges * be
     assert measured / 2 <= estimate <= 2 * measured, (measured, estimate)
+
+
+PEAK = """
+import sys
+from normsim.cli import main
+code = main(sys.argv[1:])
+with open("/proc/self/status") as fh:
+    print(next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmHWM:")), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def _peak_rss(args) -> float:
+    """Peak resident memory (bytes) of ``normsim ARGS`` in a fresh process, as that
+    process sees it (a forked child's own count would include its parent's pages)."""
+    r = subprocess.run(
+        [sys.executable, "-c", PEAK, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    return float(r.stderr.strip().splitlines()[-1])
+
+
+GAME = ["--a", "0.4", "--b", "0.6", "--c", "0.5", "--mu", "0.01"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_the_finite_chain_and_pair_approximation_estimates_match_a_measurement():
+    base = _peak_rss(["analytic", "--model", "finite", *GAME, "--population", "1000"])
+    grown = _peak_rss(["analytic", "--model", "finite", *GAME, "--population", "2000000"])
+    estimate = limits.FINITE_BYTES_PER_STATE * (2000000 - 1000)
+    assert (grown - base) / 2 <= estimate <= 2 * (grown - base), (grown - base, estimate)
+    base = _peak_rss(["analytic", "--model", "pair", *GAME, "--degree", "20"])
+    grown = _peak_rss(["analytic", "--model", "pair", *GAME, "--degree", "600"])
+    estimate = limits.PAIR_BYTES_PER_DEGREE * 580 + limits.PAIR_BYTES_PER_PAIR * (601**2 - 21**2)
+    assert (grown - base) / 2 <= estimate <= 2 * (grown - base), (grown - base, estimate)
