@@ -175,8 +175,10 @@ def _analytic_replicator(args: argparse.Namespace) -> int:
     )
     res = analytic.analyse(a, b, c, mu, p0, t_max)
     if args.plot:
+        from normsim.datafiles import check_output
         from normsim.plots import analytic_figure
 
+        check_output(args.plot, "--plot")
         try:
             analytic_figure(a, b, c, mu, p0, t_max, args.plot)
         except OSError as e:
@@ -1014,8 +1016,11 @@ def _check_calibration_memory(
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``normsim export``: tidy tables of a results store."""
+    from normsim.datafiles import check_output
     from normsim.export import export
 
+    if args.to is not None:
+        check_output(args.to, "--to")
     paths = export(args.results, args.format, args.to)
     for p in paths:
         print(p)

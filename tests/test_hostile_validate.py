@@ -111,3 +111,15 @@ def test_a_fifo_is_refused_as_an_output(tmp_path):
         normsim("run", sc, "--out", fifo, "--workers", "1"),
         r"--out: .*f\.sqlite' is a FIFO, not a place for results",
     )
+
+
+def test_export_and_analytic_plot_refuse_a_special_file_as_an_output(tmp_path):
+    sc = tmp_path / "s.yaml"
+    sc.write_text(BASE)
+    assert normsim("run", sc, "--out", tmp_path / "out", "--workers", "1").returncode == 0
+    r = normsim("export", tmp_path / "out", "--to", "/proc/self/fd/1")
+    one_line_error(r, r"--to: '/proc/self/fd/1' is under /proc, a folder of system files")
+    assert r.stdout == ""
+    r = normsim("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.5", "--plot", "/dev/stdout")
+    one_line_error(r, r"--plot: '/dev/stdout' is under /dev, a folder of system files")
+    assert r.stdout == ""
