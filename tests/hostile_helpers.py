@@ -27,3 +27,17 @@ def one_line_error(r, pattern, code=1):
     assert "Traceback" not in r.stderr
     assert re.search(pattern, lines[0]), lines[0]
     return lines[0]
+
+
+#: a child process's peak memory while it builds the network spec given as JSON: VmHWM
+#: over the resident set after normsim's imports (bytes, on stdout)
+MEASURE = """
+import json, sys
+from normsim.networks import spec_adjacency
+def status(key):
+    with open("/proc/self/status") as fh:
+        return next(int(x.split()[1]) * 1024 for x in fh if x.startswith(key))
+base = status("VmRSS:")
+spec_adjacency(json.loads(sys.argv[1]), seed=1)
+print(status("VmHWM:") - base)
+"""

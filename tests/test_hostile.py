@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hostile_helpers import MEASURE, one_line_error
+from hostile_helpers import normsim_process as normsim
 from scipy.integrate import solve_ivp
 
 from normsim import analytic, limits
@@ -41,29 +43,6 @@ schedule: {generations: 120, shocks: [60]}
 runs: 3
 seed: 3
 """
-
-
-def normsim(*args, cwd=None, env=None, timeout=300):
-    """A real ``normsim`` process: kept where a hang, a blow-up, the environment or a signal
-    is part of the test; ``normsim_here`` (tests/inproc.py) elsewhere."""
-    return subprocess.run(
-        [sys.executable, "-m", "normsim", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=timeout,
-        env=None if env is None else {**os.environ, **env},
-    )
-
-
-def one_line_error(r, pattern, code=1):
-    """The process exited with ``code`` and said one line on stderr matching ``pattern``."""
-    assert r.returncode == code, (r.returncode, r.stdout[-2000:], r.stderr[-2000:])
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr[-3000:]
-    assert "Traceback" not in r.stderr
-    assert re.search(pattern, lines[0]), lines[0]
-    return lines[0]
 
 
 def sha(path):
@@ -210,16 +189,6 @@ def test_erdos_renyi_and_edge_list_sizes(tmp_path):
 
 
 # peak RSS of this process image (VmHWM; ru_maxrss would include the parent's before exec)
-MEASURE = """
-import json, sys
-from normsim.networks import spec_adjacency
-def status(key):
-    with open("/proc/self/status") as fh:
-        return next(int(x.split()[1]) * 1024 for x in fh if x.startswith(key))
-base = status("VmRSS:")
-spec_adjacency(json.loads(sys.argv[1]), seed=1)
-print(status("VmHWM:") - base)
-"""
 
 
 @pytest.mark.slow

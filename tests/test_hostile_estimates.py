@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hostile_helpers import one_line_error
+from hostile_helpers import MEASURE, one_line_error
 
 from normsim import limits
 from normsim.scenario import load, loads
@@ -57,18 +57,6 @@ def test_a_grid_of_nine_million_is_refused_by_the_generator_that_would_build_it(
         r"population\.network: too large for this machine: building the grid network of "
         r"9,000,000 agents",
     )
-
-
-MEASURE = """
-import json, sys
-from normsim.networks import spec_adjacency
-def status(key):
-    with open("/proc/self/status") as fh:
-        return next(int(x.split()[1]) * 1024 for x in fh if x.startswith(key))
-base = status("VmRSS:")
-spec_adjacency(json.loads(sys.argv[1]), seed=1)
-print(status("VmHWM:") - base)
-"""
 
 
 @pytest.mark.slow
