@@ -74,7 +74,8 @@ TOO_LARGE = [
         "population: {network: {kind: grid, rows: 100000, cols: 100000}}\n",
         [],
         r"population\.network: too large for this machine: building the grid network of "
-        r"10,000,000,000 agents and 20,000,000,000 edges needs about [\d.]+ TB of memory",
+        r"10,000,000,000 agents and 20,000,000,000 edges \(native generator\) needs about "
+        r"[\d.]+ GB of memory",
     ),
     (
         "complete",

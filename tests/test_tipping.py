@@ -542,7 +542,7 @@ def test_well_mixed_and_missing_vary(tmp_path):
     r = normsim_here(
         "tipping", str(p), "--vary", "population.committed.fraction", "--out", str(tmp_path / "x")
     )
-    assert r.returncode == 1 and "need a network" in r.stderr
+    assert r.returncode == 1 and "needs an agent-based population (a network)" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     r = normsim_here("tipping", str(p), "--out", str(tmp_path / "x"))
     assert r.returncode == 2 and "--vary" in r.stderr

@@ -501,8 +501,8 @@ def committed_shares(
 
 
 def mech_args(params: ModelParams, adj: Adjacency, labels: np.ndarray | None = None) -> MechArgs:
-    """The kernel's :class:`MechArgs` for ``params`` on the graph ``adj`` (checks
-    the committed agents against the graph); ``labels``: each node's group."""
+    """The kernel's :class:`~normsim.engine.kernels.MechArgs` for ``params`` on the graph
+    ``adj`` (checks the committed agents against the graph); ``labels``: each node's group."""
     grp, g_ib = NO_MECH.grp, NO_MECH.g_ib
     if labels is not None:
         assert params.groups is not None  # labels come from the groups' spec

@@ -217,7 +217,8 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R):
 # ------------------------------------------------------------------ kernel arguments
 #: the graph: CSR arrays (``indices`` 16-bit where the nodes fit: half the cache footprint)
 GraphArgs = namedtuple("GraphArgs", "indptr indices degree")
-#: payoff classes and the Fermi test of one graph under one parameter set (see :class:`Tables`)
+#: payoff classes and the Fermi test of one graph under one parameter set
+#: (see :class:`~normsim.engine.Tables`)
 TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta tmu_c th_c")
 #: (``tmu_c``, ``th_c``: with groups and a fixed rate, each class's exploration
 #: thresholds, those of its group; otherwise one unused entry)
