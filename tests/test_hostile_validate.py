@@ -1,7 +1,5 @@
 """Validation of large scenario files is bounded by the file-size limit: a file at the
-limit is read (or refused by its number of values) in about a second, whatever it holds."""
-
-import time
+limit is read, or refused by its number of values, in one line, whatever it holds."""
 
 import pytest
 from hostile_helpers import one_line_error
@@ -22,52 +20,38 @@ def _fill(tail, item, close="", base=BASE):
     return base + tail + item * (room // len(item)) + close + "\n"
 
 
-@pytest.mark.parametrize(
-    "shape, text, refused",
-    [
-        ("a sweep list", _fill("sweep:\n  game.c: [", "0.25, ", "0.5]"), True),
-        (
-            "a list of committed nodes",
-            _fill(
-                "population:\n  network: {kind: grid, rows: 6, cols: 6}"
-                "\n  committed: {placement: nodes, nodes: [",
-                "1, ",
-                "2]}",
-                base="name: big\n",
-            ),
-            True,
+#: files at the size limit, each of another shape: (name, text, refused for its values)
+SHAPES = [
+    ("a sweep list", _fill("sweep:\n  game.c: [", "0.25, ", "0.5]"), True),
+    (
+        "a list of committed nodes",
+        _fill(
+            "population:\n  network: {kind: grid, rows: 6, cols: 6}"
+            "\n  committed: {placement: nodes, nodes: [",
+            "1, ",
+            "2]}",
+            base="name: big\n",
         ),
-        ("a flow mapping", _fill("extra: {", "k: 1, ", "z: 2}"), True),
-        ("comments", _fill("", "# a comment line\n"), False),
-        ("a long description", _fill('description: "', "text ", '"'), False),
-    ],
-)
-def test_a_file_at_the_size_limit_takes_under_two_seconds(tmp_path, shape, text, refused):
+        True,
+    ),
+    ("a flow mapping", _fill("extra: {", "k: 1, ", "z: 2}"), True),
+    ("comments", _fill("", "# a comment line\n"), False),
+    ("a long description", _fill('description: "', "text ", '"'), False),
+]
+
+
+@pytest.mark.parametrize("shape, text, refused", SHAPES, ids=[s[0] for s in SHAPES])
+def test_a_file_at_the_size_limit_is_read_or_refused_in_one_line(tmp_path, shape, text, refused):
+    """(How long it takes, under 2 s at the limit and linear in the values, is measured by
+    benchmarks/bench_validate.py.)"""
     assert MAX_BYTES - 64 < len(text.encode()) <= MAX_BYTES, shape
     sc = tmp_path / "big.yaml"
     sc.write_text(text)
-    normsim("validate", tmp_path / "none.yaml")  # imports done before the clock starts
-    t0 = time.perf_counter()
     r = normsim("validate", sc)
-    seconds = time.perf_counter() - t0
     if refused:
         one_line_error(r, rf"big\.yaml: more than {MAX_VALUES:,} values: not a scenario file")
     else:
         assert r.returncode == 0, r.stderr[-2000:]
-    assert seconds < 2.0, (shape, seconds)
-
-
-def test_validation_time_grows_linearly(tmp_path):
-    """Twice the values take about twice the time (not four times)."""
-    times = []
-    for n in (20_000, 40_000):
-        sc = tmp_path / f"s{n}.yaml"
-        sc.write_text(BASE + "description: [" + ", ".join(["0.5"] * n) + "]\n")
-        t0 = time.perf_counter()
-        r = normsim("validate", sc)
-        times.append(time.perf_counter() - t0)
-        assert r.returncode == 1 and "description" in r.stderr  # parsed, then refused
-    assert times[1] < 3 * times[0] + 0.2, times
 
 
 def test_a_group_event_without_groups_is_refused_by_validate_and_before_run_writes(tmp_path):
