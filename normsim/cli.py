@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from normsim import __version__
@@ -1628,7 +1629,48 @@ class Terminated(KeyboardInterrupt):
 def _on_signal(signum: int, frame) -> None:
     for sig in _STOP_SIGNALS:  # a second signal must not interrupt the cleanup
         signal.signal(sig, signal.SIG_IGN)
+    _arm_stop_watchdog(128 + signum)
     raise Terminated(signum)
+
+
+def _on_interrupt(signum: int, frame) -> None:
+    """The command's own process on Ctrl-C: stop as Python does (KeyboardInterrupt), with
+    the watchdog armed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # one Ctrl-C stops; the cleanup goes on
+    _arm_stop_watchdog(130)
+    raise KeyboardInterrupt
+
+
+#: seconds a stopping command may take to clean up (stop its workers, close its store)
+#: before the watchdog ends it
+STOP_GRACE = 8.0
+_stop = {"armed": False, "reported": False}
+
+
+def _arm_stop_watchdog(code: int) -> None:
+    """After a stop signal, end the process ``STOP_GRACE`` seconds later if it has not ended
+    by itself: a process pool's shutdown can wait forever on a queue that a worker left
+    locked when it died. The store is consistent whenever it is cut off (SQLite rolls an
+    unfinished transaction back); the workers are terminated first, so none is left."""
+    if _stop["armed"]:
+        return
+    _stop["armed"] = True
+
+    def watchdog() -> None:
+        time.sleep(STOP_GRACE)
+        import multiprocessing
+
+        for child in multiprocessing.active_children():
+            child.terminate()
+        if not _stop["reported"]:
+            sys.stderr.write(
+                "normsim: interrupted; worker processes stopped; finished replicates are "
+                "stored, run the same command to resume\n"
+            )
+        sys.stderr.flush()
+        os._exit(code)
+
+    threading.Thread(target=watchdog, name="normsim-stop-watchdog", daemon=True).start()
 
 
 _STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
@@ -1646,6 +1688,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     if main_thread:
         previous = {sig: signal.signal(sig, _on_signal) for sig in _STOP_SIGNALS}
+        if argv is None:  # the command's own process (ending with it): Ctrl-C arms the
+            signal.signal(signal.SIGINT, _on_interrupt)  # watchdog too
     try:
         code = func(args)
         if argv is None and main_thread:  # the command's process: done, a late Ctrl-C
@@ -1667,6 +1711,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "run the same command to resume",
             file=sys.stderr,
         )
+        _stop["reported"] = True
         return 128 + e.signum if isinstance(e, Terminated) else 130
     except BrokenPipeError:  # e.g. `normsim validate x.yaml | head`
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -68,3 +68,39 @@ def test_a_single_sigint_ends_tipping_every_time(tmp_path):
                 assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             finally:
                 con.close()
+
+
+@pytest.mark.slow
+def test_the_stop_watchdog_ends_a_cleanup_that_hangs_and_stops_the_workers():
+    """After a stop signal the cleanup has normsim.cli.STOP_GRACE seconds; a cleanup that
+    hangs (a pool's shutdown waiting on a lock a dead worker held) is cut off with the
+    usual message and exit code, its worker processes terminated first."""
+    code = (
+        "import multiprocessing, time, normsim.cli as c\n"
+        "w = multiprocessing.get_context('spawn').Process(target=time.sleep, args=(120,))\n"
+        "w.start(); print(w.pid, flush=True)\n"
+        "c.STOP_GRACE = 1.0; c._arm_stop_watchdog(130)\n"
+        "time.sleep(120)\n"
+    )
+    t0 = time.time()
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert time.time() - t0 < 30
+    assert r.returncode == 130, r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("normsim: interrupted;"), r.stderr
+    worker = int(r.stdout.split()[0])
+    assert _ended(worker), "the worker outlived its coordinator"
+
+
+def _ended(pid: int, wait: float = 10.0) -> bool:
+    """Whether process ``pid`` has ended (gone, or a zombie its new parent has not reaped)."""
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                state = next(x for x in fh if x.startswith("State:"))
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            return True
+        if "Z" in state.split()[1]:
+            return True
+        time.sleep(0.1)
+    return False

@@ -462,6 +462,8 @@ def test_a_search_killed_midway_resumes_with_only_the_missing_replicates(tmp_pat
     whole = json.loads(r.stdout)
     total = 4 * len(whole["conditions"][0]["tested"])
     assert whole["ran"] == total
+    if before == total:
+        pytest.skip("every replicate was stored before the search could be killed")
     assert resumed["conditions"] == whole["conditions"]
     assert 0 < resumed["ran"] == total - before < total
     assert resumed["already_stored"] == before
