@@ -454,7 +454,13 @@ def test_every_field_option_and_function_has_an_entry(site):
                 missing.append(f"{prog} {opt}")
     assert missing == [], f"CLI arguments without an entry: {missing}"
 
-    missing = [n for n, _ in public_objects() if n not in names]
+    # normsim.engine documents the names of its core module as its own (its __init__
+    # re-exports them), so the reference links normsim.engine.simulate
+    missing = [
+        n
+        for n, _ in public_objects()
+        if n not in names and n.replace("normsim.engine.core.", "normsim.engine.", 1) not in names
+    ]
     assert missing == [], f"public functions, classes or methods without an entry: {missing}"
 
 
