@@ -64,7 +64,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +73,7 @@ import numpy as np
 
 from normsim.datafiles import quote
 from normsim.errors import NormsimError
+from normsim.runner import Batches
 
 #: default prior ranges of fields bounded on both sides (others need --prior)
 BOUNDED = {
@@ -568,7 +568,7 @@ class SimulationFailed(NormsimError):
     """Some particles' replicates failed (the others are stored)."""
 
 
-class Simulator:
+class Simulator(Batches):
     """Runs candidates as runner conditions and reads their distances from the store."""
 
     def __init__(
@@ -582,21 +582,12 @@ class Simulator:
     ):
         from normsim.design import PointConditions
 
-        self.setup, self.out_dir = setup, out_dir
-        self.workers, self.scheduler, self.quiet = workers, scheduler, quiet
-        self.scheduler_timeout = scheduler_timeout
+        super().__init__(
+            setup.loaded, out_dir, workers, scheduler, quiet, scheduler_timeout, "calibrate"
+        )
+        self.setup = setup
         self.maker = PointConditions(setup.loaded, setup.names)
         self.hashes: dict[tuple[int, int, int], str] = {}
-        self.seconds = 0.0
-        self.pool = None  # local worker processes, started once for every batch
-
-    def close(self, stop: bool = False) -> None:
-        """Shut down the local worker pool started by the first batch (if any); ``stop``:
-        terminate its workers first (interrupted)."""
-        from normsim.runner import close_pool
-
-        pool, self.pool = self.pool, None
-        close_pool(pool, stop)
 
     def conditions(self, theta: np.ndarray, seeds: np.ndarray) -> list:
         """Runner conditions for candidate parameter rows ``theta`` (N, d), one per row, each
@@ -612,31 +603,9 @@ class Simulator:
 
     def series(self, conds: list) -> list[np.ndarray]:
         """Run these conditions (what is not stored yet); return their share_b arrays."""
-        from normsim.runner import run
         from normsim.store import Store
 
-        t0 = time.perf_counter()
-        if (
-            self.pool is None
-            and self.scheduler is None
-            and (self.workers or 2) > 1
-            and (os.cpu_count() or 1) > 1
-        ):
-            from normsim.runner import local_pool
-
-            self.pool = local_pool(self.workers or os.cpu_count() or 1)
-        report = run(
-            self.setup.loaded,
-            out_dir=self.out_dir,
-            workers=self.workers,
-            scheduler=self.scheduler,
-            quiet=self.quiet,
-            conds=conds,
-            pool=self.pool,
-            scheduler_timeout=self.scheduler_timeout,
-            command="calibrate",
-        )
-        self.seconds += time.perf_counter() - t0
+        report = self.run(conds)
         if report.failures:
             raise SimulationFailed(
                 f"{len(report.failures)} chunk(s) of particle replicates failed (first: "

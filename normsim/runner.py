@@ -518,3 +518,56 @@ def _say_workers(requested: int | None, n: int, why: str) -> None:
         print(
             f"normsim: using {n} worker process(es), not {requested}: only {why}", file=sys.stderr
         )
+
+
+class Batches:
+    """Runs batches of conditions of one scenario into one store, for a command that asks
+    for them round after round (``tipping``'s bisection, ``calibrate``'s populations): one
+    local worker pool, started by the first batch that needs it and kept until
+    :meth:`close`; the time spent running is added up in ``seconds``."""
+
+    def __init__(
+        self,
+        loaded: LoadedScenario,
+        out_dir: Path,
+        workers: int | None,
+        scheduler: str | None,
+        quiet: bool,
+        scheduler_timeout: float | None,
+        command: str,
+    ):
+        self.loaded, self.out_dir = loaded, Path(out_dir)
+        self.workers, self.scheduler, self.quiet = workers, scheduler, quiet
+        self.scheduler_timeout, self.command = scheduler_timeout, command
+        self.seconds = 0.0
+        self.pool: ProcessPoolExecutor | None = None
+
+    def run(self, conds: list[Condition]) -> RunReport:
+        """:func:`normsim.runner.run` these conditions (what is not stored yet)."""
+        t0 = time.perf_counter()
+        if (
+            self.pool is None
+            and self.scheduler is None
+            and (self.workers or 2) > 1
+            and (os.cpu_count() or 1) > 1
+        ):
+            self.pool = local_pool(self.workers or os.cpu_count() or 1)
+        report = run(
+            self.loaded,
+            out_dir=self.out_dir,
+            workers=self.workers,
+            scheduler=self.scheduler,
+            quiet=self.quiet,
+            conds=conds,
+            pool=self.pool,
+            scheduler_timeout=self.scheduler_timeout,
+            command=self.command,
+        )
+        self.seconds += time.perf_counter() - t0
+        return report
+
+    def close(self, stop: bool = False) -> None:
+        """Shut down the worker pool, if one was started; ``stop``: terminate its workers
+        first (interrupted)."""
+        pool, self.pool = self.pool, None
+        close_pool(pool, stop)

@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -69,6 +68,7 @@ from pathlib import Path
 import numpy as np
 
 from normsim.errors import NormsimError
+from normsim.runner import Batches
 
 #: the share of the new norm at which a tested value counts as tipped
 LEVEL = 0.5
@@ -439,7 +439,7 @@ class SearchFailed(NormsimError):
     """Some replicates of a tested value failed (the others are stored)."""
 
 
-class RunnerEvaluator:
+class RunnerEvaluator(Batches):
     """Runs requested values as runner conditions and reads their outcome from the store."""
 
     def __init__(
@@ -453,13 +453,12 @@ class RunnerEvaluator:
     ):
         from normsim.design import PointConditions
 
-        self.setup, self.out_dir = setup, Path(out_dir)
-        self.workers, self.scheduler, self.quiet = workers, scheduler, quiet
-        self.scheduler_timeout = scheduler_timeout
+        super().__init__(
+            setup.loaded, Path(out_dir), workers, scheduler, quiet, scheduler_timeout, "tipping"
+        )
+        self.setup = setup
         self.maker = PointConditions(setup.loaded, list(setup.combos[0]) + [setup.vary])
         self.ran = self.skipped = 0
-        self.seconds = 0.0
-        self.pool = None
 
     def condition(self, k: int, value: float):
         """The runner condition of condition ``k`` with the varied path at ``value``."""
@@ -474,43 +473,13 @@ class RunnerEvaluator:
             self.condition(k, self.setup.lo).n_agents or None for k in range(len(self.setup.combos))
         ]
 
-    def close(self, stop: bool = False) -> None:
-        """Shut down the worker pool, if one was started; ``stop``: terminate its workers
-        first (interrupted)."""
-        from normsim.runner import close_pool
-
-        pool, self.pool = self.pool, None
-        close_pool(pool, stop)
-
     def __call__(self, requests: list[tuple[int, float]]) -> list[Point]:
         from normsim.results import load_series
-        from normsim.runner import run
         from normsim.store import Store
 
         conds = [self.condition(k, v) for k, v in requests]
         unique = list({c.hash: c for c in conds}.values())
-        t0 = time.perf_counter()
-        if (
-            self.pool is None
-            and self.scheduler is None
-            and (self.workers or 2) > 1
-            and (os.cpu_count() or 1) > 1
-        ):
-            from normsim.runner import local_pool
-
-            self.pool = local_pool(self.workers or os.cpu_count() or 1)
-        report = run(
-            self.setup.loaded,
-            out_dir=self.out_dir,
-            workers=self.workers,
-            scheduler=self.scheduler,
-            quiet=self.quiet,
-            conds=unique,
-            pool=self.pool,
-            scheduler_timeout=self.scheduler_timeout,
-            command="tipping",
-        )
-        self.seconds += time.perf_counter() - t0
+        report = self.run(unique)
         self.ran += report.ran
         self.skipped += report.skipped
         if report.failures:
