@@ -1658,19 +1658,39 @@ def _arm_stop_watchdog(code: int) -> None:
 
     def watchdog() -> None:
         time.sleep(STOP_GRACE)
-        import multiprocessing
-
-        for child in multiprocessing.active_children():
-            child.terminate()
         if not _stop["reported"]:
             sys.stderr.write(
                 "normsim: interrupted; worker processes stopped; finished replicates are "
                 "stored, run the same command to resume\n"
             )
-        sys.stderr.flush()
-        os._exit(code)
+        _leave_now(code, tidy=False)
 
     threading.Thread(target=watchdog, name="normsim-stop-watchdog", daemon=True).start()
+
+
+def _leave_now(code: int, tidy: bool = True) -> None:
+    """End a stopped command's own process at once, without the interpreter's shutdown.
+
+    Everything worth keeping is already closed (the store committed, the message out).
+    The shutdown itself is what can hang: its garbage collection can run a process
+    pool's weakref callback that waits forever for the pool's lock, and by then no
+    thread, not even the stop watchdog, runs again. ``tidy`` first releases the pool's
+    named semaphores as the shutdown would (else multiprocessing's resource tracker
+    warns of them); the watchdog, which ends a cleanup that hangs, skips that."""
+    import multiprocessing
+    import multiprocessing.util
+
+    for child in multiprocessing.active_children():
+        child.terminate()
+    finalizers = getattr(multiprocessing.util, "_run_finalizers", None)
+    if tidy and finalizers is not None:
+        finalizers(0)  # what the shutdown runs first: semaphores unlinked, queues closed
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)
 
 
 _STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
@@ -1712,7 +1732,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         _stop["reported"] = True
-        return 128 + e.signum if isinstance(e, Terminated) else 130
+        code = 128 + e.signum if isinstance(e, Terminated) else 130
+        if argv is None and main_thread:
+            _leave_now(code)
+        return code
     except BrokenPipeError:  # e.g. `normsim validate x.yaml | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -1,6 +1,8 @@
 """One Ctrl-C ends ``tipping`` within seconds, whenever it comes: a worker ignores SIGINT
 (its coordinator stops it), and the coordinator terminates its workers before shutting
-the pool down, so nothing waits on a queue a dying worker left locked."""
+the pool down, so nothing waits on a queue a dying worker left locked; once its message
+is out it leaves without the interpreter's shutdown, whose garbage collection could wait
+forever on a pool's lock."""
 
 import os
 import signal
@@ -44,6 +46,7 @@ def test_a_single_sigint_ends_tipping_every_time(tmp_path):
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
+            env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # SIGABRT: every thread's stack
         )
         try:
             time.sleep(2.0 + 0.6 * i)  # compiling, in a round, between rounds
@@ -52,9 +55,14 @@ def test_a_single_sigint_ends_tipping_every_time(tmp_path):
             _, err = proc.communicate(timeout=20)
             assert time.time() - t0 < 10, err
         except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGABRT)  # where it hangs, for the failure message
+            try:
+                _, err = proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                err = "(no stack: SIGABRT did not end it)"
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            pytest.fail(f"try {i}: tipping still running 20 s after one SIGINT")
+            pytest.fail(f"try {i}: tipping still running 20 s after one SIGINT:\n{err[-4000:]}")
         if proc.returncode == 0:  # finished before the signal
             continue
         # 130, or killed by the SIGINT itself once its message is out (-2)
