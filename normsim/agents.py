@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
 
-from normsim.game import CoordinationGame, fermi_probability
+from normsim.game import CoordinationGame
+from normsim.protocols import PROTOCOLS, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
     from normsim.model import NormChangeModel
@@ -92,9 +93,36 @@ class NormAgent(FixedAgent):
         return game.total_payoff(self.norm, n_same, len(self.neighbors) - n_same)
 
     # ---------------------------------------------------------- update phase
+    def other_payoff(self, game: CoordinationGame, current: bool) -> float:
+        """Summed payoff the agent would earn with the other norm, against its
+        neighbours' current norms (``current``) or those of the generation's start."""
+        other = 1 - self.norm
+        n_same = sum(1 for o in self.neighbors if (o.norm if current else o.start_norm) == other)
+        return game.total_payoff(other, n_same, len(self.neighbors) - n_same)
+
+    def _revise_directly(
+        self, protocol: Protocol, u_e: float, u_f: float, mu: float, random_norm: int
+    ) -> None:
+        """A direct protocol (no candidate is looked at): explore with probability mu,
+        otherwise adopt the other norm with the probability of the protocol's rule,
+        weighing its payoff against one's own (the payoffs of the game phase, or of the
+        current state in ``asynchronous`` mode)."""
+        m = self.model
+        game = m.current_games[self.group]
+        current = m.params.update == "asynchronous"
+        own = self.current_payoff(game) if current else self.payoff
+        if u_e < mu:
+            self.norm = random_norm
+        elif u_f < protocol.rule(
+            self.other_payoff(game, current), own, m.params.beta, m.payoff_range
+        ):
+            self.norm = 1 - self.norm
+
     def update(self) -> None:
-        """Explore or imitate a random neighbour by the Fermi rule (docs/model/odd.md, 3 and 7);
-        with conformity, adopt the neighbours' majority instead with probability gamma.
+        """Explore or revise by the run's protocol (docs/model/odd.md, 3 and 7): the
+        paper's is Fermi imitation of a random neighbour, a direct protocol weighs the
+        other norm instead (:meth:`_revise_directly`); with conformity, adopt the
+        neighbours' majority instead with probability gamma.
 
 
         In ``asynchronous`` mode this is one elementary step of the learner:
@@ -129,6 +157,12 @@ class NormAgent(FixedAgent):
                 self.replaced = True  # the authors' code replaces the agent either way
             return
 
+        protocol = PROTOCOLS[p.protocol]
+        if protocol.direct:
+            self._revise_directly(protocol, u_e, u_f, mu, random_norm)
+            if p.evolving and u_m < p.rate_mutation:
+                self.rate_index = new_rate
+            return
         teacher_payoff, own_payoff = teacher.payoff, self.payoff
         if p.update == "reference" and teacher.replaced:
             teacher_payoff = 0.0  # the authors' code: a replaced agent earns 0
@@ -136,7 +170,7 @@ class NormAgent(FixedAgent):
             # (each agent's own group's game: normsim.groups)
             teacher_payoff = teacher.current_payoff(m.current_games[teacher.group])
             own_payoff = self.current_payoff(m.current_games[self.group])
-        accept = u_f < fermi_probability(teacher_payoff, own_payoff, p.beta, m.payoff_range)
+        accept = u_f < protocol.rule(teacher_payoff, own_payoff, p.beta, m.payoff_range)
 
         if p.update == "reference":
             if p.evolving:  # the authors' order: explore, mutate rate, imitate

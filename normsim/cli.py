@@ -570,7 +570,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         total = runs * sc.schedule.generations * sum(c.n_agents for c in conds)
         work = (
             f"{agents} agents x {sc.schedule.generations} generations, "
-            f"{sc.dynamics.update} update; {total:.3g} agent-updates in all"
+            f"{sc.dynamics.update} update, {sc.dynamics.protocol} protocol; "
+            f"{total:.3g} agent-updates in all"
         )
     print(f"  {len(conds)} condition(s) x {runs} run(s) = {len(conds) * runs} replicate(s); {work}")
     if sc.design is not None:

@@ -226,8 +226,9 @@ class NormChangeModel(Model):
     ----------
     a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation, generations
         As in :class:`normsim.params.ModelParams`; so are ``shocks``, ``committed``,
-        ``conformity`` and ``groups`` (:mod:`normsim.groups`; with ``by: attribute`` pass a
-        networkx graph whose nodes carry the attribute); game events: give ``params``.
+        ``conformity``, ``groups`` (:mod:`normsim.groups`; with ``by: attribute`` pass a
+        networkx graph whose nodes carry the attribute) and ``protocol``
+        (:mod:`normsim.protocols`); game events: give ``params``.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
@@ -290,6 +291,7 @@ class NormChangeModel(Model):
         conformity: float = DEFAULTS.conformity,
         *,
         groups: Mapping[str, Any] | None = DEFAULTS.groups,
+        protocol: str | Mapping[str, str] = DEFAULTS.protocol,
         params: ModelParams | None = None,
         seed: int | None = None,
         base_dir=None,
@@ -332,6 +334,7 @@ class NormChangeModel(Model):
                 committed=committed,
                 conformity=conformity,
                 groups=groups,
+                protocol=protocol,
             )
         self.params = params
         self.stream = DrawStream(self.seed)

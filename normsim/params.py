@@ -23,8 +23,11 @@ from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame
 from normsim.groups import check_groups
 from normsim.mechanisms import check_committed
+from normsim.protocols import DEFAULT as DEFAULT_PROTOCOL
+from normsim.protocols import VISITING_ORDERS
+from normsim.protocols import resolve as resolve_protocol
 
-UPDATE_MODES = ("synchronous", "sequential", "reference", "asynchronous")
+UPDATE_MODES = VISITING_ORDERS
 DEFAULT_NETWORK = {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
 
 
@@ -226,6 +229,10 @@ class ModelParams:
         ``cliques``, ``halves`` or ``attribute``), per-group lists ``c``,
         ``exploration`` and ``initial_b``. Stored normalised
         (:func:`normsim.groups.check_groups`).
+    protocol : str or mapping
+        The revision protocol (:data:`normsim.protocols.PROTOCOLS`): ``fermi`` (the
+        paper's Fermi imitation of a random neighbour) or ``best_response``, or a
+        mapping of its parts. Stored as the protocol's name.
     """
 
     # the defaults of every entry point (DEFAULTS below): the paper's grid experiment
@@ -245,6 +252,7 @@ class ModelParams:
     conformity: float = 0.0
     events: tuple[Mapping[str, Any], ...] = ()
     groups: Mapping[str, Any] | None = None
+    protocol: str = DEFAULT_PROTOCOL
 
     def __post_init__(self) -> None:
         from normsim.limits import check_payoffs
@@ -256,6 +264,7 @@ class ModelParams:
             raise NormsimError(
                 f"dynamics.update: {self.update!r} is not one of {', '.join(UPDATE_MODES)}"
             )
+        object.__setattr__(self, "protocol", resolve_protocol(self.protocol, self.update).name)
         check_number("selection_strength", self.beta, low=0.0)
         check_number("exploration", self.exploration, low=0.0, high=1.0)
         check_number("rate_mutation", self.rate_mutation, low=0.0, high=1.0)

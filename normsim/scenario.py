@@ -46,6 +46,7 @@ from normsim.groups import check_groups
 from normsim.mechanisms import check_committed, committed_count
 from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, check_events, expand_shocks
+from normsim.protocols import resolve as resolve_protocol
 from normsim.yamlsafe import load_value, read_text
 from normsim.yamlsafe import parse as parse_yaml
 
@@ -281,6 +282,26 @@ class DynamicsSpec(_Strict):
     conformity: Number = DEFAULTS.conformity
     """gamma, the probability that a learner adopts its neighbours' majority norm
     (its own on a tie) instead of using the Fermi rule. Allowed: [0, 1]."""
+    protocol: str | dict = DEFAULTS.protocol
+    """The revision protocol: how a learner revises its norm (see the protocols page),
+    by name or as a mapping of its parts (``candidate``, ``payoff``, ``choice``); it
+    must support the update mode."""
+
+    @field_validator("protocol", mode="before")
+    @classmethod
+    def _protocol(cls, v):
+        try:
+            return resolve_protocol(v, where="").name
+        except NormsimError as e:
+            raise ValueError(str(e)) from None
+
+    @model_validator(mode="after")
+    def _protocol_order(self):
+        try:
+            resolve_protocol(self.protocol, self.update, where="protocol")
+        except NormsimError as e:
+            raise ValueError(str(e)) from None
+        return self
 
     @field_validator("conformity", mode="before")
     @classmethod
@@ -437,6 +458,7 @@ class Scenario(_Strict):
                 s.population.committed.as_dict() if s.population.committed is not None else None
             ),
             conformity=s.dynamics.conformity,
+            protocol=s.dynamics.protocol,
             events=tuple(s.schedule.events),
             groups=s.population.groups.as_dict() if s.population.groups is not None else None,
         )
@@ -461,6 +483,11 @@ class Scenario(_Strict):
         if self.population.well_mixed and self.dynamics.conformity > 0:
             raise ValueError(
                 "dynamics.conformity: conformity needs a network (the well-mixed ODE has none)"
+            )
+        if self.population.well_mixed and self.dynamics.protocol != DEFAULTS.protocol:
+            raise ValueError(
+                f"dynamics.protocol: {self.dynamics.protocol} needs a network "
+                "(the well-mixed ODE is that of Fermi imitation)"
             )
         gr = self.population.groups
         for k, ev in enumerate(self.schedule.events):
@@ -927,6 +954,8 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
         d["population"].pop("committed", None)
     if d["population"].get("groups") is None:
         d["population"].pop("groups", None)
+    if d["dynamics"].get("protocol") == DEFAULTS.protocol:  # the paper's: hashes as before
+        d["dynamics"].pop("protocol", None)
     if d["dynamics"].get("conformity") == 0:
         d["dynamics"].pop("conformity", None)
     elif d["dynamics"].get("update") != "asynchronous":

@@ -154,6 +154,23 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
                     rate[i] = new_rate
                 replaced[i] = True
                 continue
+            if params.protocol == "best_response":  # a direct protocol: no teacher
+                # the neighbours' norms of the game phase, or current ones when asynchronous;
+                # both totals by the payoff formula (a tie is decided on its exact values)
+                seen = norm if params.update == "asynchronous" else start_norm
+                gm = games[group[i]]
+                own = norm[i]
+                n_own = sum(1 for j in nbrs[i] if seen[j] == own)
+                k_i = len(nbrs[i])
+                own_total = gm.total_payoff(own, n_own, k_i - n_own)
+                other_total = gm.total_payoff(1 - own, k_i - n_own, n_own)
+                if u_e < mu:
+                    norm[i] = 1 if u_e < mu / 2 else 0
+                elif other_total > own_total:
+                    norm[i] = 1 - own
+                if params.evolving and u_m < params.rate_mutation:
+                    rate[i] = new_rate
+                continue
             teacher_pay, own_pay = payoff[t], payoff[i]
             if params.update == "reference" and replaced[t]:
                 teacher_pay = 0.0

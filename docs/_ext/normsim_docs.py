@@ -187,6 +187,10 @@ def _allowed_from_code(path: str) -> str | None:
 
     if path == "dynamics.update":
         return ", ".join(UPDATE_MODES)
+    if path == "dynamics.protocol":
+        from normsim.protocols import PROTOCOLS
+
+        return ", ".join(PROTOCOLS)
     if path == "population.network.kind":
         return ", ".join(KINDS)
     if path == "design.method":

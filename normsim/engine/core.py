@@ -51,6 +51,7 @@ numba's re-dispatch for every replicate after the first.
 Examples
 --------
 >>> from normsim.params import ModelParams
+from normsim.protocols import PROTOCOLS
 >>> p = ModelParams(network={"kind": "grid", "rows": 10, "cols": 10}, generations=50)
 >>> out = simulate(p, seeds=[1, 2])
 >>> out.share_b.shape
@@ -77,6 +78,7 @@ from normsim.engine.kernels import (  # noqa: F401  (the kernels' names, re-expo
     AHEAD_MIN,
     ASYNCHRONOUS,
     BATCH,
+    FERMI,
     FORMULA,
     LUT,
     NO_MECH,
@@ -103,6 +105,7 @@ from normsim.groups import payoff_range as group_payoff_range
 from normsim.mechanisms import PLACEMENT_CODES, committed_count
 from normsim.networks import Adjacency, adjacency, build_graph, is_random, relabel, spec_adjacency
 from normsim.params import ModelParams
+from normsim.protocols import PROTOCOLS
 
 MODE_CODES = {
     "synchronous": SYNCHRONOUS,
@@ -122,7 +125,17 @@ LUT_MAX_CLASSES = 256  # rows of 256 (a shift, not a multiply); at most 512 KiB 
 #: the run-time flag cost the synchronous conformist 10-15%), so that a study or
 #: the test suite compiles few mechanism kernels, not one per combination (each
 #: costs about 10 s)
-_FLAGS = ("mode", "evolving", "regular", "how", "mech_on", "committed", "conform", "groups")
+_FLAGS = (
+    "mode",
+    "evolving",
+    "regular",
+    "how",
+    "mech_on",
+    "committed",
+    "conform",
+    "groups",
+    "protocol",
+)
 _FLAG_POS = tuple(inspect.signature(_run.py_func).parameters).index(_FLAGS[0])
 #: the compiled ``_run`` for each set of flags and argument types
 _SPECIALISED: dict[tuple, Any] = {}
@@ -154,6 +167,7 @@ def _call_run(
     committed: bool = False,
     conform: bool = False,
     groups: bool = False,
+    protocol: int = FERMI,
 ) -> None:
     """Call :func:`_run`, skipping numba's dispatch after the first call with the
     same flags and argument types: re-dispatching a ``literally`` function types
@@ -175,6 +189,7 @@ def _call_run(
         committed,
         conform,
         groups,
+        protocol,
     )
     key = tuple(_type_key(a) for a in args[:_FLAG_POS]) + args[_FLAG_POS:]
     fn = _SPECIALISED.get(key)
@@ -298,7 +313,9 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
         for blk in blocks:
             k = blk[1]
             cls_norm[offset[blk] + k + 1 : offset[blk] + 2 * (k + 1)] = 1
-        _fill_thresholds(pay, beta, R_games, cls_norm, _rule_masks(params.update), thr)
+        _fill_thresholds(
+            pay, beta, R_games, cls_norm, _rule_masks(params.update), thr, protocol_code(params)
+        )
         if params.update == "synchronous":  # bits 8-15: the conformist's new norm
             thr[:, :, :n_cls] |= _conformist_masks(blocks, offset, n_cls)[None, None, :]
     else:
@@ -500,6 +517,12 @@ def committed_shares(
     return new_all / n, unc
 
 
+def protocol_code(params: ModelParams) -> int:
+    """The kernels' compile-time code of the run's revision protocol
+    (:attr:`normsim.protocols.Protocol.code`)."""
+    return PROTOCOLS[params.protocol].code
+
+
 def mech_args(params: ModelParams, adj: Adjacency, labels: np.ndarray | None = None) -> MechArgs:
     """The kernel's :class:`~normsim.engine.kernels.MechArgs` for ``params`` on the graph
     ``adj`` (checks the committed agents against the graph); ``labels``: each node's group."""
@@ -660,6 +683,7 @@ def simulate(
             committed=committed,
             conform=conform,
             groups=grouped,
+            protocol=protocol_code(params),
         )
         if share_b[r, 0] < 0:
             raise NormsimError(

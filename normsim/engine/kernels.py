@@ -18,11 +18,20 @@ import numpy as np
 from numba import literally
 
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
+from normsim.protocols import PROTOCOLS, rules
 
 #: the update modes, as the kernels' compile-time ``mode``
 SYNCHRONOUS, SEQUENTIAL, REFERENCE, ASYNCHRONOUS = 0, 1, 2, 3
 #: how the Fermi test is decided (see :func:`_accept`)
 LUT, RATIO, FORMULA = 0, 1, 2
+#: the revision protocols' codes (:data:`normsim.protocols.PROTOCOLS`), the kernels'
+#: compile-time ``protocol``
+FERMI = PROTOCOLS["fermi"].code
+BEST_RESPONSE = PROTOCOLS["best_response"].code
+#: by code: whether a protocol is direct (no candidate: the learner weighs the other norm)
+_DIRECT = np.array(
+    [p.direct for p in sorted(PROTOCOLS.values(), key=lambda p: p.code)], dtype=np.bool_
+)
 #: from this many agents on (the state no longer fits a core's cache), the
 #: shuffled sweeps take BATCH agents' draws, teachers and memory ahead (_take_ahead)
 AHEAD_MIN = 1 << 17
@@ -153,12 +162,27 @@ def stream_outputs(state, n):
     return out
 
 
+# ------------------------------------------------------------------ the protocols
+#: the choice rules, compiled from the functions the Mesa agent calls
+_fermi = nb.njit(inline="always")(rules.fermi)
+_best_response = nb.njit(inline="always")(rules.best_response)
+
+
 @nb.njit(inline="always")
-def _fermi(pt, pi, beta, R):
-    z = -beta * (pt - pi) / R
-    if z > 700.0:
-        return 0.0
-    return 1.0 / (1.0 + math.exp(z))
+def _adopt(protocol, pc, pi, beta, R):
+    """The probability that the learner adopts its candidate's norm under ``protocol``
+    (compile-time): the protocol's choice rule (:mod:`normsim.protocols.rules`) of the
+    candidate's payoff ``pc`` and its own ``pi``."""
+    if protocol == BEST_RESPONSE:
+        return _best_response(pc, pi, beta, R)
+    return _fermi(pc, pi, beta, R)
+
+
+@nb.njit(inline="always")
+def _other_class(ci, own, k):
+    """The payoff class of an agent of class ``ci``, norm ``own`` and degree ``k`` had
+    it the other norm (its neighbours unchanged): a direct protocol's candidate."""
+    return np.uint64(np.int64(ci) + (1 - 2 * np.int64(own)) * (np.int64(k) + 1))
 
 
 @nb.njit(inline="always")
@@ -195,23 +219,25 @@ _FIXED_RATE_RULES = np.stack([_fixed_rate_rule(False), _fixed_rate_rule(True)])
 
 
 @nb.njit(inline="always")
-def _accept(uf, ct, ci, how, T, E, PY, beta, R):
-    """Whether the Fermi test passes: ``uf * 2**-32 < P(teacher class ct, learner class ci)``.
+def _accept(uf, ct, ci, how, T, E, PY, beta, R, protocol):
+    """Whether the learner adopts: ``uf * 2**-32 < P(candidate class ct, learner class ci)``.
 
     ``how`` is ``LUT`` (a threshold table), ``RATIO`` (``P = E[ct] / (E[ct] +
     E[ci])`` with ``E = exp(beta * (payoff - mid) / R)``, deciding by the exact
     expression whenever ``uf`` falls within 16 / 2**32 of that value: the two
     differ by far less, so the decision is the exact one) or ``FORMULA`` (the
-    expression of :func:`normsim.game.fermi_probability` every time)."""
+    expression of :func:`normsim.game.fermi_probability` every time). Under another
+    ``protocol`` (compile-time) the table holds its rule's thresholds, and ``RATIO``
+    is the formula of its rule (:func:`_adopt`)."""
     if how == LUT:  # the threshold above the rule mask of tables()
         return np.int64(uf < (T[(ct << np.uint64(8)) + ci] >> np.uint64(16)))
-    if how == RATIO:  # uf < 2**32 * et / sum, without a division
+    if how == RATIO and protocol == FERMI:  # uf < 2**32 * et / sum, without a division
         et = E[ct]
         tot = et + E[ci]
         d = et * 4294967296.0 - np.float64(uf) * tot
         if abs(d) > 16.0 * tot:
             return np.int64(d > 0.0)
-    return np.int64(np.float64(uf) * 2.0**-32 < _fermi(PY[ct], PY[ci], beta, R))
+    return np.int64(np.float64(uf) * 2.0**-32 < _adopt(protocol, PY[ct], PY[ci], beta, R))
 
 
 # ------------------------------------------------------------------ kernel arguments
@@ -356,6 +382,7 @@ def _run(
     committed,
     conform,
     groups,
+    protocol,
 ):
     """Dispatch to :func:`_kernel` compiled for these flags (:data:`_FLAGS`)."""
     _kernel(
@@ -375,6 +402,7 @@ def _run(
         committed,
         literally(conform),
         groups,
+        literally(protocol),
     )
 
 
@@ -396,6 +424,7 @@ def _run_conform(
     committed,
     conform,
     groups,
+    protocol,
 ):
     """:func:`_run` with conformity: groups are compile-time there too (a run-time
     flag cost the synchronous conformist 10-15%). A function of its own, as numba
@@ -417,6 +446,7 @@ def _run_conform(
         committed,
         literally(conform),
         literally(groups),
+        literally(protocol),
     )
 
 
@@ -438,6 +468,7 @@ def _run_async(
     committed,
     conform,
     groups,
+    protocol,
 ):
     """Dispatch to :func:`_kernel_async` compiled for these flags (``mode`` is
     always ``ASYNCHRONOUS`` here)."""
@@ -457,6 +488,7 @@ def _run_async(
         committed,
         literally(conform),
         groups,
+        literally(protocol),
     )
 
 
@@ -647,6 +679,7 @@ def _kernel(
     committed_rt,
     conform_rt,
     groups_rt,
+    protocol,
 ):
     """Run one replicate for ``len(phase) - 1`` generations, writing ``out``.
 
@@ -685,6 +718,7 @@ def _kernel(
     """
     # the mechanisms' run-time flags (see _FLAGS) are constants in the plain
     # kernel, so that its code is that of the plain model alone
+    direct = _DIRECT[protocol]  # compile-time: the candidate is the other norm
     conform = conform_rt  # compile-time, and only with mech_on
     if mech_on:
         committed, groups = committed_rt, groups_rt
@@ -849,7 +883,9 @@ def _kernel(
             else:
                 tmv = tm0
                 thv = th0
-            if mode == REFERENCE:  # a teacher replaced earlier in the sweep earns 0
+            if direct:  # the candidate: i's own class had it the other norm
+                ct = _other_class(ci, norm0[i], deg[i])
+            elif mode == REFERENCE:  # a teacher replaced earlier in the sweep earns 0
                 ct = np.uint64(_sel(np.int64(replaced[t]), zero_cls, np.int64(cls[t])))
             else:
                 ct = np.uint64(cls[t])
@@ -880,7 +916,7 @@ def _kernel(
                         )
                     ) & np.uint64(1)
                 else:
-                    tn = np.uint64(norm[t])
+                    tn = (np.uint64(1) - old) if direct else np.uint64(norm[t])
                     tn ^= isc & (np.uint64(csc[i] > 0) ^ tn)  # the majority if conformist
                     acc |= isc
                     new = (
@@ -942,9 +978,12 @@ def _kernel(
                     new_r = new_rate if mutate else r_i
                     if mode == REFERENCE:
                         replaced[i] = 1
-                else:  # the Fermi rule, as without conformity
-                    accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R)
-                    if mode == SYNCHRONOUS:
+                else:  # the protocol's rule, as without conformity
+                    accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, protocol)
+                    if direct:  # the other norm; no rate to imitate
+                        tn = 1 - old
+                        t_rate = r_i
+                    elif mode == SYNCHRONOUS:
                         tn = np.int64(norm0[t])
                         t_rate = ridx0[t]
                     else:
@@ -987,9 +1026,11 @@ def _kernel(
                     | (np.uint64(ue < tmv) << np.uint64(1))
                     | (np.uint64(ue < thv) << np.uint64(2))
                 )
-                if mode != SYNCHRONOUS:  # the teacher's current norm
-                    sel |= np.uint64(norm[t]) << np.uint64(3)
                 old = e & np.uint64(1)
+                if direct and mode != SYNCHRONOUS:  # the candidate: the other norm
+                    sel |= (np.uint64(1) - old) << np.uint64(3)
+                elif mode != SYNCHRONOUS:  # the teacher's current norm
+                    sel |= np.uint64(norm[t]) << np.uint64(3)
                 new = (e >> sel) & np.uint64(1)
                 if mode == REFERENCE:
                     replaced[i] = accept
@@ -997,9 +1038,11 @@ def _kernel(
                 changed[n_changed] = i  # kept only if i changed: no branch
                 n_changed += np.int64(new != old)
                 continue
-            accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R)
+            accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, protocol)
             old = np.uint64(norm0[i])  # i is visited once: its norm is still the start one
-            if mode == SYNCHRONOUS:
+            if direct:
+                teacher_norm = np.uint64(1) - old
+            elif mode == SYNCHRONOUS:
                 teacher_norm = np.uint64(norm0[t])
             else:
                 teacher_norm = np.uint64(norm[t])
@@ -1036,7 +1079,10 @@ def _kernel(
                     new_r = _choose(two, accept, _sel(mutate, new_rate, r_i), ridx[t])
                     replaced[i] = explore | accept
                 else:
-                    t_rate = ridx0[t] if mode == SYNCHRONOUS else ridx[t]
+                    if direct:  # no rate to imitate
+                        t_rate = r_i
+                    else:
+                        t_rate = ridx0[t] if mode == SYNCHRONOUS else ridx[t]
                     imitate = (1 - explore) * accept
                     new_n = _sel(explore, random_norm, _choose(two, imitate, o, tn))
                     new_r = _sel(mutate, new_rate, _choose(two, imitate, r_i, t_rate))
@@ -1103,6 +1149,7 @@ def _kernel_async(
     committed_rt,
     conform_rt,
     groups_rt,
+    protocol,
 ):
     """Run one replicate in ``asynchronous`` mode, writing ``out`` (see :func:`_kernel`).
 
@@ -1129,6 +1176,7 @@ def _kernel_async(
     N steps.
     """
     conform = conform_rt  # the flags as in _kernel
+    direct = _DIRECT[protocol]
     if mech_on:
         committed, groups = committed_rt, groups_rt
     else:
@@ -1218,7 +1266,15 @@ def _kernel_async(
                         new = np.int64(0)
                     else:
                         new = old
-                elif _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R):
+                elif direct:  # the other norm, from the current classes; no rate imitated
+                    ci = np.uint64(cls[i])
+                    ct = _other_class(ci, old, deg[i])
+                    new = old
+                    if _accept(uf, ct, ci, how, T, EP, PY, beta, R, protocol):
+                        new = 1 - old
+                elif _accept(
+                    uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R, protocol
+                ):
                     new = np.int64(norm[t])
                     if evolving:
                         r_i = ridx[t]
@@ -1229,19 +1285,26 @@ def _kernel_async(
                         r_i = np.int64(((y >> _S32) * Ku) >> _S32)
                     ridx[i] = r_i
             else:
-                accept = _accept(uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R)
                 old = np.int64(norm[i])
+                ci = np.uint64(cls[i])
+                if direct:  # the candidate: i's class had it the other norm
+                    ct = _other_class(ci, old, deg[i])
+                    tn = 1 - old
+                else:
+                    ct = np.uint64(cls[t])
+                    tn = np.int64(norm[t])
+                accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, protocol)
                 if not evolving:
                     if groups:  # the exploration rate of i's group (its class's)
-                        tmv = tmu_c[np.uint64(cls[i])]
-                        thv = th_c[np.uint64(cls[i])]
+                        tmv = tmu_c[ci]
+                        thv = th_c[ci]
                     else:
                         tmv = tm0
                         thv = th0
                     if ue < tmv:
                         new = np.int64(ue < thv)
                     elif accept:
-                        new = np.int64(norm[t])
+                        new = tn
                     else:
                         new = old
                 else:
@@ -1250,8 +1313,9 @@ def _kernel_async(
                     if ue < t_mu[r_i]:
                         new = np.int64(ue < t_half[r_i])
                     elif accept:
-                        new = np.int64(norm[t])
-                        r_i = ridx[t]
+                        new = tn
+                        if not direct:  # a direct protocol imitates no rate
+                            r_i = ridx[t]
                     else:
                         new = old
                     if (y & _M32) < t_rm:
@@ -1288,16 +1352,19 @@ def _kernel_async(
 
 
 @nb.njit(cache=True)
-def _fill_thresholds(pay, beta, R, cls_norm, masks, thr):
-    """``thr[ph, ct, ci] = threshold32(P(teacher class ct, learner class ci)) << 16
-    | masks[norm of ct, norm of ci]`` (:func:`_rule_masks`).
+def _fill_thresholds(pay, beta, R, cls_norm, masks, thr, protocol):
+    """``thr[ph, ct, ci] = threshold32(P(candidate class ct, learner class ci)) << 16
+    | masks[norm of ct, norm of ci]`` (:func:`_rule_masks`), P the choice rule of
+    ``protocol`` (:func:`_adopt`).
 
-    The same expression as :func:`normsim.game.fermi_probability` (tests check
-    that the two agree entry by entry)."""
+    The same function as the Mesa agent's (:mod:`normsim.protocols.rules`; tests
+    check that the two agree entry by entry)."""
     for ph in range(pay.shape[0]):
         for ct in range(pay.shape[1]):
             for ci in range(pay.shape[1]):  # thr's rows may be longer
                 p32 = np.uint64(
-                    math.ceil(_fermi(pay[ph, ct], pay[ph, ci], beta, R[ph]) * 4294967296.0)
+                    math.ceil(
+                        _adopt(protocol, pay[ph, ct], pay[ph, ci], beta, R[ph]) * 4294967296.0
+                    )
                 )
                 thr[ph, ct, ci] = (p32 << np.uint64(16)) | masks[cls_norm[ct], cls_norm[ci]]
