@@ -46,42 +46,53 @@ class Variant(NamedTuple):
     ``mech`` the kernel's mechanisms: ``plain``; ``mechanisms``, the kernel for
     committed agents and groups (both run-time flags of it); ``conformity`` and
     ``conformity+groups`` (conformity compiles its own kernels, with groups as a
-    compile-time flag except in asynchronous updating)."""
+    compile-time flag except in asynchronous updating); ``protocol`` the revision
+    protocol (:data:`normsim.protocols.PROTOCOLS`)."""
 
     mode: str
     evolving: bool
     regular: bool
     how: str = "lut"
     mech: str = "plain"
+    protocol: str = "fermi"
 
     @property
     def name(self) -> str:
-        """``mode-rates-graph-test-mechanisms``, as ``--list`` and ``--only`` write it."""
-        return "-".join(
-            [
-                self.mode,
-                "evolving" if self.evolving else "fixed",
-                "regular" if self.regular else "irregular",
-                self.how,
-                self.mech,
-            ]
-        )
+        """``mode-rates-graph-test-mechanisms``, and ``-protocol`` for another protocol
+        than ``fermi``, as ``--list`` and ``--only`` write it."""
+        parts = [
+            self.mode,
+            "evolving" if self.evolving else "fixed",
+            "regular" if self.regular else "irregular",
+            self.how,
+            self.mech,
+        ]
+        return "-".join(parts + ([self.protocol] if self.protocol != "fermi" else []))
 
 
 MECHS = ("plain", "mechanisms", "conformity", "conformity+groups")
 
 
 def _product(
-    modes=MODES, evolving=(False, True), regular=(True, False), hows=("lut",), mechs=("plain",)
+    modes=MODES,
+    evolving=(False, True),
+    regular=(True, False),
+    hows=("lut",),
+    mechs=("plain",),
+    protocol="fermi",
 ) -> list[Variant]:
     return [
-        Variant(m, e, r, h, x)
+        Variant(m, e, r, h, x, protocol)
         for x in mechs
         for h in hows
         for m in modes
         for e in evolving
         for r in regular
     ]
+
+
+#: the visiting orders of best response
+_BR_MODES = ("synchronous", "sequential", "asynchronous")
 
 
 #: what each declared set is for (``--set``)
@@ -98,7 +109,26 @@ SETS: dict[str, list[Variant]] = {
     # every mechanism kernel of every mode, and the ratio and formula Fermi tests on
     # irregular graphs
     "all": list(
-        dict.fromkeys(_product(mechs=MECHS) + _product(hows=("ratio", "formula"), regular=(False,)))
+        dict.fromkeys(
+            _product(mechs=MECHS)
+            + _product(hows=("ratio", "formula"), regular=(False,))
+            # best response: what its equivalence tests run
+            + _product(modes=_BR_MODES, protocol="best_response")
+            + _product(
+                modes=_BR_MODES,
+                evolving=(False,),
+                regular=(True,),
+                mechs=("mechanisms", "conformity"),
+                protocol="best_response",
+            )
+            + _product(
+                modes=_BR_MODES,
+                evolving=(True,),
+                regular=(True,),
+                mechs=("conformity",),
+                protocol="best_response",
+            )
+        )
     ),
     # what the test suite's default tier compiles (measured: ``--cached`` after a run of
     # the default tier with an empty cache), but the three kernels of a regular graph with
@@ -113,6 +143,9 @@ SETS: dict[str, list[Variant]] = {
             + _product(evolving=(True,), regular=(False,), hows=("ratio",))
             + [Variant("sequential", False, False, "ratio", "mechanisms")]
             + [Variant("reference", False, False, h) for h in ("ratio", "formula")]
+            + _product(
+                modes=_BR_MODES, evolving=(False,), regular=(True,), protocol="best_response"
+            )
         )
     ),
 }
@@ -134,7 +167,11 @@ def case(v: Variant) -> tuple[Any, list[int]]:
     else:  # a star of 200 leaves: degrees 1 and 200
         net = {"kind": "star", "n": 200}
     kw: dict[str, Any] = dict(
-        network=net, generations=1, update=v.mode, beta=5000.0 if v.how == "formula" else 5.0
+        network=net,
+        generations=1,
+        update=v.mode,
+        beta=5000.0 if v.how == "formula" else 5.0,
+        protocol=v.protocol,
     )
     if v.evolving:
         kw.update(rates=(0.0, 0.1, 0.2), rate_mutation=0.05)
@@ -195,10 +232,12 @@ def _variant_of(kernel: str, sig) -> Variant | None:
     agents; groups but with conformity) are not literal and read as 0."""
     from numba.core import types
 
+    from normsim.protocols import by_code
+
     flags = [t.literal_value if isinstance(t, types.Literal) else 0 for t in sig[8:]]
     if not any(isinstance(t, types.Literal) for t in sig):
         return None
-    code, evolving, regular, how, mech_on, _committed, conform, groups = flags
+    code, evolving, regular, how, mech_on, _committed, conform, groups, protocol = flags
     mode = "asynchronous" if kernel == "_run_async" else MODES[int(code)]
     mech = (
         "conformity+groups"
@@ -209,7 +248,9 @@ def _variant_of(kernel: str, sig) -> Variant | None:
         if mech_on
         else "plain"
     )
-    return Variant(mode, bool(evolving), bool(regular), HOWS[int(how)], mech)
+    return Variant(
+        mode, bool(evolving), bool(regular), HOWS[int(how)], mech, by_code(int(protocol)).name
+    )
 
 
 def cached() -> list[Variant]:
