@@ -472,7 +472,6 @@ def prepare(
 ) -> Setup:
     """Check everything before anything runs or is written (one-line NormsimErrors)."""
     from normsim.design import check_range, numeric_paths
-    from normsim.game import CoordinationGame
 
     sc = loaded.scenario
     if sc.design is not None or sc.sweep:
@@ -538,7 +537,7 @@ def prepare(
             f"{obs.path}: generation {obs.last} is beyond the {end - s} "
             f"generations the scenario runs after its shock at {s}"
         )
-    new = CoordinationGame(sc.game.a, sc.game.b, sc.game.c).shocked().favoured_norm()
+    new = sc.model_params().new_norm()
     return Setup(
         loaded, obs, names, np.array(lo), np.array(hi), s, end, 1 if new in (1, None) else 0
     )
@@ -902,7 +901,6 @@ def synthetic_observed(
     from normsim.design import PointConditions
     from normsim.draws import replicate_seeds
     from normsim.engine import simulate
-    from normsim.game import CoordinationGame
 
     cond = PointConditions(loaded, list(values)).make(dict(values))
     spec = cond.spec
@@ -912,7 +910,7 @@ def synthetic_observed(
     s = shocks[0]
     end = shocks[1] if len(shocks) > 1 else spec.schedule.generations
     last = end - s if last is None else min(last, end - s)
-    new = CoordinationGame(spec.game.a, spec.game.b, spec.game.c).shocked().favoured_norm()
+    new = cond.model_params().new_norm()
     out = simulate(
         cond.model_params(), replicate_seeds(seed, n_series), base_dir=cond.base_dir
     ).share_b

@@ -280,12 +280,15 @@ class ModelParams:
             raise NormsimError(f"schedule.generations: {g!r} must be an integer >= 1")
         object.__setattr__(self, "shocks", expand_shocks(list(self.shocks), int(g)))
         object.__setattr__(self, "network", dict(self.network))
-        if self.committed is not None:
-            object.__setattr__(self, "committed", check_committed(self.committed, self.a, self.b))
         check_number("dynamics.conformity", self.conformity, low=0.0, high=1.0)
         object.__setattr__(self, "conformity", float(self.conformity))
         object.__setattr__(self, "events", check_events(self.events, int(g)))
         check_payoffs(self.a, self.b, self.events)  # the games the events set, too
+        if self.committed is not None:  # norm new: the one the first shock favours
+            after = self.first_shock_game()
+            object.__setattr__(
+                self, "committed", check_committed(self.committed, after.b, after.a)
+            )
         if self.groups is not None:
             object.__setattr__(
                 self,
@@ -329,6 +332,28 @@ class ModelParams:
     def game(self) -> CoordinationGame:
         """The game at generation 0."""
         return CoordinationGame(self.a, self.b, self.c)
+
+    def first_shock_game(self) -> CoordinationGame:
+        """The game played right after the first shock: the swap of the game in force
+        then (the initial one, changed by the events before the shock), with the events
+        at the shock applied; the swap of the initial game in a run without shocks.
+        Events of one group (``group: k``) do not count."""
+        if not self.shocks:
+            return self.game.shocked()
+        games, index = game_schedule(
+            self.a,
+            self.b,
+            self.c,
+            self.shocks,
+            tuple(e for e in self.events if "group" not in e),
+            self.generations,
+        )
+        return CoordinationGame(*games[int(index[self.shocks[0] + 1])])
+
+    def new_norm(self) -> int | None:
+        """The *new norm*: the one the first shock favours, in the game played right
+        after it (:meth:`first_shock_game`); None when that game has a = b."""
+        return self.first_shock_game().favoured_norm()
 
     @property
     def evolving(self) -> bool:

@@ -81,7 +81,6 @@ def replicate_outputs(
 
     ``spec`` is the condition's resolved :class:`~normsim.scenario.Scenario`.
     """
-    from normsim.game import CoordinationGame
 
     share_b = np.atleast_2d(share_b)
     G = share_b.shape[1] - 1
@@ -94,7 +93,7 @@ def replicate_outputs(
             )
         s = shocks[0]
         end = shocks[1] if len(shocks) > 1 else G
-        new = CoordinationGame(spec.game.a, spec.game.b, spec.game.c).shocked().favoured_norm()
+        new = spec.model_params().new_norm()
         share_new = share_b if new in (1, None) else 1.0 - share_b
         if output in ("t50", "t90"):
             level = 0.5 if output == "t50" else 0.9

@@ -284,14 +284,13 @@ def bisect(
 # ------------------------------------------------------------------ the criterion
 def new_norm(spec) -> int:
     """The new norm of a resolved condition (0 = A, 1 = B): the committed agents'
-    norm, or the one the first shock favours (not favoured at generation 0; B if a = b)."""
-    from normsim.mechanisms import check_committed
-
-    if spec.population.committed is not None:
-        return check_committed(spec.population.committed.as_dict(), spec.game.a, spec.game.b)[
-            "norm"
-        ]
-    return 1 if spec.game.a >= spec.game.b else 0
+    norm, or the one the first shock favours in the game played right after it
+    (:meth:`normsim.params.ModelParams.new_norm`: events before it count; B if a = b
+    there)."""
+    params = spec.model_params()
+    if params.committed is not None:
+        return int(params.committed["norm"])
+    return 0 if params.new_norm() == 0 else 1
 
 
 def outcome(spec, series: dict) -> tuple[float, float, int]:

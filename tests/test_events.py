@@ -10,6 +10,7 @@ import pytest
 from normsim.draws import replicate_seeds
 from normsim.engine import simulate
 from normsim.errors import NormsimError
+from normsim.game import CoordinationGame
 from normsim.params import UPDATE_MODES, ModelParams, game_schedule
 from normsim.scenario import loads
 
@@ -111,3 +112,32 @@ def test_bad_events_are_one_line_errors(event, msg):
     text = f"name: x\nschedule:\n  generations: 40\n  events: [{event!r}]\n".replace("'", "")
     with pytest.raises(NormsimError, match=re.escape(msg.removeprefix("schedule."))):
         loads(text)
+
+
+def test_the_new_norm_is_the_one_the_first_shock_favours_after_the_events_before_it():
+    """An event before the first shock that turns which norm pays more turns the new norm:
+    committed agents of norm new, tipping's criterion and the studies take it from the game
+    played right after the shock, not from the swap of the initial game."""
+    from normsim import tipping
+
+    # A pays more at first (0.6 > 0.4); the event makes B the better one (a = 0.3); the
+    # shock at 20 swaps them: A (0.4) pays more again, so A is the new norm
+    events = ({"at": 5, "game": {"a": 0.3}},)
+    p = ModelParams(
+        a=0.6,
+        b=0.4,
+        shocks=(20,),
+        generations=40,
+        events=events,
+        committed={"fraction": 0.1, "norm": "new", "placement": "random"},
+    )
+    assert p.first_shock_game() == CoordinationGame(0.4, 0.3, p.c)
+    assert p.new_norm() == 0 and p.committed["norm"] == 0
+    assert ModelParams(a=0.6, b=0.4, shocks=(20,), generations=40).new_norm() == 1
+    assert ModelParams(a=0.6, b=0.4).new_norm() == 1  # no shock: the initial game's swap
+    sc = loads(
+        "name: t\npopulation: {network: {kind: grid, rows: 4, cols: 4}}\n"
+        "game: {a: 0.6, b: 0.4}\n"
+        "schedule: {generations: 40, shocks: [20], events: [{at: 5, game: {a: 0.3}}]}\n"
+    ).scenario
+    assert tipping.new_norm(sc) == 0
