@@ -9,9 +9,9 @@ docs/model/odd.md sections 3 and 7.3): the paper's Fermi imitation of a random
 neighbour, or a direct protocol such as best response, which weighs the other
 norm against the same neighbours (``_revise_directly``). The protocols are
 declared in :mod:`normsim.protocols`, and the agent decides with their rule
-functions (:mod:`normsim.protocols.rules`). The random numbers come from the model's stream in the order
-documented in :mod:`normsim.draws`, so the Mesa model reproduces the compiled
-engine exactly.
+functions (:mod:`normsim.protocols.rules`). The random numbers come from the
+model's stream in the order documented in :mod:`normsim.draws`, so the Mesa
+model reproduces the compiled engine exactly.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ from normsim.groups import payoff_range as group_payoff_range
 from normsim.mechanisms import place_committed
 from normsim.networks import adjacency, build_graph, relabel
 from normsim.params import DEFAULTS, ModelParams
+from normsim.protocols import resolve as resolve_protocol
 
 
 # ------------------------------------------------------------ reporters
@@ -334,7 +335,8 @@ class NormChangeModel(Model):
                 committed=committed,
                 conformity=conformity,
                 groups=groups,
-                protocol=protocol,
+                # a mapping of parts names its protocol (ModelParams stores the name)
+                protocol=protocol if isinstance(protocol, str) else resolve_protocol(protocol).name,
             )
         self.params = params
         self.stream = DrawStream(self.seed)

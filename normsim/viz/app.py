@@ -13,11 +13,12 @@ panel with the generation, the shares, the norm currently favoured and each
 group's c and share. Controls set c, the exploration rate, beta, a, b, the
 network kind and size, the update mode, the revision protocol (the choices of
 :func:`protocol_choices`, from :data:`normsim.protocols.PROTOCOLS`), the shock
-schedule, the seed, the committed minority (fraction, placement, norm), conformity, a threat (c raised
-for a span of generations) and groups (none, the lattice's left and right
-halves with a c each, or the scenario's groups with a c slider for each of the
-first :data:`MAX_GROUP_SLIDERS`); Reset, Step and Play drive the model. Every
-slider shows its value; the page's title and tab say what it shows.
+schedule, the seed, the committed minority (fraction, placement, norm),
+conformity, a threat (c raised for a span of generations) and groups (none,
+the lattice's left and right halves with a c each, or the scenario's groups
+with a c slider for each of the first :data:`MAX_GROUP_SLIDERS`); Reset, Step
+and Play drive the model. Every slider shows its value; the page's title and
+tab say what it shows.
 
 The page is Mesa's SolaraViz layout, rebuilt from Mesa's own pieces
 (``ModelController``, ``ShowSteps``) so that sliders can show their values
@@ -1302,12 +1303,15 @@ def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
             )
         elif kind == "Select" and "labels" in opt:  # shown by label, passed by value
             shown = opt["labels"]
-            by_label = {label: v for v, label in shown.items()}
+
+            def on_label(label: str, on_value=on_value, shown=shown) -> None:
+                on_value(next(v for v, text in shown.items() if text == label))
+
             solara.Select(
                 opt["label"],
                 value=shown[value],
                 values=[shown[v] for v in opt["values"]],
-                on_value=lambda label, on_value=on_value: on_value(by_label[label]),
+                on_value=on_label,
             )
         elif kind == "Select":
             solara.Select(opt["label"], value=value, values=opt["values"], on_value=on_value)
