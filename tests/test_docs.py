@@ -360,6 +360,7 @@ def test_site_builds_strictly_with_every_page(site):
         "model/odd",
         "model/reproducibility",
         "reference/scenario",
+        "reference/protocols",
         "reference/cli",
         "reference/api",
         "citing",
