@@ -4,10 +4,14 @@ A :class:`NormAgent` holds its norm (``A = 0`` or ``B = 1``), the index of its
 exploration rate (evolving rates, docs/model/odd.md 7.5) and its payoff of the
 current generation. In each generation it first plays the coordination game
 with every neighbour (:meth:`NormAgent.play`), then updates its norm by
-exploration or Fermi imitation of a random neighbour (:meth:`NormAgent.update`,
-docs/model/odd.md section 3). The random numbers come from the model's stream in the order
-documented in :mod:`normsim.draws`, so the Mesa model reproduces the compiled
-engine exactly.
+exploration or by the run's revision protocol (:meth:`NormAgent.update`,
+docs/model/odd.md sections 3 and 7.3): the paper's Fermi imitation of a random
+neighbour, or a direct protocol such as best response, which weighs the other
+norm against the same neighbours (``_revise_directly``). The protocols are
+declared in :mod:`normsim.protocols`, and the agent decides with their rule
+functions (:mod:`normsim.protocols.rules`). The random numbers come from the
+model's stream in the order documented in :mod:`normsim.draws`, so the Mesa
+model reproduces the compiled engine exactly.
 """
 
 from __future__ import annotations
@@ -121,9 +125,8 @@ class NormAgent(FixedAgent):
     def update(self) -> None:
         """Explore or revise by the run's protocol (docs/model/odd.md, 3 and 7): the
         paper's is Fermi imitation of a random neighbour, a direct protocol weighs the
-        other norm instead (:meth:`_revise_directly`); with conformity, adopt the
+        other norm instead (``_revise_directly``); with conformity, adopt the
         neighbours' majority instead with probability gamma.
-
 
         In ``asynchronous`` mode this is one elementary step of the learner:
         both payoffs are those of the current state."""

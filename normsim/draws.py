@@ -90,6 +90,16 @@ visits every agent once:
 
   A committed agent draws all of these too and ignores them.
 
+Every revision protocol (``dynamics.protocol``, :mod:`normsim.protocols`) takes
+these same draws in every visiting order it supports: a protocol changes how a
+visit's draws are used, never which are drawn, so switching it leaves the
+initial state, the visiting order and the exploration draws of a seed as they
+were. The paper's ``fermi`` uses them as above; a direct protocol
+(``best_response``) uses ``u_e`` as above and leaves the neighbour ``index``
+and ``u_f`` unused (its decision does not depend on them). The table of each
+protocol's draws, generated from the registry, is on the reference page of
+revision protocols (:ref:`protocols-draws`).
+
 Groups draw nothing more, in any update mode: an agent's group only selects
 its game (its group's c, and a and b after events for that group), its fixed
 exploration rate ``mu`` and its initial share of B.

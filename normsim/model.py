@@ -335,6 +335,7 @@ class NormChangeModel(Model):
                 committed=committed,
                 conformity=conformity,
                 groups=groups,
+                # a mapping of parts names its protocol (ModelParams stores the name)
                 protocol=protocol if isinstance(protocol, str) else resolve_protocol(protocol).name,
             )
         self.params = params

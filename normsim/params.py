@@ -286,9 +286,7 @@ class ModelParams:
         check_payoffs(self.a, self.b, self.events)  # the games the events set, too
         if self.committed is not None:  # norm new: the one the first shock favours
             after = self.first_shock_game()
-            object.__setattr__(
-                self, "committed", check_committed(self.committed, after.b, after.a)
-            )
+            object.__setattr__(self, "committed", check_committed(self.committed, after.b, after.a))
         if self.groups is not None:
             object.__setattr__(
                 self,

@@ -605,3 +605,100 @@ def test_scenario_groups_from_a_file_beside_an_edge_list(tmp_path, monkeypatch):
     m.step()
     assert network_png(m).startswith(PNG) and chart_png(m).startswith(PNG)
     assert len(m._chart.group_lines) == 6
+
+
+# ---------------------------------------------------------------- revision protocols
+def test_the_protocol_menu_offers_the_registered_protocols_by_label():
+    from normsim.params import DEFAULTS
+    from normsim.protocols import PROTOCOLS
+    from normsim.viz.app import PAGE_DEFAULTS, model_params, protocol_choices
+
+    assert protocol_choices() == {name: p.label for name, p in PROTOCOLS.items()}
+    assert list(protocol_choices()) == list(PROTOCOLS)  # registry order
+    assert PAGE_DEFAULTS["protocol"] == DEFAULTS.protocol == "fermi"
+    control = model_params(PAGE_DEFAULTS)["protocol"]
+    assert control["type"] == "Select" and control["value"] == "fermi"
+    assert control["values"] == list(PROTOCOLS) and control["labels"] == protocol_choices()
+    assert VizModel(**PAGE).params.protocol == "fermi"
+
+
+@pytest.mark.parametrize("update", ["synchronous", "sequential", "asynchronous"])
+def test_best_response_on_the_page_is_the_engines(update):
+    m = VizModel(**(PAGE | {"update": update, "protocol": "best_response"}))
+    assert m.problem is None and m.params.protocol == "best_response"
+    for _ in range(35):
+        m.step()
+    eng = simulate(replace(m.params, generations=35, shocks=(30,)), [5])
+    assert m.history == list(eng.share_b[0])
+    assert "best response, " + update + " update" in info_markdown(m)
+
+
+def test_a_scenario_with_best_response_opens_the_page_with_it(tmp_path):
+    from normsim.viz.app import model_params
+
+    p = tmp_path / "br.yaml"
+    p.write_text(
+        "name: br\npopulation: {network: {kind: grid, rows: 12, cols: 12}}\n"
+        "dynamics: {protocol: best_response, update: sequential}\nseed: 5\n"
+    )
+    d = defaults_from_scenario(str(p))
+    assert d["protocol"] == "best_response" and d["update"] == "sequential"
+    assert model_params(d)["protocol"]["value"] == "best_response"
+    m = VizModel(**d)
+    assert m.problem is None and m.params.protocol == "best_response"
+    m.step()
+    assert m.generation == 1
+    # by its parts: the page gets the protocol's name
+    p.write_text(p.read_text().replace("protocol: best_response", "protocol: {candidate: none}"))
+    assert defaults_from_scenario(str(p))["protocol"] == "best_response"
+
+
+def test_a_protocol_that_does_not_support_the_update_mode_is_shown_not_raised():
+    m = VizModel(**(PAGE | {"update": "reference", "protocol": "best_response"}))
+    msg = (
+        "protocol: best_response does not support update: reference "
+        "(it supports synchronous, sequential, asynchronous)"
+    )
+    assert m.problem == msg and m.params.protocol == "fermi"
+    m.step()
+    assert m.generation == 0 and m.running is False
+    assert info_markdown(m).startswith(f"**Not run:** {msg}")
+    # with a mechanism the model also rejects, the protocol's message is kept
+    both = VizModel(
+        **(PAGE | {"update": "reference", "protocol": "best_response"}),
+        a=0.5,
+        b=0.5,
+        committed=0.1,
+    )
+    assert both.problem == msg and both.params.committed is None
+
+
+def test_the_protocol_menu_shows_labels_and_builds_the_model_on_reset():
+    """The page rendered in Python: the menu shows the protocols' labels; choosing best
+    response in the default (reference) order shows the problem, in sequential runs it."""
+    import ipyvuetify as v
+    import solara
+
+    from normsim.viz.app import PAGE_DEFAULTS, NormsimViz, model_params, protocol_choices
+
+    d = dict(PAGE_DEFAULTS, side=10)
+    model = solara.reactive(VizModel(**d))
+
+    @solara.component
+    def Page():
+        with solara.AppLayout():
+            NormsimViz(model, model_params(d))
+
+    _, rc = solara.render(Page(), handle_error=False)
+    menu = rc.find(v.Select, label="revision protocol").widget
+    assert menu.items == list(protocol_choices().values()) and menu.v_model == "Fermi imitation"
+    menu.v_model = "best response"
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert model.value.problem.startswith("protocol: best_response does not support update")
+    rc.find(v.Select, label="update mode").widget.v_model = "sequential"
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    m = model.value
+    assert m.problem is None and m.params.protocol == "best_response"
+    assert m.params.update == "sequential"
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert model.value.generation == 1

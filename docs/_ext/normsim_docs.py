@@ -4,6 +4,8 @@
   models of :mod:`normsim.scenario`), with its type, default, allowed values and the
   docstring under the field; every network kind and parameter (:data:`normsim.networks.KINDS`
   and ``KIND_DOCS``).
+* ``normsim-protocols``: the revision protocols (:data:`normsim.protocols.PROTOCOLS`),
+  the parts they are built from and the draws each one uses.
 * ``normsim-scenario-example``: a YAML block that is validated when the docs build.
 * ``normsim-cli-reference``: every command, argument and option of the argparse parser
   (:func:`normsim.cli.build_parser`), as Sphinx ``program``/``option`` entries.
@@ -294,6 +296,149 @@ class ScenarioReference(_Generated):
             extra = set(pdocs) - set(params)
             if extra:
                 self.warn(f"KIND_DOCS describes parameters that {kind} does not take: {extra}")
+        return out
+
+
+# ------------------------------------------------------------------ revision protocols
+#: the columns of the table of protocols (:func:`protocol_rows`)
+PROTOCOL_COLUMNS = (
+    "protocol",
+    "candidate",
+    "payoff",
+    "choice rule",
+    "visiting orders",
+    "evolving rates",
+    "draws",
+)
+
+
+def protocol_rows() -> list[list[str]]:
+    """One row per registered protocol, in registry order, with the cells of
+    :data:`PROTOCOL_COLUMNS`: its name, its parts, the visiting orders it supports,
+    what becomes of evolving rates under it and how it uses the draws of a visit."""
+    from normsim.protocols import PROTOCOLS
+
+    return [
+        [
+            _rst_literal(p.name),
+            _rst_literal(p.candidate),
+            _rst_literal(p.payoff),
+            _rst_literal(p.choice),
+            ", ".join(_rst_literal(o) for o in p.orders),
+            p.rates,
+            p.draws,
+        ]
+        for p in PROTOCOLS.values()
+    ]
+
+
+def _list_table(header: tuple[str, ...] | list[str], rows: list[list[str]]) -> list[str]:
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for row in [list(header), *rows]:
+        out += [f"   * - {row[0]}"] + [f"     - {cell}" for cell in row[1:]]
+    return out + [""]
+
+
+class ProtocolsReference(_Generated):
+    """The revision protocols, their parts and their draws, from :mod:`normsim.protocols`.
+
+    Used in a MyST page: the generated reStructuredText is parsed as a document of its
+    own (a MyST page would parse it as Markdown), whose sections and labels are then
+    registered in the page's document, so ``{ref}`` finds them from other pages."""
+
+    def run(self):
+        from docutils.parsers.rst import Parser
+        from docutils.utils import new_document
+
+        doc = new_document(f"<{self.name}>", self.state.document.settings)
+        Parser().parse("\n".join(self.lines()), doc)
+        page = self.state.document
+        for node in doc.findall(lambda n: isinstance(n, (nodes.target, nodes.section))):
+            if not node["names"]:
+                continue
+            if isinstance(node, nodes.target):
+                page.note_explicit_target(node, node)
+            else:
+                page.note_implicit_target(node, node)
+        return list(doc.children)
+
+    def lines(self) -> list[str]:
+        from normsim.protocols import (
+            CANDIDATES,
+            CHOICE_RULES,
+            DEFAULT,
+            PAYOFFS,
+            PROTOCOLS,
+            VISITING_ORDERS,
+        )
+
+        out: list[str] = []
+        for p in PROTOCOLS.values():
+            for field in ("label", "doc", "draws", "rates"):
+                if not getattr(p, field).strip():
+                    self.warn(f"protocol {p.name} has no {field} in normsim.protocols.PROTOCOLS")
+            for part, table in (
+                ("candidate", CANDIDATES),
+                ("payoff", PAYOFFS),
+                ("choice", CHOICE_RULES),
+            ):
+                if getattr(p, part) not in table:
+                    self.warn(f"protocol {p.name}: {part} {getattr(p, part)!r} is not registered")
+        title = "The protocols"
+        out += [".. _protocols-table:", "", title, "-" * len(title), ""]
+        out += [
+            f"``dynamics.protocol`` names one of them (default ``{DEFAULT}``, the paper's), "
+            "or gives its parts (``candidate``, ``payoff``, ``choice``). A protocol runs "
+            "only in the visiting orders (``dynamics.update``) it supports.",
+            "",
+        ]
+        out += _list_table(PROTOCOL_COLUMNS, protocol_rows())
+        for p in PROTOCOLS.values():
+            out += [f".. _protocol-{p.name}:", "", f"``{p.name}``", "~" * (len(p.name) + 4), ""]
+            out += [f"*{p.label}* on the browser page. {p.doc}", ""]
+        title = "The parts"
+        out += [".. _protocols-parts:", "", title, "-" * len(title), ""]
+        for heading, key, table in (
+            ("Candidates: who the revising agent looks at", "candidate", CANDIDATES),
+            ("Payoffs: what the choice rule compares", "payoff", PAYOFFS),
+            ("Choice rules: the probability of adopting the candidate", "choice", CHOICE_RULES),
+        ):
+            out += [heading, "~" * len(heading), ""]
+            rows = [
+                [
+                    _rst_literal(part.name),
+                    part.summary,
+                    ", ".join(
+                        _rst_literal(p.name)
+                        for p in PROTOCOLS.values()
+                        if getattr(p, key) == part.name
+                    )
+                    or "(none yet)",
+                ]
+                for part in table.values()
+            ]
+            out += _list_table((key, "meaning", "protocols"), rows)
+        title = "The draws of each protocol"
+        out += [".. _protocols-draws:", "", title, "-" * len(title), ""]
+        out += [
+            "Every protocol takes the same draws in every visiting order it supports "
+            "(the schedule of :mod:`normsim.draws`), so switching the protocol changes "
+            "how the draws are used, never which are drawn: the same seed gives the "
+            "same initial state, visiting order and exploration draws.",
+            "",
+        ]
+        rows = [
+            [_rst_literal(p.name)]
+            + ["as scheduled" if o in p.orders else "not supported" for o in VISITING_ORDERS]
+            + [p.draws]
+            for p in PROTOCOLS.values()
+        ]
+        header = (
+            "protocol",
+            *(_rst_literal(o) for o in VISITING_ORDERS),
+            "how a visit's draws are used",
+        )
+        out += _list_table(header, rows)
         return out
 
 
@@ -618,6 +763,7 @@ def setup(app: Sphinx) -> dict:
     )
     app.add_directive("normsim-scenario-reference", ScenarioReference)
     app.add_directive("normsim-scenario-example", ScenarioExample)
+    app.add_directive("normsim-protocols", ProtocolsReference)
     app.add_directive("normsim-cli-reference", CliReference)
     app.add_directive("normsim-exit-codes", ExitCodes)
     app.add_directive("normsim-json", JsonOutput)

@@ -140,6 +140,7 @@ class Protocol:
         return self.candidate == "none"
 
 
+#: the registered protocols by name, in the order every table and menu lists them
 PROTOCOLS: dict[str, Protocol] = {
     p.name: p
     for p in (

@@ -11,12 +11,14 @@ change it, and the well-mixed replicator prediction overlaid (without
 mechanisms; and the exploration-rate shares when rates evolve), and a text
 panel with the generation, the shares, the norm currently favoured and each
 group's c and share. Controls set c, the exploration rate, beta, a, b, the
-network kind and size, the update mode, the shock schedule, the seed, the
-committed minority (fraction, placement, norm), conformity, a threat (c raised
-for a span of generations) and groups (none, the lattice's left and right
-halves with a c each, or the scenario's groups with a c slider for each of the
-first :data:`MAX_GROUP_SLIDERS`); Reset, Step and Play drive the model. Every
-slider shows its value; the page's title and tab say what it shows.
+network kind and size, the update mode, the revision protocol (the choices of
+:func:`protocol_choices`, from :data:`normsim.protocols.PROTOCOLS`), the shock
+schedule, the seed, the committed minority (fraction, placement, norm),
+conformity, a threat (c raised for a span of generations) and groups (none,
+the lattice's left and right halves with a c each, or the scenario's groups
+with a c slider for each of the first :data:`MAX_GROUP_SLIDERS`); Reset, Step
+and Play drive the model. Every slider shows its value; the page's title and
+tab say what it shows.
 
 The page is Mesa's SolaraViz layout, rebuilt from Mesa's own pieces
 (``ModelController``, ``ShowSteps``) so that sliders can show their values
@@ -52,6 +54,8 @@ from normsim.groups import DEFAULT_SOURCE
 from normsim.mechanisms import PLACEMENTS
 from normsim.model import NormChangeModel
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams
+from normsim.protocols import PROTOCOLS
+from normsim.protocols import resolve as resolve_protocol
 from normsim.theory import network_prediction
 
 COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}  # A blue, B orange
@@ -105,6 +109,7 @@ PAGE_DEFAULTS = {
     "side": DEFAULTS.network["rows"],
     "nodes": 400,
     "update": DEFAULTS.update,
+    "protocol": DEFAULTS.protocol,
     "shocks": "once",
     "shock_at": 100,
     "evolving": False,
@@ -131,6 +136,16 @@ PAGE_DEFAULTS = {
     "base_dir": "",
 }
 _P = PAGE_DEFAULTS
+
+
+def protocol_choices() -> dict[str, str]:
+    """The page's revision protocols: each registered protocol's name and its label on
+    the page (:data:`normsim.protocols.PROTOCOLS`, in registry order).
+
+    >>> protocol_choices()["fermi"]
+    'Fermi imitation'
+    """
+    return {name: p.label for name, p in PROTOCOLS.items()}
 
 
 def network_spec(kind: str, side: int = _P["side"], nodes: int = _P["nodes"]) -> dict:
@@ -260,8 +275,9 @@ class VizModel(NormChangeModel):
     """NormChangeModel with the flat, widget-friendly parameters of the page.
 
     Settings the model rejects (for example committed norm ``new`` when
-    a = b) do not raise: the
-    model is built without the mechanisms, ``problem`` holds the reason, and
+    a = b, or a protocol that does not support the update mode) do not raise: the
+    model is built without the mechanisms (and with the paper's protocol),
+    ``problem`` holds the reason, and
     it does not step (``running`` is False after the first Step), so the page
     can say what to change."""
 
@@ -276,6 +292,7 @@ class VizModel(NormChangeModel):
         side: int = _P["side"],
         nodes: int = _P["nodes"],
         update: str = _P["update"],
+        protocol: str = _P["protocol"],
         shocks: str = _P["shocks"],
         shock_at: int = _P["shock_at"],
         evolving: bool = _P["evolving"],
@@ -324,6 +341,10 @@ class VizModel(NormChangeModel):
             shocks=sched,
         )
         self.problem: str | None = None
+        try:  # a protocol that does not support the update mode: say so, do not run
+            plain["protocol"] = resolve_protocol(protocol, update, where="protocol").name
+        except NormsimError as e:
+            self.problem = str(e)
         self.threat = None
         #: the scenario's events in ``params.events`` (the threat's follow them)
         self.scenario_event_count = 0
@@ -364,7 +385,7 @@ class VizModel(NormChangeModel):
                     float(threat_c),
                 )
         except NormsimError as e:
-            self.problem = str(e)
+            self.problem = self.problem or str(e)
             params = ModelParams(**plain)
         try:
             super().__init__(params=params, seed=int(seed), base_dir=base_dir or None)
@@ -793,7 +814,8 @@ def info_markdown(model: VizModel) -> str:
         f"favoured norm now: **{model.favoured()}** (a = {model.game.a:g}, "
         f"b = {model.game.b:g}{c_now})",
         f"next shock after generation {nxt}" if nxt is not None else "no more shocks",
-        f"{len(model.by_node)} agents, {p.update} update, seed {model.seed}",
+        f"{len(model.by_node)} agents, {PROTOCOLS[p.protocol].label}, {p.update} update, "
+        f"seed {model.seed}",
     ]
     if p.committed is not None:
         k, n = int(model.committed_mask.sum()), len(model.by_node)
@@ -906,6 +928,7 @@ def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> d
         b=s.game.b,
         beta=s.dynamics.selection_strength,
         update=s.dynamics.update,
+        protocol=s.dynamics.protocol,
         seed=int(s.seed),
         initial_b=s.population.initial_b,
     )
@@ -1076,6 +1099,13 @@ def model_params(defaults: dict) -> dict:
             "values": list(UPDATE_MODES),
             "label": "update mode",
         },
+        "protocol": {
+            "type": "Select",
+            "value": defaults["protocol"],
+            "values": list(protocol_choices()),
+            "labels": protocol_choices(),
+            "label": "revision protocol",
+        },
         "shocks": {
             "type": "Select",
             "value": defaults["shocks"],
@@ -1237,7 +1267,9 @@ def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
     """The model's controls (Mesa's ``ModelCreator``, with each slider showing its value
     in its label and a heading before each ``section``).
 
-    Fixed (non-dict) entries are passed to the model as they are. A control with
+    Fixed (non-dict) entries are passed to the model as they are. A ``Select`` with
+    ``labels`` (a mapping of its values to what the menu shows) passes the value of
+    the label chosen. A control with
     ``shown_when: (other, value)`` is shown only while control ``other`` has that
     value (its value is passed to the model either way)."""
     adjustable = {k: v for k, v in user_params.items() if isinstance(v, dict)}
@@ -1268,6 +1300,18 @@ def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
                 min=opt["min"],
                 max=opt["max"],
                 step=opt["step"],
+            )
+        elif kind == "Select" and "labels" in opt:  # shown by label, passed by value
+            shown = opt["labels"]
+
+            def on_label(label: str, on_value=on_value, shown=shown) -> None:
+                on_value(next(v for v, text in shown.items() if text == label))
+
+            solara.Select(
+                opt["label"],
+                value=shown[value],
+                values=[shown[v] for v in opt["values"]],
+                on_value=on_label,
             )
         elif kind == "Select":
             solara.Select(opt["label"], value=value, values=opt["values"], on_value=on_value)
