@@ -19,16 +19,16 @@ from typing import Any
 
 import numpy as np
 
-from normsim.errors import NormsimError, check_number
+from normsim.errors import NormsimError
 from normsim.game import CoordinationGame
 from normsim.groups import check_groups
 from normsim.mechanisms import check_committed
-from normsim.protocols import DEFAULT as DEFAULT_PROTOCOL
+from normsim.parameters import PARAMETERS as _P
 from normsim.protocols import VISITING_ORDERS
 from normsim.protocols import resolve as resolve_protocol
 
 UPDATE_MODES = VISITING_ORDERS
-DEFAULT_NETWORK = {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
+DEFAULT_NETWORK = _P["network"].default
 
 
 def expand_shocks(shocks: Any, generations: int) -> tuple[int, ...]:
@@ -105,10 +105,7 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
         for key, v in game.items():
             if key not in GAME_KEYS:
                 raise NormsimError(f"{where}.game.{key}: unknown game key (allowed: a, b, c)")
-            if key == "c":
-                vals[key] = check_number(f"{where}.game.c", v, low=0.0, high=1.0)
-            else:
-                vals[key] = check_number(f"{where}.game.{key}", v, low=0.0, low_open=True)
+            vals[key] = _P[key].check(v, f"{where}.game.{key}")
 
         def gen(name: str, ev: Mapping = ev, where: str = where) -> int:
             g = ev[name]
@@ -235,43 +232,42 @@ class ModelParams:
         mapping of its parts. Stored as the protocol's name.
     """
 
-    # the defaults of every entry point (DEFAULTS below): the paper's grid experiment
-    a: float = 0.6
-    b: float = 0.4
-    c: float = 0.3
+    # the defaults of every entry point (DEFAULTS below), declared with their ranges
+    # and documentation in normsim.parameters: the paper's grid experiment
+    a: float = _P["a"].default
+    b: float = _P["b"].default
+    c: float = _P["c"].default
     network: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_NETWORK))
-    initial_b: float = 0.5
-    update: str = "reference"
-    beta: float = 5.0
-    exploration: float = 0.05
-    rates: tuple[float, ...] | None = None
-    rate_mutation: float = 0.05
-    generations: int = 2000
-    shocks: tuple[int, ...] = ()
-    committed: Mapping[str, Any] | None = None
-    conformity: float = 0.0
-    events: tuple[Mapping[str, Any], ...] = ()
-    groups: Mapping[str, Any] | None = None
-    protocol: str = DEFAULT_PROTOCOL
+    initial_b: float = _P["initial_b"].default
+    update: str = _P["update"].default
+    beta: float = _P["beta"].default
+    exploration: float = _P["exploration"].default
+    rates: tuple[float, ...] | None = _P["rates"].default
+    rate_mutation: float = _P["rate_mutation"].default
+    generations: int = _P["generations"].default
+    shocks: tuple[int, ...] = _P["shocks"].default
+    committed: Mapping[str, Any] | None = _P["committed"].default
+    conformity: float = _P["conformity"].default
+    events: tuple[Mapping[str, Any], ...] = _P["events"].default
+    groups: Mapping[str, Any] | None = _P["groups"].default
+    protocol: str = _P["protocol"].default
 
     def __post_init__(self) -> None:
         from normsim.limits import check_payoffs
 
         CoordinationGame(self.a, self.b, self.c)
         check_payoffs(self.a, self.b)  # payoff sums must stay finite (limits.py)
-        check_number("initial_b", self.initial_b, low=0.0, high=1.0)
+        _P["initial_b"].check(self.initial_b)
         if self.update not in UPDATE_MODES:
             raise NormsimError(
                 f"dynamics.update: {self.update!r} is not one of {', '.join(UPDATE_MODES)}"
             )
         object.__setattr__(self, "protocol", resolve_protocol(self.protocol, self.update).name)
-        check_number("selection_strength", self.beta, low=0.0)
-        check_number("exploration", self.exploration, low=0.0, high=1.0)
-        check_number("rate_mutation", self.rate_mutation, low=0.0, high=1.0)
+        _P["beta"].check(self.beta)
+        _P["exploration"].check(self.exploration)
+        _P["rate_mutation"].check(self.rate_mutation)
         if self.rates is not None:
-            rates = tuple(
-                check_number("exploration.rates", r, low=0.0, high=1.0) for r in self.rates
-            )
+            rates = tuple(_P["rates"].check(r) for r in self.rates)
             if not rates:
                 raise NormsimError("exploration.rates: give at least one rate")
             object.__setattr__(self, "rates", rates)
@@ -280,7 +276,7 @@ class ModelParams:
             raise NormsimError(f"schedule.generations: {g!r} must be an integer >= 1")
         object.__setattr__(self, "shocks", expand_shocks(list(self.shocks), int(g)))
         object.__setattr__(self, "network", dict(self.network))
-        check_number("dynamics.conformity", self.conformity, low=0.0, high=1.0)
+        _P["conformity"].check(self.conformity)
         object.__setattr__(self, "conformity", float(self.conformity))
         object.__setattr__(self, "events", check_events(self.events, int(g)))
         check_payoffs(self.a, self.b, self.events)  # the games the events set, too

@@ -45,6 +45,8 @@ from normsim.game import CoordinationGame
 from normsim.groups import check_groups
 from normsim.mechanisms import check_committed, committed_count
 from normsim.networks import COMMON, GENERATORS, KINDS
+from normsim.parameters import PARAMETERS as _P
+from normsim.parameters import UNLESS_DEFAULT
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, check_events, expand_shocks
 from normsim.protocols import resolve as resolve_protocol
 from normsim.yamlsafe import load_value, read_text
@@ -59,27 +61,24 @@ class _Strict(BaseModel):
 Number = Annotated[float, Field(strict=True)]
 
 
+def _field(name: str) -> Any:
+    """A schema field of the model parameter ``name``: its default and its documentation
+    with the allowed range, from :data:`normsim.parameters.PARAMETERS`."""
+    return Field(_P[name].default, description=_P[name].description)
+
+
 class GameSpec(_Strict):
     """``game``: payoffs at generation 0 and the need for coordination."""
 
-    a: Number = DEFAULTS.a
-    """Payoff of coordinating on norm A at generation 0 (every shock swaps a and b).
-    Allowed: > 0."""
-    b: Number = DEFAULTS.b
-    """Payoff of coordinating on norm B at generation 0. Allowed: > 0."""
-    c: Number = DEFAULTS.c
-    """Need for coordination: a miscoordinating player keeps a share 1 - c of what its
-    norm earns when coordinated (0: a loose society, 1: a tight one). Allowed: [0, 1]."""
+    # each field's default, range and documentation: normsim.parameters
+    a: Number = _field("a")
+    b: Number = _field("b")
+    c: Number = _field("c")
 
-    @field_validator("a", "b", mode="before")
+    @field_validator("a", "b", "c", mode="before")
     @classmethod
-    def _positive(cls, v, info):
-        return check_number("", v, low=0.0, low_open=True)
-
-    @field_validator("c", mode="before")
-    @classmethod
-    def _c(cls, v):
-        return check_number("", v, low=0.0, high=1.0)
+    def _checked(cls, v, info):
+        return _P[info.field_name].check(v, "")
 
     def game(self) -> CoordinationGame:
         """This section as a :class:`normsim.game.CoordinationGame`."""
@@ -213,9 +212,7 @@ class PopulationSpec(_Strict):
     well_mixed: StrictBool = False
     """``true``: an infinite well-mixed population, solved as the replicator(-mutator)
     ODE instead of simulated; then give no ``network``."""
-    initial_b: Number = DEFAULTS.initial_b
-    """Probability that an agent starts with norm B (well-mixed: the initial share of
-    B). Allowed: [0, 1]."""
+    initial_b: Number = _field("initial_b")
     committed: CommittedSpec | None = None
     """Committed agents: a minority that holds one norm for the whole run (see
     ``population.committed.*``); none by default."""
@@ -233,7 +230,7 @@ class PopulationSpec(_Strict):
     @field_validator("initial_b", mode="before")
     @classmethod
     def _ib(cls, v):
-        return check_number("", v, low=0.0, high=1.0)
+        return _P["initial_b"].check(v, "")
 
     @model_validator(mode="after")
     def _one(self):
@@ -247,45 +244,35 @@ class PopulationSpec(_Strict):
 class EvolvingRates(_Strict):
     """``dynamics.exploration`` as evolving rates (docs/model/odd.md, 7.5)."""
 
-    rates: list[Number]
-    """The exploration rates an agent can hold; each agent starts with one drawn
-    uniformly. Allowed: a non-empty list of numbers in [0, 1]."""
-    rate_mutation: Number = DEFAULTS.rate_mutation
-    """Probability per generation that an agent redraws its rate uniformly from
-    ``rates``. Allowed: [0, 1]."""
+    rates: list[Number] = Field(
+        description=f"{_P['rates'].doc} Allowed: a non-empty list of numbers in "
+        f"{_P['rates'].allowed}."
+    )
+    rate_mutation: Number = _field("rate_mutation")
 
     @field_validator("rates", mode="before")
     @classmethod
     def _rates(cls, v):
         if not isinstance(v, list) or not v:
-            raise ValueError(f"{excerpt(v)} must be a non-empty list of rates in [0, 1]")
-        return [check_number("", x, low=0.0, high=1.0) for x in v]
+            raise ValueError(
+                f"{excerpt(v)} must be a non-empty list of rates in {_P['rates'].allowed}"
+            )
+        return [_P["rates"].check(x, "") for x in v]
 
     @field_validator("rate_mutation", mode="before")
     @classmethod
     def _rm(cls, v):
-        return check_number("", v, low=0.0, high=1.0)
+        return _P["rate_mutation"].check(v, "")
 
 
 class DynamicsSpec(_Strict):
     """``dynamics``: update mode, selection strength, exploration."""
 
-    update: str = DEFAULTS.update
-    """The update mode: the order in which agents learn and what they see
-    (``reference`` is the authors' own order)."""
-    selection_strength: Number = DEFAULTS.beta
-    """beta, the selection strength of the Fermi rule (0: imitation ignores payoffs).
-    Allowed: >= 0."""
-    exploration: Number | EvolvingRates = DEFAULTS.exploration
-    """A fixed exploration rate mu (the probability of trying a random norm), or a
-    mapping with ``rates`` and ``rate_mutation`` for evolving rates. Allowed: [0, 1]."""
-    conformity: Number = DEFAULTS.conformity
-    """gamma, the probability that a learner adopts its neighbours' majority norm
-    (its own on a tie) instead of using the Fermi rule. Allowed: [0, 1]."""
-    protocol: str | dict = DEFAULTS.protocol
-    """The revision protocol: how a learner revises its norm (see the protocols page),
-    by name or as a mapping of its parts (``candidate``, ``payoff``, ``choice``); it
-    must support the update mode."""
+    update: str = _field("update")
+    selection_strength: Number = _field("beta")
+    exploration: Number | EvolvingRates = _field("exploration")
+    conformity: Number = _field("conformity")
+    protocol: str | dict = _field("protocol")
 
     @field_validator("protocol", mode="before")
     @classmethod
@@ -306,7 +293,7 @@ class DynamicsSpec(_Strict):
     @field_validator("conformity", mode="before")
     @classmethod
     def _gamma(cls, v):
-        return check_number("", v, low=0.0, high=1.0)
+        return _P["conformity"].check(v, "")
 
     @field_validator("update", mode="before")
     @classmethod
@@ -318,7 +305,7 @@ class DynamicsSpec(_Strict):
     @field_validator("selection_strength", mode="before")
     @classmethod
     def _beta(cls, v):
-        return check_number("", v, low=0.0)
+        return _P["beta"].check(v, "")
 
     @field_validator("exploration", mode="before")
     @classmethod
@@ -345,9 +332,7 @@ def _at_least_1(v: int) -> int:
 class ScheduleSpec(_Strict):
     """``schedule``: generations (ODE: time units), shocks and game events."""
 
-    generations: StrictInt = DEFAULTS.generations
-    """Number of generations G (well-mixed: time units of the ODE).
-    Allowed: integer >= 1."""
+    generations: StrictInt = _field("generations")
     shocks: list[StrictInt] | Every = Field(default_factory=list)
     """Generations s after which a and b swap (generation s + 1 is the first played
     under the new payoffs): a list, or ``{every: T}``. Allowed: each in 1..G-1, no
@@ -950,20 +935,16 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
     )
     # mechanisms left at their defaults are left out: a plain scenario keeps the
     # hash it had before they existed (its stored replicates are resumed into)
-    if d["population"].get("committed") is None:
-        d["population"].pop("committed", None)
-    if d["population"].get("groups") is None:
-        d["population"].pop("groups", None)
-    if d["dynamics"].get("protocol") == DEFAULTS.protocol:  # the paper's: hashes as before
-        d["dynamics"].pop("protocol", None)
-    if d["dynamics"].get("conformity") == 0:
-        d["dynamics"].pop("conformity", None)
-    elif d["dynamics"].get("update") != "asynchronous":
+    # (normsim.parameters: the parameters hashed "unless default")
+    for par in UNLESS_DEFAULT:
+        section, key = par.path.split(".")
+        value = d[section].get(key)
+        if value == par.default or (not value and not par.default and value != 0):
+            d[section].pop(key, None)
+    if "conformity" in d["dynamics"] and d["dynamics"].get("update") != "asynchronous":
         # the conformist's draws there changed (normsim.draws.CONFORMITY_DRAWS):
         # a store of the older draws is not resumed into
         d["conformity_draws"] = CONFORMITY_DRAWS
-    if not d["schedule"].get("events"):
-        d["schedule"].pop("events", None)
     d["draw_schedule"] = DRAW_SCHEDULE  # the same seed draws differently under another
     if d["population"].get("network"):  # networkx and native build the same graph
         d["population"]["network"].pop("generator", None)

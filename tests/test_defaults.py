@@ -2,11 +2,14 @@
 
 import dataclasses
 import inspect
+from pathlib import Path
 
 from normsim.model import NormChangeModel
 from normsim.params import DEFAULTS, ModelParams
 from normsim.scenario import Condition, EvolvingRates, Scenario, condition_hash, loads
 from normsim.viz.app import PAGE_DEFAULTS, VizModel, defaults_from_scenario, network_spec
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_are_model_params_field_defaults():
@@ -98,3 +101,39 @@ def test_theory_selection_strength_defaults_to_the_model_default():
     analytic_parser = build_parser()._subparsers._group_actions[0].choices["analytic"]
     help_beta = next(a.help for a in analytic_parser._actions if "--beta" in a.option_strings)
     assert f"default {DEFAULTS.beta:g};" in help_beta
+
+
+def test_every_model_parameter_is_declared_once_and_read_from_the_declaration():
+    """normsim.parameters declares each parameter: ModelParams' fields are exactly its
+    entries, the schema's fields at their paths take its default and documentation, the
+    page's sliders its range and label, and the content hash leaves out those marked
+    "unless default" while they keep it."""
+    from normsim.parameters import PARAMETERS, UNLESS_DEFAULT
+    from normsim.scenario import _content
+    from normsim.viz.app import model_params as page_controls
+
+    assert [f.name for f in dataclasses.fields(ModelParams)] == list(PARAMETERS)
+    sc = Scenario(name="x")
+    for name, par in PARAMETERS.items():
+        assert getattr(DEFAULTS, name) == (
+            dict(par.default) if isinstance(par.default, dict) else par.default
+        )
+        section, key, *rest = par.path.split(".")
+        model = type(getattr(sc, section))
+        if rest or key not in model.model_fields:  # a nested or structural field
+            continue
+        field = model.model_fields[key]
+        if par.allowed:
+            assert field.description == par.description, par.path
+    controls = page_controls(defaults_from_scenario(None))
+    for name, par in PARAMETERS.items():
+        if par.page is not None:
+            lo, hi, step = par.page
+            ctl = controls[name]
+            assert (ctl["min"], ctl["max"], ctl["step"], ctl["label"]) == (lo, hi, step, par.label)
+            par.check(lo)
+            par.check(hi)  # the page's range lies within the allowed one
+    hashed = _content(sc, ROOT)
+    for par in UNLESS_DEFAULT:
+        section, key = par.path.split(".")
+        assert key not in hashed[section], par.path

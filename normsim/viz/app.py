@@ -35,6 +35,7 @@ import html
 import io
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -53,6 +54,7 @@ from normsim.errors import NormsimError
 from normsim.groups import DEFAULT_SOURCE
 from normsim.mechanisms import PLACEMENTS
 from normsim.model import NormChangeModel
+from normsim.parameters import PARAMETERS
 from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams
 from normsim.protocols import PROTOCOLS
 from normsim.protocols import resolve as resolve_protocol
@@ -136,6 +138,23 @@ PAGE_DEFAULTS = {
     "base_dir": "",
 }
 _P = PAGE_DEFAULTS
+
+
+def _slider(name: str, defaults: Mapping[str, Any], **extra: Any) -> dict:
+    """The page's slider of the model parameter ``name``: its range, step and label as
+    :data:`normsim.parameters.PARAMETERS` declares them, its value from ``defaults``."""
+    par = PARAMETERS[name]
+    assert par.page is not None, name  # a parameter with a slider declares its range
+    lo, hi, step = par.page
+    return {
+        "type": "SliderFloat",
+        "value": defaults[name],
+        "min": lo,
+        "max": hi,
+        "step": step,
+        "label": par.label,
+        **extra,
+    }
 
 
 def protocol_choices() -> dict[str, str]:
@@ -1024,52 +1043,16 @@ def model_params(defaults: dict) -> dict:
                 "shown_when": ("group_split", SCENARIO_GROUPS),
             }
     out = {
-        "c": {
-            "type": "SliderFloat",
-            "value": defaults["c"],
-            "min": 0.0,
-            "max": 1.0,
-            "step": 0.05,
-            "label": "need for coordination c",
-            "section": "Game",
-        },
-        "exploration": {
-            "type": "SliderFloat",
-            "value": defaults["exploration"],
-            "min": 0.0,
-            "max": 0.5,
-            "step": 0.01,
-            "label": "exploration rate",
-        },
+        "c": _slider("c", defaults, section="Game"),
+        "exploration": _slider("exploration", defaults),
         "evolving": {
             "type": "Checkbox",
             "value": defaults["evolving"],
             "label": "evolving exploration rates (0 .. 0.5)",
         },
-        "beta": {
-            "type": "SliderFloat",
-            "value": defaults["beta"],
-            "min": 0.0,
-            "max": 20.0,
-            "step": 0.5,
-            "label": "selection strength beta",
-        },
-        "a": {
-            "type": "SliderFloat",
-            "value": defaults["a"],
-            "min": 0.1,
-            "max": 1.0,
-            "step": 0.05,
-            "label": "payoff a (norm A, at start)",
-        },
-        "b": {
-            "type": "SliderFloat",
-            "value": defaults["b"],
-            "min": 0.1,
-            "max": 1.0,
-            "step": 0.05,
-            "label": "payoff b (norm B, at start)",
-        },
+        "beta": _slider("beta", defaults),
+        "a": _slider("a", defaults),
+        "b": _slider("b", defaults),
         "network_kind": {
             "type": "Select",
             "value": defaults["network_kind"],
@@ -1149,14 +1132,7 @@ def model_params(defaults: dict) -> dict:
             "values": ["new", "A", "B"],
             "label": "committed norm (new: the one the first shock favours)",
         },
-        "conformity": {
-            "type": "SliderFloat",
-            "value": defaults["conformity"],
-            "min": 0.0,
-            "max": 1.0,
-            "step": 0.05,
-            "label": "conformity gamma",
-        },
+        "conformity": _slider("conformity", defaults),
         "threat_c": {
             "type": "SliderFloat",
             "value": defaults["threat_c"],
