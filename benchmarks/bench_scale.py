@@ -186,7 +186,7 @@ def write_edgelist(path: Path, edges: int, seed: int = 0) -> None:
 
 def edgelist_case(path: str) -> dict:
     """Load an edge-list file (largest component) with the compiled loader."""
-    from normsim.edgelist import load_edgelist
+    from normsim.networks.edgelist import load_edgelist
 
     small = Path(path).with_name("small.txt")
     small.write_text("1 2\n2 3\n")

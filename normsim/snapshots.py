@@ -19,7 +19,7 @@ number of agents. Read them back as arrays with :func:`read_snapshots`:
 >>> snaps[0].norms                # agent i's norm (0 = A, 1 = B)   # doctest: +SKIP
 
 Node ``i`` is node ``i`` of the replicate's network (for an edge list,
-:func:`normsim.edgelist.node_labels` gives the file's ids).
+:func:`normsim.networks.node_labels` gives the file's ids).
 """
 
 from __future__ import annotations

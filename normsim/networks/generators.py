@@ -1,7 +1,7 @@
 """Native network generators: the engine's compressed adjacency, built directly.
 
 networkx builds a graph as dicts of dicts, about 1.4 kB per node, and
-:mod:`normsim.networks` then converts it to the arrays the engine reads. For
+:func:`normsim.networks.adjacency` then converts it to the arrays the engine reads. For
 millions of nodes that costs minutes and gigabytes. The functions here write
 those arrays (:class:`normsim.networks.Adjacency`: ``indptr``, ``indices``,
 ``degree``) directly, in compiled loops, at a few tens of bytes per node.
@@ -51,6 +51,7 @@ import numpy as np
 
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
 from normsim.errors import NormsimError
+from normsim.networks.adjacency import checked_adjacency, need
 
 #: kinds with a native generator
 NATIVE_KINDS = frozenset(
@@ -184,7 +185,7 @@ def _indptr(deg):
 
 
 @nb.njit(cache=True)
-def _csr_from_edges(n, u, v):
+def csr_from_edges(n, u, v):
     """The simple graph of the edges ``u[k] - v[k]`` (duplicates merged, either
     direction): ``(indptr, indices, degree, self_loops)``, rows sorted. A
     self-loop is kept as an entry ``i`` in row ``i`` and counted once."""
@@ -232,28 +233,13 @@ def adjacency_from_edges(n: int, u: np.ndarray, v: np.ndarray):
     """Check edges ``u[k] - v[k]`` on nodes ``0..n-1`` (duplicates merged) and return
     their :class:`~normsim.networks.Adjacency`, with the errors of
     :func:`normsim.networks.adjacency` (no edges, self-loops, isolated nodes)."""
-    from normsim.networks import _need
-
-    _need(n >= 2 and len(u) > 0, "network: the graph has no edges")
-    indptr, indices, degree, loops = _csr_from_edges(n, u, v)
-    _need(
+    need(n >= 2 and len(u) > 0, "network: the graph has no edges")
+    indptr, indices, degree, loops = csr_from_edges(n, u, v)
+    need(
         loops == 0,
         f"network: the graph has {loops} self-loop(s); an agent cannot play or imitate itself",
     )
-    return _checked(indptr, indices, degree)
-
-
-def _checked(indptr, indices, degree):
-    from normsim.networks import Adjacency, _need
-
-    iso = np.flatnonzero(degree == 0)
-    _need(
-        not len(iso),
-        f"network: the graph has {len(iso)} isolated node(s) (e.g. node "
-        f"{iso[0] if len(iso) else ''}) with no neighbour to play or learn "
-        "from; set largest_component: true to drop them",
-    )
-    return Adjacency(indptr=indptr, indices=indices, degree=degree)
+    return checked_adjacency(indptr, indices, degree)
 
 
 # ------------------------------------------------------------------ components
@@ -677,7 +663,7 @@ def _barabasi_albert(n: int, m: int, seed) -> tuple:
     )
     v = np.concatenate([star, tg.ravel()])
     del tg
-    indptr, indices, degree, _ = _csr_from_edges(n, u, v)
+    indptr, indices, degree, _ = csr_from_edges(n, u, v)
     return indptr, indices, degree
 
 
@@ -803,7 +789,7 @@ def native_size(kind: str, p: Mapping[str, Any]) -> int | None:
 
 def native_arrays(kind: str, p: Mapping[str, Any], seed: int | None) -> tuple:
     """``(indptr, indices, degree, n_self_loops)`` of a kind's graph, parameters
-    already checked (``normsim.networks._generate`` states the ranges)."""
+    already checked (``normsim.networks.spec._generate`` states the ranges)."""
     if kind == "grid":
         return (*_grid(int(p["rows"]), int(p["cols"]), bool(p.get("periodic", True))), 0)
     if kind == "erdos_renyi":
@@ -820,13 +806,13 @@ def native_arrays(kind: str, p: Mapping[str, Any], seed: int | None) -> tuple:
         return (*_rr(int(p["n"]), int(p["d"]), mt, pos), 0)
     if kind == "complete":
         u, v = _complete_edges(int(p["n"]))
-        return _csr_from_edges(int(p["n"]), u, v)
+        return csr_from_edges(int(p["n"]), u, v)
     if kind == "star":
         n = int(p["n"])
-        return _csr_from_edges(n + 1, np.zeros(n, np.int32), np.arange(1, n + 1, dtype=np.int32))
+        return csr_from_edges(n + 1, np.zeros(n, np.int32), np.arange(1, n + 1, dtype=np.int32))
     if kind == "connected_caveman":
         u, v = _caveman_edges(int(p["cliques"]), int(p["size"]))
-        return _csr_from_edges(int(p["cliques"]) * int(p["size"]), u, v)
+        return csr_from_edges(int(p["cliques"]) * int(p["size"]), u, v)
     raise NormsimError(f"network: no native generator for {kind!r}")
 
 
@@ -835,14 +821,12 @@ def native_adjacency(
 ):
     """The :class:`~normsim.networks.Adjacency` of a kind with checked parameters
     ``p``, as :func:`normsim.networks.spec_adjacency` would give it from networkx."""
-    from normsim.networks import _need
-
     indptr, indices, degree, loops = native_arrays(kind, p, seed)
-    _need(len(degree) >= 2 and len(indices) > 0, "network: the graph has no edges")
-    _need(
+    need(len(degree) >= 2 and len(indices) > 0, "network: the graph has no edges")
+    need(
         loops == 0,
         f"network: the graph has {loops} self-loop(s); an agent cannot play or imitate itself",
     )
     if largest:
         indptr, indices, degree, _ = largest_component(indptr, indices, degree)
-    return _checked(indptr, indices, degree)
+    return checked_adjacency(indptr, indices, degree)

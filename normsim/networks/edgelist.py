@@ -19,7 +19,7 @@ Nodes are relabelled compactly to ``0..N-1``: integer ids in increasing
 numeric order, then text ids in text order (as :func:`normsim.networks.relabel`
 numbers them). The mapping is kept: :func:`load_edgelist` returns it as
 ``labels`` (``labels[i]`` is the file's id of node ``i``), and
-:func:`node_labels` gives it for a scenario's network spec.
+:func:`normsim.networks.node_labels` gives it for a scenario's network spec.
 
 Examples
 --------
@@ -39,7 +39,7 @@ import io
 import lzma
 import re
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +51,8 @@ import numpy as np
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
 from normsim.datafiles import check_special, quote
 from normsim.errors import NormsimError
-from normsim.generators import _checked, _csr_from_edges, largest_component
+from normsim.networks.adjacency import checked_adjacency, is_int
+from normsim.networks.generators import csr_from_edges, largest_component
 
 #: bytes read (after decompression) at a time
 CHUNK = 1 << 24
@@ -254,8 +255,6 @@ def _text_edges(path: Path):
     """Edges of a file with text ids: ``(u, v, labels, header line)``, nodes
     numbered as :func:`normsim.networks.relabel` numbers a graph's nodes; the
     header line is the first line with fields if both its ids are text, else -1."""
-    from normsim.networks import _is_int
-
     index: dict[str, int] = {}
     us: list[int] = []
     vs: list[int] = []
@@ -274,7 +273,7 @@ def _text_edges(path: Path):
                         f"node ids), got one field: {quote(line)}"
                     )
                 if not first_line:  # a header: both ids of the first line are text
-                    first_line = -1 if _is_int(parts[0]) or _is_int(parts[1]) else lineno
+                    first_line = -1 if is_int(parts[0]) or is_int(parts[1]) else lineno
                 for x, out in ((parts[0], us), (parts[1], vs)):
                     out.append(index.setdefault(x, len(index)))
         except UnicodeDecodeError as e:
@@ -282,7 +281,7 @@ def _text_edges(path: Path):
     names = list(index)
     order = sorted(
         range(len(names)),
-        key=lambda i: (0, int(names[i]), "") if _is_int(names[i]) else (1, 0, names[i]),
+        key=lambda i: (0, int(names[i]), "") if is_int(names[i]) else (1, 0, names[i]),
     )
     rank = np.empty(len(names), dtype=np.int32)
     rank[order] = np.arange(len(names), dtype=np.int32)
@@ -347,7 +346,7 @@ def load_edgelist(path: str | Path, largest_component: bool = False) -> EdgeList
     n = len(labels)
     if len(u) == 0:
         raise NormsimError(f"network.path: {path} has no edges")
-    indptr, indices, degree, loops = _csr_from_edges(n, u, v)
+    indptr, indices, degree, loops = csr_from_edges(n, u, v)
     if loops:
         raise NormsimError(
             f"network: the graph has {loops} self-loop(s); an agent cannot play or imitate itself"
@@ -358,30 +357,12 @@ def load_edgelist(path: str | Path, largest_component: bool = False) -> EdgeList
         indptr, indices, degree, keep = largest_component_of(indptr, indices, degree, u, v)
         if keep is not None:
             labels = labels[keep]
-    return EdgeList(_checked(indptr, indices, degree), labels)
+    return EdgeList(checked_adjacency(indptr, indices, degree), labels)
 
 
 def largest_component_of(indptr, indices, degree, u, v):
-    """:func:`normsim.generators.largest_component` with ties broken by the
+    """:func:`normsim.networks.generators.largest_component` with ties broken by the
     file order of ``u``, ``v`` (computed only when there is a tie)."""
     return largest_component(
         indptr, indices, degree, first_seen=lambda: _first_seen(len(degree), u, v)
     )
-
-
-def node_labels(spec: Mapping[str, Any], base_dir: str | Path | None = None) -> np.ndarray:
-    """The file's id of each node ``0..N-1`` of an ``edgelist`` network spec.
-
-    Parameters
-    ----------
-    spec : mapping
-        ``{"kind": "edgelist", "path": ..., "largest_component": ...}``.
-    base_dir : path, optional
-        Directory that a relative path is read from (a scenario's folder).
-    """
-    from normsim.networks import _check_spec, _edgelist_path
-
-    kind, p, largest, _ = _check_spec(spec)
-    if kind != "edgelist":
-        raise NormsimError(f"network.kind: node labels belong to edgelist networks, not {kind}")
-    return load_edgelist(_edgelist_path(p, base_dir), largest_component=largest).labels
