@@ -22,7 +22,7 @@ graph, the engine's state and the series) is that case's whole run;
 ``added_bytes_per_agent`` the same without the process's footprint before
 the graph was built (compiled kernels loaded). Last, an edge-list file of
 ``--edges`` edges (SNAP style, mean degree 10), plain and gzip-compressed, is
-loaded with :func:`normsim.edgelist.load_edgelist` (``load_s``).
+loaded with :func:`normsim.networks.edgelist.load_edgelist` (``load_s``).
 """
 
 from __future__ import annotations

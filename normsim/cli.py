@@ -164,7 +164,7 @@ def cmd_analytic(args: argparse.Namespace) -> int:
 
 
 def _analytic_replicator(args: argparse.Namespace) -> int:
-    from normsim import analytic
+    from normsim.theory import analytic
 
     a = _number("--a", args.a, low=0.0, low_open=True)
     b = _number("--b", args.b, low=0.0, low_open=True)
@@ -218,8 +218,8 @@ def _analytic_theory(args: argparse.Namespace) -> int:
     p0 = None if args.p0 is None else _number("--p0", args.p0, low=0.0, high=1.0)
     Z = None if args.population is None else _integer("--population", args.population, low=2)
     if model == "finite":
-        from normsim import finite
         from normsim.limits import FINITE_BYTES_PER_STATE, check_memory
+        from normsim.theory import finite
 
         check_memory(
             f"the birth-death chain of {Z:,} agents",
@@ -252,11 +252,11 @@ def _analytic_theory(args: argparse.Namespace) -> int:
         if not args.from_old and p0 is None:
             p0 = 0.05
         if model == "pairwise":
-            from normsim import analytic
+            from normsim.theory import analytic
 
             res = analytic.analyse_pairwise(a, b, c, beta, mu, p0, t_max, shocks)
         else:
-            from normsim import pairapprox
+            from normsim.theory import pairapprox
 
             k = _integer("--degree", args.degree, low=2)
             from normsim.limits import PAIR_BYTES_PER_DEGREE, PAIR_BYTES_PER_PAIR, check_memory
@@ -302,8 +302,8 @@ def _number_list(
 
 def _analytic_mechanics(args: argparse.Namespace) -> int:
     """``normsim analytic --committed Z --conformity G [--group-c C1,C2 ...]``."""
-    from normsim import mechanics_ode
     from normsim.params import DEFAULTS
+    from normsim.theory import mechanics_ode
 
     model = args.model
     a = _number("--a", args.a, low=0.0, low_open=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from normsim import analytic
+from normsim.theory import analytic
 
 
 def _subplots(*args, figsize=None, **kw):

@@ -25,12 +25,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from normsim import analytic
 from normsim.draws import replicate_seed
 from normsim.errors import NormsimError
 from normsim.scenario import Condition, LoadedScenario, conditions
 from normsim.snapshots import snapshot_blobs
 from normsim.store import Store
+from normsim.theory import analytic
 
 
 @dataclass
@@ -47,7 +47,7 @@ class RunReport:
 
 def well_mixed_series(cond: Condition) -> dict:
     """A well-mixed condition's stored series: the ODE at integer times 0..G
-    (:func:`normsim.analytic.well_mixed_prediction`)."""
+    (:func:`normsim.theory.analytic.well_mixed_prediction`)."""
     s = cond.spec
     pr = analytic.well_mixed_prediction(
         s.game.game(),

@@ -1,5 +1,5 @@
-"""The engine's form of a network, :class:`Adjacency`, and the checks every way of
-building one shares (networkx graphs in :mod:`normsim.networks.spec`, the native
+"""The engine's form of a network, :class:`~normsim.networks.Adjacency`, and the checks
+every way of building one shares (networkx graphs in :mod:`normsim.networks.spec`, the native
 generators of :mod:`normsim.networks.generators`, edge-list files in
 :mod:`normsim.networks.edgelist`): no self-loop, no isolated node, at least one edge.
 
@@ -65,7 +65,8 @@ class Adjacency:
 
 def csr_adjacency(n: int, u: np.ndarray, v: np.ndarray) -> Adjacency:
     """Check an undirected simple graph given as edges ``u[k] - v[k]`` on nodes
-    ``0..n-1`` and return its :class:`Adjacency` (neighbours in increasing order)."""
+    ``0..n-1`` and return its :class:`~normsim.networks.Adjacency` (neighbours in
+    increasing order)."""
     need(n >= 2 and len(u) > 0, "network: the graph has no edges")
     loops = int(np.count_nonzero(u == v))
     need(
@@ -89,8 +90,8 @@ def csr_adjacency(n: int, u: np.ndarray, v: np.ndarray) -> Adjacency:
 
 
 def checked_adjacency(indptr: np.ndarray, indices: np.ndarray, degree: np.ndarray) -> Adjacency:
-    """The :class:`Adjacency` of compressed rows built elsewhere (without self-loops),
-    after the check that no node is isolated."""
+    """The :class:`~normsim.networks.Adjacency` of compressed rows built elsewhere
+    (without self-loops), after the check that no node is isolated."""
     iso = np.flatnonzero(degree == 0)
     need(
         not len(iso),

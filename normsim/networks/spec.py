@@ -1,7 +1,7 @@
 """Network specs: their kinds and parameters, checked; the networkx graph a spec
-describes, and :func:`spec_adjacency`, the engine's path from a spec to its
-:class:`~normsim.networks.Adjacency` (networkx, or the native builders of
-:mod:`normsim.networks.generators` and :mod:`normsim.networks.edgelist`, imported
+describes, and :func:`~normsim.networks.spec_adjacency`, the engine's path from a
+spec to its :class:`~normsim.networks.Adjacency` (networkx, or the native builders
+of :mod:`normsim.networks.generators` and :mod:`normsim.networks.edgelist`, imported
 when a spec needs them). The package :mod:`normsim.networks` documents these names
 as its own.
 """

@@ -2,10 +2,10 @@
 
 The infinite well-mixed counterpart of the mechanisms of :mod:`normsim.mechanisms`
 and :mod:`normsim.groups` (docs/guide/theory.md), for the two imitation rules of
-:mod:`normsim.analytic`: the replicator(-mutator) dynamic and the
+:mod:`normsim.theory.analytic`: the replicator(-mutator) dynamic and the
 pairwise-comparison (Fermi) mean field.
 B is the new norm (the game is the one after the shock, as everywhere in
-:mod:`normsim.analytic`).
+:mod:`normsim.theory.analytic`).
 
 The model
 ---------
@@ -39,7 +39,7 @@ points and their stability are no longer defined; a finite sample keeps the
 field smooth and is what an agent on a network of degree ``k`` sees.
 
 *The replicator* (``model="replicator"``, time in the payoff units of
-:func:`normsim.analytic.rhs`). Every uncommitted agent updates at the rate
+:func:`normsim.theory.analytic.rhs`). Every uncommitted agent updates at the rate
 ``phi_g = sum_h M_gh ((1 - p_h) f_A,h + p_h f_B,h)`` (the mean fitness it
 meets). With probability ``1 - gamma`` it copies a teacher drawn from the
 agents it meets with probability proportional to the teacher's fitness
@@ -57,14 +57,14 @@ The learner's own payoff does not enter this rule (it picks its teacher by
 fitness), so a group's ``c`` acts through how attractive its members are as
 teachers, and with ``w = 1`` every group holds the same uncommitted share of B
 (with ``w < 1`` they differ). Without committed agents, conformity and groups this *is*
-:func:`normsim.analytic.rhs` (the replicator-mutator
+:func:`normsim.theory.analytic.rhs` (the replicator-mutator
 ``p (1 - p)(f_B - f_A) + mu ((1 - p) f_A - p f_B)``) to the last term: the
 fitness-proportional teacher is how the replicator-mutator arises from
 imitation. Committed B-players are copied like any other B-player, which is why
 even a small committed fraction moves the old-norm equilibrium off 0.
 
 *The pairwise-comparison mean field* (``model="pairwise"``, time in
-generations, as :func:`normsim.analytic.pairwise_rhs`). An uncommitted agent updates once per
+generations, as :func:`normsim.theory.analytic.pairwise_rhs`). An uncommitted agent updates once per
 unit time: with probability ``mu_g`` it explores (takes a random norm, so
 switches with ``mu_g / 2``), else with probability ``gamma`` it conforms, else
 it compares itself with a random teacher of the agents it meets and copies it
@@ -80,7 +80,7 @@ teacher's fitness minus its own and ``R_g = max(a, b) - (1 - c_g) min(a, b)``
 With committed agents this is the committed-minority field, whose variable
 (the uncommitted B-players among everyone) is our ``(1 - Z) x``; with
 conformity, the conformity field; without the mechanisms,
-:func:`normsim.analytic.pairwise_rhs`. Exploring first, in either branch, is
+:func:`normsim.theory.analytic.pairwise_rhs`. Exploring first, in either branch, is
 how normsim's ``synchronous`` and ``sequential`` modes combine exploration with
 conformity.
 
@@ -110,6 +110,7 @@ from scipy.optimize import brentq, root
 from normsim.errors import NormsimError, check_number
 from normsim.game import LEVELS
 from normsim.params import DEFAULTS
+from normsim.theory.analytic import threshold_c
 
 MODELS = ("replicator", "pairwise")
 #: evaluations of the field one :func:`solve_mechanics` may use (a few seconds)
@@ -635,7 +636,7 @@ def solve_mechanics(
     or one for all) to ``t_max`` in the model's own time.
 
     DOP853 (rtol 1e-10, atol 1e-12) on the field with ``max(a, b) = 1`` (the
-    replicator in the scaled time ``max(a, b) t``, as :func:`normsim.analytic.solve`
+    replicator in the scaled time ``max(a, b) t``, as :func:`normsim.theory.analytic.solve`
     does), with event detection for the first time the total share of B reaches
     each level; once the state is within ``CONVERGED`` of a stable fixed point the
     rest of the span is that point (so that any payoff scale and time span is
@@ -746,7 +747,7 @@ def analyse_mechanics(
 ) -> dict:
     """Everything ``normsim analytic --committed Z --conformity G --json`` reports.
 
-    The keys of :func:`normsim.analytic.analyse` (and ``analyse_pairwise``)
+    The keys of :func:`normsim.theory.analytic.analyse` (and ``analyse_pairwise``)
     keep their meaning for the mechanism model: ``fixed_points`` (each with the
     total share ``p``, the uncommitted share(s) ``x``, ``stable``,
     ``eigenvalues``), ``mu_crit`` (one group: :func:`mixed_mu_crit`),
@@ -755,8 +756,6 @@ def analyse_mechanics(
     ``critical_committed_fraction`` (:func:`critical_committed_fraction`),
     ``critical_committed_bracket`` and ``critical_committed_method``.
     """
-    from normsim import analytic
-
     m = mixed_population(a, b, c, mu, committed, conformity, model, beta, sample, sizes, between)
     if t_max is None:
         t_max = 100.0 if model == "replicator" else 1000.0
@@ -777,7 +776,7 @@ def analyse_mechanics(
         "committed": committed,
         "conformity": conformity,
         "sample": m.sample,
-        "threshold_c": analytic.threshold_c(a, b),
+        "threshold_c": threshold_c(a, b),
         "mu_crit": mu_crit,
         "fixed_points": [fp.as_dict() for fp in fps],
         "critical_committed_fraction": cf.z,

@@ -43,10 +43,10 @@ from scipy.optimize import brentq
 from scipy.special import comb, expit
 
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
-from normsim.analytic import Trajectory, integrate
 from normsim.errors import NormsimError, check_number
 from normsim.game import LEVELS, CoordinationGame
 from normsim.params import DEFAULTS
+from normsim.theory.analytic import Trajectory, integrate
 
 __all__ = [
     "PairApproximation",

@@ -11,7 +11,8 @@ to the other norm with probability ``mu`` (mutation matrix
 ``[[1 - mu, mu], [mu, 1 - mu]]``).
 
 Everything here is a pure function of plain numbers and arrays, in the manner
-of :func:`scipy.integrate.solve_ivp`.
+of :func:`scipy.integrate.solve_ivp`. The mechanisms' models (committed agents,
+conformity, groups) build on it in :mod:`normsim.theory.mechanics_ode`.
 
 Examples
 --------
@@ -735,7 +736,7 @@ def pairwise_rhs(
     """dx/dt per generation of the pairwise-comparison mean field (docs/guide/theory.md).
 
     ``dx/dt = (1 - mu) x (1 - x) tanh(beta (f_B - f_A) / (2 R1)) + (mu / 2) (1 - 2 x)``,
-    the infinite-Z limit of :class:`normsim.finite.BirthDeathChain` (normsim's
+    the infinite-Z limit of :class:`normsim.theory.finite.BirthDeathChain` (normsim's
     Fermi rule with ``R1 = CoordinationGame.payoff_range(1, 1)`` and its
     exploration: explore with probability mu, switching with mu / 2). Time is
     in generations. For weak selection it is the replicator dynamic
@@ -876,18 +877,3 @@ def analyse_pairwise(
     if shocks:
         out["shocks"] = sol.shocks
     return out
-
-
-# ====================== the mechanisms (committed agents, conformity, groups)
-# defined in normsim.mechanics_ode and available here with the rest of the theory (re-exported,
-# hence F401; imported last, hence E402, as mechanics_ode imports this module lazily)
-from normsim.mechanics_ode import (  # noqa: E402, F401
-    MixedPopulation,
-    analyse_mechanics,
-    critical_committed_curve,
-    critical_committed_fraction,
-    mixed_fixed_points,
-    mixed_mu_crit,
-    mixed_population,
-    solve_mechanics,
-)
