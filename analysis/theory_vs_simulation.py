@@ -5,7 +5,7 @@
 
 Part 1: the time to norm change after a shock (t50: generations until the
 replicate-mean share of the new norm first reaches one half,
-:func:`normsim.metrics.shock_metrics`) on four graphs of N = side x side nodes
+:func:`normsim.studies.metrics.shock_metrics`) on four graphs of N = side x side nodes
 (the periodic von Neumann torus, a random 4-regular graph, the periodic Moore
 lattice with k = 8 and the complete graph), in the four update modes, beside
 each theory's own t50 after the shock: the replicator (one time unit taken as a
@@ -51,8 +51,8 @@ from normsim import __version__  # noqa: E402
 from normsim.draws import replicate_seeds  # noqa: E402
 from normsim.engine import simulate  # noqa: E402
 from normsim.game import CoordinationGame  # noqa: E402
-from normsim.metrics import shock_metrics  # noqa: E402
 from normsim.params import ModelParams  # noqa: E402
+from normsim.studies.metrics import shock_metrics  # noqa: E402
 from normsim.theory import analytic  # noqa: E402
 from normsim.theory.finite import BirthDeathChain  # noqa: E402
 from normsim.theory.pairapprox import PairApproximation  # noqa: E402

@@ -684,9 +684,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``normsim run``: run a scenario, store its replicates, write plots, print the summary."""
     from pathlib import Path
 
-    from normsim.results import summarise
-    from normsim.runner import run
     from normsim.store import Store, db_path
+    from normsim.studies.results import summarise
+    from normsim.studies.runner import run
 
     loaded = _load(args)
     out_dir = Path(args.out) if args.out else loaded.output_dir()
@@ -713,8 +713,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             for f in _design_report(loaded, out_dir, report):
                 print(f"plot: {f}")
             return EXIT_OK
-        from normsim.sensitivity import analyse, default_output
-        from normsim.sensitivity import figures as design_figures
+        from normsim.studies.sensitivity import analyse, default_output
+        from normsim.studies.sensitivity import figures as design_figures
 
         design_figures(analyse(out_dir, default_output(loaded.scenario)), out_dir)
     design = loaded.scenario.design is not None  # its figures are the sensitivity ones
@@ -760,7 +760,7 @@ def cmd_tipping(args: argparse.Namespace) -> int:
     """``normsim tipping``: search each condition's tipping point (:mod:`normsim.tipping`)."""
     from pathlib import Path
 
-    from normsim import tipping
+    from normsim.studies import tipping
 
     if args.workers is not None and args.scheduler:
         print(
@@ -863,7 +863,7 @@ def _figures(
 
 def _design_report(loaded, out_dir, report) -> list:
     """After a design's run: its sensitivity table (default output) and figures."""
-    from normsim.sensitivity import analyse, default_output, figures, table
+    from normsim.studies.sensitivity import analyse, default_output, figures, table
 
     res = analyse(out_dir, default_output(loaded.scenario))
     print(
@@ -883,8 +883,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     """``normsim summary``: the summary of a results store (table or JSON)."""
     from pathlib import Path
 
-    from normsim.results import summarise
     from normsim.store import Store
+    from normsim.studies.results import summarise
 
     with Store(args.results, create=False) as store:
         summary = summarise(store)
@@ -908,7 +908,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     (a table, or ``--json``) and their figures beside the store."""
     from pathlib import Path
 
-    from normsim.sensitivity import analyse, figures, strip_private, table
+    from normsim.studies.sensitivity import analyse, figures, strip_private, table
 
     res = analyse(args.results, args.output)
     out = Path(args.results)
@@ -928,7 +928,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     ``--fit`` parameters to an observed series; posterior tables, figures and a summary."""
     from pathlib import Path
 
-    from normsim.calibrate import SimulationFailed, calibrate, prepare, table
+    from normsim.studies.calibrate import SimulationFailed, calibrate, prepare, table
 
     if args.workers is not None and args.scheduler:
         print(
@@ -1018,7 +1018,7 @@ def _check_calibration_memory(
 def cmd_export(args: argparse.Namespace) -> int:
     """``normsim export``: tidy tables of a results store."""
     from normsim.datafiles import check_output
-    from normsim.export import export
+    from normsim.studies.export import export
 
     if args.to is not None:
         check_output(args.to, "--to")
@@ -1404,7 +1404,7 @@ def build_parser() -> argparse.ArgumentParser:
     su.add_argument("--plots", action="store_true", help="(re)write the plots beside the store")
     su.set_defaults(func=cmd_summary)
 
-    from normsim.sensitivity import OUTPUTS
+    from normsim.studies.sensitivity import OUTPUTS
 
     se = sub.add_parser(
         "sensitivity",

@@ -106,8 +106,8 @@ def shares_figure(
     runs: int | None = None,
 ) -> Path | None:
     """Share of B over generations per condition: mean, 10-90% band, shocks, prediction."""
-    from normsim.results import load_series
     from normsim.scenario import Scenario
+    from normsim.studies.results import load_series
 
     conds = [cond for cond in store.conditions(hashes) if cond["n"] > 0][:max_panels]
     if not conds:
@@ -235,8 +235,8 @@ def rates_figure(
     store, out_dir: Path, hashes: list[str] | None = None, runs: int | None = None
 ) -> Path | None:
     """Shares of the exploration rates over generations (evolving rates)."""
-    from normsim.results import load_series
     from normsim.scenario import EvolvingRates, Scenario
+    from normsim.studies.results import load_series
 
     conds = []
     for cond in store.conditions(hashes):

@@ -21,7 +21,7 @@ The *new norm* is the committed agents' norm, or, without committed agents,
 the norm that the first shock favours (the one not favoured at generation 0;
 B when a = b). The *final share* of a replicate is its mean over the last 10%
 of the generations after the last shock (of the whole run without shocks; at
-least one generation: :func:`normsim.metrics.final_share` on generations
+least one generation: :func:`normsim.studies.metrics.final_share` on generations
 s+1..G), not the last generation alone, so that exploration's
 generation-to-generation noise does not decide, and never a generation before
 the shock, however late in the run it comes. Without committed agents the
@@ -47,7 +47,7 @@ bracket is then [largest value that tipped, smallest that did not], "never"
 means no tipping even at ``lo`` and "already" tipping even at ``hi``.
 
 All conditions advance together: every round runs the next value of each
-unfinished condition in one call of :func:`normsim.runner.run`, on local
+unfinished condition in one call of :func:`normsim.studies.runner.run`, on local
 worker processes or a Dask cluster. Every tested value is an ordinary
 condition of the runner and the store (its parameters are the condition's
 swept values plus the varied path), so an interrupted search resumes: the
@@ -68,7 +68,7 @@ from pathlib import Path
 import numpy as np
 
 from normsim.errors import NormsimError
-from normsim.runner import Batches
+from normsim.studies.runner import Batches
 
 #: the share of the new norm at which a tested value counts as tipped
 LEVEL = 0.5
@@ -297,9 +297,9 @@ def new_norm(spec) -> int:
 def outcome(spec, series: dict) -> tuple[float, float, int]:
     """``(share, p_change, runs)`` of a condition's stored series (see the module doc).
 
-    ``series`` is :func:`normsim.results.load_series` of the condition.
+    ``series`` is :func:`normsim.studies.results.load_series` of the condition.
     """
-    from normsim.metrics import final_share
+    from normsim.studies.metrics import final_share
 
     G = spec.schedule.generations
     shocks = spec.schedule.shock_list()
@@ -474,8 +474,8 @@ class RunnerEvaluator(Batches):
         ]
 
     def __call__(self, requests: list[tuple[int, float]]) -> list[Point]:
-        from normsim.results import load_series
         from normsim.store import Store
+        from normsim.studies.results import load_series
 
         conds = [self.condition(k, v) for k, v in requests]
         unique = list({c.hash: c for c in conds}.values())
@@ -511,7 +511,7 @@ def search(
     that ``normsim tipping --json`` prints (documented in the README).
 
     ``scheduler_timeout``: seconds to wait for the Dask scheduler when connecting
-    (None: :data:`normsim.runner.SCHEDULER_TIMEOUT`)."""
+    (None: :data:`normsim.studies.runner.SCHEDULER_TIMEOUT`)."""
     from normsim.store import check_owner, check_store_file
 
     t0 = time.perf_counter()

@@ -63,7 +63,7 @@ def shock_metrics(
     """Metrics of every shock from an (R, G+1) array of share-of-B series.
 
     The new norm of shock k is ``new_norms[k]`` when given (the norm the game
-    played right after it favours: :func:`normsim.results.shock_new_norms`, which
+    played right after it favours: :func:`normsim.studies.results.shock_new_norms`, which
     counts game events), else the norm that ``game`` favours after k + 1 swaps;
     B when no norm is favoured (a = b)."""
     share_b = np.atleast_2d(share_b)

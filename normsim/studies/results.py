@@ -3,7 +3,7 @@
 The last steps of normsim's data flow, store -> metrics -> summary and plots:
 :func:`load_series` stacks a condition's stored replicates into arrays,
 :func:`summarise_condition` turns them into the metrics of
-:mod:`normsim.metrics`, and :func:`summarise` gives the JSON summary that
+:mod:`normsim.studies.metrics`, and :func:`summarise` gives the JSON summary that
 ``normsim run --json`` and ``normsim summary --json`` print. The plots read
 series through :func:`load_series` too.
 
@@ -20,10 +20,15 @@ from __future__ import annotations
 import numpy as np
 
 from normsim.game import CoordinationGame
-from normsim.metrics import committed_metrics, exploration_metrics, final_share, shock_metrics
 from normsim.params import check_events, game_schedule
 from normsim.scenario import EvolvingRates, Scenario
 from normsim.store import Store
+from normsim.studies.metrics import (
+    committed_metrics,
+    exploration_metrics,
+    final_share,
+    shock_metrics,
+)
 
 
 def load_series(store: Store, hash_: str, runs: int | None = None) -> dict:
@@ -84,7 +89,7 @@ def shock_new_norms(spec: Scenario, shocks, group: int | None = None) -> list[in
 
 def group_summaries(spec: Scenario, series: dict, G: int, shocks) -> list[dict]:
     """Per group (:mod:`normsim.groups`): its c, exploration rate and initial share,
-    the metrics of each shock (:func:`normsim.metrics.shock_metrics` on the
+    the metrics of each shock (:func:`normsim.studies.metrics.shock_metrics` on the
     group's share of B, the new norm being the one the group's own game favours
     after the shock), its final share of B and mean payoff over the last 10%,
     and with evolving rates its mean rate over the last third."""
@@ -123,9 +128,9 @@ def summarise_condition(
     store: Store, cond: dict, series: dict | None = None, runs: int | None = None
 ) -> dict:
     """One stored condition's entry of the summary: its swept parameters, the
-    number of replicates, per shock the metrics of :func:`normsim.metrics.shock_metrics`,
+    number of replicates, per shock the metrics of :func:`normsim.studies.metrics.shock_metrics`,
     the final share of B, with committed agents ``committed``
-    (:func:`normsim.metrics.committed_metrics`) and, with evolving rates, the
+    (:func:`normsim.studies.metrics.committed_metrics`) and, with evolving rates, the
     evolved exploration.
 
     ``cond`` is a row of :meth:`~normsim.store.Store.conditions`; ``series`` defaults to

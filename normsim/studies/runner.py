@@ -375,7 +375,7 @@ def run(
     (None: :data:`SCHEDULER_TIMEOUT`); otherwise ``workers`` local processes
     (default: all cores; 1 runs in this process). ``conds`` runs these conditions (with the
     scenario's ``runs``) instead of the scenario's own, e.g. the particles of a
-    calibration (:mod:`normsim.calibrate`); ``pool`` (from :func:`local_pool`)
+    calibration (:mod:`normsim.studies.calibrate`); ``pool`` (from :func:`local_pool`)
     is used instead of starting worker processes for this call alone. ``command`` names
     the command whose results these are: a store holds one command's results of one
     scenario (:func:`normsim.store.check_owner`).
@@ -543,7 +543,7 @@ class Batches:
         self.pool: ProcessPoolExecutor | None = None
 
     def run(self, conds: list[Condition]) -> RunReport:
-        """:func:`normsim.runner.run` these conditions (what is not stored yet)."""
+        """:func:`normsim.studies.runner.run` these conditions (what is not stored yet)."""
         t0 = time.perf_counter()
         if (
             self.pool is None

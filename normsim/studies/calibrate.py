@@ -73,7 +73,7 @@ import numpy as np
 
 from normsim.datafiles import quote
 from normsim.errors import NormsimError
-from normsim.runner import Batches
+from normsim.studies.runner import Batches
 
 #: default prior ranges of fields bounded on both sides (others need --prior)
 BOUNDED = {
@@ -640,7 +640,7 @@ def calibrate(
     """Run ABC-SMC for a prepared calibration; write the tables and figures to ``out_dir``.
 
     ``scheduler_timeout``: seconds to wait for the Dask scheduler when connecting
-    (None: :data:`normsim.runner.SCHEDULER_TIMEOUT`).
+    (None: :data:`normsim.studies.runner.SCHEDULER_TIMEOUT`).
 
     Returns the JSON of ``calibration.json`` (``normsim calibrate --json``).
     """
