@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from normsim.errors import NormsimError
+from normsim.store import Store
 
 #: rates that fit one byte with the norm
 MAX_BYTE_RATES = 128
@@ -123,8 +124,6 @@ def read_snapshots(
     NormsimError
         No store at ``path``, or a condition that matches nothing.
     """
-    from normsim.store import Store
-
     with Store(path, create=False) as store:
         conds = store.conditions()
         if condition is not None:

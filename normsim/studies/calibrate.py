@@ -71,8 +71,12 @@ from pathlib import Path
 
 import numpy as np
 
-from normsim.datafiles import quote
+from normsim.datafiles import check_special, quote
+from normsim.design import PointConditions, check_range, numeric_paths
+from normsim.draws import replicate_seeds
 from normsim.errors import NormsimError
+from normsim.game import CoordinationGame
+from normsim.store import Store, check_owner, check_store_file
 from normsim.studies.runner import Batches
 
 #: default prior ranges of fields bounded on both sides (others need --prior)
@@ -106,8 +110,6 @@ class Observed:
 
 def read_observed(path: str | Path) -> Observed:
     """Read and check an observed CSV (see the module docstring); one-line errors."""
-    from normsim.datafiles import check_special
-
     where = str(path)
     if not Path(path).exists() and not Path(path).is_symlink():
         raise NormsimError(f"{where}: observed data file not found")
@@ -471,9 +473,6 @@ def prepare(
     loaded, observed_path: str | Path, fit: Sequence[str], priors: Sequence[str] = ()
 ) -> Setup:
     """Check everything before anything runs or is written (one-line NormsimErrors)."""
-    from normsim.design import check_range, numeric_paths
-    from normsim.game import CoordinationGame
-
     sc = loaded.scenario
     if sc.design is not None or sc.sweep:
         raise NormsimError(
@@ -580,8 +579,6 @@ class Simulator(Batches):
         quiet: bool,
         scheduler_timeout: float | None = None,
     ):
-        from normsim.design import PointConditions
-
         super().__init__(
             setup.loaded, out_dir, workers, scheduler, quiet, scheduler_timeout, "calibrate"
         )
@@ -603,8 +600,6 @@ class Simulator(Batches):
 
     def series(self, conds: list) -> list[np.ndarray]:
         """Run these conditions (what is not stored yet); return their share_b arrays."""
-        from normsim.store import Store
-
         report = self.run(conds)
         if report.failures:
             raise SimulationFailed(
@@ -644,8 +639,6 @@ def calibrate(
 
     Returns the JSON of ``calibration.json`` (``normsim calibrate --json``).
     """
-    from normsim.store import check_owner, check_store_file
-
     t0 = time.perf_counter()
     sc = setup.loaded.scenario
     check_store_file(out_dir)  # refused before the first population, not at its first run
@@ -899,10 +892,7 @@ def synthetic_observed(
     from the first shock to ``last`` generations after it (default: the next shock or
     the end). For checking a calibration on data with known parameters.
     """
-    from normsim.design import PointConditions
-    from normsim.draws import replicate_seeds
     from normsim.engine import simulate
-    from normsim.game import CoordinationGame
 
     cond = PointConditions(loaded, list(values)).make(dict(values))
     spec = cond.spec

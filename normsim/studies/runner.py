@@ -25,11 +25,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from normsim import limits
+from normsim.design import write_record
 from normsim.draws import replicate_seed
 from normsim.errors import NormsimError
 from normsim.scenario import Condition, LoadedScenario, conditions
 from normsim.snapshots import snapshot_blobs
-from normsim.store import Store
+from normsim.store import Store, check_owner, check_store_file
 from normsim.theory import analytic
 
 
@@ -382,9 +384,6 @@ def run(
     """
     from tqdm import tqdm
 
-    from normsim import limits
-    from normsim.store import check_owner, check_store_file
-
     t_start = time.perf_counter()
     own = conds is None
     sc = loaded.scenario
@@ -417,8 +416,6 @@ def run(
                     cond.hash, cond.scenario, cond.params, cond.spec.model_dump(mode="json"), pos
                 )
             if own and sc.design is not None:
-                from normsim.design import write_record
-
                 write_record(store, loaded, conds)
             todo = plan(conds, sc.runs, store)
             total = sum(len(t) for _, t in todo)
@@ -495,8 +492,6 @@ def run(
 
 def _cap_workers(workers: int, requested: int | None, total: int, cost) -> int:
     """Local worker processes: no more than replicates to run, nor than memory allows."""
-    from normsim import limits
-
     if total < workers:
         _say_workers(requested, total, f"{total} replicate(s) to run")
         workers = total

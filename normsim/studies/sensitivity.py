@@ -34,7 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
+from normsim.design import RBD_HARMONICS, problem, read_record
+from normsim.design import _require_salib as req
 from normsim.errors import NormsimError
+from normsim.game import CoordinationGame
+from normsim.scenario import Scenario
+from normsim.store import Store
 
 #: the outputs, one value per replicate; times after the scenario's first shock
 OUTPUTS = {
@@ -81,8 +86,6 @@ def replicate_outputs(
 
     ``spec`` is the condition's resolved :class:`~normsim.scenario.Scenario`.
     """
-    from normsim.game import CoordinationGame
-
     share_b = np.atleast_2d(share_b)
     G = share_b.shape[1] - 1
     shocks = list(spec.schedule.shock_list())
@@ -121,8 +124,6 @@ def replicate_outputs(
 def condition_outputs(store, record: dict, output: str) -> dict[str, tuple[float, float, int, int]]:
     """For every condition of the design: (mean, within-condition variance, replicates,
     censored replicates) of ``output``. Reads one condition at a time."""
-    from normsim.scenario import Scenario
-
     hashes = list(dict.fromkeys(h for g in record["groups"] for h in g["rows"]))
     resolved = {c["hash"]: c["resolved"] for c in store.conditions(hashes)}
     out = {}
@@ -238,8 +239,6 @@ def analyse_matrix(
 
 
 def _harmonics(n: int) -> int:
-    from normsim.design import RBD_HARMONICS
-
     return min(RBD_HARMONICS, max(1, (n // 2 - 1) // 2))
 
 
@@ -253,9 +252,6 @@ def analyse(
     """The sensitivity analysis of a results directory's design (the JSON of
     ``normsim sensitivity --json``): per sweep combination, the indices, the
     output's mean and spread, its replicate-noise share, censoring, warnings."""
-    from normsim.design import problem, read_record
-    from normsim.store import Store
-
     if output not in OUTPUTS:
         raise NormsimError(f"--output: {output!r} is not one of {', '.join(OUTPUTS)}")
     with Store(results, create=False) as store:
@@ -365,8 +361,6 @@ def analyse(
 
 
 def _require_salib() -> None:
-    from normsim.design import _require_salib as req
-
     req()
 
 

@@ -67,7 +67,13 @@ from pathlib import Path
 
 import numpy as np
 
+from normsim.design import PointConditions, _combos, check_range, numeric_paths
 from normsim.errors import NormsimError
+from normsim.mechanisms import check_committed
+from normsim.scenario import LoadedScenario, _validate
+from normsim.store import Store, check_owner, check_store_file
+from normsim.studies.metrics import final_share
+from normsim.studies.results import load_series
 from normsim.studies.runner import Batches
 
 #: the share of the new norm at which a tested value counts as tipped
@@ -285,8 +291,6 @@ def bisect(
 def new_norm(spec) -> int:
     """The new norm of a resolved condition (0 = A, 1 = B): the committed agents'
     norm, or the one the first shock favours (not favoured at generation 0; B if a = b)."""
-    from normsim.mechanisms import check_committed
-
     if spec.population.committed is not None:
         return check_committed(spec.population.committed.as_dict(), spec.game.a, spec.game.b)[
             "norm"
@@ -299,8 +303,6 @@ def outcome(spec, series: dict) -> tuple[float, float, int]:
 
     ``series`` is :func:`normsim.studies.results.load_series` of the condition.
     """
-    from normsim.studies.metrics import final_share
-
     G = spec.schedule.generations
     shocks = spec.schedule.shock_list()
     s = shocks[-1] if shocks else 0
@@ -354,9 +356,6 @@ def prepare(
     placement: random}`` (the fraction being the varied value); a committed block
     given by ``count`` or ``nodes`` is refused, since the fraction would not set it.
     """
-    from normsim.design import _combos, check_range, numeric_paths
-    from normsim.scenario import LoadedScenario, _validate
-
     sc = loaded.scenario
     where = f"--vary {vary}"
     if sc.design is not None:
@@ -451,8 +450,6 @@ class RunnerEvaluator(Batches):
         quiet: bool = False,
         scheduler_timeout: float | None = None,
     ):
-        from normsim.design import PointConditions
-
         super().__init__(
             setup.loaded, Path(out_dir), workers, scheduler, quiet, scheduler_timeout, "tipping"
         )
@@ -474,9 +471,6 @@ class RunnerEvaluator(Batches):
         ]
 
     def __call__(self, requests: list[tuple[int, float]]) -> list[Point]:
-        from normsim.store import Store
-        from normsim.studies.results import load_series
-
         conds = [self.condition(k, v) for k, v in requests]
         unique = list({c.hash: c for c in conds}.values())
         report = self.run(unique)
@@ -512,8 +506,6 @@ def search(
 
     ``scheduler_timeout``: seconds to wait for the Dask scheduler when connecting
     (None: :data:`normsim.studies.runner.SCHEDULER_TIMEOUT`)."""
-    from normsim.store import check_owner, check_store_file
-
     t0 = time.perf_counter()
     check_store_file(out_dir)  # refused before the first round, not at its first run
     check_owner(out_dir, "tipping", setup.loaded.scenario.name)
