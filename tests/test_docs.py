@@ -463,7 +463,7 @@ def test_every_field_option_and_function_has_an_entry(site):
     reexported = {
         "normsim.engine.core.": "normsim.engine.",
         "normsim.networks.spec.": "normsim.networks.",
-        "normsim.networks.adjacency.": "normsim.networks.",
+        "normsim.networks.csr.": "normsim.networks.",
         "normsim.theory.report.": "normsim.theory.",
     }
 

@@ -24,7 +24,7 @@ content hash. :func:`build_graph` always returns the networkx graph.
 
 The modules, each importing only those before it:
 
-- :mod:`normsim.networks.adjacency`: :class:`Adjacency` and the checks every
+- :mod:`normsim.networks.csr`: :class:`Adjacency` and the checks every
   builder shares (no networkx, no numba);
 - :mod:`normsim.networks.generators`: the native generators (numba);
 - :mod:`normsim.networks.edgelist`: edge-list files (numba);
@@ -32,7 +32,7 @@ The modules, each importing only those before it:
   native builders when a spec asks for them (imported then, so that this package
   loads no numba).
 
-The names of :mod:`~normsim.networks.spec` and :mod:`~normsim.networks.adjacency`
+The names of :mod:`~normsim.networks.spec` and :mod:`~normsim.networks.csr`
 (``build_graph``, ``spec_adjacency``, ``Adjacency`` ...) are available here.
 
 Examples
@@ -42,7 +42,7 @@ Examples
 (12, 4, 4)
 """
 
-from normsim.networks.adjacency import Adjacency
+from normsim.networks.csr import Adjacency
 from normsim.networks.spec import (
     COMMON,
     COMMON_DOCS,

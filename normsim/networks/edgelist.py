@@ -51,7 +51,7 @@ import numpy as np
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
 from normsim.datafiles import check_special, quote
 from normsim.errors import NormsimError
-from normsim.networks.adjacency import checked_adjacency, is_int
+from normsim.networks.csr import checked_adjacency, is_int
 from normsim.networks.generators import csr_from_edges, largest_component
 
 #: bytes read (after decompression) at a time

@@ -51,7 +51,7 @@ import numpy as np
 
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
 from normsim.errors import NormsimError
-from normsim.networks.adjacency import checked_adjacency, need
+from normsim.networks.csr import checked_adjacency, need
 
 #: kinds with a native generator
 NATIVE_KINDS = frozenset(

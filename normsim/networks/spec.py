@@ -19,7 +19,7 @@ from scipy.sparse import csgraph
 
 from normsim.datafiles import check_special, quote
 from normsim.errors import NormsimError
-from normsim.networks.adjacency import Adjacency, csr_adjacency, is_int, need
+from normsim.networks.csr import Adjacency, csr_adjacency, is_int, need
 
 #: parameters of each kind: name -> (type, required)
 KINDS: dict[str, dict[str, tuple[type, bool]]] = {
