@@ -12,7 +12,7 @@ Four questions, each answered by normsim's own commands, whose stores under
    on ``tipping_committed.yaml``, per c), on the 30 x 30 torus and on a random
    4-regular graph of the same size, beside the well-mixed saddle-node ``Z*(c)``
    of the replicator and of the pairwise-comparison (Fermi) mean field with the
-   same beta and exploration (:func:`normsim.mechanics_ode.critical_committed_curve`).
+   same beta and exploration (:func:`normsim.theory.mechanics_ode.critical_committed_curve`).
 2. **Conformity**: the same on the torus and well mixed with conformity 0.3.
 3. **A tight core with a loose periphery** (``tight_loose_groups.yaml``): each
    group's time to change.
@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from normsim.mechanics_ode import critical_committed_curve  # noqa: E402
+from normsim.theory.mechanics_ode import critical_committed_curve  # noqa: E402
 
 SCEN = ROOT / "scenarios"
 NETWORKS = {

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from normsim.calibrate import synthetic_observed, write_observed
 from normsim.scenario import load
+from normsim.studies.calibrate import synthetic_observed, write_observed
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUE = {"game.c": 0.72, "dynamics.exploration": 0.04}

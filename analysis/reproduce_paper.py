@@ -31,11 +31,12 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from normsim import __version__, analytic  # noqa: E402
-from normsim.results import load_series, summarise  # noqa: E402
-from normsim.runner import run  # noqa: E402
+from normsim import __version__  # noqa: E402
 from normsim.scenario import loads  # noqa: E402
 from normsim.store import Store  # noqa: E402
+from normsim.studies.results import load_series, summarise  # noqa: E402
+from normsim.studies.runner import run  # noqa: E402
+from normsim.theory import analytic  # noqa: E402
 
 REPORT = ROOT / "analysis" / "report"
 STORE = ROOT / "results" / "paper"

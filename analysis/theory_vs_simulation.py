@@ -5,7 +5,7 @@
 
 Part 1: the time to norm change after a shock (t50: generations until the
 replicate-mean share of the new norm first reaches one half,
-:func:`normsim.metrics.shock_metrics`) on four graphs of N = side x side nodes
+:func:`normsim.studies.metrics.shock_metrics`) on four graphs of N = side x side nodes
 (the periodic von Neumann torus, a random 4-regular graph, the periodic Moore
 lattice with k = 8 and the complete graph), in the four update modes, beside
 each theory's own t50 after the shock: the replicator (one time unit taken as a
@@ -15,7 +15,7 @@ to one half from the old norm's stationary distribution.
 
 Part 2: the fixation probability of a few B-players on a small complete graph
 (asynchronous mode, no exploration), simulated, with its binomial 99% interval,
-against the exact chain (:meth:`normsim.finite.BirthDeathChain.fixation_probability`).
+against the exact chain (:meth:`normsim.theory.finite.BirthDeathChain.fixation_probability`).
 
 Simulations are cached as JSON under ``results/theory_vs_simulation/`` (keyed by
 every parameter that defines them), so a rerun only recomputes the theory and
@@ -47,14 +47,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 from scipy.stats import binomtest  # noqa: E402
 
-from normsim import __version__, analytic  # noqa: E402
+from normsim import __version__  # noqa: E402
 from normsim.draws import replicate_seeds  # noqa: E402
 from normsim.engine import simulate  # noqa: E402
-from normsim.finite import BirthDeathChain  # noqa: E402
 from normsim.game import CoordinationGame  # noqa: E402
-from normsim.metrics import shock_metrics  # noqa: E402
-from normsim.pairapprox import PairApproximation  # noqa: E402
 from normsim.params import ModelParams  # noqa: E402
+from normsim.studies.metrics import shock_metrics  # noqa: E402
+from normsim.theory import analytic  # noqa: E402
+from normsim.theory.finite import BirthDeathChain  # noqa: E402
+from normsim.theory.pairapprox import PairApproximation  # noqa: E402
 
 MODES = ("synchronous", "sequential", "reference", "asynchronous")
 THEORIES = ("replicator", "pairwise", "pair", "finite")
@@ -759,7 +760,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({platform.python_implementation()} {platform.python_version()}) in {secs:.0f} s: "
         f"{cache.ran} simulation cells run, {cache.reused} reused from the cache. "
         "The theories are those of `normsim analytic --model replicator | pairwise | pair | "
-        "finite` (normsim/analytic.py, pairapprox.py, finite.py).",
+        "finite` (normsim/theory/analytic.py, pairapprox.py, finite.py).",
         "",
     ]
     args.out.mkdir(parents=True, exist_ok=True)

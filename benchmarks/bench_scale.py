@@ -22,7 +22,7 @@ graph, the engine's state and the series) is that case's whole run;
 ``added_bytes_per_agent`` the same without the process's footprint before
 the graph was built (compiled kernels loaded). Last, an edge-list file of
 ``--edges`` edges (SNAP style, mean degree 10), plain and gzip-compressed, is
-loaded with :func:`normsim.edgelist.load_edgelist` (``load_s``).
+loaded with :func:`normsim.networks.edgelist.load_edgelist` (``load_s``).
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def write_edgelist(path: Path, edges: int, seed: int = 0) -> None:
 
 def edgelist_case(path: str) -> dict:
     """Load an edge-list file (largest component) with the compiled loader."""
-    from normsim.edgelist import load_edgelist
+    from normsim.networks.edgelist import load_edgelist
 
     small = Path(path).with_name("small.txt")
     small.write_text("1 2\n2 3\n")

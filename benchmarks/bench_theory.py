@@ -39,8 +39,8 @@ def timed(fn, repeats: int) -> float:
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    from normsim import analytic, finite, pairapprox
     from normsim.game import CoordinationGame
+    from normsim.theory import analytic, finite, pairapprox
 
     game = CoordinationGame(0.4, 0.6, 0.8)
     for Z in (1000, 10_000) if quick else (1000, 10_000, 100_000):

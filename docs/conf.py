@@ -121,7 +121,25 @@ def _module_docstrings(app, what, name, obj, options, lines):
                     "module's documentation is the page :doc:`/model/reproducibility`.", ""]
 
 
+#: packages that re-export a module's names and document them as their own
+_REEXPORTS = {"normsim.networks": "normsim.networks.spec", "normsim.theory": "normsim.theory.report"}
+
+
+def _reexported_data(app, what, name, obj, options, lines):
+    """Data a package re-exports (normsim.networks.KINDS) has the ``#:`` comment written
+    where it is defined (normsim.networks.spec), which autodoc looks for in the package only
+    (and, not finding it, would print the docstring of the value's type, dict's)."""
+    package, _, attr = name.rpartition(".")
+    if what != "data" or package not in _REEXPORTS:
+        return
+    from sphinx.pycode import ModuleAnalyzer
+
+    doc = ModuleAnalyzer.for_module(_REEXPORTS[package]).find_attr_docs().get(("", attr))
+    lines[:] = [*doc, ""] if doc else []
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _module_docstrings)
+    app.connect("autodoc-process-docstring", _reexported_data)
     app.connect("autodoc-skip-member", _skip_schema_fields)
     app.connect("autodoc-process-signature", _model_signature)

@@ -164,7 +164,7 @@ def cmd_analytic(args: argparse.Namespace) -> int:
 
 
 def _analytic_replicator(args: argparse.Namespace) -> int:
-    from normsim import analytic
+    from normsim.theory import analytic
 
     a = _number("--a", args.a, low=0.0, low_open=True)
     b = _number("--b", args.b, low=0.0, low_open=True)
@@ -218,8 +218,8 @@ def _analytic_theory(args: argparse.Namespace) -> int:
     p0 = None if args.p0 is None else _number("--p0", args.p0, low=0.0, high=1.0)
     Z = None if args.population is None else _integer("--population", args.population, low=2)
     if model == "finite":
-        from normsim import finite
         from normsim.limits import FINITE_BYTES_PER_STATE, check_memory
+        from normsim.theory import finite
 
         check_memory(
             f"the birth-death chain of {Z:,} agents",
@@ -252,11 +252,11 @@ def _analytic_theory(args: argparse.Namespace) -> int:
         if not args.from_old and p0 is None:
             p0 = 0.05
         if model == "pairwise":
-            from normsim import analytic
+            from normsim.theory import analytic
 
             res = analytic.analyse_pairwise(a, b, c, beta, mu, p0, t_max, shocks)
         else:
-            from normsim import pairapprox
+            from normsim.theory import pairapprox
 
             k = _integer("--degree", args.degree, low=2)
             from normsim.limits import PAIR_BYTES_PER_DEGREE, PAIR_BYTES_PER_PAIR, check_memory
@@ -302,8 +302,8 @@ def _number_list(
 
 def _analytic_mechanics(args: argparse.Namespace) -> int:
     """``normsim analytic --committed Z --conformity G [--group-c C1,C2 ...]``."""
-    from normsim import mechanics_ode
     from normsim.params import DEFAULTS
+    from normsim.theory import mechanics_ode
 
     model = args.model
     a = _number("--a", args.a, low=0.0, low_open=True)
@@ -685,9 +685,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``normsim run``: run a scenario, store its replicates, write plots, print the summary."""
     from pathlib import Path
 
-    from normsim.results import summarise
-    from normsim.runner import run
     from normsim.store import Store, db_path
+    from normsim.studies.results import summarise
+    from normsim.studies.runner import run
 
     loaded = _load(args)
     out_dir = Path(args.out) if args.out else loaded.output_dir()
@@ -714,8 +714,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             for f in _design_report(loaded, out_dir, report):
                 print(f"plot: {f}")
             return EXIT_OK
-        from normsim.sensitivity import analyse, default_output
-        from normsim.sensitivity import figures as design_figures
+        from normsim.studies.sensitivity import analyse, default_output
+        from normsim.studies.sensitivity import figures as design_figures
 
         design_figures(analyse(out_dir, default_output(loaded.scenario)), out_dir)
     design = loaded.scenario.design is not None  # its figures are the sensitivity ones
@@ -761,7 +761,7 @@ def cmd_tipping(args: argparse.Namespace) -> int:
     """``normsim tipping``: search each condition's tipping point (:mod:`normsim.tipping`)."""
     from pathlib import Path
 
-    from normsim import tipping
+    from normsim.studies import tipping
 
     if args.workers is not None and args.scheduler:
         print(
@@ -864,7 +864,7 @@ def _figures(
 
 def _design_report(loaded, out_dir, report) -> list:
     """After a design's run: its sensitivity table (default output) and figures."""
-    from normsim.sensitivity import analyse, default_output, figures, table
+    from normsim.studies.sensitivity import analyse, default_output, figures, table
 
     res = analyse(out_dir, default_output(loaded.scenario))
     print(
@@ -884,8 +884,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     """``normsim summary``: the summary of a results store (table or JSON)."""
     from pathlib import Path
 
-    from normsim.results import summarise
     from normsim.store import Store
+    from normsim.studies.results import summarise
 
     with Store(args.results, create=False) as store:
         summary = summarise(store)
@@ -909,7 +909,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     (a table, or ``--json``) and their figures beside the store."""
     from pathlib import Path
 
-    from normsim.sensitivity import analyse, figures, strip_private, table
+    from normsim.studies.sensitivity import analyse, figures, strip_private, table
 
     res = analyse(args.results, args.output)
     out = Path(args.results)
@@ -929,7 +929,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     ``--fit`` parameters to an observed series; posterior tables, figures and a summary."""
     from pathlib import Path
 
-    from normsim.calibrate import SimulationFailed, calibrate, prepare, table
+    from normsim.studies.calibrate import SimulationFailed, calibrate, prepare, table
 
     if args.workers is not None and args.scheduler:
         print(
@@ -1019,7 +1019,7 @@ def _check_calibration_memory(
 def cmd_export(args: argparse.Namespace) -> int:
     """``normsim export``: tidy tables of a results store."""
     from normsim.datafiles import check_output
-    from normsim.export import export
+    from normsim.studies.export import export
 
     if args.to is not None:
         check_output(args.to, "--to")
@@ -1405,7 +1405,7 @@ def build_parser() -> argparse.ArgumentParser:
     su.add_argument("--plots", action="store_true", help="(re)write the plots beside the store")
     su.set_defaults(func=cmd_summary)
 
-    from normsim.sensitivity import OUTPUTS
+    from normsim.studies.sensitivity import OUTPUTS
 
     se = sub.add_parser(
         "sensitivity",

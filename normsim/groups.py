@@ -207,7 +207,7 @@ def read_group_file(path: Path) -> dict[str, int]:
 def _file_labels(
     groups: Mapping[str, Any], network: Mapping[str, Any], n: int, base_dir
 ) -> np.ndarray:
-    from normsim.edgelist import node_labels
+    from normsim.networks import node_labels
 
     path = Path(groups["file"])
     if base_dir is not None and not path.is_absolute():

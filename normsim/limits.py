@@ -535,8 +535,8 @@ def _variant(d: dict) -> Variant | None:
 def _native(net: Mapping[str, Any], nodes: float) -> bool:
     """Whether the network will be built by the native generators (as
     :func:`normsim.networks.spec_adjacency` decides: ``generator``, kind and size)."""
-    from normsim.generators import NATIVE_KINDS
     from normsim.networks import NATIVE_MIN_NODES
+    from normsim.networks.generators import NATIVE_KINDS
 
     kind, generator = net.get("kind"), net.get("generator", "auto")
     if kind == "edgelist":

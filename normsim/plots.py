@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from normsim import analytic
+from normsim.scenario import EvolvingRates, Scenario
+from normsim.studies.results import load_series
+from normsim.theory import analytic
 
 
 def _subplots(*args, figsize=None, **kw):
@@ -106,9 +108,6 @@ def shares_figure(
     runs: int | None = None,
 ) -> Path | None:
     """Share of B over generations per condition: mean, 10-90% band, shocks, prediction."""
-    from normsim.results import load_series
-    from normsim.scenario import Scenario
-
     conds = [cond for cond in store.conditions(hashes) if cond["n"] > 0][:max_panels]
     if not conds:
         return None
@@ -235,9 +234,6 @@ def rates_figure(
     store, out_dir: Path, hashes: list[str] | None = None, runs: int | None = None
 ) -> Path | None:
     """Shares of the exploration rates over generations (evolving rates)."""
-    from normsim.results import load_series
-    from normsim.scenario import EvolvingRates, Scenario
-
     conds = []
     for cond in store.conditions(hashes):
         spec = Scenario.model_validate(cond["resolved"])

@@ -19,7 +19,7 @@ number of agents. Read them back as arrays with :func:`read_snapshots`:
 >>> snaps[0].norms                # agent i's norm (0 = A, 1 = B)   # doctest: +SKIP
 
 Node ``i`` is node ``i`` of the replicate's network (for an edge list,
-:func:`normsim.edgelist.node_labels` gives the file's ids).
+:func:`normsim.networks.node_labels` gives the file's ids).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from normsim.errors import NormsimError
+from normsim.store import Store
 
 #: rates that fit one byte with the norm
 MAX_BYTE_RATES = 128
@@ -123,8 +124,6 @@ def read_snapshots(
     NormsimError
         No store at ``path``, or a condition that matches nothing.
     """
-    from normsim.store import Store
-
     with Store(path, create=False) as store:
         conds = store.conditions()
         if condition is not None:

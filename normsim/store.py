@@ -29,6 +29,7 @@ from typing import overload
 import numpy as np
 
 from normsim import __version__
+from normsim.datafiles import check_output
 from normsim.errors import NormsimError
 
 DB_NAME = "results.sqlite"
@@ -190,8 +191,6 @@ def check_store_file(dir_or_db: str | Path) -> None:
 
     A missing or empty file and a normsim store pass.
     """
-    from normsim.datafiles import check_output
-
     check_output(dir_or_db)
     path = db_path(dir_or_db)
     check_output(path)

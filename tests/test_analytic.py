@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nashpy.learning.replicator_dynamics import get_derivative_of_fitness
 
-from normsim import analytic
 from normsim.errors import NormsimError
+from normsim.theory import analytic
 
 A_, B_ = 0.4, 0.6
 

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from normsim.calibrate import (
+from normsim.errors import NormsimError
+from normsim.scenario import load, loads
+from normsim.studies.calibrate import (
     abc_smc,
     calibrate,
     prepare,
@@ -20,8 +22,6 @@ from normsim.calibrate import (
     weighted_quantile,
     write_observed,
 )
-from normsim.errors import NormsimError
-from normsim.scenario import load, loads
 
 from inproc import normsim as normsim_here
 

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from normsim import mechanics_ode as mo
 from normsim.cli import main
+from normsim.theory import mechanics_ode as mo
 
 BASE = ["analytic", "--a", "0.4", "--b", "0.6", "--c", "0.8"]
 #: the keys `normsim analytic --json` had before the mechanisms

@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from normsim import analytic, finite, pairapprox
 from normsim.cli import main
+from normsim.theory import analytic, finite, pairapprox
 
 
 class Result:

@@ -13,8 +13,8 @@ from distributed import LocalCluster  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-from normsim import runner  # noqa: E402
 from normsim.cli import main  # noqa: E402
+from normsim.studies import runner  # noqa: E402
 
 from inproc import normsim as normsim_here  # noqa: E402
 

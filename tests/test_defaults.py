@@ -84,8 +84,8 @@ def test_browser_page_initial_values_equal_the_source():
 
 
 def test_theory_selection_strength_defaults_to_the_model_default():
-    from normsim import analytic, finite, mechanics_ode, pairapprox
     from normsim.cli import build_parser
+    from normsim.theory import analytic, finite, mechanics_ode, pairapprox
 
     found = []
     for mod in (analytic, finite, mechanics_ode, pairapprox):

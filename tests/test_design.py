@@ -16,11 +16,11 @@ import pytest
 
 pytest.importorskip("SALib")
 
-from normsim import runner  # noqa: E402
 from normsim.design import problem, read_record, sample_matrix  # noqa: E402
 from normsim.scenario import _content, conditions, load, loads  # noqa: E402
-from normsim.sensitivity import analyse, analyse_matrix  # noqa: E402
 from normsim.store import Store  # noqa: E402
+from normsim.studies import runner  # noqa: E402
+from normsim.studies.sensitivity import analyse, analyse_matrix  # noqa: E402
 
 from inproc import normsim as normsim_here
 
@@ -218,8 +218,8 @@ def test_sensitivity_cli_outputs_json_table_and_figures(tmp_path):
 
 def test_per_replicate_outputs_against_the_summary(tmp_path):
     # t50 of one replicate is the summary's t50 of a one-replicate condition
-    from normsim.results import summarise
-    from normsim.sensitivity import replicate_outputs
+    from normsim.studies.results import summarise
+    from normsim.studies.sensitivity import replicate_outputs
 
     p = write(tmp_path, DESIGN.replace("runs: 3", "runs: 1"))
     out = tmp_path / "o"

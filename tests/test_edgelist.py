@@ -1,4 +1,4 @@
-"""The edge-list loader (normsim.edgelist): formats, numbering, labels, bad files."""
+"""The edge-list loader (normsim.networks.edgelist): formats, numbering, labels, bad files."""
 
 import bz2
 import gzip
@@ -10,10 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-from normsim import edgelist
-from normsim.edgelist import load_edgelist, node_labels
 from normsim.errors import NormsimError
-from normsim.networks import _finish, adjacency, read_edgelist, spec_adjacency
+from normsim.networks import adjacency, edgelist, node_labels, read_edgelist, spec_adjacency
+from normsim.networks.edgelist import load_edgelist
+from normsim.networks.spec import _finish
 
 from inproc import normsim as normsim_here
 

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from normsim import analytic, engine
+from normsim import engine
 from normsim.draws import DrawStream, replicate_seeds
 from normsim.engine import (
     FORMULA,
@@ -19,6 +19,7 @@ from normsim.engine import (
 from normsim.game import fermi_probability
 from normsim.networks import adjacency, build_graph
 from normsim.params import UPDATE_MODES, ModelParams
+from normsim.theory import analytic
 
 from cases import EXPLORATION, NETWORKS
 from equivalence import assert_equivalent, tiered

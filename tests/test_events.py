@@ -118,7 +118,7 @@ def test_the_new_norm_is_the_one_the_first_shock_favours_after_the_events_before
     """An event before the first shock that turns which norm pays more turns the new norm:
     committed agents of norm new, tipping's criterion and the studies take it from the game
     played right after the shock, not from the swap of the initial game."""
-    from normsim import tipping
+    from normsim.studies import tipping
 
     # A pays more at first (0.6 > 0.4); the event makes B the better one (a = 0.3); the
     # shock at 20 swaps them: A (0.4) pays more again, so A is the new norm

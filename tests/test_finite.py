@@ -1,9 +1,9 @@
-"""The finite well-mixed chain (normsim.finite) against independent computations.
+"""The finite well-mixed chain (normsim.theory.finite) against independent computations.
 
 Each quantity is checked against a dense linear solve of the chain, whose
-transition matrix is built here from the chain's definitions in normsim.finite's
+transition matrix is built here from the chain's definitions in normsim.theory.finite's
 module documentation (payoffs written out, the Fermi rule written out), not from
-normsim.finite; the fixation probability also against a direct simulation of the birth-death
+normsim.theory.finite; the fixation probability also against a direct simulation of the birth-death
 process and against EGTtools.
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from normsim.errors import NormsimError
-from normsim.finite import BirthDeathChain, analyse, level_state, threshold_c
 from normsim.game import CoordinationGame
+from normsim.theory.finite import BirthDeathChain, analyse, level_state, threshold_c
 
 
 # ------------------------------------------------------------ independent chain

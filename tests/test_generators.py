@@ -1,4 +1,4 @@
-"""Native generators (normsim.generators): the graph networkx builds, edge for edge."""
+"""Native generators (normsim.networks.generators): the graph networkx builds, edge for edge."""
 
 import random
 
@@ -6,11 +6,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from normsim import generators, networks
 from normsim.draws import replicate_seeds
 from normsim.engine import replicate_adjacency, simulate
 from normsim.errors import NormsimError
-from normsim.networks import adjacency, build_graph, spec_adjacency
+from normsim.networks import adjacency, build_graph, generators, spec_adjacency
+from normsim.networks import spec as network_spec
 from normsim.params import ModelParams
 
 from slow_model import slow_simulate
@@ -180,11 +180,11 @@ def test_auto_uses_native_from_the_documented_size(monkeypatch):
     small = {"kind": "barabasi_albert", "n": 500, "m": 2}
     spec_adjacency(small, seed=1)
     assert calls == []
-    monkeypatch.setattr(networks, "NATIVE_MIN_NODES", 500)
+    monkeypatch.setattr(network_spec, "NATIVE_MIN_NODES", 500)
     spec_adjacency(small, seed=1)
     spec_adjacency({**small, "generator": "networkx"}, seed=1)
     assert calls == ["barabasi_albert"]
-    assert networks._use_native("edgelist", {"path": "x"}, "auto")
+    assert network_spec._use_native("edgelist", {"path": "x"}, "auto")
 
 
 def test_bad_generator_and_sizes_get_one_line():

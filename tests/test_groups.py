@@ -324,10 +324,10 @@ def test_bad_group_input_exits_1_with_one_line_and_writes_nothing(tmp_path, old,
 
 
 def test_scenario_runs_groups_stores_and_summarises_per_group(tmp_path):
-    from normsim.results import load_series, summarise
-    from normsim.runner import run
     from normsim.scenario import conditions, loads
     from normsim.store import Store
+    from normsim.studies.results import load_series, summarise
+    from normsim.studies.runner import run
 
     loaded = loads(SCENARIO, overrides=["sweep.population.groups.c=[[0.9, 0.1], [0.3, 0.3]]"])
     conds = conditions(loaded)
@@ -551,8 +551,8 @@ def test_group_payoff_range_is_the_spread_of_all_payoffs():
 
 
 def test_summaries_name_the_norm_each_groups_game_favours():
-    from normsim.results import group_summaries, shock_new_norms
     from normsim.scenario import conditions, loads
+    from normsim.studies.results import group_summaries, shock_new_norms
 
     # before the shock at 20: group 0 gets a = 0.3, b = 0.7 (the shock then favours A
     # there), everyone else keeps a = 0.6, b = 0.4 (the shock favours B)

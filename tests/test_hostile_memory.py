@@ -52,7 +52,7 @@ def test_calibrate_refuses_an_endless_observed_file(tmp_path, target):
 
 
 def test_calibrate_refuses_a_huge_observed_file(tmp_path, monkeypatch):
-    from normsim import calibrate
+    from normsim.studies import calibrate
 
     monkeypatch.setattr(calibrate, "MAX_OBSERVED_BYTES", 1000)
     sc = tmp_path / "c.yaml"

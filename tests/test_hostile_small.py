@@ -7,9 +7,9 @@ import math
 import numpy as np
 from hostile_helpers import one_line_error
 
-from normsim.calibrate import read_observed
 from normsim.scenario import load
-from normsim.tipping import outcome
+from normsim.studies.calibrate import read_observed
+from normsim.studies.tipping import outcome
 
 from inproc import normsim
 

@@ -1,4 +1,4 @@
-"""The well-mixed mean fields of the mechanisms (normsim.mechanics_ode), against
+"""The well-mixed mean fields of the mechanisms (normsim.theory.mechanics_ode), against
 independent computations: the existing analytic functions, the mean-field formulas
 written out here, the roots of a polynomial, numerical Jacobians and direct ODE
 integration."""
@@ -10,9 +10,9 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.stats import binom
 
-from normsim import analytic
-from normsim import mechanics_ode as mo
 from normsim.errors import NormsimError
+from normsim.theory import analytic
+from normsim.theory import mechanics_ode as mo
 
 
 # ------------------------------------------------ reduces to the existing functions

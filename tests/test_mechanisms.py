@@ -278,10 +278,10 @@ def test_bad_mechanism_input_exits_1_with_one_line_and_writes_nothing(tmp_path, 
 
 
 def test_scenario_runs_committed_and_conformity_and_summarises(tmp_path):
-    from normsim.results import load_series, summarise
-    from normsim.runner import run
     from normsim.scenario import conditions, loads
     from normsim.store import Store
+    from normsim.studies.results import load_series, summarise
+    from normsim.studies.runner import run
 
     loaded = loads(SCENARIO, overrides=["sweep.population.committed.fraction=[0.0, 0.5]"])
     conds = conditions(loaded)
@@ -303,7 +303,7 @@ def test_scenario_runs_committed_and_conformity_and_summarises(tmp_path):
     # the export's series table has the committed agents' series
     import csv
 
-    from normsim.export import export
+    from normsim.studies.export import export
 
     paths = export(out)
     rows = list(csv.DictReader(open(paths[1], encoding="utf-8")))

@@ -1,9 +1,9 @@
-"""Inertia metrics (normsim.metrics) on hand-made series with known answers."""
+"""Inertia metrics (normsim.studies.metrics) on hand-made series with known answers."""
 
 import numpy as np
 
 from normsim.game import CoordinationGame
-from normsim.metrics import exploration_metrics, final_share, shock_metrics
+from normsim.studies.metrics import exploration_metrics, final_share, shock_metrics
 
 GAME = CoordinationGame(a=0.6, b=0.4, c=0.5)  # A favoured first; a shock makes B better
 

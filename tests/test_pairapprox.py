@@ -1,4 +1,4 @@
-"""The pair approximation on k-regular graphs (normsim.pairapprox)."""
+"""The pair approximation on k-regular graphs (normsim.theory.pairapprox)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from normsim import analytic
 from normsim.errors import NormsimError
 from normsim.game import CoordinationGame
-from normsim.pairapprox import (
+from normsim.theory import analytic
+from normsim.theory.pairapprox import (
     PairApproximation,
     analyse,
     critical_c,
@@ -25,7 +25,7 @@ def enumerate_rhs(a, b, c, k, beta, mu, rho, pbb):
 
     Written from the process (one random site explores or copies a random
     neighbour, Fermi rule with R = k R1) and the pair closure, without the
-    binomial sums of normsim.pairapprox.
+    binomial sums of normsim.theory.pairapprox.
     """
     pay = {(0, 0): a, (0, 1): (1 - c) * a, (1, 0): (1 - c) * b, (1, 1): b}
     R = max(a, b) * k - (1 - c) * min(a, b) * k

@@ -1,4 +1,4 @@
-"""The pairwise-comparison mean field (normsim.analytic.pairwise_*, solve_pairwise)."""
+"""The pairwise-comparison mean field (normsim.theory.analytic.pairwise_*, solve_pairwise)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from normsim import analytic
-from normsim.finite import BirthDeathChain
 from normsim.game import CoordinationGame
+from normsim.theory import analytic
+from normsim.theory.finite import BirthDeathChain
 
 
 def r1(a, b, c):

@@ -8,9 +8,9 @@ import pytest
 from normsim.draws import replicate_seed
 from normsim.engine import simulate
 from normsim.errors import NormsimError
-from normsim.runner import run
 from normsim.scenario import conditions, loads
 from normsim.snapshots import decode, encode, read_snapshots
+from normsim.studies.runner import run
 
 BODY = """
 name: snap

@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-from normsim import analytic
-from normsim.pairapprox import PairApproximation
 from normsim.params import ModelParams
 from normsim.scenario import loads
-from normsim.theory import network_prediction, regular_degree
+from normsim.theory import analytic, network_prediction, regular_degree
+from normsim.theory.pairapprox import PairApproximation
 
 BASE = dict(a=0.6, b=0.4, c=0.6, exploration=0.05, generations=300, shocks=(150,))
 

@@ -12,7 +12,7 @@ import pytest
 
 from normsim.errors import NormsimError
 from normsim.scenario import loads
-from normsim.tipping import LEVEL, Point, bisect, outcome, prepare
+from normsim.studies.tipping import LEVEL, Point, bisect, outcome, prepare
 
 from inproc import normsim as normsim_here
 
@@ -304,8 +304,8 @@ def test_cli_end_to_end_json_table_plot_and_resumption(tiny, tmp_path):
     db = sqlite3.connect(out / "results.sqlite")
     assert db.execute("SELECT COUNT(DISTINCT hash) FROM replicates").fetchone()[0] == n_tested
     finished = db.execute("SELECT MAX(finished) FROM replicates").fetchone()[0]
-    from normsim.results import load_series
     from normsim.store import Store
+    from normsim.studies.results import load_series
 
     with Store(out) as store:
         for c in res["conditions"]:

@@ -1,28 +1,6 @@
-"""The best available theory for a network: the dashed prediction of the plots and the page.
-
-normsim has four deterministic descriptions of its dynamics, each exact or
-good in its own setting:
-
-- the **pair approximation** (:mod:`normsim.pairapprox`) on a k-regular graph
-  (a torus, a random regular graph): it follows the density of B and of B-B
-  pairs, so it sees the clusters that let a better norm nucleate on a graph;
-- the **pairwise-comparison mean field** (:func:`normsim.analytic.solve_pairwise`),
-  the large-population limit of the finite chain (:mod:`normsim.finite`) that
-  the ``asynchronous`` mode follows exactly on a complete graph;
-- the **replicator** (:func:`normsim.analytic.well_mixed_prediction`), the
-  paper's comparison, for every other network (its time unit is not a
-  generation; normsim draws one time unit per generation).
-
-All three take time in generations; shocks swap a and b as in the simulation.
-With evolving exploration rates no theory applies and there is no prediction.
-
-Examples
---------
->>> from normsim.params import ModelParams
->>> p = ModelParams(network={"kind": "grid", "rows": 20, "cols": 20}, generations=50)
->>> pr = network_prediction(p)
->>> pr.name, pr.share_b.shape
-('pair approximation (k = 4)', (51,))
+"""The best available theory for a network, :func:`~normsim.theory.network_prediction`:
+the dashed prediction of the plots and the browser page (the package
+:mod:`normsim.theory` describes the choice and documents these names as its own).
 """
 
 from __future__ import annotations
@@ -33,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from normsim import analytic
-from normsim.pairapprox import PairApproximation
 from normsim.params import ModelParams
+from normsim.theory import analytic
+from normsim.theory.pairapprox import PairApproximation
 
 
 @dataclass(frozen=True)

@@ -1,38 +1,14 @@
-"""Network specs -> seeded networkx graphs -> adjacency arrays for the engine.
-
-A spec is a dict (or the scenario's network model) with a ``kind`` and the
-parameters networkx uses for it (:data:`KINDS`, described in :data:`KIND_DOCS`;
-the documentation's scenario reference lists them)::
-
-    {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
-    {"kind": "watts_strogatz", "n": 1000, "k": 4, "p": 0.1}
-
-Random graphs are generated from a seed: the same seed gives the same graph.
-Nodes are always relabelled to integers ``0..N-1`` (a grid row-major, node
-``(r, c)`` becomes ``r * cols + c``). A graph with a self-loop, an isolated
-node or no edges is an error: the Fermi rule needs a neighbour to learn from.
-Set ``largest_component: true`` in a spec to keep only the largest connected
-component (useful for sparse random graphs with isolated nodes).
-
-``generator`` chooses how :func:`spec_adjacency` (the engine's path) builds a
-built-in kind: ``networkx``, ``native`` (:mod:`normsim.generators`: the same
-graph, written straight into arrays, for millions of nodes; edge lists:
-:mod:`normsim.edgelist`) or ``auto`` (the default: native from
-:data:`NATIVE_MIN_NODES` nodes up, and always for edge lists). Both give the
-same graph for the same seed, so the choice is not part of a condition's
-content hash. :func:`build_graph` always returns the networkx graph.
-
-Examples
---------
->>> adj = adjacency(build_graph({"kind": "grid", "rows": 3, "cols": 4}))
->>> adj.n, adj.k_min, adj.k_max
-(12, 4, 4)
+"""Network specs: their kinds and parameters, checked; the networkx graph a spec
+describes, and :func:`~normsim.networks.spec_adjacency`, the engine's path from a
+spec to its :class:`~normsim.networks.Adjacency` (networkx, or the native builders
+of :mod:`normsim.networks.generators` and :mod:`normsim.networks.edgelist`, imported
+when a spec needs them). The package :mod:`normsim.networks` documents these names
+as its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +17,9 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from normsim.datafiles import check_special, quote
 from normsim.errors import NormsimError
+from normsim.networks.csr import Adjacency, csr_adjacency, is_int, need
 
 #: parameters of each kind: name -> (type, required)
 KINDS: dict[str, dict[str, tuple[type, bool]]] = {
@@ -150,11 +128,6 @@ def is_random(spec: Mapping[str, Any]) -> bool:
     return spec.get("kind") in RANDOM_KINDS
 
 
-def _need(cond: bool | np.bool_, msg: str) -> None:
-    if not cond:
-        raise NormsimError(msg)
-
-
 def build_graph(
     spec: Mapping[str, Any], seed: int | None = None, base_dir: str | Path | None = None
 ) -> nx.Graph:
@@ -188,18 +161,18 @@ def spec_adjacency(
     The same graph and numbering: the largest component keeps its nodes in
     increasing order, as ``relabel`` numbers them (ties go to the component
     with the smallest node, as in ``build_graph``). For an ER graph of 2,500
-    nodes this takes a quarter of the time. The spec's ``generator`` (module
-    docstring) picks networkx or :mod:`normsim.generators` /
-    :mod:`normsim.edgelist`, which write the arrays directly: 10^7 nodes in
+    nodes this takes a quarter of the time. The spec's ``generator`` (see
+    :mod:`normsim.networks`) picks networkx or :mod:`normsim.networks.generators` /
+    :mod:`normsim.networks.edgelist`, which write the arrays directly: 10^7 nodes in
     seconds, at tens of bytes a node.
     """
     kind, p, largest, generator = _check_spec(spec)
     if _use_native(kind, p, generator):
         if kind == "edgelist":
-            from normsim.edgelist import load_edgelist
+            from normsim.networks.edgelist import load_edgelist
 
             return load_edgelist(_edgelist_path(p, base_dir), largest_component=largest).adjacency
-        from normsim.generators import native_adjacency
+        from normsim.networks.generators import native_adjacency
 
         return native_adjacency(kind, p, seed, largest)
     G = _networkx_graph(kind, p, seed, base_dir)
@@ -220,28 +193,46 @@ def spec_adjacency(
         new_id = np.cumsum(keep) - 1
         inside = keep[u] & keep[v]
         u, v, n = new_id[u[inside]], new_id[v[inside]], int(keep.sum())
-    return _csr(n, u, v)
+    return csr_adjacency(n, u, v)
+
+
+def node_labels(spec: Mapping[str, Any], base_dir: str | Path | None = None) -> np.ndarray:
+    """The file's id of each node ``0..N-1`` of an ``edgelist`` network spec.
+
+    Parameters
+    ----------
+    spec : mapping
+        ``{"kind": "edgelist", "path": ..., "largest_component": ...}``.
+    base_dir : path, optional
+        Directory that a relative path is read from (a scenario's folder).
+    """
+    from normsim.networks.edgelist import load_edgelist
+
+    kind, p, largest, _ = _check_spec(spec)
+    if kind != "edgelist":
+        raise NormsimError(f"network.kind: node labels belong to edgelist networks, not {kind}")
+    return load_edgelist(_edgelist_path(p, base_dir), largest_component=largest).labels
 
 
 def _check_spec(spec: Mapping[str, Any]) -> tuple[str, dict, bool, str]:
     """Check a spec: its kind, parameters, largest-component flag and generator."""
     spec = dict(spec)
     kind = spec.pop("kind", None)
-    _need(kind in KINDS, f"network.kind: {kind!r} is not one of {', '.join(KINDS)}")
+    need(kind in KINDS, f"network.kind: {kind!r} is not one of {', '.join(KINDS)}")
     largest = bool(spec.pop("largest_component", False))
     generator = spec.pop("generator", "auto")
-    _need(
+    need(
         generator in GENERATORS,
         f"network.generator: {generator!r} is not one of {', '.join(GENERATORS)}",
     )
     allowed = KINDS[kind]
     for key in spec:
-        _need(
+        need(
             key in allowed,
             f"network.{key}: not a parameter of {kind} (allowed: {', '.join(allowed) or 'none'})",
         )
     for key, (_, required) in allowed.items():
-        _need(not required or key in spec, f"network.{key}: required for {kind}")
+        need(not required or key in spec, f"network.{key}: required for {kind}")
     _check_params(kind, spec)
     return kind, spec, largest, generator
 
@@ -252,7 +243,7 @@ def _use_native(kind: str, p: dict, generator: str) -> bool:
         return False
     if kind == "edgelist":
         return True
-    from normsim.generators import NATIVE_KINDS, native_size
+    from normsim.networks.generators import NATIVE_KINDS, native_size
 
     if kind not in NATIVE_KINDS:
         return False
@@ -284,33 +275,33 @@ def _check_params(kind: str, p: dict) -> None:
     if kind == "grid":
         rows, cols, periodic = p["rows"], p["cols"], p.get("periodic", True)
         if periodic:
-            _need(
+            need(
                 rows >= 3 and cols >= 3,
                 f"network: a periodic grid needs rows and cols >= 3 (got {rows} x {cols})",
             )
-        _need(rows * cols >= 2, "network: a grid needs at least 2 nodes")
+        need(rows * cols >= 2, "network: a grid needs at least 2 nodes")
     elif kind == "complete":
-        _need(p["n"] >= 2, f"network.n: {p['n']} must be >= 2")
+        need(p["n"] >= 2, f"network.n: {p['n']} must be >= 2")
     elif kind == "watts_strogatz":
         n, k, q = p["n"], p["k"], p["p"]
-        _need(2 <= k < n, f"network.k: {k} must satisfy 2 <= k < n = {n}")
-        _need(0.0 <= q <= 1.0, f"network.p: {q} is outside [0, 1]")
+        need(2 <= k < n, f"network.k: {k} must satisfy 2 <= k < n = {n}")
+        need(0.0 <= q <= 1.0, f"network.p: {q} is outside [0, 1]")
     elif kind == "erdos_renyi":
         n, q = p["n"], p["p"]
-        _need(n >= 2, f"network.n: {n} must be >= 2")
-        _need(0.0 < q <= 1.0, f"network.p: {q} is outside (0, 1]")
+        need(n >= 2, f"network.n: {n} must be >= 2")
+        need(0.0 < q <= 1.0, f"network.p: {q} is outside (0, 1]")
     elif kind == "barabasi_albert":
         n, m = p["n"], p["m"]
-        _need(1 <= m < n, f"network.m: {m} must satisfy 1 <= m < n = {n}")
+        need(1 <= m < n, f"network.m: {m} must satisfy 1 <= m < n = {n}")
     elif kind == "connected_caveman":
-        _need(p["cliques"] >= 1, f"network.cliques: {p['cliques']} must be >= 1")
-        _need(p["size"] >= 2, f"network.size: {p['size']} must be >= 2")
+        need(p["cliques"] >= 1, f"network.cliques: {p['cliques']} must be >= 1")
+        need(p["size"] >= 2, f"network.size: {p['size']} must be >= 2")
     elif kind == "random_regular":
         n, d = p["n"], p["d"]
-        _need(1 <= d < n, f"network.d: {d} must satisfy 1 <= d < n = {n}")
-        _need(d * n % 2 == 0, f"network: d * n must be even (d = {d}, n = {n})")
+        need(1 <= d < n, f"network.d: {d} must satisfy 1 <= d < n = {n}")
+        need(d * n % 2 == 0, f"network: d * n must be even (d = {d}, n = {n})")
     elif kind == "star":
-        _need(p["n"] >= 1, f"network.n: {p['n']} must be >= 1 (leaves; the star has n + 1 nodes)")
+        need(p["n"] >= 1, f"network.n: {p['n']} must be >= 1 (leaves; the star has n + 1 nodes)")
     elif kind == "sbm":
         check_sbm(p["sizes"], p["p"])
 
@@ -318,17 +309,17 @@ def _check_params(kind: str, p: dict) -> None:
 def check_sbm(sizes: Any, probs: Any) -> None:
     """Check a stochastic block model's ``sizes`` (positive integers) and ``p`` (a
     symmetric matrix of probabilities in [0, 1], one row and column per block)."""
-    _need(
+    need(
         isinstance(sizes, (list, tuple)) and len(sizes) >= 1,
         f"network.sizes: {sizes!r} must be a list of block sizes",
     )
     for v in sizes:
-        _need(
+        need(
             not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= 1,
             f"network.sizes: {v!r} is not a block size (an integer >= 1)",
         )
     m = len(sizes)
-    _need(
+    need(
         isinstance(probs, (list, tuple))
         and len(probs) == m
         and all(isinstance(row, (list, tuple)) and len(row) == m for row in probs),
@@ -337,13 +328,13 @@ def check_sbm(sizes: Any, probs: Any) -> None:
     )
     for i, row in enumerate(probs):
         for j, v in enumerate(row):
-            _need(
+            need(
                 not isinstance(v, bool)
                 and isinstance(v, (int, float, np.number))
                 and 0.0 <= v <= 1.0,
                 f"network.p[{i}][{j}]: {v!r} is not a probability in [0, 1]",
             )
-            _need(
+            need(
                 v == probs[j][i],
                 f"network.p: not symmetric (p[{i}][{j}] = {v} but "
                 f"p[{j}][{i}] = {probs[j][i]}); the graph is undirected",
@@ -387,18 +378,16 @@ def _generate(kind: str, p: dict, seed: int | None, base_dir) -> nx.Graph:
 
 def read_edgelist(path: str | Path) -> nx.Graph:
     """Read a whitespace-separated edge list (``u v`` per line, ``#`` comments)."""
-    from normsim.datafiles import check_special, quote
-
     path = check_special(path, "network.path")  # before a byte of it is read
     G = nx.Graph()
     for lineno, line, parts in text_lines(path, "network.path"):
-        _need(
+        need(
             len(parts) >= 2,
             f"network.path: {path}:{lineno}: expected 'u v' (two node "
             f"ids), got one field: {quote(line)}",
         )
         G.add_edge(parts[0], parts[1])
-    _need(G.number_of_edges() > 0, f"network.path: {path} has no edges")
+    need(G.number_of_edges() > 0, f"network.path: {path} has no edges")
     return G
 
 
@@ -422,58 +411,18 @@ def relabel(G: nx.Graph) -> nx.Graph:
 
     Nodes that are already ``0..N-1`` keep their labels.
     """
-    _need(not G.is_directed(), "network: the graph must be undirected")
-    _need(not G.is_multigraph(), "network: multigraphs are not supported")
+    need(not G.is_directed(), "network: the graph must be undirected")
+    need(not G.is_multigraph(), "network: multigraphs are not supported")
     nodes = list(G.nodes)
     if all(isinstance(v, (int, np.integer)) for v in nodes) and set(nodes) == set(
         range(len(nodes))
     ):
         return G
     try:
-        key = sorted(nodes, key=lambda v: (0, int(v), "") if _is_int(v) else (1, 0, str(v)))
+        key = sorted(nodes, key=lambda v: (0, int(v), "") if is_int(v) else (1, 0, str(v)))
     except TypeError:  # pragma: no cover - unorderable labels
         key = nodes
     return nx.relabel_nodes(G, {v: i for i, v in enumerate(key)})
-
-
-def _is_int(v) -> bool:
-    try:
-        int(v)
-        return True
-    except (TypeError, ValueError):
-        return False
-
-
-@dataclass(frozen=True)
-class Adjacency:
-    """A graph in compressed sparse row form, as the engine reads it.
-
-    ``indices[indptr[i]:indptr[i + 1]]`` are the neighbours of node ``i``, in
-    increasing order.
-    """
-
-    indptr: np.ndarray
-    indices: np.ndarray
-    degree: np.ndarray
-
-    @property
-    def n(self) -> int:
-        """Number of nodes."""
-        return len(self.degree)
-
-    @property
-    def k_min(self) -> int:
-        """Smallest degree."""
-        return int(self.degree.min())
-
-    @property
-    def k_max(self) -> int:
-        """Largest degree."""
-        return int(self.degree.max())
-
-    def neighbors(self, i: int) -> np.ndarray:
-        """The neighbours of node ``i``, in increasing order."""
-        return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
 
 def adjacency(G: nx.Graph) -> Adjacency:
@@ -482,7 +431,7 @@ def adjacency(G: nx.Graph) -> Adjacency:
     Raises :class:`~normsim.errors.NormsimError` for a self-loop, an isolated node or no edges.
     """
     G = relabel(G)
-    return _csr(G.number_of_nodes(), *_edge_arrays(G))
+    return csr_adjacency(G.number_of_nodes(), *_edge_arrays(G))
 
 
 def _edge_arrays(G: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
@@ -490,28 +439,3 @@ def _edge_arrays(G: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
         (x for edge in G.edges() for x in edge), dtype=np.int64, count=2 * G.number_of_edges()
     )
     return e[0::2], e[1::2]
-
-
-def _csr(n: int, u: np.ndarray, v: np.ndarray) -> Adjacency:
-    """Check an undirected simple graph given as edges ``u[k] - v[k]`` on nodes
-    ``0..n-1`` and return its :class:`Adjacency` (neighbours in increasing order)."""
-    _need(n >= 2 and len(u) > 0, "network: the graph has no edges")
-    loops = int(np.count_nonzero(u == v))
-    _need(
-        loops == 0,
-        f"network: the graph has {loops} self-loop(s); an agent cannot play or imitate itself",
-    )
-    rows = np.concatenate([u, v])
-    cols = np.concatenate([v, u])
-    degree = np.bincount(rows, minlength=n).astype(np.int32)
-    iso = np.flatnonzero(degree == 0)
-    _need(
-        not len(iso),
-        f"network: the graph has {len(iso)} isolated node(s) (e.g. node "
-        f"{iso[0] if len(iso) else ''}) with no neighbour to play or learn "
-        "from; set largest_component: true to drop them",
-    )
-    order = np.lexsort((cols, rows))
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum(degree)
-    return Adjacency(indptr=indptr, indices=cols[order].astype(np.int32), degree=degree)
