@@ -8,6 +8,7 @@ import pytest
 from normsim import engine
 from normsim.draws import DrawStream, replicate_seeds
 from normsim.engine import (
+    FERMI,
     FORMULA,
     RATIO,
     _accept,
@@ -220,6 +221,7 @@ def test_ratio_test_decides_as_the_exact_formula_at_the_threshold():
                         tb.pay[ph],
                         params.beta,
                         tb.R,
+                        FERMI,
                     )
                     assert got == (uf < edge), (ct, ci, ph, uf, edge)
 
