@@ -107,6 +107,7 @@ class Parameter:
 
 _DEFAULT_NETWORK = {"kind": "grid", "rows": 50, "cols": 50, "periodic": True}
 
+#: every parameter of a run, by name, in the order of :class:`normsim.params.ModelParams`'s fields
 PARAMETERS: dict[str, Parameter] = {
     p.name: p
     for p in (
