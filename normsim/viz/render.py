@@ -23,7 +23,6 @@ from PIL import Image, ImageDraw
 
 from normsim.draws import graph_seed
 from normsim.protocols import PROTOCOLS
-from normsim.theory import network_prediction
 from normsim.viz.model import VizModel
 from normsim.viz.params import RATES
 
@@ -228,6 +227,8 @@ def _prediction(model: VizModel, t_max: int):
     p = model.params
     if p.evolving or model.mechanisms:
         return None
+    from normsim.theory import network_prediction  # loads numba: only when a line is drawn
+
     return network_prediction(
         replace(p, generations=t_max, shocks=tuple(s for s in model.shock_list if s < t_max))
     )
