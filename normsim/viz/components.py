@@ -159,7 +159,7 @@ def NormsimViz(
     title and tab named for what the page shows."""
     if not isinstance(model, solara.Reactive):
         model = solara.use_reactive(model)  # noqa: SH102
-    parameters = solara.use_reactive({})
+    parameters: solara.Reactive[dict[str, Any]] = solara.use_reactive({})
     play = solara.use_reactive(play_interval)
     render = solara.use_reactive(render_interval)
     threads = solara.use_reactive(False)

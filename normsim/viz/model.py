@@ -4,6 +4,8 @@ parameters and the history of shares the page draws."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +82,7 @@ class VizModel(NormChangeModel):
         )
         shock_at = max(1, int(shock_at))
         sched = tuple(range(shock_at, HORIZON, shock_at)) if shocks == "periodic" else (shock_at,)
-        plain = dict(
+        plain: dict[str, Any] = dict(
             a=a,
             b=b,
             c=c,
@@ -105,7 +107,7 @@ class VizModel(NormChangeModel):
         self.group_names: list[str] = []
         sliders = tuple(x for x in (group_c0, group_c1, group_c2, group_c3) if x is not None)
         try:
-            groups = page_groups(
+            groups: Mapping[str, Any] | None = page_groups(
                 group_split, c, c_left, c_right, groups_json, int(group_count), sliders
             )
             if groups is not None:  # checked against the network before the events use it

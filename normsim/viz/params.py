@@ -12,6 +12,8 @@ page offers.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from normsim.draws import graph_seed
 from normsim.errors import NormsimError
@@ -163,7 +165,7 @@ def page_events(
     threat_start: int,
     threat_length: int,
     events_json: str = "",
-    groups: dict | None = None,
+    groups: Mapping[str, Any] | None = None,
     network: dict | None = None,
 ) -> tuple[dict, ...]:
     """The ``schedule.events`` of the page: the scenario's (``events_json``, a JSON
@@ -188,7 +190,7 @@ def page_events(
                 raise ValueError("page_events: groups need the network spec they split")
             last = max([start, 1] + [int(e.get("at", e.get("to", 0))) for e in events])
             m = len(groups["c"])
-            before = ModelParams(
+            games = ModelParams(
                 c=c,
                 network=network,
                 generations=min(HORIZON, last + 1),
@@ -200,7 +202,7 @@ def page_events(
                 + [threat]
                 + [
                     {"at": start + length, "group": k, "game": {"c": float(g.c)}}
-                    for k, g in enumerate(before)
+                    for k, g in enumerate(games)
                 ]
             )
         before = c
@@ -224,11 +226,10 @@ def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> d
 
     cond = conditions(load(path, data_roots=data_roots))[0]
     s = cond.spec
-    if s.population.well_mixed:
-        from normsim.errors import NormsimError
-
+    network = s.population.network
+    if s.population.well_mixed or network is None:
         raise NormsimError(f"{path}: the visualization needs a network, not well_mixed")
-    net = s.population.network.as_dict()
+    net = network.as_dict()
     d.update(
         c=s.game.c,
         a=s.game.a,
@@ -301,6 +302,7 @@ def scenario_group_count(groups: dict, network: dict, seed: int, base_dir=None) 
     from normsim.networks import build_graph
 
     spec = check_groups(groups, network, evolving=False)
+    assert spec is not None  # groups were given
     if spec["n"] is not None:
         return int(spec["n"])
     graph = build_graph(network, seed=graph_seed(seed), base_dir=base_dir)

@@ -57,9 +57,16 @@ def _png(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+def _lattice(model: VizModel) -> tuple[int, int]:
+    """The grid's rows and columns."""
+    if model.lattice is None:
+        raise ValueError("a lattice image needs a grid network")
+    return model.lattice
+
+
 def lattice_block(model: VizModel, px: int = 420) -> int:
     """Agents per side of a pixel of the lattice image (1: one square per agent)."""
-    rows, cols = model.lattice
+    rows, cols = _lattice(model)
     return max(1, -(-max(rows, cols) // px))
 
 
@@ -69,7 +76,7 @@ def lattice_png(model: VizModel, px: int = 420) -> bytes:
     different groups when squares are at least 2 pixels wide); a lattice wider
     than ``px`` as a density image, each pixel a block of agents coloured by
     its share of B."""
-    rows, cols = model.lattice
+    rows, cols = _lattice(model)
     norms = np.fromiter((ag.norm for ag in model.by_node), dtype=np.uint8, count=rows * cols)
     k = lattice_block(model, px)
     if k == 1:
@@ -187,8 +194,9 @@ def network_note(model: VizModel, px: int = 420) -> str | None:
     notes = []
     k = lattice_block(model, px) if model.lattice else 1
     marked = k == 1
-    if model.committed_mask.any():
-        norm = "AB"[model.params.committed["norm"]]
+    committed = model.params.committed
+    if committed is not None and model.committed_mask.any():
+        norm = "AB"[committed["norm"]]
         shade = "navy" if norm == "A" else "brown"
         notes.append(
             f"Committed agents (holding {norm}) are drawn {shade}."
@@ -254,7 +262,7 @@ class _Chart:
         # groups: the legend goes below the axes (a line per group would cover the data)
         grouped = model.params.groups is not None
         self.fig = Figure(figsize=(6.2, 2.6 * rows + (0.9 if grouped else 0)), dpi=80)
-        FigureCanvasAgg(self.fig)
+        self.canvas = FigureCanvasAgg(self.fig)
         axes = self.fig.subplots(rows, 1, squeeze=False)
         self.ax = axes[0, 0]
         (self.line_b,) = self.ax.plot([], [], color="#e88426", label="share of B", animated=True)
@@ -266,8 +274,9 @@ class _Chart:
             lw=0.8,
             label=("_none" if self.evolving or model.mechanisms else "theory"),
         )
-        self.free = model.params.committed is not None
-        norm = "AB"[model.params.committed["norm"]] if self.free else ""
+        committed = model.params.committed
+        self.free = committed is not None
+        norm = "AB"[committed["norm"]] if committed is not None else ""
         (self.line_free,) = self.ax.plot(
             [],
             [],
@@ -330,8 +339,8 @@ class _Chart:
             self.line_pred.set_label(pred.name)
             self.ax.legend(fontsize=7, **self.legend)
         if self.group_c_lines:  # each group's need for coordination in each generation
-            games, index = model.params.group_games(model.n_groups)
-            cs = np.array([[gm.c for gm in combo] for combo in games])[index[: limit + 1]]
+            combos, index = model.params.group_games(model.n_groups)
+            cs = np.array([[gm.c for gm in combo] for combo in combos])[index[: limit + 1]]
             for k, line in enumerate(self.group_c_lines):
                 line.set_data(np.arange(len(cs)), cs[:, k])
         elif model.params.events:  # the need for coordination of each generation
@@ -345,14 +354,14 @@ class _Chart:
         for ax in (self.ax, self.ax2):
             if ax is not None:
                 ax.set_xlim(0, limit)
-        self.fig.canvas.draw()
-        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
 
     def png(self, model: VizModel) -> bytes:
         g = model.generation
         if _x_limit(g) != self.limit or self.background is None:
             self._redraw_background(model, _x_limit(g))
-        canvas = self.fig.canvas
+        canvas = self.canvas
         canvas.restore_region(self.background)
         x = np.arange(g + 1)
         hist = np.asarray(model.history)
@@ -440,6 +449,7 @@ def group_markdown(model: VizModel) -> str:
     play and share of B (the first :data:`MAX_GROUP_LINES` groups)."""
     p, m = model.params, model.n_groups
     games, shares = model.group_games(), model.group_history[-1]
+    assert p.groups is not None  # the panel has this line for a model with groups
     by = p.groups["by"]
     parts = [
         f"{model.group_names[k]} ({int(model.group_sizes[k])} agents): c = {games[k].c:g}, "
