@@ -1,5 +1,5 @@
 """The browser page's Solara components: the views of the model (network, chart, text
-panel), the controls (:func:`ParamInputs`) and the page itself (:func:`NormsimViz`).
+panel), the controls (``ParamInputs``) and the page itself (``NormsimViz``).
 
 The page is Mesa's SolaraViz layout, rebuilt from Mesa's own pieces
 (``ModelController``, ``ShowSteps``) so that sliders can show their values and the

@@ -1,8 +1,8 @@
 """The browser page's controls, in Mesa's ``model_params`` format: :func:`model_params`
 builds them from the page's initial values (the sliders of model parameters take their
-ranges, steps and labels from :data:`normsim.parameters.PARAMETERS`);
+ranges, steps and labels from :mod:`normsim.parameters`);
 :func:`slider_label` is a slider's label with its value. The component that shows
-them is :func:`normsim.viz.components.ParamInputs`."""
+them is ``ParamInputs`` in :mod:`normsim.viz.components`."""
 
 from __future__ import annotations
 
