@@ -10,8 +10,8 @@ whether it enters a condition's content hash. The rest of normsim reads it:
   fields and their documentation (the scenario reference is generated from it);
 * :class:`normsim.model.NormChangeModel`: its keywords' defaults (through
   :data:`normsim.params.DEFAULTS`);
-* the browser page (:mod:`normsim.viz.app`): the sliders' ranges, labels and
-  initial values;
+* the browser page (:mod:`normsim.viz.params`, :mod:`normsim.viz.controls`): the
+  sliders' ranges, labels and initial values;
 * the content hash (:func:`normsim.scenario.condition_hash`): a parameter marked
   ``hashed="unless default"`` is left out while it keeps its default, so a
   scenario that does not use it keeps the hash it had before it existed.

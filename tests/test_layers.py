@@ -65,7 +65,8 @@ def test_normsim_imports_no_deprecated_path():
 
 #: modules whose import must not load numba: the package, its command line (each command
 #: imports what it needs), the networks' specs, the well-mixed theory, scenarios, the
-#: runner (which calls the engine) and the figures
+#: runner (which calls the engine), the figures and the browser page (its theory line
+#: loads numba when it is drawn)
 NO_NUMBA = [
     "normsim",
     "normsim.cli",
@@ -76,6 +77,7 @@ NO_NUMBA = [
     "normsim.scenario",
     "normsim.studies.runner",
     "normsim.plots",
+    "normsim.viz.app",
 ]
 
 

@@ -103,12 +103,12 @@ def test_large_lattice_is_a_density_image_and_the_page_says_so():
 
 
 def test_large_graph_draws_a_sample_and_the_page_says_so(monkeypatch):
-    from normsim.viz import app
+    from normsim.viz import render
 
     g = VizModel(network_kind="barabasi_albert", nodes=300, seed=4)
-    monkeypatch.setattr(app, "MAX_DRAWN_NODES", 120)
+    monkeypatch.setattr(render, "MAX_DRAWN_NODES", 120)
     assert network_png(g).startswith(PNG)
-    assert len(g._pts) == 120 and "sample of 120 of the 300 agents" in app.network_note(g)
+    assert len(g._pts) == 120 and "sample of 120 of the 300 agents" in render.network_note(g)
     g.step()
     assert network_png(g).startswith(PNG)
 
