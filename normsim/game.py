@@ -147,10 +147,11 @@ class CoordinationGame:
         return abs(self.b - self.a) / max(self.a, self.b)
 
 
-def fitness(a: float, b: float, c: float, p: float | np.ndarray) -> tuple:
+def fitness(a: float | np.ndarray, b: float | np.ndarray, c: float, p: float | np.ndarray) -> tuple:
     """``(f_A, f_B)`` at share ``p`` of B for plain numbers (see
     :meth:`CoordinationGame.fitness`; the analytic module's right-hand sides call
-    this without building a game at every step)."""
+    this without building a game at every step). ``a`` and ``b`` may be arrays too
+    (per time, the game in force after the shocks)."""
     return a * (1.0 - c * p), b * (1.0 - c * (1.0 - p))
 
 

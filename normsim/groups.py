@@ -51,12 +51,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
 
 SOURCES = ("blocks", "cliques", "halves", "attribute")
 #: the source that a network kind gives by default
@@ -80,7 +83,7 @@ def group_count(by: str, network: Mapping[str, Any]) -> int | None:
 
 def check_groups(
     spec: Mapping[str, Any] | None, network: Mapping[str, Any] | None, *, evolving: bool
-) -> dict | None:
+) -> dict[str, Any] | None:
     """Validate ``population.groups`` against the network spec and return it
     normalised: ``by``, ``n`` (the number of groups, None for ``attribute``),
     ``c`` (a tuple, or None: every group plays the scenario's c), ``exploration``
@@ -146,12 +149,18 @@ def check_groups(
             f"only with by: attribute (not {by})"
         )
     if by == "halves" and kind == "grid":
+        assert network is not None  # kind was read from it
         cols = network.get("cols")
         if isinstance(cols, int) and cols % 2:
             raise NormsimError(
                 f"{where}.by: halves splits the grid's columns in two; cols = {cols} is odd"
             )
-    n = group_count(by, network) if kind is not None else None
+    n: int | None = None
+    if kind is not None:
+        # kind was read from the network, so by is set (from kind if not given) and is
+        # one of SOURCES
+        assert network is not None and isinstance(by, str)
+        n = group_count(by, network)
     out: dict[str, Any] = {"by": by, "n": n, "attribute": attribute, "file": file}
     for key, high in (("c", 1.0), ("exploration", 1.0), ("initial_b", 1.0)):
         vals = spec.get(key)
@@ -205,7 +214,7 @@ def read_group_file(path: Path) -> dict[str, int]:
 
 
 def _file_labels(
-    groups: Mapping[str, Any], network: Mapping[str, Any], n: int, base_dir
+    groups: Mapping[str, Any], network: Mapping[str, Any], n: int, base_dir: str | Path | None
 ) -> np.ndarray:
     from normsim.networks import node_labels
 
@@ -226,7 +235,11 @@ def _file_labels(
 
 
 def group_labels(
-    groups: Mapping[str, Any], network: Mapping[str, Any] | None, n: int, graph=None, base_dir=None
+    groups: Mapping[str, Any],
+    network: Mapping[str, Any] | None,
+    n: int,
+    graph: nx.Graph | None = None,
+    base_dir: str | Path | None = None,
 ) -> np.ndarray:
     """Each node's group (int64, nodes ``0..N-1`` as normsim numbers them).
 

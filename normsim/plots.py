@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -12,10 +13,17 @@ from normsim.scenario import EvolvingRates, Scenario
 from normsim.studies.results import load_series
 from normsim.theory import analytic
 
+if TYPE_CHECKING:  # pragma: no cover
+    from normsim.store import Store
+    from normsim.theory.report import NetworkPrediction
 
-def _subplots(*args, figsize=None, **kw):
+
+def _subplots(
+    *args: int, figsize: tuple[float, float] | None = None, **kw: Any
+) -> tuple[Figure, Any]:
     """``pyplot.subplots`` without pyplot: a figure drawn to a PNG never touches pyplot's
-    global state or backend, so importing this module leaves a notebook's plots alone."""
+    global state or backend, so importing this module leaves a notebook's plots alone.
+    The second item is an Axes, or an array of them (as ``Figure.subplots`` gives)."""
     fig = Figure(figsize=figsize)
     return fig, fig.subplots(*args, **kw)
 
@@ -86,7 +94,7 @@ def _title(params: dict) -> str:
     return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in params.items()) or "single condition"
 
 
-def _prediction(spec):
+def _prediction(spec: Scenario) -> NetworkPrediction | None:
     """The best available theory for a network condition (name and share of B), or None."""
     from normsim.theory import network_prediction
 
@@ -101,7 +109,7 @@ def _prediction(spec):
 
 
 def shares_figure(
-    store,
+    store: Store,
     out_dir: Path,
     max_panels: int = 12,
     hashes: list[str] | None = None,
@@ -160,7 +168,7 @@ def _a_b(cond: dict) -> str:
     return "more" if g["a"] > g["b"] else ("less" if g["a"] < g["b"] else "the same")
 
 
-def _save(fig, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     return path
@@ -231,28 +239,26 @@ def inertia_map(summary: dict, out_dir: Path) -> Path | None:
 
 
 def rates_figure(
-    store, out_dir: Path, hashes: list[str] | None = None, runs: int | None = None
+    store: Store, out_dir: Path, hashes: list[str] | None = None, runs: int | None = None
 ) -> Path | None:
     """Shares of the exploration rates over generations (evolving rates)."""
-    conds = []
+    conds: list[tuple[dict, EvolvingRates]] = []
     for cond in store.conditions(hashes):
-        spec = Scenario.model_validate(cond["resolved"])
-        if cond["n"] and isinstance(spec.dynamics.exploration, EvolvingRates):
-            conds.append((cond, spec))
+        exploration = Scenario.model_validate(cond["resolved"]).dynamics.exploration
+        if cond["n"] and isinstance(exploration, EvolvingRates):
+            conds.append((cond, exploration))
     if not conds:
         return None
     conds = conds[:6]
     fig, axes = _subplots(1, len(conds), figsize=(5 * len(conds), 3.8), squeeze=False, sharey=True)
-    for ax, (cond, spec) in zip(axes[0], conds, strict=True):
+    for ax, (cond, evolving) in zip(axes[0], conds, strict=True):
         s = load_series(store, cond["hash"], runs=runs)
         shares = s["rate_shares"].mean(axis=0)
         g = np.arange(shares.shape[0])
-        ax.stackplot(
-            g, shares.T, labels=[f"rate {r:g}" for r in spec.dynamics.exploration.rates], alpha=0.85
-        )
+        ax.stackplot(g, shares.T, labels=[f"rate {r:g}" for r in evolving.rates], alpha=0.85)
         ax.plot(
             g,
-            s["mean_rate"].mean(axis=0) / max(spec.dynamics.exploration.rates),
+            s["mean_rate"].mean(axis=0) / max(evolving.rates),
             color="black",
             lw=0.8,
             label="mean rate / largest rate",
@@ -265,19 +271,23 @@ def rates_figure(
     return _save(fig, out_dir / "rates.png")
 
 
-def _numeric(conds, key) -> bool:
+def _numeric(conds: list[dict], key: str) -> bool:
     return all(
         isinstance(cond["params"][key], (int, float)) and not isinstance(cond["params"][key], bool)
         for cond in conds
     )
 
 
-def _nan(v):
+def _nan(v: float | None) -> float:
     return np.nan if v is None else v
 
 
 def run_figures(
-    store, summary: dict, out_dir: Path, hashes: list[str] | None = None, runs: int | None = None
+    store: Store,
+    summary: dict,
+    out_dir: Path,
+    hashes: list[str] | None = None,
+    runs: int | None = None,
 ) -> list[Path]:
     """Every figure that applies to the stored results (all, or the conditions ``hashes``;
     the replicates numbered below ``runs``, or all, as in the summary)."""

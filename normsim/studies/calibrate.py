@@ -68,6 +68,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -77,6 +78,9 @@ from normsim.draws import replicate_seeds
 from normsim.errors import NormsimError
 from normsim.store import Store, check_owner, check_store_file
 from normsim.studies.runner import Batches
+
+if TYPE_CHECKING:  # pragma: no cover
+    from normsim.scenario import Condition, LoadedScenario
 
 #: default prior ranges of fields bounded on both sides (others need --prior)
 BOUNDED = {
@@ -240,7 +244,7 @@ class AbcResult:
         """The last population: the weighted sample of the approximate posterior."""
         return self.populations[-1]
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, dict[str, Any]]:
         """Per parameter: posterior mean, sd, median and the 90% credible interval."""
         p = self.posterior
         out = {}
@@ -259,9 +263,18 @@ class AbcResult:
         return out
 
 
-def weighted_quantile(x: np.ndarray, w: np.ndarray, q) -> np.ndarray | float:
+@overload
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float: ...
+@overload
+def weighted_quantile(
+    x: np.ndarray, w: np.ndarray, q: Sequence[float] | np.ndarray
+) -> np.ndarray: ...
+def weighted_quantile(
+    x: np.ndarray, w: np.ndarray, q: float | Sequence[float] | np.ndarray
+) -> np.ndarray | float:
     """Quantiles of weighted values (the weighted empirical CDF, interpolated at the
-    midpoints of the sorted values' weights).
+    midpoints of the sorted values' weights): one for a number ``q``, an array for a
+    sequence.
 
     >>> float(weighted_quantile(np.array([1.0, 2.0, 3.0]), np.ones(3), 0.5))
     2.0
@@ -296,8 +309,8 @@ def _box_mass(
 def abc_smc(
     simulate: Callable[[np.ndarray, np.ndarray, int, int], np.ndarray],
     names: Sequence[str],
-    lo: Sequence[float],
-    hi: Sequence[float],
+    lo: Sequence[float] | np.ndarray,
+    hi: Sequence[float] | np.ndarray,
     *,
     particles: int = 200,
     populations: int = 8,
@@ -339,7 +352,7 @@ def abc_smc(
     say = log or (lambda s: None)
     res = AbcResult(list(names), lo, hi, [])
 
-    def run(theta, seeds, t, b, eps):
+    def run(theta: np.ndarray, seeds: np.ndarray, t: int, b: int, eps: float) -> np.ndarray:
         dist = np.asarray(simulate(theta, seeds, t, b), dtype=float)
         for k in range(len(theta)):
             res.candidates.append(
@@ -372,7 +385,9 @@ def abc_smc(
         cov += np.diag(1e-12 * (hi - lo) ** 2)
         chol = np.linalg.cholesky(cov)
         mass = np.maximum(_box_mass(prev.theta, cov, lo, hi, seed + t), 1e-300)
-        acc_theta, acc_dist, acc_seed = [], [], []
+        acc_theta: list[np.ndarray] = []  # the accepted candidates' rows
+        acc_dist: list[np.floating] = []
+        acc_seed: list[np.integer] = []
         proposed, b = 0, 0
         while len(acc_theta) < N and proposed < max_total:
             need = N - len(acc_theta)
@@ -458,7 +473,7 @@ def parse_prior(text: str) -> tuple[str, float, float]:
 class Setup:
     """A checked calibration: scenario, observed data, fitted paths and their priors."""
 
-    loaded: object
+    loaded: LoadedScenario
     observed: Observed
     names: list[str]
     lo: np.ndarray
@@ -469,7 +484,10 @@ class Setup:
 
 
 def prepare(
-    loaded, observed_path: str | Path, fit: Sequence[str], priors: Sequence[str] = ()
+    loaded: LoadedScenario,
+    observed_path: str | Path,
+    fit: Sequence[str],
+    priors: Sequence[str] = (),
 ) -> Setup:
     """Check everything before anything runs or is written (one-line NormsimErrors)."""
     sc = loaded.scenario
@@ -498,24 +516,26 @@ def prepare(
         raise NormsimError("--fit: a path is given twice")
     given: dict[str, tuple[float, float]] = {}
     for text in priors:
-        path, lo, hi = parse_prior(text)
+        path, low, high = parse_prior(text)
         if path not in names:
             raise NormsimError(f"--prior {path}: not a fitted path (--fit {','.join(names)})")
         if path in given:
             raise NormsimError(f"--prior {path}: given twice")
-        given[path] = (lo, hi)
-    lo, hi = [], []
+        given[path] = (low, high)
+    lo: list[float] = []
+    hi: list[float] = []
     for n in names:
+        bounds: tuple[float, float] | None
         if n in given:
-            a, b = given[n]
+            bounds = given[n]
             loc = f"--prior {n}"
         elif n in BOUNDED:
-            a, b = BOUNDED[n]
-            loc = f"--fit {n} (prior {a:g}..{b:g})"
+            bounds = BOUNDED[n]
+            loc = f"--fit {n} (prior {bounds[0]:g}..{bounds[1]:g})"
         else:
-            a = b = None
+            bounds = None
             loc = f"--fit {n}"
-        if a is None:  # first say what is wrong with the path itself, if anything
+        if bounds is None:  # first say what is wrong with the path itself, if anything
             kinds = numeric_paths(loaded.raw)
             if n not in kinds or kinds[n] == "int":
                 check_range(
@@ -525,6 +545,7 @@ def prepare(
                 f"--fit {n}: give its prior with --prior {n}=LO,HI "
                 "(it has no bounded default range)"
             )
+        a, b = bounds
         check_range(loaded.raw, n, a, b, loc, loaded.base_dir, integers=False)
         lo.append(float(a))
         hi.append(float(b))
@@ -585,7 +606,7 @@ class Simulator(Batches):
         self.maker = PointConditions(setup.loaded, setup.names)
         self.hashes: dict[tuple[int, int, int], str] = {}
 
-    def conditions(self, theta: np.ndarray, seeds: np.ndarray) -> list:
+    def conditions(self, theta: np.ndarray, seeds: np.ndarray) -> list[Condition]:
         """Runner conditions for candidate parameter rows ``theta`` (N, d), one per row, each
         with its simulation seed from ``seeds`` (N,); the fitted values are its params."""
         names = self.setup.names
@@ -597,7 +618,7 @@ class Simulator(Batches):
             for th, s in zip(theta, seeds, strict=True)
         ]
 
-    def series(self, conds: list) -> list[np.ndarray]:
+    def series(self, conds: list[Condition]) -> list[np.ndarray]:
         """Run these conditions (what is not stored yet); return their share_b arrays."""
         report = self.run(conds)
         if report.failures:
@@ -608,7 +629,7 @@ class Simulator(Batches):
         with Store(self.out_dir) as store:
             return [np.stack([r.share_b for r in store.replicates(c.hash)]) for c in conds]
 
-    def __call__(self, theta, seeds, t, b) -> np.ndarray:
+    def __call__(self, theta: np.ndarray, seeds: np.ndarray, t: int, b: int) -> np.ndarray:
         conds = self.conditions(theta, seeds)
         for k, c in enumerate(conds):
             self.hashes[(t, b, k)] = c.hash
@@ -884,7 +905,13 @@ def table(out: dict) -> str:
 
 
 def synthetic_observed(
-    loaded, values: dict, n_series: int, seed: int, *, every: int = 1, last: int | None = None
+    loaded: LoadedScenario,
+    values: dict,
+    n_series: int,
+    seed: int,
+    *,
+    every: int = 1,
+    last: int | None = None,
 ) -> list[dict]:
     """Rows (generation, share, series) of ``n_series`` replicates of the scenario with
     ``values`` (path -> value) set: the new norm's share every ``every`` generations

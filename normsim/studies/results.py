@@ -17,6 +17,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from normsim.game import CoordinationGame
@@ -31,7 +34,7 @@ from normsim.studies.metrics import (
 )
 
 
-def load_series(store: Store, hash_: str, runs: int | None = None) -> dict:
+def load_series(store: Store, hash_: str, runs: int | None = None) -> dict[str, Any]:
     """A condition's stored replicates stacked: ``share_b`` and ``mean_payoff``
     (R, G+1), ``seeds``, the summed ``wall_time``, and with evolving rates
     ``rate_shares`` (R, G+1, K) and ``mean_rate`` (R, G+1). Empty if none is stored.
@@ -39,21 +42,29 @@ def load_series(store: Store, hash_: str, runs: int | None = None) -> dict:
     reps = list(store.replicates(hash_, below=runs))
     if not reps:
         return {}
-    d = {
+    d: dict[str, Any] = {
         "share_b": np.stack([r.share_b for r in reps]),
         "mean_payoff": np.stack([r.mean_payoff for r in reps]),
         "seeds": [r.seed for r in reps],
         "wall_time": float(sum(r.wall_time for r in reps)),
     }
     if reps[0].rate_shares is not None:
-        d["rate_shares"] = np.stack([r.rate_shares for r in reps])
-        d["mean_rate"] = np.stack([r.mean_rate for r in reps])
+        rate_shares: list[np.ndarray] = []
+        mean_rate: list[np.ndarray] = []
+        for r in reps:  # evolving rates: every replicate of the condition stores both series
+            assert r.rate_shares is not None and r.mean_rate is not None
+            rate_shares.append(r.rate_shares)
+            mean_rate.append(r.mean_rate)
+        d["rate_shares"] = np.stack(rate_shares)
+        d["mean_rate"] = np.stack(mean_rate)
     for name in reps[0].extra:  # e.g. share_new, share_new_uncommitted (committed agents)
         d[name] = np.stack([r.extra[name] for r in reps])
     return d
 
 
-def summarise(store: Store, hashes: list[str] | None = None, runs: int | None = None) -> dict:
+def summarise(
+    store: Store, hashes: list[str] | None = None, runs: int | None = None
+) -> dict[str, Any]:
     """The summary JSON (all stored conditions, or those of ``hashes``, in order):
     ``{"scenario": name, "conditions": [summarise_condition(...), ...]}``.
 
@@ -69,7 +80,9 @@ def summarise(store: Store, hashes: list[str] | None = None, runs: int | None = 
     }
 
 
-def shock_new_norms(spec: Scenario, shocks, group: int | None = None) -> list[int | None]:
+def shock_new_norms(
+    spec: Scenario, shocks: Sequence[int], group: int | None = None
+) -> list[int | None]:
     """The norm each shock favours: that of the game played in the generation
     right after it (:func:`normsim.params.game_schedule`: the shocks and the game
     events so far; None where a = b). ``group``: group k's game (its own c and the
@@ -87,7 +100,9 @@ def shock_new_norms(spec: Scenario, shocks, group: int | None = None) -> list[in
     return [CoordinationGame(*games[int(index[s + 1])]).favoured_norm() for s in shocks]
 
 
-def group_summaries(spec: Scenario, series: dict, G: int, shocks) -> list[dict]:
+def group_summaries(
+    spec: Scenario, series: dict[str, Any], G: int, shocks: Sequence[int]
+) -> list[dict[str, Any]]:
     """Per group (:mod:`normsim.groups`): its c, exploration rate and initial share,
     the metrics of each shock (:func:`normsim.studies.metrics.shock_metrics` on the
     group's share of B, the new norm being the one the group's own game favours
@@ -97,9 +112,10 @@ def group_summaries(spec: Scenario, series: dict, G: int, shocks) -> list[dict]:
     out = []
     k = 0
     while f"group{k}_share_b" in series:
+        assert gr is not None  # group series are stored for a grouped population only
         share = series[f"group{k}_share_b"]
         pay = series[f"group{k}_mean_payoff"]
-        entry = {
+        entry: dict[str, Any] = {
             "group": k,
             "c": gr.c[k] if gr.c is not None else spec.game.c,
             "exploration": (
@@ -125,8 +141,11 @@ def group_summaries(spec: Scenario, series: dict, G: int, shocks) -> list[dict]:
 
 
 def summarise_condition(
-    store: Store, cond: dict, series: dict | None = None, runs: int | None = None
-) -> dict:
+    store: Store,
+    cond: dict[str, Any],
+    series: dict[str, Any] | None = None,
+    runs: int | None = None,
+) -> dict[str, Any]:
     """One stored condition's entry of the summary: its swept parameters, the
     number of replicates, per shock the metrics of :func:`normsim.studies.metrics.shock_metrics`,
     the final share of B, with committed agents ``committed``
@@ -140,7 +159,7 @@ def summarise_condition(
     shocks = spec.schedule.shock_list()
     series = load_series(store, cond["hash"], runs=runs) if series is None else series
     covered = len(series["seeds"]) if series else 0
-    entry = {
+    entry: dict[str, Any] = {
         "params": cond["params"],
         "runs": covered,
         "stored": cond["n"],

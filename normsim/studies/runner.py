@@ -20,19 +20,27 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from normsim import limits
 from normsim.design import write_record
 from normsim.draws import replicate_seed
 from normsim.errors import NormsimError
-from normsim.scenario import Condition, LoadedScenario, conditions
+from normsim.scenario import Condition, EvolvingRates, LoadedScenario, conditions
 from normsim.snapshots import snapshot_blobs
 from normsim.store import Store, check_owner, check_store_file
 from normsim.theory import analytic
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    from distributed import Client
+
+    from normsim.engine import Series
+    from normsim.limits import Cost
 
 
 @dataclass
@@ -47,13 +55,15 @@ class RunReport:
     seconds: float = 0.0
 
 
-def well_mixed_series(cond: Condition) -> dict:
+def well_mixed_series(cond: Condition) -> dict[str, Any]:
     """A well-mixed condition's stored series: the ODE at integer times 0..G
     (:func:`normsim.theory.analytic.well_mixed_prediction`)."""
     s = cond.spec
+    mu = s.dynamics.exploration
+    assert not isinstance(mu, EvolvingRates)  # the scenario refuses them when well-mixed
     pr = analytic.well_mixed_prediction(
         s.game.game(),
-        float(s.dynamics.exploration),
+        float(mu),
         s.population.initial_b,
         s.schedule.generations,
         s.schedule.shock_list(),
@@ -61,16 +71,18 @@ def well_mixed_series(cond: Condition) -> dict:
     return {"share_b": pr.share_b, "mean_payoff": pr.mean_payoff}
 
 
-def extra_series(res) -> dict | None:
+def extra_series(res: Series) -> dict[str, np.ndarray] | None:
     """The named series a replicate stores in the store's ``extra`` column: with
     committed agents ``share_new`` and ``share_new_uncommitted``; with groups, per
     group ``k``, ``group{k}_share_b``, ``group{k}_mean_payoff`` (and
     ``group{k}_mean_rate`` with evolving rates)."""
-    extra = {}
+    extra: dict[str, np.ndarray] = {}
     if res.share_new is not None:
+        assert res.share_new_uncommitted is not None  # both series come with committed agents
         extra["share_new"] = res.share_new[0]
         extra["share_new_uncommitted"] = res.share_new_uncommitted[0]
     if res.group_share_b is not None:
+        assert res.group_mean_payoff is not None  # both series come with groups
         for k in range(res.group_share_b.shape[2]):
             extra[f"group{k}_share_b"] = res.group_share_b[0, :, k]
             extra[f"group{k}_mean_payoff"] = res.group_mean_payoff[0, :, k]
@@ -79,11 +91,11 @@ def extra_series(res) -> dict | None:
     return extra or None
 
 
-def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict]:
+def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict[str, Any]]:
     """Simulate the replicates ``(rep, seed)`` of one condition (runs in a worker)."""
     from normsim.engine import simulate
 
-    out = []
+    out: list[dict[str, Any]] = []
     if cond.well_mixed:
         for rep, seed in reps:
             t0 = time.perf_counter()
@@ -101,7 +113,7 @@ def run_chunk(cond: Condition, reps: list[tuple[int, int]]) -> list[dict]:
         return out
     params = cond.model_params()
     snaps = list(cond.spec.output.snapshots)
-    n_rates = len(params.rates) if params.evolving else 0
+    n_rates = len(params.rates) if params.rates is not None else 0  # evolving rates
     for rep, seed in reps:
         t0 = time.perf_counter()
         res = simulate(params, [seed], base_dir=cond.base_dir, snapshots=snaps)
@@ -144,12 +156,15 @@ def _warm_up(conds: list[Condition]) -> None:
         simulate(replace(p, generations=1, shocks=(), events=()), [0], base_dir=cond.base_dir)
 
 
-def plan(conds: list[Condition], runs: int, store: Store | None) -> list[tuple[Condition, list]]:
+def plan(
+    conds: list[Condition], runs: int, store: Store | None
+) -> list[tuple[Condition, list[tuple[int, int]]]]:
     """For each condition, the ``(rep, seed)`` pairs not yet stored."""
     out = []
     for cond in conds:
         done = store.stored_reps(cond.hash) if store is not None else set()
-        if done and cond.spec.output.snapshots:  # asked for snapshots it lacks: run again
+        # asked for snapshots it lacks: run again (done is empty without a store)
+        if done and store is not None and cond.spec.output.snapshots:
             done &= store.reps_with_snapshots(cond.hash, cond.spec.output.snapshots)
         n = 1 if cond.well_mixed else runs
         todo = [(i, replicate_seed(cond.spec.seed, i)) for i in range(n) if i not in done]
@@ -162,11 +177,14 @@ def chunked(todo: list, size: int) -> list[list]:
     return [todo[i : i + size] for i in range(0, len(todo), size)]
 
 
-Task = tuple[Condition, list]
-Outcome = tuple[Condition, list, "list[dict] | None", "BaseException | None"]
+Task = tuple[Condition, list[tuple[int, int]]]
+#: a chunk's results, or what it raised (exactly one of the two is None)
+Outcome = tuple[
+    Condition, list[tuple[int, int]], "list[dict[str, Any]] | None", "BaseException | None"
+]
 
 
-def _in_process(tasks: list[Task]) -> Iterator[Outcome]:
+def _in_process(tasks: list[Task]) -> Generator[Outcome, None, None]:
     for cond, chunk in tasks:
         try:
             yield cond, chunk, run_chunk(cond, chunk), None
@@ -255,7 +273,7 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
 
 def _local_pool(
     tasks: list[Task], workers: int, given: ProcessPoolExecutor | None = None
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """Chunks on spawned local processes (``given``, or a pool of ``workers``), at
     most 2 per worker in flight.
 
@@ -299,7 +317,7 @@ def _local_pool(
 SCHEDULER_TIMEOUT = 15.0
 
 
-def connect(address: str, timeout: float | None = SCHEDULER_TIMEOUT):
+def connect(address: str, timeout: float | None = SCHEDULER_TIMEOUT) -> Client:
     """A dask.distributed Client for an existing scheduler (a NormsimError if unreachable).
 
     ``timeout`` is how long, in seconds, to wait for the scheduler to answer
@@ -317,7 +335,7 @@ def connect(address: str, timeout: float | None = SCHEDULER_TIMEOUT):
         raise NormsimError(f"--scheduler: cannot connect to {address}: {e}") from None
 
 
-def _dask(tasks: list[Task], client) -> Iterator[Outcome]:
+def _dask(tasks: list[Task], client: Client) -> Generator[Outcome, None, None]:
     """Chunks as tasks on a Dask cluster; a failing task is retried once, then reported.
 
     At most four tasks per worker thread are in flight, so memory stays flat
@@ -466,6 +484,7 @@ def run(
                         )
                         bar.update(len(chunk))
                         continue
+                    assert results is not None  # a chunk that did not raise
                     for r in results:
                         store.add_replicate(
                             cond.hash,
@@ -490,7 +509,7 @@ def run(
     return report
 
 
-def _cap_workers(workers: int, requested: int | None, total: int, cost) -> int:
+def _cap_workers(workers: int, requested: int | None, total: int, cost: Cost) -> int:
     """Local worker processes: no more than replicates to run, nor than memory allows."""
     if total < workers:
         _say_workers(requested, total, f"{total} replicate(s) to run")

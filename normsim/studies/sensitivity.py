@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from normsim.design import RBD_HARMONICS, problem, read_record
 from normsim.design import _require_salib as req
 from normsim.errors import NormsimError
 from normsim.scenario import Scenario
-from normsim.store import Store
+from normsim.store import Replicate, Store
 
 #: the outputs, one value per replicate; times after the scenario's first shock
 OUTPUTS = {
@@ -75,9 +76,9 @@ def _first_at_least(x: np.ndarray, level: float, censored: int) -> np.ndarray:
 
 
 def replicate_outputs(
-    spec,
+    spec: Scenario,
     share_b: np.ndarray,
-    mean_payoff: np.ndarray | None,
+    mean_payoff: np.ndarray,
     mean_rate: np.ndarray | None,
     output: str,
 ) -> tuple[np.ndarray, int]:
@@ -120,7 +121,9 @@ def replicate_outputs(
     raise NormsimError(f"--output: {output!r} is not one of {', '.join(OUTPUTS)}")
 
 
-def condition_outputs(store, record: dict, output: str) -> dict[str, tuple[float, float, int, int]]:
+def condition_outputs(
+    store: Store, record: dict, output: str
+) -> dict[str, tuple[float, float, int, int]]:
     """For every condition of the design: (mean, within-condition variance, replicates,
     censored replicates) of ``output``. Reads one condition at a time."""
     hashes = list(dict.fromkeys(h for g in record["groups"] for h in g["rows"]))
@@ -137,7 +140,7 @@ def condition_outputs(store, record: dict, output: str) -> dict[str, tuple[float
             spec,
             np.stack([r.share_b for r in reps]),
             np.stack([r.mean_payoff for r in reps]),
-            None if reps[0].mean_rate is None else np.stack([r.mean_rate for r in reps]),
+            _mean_rates(reps),
             output,
         )
         var = float(np.var(y, ddof=1)) if len(y) > 1 else float("nan")
@@ -148,6 +151,17 @@ def condition_outputs(store, record: dict, output: str) -> dict[str, tuple[float
             "replicates: run the scenario to the end first (normsim run resumes)"
         )
     return out
+
+
+def _mean_rates(reps: list[Replicate]) -> np.ndarray | None:
+    """The replicates' mean exploration rates, stacked (None without evolving rates)."""
+    if reps[0].mean_rate is None:
+        return None
+    rates = []
+    for r in reps:
+        assert r.mean_rate is not None  # evolving rates: every replicate stores them
+        rates.append(r.mean_rate)
+    return np.stack(rates)
 
 
 def analyse_matrix(
@@ -195,7 +209,7 @@ def analyse_matrix(
                 conf_level=conf_level,
                 seed=seed,
             )
-            keys = ("S1", "S1_conf", "ST", "ST_conf")
+            keys: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
         elif method == "morris":
             S = morris.analyze(
                 prob,
@@ -221,7 +235,7 @@ def analyse_matrix(
         else:
             raise NormsimError(f"method {method!r} is not one of sobol, morris, lhs")
         constant = any("constant" in str(w.message).lower() for w in caught)
-    out = {
+    out: dict[str, Any] = {
         "parameters": {n: {k: float(S[k][i]) for k in keys} for i, n in enumerate(names)},
         "second_order": {},
     }
@@ -521,7 +535,7 @@ def figures(res: dict, out_dir: Path) -> list[Path]:
     return paths
 
 
-def default_output(spec) -> str:
+def default_output(spec: Scenario) -> str:
     """``t50`` when the scenario has a shock, else ``final_share_b``."""
     return "t50" if spec.schedule.shock_list() else "final_share_b"
 
@@ -548,7 +562,7 @@ def table(res: dict) -> str:
             lines.append("sweep: " + ", ".join(f"{k}={v}" for k, v in g["params"].items()))
         if res["method"] == "sobol":
             head = ["parameter", "S1", f"+-{pct}", "ST", f"+-{pct}"]
-            keys = ("S1", "S1_conf", "ST", "ST_conf")
+            keys: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
         elif res["method"] == "morris":
             head = ["parameter", "mu*", f"+-{pct}", "mu", "sigma"]
             keys = ("mu_star", "mu_star_conf", "mu", "sigma")
@@ -583,5 +597,5 @@ def table(res: dict) -> str:
     return "\n".join(lines)
 
 
-def _fmt(v: float) -> str:
+def _fmt(v: float | None) -> str:
     return "nan" if v is None or not np.isfinite(v) else f"{v:.3f}"

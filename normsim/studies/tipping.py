@@ -64,12 +64,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from normsim.design import PointConditions, _combos, check_range, numeric_paths
 from normsim.errors import NormsimError
-from normsim.scenario import LoadedScenario, _validate
+from normsim.scenario import Condition, LoadedScenario, Scenario, _validate
 from normsim.store import Store, check_owner, check_store_file
 from normsim.studies.metrics import final_share
 from normsim.studies.results import load_series
@@ -134,6 +135,8 @@ class Search:
             return None
         if self.no_tip is None and self.tip is None:
             return None  # the ends are asked for by :func:`bisect`
+        # still pending once the ends are tested: one end tipped and the other did not
+        assert self.no_tip is not None and self.tip is not None
         b, a = self.no_tip.value, self.tip.value
         if a - b <= self.tol:
             self.status = "bracketed"
@@ -169,8 +172,8 @@ class Search:
     def mirrored(self) -> Search:
         """This search with every value negated (how ``direction="down"`` is searched)."""
 
-        def neg(p: Point | None) -> Point | None:
-            return None if p is None else replace(p, value=-p.value + 0.0)
+        def neg(p: Point) -> Point:
+            return replace(p, value=-p.value + 0.0)
 
         return Search(
             -self.hi + 0.0,
@@ -178,8 +181,8 @@ class Search:
             self.tol,
             self.grid,
             [neg(p) for p in self.tested],
-            neg(self.no_tip),
-            neg(self.tip),
+            None if self.no_tip is None else neg(self.no_tip),
+            None if self.tip is None else neg(self.tip),
             self.status,
             self.at_resolution,
             "down" if self.direction == "up" else "up",
@@ -287,7 +290,7 @@ def bisect(
 
 
 # ------------------------------------------------------------------ the criterion
-def new_norm(spec) -> int:
+def new_norm(spec: Scenario) -> int:
     """The new norm of a resolved condition (0 = A, 1 = B): the committed agents'
     norm, or the one the first shock favours in the game played right after it
     (:meth:`normsim.params.ModelParams.new_norm`: events before it count; B if a = b
@@ -298,7 +301,7 @@ def new_norm(spec) -> int:
     return 0 if params.new_norm() == 0 else 1
 
 
-def outcome(spec, series: dict) -> tuple[float, float, int]:
+def outcome(spec: Scenario, series: dict[str, Any]) -> tuple[float, float, int]:
     """``(share, p_change, runs)`` of a condition's stored series (see the module doc).
 
     ``series`` is :func:`normsim.studies.results.load_series` of the condition.
@@ -329,7 +332,7 @@ class Setup:
     """A checked tipping search: the scenario (committed block added if needed), the
     varied path, the range, and the conditions (the sweep's combinations)."""
 
-    loaded: object
+    loaded: LoadedScenario
     vary: str
     lo: float
     hi: float
@@ -341,7 +344,7 @@ class Setup:
 
 
 def prepare(
-    loaded,
+    loaded: LoadedScenario,
     vary: str,
     lo: float = DEFAULT_LO,
     hi: float = DEFAULT_HI,
@@ -457,7 +460,7 @@ class RunnerEvaluator(Batches):
         self.maker = PointConditions(setup.loaded, list(setup.combos[0]) + [setup.vary])
         self.ran = self.skipped = 0
 
-    def condition(self, k: int, value: float):
+    def condition(self, k: int, value: float) -> Condition:
         """The runner condition of condition ``k`` with the varied path at ``value``."""
         values = {**self.setup.combos[k], self.setup.vary: value}
         return self.maker.make(values, params=dict(values))
@@ -583,7 +586,7 @@ def label(params: dict) -> str:
     return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in params.items()) or "(one condition)"
 
 
-def _g(v, fmt: str = ".4g") -> str:
+def _g(v: float | None, fmt: str = ".4g") -> str:
     return "-" if v is None else format(v, fmt)
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -46,7 +47,25 @@ def _check(a: float, b: float, c: float, mu: float) -> tuple[float, float, float
     return g.a, g.b, g.c, check_number("mu", mu, low=0.0, high=1.0)
 
 
-def rhs(p: float | np.ndarray, a: float, b: float, c: float, mu: float = 0.0):
+@dataclass(frozen=True)
+class _Event:
+    """An event function for :func:`scipy.integrate.solve_ivp` with the attributes it
+    reads off one: the ``direction`` of the zero crossings that count, and whether one
+    ends the integration (``terminal``)."""
+
+    fn: Callable[[float, np.ndarray], float]
+    direction: float = 0.0
+    terminal: bool = False
+
+    def __call__(self, t: float, y: np.ndarray) -> float:
+        return self.fn(t, y)
+
+
+@overload
+def rhs(p: float, a: float, b: float, c: float, mu: float = 0.0) -> float: ...
+@overload
+def rhs(p: np.ndarray, a: float, b: float, c: float, mu: float = 0.0) -> np.ndarray: ...
+def rhs(p: float | np.ndarray, a: float, b: float, c: float, mu: float = 0.0) -> float | np.ndarray:
     """dp/dt of the replicator(-mutator) dynamic, vectorised over ``p``."""
     p = np.asarray(p, dtype=float) if not np.isscalar(p) else float(p)
     fa, fb = fitness(a, b, c, p)
@@ -299,24 +318,21 @@ def solve(
         if near or tau1 <= _TINY_SPAN:  # settled, or no time to move by 1e-12
             p_out[mask] = near[0] if near else p_start
             continue
-        events = []
+        events: list[_Event] = []
         for lv in levels:
 
-            def ev(t, y, lv=lv):
+            def ev(t: float, y: np.ndarray, lv: float = lv) -> float:
                 return y[0] - lv
 
-            ev.direction = 1.0
-            events.append(ev)
+            events.append(_Event(ev, direction=1.0))
         if stable:
 
-            def settled(t, y, stable=stable):
+            def settled(t: float, y: np.ndarray, stable: list[float] = stable) -> float:
                 return min(abs(y[0] - x) for x in stable) - CONVERGED
 
-            settled.terminal = True
-            settled.direction = -1.0
-            events.append(settled)
+            events.append(_Event(settled, direction=-1.0, terminal=True))
 
-        def f(t, y, aa=aa, bb=bb):
+        def f(t: float, y: np.ndarray, aa: float = aa, bb: float = bb) -> list[float]:
             calls[0] += 1
             if calls[0] > MAX_RHS_CALLS:
                 raise _Budget
@@ -533,10 +549,14 @@ MAX_RHS_CALLS = 300_000
 MIN_T_MAX = 1e-6
 
 
+#: a right-hand side ``dy/dt = f(t, y)`` as :func:`scipy.integrate.solve_ivp` takes it
+type Field = Callable[[float, np.ndarray], np.ndarray | Sequence[float]]
+
+
 def integrate(
-    rhs_for: Callable[[CoordinationGame], Callable[[float, np.ndarray], np.ndarray]],
+    rhs_for: Callable[[CoordinationGame], Field],
     game: CoordinationGame,
-    y0: Sequence[float],
+    y0: Sequence[float] | np.ndarray,
     t_max: float,
     shocks: Sequence[float] = (),
     levels: Sequence[float] = LEVELS,
@@ -559,8 +579,8 @@ def integrate(
         raise NormsimError(f"t_max: {t_max:g} is too short to integrate (at least {MIN_T_MAX:g})")
     calls = [0]
 
-    def budgeted(f: Callable[[float, np.ndarray], np.ndarray]):
-        def h(t, y):
+    def budgeted(f: Field) -> Field:
+        def h(t: float, y: np.ndarray) -> np.ndarray | Sequence[float]:
             calls[0] += 1
             if calls[0] > MAX_RHS_CALLS:
                 raise NormsimError(
@@ -589,23 +609,21 @@ def integrate(
         last = i == len(bounds) - 2
         mask = (t_eval >= t0) & ((t_eval <= t1) if last else (t_eval < t1))
         new = g.favoured_norm() if i > 0 else None
-        events = []
+        events: list[_Event] = []
         for lv in levels:
 
-            def ev_b(t, y, lv=lv):
+            def ev_b(t: float, y: np.ndarray, lv: float = lv) -> float:
                 return y[0] - lv
 
-            ev_b.direction = 1.0
-            events.append(ev_b)
+            events.append(_Event(ev_b, direction=1.0))
         if new is not None:
             sign = 1.0 if new == 1 else -1.0
             for lv in levels:
 
-                def ev_new(t, y, lv=lv, sign=sign):
+                def ev_new(t: float, y: np.ndarray, lv: float = lv, sign: float = sign) -> float:
                     return sign * (y[0] - 0.5) + 0.5 - lv
 
-                ev_new.direction = 1.0
-                events.append(ev_new)
+                events.append(_Event(ev_new, direction=1.0))
         res = solve_ivp(
             budgeted(rhs_for(g)),
             (t0, t1),
@@ -725,6 +743,14 @@ def _pairwise_parts(game: CoordinationGame, beta: float) -> tuple[float, float, 
     return float(d0), float(d1), beta / (2.0 * game.payoff_range(1, 1) / scale)
 
 
+@overload
+def pairwise_rhs(
+    x: float, a: float, b: float, c: float, beta: float = ..., mu: float = ...
+) -> float: ...
+@overload
+def pairwise_rhs(
+    x: np.ndarray, a: float, b: float, c: float, beta: float = ..., mu: float = ...
+) -> np.ndarray: ...
 def pairwise_rhs(
     x: float | np.ndarray,
     a: float,
@@ -732,7 +758,7 @@ def pairwise_rhs(
     c: float,
     beta: float = DEFAULTS.beta,
     mu: float = 0.0,
-):
+) -> float | np.ndarray:
     """dx/dt per generation of the pairwise-comparison mean field (docs/guide/theory.md).
 
     ``dx/dt = (1 - mu) x (1 - x) tanh(beta (f_B - f_A) / (2 R1)) + (mu / 2) (1 - 2 x)``,
@@ -747,7 +773,9 @@ def pairwise_rhs(
     return (1.0 - mu) * x * (1.0 - x) * np.tanh(s * (d0 + d1 * x)) + 0.5 * mu * (1.0 - 2.0 * x)
 
 
-def _check_pw(a: float, b: float, c: float, beta: float, mu: float):
+def _check_pw(
+    a: float, b: float, c: float, beta: float, mu: float
+) -> tuple[float, float, float, float, float]:
     a, b, c, mu = _check(a, b, c, mu)
     return a, b, c, check_number("beta", beta, low=0.0), mu
 
@@ -806,10 +834,10 @@ def solve_pairwise(
     a, b, c, beta, mu = _check_pw(a, b, c, beta, mu)
     p0 = check_number("p0", p0, low=0.0, high=1.0)
 
-    def rhs_for(g: CoordinationGame):
+    def rhs_for(g: CoordinationGame) -> Callable[[float, np.ndarray], list[float]]:
         d0, d1, s = _pairwise_parts(g, beta)
 
-        def f(t, y):
+        def f(t: float, y: np.ndarray) -> list[float]:
             x = y[0]
             return [
                 (1.0 - mu) * x * (1.0 - x) * math.tanh(s * (d0 + d1 * x))

@@ -100,8 +100,9 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, overload
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -110,7 +111,7 @@ from scipy.optimize import brentq, root
 from normsim.errors import NormsimError, check_number
 from normsim.game import LEVELS
 from normsim.params import DEFAULTS
-from normsim.theory.analytic import threshold_c
+from normsim.theory.analytic import _Event, threshold_c
 
 MODELS = ("replicator", "pairwise")
 #: evaluations of the field one :func:`solve_mechanics` may use (a few seconds)
@@ -197,7 +198,7 @@ class MixedPopulation:
         x = np.asarray(x)
         extra = (1,) * (x.ndim - 1)
 
-        def col(v):
+        def col(v: tuple[float, ...]) -> np.ndarray:
             return np.asarray(v, dtype=float).reshape((-1,) + extra)
 
         a, b = self.a, self.b
@@ -255,10 +256,16 @@ class MixedPopulation:
         return J
 
 
-def majority_probabilities(q, k: int):
+@overload
+def majority_probabilities(q: float, k: int) -> tuple[float, float]: ...
+@overload
+def majority_probabilities(q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+def majority_probabilities(
+    q: float | np.ndarray, k: int
+) -> tuple[np.ndarray | float, np.ndarray | float]:
     """``(P(Bin(k, q) > k/2), P(Bin(k, q) < k/2))``: the chance that a sample of ``k``
     has a strict majority of B, and of A. Polynomials in ``q`` (any shape; complex
-    ``q`` allowed, for the complex-step derivative).
+    ``q`` allowed, for the complex-step derivative): numbers for a number ``q``.
 
     >>> [round(float(v), 6) for v in majority_probabilities(0.5, 4)]
     [0.3125, 0.3125]
@@ -276,7 +283,9 @@ def _binomials(k: int) -> np.ndarray:
     return np.array([float(math.comb(k, i)) for i in range(k + 1)])
 
 
-def _per_group(name: str, value, G: int, low: float, high: float) -> tuple[float, ...]:
+def _per_group(
+    name: str, value: float | Sequence[float] | np.ndarray, G: int, low: float, high: float
+) -> tuple[float, ...]:
     if np.isscalar(value) or isinstance(value, (int, float)):
         vals = [value] * G
     else:
@@ -536,7 +545,11 @@ def mixed_mu_crit(m: MixedPopulation, step: float = 0.01, tol: float = 1e-12) ->
 
 
 def _branch_end(
-    family, start: MixedFixedPoint | None, step: float, tol: float, top: float = 1.0
+    family: Callable[[float], MixedPopulation],
+    start: MixedFixedPoint | None,
+    step: float,
+    tol: float,
+    top: float = 1.0,
 ) -> CriticalFraction:
     """Follow the stable point ``start`` of ``family(0)`` as the parameter grows to ``top``;
     where the branch ends, solve the saddle-node conditions (see
@@ -567,6 +580,7 @@ def _branch_end(
             and np.all(np.linalg.eigvals(mz.jacobian(xn)).real < 0.0)
         )
         if ok:
+            assert xn is not None  # ok checks it
             x, z = np.clip(xn, 0.0, 1.0), z_new
             h = min(step, 2.0 * h)
             continue
@@ -598,7 +612,9 @@ def _branch_end(
     )
 
 
-def critical_committed_curve(a: float, b: float, cs: Sequence[float], **kw) -> list[dict]:
+def critical_committed_curve(
+    a: float, b: float, cs: Sequence[float], **kw: Any
+) -> list[dict[str, Any]]:
     """``Z*(c)`` for every ``c`` in ``cs`` (one group; the other keywords as for
     :func:`mixed_population`). Each row: ``c``, ``critical_committed_fraction``, ``p``."""
     out = []
@@ -627,7 +643,7 @@ class MixedTrajectory:
 
 def solve_mechanics(
     m: MixedPopulation,
-    x0: float | Sequence[float],
+    x0: float | Sequence[float] | np.ndarray,
     t_max: float,
     t_eval: Sequence[float] | np.ndarray | None = None,
     levels: Sequence[float] = LEVELS,
@@ -654,7 +670,7 @@ def solve_mechanics(
     stable = [np.array(fp.x) for fp in mixed_fixed_points(m) if fp.stable]
     calls = [0]
 
-    def f(t, y):
+    def f(t: float, y: np.ndarray) -> np.ndarray:
         calls[0] += 1
         if calls[0] > MAX_RHS_CALLS:
             raise NormsimError(
@@ -664,17 +680,16 @@ def solve_mechanics(
             )
         return m.field(y)
 
-    def distance(y) -> float:
+    def distance(y: np.ndarray) -> float:
         return min(float(np.max(np.abs(y - s))) for s in stable) if stable else math.inf
 
-    events = []
+    events: list[_Event] = []
     for lv in levels:
 
-        def ev(t, y, lv=lv):
+        def ev(t: float, y: np.ndarray, lv: float = lv) -> float:
             return float(m.total_share(y)) - lv
 
-        ev.direction = 1.0
-        events.append(ev)
+        events.append(_Event(ev, direction=1.0))
     p0 = float(m.total_share(x0))
     crossing: dict[float, float | None] = {lv: (0.0 if p0 >= lv else None) for lv in levels}
     with np.errstate(over="ignore"):
@@ -687,12 +702,10 @@ def solve_mechanics(
         )
     if stable:
 
-        def settled(t, y):
+        def settled(t: float, y: np.ndarray) -> float:
             return distance(y) - CONVERGED
 
-        settled.terminal = True
-        settled.direction = -1.0
-        events.append(settled)
+        events.append(_Event(settled, direction=-1.0, terminal=True))
     res = solve_ivp(
         f,
         (0.0, tau_max),
