@@ -490,7 +490,13 @@ AB_EVENTS = (
 )
 
 
-@pytest.mark.parametrize("update", MODES)
+@pytest.mark.parametrize(
+    "update",
+    [
+        m if m in ("sequential", "reference") else pytest.param(m, marks=pytest.mark.kernels)
+        for m in MODES
+    ],
+)
 def test_group_events_for_a_and_b(update):
     p = _params("sbm", update, "fixed", events=AB_EVENTS)
     games = p.group_game_at(7, 2)

@@ -130,25 +130,71 @@ SETS: dict[str, list[Variant]] = {
             )
         )
     ),
-    # what the test suite's default tier compiles (measured: ``--cached`` after a run of
-    # the default tier with an empty cache), but the three kernels of a regular graph with
-    # the ratio test, which only a test that lowers the lookup table's size takes (and
-    # compiles itself); the other tiers use ``all``
-    "default": list(
-        dict.fromkeys(
-            _product()
-            + _product(regular=(True,), mechs=("conformity", "mechanisms"))
-            + [Variant("sequential", False, False, "lut", "conformity")]
-            + _product(evolving=(False,), regular=(False,), mechs=("mechanisms",))
-            + _product(evolving=(True,), regular=(False,), hows=("ratio",))
-            + [Variant("sequential", False, False, "ratio", "mechanisms")]
-            + [Variant("reference", False, False, h) for h in ("ratio", "formula")]
-            + _product(
-                modes=_BR_MODES, evolving=(False,), regular=(True,), protocol="best_response"
-            )
-        )
-    ),
+    # what the test suite's default tier runs: ``DEFAULT_TIER`` below
+    "default": [],
 }
+
+
+#: the variants the test suite's default tier runs, measured (every kernel call of a default
+#: run recorded with its flags): the plain kernels of every visiting order with fixed and
+#: evolving rates on a regular and an irregular graph, the mechanism kernels of every order
+#: with both rate kinds on a regular graph, conformity in every order, the ratio test, and
+#: best response in its three orders
+DEFAULT_TIER = (
+    "asynchronous-evolving-irregular-lut-plain",
+    "asynchronous-evolving-regular-lut-mechanisms",
+    "asynchronous-evolving-regular-lut-plain",
+    "asynchronous-fixed-irregular-lut-plain",
+    "asynchronous-fixed-regular-lut-conformity",
+    "asynchronous-fixed-regular-lut-mechanisms",
+    "asynchronous-fixed-regular-lut-plain",
+    "asynchronous-fixed-regular-lut-plain-best_response",
+    "reference-evolving-irregular-lut-plain",
+    "reference-evolving-regular-lut-mechanisms",
+    "reference-evolving-regular-lut-plain",
+    "reference-fixed-irregular-lut-mechanisms",
+    "reference-fixed-irregular-lut-plain",
+    "reference-fixed-irregular-ratio-plain",
+    "reference-fixed-regular-lut-conformity",
+    "reference-fixed-regular-lut-mechanisms",
+    "reference-fixed-regular-lut-plain",
+    "sequential-evolving-irregular-lut-plain",
+    "sequential-evolving-regular-lut-conformity",
+    "sequential-evolving-regular-lut-mechanisms",
+    "sequential-evolving-regular-lut-plain",
+    "sequential-fixed-irregular-lut-conformity",
+    "sequential-fixed-irregular-lut-mechanisms",
+    "sequential-fixed-irregular-lut-plain",
+    "sequential-fixed-irregular-ratio-mechanisms",
+    "sequential-fixed-regular-lut-conformity",
+    "sequential-fixed-regular-lut-mechanisms",
+    "sequential-fixed-regular-lut-plain",
+    "sequential-fixed-regular-lut-plain-best_response",
+    "sequential-fixed-regular-ratio-mechanisms",
+    "sequential-fixed-regular-ratio-plain",
+    "synchronous-evolving-irregular-lut-plain",
+    "synchronous-evolving-regular-lut-mechanisms",
+    "synchronous-evolving-regular-lut-plain",
+    "synchronous-fixed-irregular-lut-plain",
+    "synchronous-fixed-regular-lut-conformity",
+    "synchronous-fixed-regular-lut-mechanisms",
+    "synchronous-fixed-regular-lut-plain",
+    "synchronous-fixed-regular-lut-plain-best_response",
+)
+
+
+def parse(name: str) -> Variant:
+    """The variant a name of ``--list`` stands for."""
+    parts = name.split("-")
+    protocol = parts[5] if len(parts) > 5 else "fermi"
+    return Variant(
+        parts[0], parts[1] == "evolving", parts[2] == "regular", parts[3], parts[4], protocol
+    )
+
+
+SETS["default"] = [parse(n) for n in DEFAULT_TIER]
+# every variant of the default tier is in ``all`` too (the kernels and slow tiers run after it)
+SETS["all"] = list(dict.fromkeys(SETS["all"] + SETS["default"]))
 
 
 def case(v: Variant) -> tuple[Any, list[int]]:
