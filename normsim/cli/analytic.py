@@ -1092,7 +1092,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
         defaults_from_scenario(args.scenario, roots)  # a bad scenario: one line, exit 1
         env["NORMSIM_VIZ_SCENARIO"] = str(Path(args.scenario).resolve())
         env[DATA_ROOTS_ENV] = os.pathsep.join(str(Path(r).resolve()) for r in roots)
-    app = Path(__file__).resolve().parent / "viz" / "app.py"
+    app = Path(__file__).resolve().parents[1] / "viz" / "app.py"
     print(f"normsim viz: serving on http://{args.host}:{port}/ (Ctrl-C to stop)", flush=True)
     cmd = [
         sys.executable,
