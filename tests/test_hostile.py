@@ -961,7 +961,7 @@ def test_non_loopback_host_warns_about_no_authentication(host):
 
 
 def test_loopback_hosts_do_not_warn():
-    from normsim.cli import _loopback
+    from normsim.cli.viz import _loopback
 
     assert _loopback("127.0.0.1") and _loopback("localhost") and _loopback("::1")
     assert not _loopback("0.0.0.0") and not _loopback("::")
