@@ -250,6 +250,7 @@ def _analytic_theory(args: argparse.Namespace) -> int:
         from normsim.limits import FINITE_BYTES_PER_STATE, check_memory
         from normsim.theory import finite
 
+        assert Z is not None  # cmd_analytic requires --population for --model finite
         check_memory(
             f"the birth-death chain of {Z:,} agents",
             FINITE_BYTES_PER_STATE * (Z + 1.0),

@@ -353,7 +353,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     with Store(args.results, create=False) as store:
         summary = summarise(store)
-        figures, plot_error = [], False
+        figures: list = []
+        plot_error = False
         if args.plots:
             out = Path(args.results)
             out = out if out.is_dir() else out.parent
