@@ -32,7 +32,7 @@ _MODEL_OPTIONS = {
     "--group-sizes": ("replicator", "pairwise"),
     "--between": ("replicator", "pairwise"),
 }
-#: the options of the mechanism models (normsim.mechanics_ode)
+#: the options of the mechanism models (normsim.theory.mechanics_ode)
 _MECHANISM_OPTIONS = (
     "--committed",
     "--conformity",
@@ -115,7 +115,7 @@ def add_analytic(sub: Subparsers) -> None:
         "--plot", metavar="FILE", help="write p(t) and dp/dt against p as a PNG (replicator)"
     )
     mech = an.add_argument_group(
-        "mechanisms (replicator, pairwise; normsim.mechanics_ode)",
+        "mechanisms (replicator, pairwise; normsim.theory.mechanics_ode)",
         "Any of these switches to the well-mixed model with committed agents, conformity and "
         "groups, and reports its fixed points and critical_committed_fraction (the saddle-node "
         "where the old norm's equilibrium disappears); --p0 is then the share of B among the "

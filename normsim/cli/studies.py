@@ -295,7 +295,8 @@ def add_tipping(sub: Subparsers) -> None:
 
 
 def cmd_tipping(args: argparse.Namespace) -> int:
-    """``normsim tipping``: search each condition's tipping point (:mod:`normsim.tipping`)."""
+    """``normsim tipping``: search each condition's tipping point
+    (:mod:`normsim.studies.tipping`)."""
     from pathlib import Path
 
     from normsim.studies import tipping
