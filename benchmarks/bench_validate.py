@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from test_hostile_validate import BASE, SHAPES  # noqa: E402
 
-from inproc import normsim  # noqa: E402
+from clirun import normsim  # noqa: E402
 
 
 def seconds(path: Path) -> float:

@@ -1,22 +1,6 @@
-"""Helpers of the hostile-use test modules: a real ``normsim`` process and the one-line check."""
+"""Helpers of the hostile-use test modules: the one-line check, the peak-memory probe."""
 
-import os
 import re
-import subprocess
-import sys
-
-
-def normsim_process(*args, cwd=None, env=None, timeout=300, **kw):
-    """A real ``normsim`` process, for tests where the process boundary is the subject."""
-    return subprocess.run(
-        [sys.executable, "-m", "normsim", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=timeout,
-        env=None if env is None else {**os.environ, **env},
-        **kw,
-    )
 
 
 def one_line_error(r, pattern, code=1):

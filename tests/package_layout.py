@@ -57,7 +57,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("scenario", ["normsim.scenario", "normsim.design", "normsim.examples"]),
     ("studies", ["normsim.studies.*"]),
     # what a user runs or looks at
-    ("app", ["normsim.plots", "normsim.cli", "normsim.__main__", "normsim.viz.*"]),
+    ("app", ["normsim.plots", "normsim.cli.*", "normsim.__main__", "normsim.viz.*"]),
 ]
 
 #: Deprecated module paths (kept for one release): old -> new. Each old module only

@@ -4,8 +4,6 @@ parameters from series normsim generated, the command line (outputs, rerun, Dask
 import json
 import math
 import sqlite3
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -23,7 +21,7 @@ from normsim.studies.calibrate import (
     write_observed,
 )
 
-from inproc import normsim as normsim_here
+from clirun import normsim, normsim_process
 
 SCENARIO = """
 name: recover
@@ -34,12 +32,6 @@ schedule: {generations: 80, shocks: [20]}
 runs: 6
 seed: 3
 """
-
-
-def normsim(*args, **kw):
-    return subprocess.run(
-        [sys.executable, "-m", "normsim", *args], capture_output=True, text=True, **kw
-    )
 
 
 # ------------------------------------------------------------ the algorithm
@@ -202,7 +194,7 @@ ARGS = [
 def test_calibrate_cli_writes_its_outputs_and_a_rerun_simulates_nothing(tmp_path, small):
     sc, obs = small
     out = tmp_path / "out"
-    r = normsim(
+    r = normsim_process(
         "calibrate", str(sc), "--observed", str(obs), *ARGS, "--out", str(out), "--workers", "2"
     )
     assert r.returncode == 0, r.stderr
@@ -228,9 +220,7 @@ def test_calibrate_cli_writes_its_outputs_and_a_rerun_simulates_nothing(tmp_path
     particles = (out / "particles.csv").read_text()
     assert len(particles.splitlines()) == 1 + js["simulations"] - 5
     # the rerun in this process (the first run above had its own)
-    r = normsim_here(
-        "calibrate", str(sc), "--observed", str(obs), *ARGS, "--out", str(out), "--json"
-    )
+    r = normsim("calibrate", str(sc), "--observed", str(obs), *ARGS, "--out", str(out), "--json")
     assert r.returncode == 0, r.stderr
     again = json.loads(r.stdout)
     assert again["posterior"] == js["posterior"]
@@ -244,7 +234,7 @@ def test_calibrate_cli_writes_its_outputs_and_a_rerun_simulates_nothing(tmp_path
 def test_calibrate_on_a_dask_cluster_equals_a_local_run(tmp_path, small, dask_cluster):
     # the session's cluster (tests/conftest.py), the command in a process of its own
     sc, obs = small
-    r = normsim(
+    r = normsim_process(
         "calibrate",
         str(sc),
         "--observed",
@@ -257,7 +247,7 @@ def test_calibrate_on_a_dask_cluster_equals_a_local_run(tmp_path, small, dask_cl
         "--json",
     )
     assert r.returncode == 0, r.stderr
-    r2 = normsim_here(
+    r2 = normsim(
         "calibrate",
         str(sc),
         "--observed",
@@ -279,7 +269,7 @@ def test_calibrate_on_a_dask_cluster_equals_a_local_run(tmp_path, small, dask_cl
 
 
 # ------------------------------------------------------------ bad input
-# in this process (tests/inproc.py): the error path is the same as in a subprocess, and the
+# in this process (tests/clirun.py): the error path is the same as in a subprocess, and the
 # command line's own process is tested above
 BAD_CSV = [
     ("generation,value\n0,0.1\n", "missing column(s) share"),
@@ -304,7 +294,7 @@ def test_bad_observed_csv_exits_1_with_one_line_and_writes_nothing(tmp_path, tex
     sc.write_text(SMALL)
     obs = tmp_path / "bad.csv"
     obs.write_text(text)
-    r = normsim_here(
+    r = normsim(
         "calibrate",
         str(sc),
         "--observed",
@@ -346,9 +336,7 @@ BAD_ARGS = [
 @pytest.mark.parametrize("args,message", BAD_ARGS)
 def test_bad_fit_or_prior_exits_1_with_one_line_and_writes_nothing(tmp_path, small, args, message):
     sc, obs = small
-    r = normsim_here(
-        "calibrate", str(sc), "--observed", str(obs), *args, "--out", str(tmp_path / "o")
-    )
+    r = normsim("calibrate", str(sc), "--observed", str(obs), *args, "--out", str(tmp_path / "o"))
     assert r.returncode == 1, r.stderr
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "o").exists()

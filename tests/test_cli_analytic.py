@@ -1,21 +1,17 @@
 """`normsim analytic` as docs/reference/cli.rst describes it."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from normsim.cli import main
 
-
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "normsim", *args], capture_output=True, text=True)
+from clirun import normsim
 
 
 @pytest.mark.slow
 def test_json_reference_case():
-    r = run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.3", "--p0", "0.05", "--json")
+    r = normsim("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.3", "--p0", "0.05", "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["t50"] == pytest.approx(43.05, abs=0.01)
@@ -32,7 +28,9 @@ def test_json_reference_case():
 @pytest.mark.slow
 def test_never_reached_is_null_and_mu_crit_given():
     out = json.loads(
-        run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.8", "--mu", "0.05", "--json").stdout
+        normsim(
+            "analytic", "--a", "0.4", "--b", "0.6", "--c", "0.8", "--mu", "0.05", "--json"
+        ).stdout
     )
     assert out["t50"] is None and out["t90"] is None
     assert out["mu_crit"] == pytest.approx(0.0860, abs=1e-4)
@@ -52,7 +50,7 @@ def test_never_reached_is_null_and_mu_crit_given():
     ],
 )
 def test_bad_option_exits_1_with_one_line(args, name):
-    r = run("analytic", "--a", "0.4", "--b", "0.6", *args)
+    r = normsim("analytic", "--a", "0.4", "--b", "0.6", *args)
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and name in lines[0]
@@ -68,7 +66,7 @@ def test_usage_error_exits_2(capsys):
 @pytest.mark.slow
 def test_plot_is_written(tmp_path):
     out = tmp_path / "sub" / "an.png"
-    r = run(
+    r = normsim(
         "analytic", "--a", "0.4", "--b", "0.6", "--c", "0.5", "--mu", "0.01", "--plot", str(out)
     )
     assert r.returncode == 0, r.stderr
@@ -80,5 +78,7 @@ def test_plot_is_written(tmp_path):
 def test_plot_to_unwritable_place_exits_1(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    r = run("analytic", "--a", "0.4", "--b", "0.6", "--c", "0.5", "--plot", str(blocker / "x.png"))
+    r = normsim(
+        "analytic", "--a", "0.4", "--b", "0.6", "--c", "0.5", "--plot", str(blocker / "x.png")
+    )
     assert r.returncode == 1 and "--plot" in r.stderr and "Traceback" not in r.stderr

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 from normsim.cli import main  # noqa: E402
 from normsim.studies import runner  # noqa: E402
 
-from inproc import normsim as normsim_here  # noqa: E402
+from clirun import normsim  # noqa: E402
 
 SCENARIO = """
 name: dasktest
@@ -56,7 +56,7 @@ def test_cluster_run_equals_local_run(tmp_path, dask_cluster):  # tests/conftest
     )
     assert r.returncode == 0, r.stderr
     # the reference needs no process of its own, nor a pool (workers 1 = 2: test_scenario_cli)
-    r2 = normsim_here("run", sc, "--out", tmp_path / "local", "--workers", "1", "--json")
+    r2 = normsim("run", sc, "--out", tmp_path / "local", "--workers", "1", "--json")
     assert r2.returncode == 0, r2.stderr
     assert json.loads(r.stdout) == json.loads(r2.stdout)
     got = rows(tmp_path / "dask")
@@ -113,7 +113,7 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path):
     sc.write_text(SCENARIO)
     # in this process: the error is raised and printed by the same code (the wait for the
     # scheduler, 15 s, is most of this test's time)
-    r = normsim_here("run", sc, "--out", tmp_path / "o", "--scheduler", "tcp://127.0.0.1:1")
+    r = normsim("run", sc, "--out", tmp_path / "o", "--scheduler", "tcp://127.0.0.1:1")
     assert r.returncode == 1 and "--scheduler: cannot connect" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "o" / "results.sqlite").exists()
@@ -138,7 +138,7 @@ def test_scheduler_timeout_option(tmp_path, monkeypatch):
     sc.write_text(SCENARIO)
     # a real unreachable address, given 1 s instead of the default 15 s
     t0 = time.perf_counter()
-    r = normsim_here(
+    r = normsim(
         "run",
         sc,
         "--out",
@@ -179,7 +179,7 @@ def test_scheduler_timeout_option(tmp_path, monkeypatch):
     }
     for cmd, extra in commands.items():
         seen.clear()
-        r = normsim_here(
+        r = normsim(
             cmd,
             one if cmd == "calibrate" else sc,
             *extra,
@@ -197,7 +197,7 @@ def test_scheduler_timeout_option(tmp_path, monkeypatch):
         (["--scheduler", "tcp://x:1", "--scheduler-timeout", "soon"], "not a number"),
         (["--scheduler", "tcp://x:1", "--scheduler-timeout", "0"], "outside"),
     ):
-        r = normsim_here("run", sc, "--out", tmp_path / "bad", *args)
+        r = normsim("run", sc, "--out", tmp_path / "bad", *args)
         assert r.returncode == 1 and msg in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
         assert not (tmp_path / "bad" / "results.sqlite").exists()

@@ -1,14 +1,10 @@
 """Sampling designs and global sensitivity analysis: SALib wiring against closed forms,
-design points as runner conditions (reuse, resume, Dask), bad input."""
+design points as runner conditions (reuse, Dask; the resume after a kill is in
+test_scenario_cli), bad input."""
 
 import json
 import math
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +18,7 @@ from normsim.store import Store  # noqa: E402
 from normsim.studies import runner  # noqa: E402
 from normsim.studies.sensitivity import analyse, analyse_matrix  # noqa: E402
 
-from inproc import normsim as normsim_here
+from clirun import normsim, normsim_process
 
 DESIGN = """
 name: dtiny
@@ -41,14 +37,6 @@ design:
     dynamics.exploration: [0.01, 0.1]
     population.network.p: [0, 0.3]
 """
-
-
-def normsim(*args, **kw):
-    """A real ``normsim`` process; ``normsim_here`` (tests/inproc.py) where the process
-    boundary is not what a test is about."""
-    return subprocess.run(
-        [sys.executable, "-m", "normsim", *args], capture_output=True, text=True, **kw
-    )
 
 
 def write(tmp_path, text, name="s.yaml"):
@@ -181,9 +169,9 @@ def test_raising_samples_runs_only_the_new_points(tmp_path):
 def test_design_with_a_sweep_repeats_the_design_per_combination(tmp_path):
     text = DESIGN + "sweep:\n  dynamics.update: [sequential, synchronous]\n"
     p = write(tmp_path, text)
-    r = normsim_here("run", str(p), "--out", str(tmp_path / "o"), "--workers", "1")
+    r = normsim("run", str(p), "--out", str(tmp_path / "o"), "--workers", "1")
     assert r.returncode == 0, r.stderr
-    js = json.loads(normsim_here("sensitivity", str(tmp_path / "o"), "--json", "--no-plots").stdout)
+    js = json.loads(normsim("sensitivity", str(tmp_path / "o"), "--json", "--no-plots").stdout)
     assert [g["params"] for g in js["groups"]] == [
         {"dynamics.update": "sequential"},
         {"dynamics.update": "synchronous"},
@@ -195,12 +183,12 @@ def test_design_with_a_sweep_repeats_the_design_per_combination(tmp_path):
 def test_sensitivity_cli_outputs_json_table_and_figures(tmp_path):
     p = write(tmp_path, DESIGN)
     out = tmp_path / "o"
-    r = normsim("run", str(p), "--out", str(out), "--workers", "1")  # no pool to start
+    r = normsim_process("run", str(p), "--out", str(out), "--workers", "1")  # no pool to start
     assert r.returncode == 0, r.stderr
     assert "S1" in r.stdout and (out / "sensitivity_t50.png").is_file()
     for output in ("t90", "pre_share", "mean_payoff"):
         # the first one in its own process, the others here
-        r = (normsim if output == "t90" else normsim_here)(
+        r = (normsim_process if output == "t90" else normsim)(
             "sensitivity", str(out), "--output", output, "--json"
         )
         assert r.returncode == 0, r.stderr
@@ -210,9 +198,9 @@ def test_sensitivity_cli_outputs_json_table_and_figures(tmp_path):
         assert set(g["indices"]) == {"dynamics.exploration", "game.c", "population.network.p"}
         assert len(g["second_order_indices"]) == 3
         assert all(Path(f).is_file() for f in js["figures"])
-    r = normsim_here("sensitivity", str(out), "--output", "mean_rate")
+    r = normsim("sensitivity", str(out), "--output", "mean_rate")
     assert r.returncode == 1 and "evolving" in r.stderr and len(r.stderr.splitlines()) == 1
-    r = normsim_here("sensitivity", str(tmp_path))
+    r = normsim("sensitivity", str(tmp_path))
     assert r.returncode == 1 and "no results store" in r.stderr
 
 
@@ -268,69 +256,17 @@ def test_replicate_noise_share_and_its_warning(tmp_path):
 
 
 def _indices(out):
-    r = normsim_here("sensitivity", str(out), "--json", "--no-plots")
+    r = normsim("sensitivity", str(out), "--json", "--no-plots")
     assert r.returncode == 0, r.stderr
     js = json.loads(r.stdout)
     return js["groups"]
 
 
 @pytest.mark.slow
-def test_resume_after_kill_gives_the_same_indices(tmp_path):
-    text = (
-        DESIGN.replace("n: 64", "n: 900")
-        .replace("generations: 80", "generations: 600")
-        .replace("samples: 4", "samples: 8")
-        .replace("runs: 3", "runs: 4")
-    )
-    p = write(tmp_path, text)
-    out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "normsim",
-            "run",
-            str(p),
-            "--out",
-            str(out),
-            "--workers",
-            "2",
-            "--json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    db = out / "results.sqlite"
-    deadline = time.time() + 300
-    n = 0
-    while time.time() < deadline:
-        time.sleep(0.2)
-        if db.is_file():
-            try:
-                n = sqlite3.connect(db).execute("SELECT COUNT(*) FROM replicates").fetchone()[0]
-            except sqlite3.Error:
-                continue
-            if n >= 20:
-                break
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    partial = rows(out)
-    assert 20 <= len(partial) < 64 * 4, len(partial)
-    assert normsim("sensitivity", str(out)).returncode == 1  # incomplete: says so
-    r = normsim("run", str(p), "--out", str(out), "--json")
-    assert r.returncode == 0, r.stderr
-    clean = tmp_path / "clean"  # the reference needs no process of its own
-    assert normsim_here("run", str(p), "--out", str(clean), "--json").returncode == 0
-    assert rows(out) == rows(clean)
-    assert _indices(out) == _indices(clean)
-
-
-@pytest.mark.slow
 def test_design_on_a_dask_cluster_stores_what_a_local_run_stores(tmp_path, dask_cluster):
     # the session's cluster (tests/conftest.py); `run --scheduler` has its process in test_dask
     p = write(tmp_path, DESIGN)
-    r = normsim_here(
+    r = normsim(
         "run",
         str(p),
         "--out",
@@ -340,7 +276,7 @@ def test_design_on_a_dask_cluster_stores_what_a_local_run_stores(tmp_path, dask_
         "--json",
     )
     assert r.returncode == 0, r.stderr
-    r2 = normsim_here("run", str(p), "--out", str(tmp_path / "local"), "--workers", "1", "--json")
+    r2 = normsim("run", str(p), "--out", str(tmp_path / "local"), "--workers", "1", "--json")
     assert r2.returncode == 0, r2.stderr
     got = rows(tmp_path / "dask")
     assert len(got) == 32 * 3 and got == rows(tmp_path / "local")
@@ -348,7 +284,7 @@ def test_design_on_a_dask_cluster_stores_what_a_local_run_stores(tmp_path, dask_
 
 
 # ------------------------------------------------------------ bad input
-# in this process (tests/inproc.py): validation runs before anything is written, the same
+# in this process (tests/clirun.py): validation runs before anything is written, the same
 # code path as in a subprocess; `run` and `sensitivity` have real processes above
 BAD = [
     ("game.c: [0.2, 0.9]", "game.c: [0.9, 0.2]", "lo 0.9 >= hi 0.2"),
@@ -371,7 +307,7 @@ def test_bad_design_exits_1_with_one_line_and_writes_nothing(tmp_path, old, new,
     assert old in DESIGN
     p = write(tmp_path, DESIGN.replace(old, new))
     for cmd in ("validate", "run"):
-        r = normsim_here(cmd, str(p), "--out", str(tmp_path / "o"))
+        r = normsim(cmd, str(p), "--out", str(tmp_path / "o"))
         assert r.returncode == 1, r.stderr
         assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert "Traceback" not in r.stderr
@@ -388,7 +324,7 @@ def test_sample_counts_salib_cannot_use(tmp_path, method, samples, message):
             "samples: 4", f"samples: {samples}"
         ),
     )
-    r = normsim_here("run", str(p), "--out", str(tmp_path / "o"))
+    r = normsim("run", str(p), "--out", str(tmp_path / "o"))
     assert r.returncode == 1 and message in r.stderr and len(r.stderr.splitlines()) == 1
     assert not (tmp_path / "o").exists()
 
@@ -396,7 +332,7 @@ def test_sample_counts_salib_cannot_use(tmp_path, method, samples, message):
 def test_a_path_in_both_sweep_and_design(tmp_path):
     for sweep in ("game.c: [0.1, 0.5]", "population.network: [{kind: grid, rows: 5, cols: 5}]"):
         p = write(tmp_path, DESIGN + f"sweep:\n  {sweep}\n")
-        r = normsim_here("run", str(p), "--out", str(tmp_path / "o"))
+        r = normsim("run", str(p), "--out", str(tmp_path / "o"))
         assert r.returncode == 1 and "also in sweep" in r.stderr, r.stderr
         assert len(r.stderr.splitlines()) == 1 and not (tmp_path / "o").exists()
 
@@ -408,7 +344,7 @@ def test_design_options_of_other_methods_are_errors(tmp_path):
             "samples: 4", "samples: 64\n  second_order: true"
         ),
     )
-    r = normsim_here("validate", str(p))
+    r = normsim("validate", str(p))
     assert r.returncode == 1 and "only for method sobol" in r.stderr
     p = write(
         tmp_path,
@@ -416,17 +352,15 @@ def test_design_options_of_other_methods_are_errors(tmp_path):
             "samples: 4", "samples: 4\n  levels: 3"
         ),
     )
-    r = normsim_here("validate", str(p))
+    r = normsim("validate", str(p))
     assert r.returncode == 1 and "even number" in r.stderr
 
 
 def test_sensitivity_of_a_store_without_design(tmp_path):
     p = write(tmp_path, DESIGN.split("design:")[0])
     assert (
-        normsim_here(
-            "run", str(p), "--out", str(tmp_path / "o"), "--workers", "1", "--json"
-        ).returncode
+        normsim("run", str(p), "--out", str(tmp_path / "o"), "--workers", "1", "--json").returncode
         == 0
     )
-    r = normsim_here("sensitivity", str(tmp_path / "o"))
+    r = normsim("sensitivity", str(tmp_path / "o"))
     assert r.returncode == 1 and "no design" in r.stderr

@@ -15,7 +15,7 @@ from normsim.networks import adjacency, edgelist, node_labels, read_edgelist, sp
 from normsim.networks.edgelist import load_edgelist
 from normsim.networks.spec import _finish
 
-from inproc import normsim as normsim_here
+from clirun import normsim
 
 
 def old_reader(path, largest):
@@ -159,7 +159,7 @@ def test_the_cli_says_one_line_and_exits_1(tmp_path, what):
         "name: s\npopulation: {network: {kind: edgelist, path: e.txt.gz}}\n"
         "schedule: {generations: 5}\nruns: 1\n"
     )
-    if what == "truncated":  # one real process; the others in this one (tests/inproc.py)
+    if what == "truncated":  # one real process; the others in this one (tests/clirun.py)
         r = subprocess.run(
             [sys.executable, "-m", "normsim", "validate", str(sc)],
             capture_output=True,
@@ -167,7 +167,7 @@ def test_the_cli_says_one_line_and_exits_1(tmp_path, what):
             timeout=300,
         )
     else:
-        r = normsim_here("validate", sc)
+        r = normsim("validate", sc)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "e.txt.gz" in r.stderr
 

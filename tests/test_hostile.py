@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hostile_helpers import MEASURE, one_line_error
-from hostile_helpers import normsim_process as normsim
 from scipy.integrate import solve_ivp
 
 from normsim import limits
@@ -33,7 +32,7 @@ from normsim.errors import NormsimError
 from normsim.scenario import conditions, loads
 from normsim.theory import analytic
 
-from inproc import normsim as normsim_here
+from clirun import normsim, normsim_process
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = """name: tiny
@@ -121,10 +120,10 @@ TOO_LARGE = [
 def test_too_large_is_refused_before_anything_is_built(tmp_path, body, extra, pattern):
     sc = tmp_path / "big.yaml"
     sc.write_text("name: big\n" + body)
-    line = one_line_error(normsim("validate", sc, *extra, timeout=120), pattern)
+    line = one_line_error(normsim_process("validate", sc, *extra, timeout=120), pattern)
     assert "this machine has" in line or "take about" in line
     out = tmp_path / "out"
-    one_line_error(normsim("run", sc, *extra, "--out", out, "--json", timeout=120), pattern)
+    one_line_error(normsim_process("run", sc, *extra, "--out", out, "--json", timeout=120), pattern)
     assert not out.exists()  # nothing created, nothing stored
 
 
@@ -132,7 +131,7 @@ def test_too_large_is_refused_before_anything_is_built(tmp_path, body, extra, pa
 def test_validate_says_what_a_feasible_scenario_costs(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
-    r = normsim_here("validate", sc)
+    r = normsim("validate", sc)
     assert r.returncode == 0, r.stderr
     cost = [x for x in r.stdout.splitlines() if "estimated cost" in x]
     assert len(cost) == 1
@@ -226,12 +225,14 @@ def test_memory_and_worker_caps(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
     # more workers than replicates: capped, and said
-    r = normsim("run", sc, "--out", tmp_path / "a", "--runs", "2", "--workers", "1000", "--json")
+    r = normsim_process(
+        "run", sc, "--out", tmp_path / "a", "--runs", "2", "--workers", "1000", "--json"
+    )
     assert r.returncode == 0, r.stderr
     assert "using 2 worker process(es), not 1000: only 2 replicate(s) to run" in r.stderr
     assert json.loads(r.stdout)["conditions"][0]["runs"] == 2
     # less memory than two workers need: one, and said
-    r = normsim(
+    r = normsim_process(
         "run",
         sc,
         "--out",
@@ -250,7 +251,7 @@ def test_memory_and_worker_caps(tmp_path):
     assert rows(tmp_path / "a")[:2] == rows(tmp_path / "b")[:2]
     # not even one fits
     one_line_error(
-        normsim("validate", sc, env={"NORMSIM_MEMORY": "100M"}),
+        normsim_process("validate", sc, env={"NORMSIM_MEMORY": "100M"}),
         r"too large for this machine: .* this machine has 105 MB allowed by "
         r"NORMSIM_MEMORY",
     )
@@ -354,7 +355,7 @@ BAD_YAML = [
 def test_hostile_yaml_is_one_short_line(tmp_path, text, pattern):
     p = tmp_path / "bomb.yaml"
     p.write_text(text)
-    r = normsim("validate", p, timeout=120)
+    r = normsim_process("validate", p, timeout=120)
     line = one_line_error(r, pattern)
     assert len(line) < 400, len(line)
 
@@ -392,12 +393,14 @@ def test_exponent_integers_and_moderate_aliases_are_accepted():
 def test_scenario_file_size_is_bounded(tmp_path):
     big = tmp_path / "big.yaml"
     big.write_text("name: big\ndescription: '" + "x" * (11 * 2**20) + "'\n")
-    one_line_error(normsim("validate", big), r"big\.yaml: more than 10 MiB: not a scenario file")
     one_line_error(
-        normsim("validate", "/dev/zero", timeout=60),
+        normsim_process("validate", big), r"big\.yaml: more than 10 MiB: not a scenario file"
+    )
+    one_line_error(
+        normsim_process("validate", "/dev/zero", timeout=60),
         r"/dev/zero: more than 10 MiB: not a scenario file",
     )
-    one_line_error(normsim("validate", tmp_path), r"is a directory, not a scenario file")
+    one_line_error(normsim_process("validate", tmp_path), r"is a directory, not a scenario file")
 
 
 # ====================================================================== 4. analytic
@@ -430,7 +433,7 @@ def radau(a, b, c, mu, p0, t_max):
 )
 @pytest.mark.slow
 def test_extreme_analytic_inputs_are_answered(args, p_end):
-    r = normsim("analytic", *args, "--json", timeout=120)
+    r = normsim_process("analytic", *args, "--json", timeout=120)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     out = json.loads(r.stdout)
     if p_end is None:  # the stiff oracle on the equation as given (shortened where it
@@ -495,7 +498,7 @@ def test_simulation_refuses_payoffs_that_overflow(tmp_path):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY.replace("a: 0.6", "a: 1e308"))
     one_line_error(
-        normsim_here("validate", sc),
+        normsim("validate", sc),
         r"s\.yaml:2: game\.a: 1e\+308 is too large for the "
         r"simulation: .*divide a and b by the same factor",
     )
@@ -504,7 +507,7 @@ def test_simulation_refuses_payoffs_that_overflow(tmp_path):
         "name: wm\ngame: {a: 1e308, b: 2e307}\npopulation: {well_mixed: true}\n"
         "schedule: {generations: 50}\n"
     )
-    assert normsim_here("validate", sc).returncode == 0
+    assert normsim("validate", sc).returncode == 0
 
 
 def test_engine_is_invariant_to_scaling_payoffs_by_a_power_of_two():
@@ -530,7 +533,7 @@ def test_a_failing_plot_does_not_lose_the_report(tmp_path):
     sc.write_text(TINY)
     out = tmp_path / "out"
     (out / "shares.png").mkdir(parents=True)  # a directory in the way of a plot
-    r = normsim_here("run", sc, "--out", out, "--json", "--workers", "1")
+    r = normsim("run", sc, "--out", out, "--json", "--workers", "1")
     line = one_line_error(
         r,
         r"warning: plots not written \(cannot write .*shares\.png: Is a "
@@ -539,9 +542,9 @@ def test_a_failing_plot_does_not_lose_the_report(tmp_path):
     )
     s = json.loads(r.stdout)  # the JSON still comes out
     assert s["conditions"][0]["runs"] == 3 and len(rows(out)) == 3
-    r = normsim_here("run", sc, "--out", out, "--workers", "1")  # and the table
+    r = normsim("run", sc, "--out", out, "--workers", "1")  # and the table
     assert r.returncode == 4 and "share B end" in r.stdout and "results:" in r.stdout
-    r = normsim_here("summary", out, "--plots", "--json")
+    r = normsim("summary", out, "--plots", "--json")
     assert r.returncode == 4 and json.loads(r.stdout) == s and line in r.stderr
 
 
@@ -652,7 +655,7 @@ def _store(tmp_path, runs=2):
     sc = tmp_path / "s.yaml"
     sc.write_text(TINY)
     out = tmp_path / "res"
-    r = normsim_here("run", sc, "--out", out, "--runs", runs, "--json", "--workers", "1")
+    r = normsim("run", sc, "--out", out, "--runs", runs, "--json", "--workers", "1")
     assert r.returncode == 0, r.stderr
     for side in ("-wal", "-shm"):
         assert not Path(str(out / "results.sqlite") + side).exists()
@@ -690,7 +693,7 @@ def _read_only(directory, *commands):
     try:
         outs = []
         for c in commands:
-            r = normsim(*c)
+            r = normsim_process(*c)
             if r.returncode:
                 return r, outs
             outs.append(r.stdout)
@@ -758,7 +761,7 @@ def test_foreign_files_are_refused_and_left_as_they_were(tmp_path, name, sql, pa
         con.close()
     before, files = sha(target), listing(tmp_path)
     out = target.parent if name.endswith("results.sqlite") else target
-    one_line_error(normsim_here("run", sc, "--out", out, "--json"), pattern)
+    one_line_error(normsim("run", sc, "--out", out, "--json"), pattern)
     assert sha(target) == before and listing(tmp_path) == files
 
 
@@ -770,8 +773,8 @@ def test_summary_of_an_empty_file_writes_nothing(tmp_path):
     empty.touch()
     mtime = empty.stat().st_mtime_ns
     for target in (d, empty):
-        one_line_error(normsim_here("summary", target), r"not a usable normsim results store")
-        one_line_error(normsim_here("export", target), r"not a usable normsim results store")
+        one_line_error(normsim("summary", target), r"not a usable normsim results store")
+        one_line_error(normsim("export", target), r"not a usable normsim results store")
     assert empty.stat().st_size == 0 and empty.stat().st_mtime_ns == mtime
     assert listing(d) == ["results.sqlite"]
 
@@ -780,10 +783,10 @@ def test_summary_of_an_empty_file_writes_nothing(tmp_path):
 def test_export_of_a_directory_without_a_store_creates_nothing(tmp_path):
     d = tmp_path / "d"
     d.mkdir()
-    one_line_error(normsim_here("export", d), r"d: no results store \(results\.sqlite\) found")
-    one_line_error(normsim_here("export", d, "--to", tmp_path / "x"), r"no results store")
+    one_line_error(normsim("export", d), r"d: no results store \(results\.sqlite\) found")
+    one_line_error(normsim("export", d, "--to", tmp_path / "x"), r"no results store")
     assert listing(tmp_path) == ["d"]
-    one_line_error(normsim_here("summary", "/dev/null"), r"no results store")
+    one_line_error(normsim("summary", "/dev/null"), r"no results store")
 
 
 def test_full_disk_keeps_what_is_stored_and_the_same_command_resumes(tmp_path, monkeypatch, capsys):
@@ -885,7 +888,7 @@ def test_a_really_full_disk(tmp_path):
     resumed = sorted(con.execute("SELECT hash, rep, seed, share_b FROM replicates"))
     con.close()
     clean = tmp_path / "clean"  # the reference, in this process
-    assert normsim_here("run", sc, "--out", clean, "--json").returncode == 0
+    assert normsim("run", sc, "--out", clean, "--json").returncode == 0
     con = sqlite3.connect(clean / "results.sqlite")
     assert sorted(con.execute("SELECT hash, rep, seed, share_b FROM replicates")) == resumed
 
@@ -897,23 +900,23 @@ def test_summary_after_a_smaller_runs_says_what_it_covers(tmp_path):
     sc.write_text(TINY)
     d = tmp_path / "d"
     six = json.loads(
-        normsim_here("run", "--workers", "1", sc, "--runs", "6", "--out", d, "--json").stdout
+        normsim("run", "--workers", "1", sc, "--runs", "6", "--out", d, "--json").stdout
     )
-    two = normsim_here("run", "--workers", "1", sc, "--runs", "2", "--out", d, "--json")
+    two = normsim("run", "--workers", "1", sc, "--runs", "2", "--out", d, "--json")
     assert two.returncode == 0
     c = json.loads(two.stdout)["conditions"][0]
     assert c["runs"] == 2 and c["stored"] == 6
     # exactly what a fresh store with two replicates says (which two: numbers 0 and 1)
     fresh = json.loads(
-        normsim_here(
+        normsim(
             "run", "--workers", "1", sc, "--runs", "2", "--out", tmp_path / "f", "--json"
         ).stdout
     )["conditions"][0]
     assert {**c, "stored": 2} == fresh
-    table = normsim_here("run", "--workers", "1", sc, "--runs", "2", "--out", d).stdout
+    table = normsim("run", "--workers", "1", sc, "--runs", "2", "--out", d).stdout
     assert re.search(r"^\s*2 of 6\s", table, re.M), table
     # summary covers everything stored, and says so
-    s = json.loads(normsim_here("summary", d, "--json").stdout)["conditions"][0]
+    s = json.loads(normsim("summary", d, "--json").stdout)["conditions"][0]
     assert s["runs"] == s["stored"] == 6 and s == six["conditions"][0]
 
 
@@ -924,7 +927,7 @@ def test_busy_port_is_one_line_before_serving():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        r = normsim("viz", "--port", port, timeout=120)
+        r = normsim_process("viz", "--port", port, timeout=120)
     one_line_error(r, rf"--port {port}: already in use on 127\.0\.0\.1")
     assert "serving" not in r.stdout
 
@@ -961,7 +964,7 @@ def test_non_loopback_host_warns_about_no_authentication(host):
 
 
 def test_loopback_hosts_do_not_warn():
-    from normsim.cli import _loopback
+    from normsim.cli.viz import _loopback
 
     assert _loopback("127.0.0.1") and _loopback("localhost") and _loopback("::1")
     assert not _loopback("0.0.0.0") and not _loopback("::")
@@ -984,8 +987,8 @@ def test_non_regular_edge_list_is_named_so(tmp_path, kind):
     # a device is refused as a system file (under /dev), wherever the scenario is
     what = "is a system file" if kind == "device" else "is not a regular file"
     pattern = rf"population\.network\.path: '{re.escape(str(path))}' {what}"
-    one_line_error(normsim("validate", sc, timeout=60), pattern)
-    one_line_error(normsim("run", sc, "--out", tmp_path / "o", timeout=60), pattern)
+    one_line_error(normsim_process("validate", sc, timeout=60), pattern)
+    one_line_error(normsim_process("run", sc, "--out", tmp_path / "o", timeout=60), pattern)
     assert not (tmp_path / "o").exists()
     with pytest.raises(NormsimError, match=what):
         conditions(loads(sc.read_text(), path=sc))

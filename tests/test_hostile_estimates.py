@@ -13,7 +13,7 @@ from hostile_helpers import MEASURE, one_line_error
 from normsim import limits
 from normsim.scenario import load, loads
 
-from inproc import normsim
+from clirun import normsim
 
 SNAPSHOTS = """name: snaps
 population: {{network: {{kind: grid, rows: 200, cols: 200}}}}

@@ -8,7 +8,7 @@ from hostile_helpers import one_line_error
 from normsim.errors import NormsimError
 from normsim.params import ModelParams
 
-from inproc import normsim
+from clirun import normsim
 
 BASE = """name: ev
 population: {network: {kind: grid, rows: 6, cols: 6}}

@@ -5,7 +5,7 @@ simulations; the pair approximation's degree; the finite chain's population."""
 import pytest
 from hostile_helpers import one_line_error
 
-from inproc import normsim
+from clirun import normsim
 
 SCENARIO = """name: c
 population: {network: {kind: grid, rows: 4, cols: 4}}

@@ -8,9 +8,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from hostile_helpers import normsim_process, one_line_error
+from hostile_helpers import one_line_error
 
-from inproc import normsim
+from clirun import normsim, normsim_process
 
 SYSTEM_FILES = [Path("/etc/passwd"), Path("/etc/group"), Path("/etc/os-release")]
 OBSERVED = "generation,share\n0,0.1\n10,0.5\n20,0.9\n"

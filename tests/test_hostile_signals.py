@@ -80,11 +80,11 @@ def test_a_single_sigint_ends_tipping_every_time(tmp_path):
 
 @pytest.mark.slow
 def test_the_stop_watchdog_ends_a_cleanup_that_hangs_and_stops_the_workers():
-    """After a stop signal the cleanup has normsim.cli.STOP_GRACE seconds; a cleanup that
+    """After a stop signal the cleanup has normsim.cli.entry.STOP_GRACE seconds; a cleanup that
     hangs (a pool's shutdown waiting on a lock a dead worker held) is cut off with the
     usual message and exit code, its worker processes terminated first."""
     code = (
-        "import multiprocessing, time, normsim.cli as c\n"
+        "import multiprocessing, time, normsim.cli.entry as c\n"
         "w = multiprocessing.get_context('spawn').Process(target=time.sleep, args=(120,))\n"
         "w.start(); print(w.pid, flush=True)\n"
         "c.STOP_GRACE = 1.0; c._arm_stop_watchdog(130)\n"

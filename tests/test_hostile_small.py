@@ -11,7 +11,7 @@ from normsim.scenario import load
 from normsim.studies.calibrate import read_observed
 from normsim.studies.tipping import outcome
 
-from inproc import normsim
+from clirun import normsim
 
 
 def test_tipping_refuses_a_well_mixed_scenario(tmp_path):

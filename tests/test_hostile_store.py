@@ -12,7 +12,7 @@ from hostile_helpers import one_line_error
 
 from normsim.store import Store, db_path
 
-from inproc import normsim
+from clirun import normsim
 
 SCENARIO = """name: {name}
 game: {{a: 0.6, b: 0.4, c: 0.3}}

@@ -6,7 +6,7 @@ from hostile_helpers import one_line_error
 
 from normsim.yamlsafe import MAX_BYTES, MAX_VALUES
 
-from inproc import normsim
+from clirun import normsim
 
 BASE = (
     "name: big\npopulation: {network: {kind: grid, rows: 6, cols: 6}}\n"

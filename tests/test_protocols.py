@@ -21,8 +21,8 @@ from normsim.protocols import CHOICE_RULES, DEFAULT, PROTOCOLS, resolve
 
 import slow_model
 from cases import EXPLORATION, NETWORKS
+from clirun import normsim
 from equivalence import assert_equivalent, tiered
-from inproc import normsim
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))

@@ -3,13 +3,8 @@
 import hashlib
 import importlib.util
 import json
-import os
 import re
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +16,7 @@ from normsim import scenario as scenario_module
 from normsim.errors import NormsimError
 from normsim.scenario import conditions, load, loads
 
-from inproc import normsim as normsim_here
+from clirun import killed_run, normsim, normsim_process
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,14 +33,6 @@ seed: 3
 sweep:
   game.c: [0.05, 0.6]
 """
-
-
-def normsim(*args, cwd=None, **kw):
-    """A real ``normsim`` process; ``normsim_here`` (tests/inproc.py) where the process
-    boundary is not what a test is about."""
-    return subprocess.run(
-        [sys.executable, "-m", "normsim", *args], capture_output=True, text=True, cwd=cwd, **kw
-    )
 
 
 def write(tmp_path, text, name="s.yaml"):
@@ -142,7 +129,7 @@ BAD = [
 def test_bad_scenarios_exit_1_with_one_line(tmp_path, body, pattern):
     text = body if body.startswith(("name", "-")) else "name: bad\n" + body
     p = write(tmp_path, text)
-    r = normsim_here("validate", str(p), cwd=tmp_path)
+    r = normsim("validate", str(p), cwd=tmp_path)
     assert r.returncode == 1, r.stdout + r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
@@ -159,7 +146,7 @@ def test_set_overrides_a_sweep_by_its_dotted_key():
 
 @pytest.mark.slow
 def test_missing_scenario_file(tmp_path):
-    r = normsim_here("run", str(tmp_path / "nope.yaml"))
+    r = normsim("run", str(tmp_path / "nope.yaml"))
     assert r.returncode == 1 and "not found" in r.stderr
 
 
@@ -167,13 +154,13 @@ def test_missing_scenario_file(tmp_path):
 def test_set_override_is_validated(tmp_path):
     p = write(tmp_path, GOOD)
     # game.c is swept in GOOD: a plain --set would be silently replaced by the sweep
-    r = normsim_here("validate", str(p), "--set", "game.c=0.8")
+    r = normsim("validate", str(p), "--set", "game.c=0.8")
     assert r.returncode == 1 and "is swept" in r.stderr and "sweep.game.c=[0.8]" in r.stderr
-    r = normsim_here("validate", str(p), "--set", "game.a=0.7")
+    r = normsim("validate", str(p), "--set", "game.a=0.7")
     assert r.returncode == 0, r.stderr
-    r = normsim_here("validate", str(p), "--set", "dynamics.selection_strength=-1")
+    r = normsim("validate", str(p), "--set", "dynamics.selection_strength=-1")
     assert r.returncode == 1 and "selection_strength" in r.stderr
-    r = normsim_here("validate", str(p), "--set", "game.c")
+    r = normsim("validate", str(p), "--set", "game.c")
     assert r.returncode == 1 and "PATH=VALUE" in r.stderr
 
 
@@ -182,7 +169,7 @@ def test_bad_scenarios_leave_an_existing_store_untouched(tmp_path):
     out = tmp_path / "res"
     good = write(tmp_path, GOOD, "good.yaml")
     assert (
-        normsim_here(
+        normsim(
             "run", "--workers", "1", str(good), "--out", str(out), "--runs", "2", "--json"
         ).returncode
         == 0
@@ -192,7 +179,7 @@ def test_bad_scenarios_leave_an_existing_store_untouched(tmp_path):
     for k, (body, _) in enumerate(BAD[:12]):
         text = body if body.startswith(("name", "-")) else "name: tiny\n" + body
         bad = write(tmp_path, text, f"bad{k}.yaml")
-        r = normsim_here("run", str(bad), "--out", str(out), "--json")
+        r = normsim("run", str(bad), "--out", str(out), "--json")
         assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
@@ -202,7 +189,7 @@ def test_unwritable_output_dir_exits_1(tmp_path):
     p = write(tmp_path, GOOD)
     blocker = tmp_path / "blocker"
     blocker.write_text("not a directory")
-    r = normsim_here("run", str(p), "--out", str(blocker / "out"), "--workers", "1")
+    r = normsim("run", str(p), "--out", str(blocker / "out"), "--workers", "1")
     assert r.returncode == 1 and "cannot create" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -242,7 +229,7 @@ def test_structured_fuzz_never_ends_in_a_traceback(d):
 def test_run_json_summary_and_store(tmp_path):
     p = write(tmp_path, GOOD)
     out = tmp_path / "res"
-    r = normsim("run", str(p), "--out", str(out), "--json", "--workers", "2")
+    r = normsim_process("run", str(p), "--out", str(out), "--json", "--workers", "2")
     assert r.returncode == 0, r.stderr
     assert r.stderr.strip() == ""  # quiet under --json
     s = json.loads(r.stdout)
@@ -262,16 +249,16 @@ def test_run_json_summary_and_store(tmp_path):
     ).fetchall()
     assert len(rows) == 12 and all(r[3] == "tiny" and r[6] > 0 for r in rows)
     # a rerun skips everything and reports the same summary
-    r2 = normsim_here("run", str(p), "--out", str(out), "--json")
+    r2 = normsim("run", str(p), "--out", str(out), "--json")
     assert json.loads(r2.stdout) == s
     # workers do not change results
-    r3 = normsim_here("run", str(p), "--out", str(tmp_path / "res1"), "--json", "--workers", "1")
+    r3 = normsim("run", str(p), "--out", str(tmp_path / "res1"), "--json", "--workers", "1")
     assert json.loads(r3.stdout) == s
     assert _series(out) == _series(tmp_path / "res1")
     # summary and export read the store
-    r4 = normsim("summary", str(out), "--json")
+    r4 = normsim_process("summary", str(out), "--json")
     assert json.loads(r4.stdout) == s
-    r5 = normsim("export", str(out), "--format", "csv")
+    r5 = normsim_process("export", str(out), "--format", "csv")
     assert r5.returncode == 0
     lines = (out / "export" / "series.csv").read_text().splitlines()
     assert len(lines) == 1 + 12 * 121
@@ -287,66 +274,78 @@ def _series(out):
 def test_more_runs_only_adds_replicates(tmp_path):
     p = write(tmp_path, GOOD)
     out = tmp_path / "res"
-    normsim_here("run", "--workers", "1", str(p), "--out", str(out), "--runs", "3", "--json")
+    normsim("run", "--workers", "1", str(p), "--out", str(out), "--runs", "3", "--json")
     before = _series(out)
-    r = normsim_here("run", "--workers", "1", str(p), "--out", str(out), "--runs", "6")
+    r = normsim("run", "--workers", "1", str(p), "--out", str(out), "--runs", "6")
     assert r.returncode == 0
     assert "ran 6 replicate(s), 6 already stored" in r.stdout
     after = _series(out)
     assert set(before) <= set(after) and len(after) == 12
 
 
-@pytest.mark.slow
-def test_interrupted_run_resumes_to_identical_results(tmp_path):
-    text = (
+#: scenarios large enough to kill midway: a sweep and a sampling design, each with the
+#: number of stored replicates at which it is killed
+KILLED = {
+    "sweep": (
         GOOD.replace("runs: 6", "runs: 40")
         .replace("rows: 8, cols: 8", "rows: 20, cols: 20")
         .replace("generations: 120", "generations: 3000")
-        .replace("shocks: [60]", "shocks: [1500]")
-    )
+        .replace("shocks: [60]", "shocks: [1500]"),
+        5,
+    ),
+    "design": (
+        """
+name: dkilled
+game: {a: 0.6, b: 0.4, c: 0.3}
+population: {network: {kind: watts_strogatz, n: 900, k: 4, p: 0.1}, initial_b: 0.05}
+dynamics: {update: sequential, exploration: 0.05}
+schedule: {generations: 600, shocks: [20]}
+runs: 4
+seed: 4
+design:
+  method: sobol
+  samples: 8
+  seed: 9
+  bounds:
+    game.c: [0.2, 0.9]
+    dynamics.exploration: [0.01, 0.1]
+    population.network.p: [0, 0.3]
+""",
+        20,
+    ),
+}
+
+
+def _indices(out):
+    r = normsim("sensitivity", str(out), "--json", "--no-plots")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["groups"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("study", list(KILLED))
+def test_a_killed_run_resumes_to_the_results_of_an_uninterrupted_one(tmp_path, study):
+    """``normsim run`` killed midway (SIGKILL, its workers too), then run again: what was
+    stored is kept, only the missing replicates run, and the store (and a design's
+    sensitivity indices) are those of a run that was never interrupted."""
+    text, at_least = KILLED[study]
     p = write(tmp_path, text)
     out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "normsim",
-            "run",
-            str(p),
-            "--out",
-            str(out),
-            "--workers",
-            "2",
-            "--json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    db = out / "results.sqlite"
-    deadline = time.time() + 120
-    n = 0
-    while time.time() < deadline:
-        time.sleep(0.2)
-        if db.is_file():
-            try:
-                n = sqlite3.connect(db).execute("SELECT COUNT(*) FROM replicates").fetchone()[0]
-            except sqlite3.Error:
-                continue
-            if n >= 5:
-                break
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    killed_run("run", p, "--out", out, "--workers", "2", "--json", out=out, at_least=at_least)
     partial = _series(out)
-    assert 5 <= len(partial) < 80, len(partial)
-    r = normsim("run", str(p), "--out", str(out), "--json")
+    if study == "design":
+        assert normsim("sensitivity", str(out)).returncode == 1  # incomplete: says so
+    r = normsim_process("run", p, "--out", out, "--json")
     assert r.returncode == 0, r.stderr
     resumed = _series(out)
-    assert len(resumed) == 80 and len({(h, rep) for h, rep, *_ in resumed}) == 80
+    assert at_least <= len(partial) < len(resumed), len(partial)
+    assert len({(h, rep) for h, rep, *_ in resumed}) == len(resumed)
     assert set(partial) <= set(resumed)
     clean = tmp_path / "clean"
-    normsim_here("run", str(p), "--out", str(clean), "--json")  # the reference, here
+    assert normsim("run", p, "--out", clean, "--json").returncode == 0  # the reference, here
     assert resumed == _series(clean)
+    if study == "design":
+        assert _indices(out) == _indices(clean)
 
 
 @pytest.mark.slow
@@ -360,7 +359,7 @@ schedule: {generations: 200, shocks: [100]}
 sweep: {game.c: [0.05, 0.8]}
 """
     p = write(tmp_path, text)
-    r = normsim_here("run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--json")
+    r = normsim("run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--json")
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     loose, tight = s["conditions"]
@@ -381,7 +380,7 @@ schedule: {generations: 300, shocks: {every: 75}}
 runs: 3
 """
     p = write(tmp_path, text)
-    r = normsim_here("run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--json")
+    r = normsim("run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--json")
     assert r.returncode == 0, r.stderr
     c = json.loads(r.stdout)["conditions"][0]
     assert [sh["at"] for sh in c["shocks"]] == [75, 150, 225]
@@ -399,14 +398,12 @@ def test_parquet_without_pyarrow_is_a_clear_error(tmp_path):
     if importlib.util.find_spec("pyarrow") is not None:
         pytest.skip("pyarrow installed")
     p = write(tmp_path, GOOD)
-    normsim_here(
-        "run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--runs", "1", "--json"
-    )
-    r = normsim_here("export", str(tmp_path / "o"), "--format", "parquet")
+    normsim("run", "--workers", "1", str(p), "--out", str(tmp_path / "o"), "--runs", "1", "--json")
+    r = normsim("export", str(tmp_path / "o"), "--format", "parquet")
     assert r.returncode == 1 and "pyarrow" in r.stderr
 
 
 @pytest.mark.slow
 def test_summary_of_missing_store(tmp_path):
-    r = normsim_here("summary", str(tmp_path))
+    r = normsim("summary", str(tmp_path))
     assert r.returncode == 1 and "no results store" in r.stderr

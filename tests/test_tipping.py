@@ -3,9 +3,8 @@ on a tiny torus (JSON, table, plot, agreement with the run summary), resumption,
 
 import json
 import math
+import signal
 import sqlite3
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,15 +13,7 @@ from normsim.errors import NormsimError
 from normsim.scenario import loads
 from normsim.studies.tipping import LEVEL, Point, bisect, outcome, prepare
 
-from inproc import normsim as normsim_here
-
-
-def normsim(*args, **kw):
-    """A real ``normsim`` process; ``normsim_here`` (tests/inproc.py) where the process
-    boundary is not what a test is about."""
-    return subprocess.run(
-        [sys.executable, "-m", "normsim", *args], capture_output=True, text=True, **kw
-    )
+from clirun import killed_run, normsim, normsim_process
 
 
 # ------------------------------------------------------------ the search, planted thresholds
@@ -290,7 +281,7 @@ def test_cli_end_to_end_json_table_plot_and_resumption(tiny, tmp_path):
         "--workers",
         "2",
     ]
-    r = normsim(*args, "--json")
+    r = normsim_process(*args, "--json")
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     _check_result(res, out)
@@ -319,7 +310,7 @@ def test_cli_end_to_end_json_table_plot_and_resumption(tiny, tmp_path):
                 assert p["share"] == pytest.approx(final.mean(), abs=1e-12)
                 assert p["p_change"] == pytest.approx(np.mean(final >= 0.5))
     # a rerun runs nothing and gives the same result; the table names the bracket
-    r = normsim(*args)
+    r = normsim_process(*args)
     assert r.returncode == 0, r.stderr
     assert "ran 0 replicate(s)" in r.stdout and "c lo" not in r.stdout
     assert "fraction lo" in r.stdout and "values tested" in r.stdout
@@ -333,7 +324,7 @@ def test_cli_end_to_end_json_table_plot_and_resumption(tiny, tmp_path):
     db.execute("DELETE FROM replicates WHERE hash = ? AND rep = 1", (h,))
     db.commit()
     db.close()
-    r = normsim(*args, "--json")
+    r = normsim_process(*args, "--json")
     assert r.returncode == 0, r.stderr
     res3 = json.loads(r.stdout)
     assert res3["ran"] == 1 and res3["conditions"] == res["conditions"]
@@ -344,7 +335,7 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
     p = tmp_path / "plain.yaml"
     p.write_text(TINY.replace("{extra}", ""))
     out = tmp_path / "o"
-    r = normsim_here(
+    r = normsim(
         "tipping",
         str(p),
         "--vary",
@@ -375,14 +366,14 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
     assert c["status"] == "bracketed" and c["width"] <= 0.1
     assert c["lo_side"]["tipped"] and not c["hi_side"]["tipped"]
     # the share is the last shock's final_share of the run summary (one shock, new norm B)
-    s = normsim_here("summary", str(out), "--json")
+    s = normsim("summary", str(out), "--json")
     finals = {
         x["params"]["game.c"]: x["shocks"][-1]["final_share"]
         for x in json.loads(s.stdout)["conditions"]
     }
     for pt in c["tested"]:
         assert pt["share"] == pytest.approx(finals[pt["value"]], abs=1e-12)
-    r = normsim_here(
+    r = normsim(
         "tipping",
         str(p),
         "--vary",
@@ -405,10 +396,6 @@ def test_cli_varies_another_path_without_committed_agents(tmp_path):
 
 @pytest.mark.slow
 def test_a_search_killed_midway_resumes_with_only_the_missing_replicates(tmp_path):
-    import os
-    import signal
-    import time
-
     p = tmp_path / "k.yaml"
     p.write_text(
         TINY.replace("{extra}", "")
@@ -429,35 +416,17 @@ def test_a_search_killed_midway_resumes_with_only_the_missing_replicates(tmp_pat
         "--json",
     ]
     killed = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "normsim", *args, "--out", str(killed)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    stored = 0
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
-        if (killed / "results.sqlite").exists():
-            try:
-                con = sqlite3.connect(killed / "results.sqlite", timeout=1)
-                stored = con.execute("SELECT COUNT(*) FROM replicates").fetchone()[0]
-                con.close()
-            except sqlite3.OperationalError:
-                stored = 0
-            if stored >= 9:  # in the second round (the first: 2 values x 4 runs)
-                break
-        time.sleep(0.1)
-    if proc.poll() is not None:
+    # killed in the second round (the first: 2 values x 4 runs)
+    proc = killed_run(*args, "--out", killed, out=killed, at_least=9)
+    if proc.returncode != -signal.SIGKILL:
         pytest.skip("the search finished before it could be killed")
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
     con = sqlite3.connect(killed / "results.sqlite")
     before = con.execute("SELECT COUNT(*) FROM replicates").fetchone()[0]
     con.close()
-    r = normsim(*args, "--out", str(killed))
+    r = normsim_process(*args, "--out", str(killed))
     assert r.returncode == 0, r.stderr
     resumed = json.loads(r.stdout)
-    r = normsim_here(*args, "--out", str(tmp_path / "whole"))  # the reference, here
+    r = normsim(*args, "--out", str(tmp_path / "whole"))  # the reference, here
     assert r.returncode == 0, r.stderr
     whole = json.loads(r.stdout)
     total = 4 * len(whole["conditions"][0]["tested"])
@@ -481,11 +450,11 @@ def test_tipping_on_a_dask_cluster_equals_a_local_run(tiny, tmp_path, dask_clust
         "0.1",
         "--json",
     ]
-    r = normsim(
+    r = normsim_process(
         *args, "--out", str(tmp_path / "dask"), "--scheduler", dask_cluster.scheduler_address
     )
     assert r.returncode == 0, r.stderr
-    r2 = normsim_here(*args, "--out", str(tmp_path / "local"), "--workers", "1")
+    r2 = normsim(*args, "--out", str(tmp_path / "local"), "--workers", "1")
     assert r2.returncode == 0, r2.stderr
     dask, local = json.loads(r.stdout), json.loads(r2.stdout)
     assert dask["conditions"] == local["conditions"] and dask["ran"] == local["ran"] > 0
@@ -497,7 +466,7 @@ def test_tipping_on_a_dask_cluster_equals_a_local_run(tiny, tmp_path, dask_clust
 
 
 # ------------------------------------------------------------ bad input
-# in this process (tests/inproc.py); `normsim tipping` has its own process above
+# in this process (tests/clirun.py); `normsim tipping` has its own process above
 COUNT = "  committed: {count: 5, norm: new, placement: random}"
 NODES = "  committed: {nodes: [1, 2], norm: new, placement: nodes}"
 
@@ -528,7 +497,7 @@ def test_bad_input_gets_one_line_and_writes_nothing(tmp_path, extra, sweep, args
     p.write_text(TINY.replace("{extra}", extra) + sweep)
     out = tmp_path / "never"
     vary = [] if "--vary" in args else ["--vary", "population.committed.fraction"]
-    r = normsim_here("tipping", str(p), *vary, *args, "--out", str(out))
+    r = normsim("tipping", str(p), *vary, *args, "--out", str(out))
     assert r.returncode == code, (r.stdout, r.stderr)
     assert msg in r.stderr
     assert "Traceback" not in r.stderr
@@ -541,12 +510,12 @@ def test_bad_input_gets_one_line_and_writes_nothing(tmp_path, extra, sweep, args
 def test_well_mixed_and_missing_vary(tmp_path):
     p = tmp_path / "wm.yaml"
     p.write_text("name: wm\npopulation: {well_mixed: true}\nschedule: {generations: 10}\n")
-    r = normsim_here(
+    r = normsim(
         "tipping", str(p), "--vary", "population.committed.fraction", "--out", str(tmp_path / "x")
     )
     assert r.returncode == 1 and "needs an agent-based population (a network)" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
-    r = normsim_here("tipping", str(p), "--out", str(tmp_path / "x"))
+    r = normsim("tipping", str(p), "--out", str(tmp_path / "x"))
     assert r.returncode == 2 and "--vary" in r.stderr
     assert not (tmp_path / "x").exists()
 

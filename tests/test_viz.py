@@ -10,7 +10,7 @@ import pytest
 from normsim.engine import simulate
 from normsim.viz.app import VizModel, chart_png, defaults_from_scenario, info_markdown, network_png
 
-from inproc import normsim as normsim_here
+from clirun import normsim
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -70,7 +70,7 @@ def test_defaults_from_scenario(tmp_path):
     ],
 )
 def test_viz_command_rejects_bad_scenarios(tmp_path, body, msg, monkeypatch):
-    # in this process (tests/inproc.py; `normsim viz` has real processes in test_hostile):
+    # in this process (tests/clirun.py; `normsim viz` has real processes in test_hostile):
     # starting the server instead of refusing fails the test rather than hanging it
     def serve(*args, **kw):
         raise AssertionError(f"normsim viz went on to serve: {args}")
@@ -79,7 +79,7 @@ def test_viz_command_rejects_bad_scenarios(tmp_path, body, msg, monkeypatch):
     p = tmp_path / "v.yaml"
     if body is not None:
         p.write_text(body)
-    r = normsim_here("viz", str(p), "--port", "1")
+    r = normsim("viz", str(p), "--port", "1")
     assert r.returncode == 1 and msg in r.stderr and "Traceback" not in r.stderr
 
 

@@ -529,8 +529,7 @@ class CliReference(_Generated):
                     continue
                 if not action.help:
                     self.warn(
-                        f"normsim {name} {option_names(action)[0]} has no help text "
-                        "in normsim/cli.py"
+                        f"normsim {name} {option_names(action)[0]} has no help text in normsim/cli/"
                     )
                 out += [f".. option:: {_option_signature(action)}", ""]
                 text = action.help or ""
