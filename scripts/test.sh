@@ -26,5 +26,5 @@ echo "== the default tier" >&2
 "$py" -m pytest -n auto --dist loadfile --durations=25 "$@"
 
 echo "== the kernels and slow tiers" >&2
-"$py" -m normsim.engine.warm --set all --jobs "$jobs"
+"$py" -m normsim.engine.warm --set tests --jobs "$jobs"
 "$py" -m pytest -n auto --dist loadfile --durations=25 -m "kernels or slow" "$@"

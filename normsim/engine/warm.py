@@ -98,8 +98,9 @@ _BR_MODES = ("synchronous", "sequential", "asynchronous")
 #: what each declared set is for (``--set``)
 SET_DOCS = {
     "plain": "every update mode, fixed and evolving rates, regular and irregular graphs",
-    "all": "also every mechanism kernel, and the ratio and formula Fermi tests",
+    "all": "also every mechanism kernel, the ratio and formula Fermi tests and best response",
     "default": "what the test suite's default tier runs",
+    "tests": "what the whole test suite runs (the default and kernels tiers)",
 }
 
 #: the declared sets of variants
@@ -192,9 +193,63 @@ def parse(name: str) -> Variant:
     )
 
 
+#: what the kernels tier adds to the default tier's variants, measured as ``DEFAULT_TIER``
+KERNELS_TIER = (
+    "asynchronous-evolving-irregular-lut-conformity",
+    "asynchronous-evolving-irregular-lut-mechanisms",
+    "asynchronous-evolving-irregular-ratio-plain",
+    "asynchronous-evolving-regular-lut-conformity",
+    "asynchronous-evolving-regular-lut-conformity-best_response",
+    "asynchronous-evolving-regular-lut-plain-best_response",
+    "asynchronous-fixed-irregular-formula-plain",
+    "asynchronous-fixed-irregular-lut-conformity",
+    "asynchronous-fixed-irregular-lut-mechanisms",
+    "asynchronous-fixed-irregular-lut-plain-best_response",
+    "asynchronous-fixed-irregular-ratio-plain",
+    "asynchronous-fixed-regular-lut-conformity-best_response",
+    "asynchronous-fixed-regular-lut-mechanisms-best_response",
+    "reference-evolving-irregular-lut-conformity",
+    "reference-evolving-irregular-lut-conformity+groups",
+    "reference-evolving-irregular-lut-mechanisms",
+    "reference-evolving-irregular-ratio-plain",
+    "reference-evolving-regular-lut-conformity",
+    "reference-fixed-irregular-formula-plain",
+    "reference-fixed-irregular-lut-conformity",
+    "reference-fixed-irregular-lut-conformity+groups",
+    "reference-fixed-regular-ratio-mechanisms",
+    "sequential-evolving-irregular-lut-conformity",
+    "sequential-evolving-irregular-lut-conformity+groups",
+    "sequential-evolving-irregular-lut-mechanisms",
+    "sequential-evolving-irregular-ratio-plain",
+    "sequential-evolving-regular-lut-conformity-best_response",
+    "sequential-evolving-regular-lut-plain-best_response",
+    "sequential-fixed-irregular-lut-conformity+groups",
+    "sequential-fixed-irregular-lut-plain-best_response",
+    "sequential-fixed-irregular-ratio-plain",
+    "sequential-fixed-regular-lut-conformity-best_response",
+    "sequential-fixed-regular-lut-mechanisms-best_response",
+    "synchronous-evolving-irregular-lut-conformity",
+    "synchronous-evolving-irregular-lut-conformity+groups",
+    "synchronous-evolving-irregular-lut-mechanisms",
+    "synchronous-evolving-irregular-ratio-plain",
+    "synchronous-evolving-regular-lut-conformity",
+    "synchronous-evolving-regular-lut-conformity-best_response",
+    "synchronous-evolving-regular-lut-plain-best_response",
+    "synchronous-fixed-irregular-formula-plain",
+    "synchronous-fixed-irregular-lut-conformity",
+    "synchronous-fixed-irregular-lut-conformity+groups",
+    "synchronous-fixed-irregular-lut-mechanisms",
+    "synchronous-fixed-irregular-lut-plain-best_response",
+    "synchronous-fixed-irregular-ratio-plain",
+    "synchronous-fixed-regular-lut-conformity-best_response",
+    "synchronous-fixed-regular-lut-mechanisms-best_response",
+    "synchronous-fixed-regular-ratio-plain",
+)
+
 SETS["default"] = [parse(n) for n in DEFAULT_TIER]
-# every variant of the default tier is in ``all`` too (the kernels and slow tiers run after it)
-SETS["all"] = list(dict.fromkeys(SETS["all"] + SETS["default"]))
+SETS["tests"] = [parse(n) for n in DEFAULT_TIER + KERNELS_TIER]
+# every variant the tests run is in ``all`` too
+SETS["all"] = list(dict.fromkeys(SETS["all"] + SETS["tests"]))
 
 
 def case(v: Variant) -> tuple[Any, list[int]]:
