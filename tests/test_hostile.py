@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hostile_helpers import MEASURE, one_line_error
 from scipy.integrate import solve_ivp
 
 from normsim import limits
@@ -32,7 +31,8 @@ from normsim.errors import NormsimError
 from normsim.scenario import conditions, loads
 from normsim.theory import analytic
 
-from clirun import normsim, normsim_process
+from support.clirun import normsim, normsim_process
+from support.hostile_helpers import MEASURE, one_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = """name: tiny
