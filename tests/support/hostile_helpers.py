@@ -1,6 +1,28 @@
-"""Helpers of the hostile-use test modules: the one-line check, the peak-memory probe."""
+"""Helpers of the hostile-use test modules: the one-line check, the peak-memory probe, a
+small scenario and the replicates of a store."""
 
 import re
+import sqlite3
+from pathlib import Path
+
+#: a small scenario that runs in a moment: three replicates of a grid of 64 agents
+TINY = """name: tiny
+game: {a: 0.6, b: 0.4, c: 0.3}
+population:
+  network: {kind: grid, rows: 8, cols: 8}
+schedule: {generations: 120, shocks: [60]}
+runs: 3
+seed: 3
+"""
+
+
+def rows(out):
+    """The replicates stored in ``out``'s store, sorted: (hash, rep, seed, share_b, mean_payoff)."""
+    con = sqlite3.connect(Path(out) / "results.sqlite")
+    try:
+        return sorted(con.execute("SELECT hash, rep, seed, share_b, mean_payoff FROM replicates"))
+    finally:
+        con.close()
 
 
 def one_line_error(r, pattern, code=1):

@@ -70,7 +70,7 @@ def test_defaults_from_scenario(tmp_path):
     ],
 )
 def test_viz_command_rejects_bad_scenarios(tmp_path, body, msg, monkeypatch):
-    # in this process (tests/support/clirun.py; `normsim viz` has real processes in test_hostile):
+    # in this process (tests/support/clirun.py; `normsim viz` has real processes in test_viz_port):
     # starting the server instead of refusing fails the test rather than hanging it
     def serve(*args, **kw):
         raise AssertionError(f"normsim viz went on to serve: {args}")
