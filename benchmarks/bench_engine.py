@@ -8,7 +8,7 @@
 Each case runs in this one process (no parallelism) after a warm-up that
 compiles (or loads) the kernels. ``agent_updates_per_s`` is agents x
 replicates x generations / seconds. The baseline is the tests' plain
-per-agent Python model (tests/slow_model.py) on the same graph for a few
+per-agent Python model (tests/support/slow_model.py) on the same graph for a few
 generations; ``speedup_vs_python`` compares updates per second. On the torus
 cases the Mesa model (normsim.model) is timed too (``speedup_vs_mesa``). Peak memory
 is the process's peak resident set (ru_maxrss) after the case.
@@ -32,7 +32,7 @@ from normsim.params import ModelParams  # noqa: E402
 
 
 def python_rate(params: ModelParams, generations: int) -> float:
-    from slow_model import slow_simulate
+    from support.slow_model import slow_simulate
 
     p = replace(params, generations=generations, shocks=())
     seed = replicate_seeds(1, 1)[0]

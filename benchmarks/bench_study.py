@@ -6,7 +6,7 @@
 reference mode (6e9 agent-updates), with all local cores, into a fresh store.
 Prints one JSON line with the wall time and agent-updates per second, and the
 same study's estimated time for a plain per-agent Python implementation
-measured in the same run (a few generations of tests/slow_model.py).
+measured in the same run (a few generations of tests/support/slow_model.py).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main() -> None:
     from normsim.engine import replicate_adjacency
     from normsim.params import ModelParams
 
-    from slow_model import slow_simulate
+    from support.slow_model import slow_simulate
 
     updates = 12 * 100 * 2000 * 2500
     with tempfile.TemporaryDirectory() as d:

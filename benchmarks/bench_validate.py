@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_validate.py
 
-Each file at the 10 MiB size limit (the shapes of tests/test_hostile_validate.py: a
-sweep list, committed nodes, a flow mapping, comments, a long description) is validated
+Each file at the 10 MiB size limit (the shapes of tests/scenario/test_hostile_validate.py:
+a sweep list, committed nodes, a flow mapping, comments, a long description) is validated
 in this process, after a first call that does the imports; the target is under 2 s each.
 Then a list of 20,000 and one of 40,000 values: twice the values should take about twice
 the time (``ratio`` near 2, not 4), as validation is linear in the file.
@@ -17,11 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path[:0] = [str(TESTS), str(TESTS / "scenario")]  # the helpers, the validation test
 
 from test_hostile_validate import BASE, SHAPES  # noqa: E402
 
-from clirun import normsim  # noqa: E402
+from support.clirun import normsim  # noqa: E402
 
 
 def seconds(path: Path) -> float:

@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: run does (numba's first compile included): a 300 x 300 grid 263-270 MB, a complete
 #: graph of 1,200 nodes 272-276 MB, an Erdos-Renyi graph of 10^5 nodes 152 MB. The
 #: figures below are those measurements plus about 20%, so that an estimate stays
-#: above a real build from one run to the next (the test in tests/test_hostile.py).
+#: above a real build from one run to the next (the test in tests/scenario/test_costs.py).
 BUILD_BYTES: dict[str, tuple[float, float]] = {
     "grid": (2900.0, 360.0),
     "complete": (600.0, 460.0),
