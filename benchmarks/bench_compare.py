@@ -87,6 +87,7 @@ def main() -> None:
     ap.add_argument(
         "--mechanisms", action="store_true", help="also committed agents, conformity, groups"
     )
+    ap.add_argument("--only", nargs="+", metavar="CASE", help="only the cases with these names")
     args = ap.parse_args()
     modes = ["synchronous", "sequential", "reference", "asynchronous"]
     if args.protocols:
@@ -102,6 +103,16 @@ def main() -> None:
         cases.append(("reference", True, "plain"))
     if args.mechanisms:
         cases += [(m, False, x) for x in ("committed", "conformity", "groups") for m in modes]
+
+    def case_name(mode: str, evolving: bool, mech: str) -> str:
+        return (
+            f"torus-{mode}"
+            + ("-evolving" if evolving else "")
+            + (f"-{mech}" if mech != "plain" else "")
+        )
+
+    if args.only:
+        cases = [c for c in cases if case_name(*c) in args.only]
     for mode, evolving, mech in cases:
         seen: dict[str, list[float]] = {name: [] for name, _, _ in sides}
         for _ in range(args.rounds):
@@ -113,9 +124,7 @@ def main() -> None:
         print(
             json.dumps(
                 {
-                    "case": f"torus-{mode}"
-                    + ("-evolving" if evolving else "")
-                    + (f"-{mech}" if mech != "plain" else ""),
+                    "case": case_name(mode, evolving, mech),
                     "sides": {name: str(tree) + f" ({p})" for name, tree, p in sides},
                     "first_median_agent_updates_per_s": round(med["first"]),
                     "second_median_agent_updates_per_s": round(med["second"]),
