@@ -47,7 +47,15 @@ from normsim.mechanisms import check_committed, committed_count
 from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.parameters import PARAMETERS as _P
 from normsim.parameters import UNLESS_DEFAULT
-from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, check_events, expand_shocks
+from normsim.params import (
+    DEFAULTS,
+    UPDATE_MODES,
+    ModelParams,
+    PayoffError,
+    check_events,
+    check_payoffs,
+    expand_shocks,
+)
 from normsim.protocols import resolve as resolve_protocol
 from normsim.yamlsafe import load_value, read_text
 from normsim.yamlsafe import parse as parse_yaml
@@ -607,8 +615,6 @@ def _line(node: yaml.Node | None, path: tuple) -> int | None:
 
 
 def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> Scenario:
-    from normsim.limits import PayoffError, check_payoffs
-
     try:
         sc = Scenario.model_validate(raw)
         if not sc.population.well_mixed:  # the simulation's payoff sums must stay finite
