@@ -218,7 +218,7 @@ def _analytic_theory(args: argparse.Namespace) -> int:
     p0 = None if args.p0 is None else _number("--p0", args.p0, low=0.0, high=1.0)
     Z = None if args.population is None else _integer("--population", args.population, low=2)
     if model == "finite":
-        from normsim.limits import FINITE_BYTES_PER_STATE, check_memory
+        from normsim.scenario.limits import FINITE_BYTES_PER_STATE, check_memory
         from normsim.theory import finite
 
         check_memory(
@@ -259,7 +259,11 @@ def _analytic_theory(args: argparse.Namespace) -> int:
             from normsim.theory import pairapprox
 
             k = _integer("--degree", args.degree, low=2)
-            from normsim.limits import PAIR_BYTES_PER_DEGREE, PAIR_BYTES_PER_PAIR, check_memory
+            from normsim.scenario.limits import (
+                PAIR_BYTES_PER_DEGREE,
+                PAIR_BYTES_PER_PAIR,
+                check_memory,
+            )
 
             check_memory(
                 f"the pair approximation of degree {k:,}",
@@ -541,8 +545,7 @@ def _load(args: argparse.Namespace):
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``normsim validate``: check a scenario and print what would run."""
-    from normsim import limits
-    from normsim.scenario import conditions
+    from normsim.scenario import conditions, limits
 
     loaded = _load(args)
     sc = loaded.scenario
@@ -997,8 +1000,8 @@ def _check_calibration_memory(
     loaded, particles: int, populations: int, quantile: float, predictive: int
 ) -> None:
     """Refuse a calibration whose particles (or posterior-predictive simulations) would not
-    fit in memory, before the fit runs (:func:`normsim.limits.check_memory`)."""
-    from normsim.limits import PARTICLE_BYTES, check_memory
+    fit in memory, before the fit runs (:func:`normsim.scenario.limits.check_memory`)."""
+    from normsim.scenario.limits import PARTICLE_BYTES, check_memory
 
     sc = loaded.scenario
     series = sc.runs * (sc.schedule.generations + 1) * 8.0 * 4

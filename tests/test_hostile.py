@@ -28,9 +28,8 @@ from hostile_helpers import MEASURE, one_line_error
 from hostile_helpers import normsim_process as normsim
 from scipy.integrate import solve_ivp
 
-from normsim import limits
 from normsim.errors import NormsimError
-from normsim.scenario import conditions, loads
+from normsim.scenario import conditions, limits, loads
 from normsim.theory import analytic
 
 from inproc import normsim as normsim_here

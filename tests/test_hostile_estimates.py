@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from hostile_helpers import MEASURE, one_line_error
 
-from normsim import limits
-from normsim.scenario import load, loads
+from normsim.scenario import limits, load, loads
 
 from inproc import normsim
 

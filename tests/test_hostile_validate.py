@@ -4,7 +4,7 @@ limit is read, or refused by its number of values, in one line, whatever it hold
 import pytest
 from hostile_helpers import one_line_error
 
-from normsim.yamlsafe import MAX_BYTES, MAX_VALUES
+from normsim.scenario.yamlsafe import MAX_BYTES, MAX_VALUES
 
 from inproc import normsim
 

@@ -25,11 +25,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from normsim import limits
-from normsim.design import write_record
 from normsim.draws import replicate_seed
 from normsim.errors import NormsimError
-from normsim.scenario import Condition, LoadedScenario, conditions
+from normsim.scenario import Condition, LoadedScenario, conditions, limits
+from normsim.scenario.design import write_record
 from normsim.snapshots import snapshot_blobs
 from normsim.store import Store, check_owner, check_store_file
 from normsim.theory import analytic

@@ -45,9 +45,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from normsim.errors import NormsimError
+from normsim.scenario.schema import condition_mapping
 
 if TYPE_CHECKING:  # pragma: no cover
-    from normsim.scenario import LoadedScenario
+    from normsim.scenario.load import LoadedScenario
 
 # ------------------------------------------------------------------ cost tables
 #: peak memory while building one graph, per network kind: (bytes per node, bytes per
@@ -68,7 +69,7 @@ BUILD_BYTES: dict[str, tuple[float, float]] = {
     "edgelist": (600.0, 600.0),
     "sbm": (850.0, 420.0),  # as erdos_renyi: networkx draws each block pair alike
 }
-#: peak memory while normsim's native generators (:mod:`normsim.generators`) build one
+#: peak memory while normsim's native generators (:mod:`normsim.networks.generators`) build one
 #: graph straight into the engine's arrays: (bytes per node, bytes per edge), fitted to
 #: the peak RSS over a fresh process's baseline (a 1000 x 1000 and a 2000 x 2000 grid
 #: 28 and 111 MB; random regular graphs of 10^6 nodes, d = 4, 80 MB and 3 x 10^5 nodes,
@@ -131,7 +132,7 @@ PARALLEL_EFFICIENCY = 0.75
 STARTUP_SECONDS = 5.0
 #: the most a run may be estimated to take on the cores that do the work
 MAX_SECONDS = 30 * 86400.0
-#: replicates per worker task: about this many agent-updates (as normsim.runner chunks)
+#: replicates per worker task: about this many agent-updates (as normsim.studies.runner chunks)
 CHUNK_UPDATES = 2e7
 #: a sweep whose cost-relevant keys (network, generations, rates, update) have more
 #: combinations than this is estimated from each key's worst value instead of exactly
@@ -430,17 +431,6 @@ class Cost:
         return max(self.parts, key=lambda p: p.bytes)
 
 
-def _set(d: dict, path: str, value: Any) -> None:
-    keys = path.split(".")
-    for k in keys[:-1]:
-        nxt = d.get(k)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            d[k] = nxt
-        d = nxt
-    d[keys[-1]] = value
-
-
 def _variant(d: dict) -> Variant | None:
     from normsim.networks import RANDOM_KINDS
 
@@ -509,7 +499,6 @@ def snapshot_bytes(nodes: float, rates: int, evolving: bool) -> float:
 def _variants(loaded: LoadedScenario) -> tuple[list[tuple[Variant, float]], float]:
     """The distinct cost-relevant variants of a scenario's conditions with how many
     conditions each stands for, and the number of conditions (nothing expanded)."""
-    import copy
     import itertools
 
     sc = loaded.scenario
@@ -523,26 +512,22 @@ def _variants(loaded: LoadedScenario) -> tuple[list[tuple[Variant, float]], floa
     out: list[tuple[Variant, float]] = []
     if rel <= EXACT_VARIANTS:
         for combo in itertools.product(*(sweep[k] for k in keys)):
-            d = copy.deepcopy(base)
-            for k, v in zip(keys, combo, strict=True):
-                _set(d, k, copy.deepcopy(v))
+            d = condition_mapping(base, dict(zip(keys, combo, strict=True)), "sweep", replace=True)
             v = _variant(d)
             if v is not None:
                 out.append((v, per))
         return out, n_cond
     # too many combinations to list: each key at its most expensive value, together
-    worst = copy.deepcopy(base)
+    worst: dict[str, Any] = {}
     for k in keys:
         best, best_cost = None, -1.0
         for val in sweep[k]:
-            d = copy.deepcopy(base)
-            _set(d, k, copy.deepcopy(val))
-            v = _variant(d)
+            v = _variant(condition_mapping(base, {k: val}, "sweep", replace=True))
             c = 0.0 if v is None else (v.nodes + v.edges + 1) * v.generations * v.rates
             if c > best_cost:
                 best, best_cost = val, c
-        _set(worst, k, copy.deepcopy(best))
-    v = _variant(worst)
+        worst[k] = best
+    v = _variant(condition_mapping(base, worst, "sweep", replace=True))
     if v is not None:
         out.append((v, n_cond))
     return out, n_cond

@@ -51,137 +51,35 @@ likely (Morris's top level, exactly ``hi + 1``, becomes ``hi``).
 
 from __future__ import annotations
 
-import copy
 import json
-import types
-import typing
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, field_validator
 
 from normsim.errors import NormsimError
+from normsim.scenario.condition import Condition, PointConditions, check_network, combos
+from normsim.scenario.schema import (
+    LHS_MIN_SAMPLES,
+    METHODS,
+    RBD_HARMONICS,
+    DesignSpec,
+    Scenario,
+    condition_mapping,
+    known_paths,
+    line_of,
+    numeric_paths,
+    set_path,
+    suggest_path,
+    validate,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from normsim.scenario import Condition, LoadedScenario, Scenario
+    from normsim.scenario.load import LoadedScenario
 
-METHODS = ("sobol", "morris", "lhs")
-#: RBD-FAST (the analysis of a Latin hypercube) uses this many harmonics ...
-RBD_HARMONICS = 10
-#: ... and needs more than 2 M points in each half-size bootstrap resample
-LHS_MIN_SAMPLES = 4 * RBD_HARMONICS + 2
 #: meta key of the design record in a results store
 META_KEY = "design"
-
-
-class DesignSpec(BaseModel):
-    """``design``: a sampling design over numeric fields (see the module docstring)."""
-
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-    method: str
-    """How the points are drawn (SALib): ``sobol`` (Saltelli's scheme on a scrambled Sobol'
-    sequence, for Sobol' indices), ``morris`` (elementary-effect trajectories) or ``lhs``
-    (a Latin hypercube, analysed with RBD-FAST)."""
-    samples: StrictInt
-    """The design's size: for ``sobol`` the base samples N, a power of 2 (at most 2**24),
-    giving N (2D + 2) points for D bounded fields (N (D + 2) without second order); for
-    ``morris`` the trajectories (at least 2), N (D + 1) points; for ``lhs`` the points
-    themselves (at least 42, what RBD-FAST's analysis needs)."""
-    seed: StrictInt | None = None
-    """Seed of the sampling (a non-negative integer below 2**63); none: the scenario's
-    ``seed``. The replicates' own seeds still come from the scenario's seed."""
-    bounds: dict[str, list[Any]]
-    """The fields to vary: dotted paths of numeric fields (e.g. ``game.c``,
-    ``population.network.p``) mapped to ``[lo, hi]`` with lo < hi, both ends values the
-    field accepts. Integer fields make each integer lo..hi equally likely. A path is in
-    either ``sweep`` or ``design``, not both."""
-    second_order: StrictBool = True
-    """``sobol`` only: also the points for the second-order indices S2 (the BA rows of
-    Saltelli's scheme); false gives N (D + 2) points and first- and total-order indices."""
-    levels: StrictInt = 4
-    """``morris`` only: the number of grid levels each field takes, an even number >= 2."""
-
-    @field_validator("method", mode="before")
-    @classmethod
-    def _method(cls, v):
-        if v not in METHODS:
-            raise ValueError(f"{v!r} is not one of {', '.join(METHODS)}")
-        return v
-
-    @field_validator("seed")
-    @classmethod
-    def _seed(cls, v):
-        if v is not None and not 0 <= v < 2**63:
-            raise ValueError(f"{v} must be a non-negative integer below 2**63")
-        return v
-
-    @field_validator("bounds", mode="before")
-    @classmethod
-    def _bounds(cls, v):
-        if not isinstance(v, dict) or not v:
-            raise ValueError(f"{v!r} must map at least one dotted path to [lo, hi]")
-        return v
-
-
-# ------------------------------------------------------------------ paths
-def numeric_paths(raw: dict) -> dict[str, str]:
-    """Every numeric field a design can vary in this scenario: path -> ``"float"`` | ``"int"``.
-
-    Read from the scenario models (fields of type float or int) and, for the
-    network, from the parameters of its kind (:data:`normsim.networks.KINDS`).
-    """
-    from normsim.networks import KINDS
-    from normsim.scenario import DynamicsSpec, EvolvingRates, GameSpec, PopulationSpec, ScheduleSpec
-
-    out: dict[str, str] = {}
-    for prefix, model in (
-        ("game", GameSpec),
-        ("population", PopulationSpec),
-        ("dynamics", DynamicsSpec),
-        ("schedule", ScheduleSpec),
-        ("dynamics.exploration", EvolvingRates),
-    ):
-        for name, f in model.model_fields.items():
-            kind = _kind(f.annotation)
-            if kind:
-                out[f"{prefix}.{name}"] = kind
-    out["schedule.shocks.every"] = "int"
-    kinds = [KINDS.get(k) for k in _network_kinds(raw)]
-    for params in (p for p in kinds if p):
-        for name, (typ, _) in params.items():
-            if typ in (int, float):
-                out[f"population.network.{name}"] = "int" if typ is int else "float"
-    return out
-
-
-def _kind(annotation) -> str | None:
-    """``"float"`` for a float field (or a union with float), ``"int"`` for an int, else None."""
-
-    def base(a):  # Annotated[float, ...] -> float
-        return typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a
-
-    annotation = base(annotation)
-    if annotation is float or (
-        typing.get_origin(annotation) in (typing.Union, types.UnionType)
-        and float in [base(a) for a in typing.get_args(annotation)]
-    ):
-        return "float"
-    return "int" if annotation is int else None
-
-
-def _network_kinds(raw: dict) -> list[str]:
-    net = ((raw.get("population") or {}) if isinstance(raw.get("population"), dict) else {}).get(
-        "network"
-    )
-    kinds: list[Any] = [net.get("kind")] if isinstance(net, dict) else ["grid"]
-    sweep = raw.get("sweep") if isinstance(raw.get("sweep"), dict) else {}
-    for v in sweep.get("population.network", []) or []:
-        if isinstance(v, dict):
-            kinds.append(v.get("kind"))
-    kinds += [k for k in sweep.get("population.network.kind", []) or []]
-    return [k for k in kinds if isinstance(k, str)]
 
 
 def _overlap(a: str, b: str) -> bool:
@@ -191,14 +89,12 @@ def _overlap(a: str, b: str) -> bool:
 # ------------------------------------------------------------------ validation
 def check_design(sc: Scenario, raw: dict, where: str, node, base_dir: Path) -> None:
     """Check a scenario's design: paths, bounds, sample count (a NormsimError naming the field)."""
-    from normsim.scenario import _line
-
     d = sc.design
     if d is None:
         return
 
     def at(*path) -> str:
-        line = _line(node, ("design", *path)) if node is not None else None
+        line = line_of(node, ("design", *path)) if node is not None else None
         return f"{where}:{line}" if line else where
 
     kinds = numeric_paths(raw)
@@ -242,16 +138,14 @@ def check_range(
 
     ``loc`` starts every error message (e.g. ``s.yaml:12: design.bounds.game.c``).
     """
-    from normsim.scenario import _check_network, _known_paths, _set_path, _suggest_path, _validate
-
     kinds = numeric_paths(raw) if kinds is None else kinds
     if path not in kinds:
-        if path in _known_paths():
+        if path in known_paths():
             raise NormsimError(
                 f"{loc}: not a numeric parameter (only numbers can be sampled; "
                 "put other fields in sweep)"
             )
-        raise NormsimError(f"{loc}: no such field{_suggest_path(path)}")
+        raise NormsimError(f"{loc}: no such field{suggest_path(path)}")
     if kinds[path] == "int" and not integers:
         raise NormsimError(f"{loc}: an integer parameter; only continuous ones can be fitted")
     for v in (lo, hi):
@@ -261,18 +155,14 @@ def check_range(
             raise NormsimError(f"{loc}: {v!r} is not an integer ({path} is one)")
     if lo >= hi:
         raise NormsimError(f"{loc}: lo {lo!r} >= hi {hi!r}; give [lo, hi] with lo < hi")
-    for combo in _combos(sweep or {}):
+    for combo in combos(sweep or {}):
         for v in (lo, hi):
-            trial = copy.deepcopy(raw)
-            trial.pop("sweep", None)
-            trial.pop("design", None)
-            for k, sv in combo.items():
-                _set_path(trial, k, sv, "sweep")
-            _set_path(trial, path, int(v) if kinds[path] == "int" else v, loc)
+            trial = condition_mapping(raw, combo, "sweep")
+            set_path(trial, path, int(v) if kinds[path] == "int" else v, loc)
             try:
-                spec = _validate(trial, "", None)
+                spec = validate(trial, "", None)
                 if spec.population.network is not None and path.startswith("population.network."):
-                    _check_network(spec, base_dir, "", {})
+                    check_network(spec, base_dir, "", {})
             except NormsimError as e:
                 msg = str(e).lstrip(": ")
                 raise NormsimError(f"{loc}: {v!r} is not allowed: {msg}") from None
@@ -303,15 +193,6 @@ def _check_count(d: DesignSpec, n_vars: int, loc: str) -> None:
             f"RBD-FAST with M = {RBD_HARMONICS} harmonics) needs at least "
             f"{LHS_MIN_SAMPLES}"
         )
-
-
-def _combos(sweep: dict) -> list[dict]:
-    import itertools
-
-    keys = list(sweep)
-    return [
-        dict(zip(keys, c, strict=True)) for c in itertools.product(*(sweep[k] for k in keys))
-    ] or [{}]
 
 
 # ------------------------------------------------------------------ sampling
@@ -357,7 +238,8 @@ def sample_matrix(
     raise NormsimError(f"design.method: {method!r} is not one of {', '.join(METHODS)}")
 
 
-def _require_salib() -> None:
+def require_salib() -> None:
+    """Refuse (NormsimError, one line saying how to install it) when SALib is missing."""
     try:
         import SALib  # noqa: F401
     except ImportError:
@@ -369,7 +251,7 @@ def _require_salib() -> None:
 
 def design_matrix(sc: Scenario, raw: dict) -> tuple[list[str], list[bool], np.ndarray]:
     """The design's parameter names (alphabetical), integer flags and SALib sample."""
-    _require_salib()
+    require_salib()
     d = sc.design
     kinds = numeric_paths(raw)
     names = sorted(d.bounds)
@@ -415,71 +297,6 @@ def _build(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
     return _LAST[key]
 
 
-class PointConditions:
-    """Conditions of a scenario with some numeric paths set: design points, particles.
-
-    Each is validated like a sweep's condition and gets its content hash. The
-    network is built once per distinct network (to check it and count its
-    agents): a float network parameter within checked bounds (a rewiring
-    probability) changes neither, unless the largest component is taken.
-    """
-
-    def __init__(self, loaded: LoadedScenario, varied: list[str]):
-        self.loaded = loaded
-        self.base = copy.deepcopy(loaded.raw)
-        self.base.pop("sweep", None)
-        self.base.pop("design", None)
-        self.where = str(loaded.path or "<scenario>")
-        kinds = numeric_paths(loaded.raw)
-        self.float_net = {
-            p.split(".")[-1]
-            for p in varied
-            if p.startswith("population.network.") and kinds.get(p) == "float"
-        }
-        self.sizes: dict[str, int] = {}
-
-    def make(self, values: dict, params: dict | None = None) -> Condition:
-        """The condition with ``values`` (path -> value) set; ``params`` as stored (default
-        ``values``)."""
-        from normsim.scenario import (
-            Condition,
-            _check_network,
-            _set_path,
-            _validate,
-            check_paths,
-            condition_hash,
-        )
-
-        raw = copy.deepcopy(self.base)
-        for k, v in values.items():
-            _set_path(raw, k, v, "design")
-        spec = _validate(raw, self.where, None)
-        check_paths(spec, self.loaded.base_dir, self.loaded.data_roots, self.where)
-        params = dict(values) if params is None else params
-        n = 0
-        if spec.population.network is not None:
-            net = spec.population.network.as_dict()
-            key = json.dumps(
-                {
-                    k: v
-                    for k, v in net.items()
-                    if k not in self.float_net or net.get("largest_component")
-                },
-                sort_keys=True,
-            )
-            if key not in self.sizes:
-                self.sizes[key] = _check_network(spec, self.loaded.base_dir, self.where, params)
-            n = self.sizes[key]
-        return Condition(
-            scenario=spec.name,
-            params=params,
-            spec=spec,
-            hash=condition_hash(spec, self.loaded.base_dir),
-            base_dir=str(self.loaded.base_dir),
-            n_agents=n,
-        )
-
-
 def _build_now(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
     sc = loaded.scenario
     d = sc.design
@@ -488,7 +305,7 @@ def _build_now(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
     maker = PointConditions(loaded, list(sc.sweep) + names)
     by_hash: dict[str, Condition] = {}
     groups = []
-    for combo in _combos(sc.sweep):
+    for combo in combos(sc.sweep):
         rows = []
         for row in X:
             c = maker.make({**combo, **point_values(names, integer, row, bounds)})
