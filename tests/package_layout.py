@@ -79,6 +79,9 @@ MOVED: dict[str, str] = {
     "normsim.calibrate": "normsim.studies.calibrate",
     "normsim.tipping": "normsim.studies.tipping",
     "normsim.export": "normsim.studies.export",
+    "normsim.design": "normsim.scenario.design",
+    "normsim.limits": "normsim.scenario.limits",
+    "normsim.yamlsafe": "normsim.scenario.yamlsafe",
 }
 
 #: Import cycles allowed, each a set of modules, with the reason.
