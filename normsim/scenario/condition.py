@@ -93,6 +93,7 @@ def check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> i
     """Build the condition's graph once (first replicate's seed) to catch bad sizes early.
 
     Returns its number of agents."""
+    assert spec.population.network is not None, "a network condition"
     net = spec.population.network.as_dict()
     size = _network_size.__wrapped__ if net["kind"] == "edgelist" else _network_size
     cond = f" (condition {', '.join(f'{k}={v}' for k, v in params.items())})" if params else ""
@@ -102,9 +103,11 @@ def check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> i
         raise NormsimError(f"{where}: population.{e}{cond}") from None
     if spec.population.committed is not None:
         try:
-            committed_count(
-                check_committed(spec.population.committed.as_dict(), spec.game.a, spec.game.b), n
+            committed = check_committed(
+                spec.population.committed.as_dict(), spec.game.a, spec.game.b
             )
+            assert committed is not None  # a spec was given
+            committed_count(committed, n)
         except NormsimError as e:
             raise NormsimError(f"{where}: {e}{cond}") from None
     gr = spec.population.groups
@@ -113,6 +116,7 @@ def check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> i
 
         try:  # the groups against the network (a blocks cut is checked per replicate)
             groups = check_groups(gr.as_dict(), net, evolving=False)
+            assert groups is not None  # a spec was given
             m = groups["n"]
             if not (groups["by"] == "blocks" and net.get("largest_component")):
                 m = n_groups(groups, group_labels(groups, net, n, None, base_dir))

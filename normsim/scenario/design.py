@@ -253,6 +253,7 @@ def design_matrix(sc: Scenario, raw: dict) -> tuple[list[str], list[bool], np.nd
     """The design's parameter names (alphabetical), integer flags and SALib sample."""
     require_salib()
     d = sc.design
+    assert d is not None, "a scenario with a design"
     kinds = numeric_paths(raw)
     names = sorted(d.bounds)
     integer = [kinds[n] == "int" for n in names]
@@ -300,6 +301,7 @@ def _build(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
 def _build_now(loaded: LoadedScenario) -> tuple[list[Condition], dict]:
     sc = loaded.scenario
     d = sc.design
+    assert d is not None, "a scenario with a design"
     names, integer, X = design_matrix(sc, loaded.raw)
     bounds = [d.bounds[n] for n in names]
     maker = PointConditions(loaded, list(sc.sweep) + names)

@@ -35,6 +35,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from normsim.errors import NormsimError, check_number, excerpt
 from normsim.game import CoordinationGame
@@ -483,7 +484,13 @@ class Scenario(_Strict):
         """The agent-based model this scenario describes (its sweep not applied)."""
         s = self
         ex = s.dynamics.exploration
-        evolving = isinstance(ex, EvolvingRates)
+        rates: tuple[float, ...] | None
+        if isinstance(ex, EvolvingRates):
+            exploration, rates, rate_mutation = 0.0, tuple(ex.rates), ex.rate_mutation
+        else:
+            exploration, rates, rate_mutation = float(ex), None, DEFAULTS.rate_mutation
+        protocol = s.dynamics.protocol
+        assert isinstance(protocol, str)  # validated to the protocol's name
         return ModelParams(
             a=s.game.a,
             b=s.game.b,
@@ -492,16 +499,16 @@ class Scenario(_Strict):
             initial_b=s.population.initial_b,
             update=s.dynamics.update,
             beta=s.dynamics.selection_strength,
-            exploration=0.0 if evolving else float(ex),
-            rates=tuple(ex.rates) if evolving else None,
-            rate_mutation=ex.rate_mutation if evolving else DEFAULTS.rate_mutation,
+            exploration=exploration,
+            rates=rates,
+            rate_mutation=rate_mutation,
             generations=s.schedule.generations,
             shocks=s.schedule.shock_list(),
             committed=(
                 s.population.committed.as_dict() if s.population.committed is not None else None
             ),
             conformity=s.dynamics.conformity,
-            protocol=s.dynamics.protocol,
+            protocol=protocol,
             events=tuple(s.schedule.events),
             groups=s.population.groups.as_dict() if s.population.groups is not None else None,
         )
@@ -572,7 +579,7 @@ class Scenario(_Strict):
 
 
 # ------------------------------------------------------------------ messages
-def _did_you_mean(word: str, options) -> str:
+def _did_you_mean(word: object, options) -> str:
     options = [str(o) for o in options]
     word = str(word)[:100]  # a long value need not be compared in full
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
@@ -585,7 +592,7 @@ def _not_one_of(value, options: list[str], what: str = "") -> str:
     return f"{excerpt(value)} is not one of {', '.join(options)}{_did_you_mean(value, options)}"
 
 
-_MODELS = {
+_MODELS: dict[tuple, type[BaseModel]] = {
     (): Scenario,
     ("game",): GameSpec,
     ("population",): PopulationSpec,
@@ -599,7 +606,7 @@ _MODELS = {
 }
 
 
-def _format_error(err: dict) -> tuple[tuple, str]:
+def _format_error(err: ErrorDetails) -> tuple[tuple, str]:
     """One pydantic error as (path, message)."""
     loc = tuple(
         x
@@ -701,7 +708,7 @@ def _raw_at(raw: Any, path: tuple) -> Any:
     return raw
 
 
-def _best(errors: list[dict], raw: Any) -> dict:
+def _best(errors: list[ErrorDetails], raw: Any) -> ErrorDetails:
     """The error to report. For a union field (a fixed rate or evolving rates; a shock
     list or ``every``) pydantic reports every branch: keep the one the input meant."""
     unions = {"exploration": "EvolvingRates", "shocks": "Every"}
@@ -834,11 +841,12 @@ def _kind(annotation) -> str | None:
 
 
 def _network_kinds(raw: dict) -> list[str]:
-    net = ((raw.get("population") or {}) if isinstance(raw.get("population"), dict) else {}).get(
-        "network"
-    )
+    pop = raw.get("population")
+    net = pop.get("network") if isinstance(pop, dict) else None
     kinds: list[Any] = [net.get("kind")] if isinstance(net, dict) else ["grid"]
-    sweep = raw.get("sweep") if isinstance(raw.get("sweep"), dict) else {}
+    sweep = raw.get("sweep")
+    if not isinstance(sweep, dict):
+        sweep = {}
     for v in sweep.get("population.network", []) or []:
         if isinstance(v, dict):
             kinds.append(v.get("kind"))
