@@ -469,7 +469,7 @@ def test_every_field_option_and_function_has_an_entry(site):
         "normsim.theory.report.": "normsim.theory.",
         "normsim.scenario.schema.": "normsim.scenario.",
         "normsim.scenario.condition.": "normsim.scenario.",
-        "normsim.scenario.load.": "normsim.scenario.",
+        "normsim.scenario.loading.": "normsim.scenario.",
     }
 
     def as_documented(n: str) -> str:

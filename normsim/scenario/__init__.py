@@ -21,10 +21,10 @@ The modules, each importing only those before it:
 - :mod:`normsim.scenario.condition`: one condition built, checked and hashed;
 - :mod:`normsim.scenario.design`: sampling designs (SALib) and their checks;
 - :mod:`normsim.scenario.limits`: what a scenario will cost, refused when too large;
-- :mod:`normsim.scenario.load`: :func:`load`, :func:`loads` and :func:`conditions`.
+- :mod:`normsim.scenario.loading`: :func:`load`, :func:`loads` and :func:`conditions`.
 
 The names of :mod:`~normsim.scenario.schema`, :mod:`~normsim.scenario.condition` and
-:mod:`~normsim.scenario.load` are available here.
+:mod:`~normsim.scenario.loading` are available here.
 
 Examples
 --------
@@ -42,7 +42,7 @@ from normsim.scenario.condition import (
     condition_hash,
     data_paths,
 )
-from normsim.scenario.load import LoadedScenario, conditions, load, loads, parse_override
+from normsim.scenario.loading import LoadedScenario, conditions, load, loads, parse_override
 from normsim.scenario.schema import (
     CommittedSpec,
     DesignSpec,

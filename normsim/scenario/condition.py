@@ -1,12 +1,14 @@
 """One condition of a scenario: built, checked and identified by its content hash.
 
 A condition is the scenario with a sweep's combination or a design's point set
-(:func:`normsim.scenario.schema.condition_mapping`), validated as a whole scenario,
-its data files and its network checked (:func:`check_paths`, :func:`check_network`),
-and identified by a hash of what determines its results (:func:`condition_hash`):
-the runner stores and resumes its replicates under that hash.
-:class:`PointConditions` builds them, for a sweep (:func:`normsim.scenario.conditions`),
-a sampling design (:mod:`normsim.scenario.design`) and the studies' particles.
+(:func:`normsim.scenario.condition_mapping`), validated as a whole scenario, its
+data files and its network checked (:func:`~normsim.scenario.check_paths`,
+:func:`~normsim.scenario.check_network`), and identified by a hash of what
+determines its results (:func:`~normsim.scenario.condition_hash`): the runner
+stores and resumes its replicates under that hash.
+:class:`~normsim.scenario.PointConditions` builds them, for a sweep
+(:func:`normsim.scenario.conditions`), a sampling design
+(:mod:`normsim.scenario.design`) and the studies' particles.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from normsim.params import ModelParams, check_events
 from normsim.scenario.schema import Scenario, condition_mapping, line_of, numeric_paths, validate
 
 if TYPE_CHECKING:  # pragma: no cover
-    from normsim.scenario.load import LoadedScenario
+    from normsim.scenario.loading import LoadedScenario
 
 
 def data_paths(spec: Scenario) -> list[tuple[tuple, str]]:

@@ -76,7 +76,7 @@ from normsim.scenario.schema import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from normsim.scenario.load import LoadedScenario
+    from normsim.scenario.loading import LoadedScenario
 
 #: meta key of the design record in a results store
 META_KEY = "design"

@@ -48,7 +48,7 @@ from normsim.errors import NormsimError
 from normsim.scenario.schema import condition_mapping
 
 if TYPE_CHECKING:  # pragma: no cover
-    from normsim.scenario.load import LoadedScenario
+    from normsim.scenario.loading import LoadedScenario
 
 # ------------------------------------------------------------------ cost tables
 #: peak memory while building one graph, per network kind: (bytes per node, bytes per

@@ -1,14 +1,14 @@
 """The scenario file's schema: its pydantic models, and a mapping checked against them.
 
-:class:`Scenario` and its sections declare every field of a scenario file with its
-default, its check and its documentation (the documentation's scenario reference,
-docs/reference/scenario.rst, is generated from the models below and their field
-docstrings). :func:`validate` checks a mapping against them and turns pydantic's errors
-into one line that names the file, the line where YAML gives one, the dotted path of
-the field, what was wrong and what is allowed, e.g.
+:class:`~normsim.scenario.Scenario` and its sections declare every field of a scenario
+file with its default, its check and its documentation (the documentation's scenario
+reference, docs/reference/scenario.rst, is generated from the models below and their
+field docstrings). :func:`~normsim.scenario.validate` checks a mapping against them
+and turns pydantic's errors into one line that names the file, the line where YAML
+gives one, the dotted path of the field, what was wrong and what is allowed, e.g.
 ``quick.yaml:5: game.c: 1.5 is outside [0, 1]``.
 
-:func:`condition_mapping` writes a condition's values (a sweep's combination, a
+:func:`~normsim.scenario.condition_mapping` writes a condition's values (a sweep's combination, a
 design's point) into a copy of a scenario's mapping: the one place where a condition
 is built from its scenario, for the conditions themselves
 (:mod:`normsim.scenario.condition`) and for the cost estimate
@@ -757,7 +757,7 @@ def condition_mapping(
     (:func:`set_path`; ``where`` starts its errors, e.g. ``sweep``).
 
     The sweep's conditions, the design's points, the studies' particles
-    (:class:`normsim.scenario.condition.PointConditions`), the checks of a sweep's values
+    (:class:`normsim.scenario.PointConditions`), the checks of a sweep's values
     and of a design's bounds and the cost estimate (:mod:`normsim.scenario.limits`) all
     build a condition here. ``replace`` is the estimate's: it sets the values in a
     resolved scenario, whose defaults are filled in, so that a key on a path may hold its

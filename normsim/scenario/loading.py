@@ -1,17 +1,17 @@
 """Loading a scenario file, and expanding a loaded scenario into its conditions.
 
-:func:`load` reads a scenario file defensively (:mod:`normsim.scenario.yamlsafe`: a
-bounded size, no alias bombs, no duplicate keys), applies ``--set`` overrides and
-checks the whole scenario before anything runs: its fields
-(:func:`normsim.scenario.schema.validate`), the data files it names, every value of
+:func:`~normsim.scenario.load` reads a scenario file defensively
+(:mod:`normsim.scenario.yamlsafe`: a bounded size, no alias bombs, no duplicate keys),
+applies ``--set`` overrides and checks the whole scenario before anything runs: its
+fields (:func:`normsim.scenario.validate`), the data files it names, every value of
 its sweep and its design's bounds (:func:`normsim.scenario.design.check_design`).
 Every error is a :class:`normsim.errors.NormsimError` of one line naming the file and,
 where YAML gives one, the line.
 
-:func:`conditions` expands a loaded scenario: the sweep's full factorial, or every
-sweep combination x every design point, each a
-:class:`~normsim.scenario.condition.Condition` built by
-:class:`~normsim.scenario.condition.PointConditions`, once the cost estimate
+:func:`~normsim.scenario.conditions` expands a loaded scenario: the sweep's full
+factorial, or every sweep combination x every design point, each a
+:class:`~normsim.scenario.Condition` built by
+:class:`~normsim.scenario.PointConditions`, once the cost estimate
 (:func:`normsim.scenario.limits.check`) has refused a scenario too large for this
 machine.
 """
