@@ -96,7 +96,7 @@ def _skip_schema_fields(app, what, name, obj, skip, options):
 
 def _schema_field_names() -> set[str]:
     """Field names of every model of the scenario schema (those of normsim.scenario and
-    the ones it uses from other modules, e.g. normsim.design.DesignSpec)."""
+    the ones it uses from other modules, e.g. normsim.scenario.schema.DesignSpec)."""
     from normsim_docs import schema_fields
 
     return {f for _, _, model in schema_fields() for f in model.model_fields}

@@ -136,6 +136,63 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
     return tuple(out)
 
 
+#: the largest and smallest max(a, b) the simulation accepts. Payoffs are summed over
+#: an agent's neighbours (and over every edge for the mean payoff) and divided by the
+#: payoff range R = max(a, b) k_max - ...: with max(a, b) = 1e308 on a grid R overflows
+#: to inf and every Fermi probability becomes 1/2. Within these bounds a graph of up to
+#: 1e10 edges stays finite and normal. (The well-mixed ODE takes any a, b > 0.)
+SIM_PAYOFF_MAX = 1e290
+SIM_PAYOFF_MIN = 1e-290
+
+
+class PayoffError(NormsimError):
+    """Payoffs out of the simulation's bounds; ``loc`` is the field's path (a tuple)."""
+
+    def __init__(self, message: str, loc: tuple):
+        super().__init__(message)
+        self.loc = loc
+
+
+def _check_pair(a: float, b: float, loc: tuple) -> None:
+    big, name = (a, "a") if a >= b else (b, "b")
+    if big > SIM_PAYOFF_MAX or big < SIM_PAYOFF_MIN:
+        side = "large" if big > SIM_PAYOFF_MAX else "small"
+        field = (
+            ".".join(loc) + f".{name}"
+            if loc[0] == "game"
+            else f"schedule.events[{loc[2]}].game.{name}"
+        )
+        raise PayoffError(
+            f"{field}: {big:g} is too {side} for the simulation: payoffs summed over "
+            f"neighbours leave double precision unless max(a, b) is within "
+            f"[{SIM_PAYOFF_MIN:g}, {SIM_PAYOFF_MAX:g}]; the dynamics depend only on a : b and "
+            "c, so divide a and b by the same factor",
+            (*loc, name),
+        )
+
+
+def check_payoffs(a: float, b: float, events=()) -> None:
+    """Refuse payoffs whose sums over neighbours overflow (or underflow) the simulation's
+    Fermi computation: the initial game's and every game that ``events`` (normalised
+    ``schedule.events``, :func:`normsim.params.check_events`) set, in every group, by
+    the same bounds. The error (a :class:`PayoffError`) starts with the field
+    (``game.a: ...``, ``schedule.events[2].game.a: ...``)."""
+    _check_pair(a, b, ("game",))
+    states: dict = {None: (a, b)}  # group -> its (a, b); None: every other group
+    timed = sorted(range(len(events)), key=lambda k: events[k].get("at", events[k].get("to")))
+    for k in timed:
+        ev = events[k]
+        game = ev.get("game", {})
+        if "a" not in game and "b" not in game:
+            continue
+        groups = [ev["group"]] if "group" in ev else list(states)
+        for g in groups:
+            old_a, old_b = states.get(g, states[None])
+            ga, gb = game.get("a", old_a), game.get("b", old_b)
+            states[g] = (ga, gb)
+            _check_pair(ga, gb, ("schedule", "events", k, "game"))
+
+
 def game_schedule(
     a: float,
     b: float,
@@ -253,10 +310,8 @@ class ModelParams:
     protocol: str = _P["protocol"].default
 
     def __post_init__(self) -> None:
-        from normsim.limits import check_payoffs
-
         CoordinationGame(self.a, self.b, self.c)
-        check_payoffs(self.a, self.b)  # payoff sums must stay finite (limits.py)
+        check_payoffs(self.a, self.b)  # payoff sums must stay finite (SIM_PAYOFF_MAX)
         _P["initial_b"].check(self.initial_b)
         if self.update not in UPDATE_MODES:
             raise NormsimError(

@@ -196,7 +196,7 @@ def _allowed_from_code(path: str) -> str | None:
     if path == "population.network.kind":
         return ", ".join(KINDS)
     if path == "design.method":
-        from normsim.design import METHODS
+        from normsim.scenario.schema import METHODS
 
         return ", ".join(METHODS)
     return None
@@ -221,7 +221,7 @@ class ScenarioReference(_Generated):
             for path, field, _model in entries:
                 text, allowed = split_allowed(field.description)
                 if not text:
-                    self.warn(f"scenario field {path} has no docstring in normsim/scenario.py")
+                    self.warn(f"scenario field {path} has no docstring in normsim.scenario.schema")
                 allowed = _allowed_from_code(path) or allowed
                 default = _default(field)
                 facts = [

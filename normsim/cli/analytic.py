@@ -247,7 +247,7 @@ def _analytic_theory(args: argparse.Namespace) -> int:
     p0 = None if args.p0 is None else number("--p0", args.p0, low=0.0, high=1.0)
     Z = None if args.population is None else integer("--population", args.population, low=2)
     if model == "finite":
-        from normsim.limits import FINITE_BYTES_PER_STATE, check_memory
+        from normsim.scenario.limits import FINITE_BYTES_PER_STATE, check_memory
         from normsim.theory import finite
 
         assert Z is not None  # cmd_analytic requires --population for --model finite
@@ -289,7 +289,11 @@ def _analytic_theory(args: argparse.Namespace) -> int:
             from normsim.theory import pairapprox
 
             k = integer("--degree", args.degree, low=2)
-            from normsim.limits import PAIR_BYTES_PER_DEGREE, PAIR_BYTES_PER_PAIR, check_memory
+            from normsim.scenario.limits import (
+                PAIR_BYTES_PER_DEGREE,
+                PAIR_BYTES_PER_PAIR,
+                check_memory,
+            )
 
             check_memory(
                 f"the pair approximation of degree {k:,}",

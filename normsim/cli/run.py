@@ -40,8 +40,7 @@ def add_validate(sub: Subparsers) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``normsim validate``: check a scenario and print what would run."""
-    from normsim import limits
-    from normsim.scenario import conditions
+    from normsim.scenario import conditions, limits
 
     loaded = load_scenario(args)
     sc = loaded.scenario

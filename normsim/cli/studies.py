@@ -217,8 +217,8 @@ def _check_calibration_memory(
     loaded: LoadedScenario, particles: int, populations: int, quantile: float, predictive: int
 ) -> None:
     """Refuse a calibration whose particles (or posterior-predictive simulations) would not
-    fit in memory, before the fit runs (:func:`normsim.limits.check_memory`)."""
-    from normsim.limits import PARTICLE_BYTES, check_memory
+    fit in memory, before the fit runs (:func:`normsim.scenario.limits.check_memory`)."""
+    from normsim.scenario.limits import PARTICLE_BYTES, check_memory
 
     sc = loaded.scenario
     series = sc.runs * (sc.schedule.generations + 1) * 8.0 * 4

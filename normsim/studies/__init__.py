@@ -11,5 +11,5 @@
 - :mod:`normsim.studies.tipping`: the search for each condition's tipping point.
 
 The results store (:mod:`normsim.store`, :mod:`normsim.snapshots`) stays below this
-package: :mod:`normsim.limits` estimates a run's disk from it before anything runs.
+package: :mod:`normsim.scenario.limits` estimates a run's disk from it before anything runs.
 """

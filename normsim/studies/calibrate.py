@@ -73,9 +73,10 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from normsim.datafiles import check_special, quote
-from normsim.design import PointConditions, check_range, numeric_paths
 from normsim.draws import replicate_seeds
 from normsim.errors import NormsimError
+from normsim.scenario import PointConditions, numeric_paths
+from normsim.scenario.design import check_range
 from normsim.store import Store, check_owner, check_store_file
 from normsim.studies.runner import Batches
 

@@ -26,11 +26,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from normsim import limits
-from normsim.design import write_record
 from normsim.draws import replicate_seed
 from normsim.errors import NormsimError
-from normsim.scenario import Condition, EvolvingRates, LoadedScenario, conditions
+from normsim.scenario import Condition, EvolvingRates, LoadedScenario, conditions, limits
+from normsim.scenario.design import write_record
 from normsim.snapshots import snapshot_blobs
 from normsim.store import Store, check_owner, check_store_file
 from normsim.theory import analytic
@@ -40,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
 
     from normsim.engine import Series
-    from normsim.limits import Cost
+    from normsim.scenario.limits import Cost
 
 
 @dataclass

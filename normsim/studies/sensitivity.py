@@ -1,6 +1,6 @@
 """Global sensitivity analysis of a design's stored results (``normsim sensitivity``).
 
-The design (:mod:`normsim.design`) records, for every sweep combination, the
+The design (:mod:`normsim.scenario.design`) records, for every sweep combination, the
 condition of every SALib design row. For the chosen output this module
 computes one value per replicate (:data:`OUTPUTS`), averages the replicates of
 each condition, and hands the condition means, in design order, to SALib:
@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from normsim.design import RBD_HARMONICS, problem, read_record
-from normsim.design import _require_salib as req
 from normsim.errors import NormsimError
 from normsim.scenario import Scenario
+from normsim.scenario.design import RBD_HARMONICS, problem, read_record
+from normsim.scenario.design import require_salib as req
 from normsim.store import Replicate, Store
 
 #: the outputs, one value per replicate; times after the scenario's first shock
@@ -185,7 +185,7 @@ def analyse_matrix(
 
     Examples
     --------
-    >>> from normsim.design import problem, sample_matrix
+    >>> from normsim.scenario.design import problem, sample_matrix
     >>> p = problem(["x1", "x2"], [(0, 1), (0, 1)])
     >>> X = sample_matrix("sobol", p, 256, seed=3, second_order=False)
     >>> res = analyse_matrix("sobol", p, X, X[:, 0] + 0.1 * X[:, 1])

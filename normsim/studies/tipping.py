@@ -68,9 +68,17 @@ from typing import Any
 
 import numpy as np
 
-from normsim.design import PointConditions, _combos, check_range, numeric_paths
 from normsim.errors import NormsimError
-from normsim.scenario import Condition, LoadedScenario, Scenario, _validate
+from normsim.scenario import (
+    Condition,
+    LoadedScenario,
+    PointConditions,
+    Scenario,
+    combos,
+    numeric_paths,
+    validate,
+)
+from normsim.scenario.design import check_range
 from normsim.store import Store, check_owner, check_store_file
 from normsim.studies.metrics import final_share
 from normsim.studies.results import load_series
@@ -419,7 +427,7 @@ def prepare(
     check_range(raw, vary, lo, hi, where, loaded.base_dir, kinds=kinds, sweep=sweep, integers=False)
     if added or dropped:
         loaded = LoadedScenario(
-            _validate(raw, str(loaded.path or "<scenario>"), None),
+            validate(raw, str(loaded.path or "<scenario>"), None),
             raw,
             loaded.path,
             loaded.data_roots,
@@ -430,7 +438,7 @@ def prepare(
         float(lo),
         float(hi),
         float(tol),
-        _combos(sweep),
+        combos(sweep),
         added_committed=added,
         dropped_sweep=dropped,
         direction=direction,

@@ -1,4 +1,4 @@
-"""Game events are bounded exactly as the initial game is (one check, limits.check_payoffs):
+"""Game events are bounded exactly as the initial game is (one check, params.check_payoffs):
 an event or ramp that sets max(a, b) beyond the simulation's bounds is refused in one line,
 before anything is written."""
 

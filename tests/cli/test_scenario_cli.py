@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normsim import scenario as scenario_module
 from normsim.errors import NormsimError
+from normsim.scenario import condition as condition_module
 from normsim.scenario import conditions, load, loads
 
 from support.clirun import killed_run, normsim, normsim_process
@@ -54,7 +54,7 @@ def test_good_scenario_expands_its_sweep():
 def test_another_draw_schedule_is_another_condition(monkeypatch):
     # a store written under an older draw schedule must not be resumed into
     before = conditions(loads(GOOD))[0].hash
-    monkeypatch.setattr(scenario_module, "DRAW_SCHEDULE", scenario_module.DRAW_SCHEDULE + 1)
+    monkeypatch.setattr(condition_module, "DRAW_SCHEDULE", condition_module.DRAW_SCHEDULE + 1)
     assert conditions(loads(GOOD))[0].hash != before
 
 
@@ -70,7 +70,7 @@ def test_the_conformists_draws_version_is_in_the_hash_where_they_changed(monkeyp
         return conditions(loads(plain))[0].hash, conditions(loads(conf))[0].hash
 
     plain, conf = hashes()
-    monkeypatch.setattr(scenario_module, "CONFORMITY_DRAWS", scenario_module.CONFORMITY_DRAWS + 1)
+    monkeypatch.setattr(condition_module, "CONFORMITY_DRAWS", condition_module.CONFORMITY_DRAWS + 1)
     assert hashes()[0] == plain
     assert (hashes()[1] != conf) == (update != "asynchronous")
 

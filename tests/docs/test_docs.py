@@ -38,7 +38,7 @@ def test_every_scenario_field_has_a_docstring():
     fields = normsim_docs.schema_fields()
     assert len(fields) > 20
     missing = [p for p, f, _ in fields if not normsim_docs.split_allowed(f.description)[0]]
-    assert missing == [], f"scenario fields without a docstring in normsim/scenario.py: {missing}"
+    assert missing == [], f"scenario fields without a docstring in scenario/schema.py: {missing}"
 
 
 def test_every_network_kind_and_parameter_is_described():
@@ -227,14 +227,14 @@ def test_every_module_is_in_the_api_reference():
     }
     # packages whose __init__ is (part of) the API
     modules |= {"normsim.examples", "normsim.engine", "normsim.networks", "normsim.theory"}
-    modules |= {"normsim.studies", "normsim.protocols", "normsim.cli"}
+    modules |= {"normsim.studies", "normsim.protocols", "normsim.cli", "normsim.scenario"}
     assert modules - listed == set()
     assert listed - modules == set()
 
 
 def test_design_docs_follow_its_limits():
     """The ``design.samples`` docstring states the numbers the validation uses."""
-    from normsim.design import LHS_MIN_SAMPLES, DesignSpec
+    from normsim.scenario.schema import LHS_MIN_SAMPLES, DesignSpec
 
     text = DesignSpec.model_fields["samples"].description
     assert f"at least {LHS_MIN_SAMPLES}" in text and "2**24" in text
@@ -460,12 +460,16 @@ def test_every_field_option_and_function_has_an_entry(site):
 
     # normsim.engine documents the names of its core module as its own (its __init__
     # re-exports them), so the reference links normsim.engine.simulate; so do
-    # normsim.networks (spec, adjacency) and normsim.theory (report)
+    # normsim.networks (spec, adjacency), normsim.theory (report) and normsim.scenario
+    # (schema, condition, load)
     reexported = {
         "normsim.engine.core.": "normsim.engine.",
         "normsim.networks.spec.": "normsim.networks.",
         "normsim.networks.csr.": "normsim.networks.",
         "normsim.theory.report.": "normsim.theory.",
+        "normsim.scenario.schema.": "normsim.scenario.",
+        "normsim.scenario.condition.": "normsim.scenario.",
+        "normsim.scenario.loading.": "normsim.scenario.",
     }
 
     def as_documented(n: str) -> str:

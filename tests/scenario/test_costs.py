@@ -13,9 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from normsim import limits
 from normsim.errors import NormsimError
-from normsim.scenario import loads
+from normsim.scenario import limits, loads
 
 from support.clirun import normsim, normsim_process
 from support.hostile_helpers import MEASURE, TINY, one_line_error, rows

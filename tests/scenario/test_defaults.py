@@ -109,7 +109,7 @@ def test_every_model_parameter_is_declared_once_and_read_from_the_declaration():
     page's sliders its range and label, and the content hash leaves out those marked
     "unless default" while they keep it."""
     from normsim.parameters import PARAMETERS, UNLESS_DEFAULT
-    from normsim.scenario import _content
+    from normsim.scenario.condition import _content
     from normsim.viz.app import model_params as page_controls
 
     assert [f.name for f in dataclasses.fields(ModelParams)] == list(PARAMETERS)

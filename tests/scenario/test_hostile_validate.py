@@ -3,7 +3,7 @@ limit is read, or refused by its number of values, in one line, whatever it hold
 
 import pytest
 
-from normsim.yamlsafe import MAX_BYTES, MAX_VALUES
+from normsim.scenario.yamlsafe import MAX_BYTES, MAX_VALUES
 
 from support.clirun import normsim
 from support.hostile_helpers import one_line_error

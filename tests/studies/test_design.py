@@ -12,8 +12,9 @@ import pytest
 
 pytest.importorskip("SALib")
 
-from normsim.design import problem, read_record, sample_matrix  # noqa: E402
-from normsim.scenario import _content, conditions, load, loads  # noqa: E402
+from normsim.scenario import conditions, load, loads  # noqa: E402
+from normsim.scenario.condition import _content  # noqa: E402
+from normsim.scenario.design import problem, read_record, sample_matrix  # noqa: E402
 from normsim.store import Store  # noqa: E402
 from normsim.studies import runner  # noqa: E402
 from normsim.studies.sensitivity import analyse, analyse_matrix  # noqa: E402

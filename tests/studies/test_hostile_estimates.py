@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from normsim import limits
-from normsim.scenario import load, loads
+from normsim.scenario import limits, load, loads
 
 from support.clirun import normsim
 from support.hostile_helpers import MEASURE, one_line_error

@@ -1,28 +1,27 @@
-"""Scenario files: YAML schema, validation with clear messages, sweep expansion.
+"""The scenario file's schema: its pydantic models, and a mapping checked against them.
 
-A scenario describes one experiment (the documentation's "Scenario files"
-page, docs/guide/scenarios.md, lists every field; its reference is generated
-from the models below and their field docstrings). Loading one gives a
-:class:`Scenario`; :func:`conditions` expands its sweep into the full
-factorial of :class:`Condition` objects, each a resolved model with a content
-hash that identifies its stored results.
-
-Every error is a :class:`normsim.errors.NormsimError` whose message names the
-file, the line where YAML gives one, the dotted path of the field, what was
-wrong and what is allowed, e.g.
+:class:`~normsim.scenario.Scenario` and its sections declare every field of a scenario
+file with its default, its check and its documentation (the documentation's scenario
+reference, docs/reference/scenario.rst, is generated from the models below and their
+field docstrings). :func:`~normsim.scenario.validate` checks a mapping against them
+and turns pydantic's errors into one line that names the file, the line where YAML
+gives one, the dotted path of the field, what was wrong and what is allowed, e.g.
 ``quick.yaml:5: game.c: 1.5 is outside [0, 1]``.
+
+:func:`~normsim.scenario.condition_mapping` writes a condition's values (a sweep's combination, a
+design's point) into a copy of a scenario's mapping: the one place where a condition
+is built from its scenario, for the conditions themselves
+(:mod:`normsim.scenario.condition`) and for the cost estimate
+(:mod:`normsim.scenario.limits`).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
-import functools
-import hashlib
-import itertools
-import json
-from dataclasses import dataclass
-from pathlib import Path
+import types
+import typing
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import yaml
@@ -36,21 +35,31 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
-from normsim.datafiles import check_special
-from normsim.design import DesignSpec, check_design
-from normsim.draws import CONFORMITY_DRAWS, DRAW_SCHEDULE
 from normsim.errors import NormsimError, check_number, excerpt
 from normsim.game import CoordinationGame
 from normsim.groups import check_groups
-from normsim.mechanisms import check_committed, committed_count
+from normsim.mechanisms import check_committed
 from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.parameters import PARAMETERS as _P
-from normsim.parameters import UNLESS_DEFAULT
-from normsim.params import DEFAULTS, UPDATE_MODES, ModelParams, check_events, expand_shocks
+from normsim.params import (
+    DEFAULTS,
+    UPDATE_MODES,
+    ModelParams,
+    PayoffError,
+    check_events,
+    check_payoffs,
+    expand_shocks,
+)
 from normsim.protocols import resolve as resolve_protocol
-from normsim.yamlsafe import load_value, read_text
-from normsim.yamlsafe import parse as parse_yaml
+
+#: the methods of a sampling design (:mod:`normsim.scenario.design`)
+METHODS = ("sobol", "morris", "lhs")
+#: RBD-FAST (the analysis of a Latin hypercube) uses this many harmonics ...
+RBD_HARMONICS = 10
+#: ... and needs more than 2 M points in each half-size bootstrap resample
+LHS_MIN_SAMPLES = 4 * RBD_HARMONICS + 2
 
 
 class _Strict(BaseModel):
@@ -190,7 +199,8 @@ class GroupsSpec(_Strict):
 
     @model_validator(mode="after")
     def _check(self):
-        try:  # the values alone; the network is checked with the conditions (_check_network)
+        # the values alone; the network is checked with each condition (condition.check_network)
+        try:
             check_groups(self.as_dict(), None, evolving=False)
         except NormsimError as e:
             raise ValueError(
@@ -376,6 +386,55 @@ class OutputSpec(_Strict):
     replicate."""
 
 
+class DesignSpec(BaseModel):
+    """``design``: a sampling design over numeric fields (:mod:`normsim.scenario.design`)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    method: str
+    """How the points are drawn (SALib): ``sobol`` (Saltelli's scheme on a scrambled Sobol'
+    sequence, for Sobol' indices), ``morris`` (elementary-effect trajectories) or ``lhs``
+    (a Latin hypercube, analysed with RBD-FAST)."""
+    samples: StrictInt
+    """The design's size: for ``sobol`` the base samples N, a power of 2 (at most 2**24),
+    giving N (2D + 2) points for D bounded fields (N (D + 2) without second order); for
+    ``morris`` the trajectories (at least 2), N (D + 1) points; for ``lhs`` the points
+    themselves (at least 42, what RBD-FAST's analysis needs)."""
+    seed: StrictInt | None = None
+    """Seed of the sampling (a non-negative integer below 2**63); none: the scenario's
+    ``seed``. The replicates' own seeds still come from the scenario's seed."""
+    bounds: dict[str, list[Any]]
+    """The fields to vary: dotted paths of numeric fields (e.g. ``game.c``,
+    ``population.network.p``) mapped to ``[lo, hi]`` with lo < hi, both ends values the
+    field accepts. Integer fields make each integer lo..hi equally likely. A path is in
+    either ``sweep`` or ``design``, not both."""
+    second_order: StrictBool = True
+    """``sobol`` only: also the points for the second-order indices S2 (the BA rows of
+    Saltelli's scheme); false gives N (D + 2) points and first- and total-order indices."""
+    levels: StrictInt = 4
+    """``morris`` only: the number of grid levels each field takes, an even number >= 2."""
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _method(cls, v):
+        if v not in METHODS:
+            raise ValueError(f"{v!r} is not one of {', '.join(METHODS)}")
+        return v
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, v):
+        if v is not None and not 0 <= v < 2**63:
+            raise ValueError(f"{v} must be a non-negative integer below 2**63")
+        return v
+
+    @field_validator("bounds", mode="before")
+    @classmethod
+    def _bounds(cls, v):
+        if not isinstance(v, dict) or not v:
+            raise ValueError(f"{v!r} must map at least one dotted path to [lo, hi]")
+        return v
+
+
 class Scenario(_Strict):
     """A whole scenario file."""
 
@@ -403,7 +462,7 @@ class Scenario(_Strict):
     ``population.network.rows``, ...) mapped to lists of values; every combination is
     one condition. ``name``, ``description``, ``runs``, ``seed``, ``output`` and
     ``sweep`` cannot be swept."""
-    design: DesignSpec | None = None  # a sampling design (normsim.design)
+    design: DesignSpec | None = None  # a sampling design (normsim.scenario.design)
     """A sampling design instead of a sweep (Sobol', Morris or Latin hypercube over
     bounds of fields): every design point is one condition."""
     output: OutputSpec = Field(default_factory=OutputSpec)
@@ -425,7 +484,13 @@ class Scenario(_Strict):
         """The agent-based model this scenario describes (its sweep not applied)."""
         s = self
         ex = s.dynamics.exploration
-        evolving = isinstance(ex, EvolvingRates)
+        rates: tuple[float, ...] | None
+        if isinstance(ex, EvolvingRates):
+            exploration, rates, rate_mutation = 0.0, tuple(ex.rates), ex.rate_mutation
+        else:
+            exploration, rates, rate_mutation = float(ex), None, DEFAULTS.rate_mutation
+        protocol = s.dynamics.protocol
+        assert isinstance(protocol, str)  # validated to the protocol's name
         return ModelParams(
             a=s.game.a,
             b=s.game.b,
@@ -434,16 +499,16 @@ class Scenario(_Strict):
             initial_b=s.population.initial_b,
             update=s.dynamics.update,
             beta=s.dynamics.selection_strength,
-            exploration=0.0 if evolving else float(ex),
-            rates=tuple(ex.rates) if evolving else None,
-            rate_mutation=ex.rate_mutation if evolving else DEFAULTS.rate_mutation,
+            exploration=exploration,
+            rates=rates,
+            rate_mutation=rate_mutation,
             generations=s.schedule.generations,
             shocks=s.schedule.shock_list(),
             committed=(
                 s.population.committed.as_dict() if s.population.committed is not None else None
             ),
             conformity=s.dynamics.conformity,
-            protocol=s.dynamics.protocol,
+            protocol=protocol,
             events=tuple(s.schedule.events),
             groups=s.population.groups.as_dict() if s.population.groups is not None else None,
         )
@@ -514,7 +579,7 @@ class Scenario(_Strict):
 
 
 # ------------------------------------------------------------------ messages
-def _did_you_mean(word: str, options) -> str:
+def _did_you_mean(word: object, options) -> str:
     options = [str(o) for o in options]
     word = str(word)[:100]  # a long value need not be compared in full
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
@@ -527,7 +592,7 @@ def _not_one_of(value, options: list[str], what: str = "") -> str:
     return f"{excerpt(value)} is not one of {', '.join(options)}{_did_you_mean(value, options)}"
 
 
-_MODELS = {
+_MODELS: dict[tuple, type[BaseModel]] = {
     (): Scenario,
     ("game",): GameSpec,
     ("population",): PopulationSpec,
@@ -541,7 +606,7 @@ _MODELS = {
 }
 
 
-def _format_error(err: dict) -> tuple[tuple, str]:
+def _format_error(err: ErrorDetails) -> tuple[tuple, str]:
     """One pydantic error as (path, message)."""
     loc = tuple(
         x
@@ -586,7 +651,7 @@ def _format_error(err: dict) -> tuple[tuple, str]:
     return loc, f"{err['msg']} (got {excerpt(value)})"
 
 
-def _line(node: yaml.Node | None, path: tuple) -> int | None:
+def line_of(node: yaml.Node | None, path: tuple) -> int | None:
     """The 1-based line of ``path`` in a composed YAML node tree, if any."""
     line = None
     for key in path:
@@ -606,9 +671,12 @@ def _line(node: yaml.Node | None, path: tuple) -> int | None:
     return line
 
 
-def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> Scenario:
-    from normsim.limits import PayoffError, check_payoffs
-
+def validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> Scenario:
+    """``raw`` as a :class:`Scenario`, or a :class:`~normsim.errors.NormsimError` of one
+    line: ``where`` (the file), the line of the field in ``node`` (the YAML document's
+    composed tree, when given), ``what`` (e.g. ``sweep value 0.3 of``), the field's
+    dotted path and what is wrong with it. Payoffs the simulation cannot sum are refused
+    (:func:`normsim.params.check_payoffs`) unless the population is well-mixed."""
     try:
         sc = Scenario.model_validate(raw)
         if not sc.population.well_mixed:  # the simulation's payoff sums must stay finite
@@ -617,7 +685,7 @@ def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> 
                     sc.game.a, sc.game.b, check_events(sc.schedule.events, sc.schedule.generations)
                 )
             except PayoffError as e:
-                line = _line(node, e.loc) if node is not None else None
+                line = line_of(node, e.loc) if node is not None else None
                 raise NormsimError(
                     f"{where}:{line}: {what}{e}" if line else f"{where}: {what}{e}"
                 ) from None
@@ -626,7 +694,7 @@ def _validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> 
         errors = e.errors(include_url=False)
         # with a union (fixed rate or evolving rates), report the branch that matches the input
         loc, msg = _format_error(_best(errors, raw))
-        line = _line(node, loc) if node is not None else None
+        line = line_of(node, loc) if node is not None else None
         prefix = f"{where}:{line}" if line else where
         path = ".".join(str(x) for x in loc) or "scenario"
         raise NormsimError(f"{prefix}: {what}{path}: {msg}") from None
@@ -640,7 +708,7 @@ def _raw_at(raw: Any, path: tuple) -> Any:
     return raw
 
 
-def _best(errors: list[dict], raw: Any) -> dict:
+def _best(errors: list[ErrorDetails], raw: Any) -> ErrorDetails:
     """The error to report. For a union field (a fixed rate or evolving rates; a shock
     list or ``every``) pydantic reports every branch: keep the one the input meant."""
     unions = {"exploration": "EvolvingRates", "shocks": "Every"}
@@ -657,8 +725,12 @@ def _best(errors: list[dict], raw: Any) -> dict:
     return errors[0]
 
 
-# ------------------------------------------------------------------ loading
-def _set_path(raw: dict, path: str, value: Any, where: str) -> None:
+# ------------------------------------------------------------------ paths
+def set_path(raw: dict, path: str, value: Any, where: str, *, replace: bool = False) -> None:
+    """Set the dotted ``path`` of a scenario mapping to ``value``, adding the mappings on the
+    way (``sweep.KEY`` sets the sweep's key ``KEY``, itself a dotted path). A key on the way
+    that holds something other than a mapping is refused (an error starting with
+    ``where``), or with ``replace`` replaced by a mapping."""
     keys = path.split(".")
     if not all(keys):
         raise NormsimError(f"{where}: {excerpt(path)} is not a dotted path like game.c")
@@ -670,158 +742,36 @@ def _set_path(raw: dict, path: str, value: Any, where: str) -> None:
     d = raw
     for k in keys[:-1]:
         if not isinstance(d.get(k, {}), dict):
-            raise NormsimError(f"{where}: {path}: {k} is not a mapping")
+            if not replace:
+                raise NormsimError(f"{where}: {path}: {k} is not a mapping")
+            d[k] = {}
         d = d.setdefault(k, {})
     d[keys[-1]] = value
 
 
-def parse_override(text: str) -> tuple[str, Any]:
-    """``PATH=VALUE`` with VALUE read as YAML (``0.8``, ``[1, 2]``, ``reference``)."""
-    if "=" not in text:
-        raise NormsimError(f"--set: {excerpt(text)} is not PATH=VALUE (e.g. --set game.c=0.8)")
-    path, value = text.split("=", 1)
-    try:
-        return path.strip(), load_value(value) if value.strip() else None
-    except NormsimError:
-        return path.strip(), value
+def condition_mapping(
+    base: Mapping[str, Any], values: Mapping[str, Any], where: str, *, replace: bool = False
+) -> dict:
+    """The mapping of one condition: a copy of the scenario mapping ``base`` without its
+    ``sweep`` and ``design``, with each dotted path of ``values`` set in order
+    (:func:`set_path`; ``where`` starts its errors, e.g. ``sweep``).
 
-
-@dataclass
-class LoadedScenario:
-    """A validated scenario with where it came from."""
-
-    scenario: Scenario
-    raw: dict
-    path: Path | None
-    #: folders besides the scenario's own that its data files may lie in (``--data-root``)
-    data_roots: tuple = ()
-
-    @property
-    def base_dir(self) -> Path:
-        """The folder relative paths in the scenario are read from (the file's folder)."""
-        return self.path.parent if self.path else Path.cwd()
-
-    def output_dir(self) -> Path:
-        """The results directory: ``output.dir``, or ``results/NAME``."""
-        out = self.scenario.output.dir or f"results/{self.scenario.name}"
-        return Path(out)
-
-
-def load(
-    path: str | Path, overrides: list[str] | tuple = (), data_roots: list | tuple = ()
-) -> LoadedScenario:
-    """Read, check and validate a scenario file; apply ``--set`` overrides.
-
-    The data files it names (an edge list, a group file) must lie in the scenario's
-    folder or in one of ``data_roots`` (:func:`normsim.datafiles.resolve`)."""
-    path = Path(path)
-    where = str(path)
-    text = read_text(path, where)  # at most yamlsafe.MAX_BYTES, whatever the file is
-    return loads(text, where=where, path=path, overrides=overrides, data_roots=data_roots)
-
-
-def loads(
-    text: str,
-    where: str = "<scenario>",
-    path: Path | None = None,
-    overrides: list[str] | tuple = (),
-    data_roots: list | tuple = (),
-) -> LoadedScenario:
-    """Validate scenario text (see :func:`load`; without ``path`` its data files are
-    read relative to the working directory, and must lie in it or in ``data_roots``)."""
-    # no alias bombs, no duplicate keys, 1e-3 is a number (normsim.yamlsafe)
-    node, raw = parse_yaml(text, where)
-    if not isinstance(raw, dict):
-        raise NormsimError(
-            f"{where}: a scenario must be a mapping of keys to values "
-            f"(name, game, population, ...), not {type(raw).__name__}"
-        )
-    if any(not isinstance(k, str) for k in raw):
-        raise NormsimError(f"{where}: every top-level key must be a text")
-    for text_ in overrides:
-        p, v = parse_override(text_)
-        sweep = raw.get("sweep")
-        if isinstance(sweep, dict) and p in sweep:
-            raise NormsimError(
-                f"--set {p}: {p} is swept (sweep.{p}), so the sweep's values "
-                f"would replace this one; set those instead, e.g. "
-                f"--set 'sweep.{p}=[{excerpt(v)}]'"
-            )
-        _set_path(raw, p, v, "--set")
-    if overrides:
-        node = None  # line numbers would point at values that --set replaced
-    sc = _validate(raw, where, node)
-    roots = tuple(_data_root(r) for r in data_roots)
-    check_paths(sc, path.parent if path else Path.cwd(), roots, where, node)
-    _check_sweep(sc, raw, where, node)
-    check_design(sc, raw, where, node, path.parent if path else Path.cwd())
-    return LoadedScenario(sc, raw, path, roots)
-
-
-def _data_root(text: str | Path) -> Path:
-    p = Path(text)
-    if not p.is_dir():
-        raise NormsimError(f"--data-root: {excerpt(str(text))} is not a folder")
-    return p.resolve()
-
-
-def data_paths(spec: Scenario) -> list[tuple[tuple, str]]:
-    """The data files a resolved scenario names: ``(field path, the path as written)``."""
-    out = []
-    net = spec.population.network
-    if net is not None and net.kind == "edgelist":
-        out.append((("population", "network", "path"), str(net.as_dict().get("path"))))
-    gr = spec.population.groups
-    if gr is not None and gr.file is not None:
-        out.append((("population", "groups", "file"), gr.file))
+    The sweep's conditions, the design's points, the studies' particles
+    (:class:`normsim.scenario.PointConditions`), the checks of a sweep's values
+    and of a design's bounds and the cost estimate (:mod:`normsim.scenario.limits`) all
+    build a condition here. ``replace`` is the estimate's: it sets the values in a
+    resolved scenario, whose defaults are filled in, so that a key on a path may hold its
+    default rather than a mapping (a fixed exploration rate, under
+    ``dynamics.exploration.rates``); it is replaced instead of refused.
+    """
+    out = copy.deepcopy({k: v for k, v in base.items() if k not in ("sweep", "design")})
+    for path, value in values.items():
+        set_path(out, path, copy.deepcopy(value), where, replace=replace)
     return out
 
 
-def check_paths(
-    spec: Scenario,
-    base_dir: Path,
-    roots: tuple = (),
-    where: str = "<scenario>",
-    node: yaml.Node | None = None,
-) -> None:
-    """Refuse a data file outside the scenario's folder and ``roots``, or a special file
-    (:func:`normsim.datafiles.resolve`), before anything is read from it."""
-    from normsim.datafiles import resolve
-
-    for loc, text in data_paths(spec):
-        line = _line(node, loc) if node is not None else None
-        try:
-            resolve(text, base_dir, ".".join(loc), roots)
-        except NormsimError as e:
-            raise NormsimError(f"{where}:{line}: {e}" if line else f"{where}: {e}") from None
-
-
-def _check_sweep(sc: Scenario, raw: dict, where: str, node) -> None:
-    base = {k: v for k, v in raw.items() if k != "sweep"}  # copied per value: not the sweep
-    for key, values in sc.sweep.items():
-        line = _line(node, ("sweep", key)) if node is not None else None
-        at = f"{where}:{line}" if line else where
-        if key in (
-            "sweep",
-            "name",
-            "runs",
-            "seed",
-            "output",
-            "description",
-            "design",
-        ) or key.startswith(("sweep.", "output.", "design.")):
-            raise NormsimError(f"{at}: sweep.{key}: cannot be swept")
-        if not values:
-            raise NormsimError(f"{at}: sweep.{key}: give at least one value")
-        if not _path_exists(raw, key):
-            raise NormsimError(f"{at}: sweep.{key}: no such field{_suggest_path(key)}")
-        for v in values:
-            trial = copy.deepcopy(base)
-            _set_path(trial, key, v, at)
-            _validate(trial, at, None, what=f"sweep value {excerpt(v)} of ")
-
-
-def _known_paths() -> list[str]:
+def known_paths() -> list[str]:
+    """Every dotted path of a scenario field that a sweep may name, sorted."""
     out = []
     for prefix, model in (
         ("game", GameSpec),
@@ -843,177 +793,62 @@ def _known_paths() -> list[str]:
     return sorted(set(out))
 
 
-def _path_exists(raw: dict, key: str) -> bool:
-    # a network parameter the kind does not take is reported by the kind's own check
-    return key in _known_paths()
+def suggest_path(key: str) -> str:
+    """``; did you mean 'PATH'?`` for the known path closest to ``key``, or nothing."""
+    return _did_you_mean(key, known_paths())
 
 
-def _suggest_path(key: str) -> str:
-    return _did_you_mean(key, _known_paths())
+def numeric_paths(raw: dict) -> dict[str, str]:
+    """Every numeric field a design can vary in this scenario: path -> ``"float"`` | ``"int"``.
 
-
-# ------------------------------------------------------------------ conditions
-@dataclass(frozen=True)
-class Condition:
-    """One resolved condition of a scenario: the swept values and the full model."""
-
-    scenario: str
-    params: dict  # the swept paths and their values in this condition
-    spec: Scenario  # the resolved scenario of this condition (no sweep)
-    hash: str
-    base_dir: str
-    n_agents: int = 0  # agents in the first replicate's graph (0: well-mixed)
-
-    @property
-    def well_mixed(self) -> bool:
-        """Whether this condition is the well-mixed ODE."""
-        return self.spec.population.well_mixed
-
-    def model_params(self) -> ModelParams:
-        """The agent-based model of this condition."""
-        return self.spec.model_params()
-
-    def describe(self) -> str:
-        """The swept values of this condition as text (``game.c=0.3, ...``)."""
-        return ", ".join(f"{k}={v}" for k, v in self.params.items()) or "(single condition)"
-
-
-def _check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> int:
-    """Build the condition's graph once (first replicate's seed) to catch bad sizes early.
-
-    Returns its number of agents."""
-    net = spec.population.network.as_dict()
-    size = _network_size.__wrapped__ if net["kind"] == "edgelist" else _network_size
-    cond = f" (condition {', '.join(f'{k}={v}' for k, v in params.items())})" if params else ""
-    try:  # an edge-list file may change between calls: never cached
-        n = size(json.dumps(net, sort_keys=True), spec.seed, str(base_dir))
-    except NormsimError as e:
-        raise NormsimError(f"{where}: population.{e}{cond}") from None
-    if spec.population.committed is not None:
-        try:
-            committed_count(
-                check_committed(spec.population.committed.as_dict(), spec.game.a, spec.game.b), n
-            )
-        except NormsimError as e:
-            raise NormsimError(f"{where}: {e}{cond}") from None
-    gr = spec.population.groups
-    if gr is not None:
-        from normsim.groups import group_labels, n_groups
-
-        try:  # the groups against the network (a blocks cut is checked per replicate)
-            groups = check_groups(gr.as_dict(), net, evolving=False)
-            m = groups["n"]
-            if not (groups["by"] == "blocks" and net.get("largest_component")):
-                m = n_groups(groups, group_labels(groups, net, n, None, base_dir))
-            # an event for a group that does not exist (before anything is written)
-            for k, ev in enumerate(check_events(spec.schedule.events, spec.schedule.generations)):
-                if m is not None and ev.get("group", 0) >= m:
-                    raise NormsimError(
-                        f"schedule.events[{k}].group: {ev['group']} is not a "
-                        f"group (groups 0..{m - 1})"
-                    )
-        except NormsimError as e:
-            raise NormsimError(f"{where}: {e}{cond}") from None
-    return n
-
-
-@functools.lru_cache(maxsize=256)
-def _network_size(spec_json: str, seed: int, base_dir: str) -> int:
-    """Agents of a network spec's first-replicate graph; a sweep that does not
-    vary the network builds it once, not once per condition."""
-    from normsim.draws import graph_seed, replicate_seed
-    from normsim.networks import spec_adjacency
-
-    return spec_adjacency(
-        json.loads(spec_json), seed=graph_seed(replicate_seed(seed, 0)), base_dir=base_dir
-    ).n
-
-
-def _content(spec: Scenario, base_dir: Path) -> dict:
-    d = spec.model_dump(
-        mode="json", exclude={"name", "description", "runs", "sweep", "output", "design"}
-    )
-    # mechanisms left at their defaults are left out: a plain scenario keeps the
-    # hash it had before they existed (its stored replicates are resumed into)
-    # (normsim.parameters: the parameters hashed "unless default")
-    for par in UNLESS_DEFAULT:
-        section, key = par.path.split(".")
-        value = d[section].get(key)
-        if value == par.default or (not value and not par.default and value != 0):
-            d[section].pop(key, None)
-    if "conformity" in d["dynamics"] and d["dynamics"].get("update") != "asynchronous":
-        # the conformist's draws there changed (normsim.draws.CONFORMITY_DRAWS):
-        # a store of the older draws is not resumed into
-        d["conformity_draws"] = CONFORMITY_DRAWS
-    d["draw_schedule"] = DRAW_SCHEDULE  # the same seed draws differently under another
-    if d["population"].get("network"):  # networkx and native build the same graph
-        d["population"]["network"].pop("generator", None)
-    net = spec.population.network
-    gr = spec.population.groups
-    if gr is not None and gr.file is not None:  # the groups file's contents, as an edge list's
-        p = Path(gr.file)
-        p = check_special(p if p.is_absolute() else base_dir / p, "population.groups.file")
-        try:
-            d["groups_file_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
-        except OSError as e:
-            raise NormsimError(f"population.groups.file: cannot read {p}: {e}") from None
-    if net is not None and net.kind == "edgelist":
-        p = Path(net.as_dict()["path"])
-        p = check_special(p if p.is_absolute() else base_dir / p, "population.network.path")
-        try:
-            with open(p, "rb") as fh:  # streamed: an edge list may be large
-                d["edgelist_sha256"] = hashlib.file_digest(fh, "sha256").hexdigest()
-        except OSError as e:
-            raise NormsimError(f"population.network.path: cannot read {p}: {e}") from None
-    return d
-
-
-def condition_hash(spec: Scenario, base_dir: Path) -> str:
-    """Content hash of a resolved condition (model, schedule, seed; edge-list contents;
-    the version of the draw schedule, :data:`normsim.draws.DRAW_SCHEDULE`)."""
-    blob = json.dumps(_content(spec, base_dir), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
-
-
-def conditions(loaded: LoadedScenario, *, n_cores: int | None = None) -> list[Condition]:
-    """The sweep's full factorial (or the one condition), in sweep order; with a
-    ``design``, every sweep combination x every design point (:mod:`normsim.design`).
-
-    A scenario too large for this machine (memory, or time on ``n_cores`` cores,
-    default this machine's) is refused first, before anything is built or
-    expanded (:func:`normsim.limits.check`).
+    Read from the scenario models (fields of type float or int) and, for the
+    network, from the parameters of its kind (:data:`normsim.networks.KINDS`).
     """
-    from normsim import limits
-
-    limits.check(loaded, n_cores=n_cores)
-    sc = loaded.scenario
-    if sc.design is not None:
-        from normsim.design import design_conditions
-
-        return design_conditions(loaded)
-    keys = list(sc.sweep)
-    combos = list(itertools.product(*(sc.sweep[k] for k in keys))) if keys else [()]
-    out = []
-    base = copy.deepcopy(loaded.raw)
-    base.pop("sweep", None)
-    for combo in combos:
-        raw = copy.deepcopy(base)
-        for k, v in zip(keys, combo, strict=True):
-            _set_path(raw, k, v, "sweep")
-        where = str(loaded.path or "<scenario>")
-        spec = _validate(raw, where, None)
-        check_paths(spec, loaded.base_dir, loaded.data_roots, where)  # a swept path too
-        n = 0
-        if spec.population.network is not None:
-            n = _check_network(spec, loaded.base_dir, where, dict(zip(keys, combo, strict=True)))
-        out.append(
-            Condition(
-                scenario=sc.name,
-                params=dict(zip(keys, combo, strict=True)),
-                spec=spec,
-                hash=condition_hash(spec, loaded.base_dir),
-                base_dir=str(loaded.base_dir),
-                n_agents=n,
-            )
-        )
+    out: dict[str, str] = {}
+    for prefix, model in (
+        ("game", GameSpec),
+        ("population", PopulationSpec),
+        ("dynamics", DynamicsSpec),
+        ("schedule", ScheduleSpec),
+        ("dynamics.exploration", EvolvingRates),
+    ):
+        for name, f in model.model_fields.items():
+            kind = _kind(f.annotation)
+            if kind:
+                out[f"{prefix}.{name}"] = kind
+    out["schedule.shocks.every"] = "int"
+    kinds = [KINDS.get(k) for k in _network_kinds(raw)]
+    for params in (p for p in kinds if p):
+        for name, (typ, _) in params.items():
+            if typ in (int, float):
+                out[f"population.network.{name}"] = "int" if typ is int else "float"
     return out
+
+
+def _kind(annotation) -> str | None:
+    """``"float"`` for a float field (or a union with float), ``"int"`` for an int, else None."""
+
+    def base(a):  # Annotated[float, ...] -> float
+        return typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a
+
+    annotation = base(annotation)
+    if annotation is float or (
+        typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        and float in [base(a) for a in typing.get_args(annotation)]
+    ):
+        return "float"
+    return "int" if annotation is int else None
+
+
+def _network_kinds(raw: dict) -> list[str]:
+    pop = raw.get("population")
+    net = pop.get("network") if isinstance(pop, dict) else None
+    kinds: list[Any] = [net.get("kind")] if isinstance(net, dict) else ["grid"]
+    sweep = raw.get("sweep")
+    if not isinstance(sweep, dict):
+        sweep = {}
+    for v in sweep.get("population.network", []) or []:
+        if isinstance(v, dict):
+            kinds.append(v.get("kind"))
+    kinds += [k for k in sweep.get("population.network.kind", []) or []]
+    return [k for k in kinds if isinstance(k, str)]
