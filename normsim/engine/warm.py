@@ -171,7 +171,6 @@ DEFAULT_TIER = (
     "sequential-fixed-regular-lut-mechanisms",
     "sequential-fixed-regular-lut-plain",
     "sequential-fixed-regular-lut-plain-best_response",
-    "sequential-fixed-regular-ratio-mechanisms",
     "sequential-fixed-regular-ratio-plain",
     "synchronous-evolving-irregular-lut-plain",
     "synchronous-evolving-regular-lut-mechanisms",
@@ -195,6 +194,7 @@ def parse(name: str) -> Variant:
 
 #: what the kernels tier adds to the default tier's variants, measured as ``DEFAULT_TIER``
 KERNELS_TIER = (
+    "sequential-fixed-regular-ratio-mechanisms",
     "asynchronous-evolving-irregular-lut-conformity",
     "asynchronous-evolving-irregular-lut-mechanisms",
     "asynchronous-evolving-irregular-ratio-plain",

@@ -267,6 +267,7 @@ def test_time_to_change_on_torus_grows_with_c():
     assert t50 == sorted(t50) and t50[0] < t50[-1], t50
 
 
+@pytest.mark.kernels  # it compiles a kernel of its own (argument types no warm-up case has)
 def test_large_graph_after_small_one_uses_its_own_compiled_kernel():
     # more than 65536 nodes: 32-bit neighbour indices, where the small grid had
     # 16-bit ones; the engine must not reuse the small grid's compiled kernel

@@ -584,9 +584,9 @@ def test_summaries_name_the_norm_each_groups_game_favours():
     assert shock_new_norms(plain, [20]) == shock_new_norms(plain, [20], group=0) == [1]
 
 
-@pytest.mark.parametrize(
-    "update", ["sequential", pytest.param("reference", marks=pytest.mark.kernels)]
-)
+# (a kernel of its own: few payoff classes decided by the ratio test; the kernels tier)
+@pytest.mark.kernels
+@pytest.mark.parametrize("update", ["sequential", "reference"])
 def test_groups_beyond_the_lookup_table(update, monkeypatch):
     # more payoff classes than the Fermi lookup table holds: the ratio test decides
     import normsim.engine.core as engine
