@@ -66,7 +66,8 @@ nitpick_ignore_regex = [
                r"(\..*)?"),
     (r"py:class", r"(?!normsim\.)[^A-Z].*|[A-Z]|.*[ =+,()].*"),
     (r"py:func", r"_.*"),
-    (r"py:class", r"normsim\.[\w.]*\._\w+|Path|Any|Iterator|Mapping|Sequence|Callable"),
+    (r"py:class", r"normsim\.[\w.]*\._\w+|Path|Any|Iterator|Mapping|Sequence|Callable|"
+               r"Client|Subparsers"),
 ]
 
 # --- HTML: pydata-sphinx-theme (as Mesa's documentation), every file served locally
