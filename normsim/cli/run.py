@@ -194,6 +194,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_PLOTS if plot_error else EXIT_OK
 
 
+def _shock_rows(first: list[str], shocks: list | None, final_share_b: float) -> list[list[str]]:
+    """The summary table's rows of one condition or group: ``first`` (its labels), then
+    each shock's metrics and the final share of B (one row of dashes without a shock)."""
+    if not shocks:
+        return [first + ["-"] * 7 + [_f(final_share_b)]]
+    rows = []
+    for sh in shocks:
+        spread = f"{_f(sh['t50_median'], 0)} [{_f(sh['t50_p10'], 0)}-{_f(sh['t50_p90'], 0)}]"
+        rows.append(
+            first
+            + [
+                str(sh["at"]),
+                sh["new_norm"],
+                _f(sh["pre_share"]),
+                _f(sh["t50"], 0),
+                _f(sh["t90"], 0),
+                spread,
+                _f(sh["final_share"]),
+                _f(final_share_b),
+            ]
+        )
+    return rows
+
+
 def _print_table(summary: dict) -> None:
     conds = summary["conditions"]
     keys = list(conds[0]["params"]) if conds else []
@@ -213,47 +237,10 @@ def _print_table(summary: dict) -> None:
         stored = c.get("stored", c["runs"])  # more stored than covered: say both
         runs = str(c["runs"]) if stored == c["runs"] else f"{c['runs']} of {stored}"
         base = [str(c["params"][k]) for k in keys] + [runs]
-        shocks = c["shocks"] or [None]
-        for sh in shocks:
-            if sh is None:
-                rows.append(base + ["-"] * 7 + [_f(c["final_share_b"])])
-                continue
-            spread = f"{_f(sh['t50_median'], 0)} [{_f(sh['t50_p10'], 0)}-{_f(sh['t50_p90'], 0)}]"
-            rows.append(
-                base
-                + [
-                    str(sh["at"]),
-                    sh["new_norm"],
-                    _f(sh["pre_share"]),
-                    _f(sh["t50"], 0),
-                    _f(sh["t90"], 0),
-                    spread,
-                    _f(sh["final_share"]),
-                    _f(c["final_share_b"]),
-                ]
-            )
+        rows += _shock_rows(base, c["shocks"], c["final_share_b"])
         for gr in c.get("groups") or ():  # per group: its c, its share of B's metrics
             label = [""] * len(keys) + [f"group {gr['group']} (c {gr['c']:g})"]
-            for sh in gr["shocks"] or [None]:
-                if sh is None:
-                    rows.append(label + ["-"] * 7 + [_f(gr["final_share_b"])])
-                    continue
-                spread = (
-                    f"{_f(sh['t50_median'], 0)} [{_f(sh['t50_p10'], 0)}-{_f(sh['t50_p90'], 0)}]"
-                )
-                rows.append(
-                    label
-                    + [
-                        str(sh["at"]),
-                        sh["new_norm"],
-                        _f(sh["pre_share"]),
-                        _f(sh["t50"], 0),
-                        _f(sh["t90"], 0),
-                        spread,
-                        _f(sh["final_share"]),
-                        _f(gr["final_share_b"]),
-                    ]
-                )
+            rows += _shock_rows(label, gr["shocks"], gr["final_share_b"])
         if c.get("exploration"):
             ex = c["exploration"]
             rates = " ".join(f"{k}:{v:.2f}" for k, v in ex["rate_shares"].items())
