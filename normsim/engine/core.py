@@ -314,7 +314,7 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
             k = blk[1]
             cls_norm[offset[blk] + k + 1 : offset[blk] + 2 * (k + 1)] = 1
         _fill_thresholds(
-            pay, beta, R_games, cls_norm, _rule_masks(params.update), thr, protocol_code(params)
+            pay, beta, R_games, cls_norm, _rule_masks(params.update), thr, _protocol_code(params)
         )
         if params.update == "synchronous":  # bits 8-15: the conformist's new norm
             thr[:, :, :n_cls] |= _conformist_masks(blocks, offset, n_cls)[None, None, :]
@@ -517,7 +517,7 @@ def committed_shares(
     return new_all / n, unc
 
 
-def protocol_code(params: ModelParams) -> int:
+def _protocol_code(params: ModelParams) -> int:
     """The kernels' compile-time code of the run's revision protocol
     (:attr:`normsim.protocols.Protocol.code`)."""
     return PROTOCOLS[params.protocol].code
@@ -683,7 +683,7 @@ def simulate(
             committed=committed,
             conform=conform,
             groups=grouped,
-            protocol=protocol_code(params),
+            protocol=_protocol_code(params),
         )
         if share_b[r, 0] < 0:
             raise NormsimError(
