@@ -90,19 +90,18 @@ class NormAgent(FixedAgent):
         self.start_rate = self.rate_index
         self.replaced = False
 
+    def payoff_of(self, norm: int, game: CoordinationGame, current: bool = True) -> float:
+        """Summed payoff the agent earns holding ``norm`` against its neighbours' norms
+        as they are now (``current``) or as they were at the generation's start."""
+        n_same = sum(1 for o in self.neighbors if (o.norm if current else o.start_norm) == norm)
+        return game.total_payoff(norm, n_same, len(self.neighbors) - n_same)
+
     def current_payoff(self, game: CoordinationGame) -> float:
         """Summed payoff against the neighbours' norms as they are now
         (``asynchronous`` updating: no game phase fixes the payoffs)."""
-        n_same = sum(1 for other in self.neighbors if other.norm == self.norm)
-        return game.total_payoff(self.norm, n_same, len(self.neighbors) - n_same)
+        return self.payoff_of(self.norm, game)
 
     # ---------------------------------------------------------- update phase
-    def other_payoff(self, game: CoordinationGame, current: bool) -> float:
-        """Summed payoff the agent would earn with the other norm, against its
-        neighbours' current norms (``current``) or those of the generation's start."""
-        other = 1 - self.norm
-        n_same = sum(1 for o in self.neighbors if (o.norm if current else o.start_norm) == other)
-        return game.total_payoff(other, n_same, len(self.neighbors) - n_same)
 
     def _revise_directly(
         self, protocol: Protocol, u_e: float, u_f: float, mu: float, random_norm: int
@@ -118,7 +117,7 @@ class NormAgent(FixedAgent):
         if u_e < mu:
             self.norm = random_norm
         elif u_f < protocol.rule(
-            self.other_payoff(game, current), own, m.params.beta, m.payoff_range
+            self.payoff_of(1 - self.norm, game, current), own, m.params.beta, m.payoff_range
         ):
             self.norm = 1 - self.norm
 

@@ -335,6 +335,16 @@ class ModelParams:
         object.__setattr__(self, "conformity", float(self.conformity))
         object.__setattr__(self, "events", check_events(self.events, int(g)))
         check_payoffs(self.a, self.b, self.events)  # the games the events set, too
+        if self.events:
+            games, index = game_schedule(
+                self.a,
+                self.b,
+                self.c,
+                self.shocks,
+                tuple(e for e in self.events if "group" not in e),
+                int(g),
+            )
+            object.__setattr__(self, "_schedule", ([CoordinationGame(*x) for x in games], index))
         if self.committed is not None:  # norm new: the one the first shock favours
             after = self.first_shock_game()
             object.__setattr__(self, "committed", check_committed(self.committed, after.b, after.a))
@@ -366,16 +376,6 @@ class ModelParams:
                 raise NormsimError(
                     f"schedule.events[{k}].group: {ev['group']} is not a group (groups 0..{m - 1})"
                 )
-        if self.events:
-            games, index = game_schedule(
-                self.a,
-                self.b,
-                self.c,
-                self.shocks,
-                tuple(e for e in self.events if "group" not in e),
-                int(g),
-            )
-            object.__setattr__(self, "_schedule", ([CoordinationGame(*x) for x in games], index))
 
     @property
     def game(self) -> CoordinationGame:
@@ -389,15 +389,7 @@ class ModelParams:
         Events of one group (``group: k``) do not count."""
         if not self.shocks:
             return self.game.shocked()
-        games, index = game_schedule(
-            self.a,
-            self.b,
-            self.c,
-            self.shocks,
-            tuple(e for e in self.events if "group" not in e),
-            self.generations,
-        )
-        return CoordinationGame(*games[int(index[self.shocks[0] + 1])])
+        return self.game_at(self.shocks[0] + 1)
 
     def new_norm(self) -> int | None:
         """The *new norm*: the one the first shock favours, in the game played right
