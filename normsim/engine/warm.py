@@ -103,7 +103,7 @@ SET_DOCS = {
     "tests": "what the whole test suite runs (the default and kernels tiers)",
 }
 
-#: the declared sets of variants
+#: the declared sets of variants (``default`` and ``tests``, measured, follow below)
 SETS: dict[str, list[Variant]] = {
     # the plain model in every update mode
     "plain": _product(),
@@ -131,8 +131,6 @@ SETS: dict[str, list[Variant]] = {
             )
         )
     ),
-    # what the test suite's default tier runs: ``DEFAULT_TIER`` below
-    "default": [],
 }
 
 
