@@ -155,8 +155,9 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
     # (normsim.parameters: the parameters hashed "unless default")
     for par in UNLESS_DEFAULT:
         section, key = par.path.split(".")
-        value = d[section].get(key)
-        if value == par.default or (not value and not par.default and value != 0):
+        # (the JSON dump writes a tuple default, such as no events, as a list)
+        default = list(par.default) if isinstance(par.default, tuple) else par.default
+        if d[section].get(key) == default:
             d[section].pop(key, None)
     if "conformity" in d["dynamics"] and d["dynamics"].get("update") != "asynchronous":
         # the conformist's draws there changed (normsim.draws.CONFORMITY_DRAWS):
