@@ -82,19 +82,21 @@ class NormAgent(FixedAgent):
 
     # ------------------------------------------------------------ game phase
     def play(self, game: CoordinationGame) -> None:
-        """Play one game with every neighbour and sum the payoffs (docs/model/odd.md, 7.2)."""
+        """Play one game with every neighbour and sum the payoffs (docs/model/odd.md, 7.2;
+        their average with ``payoffs: average``)."""
         self.n_same = sum(1 for other in self.neighbors if other.norm == self.norm)
         self.n_other = len(self.neighbors) - self.n_same
-        self.payoff = game.total_payoff(self.norm, self.n_same, self.n_other)
+        self.payoff = self.model.params.payoff(game, self.norm, self.n_same, self.n_other)
         self.start_norm = self.norm
         self.start_rate = self.rate_index
         self.replaced = False
 
     def payoff_of(self, norm: int, game: CoordinationGame, current: bool = True) -> float:
-        """Summed payoff the agent earns holding ``norm`` against its neighbours' norms
-        as they are now (``current``) or as they were at the generation's start."""
+        """Payoff (summed, or averaged: ``payoffs``) the agent earns holding ``norm``
+        against its neighbours' norms as they are now (``current``) or as they were at
+        the generation's start."""
         n_same = sum(1 for o in self.neighbors if (o.norm if current else o.start_norm) == norm)
-        return game.total_payoff(norm, n_same, len(self.neighbors) - n_same)
+        return self.model.params.payoff(game, norm, n_same, len(self.neighbors) - n_same)
 
     def current_payoff(self, game: CoordinationGame) -> float:
         """Summed payoff against the neighbours' norms as they are now

@@ -33,6 +33,7 @@ from __future__ import annotations
 import operator
 import warnings
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import networkx as nx
@@ -47,7 +48,6 @@ from normsim.groups import payoff_range as group_payoff_range
 from normsim.mechanisms import place_committed
 from normsim.networks import adjacency, build_graph, relabel
 from normsim.params import DEFAULTS, ModelParams
-from normsim.protocols import resolve as resolve_protocol
 
 
 # ------------------------------------------------------------ reporters
@@ -228,8 +228,9 @@ class NormChangeModel(Model):
     a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation, generations
         As in :class:`normsim.params.ModelParams`; so are ``shocks``, ``committed``,
         ``conformity``, ``groups`` (:mod:`normsim.groups`; with ``by: attribute`` pass a
-        networkx graph whose nodes carry the attribute) and ``protocol``
-        (:mod:`normsim.protocols`); game events: give ``params``.
+        networkx graph whose nodes carry the attribute), ``protocol``
+        (:mod:`normsim.protocols`), ``payoffs`` and ``normalisation``; game events:
+        give ``params``.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
@@ -293,6 +294,8 @@ class NormChangeModel(Model):
         *,
         groups: Mapping[str, Any] | None = DEFAULTS.groups,
         protocol: str | Mapping[str, str] = DEFAULTS.protocol,
+        payoffs: str = DEFAULTS.payoffs,
+        normalisation: str = DEFAULTS.normalisation,
         params: ModelParams | None = None,
         seed: int | None = None,
         base_dir=None,
@@ -335,8 +338,9 @@ class NormChangeModel(Model):
                 committed=committed,
                 conformity=conformity,
                 groups=groups,
-                # a mapping of parts names its protocol (ModelParams stores the name)
-                protocol=protocol if isinstance(protocol, str) else resolve_protocol(protocol).name,
+                protocol=protocol,  # a name, or a mapping of parts (stored as the name)
+                payoffs=payoffs,
+                normalisation=normalisation,
             )
         self.params = params
         self.stream = DrawStream(self.seed)
@@ -349,7 +353,7 @@ class NormChangeModel(Model):
         self.graph = G
         self.grid = Network(G, layout=layout, random=self.random)
         self.k_range = (adj.k_min, adj.k_max)
-        self.payoff_range = params.game.payoff_range(adj.k_min, adj.k_max)
+        self.payoff_range = params.rule_range(params.game.payoff_range, adj.k_min, adj.k_max)
         self.generation = 0
         self.current_game = params.game  # the game of the generation being played
         #: the game each group plays in that generation (index: group; one without groups)
@@ -440,12 +444,14 @@ class NormChangeModel(Model):
         game = self.params.game_at(self.generation + 1)
         self.current_game = game
         # the Fermi rule's payoff range is that of the game in play (events may change it)
-        self.payoff_range = game.payoff_range(*self.k_range)
+        self.payoff_range = self.params.rule_range(game.payoff_range, *self.k_range)
         if self.params.groups is not None:
             # each agent plays its own group's game; R spans every group's payoffs
             # (normsim.groups.payoff_range)
             games = self.params.group_game_at(self.generation + 1, self.n_groups)
-            self.payoff_range = group_payoff_range(games, *self.k_range)
+            self.payoff_range = self.params.rule_range(
+                partial(group_payoff_range, games), *self.k_range
+            )
         else:
             games = (game,)
         self.current_games = games

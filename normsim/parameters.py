@@ -270,6 +270,25 @@ PARAMETERS: dict[str, Parameter] = {
             "``payoff``, ``choice``); it must support the update mode.",
             hashed="unless default",
         ),
+        Parameter(
+            "payoffs",
+            "dynamics.payoffs",
+            "total",
+            doc="How the payoffs the protocol's rule compares are determined: ``total`` "
+            "(the sum over all neighbours, the paper's) or ``average`` (the total over "
+            "the number of neighbours; the payoff range R is then one game's).",
+            hashed="unless default",
+        ),
+        Parameter(
+            "normalisation",
+            "dynamics.normalisation",
+            "range",
+            doc="How the Fermi, logit and pairwise-difference rules scale payoff "
+            "differences: ``range`` (divided by the payoff range R, the paper's) or "
+            "``raw`` (not scaled, as in Blume's log-linear learning; not for "
+            "pairwise_difference).",
+            hashed="unless default",
+        ),
     )
 }
 

@@ -13,7 +13,7 @@ Examples
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,8 @@ from normsim.game import CoordinationGame
 from normsim.groups import check_groups
 from normsim.mechanisms import check_committed
 from normsim.parameters import PARAMETERS as _P
-from normsim.protocols import VISITING_ORDERS
+from normsim.protocols import VISITING_ORDERS, payoff_part
+from normsim.protocols import check_payoffs as check_protocol_payoffs
 from normsim.protocols import resolve as resolve_protocol
 
 UPDATE_MODES = VISITING_ORDERS
@@ -284,9 +285,14 @@ class ModelParams:
         ``exploration`` and ``initial_b``. Stored normalised
         (:func:`normsim.groups.check_groups`).
     protocol : str or mapping
-        The revision protocol (:data:`normsim.protocols.PROTOCOLS`): ``fermi`` (the
-        paper's Fermi imitation of a random neighbour) or ``best_response``, or a
+        The revision protocol (:data:`normsim.protocols.PROTOCOLS`) by name (``fermi``,
+        the paper's Fermi imitation of a random neighbour, is the default), or a
         mapping of its parts. Stored as the protocol's name.
+    payoffs : str
+        How the payoffs the rule compares are determined: ``total`` or ``average``
+        (:data:`normsim.protocols.PAYOFFS`).
+    normalisation : str
+        ``range`` (payoff differences over the payoff range R) or ``raw`` (R = 1).
     """
 
     # the defaults of every entry point (DEFAULTS below), declared with their ranges
@@ -308,6 +314,8 @@ class ModelParams:
     events: tuple[Mapping[str, Any], ...] = _P["events"].default
     groups: Mapping[str, Any] | None = _P["groups"].default
     protocol: str = _P["protocol"].default
+    payoffs: str = _P["payoffs"].default
+    normalisation: str = _P["normalisation"].default
 
     def __post_init__(self) -> None:
         CoordinationGame(self.a, self.b, self.c)
@@ -317,7 +325,17 @@ class ModelParams:
             raise NormsimError(
                 f"dynamics.update: {self.update!r} is not one of {', '.join(UPDATE_MODES)}"
             )
-        object.__setattr__(self, "protocol", resolve_protocol(self.protocol, self.update).name)
+        part = payoff_part(self.protocol)
+        if part is not None and part != self.payoffs:
+            if self.payoffs != _P["payoffs"].default:
+                raise NormsimError(
+                    f"dynamics.protocol.payoff: {part} contradicts dynamics.payoffs: "
+                    f"{self.payoffs}; give one of them"
+                )
+            object.__setattr__(self, "payoffs", part)
+        protocol = resolve_protocol(self.protocol, self.update)
+        object.__setattr__(self, "protocol", protocol.name)
+        check_protocol_payoffs(protocol, self.payoffs, self.normalisation)
         _P["beta"].check(self.beta)
         _P["exploration"].check(self.exploration)
         _P["rate_mutation"].check(self.rate_mutation)
@@ -395,6 +413,25 @@ class ModelParams:
         """The *new norm*: the one the first shock favours, in the game played right
         after it (:meth:`first_shock_game`); None when that game has a = b."""
         return self.first_shock_game().favoured_norm()
+
+    def payoff(self, game: CoordinationGame, norm: int, n_same: int, n_other: int) -> float:
+        """The payoff a protocol's rule compares (``payoffs``): the game's total over
+        ``n_same`` coordinated and ``n_other`` miscoordinated games, or that total over
+        the number of neighbours (``average``)."""
+        total = game.total_payoff(norm, n_same, n_other)
+        return total / (n_same + n_other) if self.payoffs == "average" else total
+
+    def rule_range(
+        self, payoff_range: Callable[[int, int], float], k_min: int, k_max: int
+    ) -> float:
+        """The ``R`` a protocol's rule receives, from ``payoff_range(k_min, k_max)`` (the
+        game's or the groups' payoff range): 1 with ``normalisation: raw``; with
+        ``average`` payoffs the range of one game (degrees 1)."""
+        if self.normalisation == "raw":
+            return 1.0
+        if self.payoffs == "average":
+            return payoff_range(1, 1)
+        return payoff_range(k_min, k_max)
 
     @property
     def evolving(self) -> bool:

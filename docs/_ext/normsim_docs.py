@@ -304,7 +304,7 @@ class ScenarioReference(_Generated):
 PROTOCOL_COLUMNS = (
     "protocol",
     "candidate",
-    "payoff",
+    "payoffs it takes",
     "choice rule",
     "visiting orders",
     "evolving rates",
@@ -322,7 +322,7 @@ def protocol_rows() -> list[list[str]]:
         [
             _rst_literal(p.name),
             _rst_literal(p.candidate),
-            _rst_literal(p.payoff),
+            ", ".join(_rst_literal(x) for x in p.payoffs) or "(none: no payoff is read)",
             _rst_literal(p.choice),
             ", ".join(_rst_literal(o) for o in p.orders),
             p.rates,
@@ -377,19 +377,21 @@ class ProtocolsReference(_Generated):
             for field in ("label", "doc", "draws", "rates"):
                 if not getattr(p, field).strip():
                     self.warn(f"protocol {p.name} has no {field} in normsim.protocols.PROTOCOLS")
-            for part, table in (
-                ("candidate", CANDIDATES),
-                ("payoff", PAYOFFS),
-                ("choice", CHOICE_RULES),
-            ):
+            for part, table in (("candidate", CANDIDATES), ("choice", CHOICE_RULES)):
                 if getattr(p, part) not in table:
                     self.warn(f"protocol {p.name}: {part} {getattr(p, part)!r} is not registered")
+            if not set(p.payoffs) <= set(PAYOFFS):
+                self.warn(f"protocol {p.name}: payoffs {p.payoffs!r} are not all registered")
         title = "The protocols"
         out += [".. _protocols-table:", "", title, "-" * len(title), ""]
         out += [
             f"``dynamics.protocol`` names one of them (default ``{DEFAULT}``, the paper's), "
             "or gives its parts (``candidate``, ``payoff``, ``choice``). A protocol runs "
-            "only in the visiting orders (``dynamics.update``) it supports.",
+            "only in the visiting orders (``dynamics.update``) it supports. The payoffs its "
+            "rule compares are set by ``dynamics.payoffs`` (a ``payoff`` part sets it too) "
+            "and scaled as ``dynamics.normalisation`` says. The kernels are compiled once "
+            "per kernel family (how the candidate is found) and read the choice rule at "
+            "run time.",
             "",
         ]
         out += _list_table(PROTOCOL_COLUMNS, protocol_rows())
@@ -400,7 +402,7 @@ class ProtocolsReference(_Generated):
         out += [".. _protocols-parts:", "", title, "-" * len(title), ""]
         for heading, key, table in (
             ("Candidates: who the revising agent looks at", "candidate", CANDIDATES),
-            ("Payoffs: what the choice rule compares", "payoff", PAYOFFS),
+            ("Payoffs: what the choice rule compares", "payoffs", PAYOFFS),
             ("Choice rules: the probability of adopting the candidate", "choice", CHOICE_RULES),
         ):
             out += [heading, "~" * len(heading), ""]
@@ -411,7 +413,11 @@ class ProtocolsReference(_Generated):
                     ", ".join(
                         _rst_literal(p.name)
                         for p in PROTOCOLS.values()
-                        if getattr(p, key) == part.name
+                        if (
+                            part.name in p.payoffs
+                            if key == "payoffs"
+                            else getattr(p, key) == part.name
+                        )
                     )
                     or "(none yet)",
                 ]

@@ -66,6 +66,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import networkx as nx
@@ -80,6 +81,7 @@ from normsim.engine.kernels import (  # noqa: F401  (the kernels' names, re-expo
     BATCH,
     FERMI,
     FORMULA,
+    IMITATIVE,
     LUT,
     NO_MECH,
     RATIO,
@@ -167,7 +169,7 @@ def _call_run(
     committed: bool = False,
     conform: bool = False,
     groups: bool = False,
-    protocol: int = FERMI,
+    protocol: int = IMITATIVE,
 ) -> None:
     """Call :func:`_run`, skipping numba's dispatch after the first call with the
     same flags and argument types: re-dispatching a ``literally`` function types
@@ -283,15 +285,18 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
             for norm in (0, 1):
                 for m in range(k + 1):  # m neighbours play B
                     n_same = m if norm == 1 else k - m
-                    pay[ph, offset[(grp_, k)] + norm * (k + 1) + m] = game.total_payoff(
-                        norm, n_same, k - n_same
+                    pay[ph, offset[(grp_, k)] + norm * (k + 1) + m] = params.payoff(
+                        game, norm, n_same, k - n_same
                     )
+    k_lo, k_hi = adj.k_min, adj.k_max
     if grouped:
-        R = group_payoff_range(phase_games[0], adj.k_min, adj.k_max)
-        R_games = np.array([group_payoff_range(g, adj.k_min, adj.k_max) for g in phase_games])
+        R = params.rule_range(partial(group_payoff_range, phase_games[0]), k_lo, k_hi)
+        R_games = np.array(
+            [params.rule_range(partial(group_payoff_range, g), k_lo, k_hi) for g in phase_games]
+        )
     else:
-        R = params.game.payoff_range(adj.k_min, adj.k_max)
-        R_games = np.array([g[0].payoff_range(adj.k_min, adj.k_max) for g in phase_games])
+        R = params.rule_range(params.game.payoff_range, k_lo, k_hi)
+        R_games = np.array([params.rule_range(g[0].payoff_range, k_lo, k_hi) for g in phase_games])
     tmu_c = np.zeros(1, dtype=np.uint64)
     th_c = np.zeros(1, dtype=np.uint64)
     if grouped and not params.evolving:
@@ -304,6 +309,8 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
             tmu_c[sl] = threshold32(mu[grp_])
             th_c[sl] = threshold32(0.5 * mu[grp_])
     beta = float(params.beta)
+    protocol = PROTOCOLS[params.protocol]
+    rule = protocol.code
     thr = np.zeros((P, 1, 1), dtype=np.uint64)
     E = np.zeros((P, 1))
     if n_cls <= LUT_MAX_CLASSES:
@@ -313,16 +320,16 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
         for blk in blocks:
             k = blk[1]
             cls_norm[offset[blk] + k + 1 : offset[blk] + 2 * (k + 1)] = 1
-        _fill_thresholds(
-            pay, beta, R_games, cls_norm, _rule_masks(params.update), thr, _protocol_code(params)
-        )
+        _fill_thresholds(pay, beta, R_games, cls_norm, _rule_masks(params.update), thr, rule)
         if params.update == "synchronous":  # bits 8-15: the conformist's new norm
             thr[:, :, :n_cls] |= _conformist_masks(blocks, offset, n_cls)[None, None, :]
     else:
         # exp(+-z) stays far from overflow and underflow: the ratio is accurate to ~1e-13
         mid = 0.5 * (pay.max() + pay.min())
         z = beta * (pay - mid) / R_games[:, None]
-        how = RATIO if np.abs(z).max() < 600.0 else FORMULA
+        # (the ratio of exponentials is the Fermi and logit rules' alone)
+        ratio = protocol.choice in ("fermi", "logit") and np.abs(z).max() < 600.0
+        how = RATIO if ratio else FORMULA
         if how == RATIO:
             E = np.exp(z)
     return Tables(cls_off, pay, thr, E, how, zero_cls, R, R_games, tmu_c, th_c, M)
@@ -474,6 +481,7 @@ def _graph_args(
             float(params.beta),
             tb.tmu_c,
             tb.th_c,
+            np.int64(PROTOCOLS[params.protocol].code),
         ),
         bool(adj.k_min == adj.k_max),
         tb.how,
@@ -518,9 +526,9 @@ def committed_shares(
 
 
 def _protocol_code(params: ModelParams) -> int:
-    """The kernels' compile-time code of the run's revision protocol
-    (:attr:`normsim.protocols.Protocol.code`)."""
-    return PROTOCOLS[params.protocol].code
+    """The kernels' compile-time code of the run's revision protocol: its kernel family
+    (:attr:`normsim.protocols.Protocol.kernel`; the rule is ``tables.rule``)."""
+    return PROTOCOLS[params.protocol].kernel
 
 
 def mech_args(params: ModelParams, adj: Adjacency, labels: np.ndarray | None = None) -> MechArgs:

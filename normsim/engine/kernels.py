@@ -18,20 +18,24 @@ import numpy as np
 from numba import literally
 
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
-from normsim.protocols import PROTOCOLS, rules
+from normsim.protocols import KERNELS, PROTOCOLS, rules
 
 #: the update modes, as the kernels' compile-time ``mode``
 SYNCHRONOUS, SEQUENTIAL, REFERENCE, ASYNCHRONOUS = 0, 1, 2, 3
 #: how the Fermi test is decided (see :func:`_accept`)
 LUT, RATIO, FORMULA = 0, 1, 2
-#: the revision protocols' codes (:data:`normsim.protocols.PROTOCOLS`), the kernels'
-#: compile-time ``protocol``
+#: the kernel families (:data:`normsim.protocols.KERNELS`), the kernels' compile-time
+#: ``protocol``: imitation of a random neighbour, or a direct protocol (no candidate: the
+#: learner weighs the other norm)
+IMITATIVE = KERNELS["random_neighbour"]
+DIRECT = KERNELS["none"]
+#: the choice rules' run-time codes (:attr:`normsim.protocols.Protocol.code`, ``tables.rule``)
 FERMI = PROTOCOLS["fermi"].code
 BEST_RESPONSE = PROTOCOLS["best_response"].code
-#: by code: whether a protocol is direct (no candidate: the learner weighs the other norm)
-_DIRECT = np.array(
-    [p.direct for p in sorted(PROTOCOLS.values(), key=lambda p: p.code)], dtype=np.bool_
-)
+LOGIT = PROTOCOLS["logit"].code
+VOTER = PROTOCOLS["voter"].code
+IMITATE_IF_BETTER = PROTOCOLS["imitate_if_better"].code
+PAIRWISE_DIFFERENCE = PROTOCOLS["pairwise_difference"].code
 #: from this many agents on (the state no longer fits a core's cache), the
 #: shuffled sweeps take BATCH agents' draws, teachers and memory ahead (_take_ahead)
 AHEAD_MIN = 1 << 17
@@ -166,16 +170,29 @@ def stream_outputs(state, n):
 #: the choice rules, compiled from the functions the Mesa agent calls
 _fermi = nb.njit(inline="always")(rules.fermi)
 _best_response = nb.njit(inline="always")(rules.best_response)
+_logit = _fermi  # rules.logit is rules.fermi
+_voter = nb.njit(inline="always")(rules.voter)
+_imitate_if_better = nb.njit(inline="always")(rules.imitate_if_better)
+_pairwise_difference = nb.njit(inline="always")(rules.pairwise_difference)
 
 
 @nb.njit(inline="always")
-def _adopt(protocol, pc, pi, beta, R):
-    """The probability that the learner adopts its candidate's norm under ``protocol``
-    (compile-time): the protocol's choice rule (:mod:`normsim.protocols.rules`) of the
-    candidate's payoff ``pc`` and its own ``pi``."""
-    if protocol == BEST_RESPONSE:
+def _adopt(rule, pc, pi, beta, R):
+    """The probability that the learner adopts its candidate's norm under the protocol
+    of code ``rule`` (run-time; :attr:`normsim.protocols.Protocol.code`): the
+    protocol's choice rule (:mod:`normsim.protocols.rules`) of the candidate's payoff
+    ``pc`` and its own ``pi``."""
+    if rule == FERMI:
+        return _fermi(pc, pi, beta, R)
+    if rule == BEST_RESPONSE:
         return _best_response(pc, pi, beta, R)
-    return _fermi(pc, pi, beta, R)
+    if rule == LOGIT:
+        return _logit(pc, pi, beta, R)
+    if rule == VOTER:
+        return _voter(pc, pi, beta, R)
+    if rule == IMITATE_IF_BETTER:
+        return _imitate_if_better(pc, pi, beta, R)
+    return _pairwise_difference(pc, pi, beta, R)
 
 
 @nb.njit(inline="always")
@@ -219,25 +236,24 @@ _FIXED_RATE_RULES = np.stack([_fixed_rate_rule(False), _fixed_rate_rule(True)])
 
 
 @nb.njit(inline="always")
-def _accept(uf, ct, ci, how, T, E, PY, beta, R, protocol):
+def _accept(uf, ct, ci, how, T, E, PY, beta, R, rule):
     """Whether the learner adopts: ``uf * 2**-32 < P(candidate class ct, learner class ci)``.
 
-    ``how`` is ``LUT`` (a threshold table), ``RATIO`` (``P = E[ct] / (E[ct] +
-    E[ci])`` with ``E = exp(beta * (payoff - mid) / R)``, deciding by the exact
-    expression whenever ``uf`` falls within 16 / 2**32 of that value: the two
-    differ by far less, so the decision is the exact one) or ``FORMULA`` (the
-    expression of :func:`normsim.game.fermi_probability` every time). Under another
-    ``protocol`` (compile-time) the table holds its rule's thresholds, and ``RATIO``
-    is the formula of its rule (:func:`_adopt`)."""
+    ``how`` is ``LUT`` (a threshold table of the protocol's rule), ``RATIO`` (the Fermi
+    and logit rules only: ``P = E[ct] / (E[ct] + E[ci])`` with ``E = exp(beta *
+    (payoff - mid) / R)``, deciding by the exact expression whenever ``uf`` falls
+    within 16 / 2**32 of that value: the two differ by far less, so the decision is
+    the exact one) or ``FORMULA`` (the expression of the rule of code ``rule``,
+    :func:`_adopt`, every time)."""
     if how == LUT:  # the threshold above the rule mask of tables()
         return np.int64(uf < (T[(ct << np.uint64(8)) + ci] >> np.uint64(16)))
-    if how == RATIO and protocol == FERMI:  # uf < 2**32 * et / sum, without a division
+    if how == RATIO:  # uf < 2**32 * et / sum, without a division
         et = E[ct]
         tot = et + E[ci]
         d = et * 4294967296.0 - np.float64(uf) * tot
         if abs(d) > 16.0 * tot:
             return np.int64(d > 0.0)
-    return np.int64(np.float64(uf) * 2.0**-32 < _adopt(protocol, PY[ct], PY[ci], beta, R))
+    return np.int64(np.float64(uf) * 2.0**-32 < _adopt(rule, PY[ct], PY[ci], beta, R))
 
 
 # ------------------------------------------------------------------ kernel arguments
@@ -245,7 +261,7 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R, protocol):
 GraphArgs = namedtuple("GraphArgs", "indptr indices degree")
 #: payoff classes and the Fermi test of one graph under one parameter set
 #: (see :class:`~normsim.engine.Tables`)
-TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta tmu_c th_c")
+TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta tmu_c th_c rule")
 #: (``tmu_c``, ``th_c``: with groups and a fixed rate, each class's exploration
 #: thresholds, those of its group; otherwise one unused entry)
 #: (``R`` has one payoff range per game of the run: see :meth:`normsim.params.ModelParams.games`)
@@ -718,7 +734,8 @@ def _kernel(
     """
     # the mechanisms' run-time flags (see _FLAGS) are constants in the plain
     # kernel, so that its code is that of the plain model alone
-    direct = _DIRECT[protocol]  # compile-time: the candidate is the other norm
+    direct = protocol == DIRECT  # compile-time: the candidate is the other norm
+    rule = tables.rule  # run-time: the protocol's choice rule (_adopt)
     conform = conform_rt  # compile-time, and only with mech_on
     if mech_on:
         committed, groups = committed_rt, groups_rt
@@ -979,7 +996,7 @@ def _kernel(
                     if mode == REFERENCE:
                         replaced[i] = 1
                 else:  # the protocol's rule, as without conformity
-                    accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, protocol)
+                    accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule)
                     if direct:  # the other norm; no rate to imitate
                         tn = 1 - old
                         t_rate = r_i
@@ -1038,7 +1055,7 @@ def _kernel(
                 changed[n_changed] = i  # kept only if i changed: no branch
                 n_changed += np.int64(new != old)
                 continue
-            accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, protocol)
+            accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule)
             old = np.uint64(norm0[i])  # i is visited once: its norm is still the start one
             if direct:
                 teacher_norm = np.uint64(1) - old
@@ -1176,7 +1193,8 @@ def _kernel_async(
     N steps.
     """
     conform = conform_rt  # the flags as in _kernel
-    direct = _DIRECT[protocol]
+    direct = protocol == DIRECT
+    rule = tables.rule
     if mech_on:
         committed, groups = committed_rt, groups_rt
     else:
@@ -1270,10 +1288,10 @@ def _kernel_async(
                     ci = np.uint64(cls[i])
                     ct = _other_class(ci, old, deg[i])
                     new = old
-                    if _accept(uf, ct, ci, how, T, EP, PY, beta, R, protocol):
+                    if _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule):
                         new = 1 - old
                 elif _accept(
-                    uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R, protocol
+                    uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R, rule
                 ):
                     new = np.int64(norm[t])
                     if evolving:
@@ -1293,7 +1311,7 @@ def _kernel_async(
                 else:
                     ct = np.uint64(cls[t])
                     tn = np.int64(norm[t])
-                accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, protocol)
+                accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule)
                 if not evolving:
                     if groups:  # the exploration rate of i's group (its class's)
                         tmv = tmu_c[ci]
@@ -1352,10 +1370,10 @@ def _kernel_async(
 
 
 @nb.njit(cache=True)
-def _fill_thresholds(pay, beta, R, cls_norm, masks, thr, protocol):
+def _fill_thresholds(pay, beta, R, cls_norm, masks, thr, rule):
     """``thr[ph, ct, ci] = threshold32(P(candidate class ct, learner class ci)) << 16
     | masks[norm of ct, norm of ci]`` (:func:`_rule_masks`), P the choice rule of
-    ``protocol`` (:func:`_adopt`).
+    the protocol of code ``rule`` (:func:`_adopt`).
 
     The same function as the Mesa agent's (:mod:`normsim.protocols.rules`; tests
     check that the two agree entry by entry)."""
@@ -1363,8 +1381,6 @@ def _fill_thresholds(pay, beta, R, cls_norm, masks, thr, protocol):
         for ct in range(pay.shape[1]):
             for ci in range(pay.shape[1]):  # thr's rows may be longer
                 p32 = np.uint64(
-                    math.ceil(
-                        _adopt(protocol, pay[ph, ct], pay[ph, ci], beta, R[ph]) * 4294967296.0
-                    )
+                    math.ceil(_adopt(rule, pay[ph, ct], pay[ph, ci], beta, R[ph]) * 4294967296.0)
                 )
                 thr[ph, ct, ci] = (p32 << np.uint64(16)) | masks[cls_norm[ct], cls_norm[ci]]

@@ -47,7 +47,10 @@ class Variant(NamedTuple):
     committed agents and groups (both run-time flags of it); ``conformity`` and
     ``conformity+groups`` (conformity compiles its own kernels, with groups as a
     compile-time flag except in asynchronous updating); ``protocol`` the revision
-    protocol (:data:`normsim.protocols.PROTOCOLS`)."""
+    protocol (:data:`normsim.protocols.PROTOCOLS`) that stands for its kernel family
+    (:attr:`~normsim.protocols.Protocol.kernel`): ``fermi`` for the imitative
+    protocols, ``best_response`` for the direct ones, whose other rules compile
+    nothing new."""
 
     mode: str
     evolving: bool
@@ -331,7 +334,12 @@ def _variant_of(kernel: str, sig) -> Variant | None:
     agents; groups but with conformity) are not literal and read as 0."""
     from numba.core import types
 
-    from normsim.protocols import by_code
+    from normsim.protocols import PROTOCOLS
+
+    # a kernel family stands for the first protocol of it (fermi, best_response)
+    family = {}
+    for p in PROTOCOLS.values():
+        family.setdefault(p.kernel, p.name)
 
     flags = [t.literal_value if isinstance(t, types.Literal) else 0 for t in sig[8:]]
     if not any(isinstance(t, types.Literal) for t in sig):
@@ -347,9 +355,7 @@ def _variant_of(kernel: str, sig) -> Variant | None:
         if mech_on
         else "plain"
     )
-    return Variant(
-        mode, bool(evolving), bool(regular), HOWS[int(how)], mech, by_code(int(protocol)).name
-    )
+    return Variant(mode, bool(evolving), bool(regular), HOWS[int(how)], mech, family[int(protocol)])
 
 
 def cached() -> list[Variant]:

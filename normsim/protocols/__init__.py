@@ -7,10 +7,17 @@ Izquierdo & Sandholm (*Agent-Based Evolutionary Game Dynamics*, 2024):
   sequential, reference, asynchronous);
 * **which candidate is looked at** (:data:`CANDIDATES`): one random neighbour,
   or none, for a direct protocol that compares the agent's own two norms;
-* **how payoffs are determined** (:data:`PAYOFFS`): the total over all
-  neighbours;
+* **how payoffs are determined** (:data:`PAYOFFS`, the run's ``dynamics.payoffs``):
+  the total over all neighbours, or its average;
 * **the choice rule** (:data:`CHOICE_RULES`): a function of plain numbers in
   :mod:`normsim.protocols.rules`.
+
+The kernels are compiled once per *kernel family* (:attr:`Protocol.kernel`: how the
+candidate is found) and take the choice rule as a run-time code
+(:attr:`Protocol.code`): with at most 256 payoff classes the rule is in the lookup
+table of thresholds anyway, so a new rule of an existing family compiles nothing
+new. The payoffs' normalisation (``dynamics.normalisation``: the payoff range ``R``,
+or ``raw`` payoffs as in Blume 1993) is the ``R`` the rules receive.
 
 :data:`PROTOCOLS` is the table of the protocols made from these parts. It is
 the one declaration that the rest of normsim reads: the scenario schema's
@@ -73,6 +80,20 @@ PAYOFFS: dict[str, Part] = {
             "total",
             "the sum over all neighbours of one game each (docs/model/odd.md, 7.2)",
         ),
+        Part(
+            "average",
+            "the total divided by the number of neighbours; the payoff range R is then "
+            "that of one game",
+        ),
+    )
+}
+
+#: how the rules' payoff differences are scaled (``dynamics.normalisation``)
+NORMALISATIONS: dict[str, Part] = {
+    p.name: p
+    for p in (
+        Part("range", "divided by the payoff range R (docs/model/odd.md, 7.2), the paper's"),
+        Part("raw", "not scaled (R = 1), as in Blume's (1993) log-linear learning"),
     )
 }
 
@@ -86,10 +107,27 @@ CHOICE_RULES: dict[str, Part] = {
         ),
         Part(
             "best_response",
-            "adopt if the candidate payoff is strictly higher; a tie keeps one's own norm",
+            "adopt the other norm if its payoff is strictly higher; a tie keeps one's own",
+        ),
+        Part(
+            "logit",
+            "adopt the other norm with probability 1 / (1 + exp(-beta (other - own) / R)): "
+            "log-linear choice between the two norms",
+        ),
+        Part("voter", "adopt the candidate's norm always (payoffs play no part)"),
+        Part(
+            "imitate_if_better",
+            "adopt if the candidate's payoff is strictly higher; a tie keeps one's own norm",
+        ),
+        Part(
+            "pairwise_difference",
+            "adopt with probability max(0, candidate - own) / R",
         ),
     )
 }
+
+#: the kernel families: how the kernels find a protocol's candidate (compile-time code)
+KERNELS: dict[str, int] = {"random_neighbour": 0, "none": 1}
 
 #: the visiting orders (the values of ``dynamics.update``)
 VISITING_ORDERS = ("synchronous", "sequential", "reference", "asynchronous")
@@ -104,9 +142,12 @@ class Protocol:
     name : str
         The value of ``dynamics.protocol``.
     code : int
-        The compile-time code the kernels dispatch on (one machine code per protocol).
-    candidate, payoff, choice : str
-        Its parts (keys of :data:`CANDIDATES`, :data:`PAYOFFS`, :data:`CHOICE_RULES`).
+        Its number: the run-time rule code the kernels' choice dispatches on (0..n-1).
+    candidate, choice : str
+        Its parts (keys of :data:`CANDIDATES`, :data:`CHOICE_RULES`).
+    payoffs : tuple of str
+        The payoff determinations (:data:`PAYOFFS`) it takes; ``()`` when its rule
+        reads no payoff.
     rule : callable
         ``rule(candidate_payoff, own_payoff, beta, R)``: the probability of adopting
         the candidate's norm (:mod:`normsim.protocols.rules`).
@@ -125,7 +166,7 @@ class Protocol:
     name: str
     code: int
     candidate: str
-    payoff: str
+    payoffs: tuple[str, ...]
     choice: str
     rule: Callable[[float, float, float, float], float]
     orders: tuple[str, ...]
@@ -139,6 +180,17 @@ class Protocol:
         """Whether the agent compares its own options (no candidate is looked at)."""
         return self.candidate == "none"
 
+    @property
+    def kernel(self) -> int:
+        """The compile-time code of its kernel family (:data:`KERNELS`)."""
+        return KERNELS[self.candidate]
+
+    @property
+    def scaled(self) -> bool:
+        """Whether its rule divides payoff differences by ``R`` (``dynamics.normalisation``
+        applies)."""
+        return self.choice in ("fermi", "logit", "pairwise_difference")
+
 
 #: the registered protocols by name, in the order every table and menu lists them
 PROTOCOLS: dict[str, Protocol] = {
@@ -148,7 +200,7 @@ PROTOCOLS: dict[str, Protocol] = {
             name="fermi",
             code=0,
             candidate="random_neighbour",
-            payoff="total",
+            payoffs=tuple(PAYOFFS),
             choice="fermi",
             rule=rules.fermi,
             orders=VISITING_ORDERS,
@@ -164,7 +216,7 @@ PROTOCOLS: dict[str, Protocol] = {
             name="best_response",
             code=1,
             candidate="none",
-            payoff="total",
+            payoffs=tuple(PAYOFFS),
             choice="best_response",
             rule=rules.best_response,
             orders=("synchronous", "sequential", "asynchronous"),
@@ -183,6 +235,71 @@ PROTOCOLS: dict[str, Protocol] = {
             "are not used",
             rates="no rate is imitated: rates change by mutation alone",
         ),
+        Protocol(
+            name="logit",
+            code=2,
+            candidate="none",
+            payoffs=tuple(PAYOFFS),
+            choice="logit",
+            rule=rules.logit,
+            orders=("synchronous", "sequential", "asynchronous"),
+            label="logit (log-linear)",
+            doc="Logit (log-linear) choice between the two norms (Blume 1993): the agent "
+            "takes the other norm with probability 1 / (1 + exp(-beta (its payoff - own "
+            "payoff) / R)), R the payoff range or 1 (``dynamics.normalisation: raw``). "
+            "Payoffs as under best response: those of the start of the generation "
+            "(synchronous, sequential) or of the current state (asynchronous). In the "
+            "asynchronous order with exploration 0 and total payoffs its stationary law "
+            "on any graph is the Gibbs measure of the game's potential; payoffs frozen "
+            "for a whole sweep do not give that law.",
+            draws="as under best_response, u_f deciding the logit choice",
+            rates="no rate is imitated: rates change by mutation alone",
+        ),
+        Protocol(
+            name="voter",
+            code=3,
+            candidate="random_neighbour",
+            payoffs=(),
+            choice="voter",
+            rule=rules.voter,
+            orders=VISITING_ORDERS,
+            label="voter",
+            doc="The voter rule: the agent copies the norm (and, with evolving rates, the "
+            "rate) of one random neighbour; payoffs play no part. Exploration acts as "
+            "under every protocol.",
+            draws="as under fermi: x picks the neighbour and gives u_e; u_f is drawn and not used",
+            rates="an agent takes its neighbour's rate with its norm; the rate then mutates",
+        ),
+        Protocol(
+            name="imitate_if_better",
+            code=4,
+            candidate="random_neighbour",
+            payoffs=tuple(PAYOFFS),
+            choice="imitate_if_better",
+            rule=rules.imitate_if_better,
+            orders=VISITING_ORDERS,
+            label="imitate if better",
+            doc="Imitate if better: the agent adopts one random neighbour's norm (and "
+            "rate) when that neighbour's payoff is strictly higher than its own.",
+            draws="as under fermi; u_f is drawn and not used",
+            rates="an imitating agent takes its neighbour's rate; the rate then mutates",
+        ),
+        Protocol(
+            name="pairwise_difference",
+            code=5,
+            candidate="random_neighbour",
+            payoffs=tuple(PAYOFFS),
+            choice="pairwise_difference",
+            rule=rules.pairwise_difference,
+            orders=VISITING_ORDERS,
+            label="pairwise difference",
+            doc="Pairwise difference (proportional imitation): the agent adopts one random "
+            "neighbour's norm (and rate) with probability max(0, its payoff - own payoff) "
+            "/ R, R the payoff range (it needs ``dynamics.normalisation: range``, the "
+            "default: the difference of two payoffs never exceeds R).",
+            draws="as under fermi, u_f deciding the imitation",
+            rates="an imitating agent takes its neighbour's rate; the rate then mutates",
+        ),
     )
 }
 
@@ -192,7 +309,7 @@ DEFAULT = "fermi"
 
 def _parts_error(where: str, spec: Mapping) -> NormsimError:
     given = ", ".join(f"{k} {v}" for k, v in spec.items())
-    known = ", ".join(f"{p.name} = {p.candidate}/{p.payoff}/{p.choice}" for p in PROTOCOLS.values())
+    known = ", ".join(f"{p.name} = {p.candidate}/{p.choice}" for p in PROTOCOLS.values())
     return NormsimError(f"{where}: no protocol combines {given} (registered: {known})")
 
 
@@ -200,9 +317,10 @@ def resolve(
     spec: str | Mapping, update: str | None = None, where: str = "dynamics.protocol"
 ) -> Protocol:
     """The protocol a scenario names: a name of :data:`PROTOCOLS`, or a mapping of its
-    parts (``candidate``, ``payoff``, ``choice``; those left out match any). With
-    ``update``, the protocol must support that visiting order. Bad input raises a
-    one-line :class:`~normsim.errors.NormsimError`."""
+    parts (``candidate``, ``payoff``, ``choice``; those left out match any; a
+    ``payoff`` given is the run's payoff determination, :func:`payoff_part`, and must be
+    one the protocol takes). With ``update``, the protocol must support that visiting
+    order. Bad input raises a one-line :class:`~normsim.errors.NormsimError`."""
     if isinstance(spec, str):
         p = PROTOCOLS.get(spec)
         if p is None:
@@ -219,7 +337,14 @@ def resolve(
                 raise NormsimError(
                     f"{at}: {excerpt(value)} is not a {key} (one of {', '.join(parts[key])})"
                 )
-        found = [p for p in PROTOCOLS.values() if all(getattr(p, k) == v for k, v in spec.items())]
+        found = [
+            p
+            for p in PROTOCOLS.values()
+            if all(
+                (v in p.payoffs or not p.payoffs) if k == "payoff" else getattr(p, k) == v
+                for k, v in spec.items()
+            )
+        ]
         if not found:
             raise _parts_error(where, spec)
         if len(found) > 1:
@@ -240,8 +365,40 @@ def resolve(
     return p
 
 
+def payoff_part(spec: str | Mapping) -> str | None:
+    """The payoff determination a protocol's mapping of parts names (``payoff``), if any:
+    it sets the run's ``dynamics.payoffs``."""
+    if isinstance(spec, Mapping) and isinstance(spec.get("payoff"), str):
+        return spec["payoff"]
+    return None
+
+
+def check_payoffs(p: Protocol, payoffs: str, normalisation: str, where: str = "dynamics") -> None:
+    """Refuse, in one line, a payoff determination or normalisation that ``p`` does not
+    take."""
+    if payoffs not in PAYOFFS:
+        raise NormsimError(
+            f"{where}.payoffs: {excerpt(payoffs)} is not one of {', '.join(PAYOFFS)}"
+        )
+    if normalisation not in NORMALISATIONS:
+        raise NormsimError(
+            f"{where}.normalisation: {excerpt(normalisation)} is not one of "
+            f"{', '.join(NORMALISATIONS)}"
+        )
+    if p.payoffs and payoffs not in p.payoffs:
+        raise NormsimError(
+            f"{where}.payoffs: {p.name} does not take {payoffs} payoffs "
+            f"(it takes {', '.join(p.payoffs)})"
+        )
+    if p.choice == "pairwise_difference" and normalisation != "range":
+        raise NormsimError(
+            f"{where}.normalisation: {p.name} needs range (its probability is the payoff "
+            "gain over the payoff range)"
+        )
+
+
 def by_code(code: int) -> Protocol:
-    """The protocol with this kernel code."""
+    """The protocol with this rule code."""
     for p in PROTOCOLS.values():
         if p.code == code:
             return p
@@ -252,12 +409,16 @@ __all__ = [
     "CANDIDATES",
     "CHOICE_RULES",
     "DEFAULT",
+    "KERNELS",
+    "NORMALISATIONS",
     "PAYOFFS",
     "PROTOCOLS",
     "VISITING_ORDERS",
     "Part",
     "Protocol",
     "by_code",
+    "check_payoffs",
+    "payoff_part",
     "resolve",
     "rules",
 ]

@@ -14,6 +14,8 @@ Examples
 0.5
 >>> best_response(1.2, 1.0, 5.0, 2.0), best_response(1.0, 1.0, 5.0, 2.0)
 (1.0, 0.0)
+>>> pairwise_difference(1.5, 1.0, 5.0, 2.0), voter(0.0, 9.0, 5.0, 2.0)
+(0.25, 1.0)
 """
 
 from __future__ import annotations
@@ -24,8 +26,32 @@ from normsim.game import fermi_probability
 #: :func:`normsim.game.fermi_probability` itself
 fermi = fermi_probability
 
+#: Logit (log-linear) choice between two options, ``exp(beta other / R) / (exp(beta
+#: other / R) + exp(beta own / R))``: the same function, the Fermi expression of the
+#: difference (``rule(other, own, beta, R)``), so the same bits
+logit = fermi_probability
+
 
 def best_response(candidate: float, own: float, beta: float, R: float) -> float:
     """Myopic best response: 1 if the candidate payoff is strictly higher, else 0
     (a tie keeps the agent's own norm). ``beta`` and ``R`` are not used."""
     return 1.0 if candidate > own else 0.0
+
+
+def voter(candidate: float, own: float, beta: float, R: float) -> float:
+    """The voter rule: always 1 (payoffs play no part)."""
+    return 1.0
+
+
+def imitate_if_better(candidate: float, own: float, beta: float, R: float) -> float:
+    """Imitate if better: 1 if the candidate's payoff is strictly higher, else 0."""
+    return 1.0 if candidate > own else 0.0
+
+
+def pairwise_difference(candidate: float, own: float, beta: float, R: float) -> float:
+    """Pairwise difference (proportional imitation): ``max(0, candidate - own) / R``,
+    at most 1."""
+    d = candidate - own
+    if d <= 0.0:
+        return 0.0
+    return min(1.0, d / R)

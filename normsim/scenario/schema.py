@@ -52,6 +52,8 @@ from normsim.params import (
     check_payoffs,
     expand_shocks,
 )
+from normsim.protocols import check_payoffs as check_protocol_payoffs
+from normsim.protocols import payoff_part
 from normsim.protocols import resolve as resolve_protocol
 
 #: the methods of a sampling design (:mod:`normsim.scenario.design`)
@@ -283,6 +285,23 @@ class DynamicsSpec(_Strict):
     exploration: Number | EvolvingRates = _field("exploration")
     conformity: Number = _field("conformity")
     protocol: str | dict = _field("protocol")
+    payoffs: str = _field("payoffs")
+    normalisation: str = _field("normalisation")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _protocol_payoff(cls, data):
+        """A mapping of parts that names its ``payoff`` sets ``payoffs``."""
+        if isinstance(data, dict):
+            part = payoff_part(data.get("protocol", ""))
+            if part is not None:
+                given = data.get("payoffs", part)
+                if given != part:
+                    raise ValueError(
+                        f"protocol.payoff: {part} contradicts payoffs: {given}; give one of them"
+                    )
+                data = {**data, "payoffs": part}
+        return data
 
     @field_validator("protocol", mode="before")
     @classmethod
@@ -295,9 +314,10 @@ class DynamicsSpec(_Strict):
     @model_validator(mode="after")
     def _protocol_order(self):
         try:
-            resolve_protocol(self.protocol, self.update, where="protocol")
+            p = resolve_protocol(self.protocol, self.update, where="protocol")
+            check_protocol_payoffs(p, self.payoffs, self.normalisation, where="")
         except NormsimError as e:
-            raise ValueError(str(e)) from None
+            raise ValueError(str(e).lstrip(".")) from None
         return self
 
     @field_validator("conformity", mode="before")
@@ -509,6 +529,8 @@ class Scenario(_Strict):
             ),
             conformity=s.dynamics.conformity,
             protocol=protocol,
+            payoffs=s.dynamics.payoffs,
+            normalisation=s.dynamics.normalisation,
             events=tuple(s.schedule.events),
             groups=s.population.groups.as_dict() if s.population.groups is not None else None,
         )
@@ -538,6 +560,14 @@ class Scenario(_Strict):
             raise ValueError(
                 f"dynamics.protocol: {self.dynamics.protocol} needs a network "
                 "(the well-mixed ODE is that of Fermi imitation)"
+            )
+        d = self.dynamics
+        if self.population.well_mixed and (
+            d.payoffs != DEFAULTS.payoffs or d.normalisation != DEFAULTS.normalisation
+        ):
+            raise ValueError(
+                "dynamics.payoffs, dynamics.normalisation: these need a network "
+                "(the well-mixed ODE has neither neighbours nor a payoff range)"
             )
         gr = self.population.groups
         for k, ev in enumerate(self.schedule.events):

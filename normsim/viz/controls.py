@@ -12,6 +12,7 @@ from typing import Any
 
 from normsim.parameters import PARAMETERS
 from normsim.params import UPDATE_MODES
+from normsim.protocols import NORMALISATIONS, PAYOFFS
 from normsim.viz.params import (
     GROUP_SPLITS,
     KINDS,
@@ -108,6 +109,18 @@ def model_params(defaults: dict) -> dict:
             "values": list(protocol_choices()),
             "labels": protocol_choices(),
             "label": "revision protocol",
+        },
+        "payoffs": {
+            "type": "Select",
+            "value": defaults["payoffs"],
+            "values": list(PAYOFFS),
+            "label": "payoffs compared",
+        },
+        "normalisation": {
+            "type": "Select",
+            "value": defaults["normalisation"],
+            "values": list(NORMALISATIONS),
+            "label": "payoff normalisation",
         },
         "shocks": {
             "type": "Select",

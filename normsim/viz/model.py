@@ -12,6 +12,7 @@ import numpy as np
 from normsim.errors import NormsimError
 from normsim.model import NormChangeModel
 from normsim.params import ModelParams
+from normsim.protocols import check_payoffs as check_protocol_payoffs
 from normsim.protocols import resolve as resolve_protocol
 from normsim.viz.params import (
     HORIZON,
@@ -48,6 +49,8 @@ class VizModel(NormChangeModel):
         nodes: int = _P["nodes"],
         update: str = _P["update"],
         protocol: str = _P["protocol"],
+        payoffs: str = _P["payoffs"],
+        normalisation: str = _P["normalisation"],
         shocks: str = _P["shocks"],
         shock_at: int = _P["shock_at"],
         evolving: bool = _P["evolving"],
@@ -97,9 +100,11 @@ class VizModel(NormChangeModel):
         )
         self.problem: str | None = None
         try:  # a protocol that does not support the update mode: say so, do not run
-            plain["protocol"] = resolve_protocol(protocol, update, where="protocol").name
+            chosen = resolve_protocol(protocol, update, where="protocol")
+            check_protocol_payoffs(chosen, payoffs, normalisation, where="")
+            plain.update(protocol=chosen.name, payoffs=payoffs, normalisation=normalisation)
         except NormsimError as e:
-            self.problem = str(e)
+            self.problem = str(e).lstrip(".")
         self.threat = None
         #: the scenario's events in ``params.events`` (the threat's follow them)
         self.scenario_event_count = 0

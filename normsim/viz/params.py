@@ -51,6 +51,8 @@ PAGE_DEFAULTS = {
     "nodes": 400,
     "update": DEFAULTS.update,
     "protocol": DEFAULTS.protocol,
+    "payoffs": DEFAULTS.payoffs,
+    "normalisation": DEFAULTS.normalisation,
     "shocks": "once",
     "shock_at": 100,
     "evolving": False,
@@ -237,6 +239,8 @@ def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> d
         beta=s.dynamics.selection_strength,
         update=s.dynamics.update,
         protocol=s.dynamics.protocol,
+        payoffs=s.dynamics.payoffs,
+        normalisation=s.dynamics.normalisation,
         seed=int(s.seed),
         initial_b=s.population.initial_b,
     )

@@ -16,13 +16,13 @@ from normsim.errors import NormsimError
 from normsim.game import CoordinationGame
 from normsim.model import NormChangeModel
 from normsim.params import ModelParams
-from normsim.protocols import CHOICE_RULES, DEFAULT, PROTOCOLS, resolve
+from normsim.protocols import CHOICE_RULES, DEFAULT, KERNELS, PAYOFFS, PROTOCOLS, resolve
 
 import normsim_docs
 from support import slow_model
 from support.cases import EXPLORATION, NETWORKS
 from support.clirun import normsim
-from support.equivalence import assert_equivalent, tiered
+from support.equivalence import assert_equivalent
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,19 +50,19 @@ def _params(protocol, update, expl, net="grid", **kw):
 def test_every_protocol_is_complete_in_every_place_that_reads_the_registry():
     """A registered protocol has its kernel code, its rule in the kernels, a schema value,
     documentation, a page choice, a Mesa step, a slow-model branch and draw rows."""
-    from normsim.engine.kernels import _DIRECT
     from normsim.scenario import Scenario
     from normsim.viz.app import protocol_choices
 
     codes = [p.code for p in PROTOCOLS.values()]
-    assert sorted(codes) == list(range(len(codes))), "codes are 0..n-1 (the kernels index by them)"
+    assert sorted(codes) == list(range(len(codes))), "codes are 0..n-1 (the kernels' rule codes)"
     assert DEFAULT in PROTOCOLS
     protocols_page = (ROOT / "docs" / "reference" / "protocols.md").read_text()
     odd = (ROOT / "docs" / "model" / "odd.md").read_text()
     slow_src = inspect.getsource(slow_model)
     for p in PROTOCOLS.values():
         assert p.choice in CHOICE_RULES and p.orders and p.doc and p.draws and p.rates
-        assert bool(_DIRECT[p.code]) == p.direct
+        assert p.kernel in KERNELS.values() and (p.kernel == KERNELS["none"]) == p.direct
+        assert set(p.payoffs) <= set(PAYOFFS)
         sc = Scenario.model_validate(
             {"name": "x", "dynamics": {"protocol": p.name, "update": p.orders[0]}}
         )
@@ -112,18 +112,21 @@ def test_the_table_of_a_direct_protocol_holds_its_rule():
 # ---------------------------------------------------------------- equivalence
 @pytest.mark.parametrize(
     "protocol,update,expl",
-    tiered(
-        {
-            "protocol": [p for p in PROTOCOLS if p != DEFAULT],
-            "update": ["synchronous", "sequential", "asynchronous"],
-            "expl": list(EXPLORATION),
-        },
-        smoke=lambda r: r["update"] == "sequential" and r["expl"] == "fixed",
-    ),
+    [
+        pytest.param(
+            name,
+            update,
+            expl,
+            # the smoke case of each protocol in the default tier: sequential, fixed rate
+            marks=() if (update, expl) == ("sequential", "fixed") else (pytest.mark.kernels,),
+            id=f"{name}-{update}-{expl}",
+        )
+        for name, update in PROTOCOL_ORDERS
+        if name != DEFAULT
+        for expl in EXPLORATION
+    ],
 )
 def test_engine_equals_mesa_and_slow_model(protocol, update, expl):
-    if update not in PROTOCOLS[protocol].orders:
-        pytest.skip(f"{protocol} does not support {update}")
     assert_equivalent(_params(protocol, update, expl), [11, 12])
 
 
@@ -262,11 +265,142 @@ def test_best_response_ignores_the_selection_strength_and_keeps_ties():
     assert [a.norm for a in m.by_node] == [0, 0, 1, 1]
 
 
+# ---------------------------------------------------------------- payoffs and normalisation
+@pytest.mark.parametrize(
+    "protocol,update,payoffs,normalisation",
+    [
+        pytest.param(*case, marks=() if k < 3 else (pytest.mark.kernels,), id="-".join(case))
+        for k, case in enumerate(
+            [
+                ("fermi", "sequential", "average", "range"),
+                ("logit", "asynchronous", "total", "raw"),
+                ("imitate_if_better", "synchronous", "average", "range"),
+                ("fermi", "reference", "average", "raw"),
+                ("fermi", "asynchronous", "average", "range"),
+                ("logit", "sequential", "average", "raw"),
+                ("best_response", "synchronous", "average", "range"),
+                ("pairwise_difference", "asynchronous", "average", "range"),
+                ("pairwise_difference", "reference", "total", "range"),
+                ("voter", "sequential", "average", "raw"),
+            ]
+        )
+    ],
+)
+def test_payoff_determination_and_normalisation_are_the_same_everywhere(
+    protocol, update, payoffs, normalisation
+):
+    """Average payoffs and raw normalisation on an irregular graph (degrees differ, so the
+    average is not a multiple of the total): engine = Mesa = slow model."""
+    assert_equivalent(
+        _params(
+            protocol,
+            update,
+            "fixed",
+            net="erdos_renyi",
+            payoffs=payoffs,
+            normalisation=normalisation,
+        ),
+        [41, 42],
+    )
+
+
+def test_average_payoffs_divide_the_total_by_the_degree_and_take_one_games_range():
+    from normsim.engine import tables
+
+    base = _params("fermi", "sequential", "fixed", net="erdos_renyi")
+    adj = replicate_adjacency(base.network, 1)
+    total = tables(adj, base)
+    avg = tables(adj, dataclasses.replace(base, payoffs="average"))
+    raw = tables(adj, dataclasses.replace(base, normalisation="raw"))
+    degree_of_class = np.zeros(total.pay.shape[1])
+    for k in np.unique(adj.degree):  # the classes of degree k: 2 (k + 1) after its offset
+        first = int(total.cls_off[np.flatnonzero(adj.degree == k)[0]])
+        degree_of_class[first : first + 2 * (k + 1)] = k
+    used = degree_of_class > 0
+    np.testing.assert_array_equal(avg.pay[:, used], total.pay[:, used] / degree_of_class[used])
+    a, b, c = base.a, base.b, base.c
+    assert avg.R == pytest.approx(max(a, b) - (1 - c) * min(a, b))
+    assert total.R == pytest.approx(max(a, b) * adj.k_max - (1 - c) * min(a, b) * adj.k_min)
+    assert raw.R == 1.0
+
+
+# ---------------------------------------------------------------- the other rules
+def test_the_voter_rule_ignores_payoffs_and_the_selection_strength():
+    """Whatever the game and beta, the voter rule's series are the same (the draws are)."""
+    voter = _params("voter", "sequential", "fixed")
+    runs = [
+        simulate(dataclasses.replace(voter, beta=beta, c=c, a=a, b=0.5), [7]).share_b[0]
+        for beta, c, a in ((5.0, 0.5, 0.6), (0.0, 0.9, 0.2), (50.0, 0.0, 1.5))
+    ]
+    for r in runs[1:]:
+        np.testing.assert_array_equal(runs[0], r)
+    assert np.ptp(runs[0]) > 0  # the voter dynamic moved
+
+
+@pytest.mark.parametrize("update", ["synchronous", "sequential", "asynchronous"])
+def test_imitate_if_better_never_copies_an_equal_payoff(update):
+    """With a = b and c = 0 every agent of a regular graph earns the same, so without
+    exploration imitate-if-better never changes a norm, while the voter rule does."""
+    kw = dict(a=0.5, b=0.5, c=0.0, exploration=0.0, shocks=())
+    iib = dataclasses.replace(_params("imitate_if_better", update, "fixed"), **kw)
+    still = simulate(iib, [3, 4]).share_b
+    np.testing.assert_array_equal(still, still[:, :1] * np.ones_like(still))
+    moving = simulate(dataclasses.replace(iib, protocol="voter"), [3, 4]).share_b
+    assert np.ptp(moving, axis=1).min() > 0
+
+
+def _gibbs_mean_share(graph: nx.Graph, game: CoordinationGame, beta: float) -> float:
+    """The expected share of B under the law proportional to exp(beta * potential),
+    by enumerating every state; the potential of one edge is found from the payoff
+    matrix so that switching a node changes the potential by its payoff gain."""
+    M = game.matrix()
+    phi = np.zeros((2, 2))
+    phi[0, 1] = phi[1, 0] = M[1, 0] - M[0, 0]
+    phi[1, 1] = phi[0, 1] + M[1, 1] - M[0, 1]
+    nodes = list(graph)
+    n = len(nodes)
+    edges = [(nodes.index(u), nodes.index(v)) for u, v in graph.edges]
+    states = (np.arange(2**n)[:, None] >> np.arange(n)[None, :]) & 1
+    pot = sum(phi[states[:, u], states[:, v]] for u, v in edges)
+    w = np.exp(beta * (pot - pot.max()))
+    return float((w * states.mean(axis=1)).sum() / w.sum())
+
+
+def test_asynchronous_logit_has_the_gibbs_law_on_a_small_graph():
+    """Logit learning in the asynchronous order without exploration, raw payoffs: the
+    time average of the share of B is the Gibbs expectation (enumerated here), within
+    sampling error across independent replicates. A degree-1 node, a triangle and
+    distinct degrees make the graph a fair test."""
+    g = nx.Graph([(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 5), (5, 3), (5, 6)])
+    p = ModelParams(
+        a=0.7,
+        b=1.0,
+        c=0.4,
+        network={"kind": "grid", "rows": 2, "cols": 2},  # replaced by the graph below
+        update="asynchronous",
+        protocol="logit",
+        normalisation="raw",
+        beta=1.5,
+        exploration=0.0,
+        initial_b=0.5,
+        generations=6000,
+    )
+    seeds = list(range(16))
+    share = simulate(p, seeds, network=g).share_b[:, 100:]  # after a burn-in
+    means = share.mean(axis=1)
+    want = _gibbs_mean_share(g, p.game, p.beta)
+    err = means.std(ddof=1) / np.sqrt(len(seeds))
+    assert abs(means.mean() - want) < 4 * err + 1e-3, (means.mean(), want, err)
+    # the law is not the uniform one nor all-B: the test can tell them apart
+    assert abs(want - 0.5) > 10 * err and abs(want - 1.0) > 10 * err
+
+
 # ---------------------------------------------------------------- bad input
 def test_resolve_by_name_and_by_parts():
     assert resolve("fermi").name == "fermi"
     assert resolve({"choice": "best_response"}, "asynchronous").name == "best_response"
-    assert resolve({"candidate": "random_neighbour"}).name == "fermi"
+    assert resolve({"candidate": "random_neighbour", "choice": "fermi"}).name == "fermi"
+    assert resolve({"choice": "voter", "payoff": "average"}).name == "voter"  # takes any
     with pytest.raises(NormsimError, match="no protocol combines candidate none, choice fermi"):
         resolve({"candidate": "none", "choice": "fermi"})
     with pytest.raises(NormsimError, match="give more of them"):
@@ -276,8 +410,22 @@ def test_resolve_by_name_and_by_parts():
 @pytest.mark.parametrize(
     "dynamics,message",
     [
-        ({"protocol": "imitate_the_bestest"}, "is not a protocol (one of fermi, best_response)"),
-        ({"protocol": {"choice": "logit"}}, "'logit' is not a choice (one of fermi, best_"),
+        ({"protocol": "imitate_the_bestest"}, "is not a protocol (one of fermi, best_response, "),
+        ({"protocol": {"choice": "gossip"}}, "'gossip' is not a choice (one of fermi, best_"),
+        ({"payoffs": "mean"}, "payoffs: 'mean' is not one of total, average"),
+        ({"normalisation": "max"}, "normalisation: 'max' is not one of range, raw"),
+        (
+            {"protocol": "pairwise_difference", "normalisation": "raw"},
+            "pairwise_difference needs range",
+        ),
+        (
+            {"protocol": {"choice": "fermi", "payoff": "average"}, "payoffs": "total"},
+            "protocol.payoff: average contradicts payoffs: total",
+        ),
+        (
+            {"protocol": "logit", "update": "reference"},
+            "logit does not support update: reference",
+        ),
         ({"protocol": {"rule": "fermi"}}, "'rule': unknown part (allowed: candidate, payoff"),
         ({"protocol": 3}, "must be a protocol's name or a mapping of its parts"),
         (

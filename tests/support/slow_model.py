@@ -22,6 +22,17 @@ def fermi(pt: float, pi: float, beta: float, R: float) -> float:
     return 0.0 if z > 700 else 1.0 / (1.0 + math.exp(z))
 
 
+def imitation_probability(protocol: str, pt: float, pi: float, beta: float, R: float) -> float:
+    """The probability of copying the teacher under each imitative protocol."""
+    if protocol == "voter":
+        return 1.0
+    if protocol == "imitate_if_better":
+        return 1.0 if pt > pi else 0.0
+    if protocol == "pairwise_difference":
+        return min(1.0, max(0.0, pt - pi) / R)
+    return fermi(pt, pi, beta, R)
+
+
 def place(spec, nbrs, rs):
     """The committed nodes, as normsim.draws documents the placement."""
     N = len(nbrs)
@@ -99,19 +110,32 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
     g_pay = [[float("nan")] * M]
     for g in range(1, params.generations + 1):
         game = params.game_at(g)
-        R = game.payoff_range(kmin, kmax)
+        # the payoff range: average payoffs span one game's (degrees 1); raw payoffs: R = 1
+        k_lo, k_hi = (1, 1) if params.payoffs == "average" else (kmin, kmax)
+        R = game.payoff_range(k_lo, k_hi)
         if grouped:  # each agent its own group's game; R: the spread of every payoff
             games = params.group_game_at(g, M)
-            best = max(max(x.a, x.b) * kmax for x in games)  # everyone coordinated
-            worst = min((1 - x.c) * min(x.a, x.b) * kmin for x in games)
+            best = max(max(x.a, x.b) * k_hi for x in games)  # everyone coordinated
+            worst = min((1 - x.c) * min(x.a, x.b) * k_lo for x in games)
             R = best - worst if best - worst > 0 else 1.0
         else:
             games = [game]
-        payoff = [sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i]) for i in range(N)]
-        mean_pay.append(sum(payoff) / N)
-        g_pay.append(
-            [sum(payoff[i] for i in range(N) if group[i] == k) / size[k] for k in range(M)]
-        )
+        if params.normalisation == "raw":
+            R = 1.0
+        per = (lambda i: len(nbrs[i])) if params.payoffs == "average" else (lambda i: 1)
+
+        def exact(i, own, seen, games=games, per=per):
+            """i's payoff holding ``own`` against the norms ``seen``, by the payoff
+            formula (strict comparisons decide ties on exact values)."""
+            gm = games[group[i]]
+            n_own = sum(1 for j in nbrs[i] if seen[j] == own)
+            return gm.total_payoff(own, n_own, len(nbrs[i]) - n_own) / per(i)
+
+        total = [sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i]) for i in range(N)]
+        payoff = [total[i] / per(i) for i in range(N)]  # what the rules compare
+        payoff_f = [exact(i, norm[i], norm) for i in range(N)]  # the game phase's, by formula
+        mean_pay.append(sum(total) / N)  # the game phase's totals, whatever the rules compare
+        g_pay.append([sum(total[i] for i in range(N) if group[i] == k) / size[k] for k in range(M)])
         start_norm, start_rate = list(norm), list(rate)
         replaced = [False] * N
         spare = None  # the spare half of an earlier output: the conformist's uniform
@@ -154,19 +178,21 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
                     rate[i] = new_rate
                 replaced[i] = True
                 continue
-            if params.protocol == "best_response":  # a direct protocol: no teacher
+            if params.protocol in ("best_response", "logit"):  # direct protocols: no teacher
                 # the neighbours' norms of the game phase, or current ones when asynchronous;
-                # both totals by the payoff formula (a tie is decided on its exact values)
+                # both payoffs by the payoff formula (a tie is decided on its exact values)
                 seen = norm if params.update == "asynchronous" else start_norm
-                gm = games[group[i]]
                 own = norm[i]
-                n_own = sum(1 for j in nbrs[i] if seen[j] == own)
-                k_i = len(nbrs[i])
-                own_total = gm.total_payoff(own, n_own, k_i - n_own)
-                other_total = gm.total_payoff(1 - own, k_i - n_own, n_own)
+                own_total = exact(i, own, seen)
+                other_total = exact(i, 1 - own, seen)
+                switch = (
+                    other_total > own_total
+                    if params.protocol == "best_response"
+                    else u_f < fermi(other_total, own_total, params.beta, R)
+                )
                 if u_e < mu:
                     norm[i] = 1 if u_e < mu / 2 else 0
-                elif other_total > own_total:
+                elif switch:
                     norm[i] = 1 - own
                 if params.evolving and u_m < params.rate_mutation:
                     rate[i] = new_rate
@@ -175,9 +201,19 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
             if params.update == "reference" and replaced[t]:
                 teacher_pay = 0.0
             if params.update == "asynchronous":  # the payoffs of the current state
-                own_pay = sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i])
-                teacher_pay = sum(games[group[t]].payoff(norm[t], norm[j]) for j in nbrs[t])
-            P = fermi(teacher_pay, own_pay, params.beta, R)
+                own_pay = sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i]) / per(i)
+                teacher_pay = sum(games[group[t]].payoff(norm[t], norm[j]) for j in nbrs[t]) / per(
+                    t
+                )
+            if params.protocol in ("imitate_if_better", "pairwise_difference"):
+                # payoffs by the formula: a tie is decided on its exact values
+                if params.update == "asynchronous":
+                    own_pay, teacher_pay = exact(i, norm[i], norm), exact(t, norm[t], norm)
+                else:  # the game phase's
+                    own_pay, teacher_pay = payoff_f[i], payoff_f[t]
+                    if params.update == "reference" and replaced[t]:
+                        teacher_pay = 0.0
+            P = imitation_probability(params.protocol, teacher_pay, own_pay, params.beta, R)
             coin = 1 if u_e < mu / 2 else 0
             if params.update in ("synchronous", "sequential", "asynchronous"):
                 # synchronous copies the teacher's start-of-generation state,
