@@ -34,7 +34,7 @@ import operator
 import warnings
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 import numpy as np
@@ -338,7 +338,8 @@ class NormChangeModel(Model):
                 committed=committed,
                 conformity=conformity,
                 groups=groups,
-                protocol=protocol,  # a name, or a mapping of parts (stored as the name)
+                # a name, or a mapping of parts (ModelParams stores the name)
+                protocol=cast(str, protocol),
                 payoffs=payoffs,
                 normalisation=normalisation,
             )

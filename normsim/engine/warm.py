@@ -337,7 +337,7 @@ def _variant_of(kernel: str, sig) -> Variant | None:
     from normsim.protocols import PROTOCOLS
 
     # a kernel family stands for the first protocol of it (fermi, best_response)
-    family = {}
+    family: dict[int, str] = {}
     for p in PROTOCOLS.values():
         family.setdefault(p.kernel, p.name)
 
