@@ -649,7 +649,11 @@ def test_a_scenario_with_best_response_opens_the_page_with_it(tmp_path):
     m.step()
     assert m.generation == 1
     # by its parts: the page gets the protocol's name
-    p.write_text(p.read_text().replace("protocol: best_response", "protocol: {candidate: none, choice: best_response}"))
+    p.write_text(
+        p.read_text().replace(
+            "protocol: best_response", "protocol: {candidate: none, choice: best_response}"
+        )
+    )
     assert defaults_from_scenario(str(p))["protocol"] == "best_response"
 
 
