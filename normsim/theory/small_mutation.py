@@ -128,6 +128,21 @@ def _logsumexp(x: np.ndarray) -> float:
     return m + math.log(float(np.sum(np.exp(x - m))))
 
 
+def _gth_log(lq: np.ndarray) -> np.ndarray:
+    """Unnormalised log stationary vector (state 0 at 0) of the chain with the
+    off-diagonal log rates ``lq``: Grassmann, Taksar & Heyman's state reduction on logs."""
+    k = lq.shape[0]
+    L = lq.copy()
+    ls = np.zeros(k)
+    for n in range(k - 1, 0, -1):
+        ls[n] = _logsumexp(L[n, :n])  # total rate from n down to the states below
+        L[:n, :n] = np.logaddexp(L[:n, :n], L[:n, n, None] + L[None, n, :n] - ls[n])
+    lp = np.zeros(k)
+    for n in range(1, k):
+        lp[n] = _logsumexp(lp[:n] + L[:n, n]) - ls[n]
+    return lp
+
+
 class SmallMutationLimit:
     """The embedded chain among the k monomorphic states of ``population`` agents.
 
@@ -204,15 +219,14 @@ class SmallMutationLimit:
         off-diagonal transition probabilities: no subtraction, so every entry keeps
         its relative precision however small it is.
         """
-        k = self.k
-        L = self.log_fixation.copy()  # off-diagonal rates; the common 1/(k-1) cancels
-        ls = np.zeros(k)
-        for n in range(k - 1, 0, -1):
-            ls[n] = _logsumexp(L[n, :n])  # total rate from n down to the states below
-            L[:n, :n] = np.logaddexp(L[:n, :n], L[:n, n, None] + L[None, n, :n] - ls[n])
-        lp = np.zeros(k)
-        for n in range(1, k):
-            lp[n] = _logsumexp(lp[:n] + L[:n, n]) - ls[n]
+        lp = _gth_log(self.log_fixation)
+        top = int(np.argmax(lp))
+        if top != 0:
+            # again with the most likely state first: the back substitution starts
+            # there, so the large states' logs are small numbers and keep their digits
+            order = np.r_[top, np.delete(np.arange(self.k), top)]
+            lp = np.empty(self.k)
+            lp[order] = _gth_log(self.log_fixation[np.ix_(order, order)])
         return lp - _logsumexp(lp)
 
     def stationary_distribution(self) -> np.ndarray:
