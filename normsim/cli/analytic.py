@@ -8,29 +8,32 @@ import math
 from typing import TYPE_CHECKING
 
 from normsim.cli.common import EXIT_OK, integer, number, print_json
+from normsim.cli.conventions import CONVENTION_MODELS, cmd_conventions
 from normsim.errors import NormsimError
 
 if TYPE_CHECKING:
     from normsim.cli.common import Subparsers
 
-ANALYTIC_MODELS = ("replicator", "pairwise", "finite", "pair")
+ANALYTIC_MODELS = ("replicator", "pairwise", "finite", "pair", *CONVENTION_MODELS)
 # which model takes which option (None: the option was not given)
 _MODEL_OPTIONS = {
-    "--beta": ("pairwise", "finite", "pair"),
-    "--population": ("finite", "pair"),
+    "--beta": ("pairwise", "finite", "pair", "small-mutation"),
+    "--population": ("finite", "pair", "small-mutation"),
     "--degree": ("pair",),
     "--k0": ("finite",),
-    "--t-max": ("replicator", "pairwise", "pair"),
+    "--t-max": ("replicator", "pairwise", "pair", "naming"),
     "--shocks": ("pairwise", "pair"),
     "--from-old": ("pairwise", "finite", "pair"),
     "--plot": ("replicator",),
-    "--committed": ("replicator", "pairwise"),
+    "--committed": ("replicator", "pairwise", "naming"),
     "--conformity": ("replicator", "pairwise"),
     "--sample": ("replicator", "pairwise"),
     "--group-c": ("replicator", "pairwise"),
     "--group-mu": ("replicator", "pairwise"),
     "--group-sizes": ("replicator", "pairwise"),
     "--between": ("replicator", "pairwise"),
+    "--diagonal": ("small-mutation",),
+    "--matrix": ("small-mutation",),
 }
 #: the options of the mechanism models (normsim.theory.mechanics_ode)
 _MECHANISM_OPTIONS = (
@@ -58,7 +61,11 @@ def add_analytic(sub: Subparsers) -> None:
             "(fixation probability, absorption and fixation times, stationary "
             "distribution, expected times to a share of B of 0.5/0.9/0.99). "
             "--model pair: the pair approximation on a k-regular graph. The game "
-            "given is the one after the shock: B is the norm followed."
+            "given is the one after the shock: B is the norm followed. "
+            "--model small-mutation: k norms in the limit of rare exploration (fixation "
+            "probabilities, embedded chain, stationary distribution). --model naming: "
+            "the naming game's mean field with a fraction committed to A (critical "
+            "fraction, fixed points, consensus time from all-B)."
         ),
     )
     an.add_argument(
@@ -67,9 +74,9 @@ def add_analytic(sub: Subparsers) -> None:
         default="replicator",
         help="which theory (default replicator)",
     )
-    an.add_argument("--a", required=True, help="payoff of coordinating on A (> 0)")
-    an.add_argument("--b", required=True, help="payoff of coordinating on B (> 0)")
-    an.add_argument("--c", required=True, help="need for coordination, 0..1")
+    an.add_argument("--a", help="payoff of coordinating on A (> 0; not for small-mutation, naming)")
+    an.add_argument("--b", help="payoff of coordinating on B (> 0; not for small-mutation, naming)")
+    an.add_argument("--c", help="need for coordination, 0..1 (small-mutation: with --diagonal)")
     an.add_argument(
         "--mu",
         default="0",
@@ -147,7 +154,23 @@ def add_analytic(sub: Subparsers) -> None:
             "one of the own group otherwise (default 1)"
         ),
     )
-    an.set_defaults(func=cmd_analytic)
+    conv = an.add_argument_group(
+        "conventions (small-mutation, naming)",
+        "small-mutation: the k-norm game by --diagonal (with --c) or --matrix, and --population, "
+        "--beta; naming: --committed is the fraction committed to A (the new name), in [0, 1), "
+        "and --t-max the time integrated (default 10000, in N interactions).",
+    )
+    conv.add_argument(
+        "--diagonal",
+        metavar="D1,...,Dk",
+        help="coordination payoffs of k = 2..16 norms: u(i,i) = Di, u(i,j) = (1 - c) Di",
+    )
+    conv.add_argument(
+        "--matrix",
+        metavar="ROWS",
+        help="k x k payoff matrix (row norm against column), rows ';', entries ',': 1,0.5;0.4,0.8",
+    )
+    an.set_defaults(func=cmd_analytic, analytic_parser=an)
 
 
 def cmd_analytic(args: argparse.Namespace) -> int:
@@ -169,11 +192,18 @@ def cmd_analytic(args: argparse.Namespace) -> int:
         "--group-mu": args.group_mu,
         "--group-sizes": args.group_sizes,
         "--between": args.between,
+        "--diagonal": args.diagonal,
+        "--matrix": args.matrix,
     }
     for option, value in given.items():
         if value is not None and model not in _MODEL_OPTIONS[option]:
             users = ", ".join(_MODEL_OPTIONS[option])
             raise NormsimError(f"{option} does not apply to --model {model} (only to {users})")
+    if model in CONVENTION_MODELS:
+        return cmd_conventions(args)
+    missing = [o for o, v in (("--a", args.a), ("--b", args.b), ("--c", args.c)) if v is None]
+    if missing:
+        args.analytic_parser.error(f"the following arguments are required: {', '.join(missing)}")
     mechanisms = [o for o in _MECHANISM_OPTIONS if given[o] is not None]
     if mechanisms:
         for option in ("--shocks", "--from-old", "--plot"):

@@ -24,6 +24,9 @@ The modules:
   conformity and groups (it builds on ``analytic``);
 - :mod:`normsim.theory.pairapprox`: the pair approximation (numba);
 - :mod:`normsim.theory.finite`: the finite population's Markov chain;
+- :mod:`normsim.theory.small_mutation`: k norms in the limit of rare exploration
+  (the embedded chain among the monomorphic states);
+- :mod:`normsim.theory.naming`: the naming game with committed agents (mean field);
 - :mod:`normsim.theory.report`: :func:`network_prediction`, the best of them for
   a network.
 
@@ -48,7 +51,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from normsim.theory.report import NetworkPrediction, network_prediction, regular_degree
 
-_SUBMODULES = ("analytic", "finite", "mechanics_ode", "pairapprox", "report")
+_SUBMODULES = (
+    "analytic",
+    "finite",
+    "mechanics_ode",
+    "naming",
+    "pairapprox",
+    "report",
+    "small_mutation",
+)
 
 __all__ = ["NetworkPrediction", "network_prediction", "regular_degree"]
 
