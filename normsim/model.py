@@ -229,7 +229,9 @@ class NormChangeModel(Model):
         As in :class:`normsim.params.ModelParams`; so are ``shocks``, ``committed``,
         ``conformity``, ``groups`` (:mod:`normsim.groups`; with ``by: attribute`` pass a
         networkx graph whose nodes carry the attribute) and ``protocol``
-        (:mod:`normsim.protocols`); game events: give ``params``.
+        (:mod:`normsim.protocols`), and ``matrix`` (a general 2 x 2 game ``[[R, S], [T,
+        P]]`` instead of a, b, c, :class:`normsim.game.MatrixGame`); game events: give
+        ``params``.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
@@ -293,6 +295,7 @@ class NormChangeModel(Model):
         *,
         groups: Mapping[str, Any] | None = DEFAULTS.groups,
         protocol: str | Mapping[str, str] = DEFAULTS.protocol,
+        matrix: Sequence[Sequence[float]] | None = DEFAULTS.matrix,
         params: ModelParams | None = None,
         seed: int | None = None,
         base_dir=None,
@@ -337,6 +340,7 @@ class NormChangeModel(Model):
                 groups=groups,
                 # a mapping of parts names its protocol (ModelParams stores the name)
                 protocol=protocol if isinstance(protocol, str) else resolve_protocol(protocol).name,
+                matrix=matrix,  # type: ignore[arg-type]  # checked and stored as a tuple
             )
         self.params = params
         self.stream = DrawStream(self.seed)

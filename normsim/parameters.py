@@ -270,6 +270,15 @@ PARAMETERS: dict[str, Parameter] = {
             "``payoff``, ``choice``); it must support the update mode.",
             hashed="unless default",
         ),
+        Parameter(
+            "matrix",
+            "game.matrix",
+            None,
+            doc="A general symmetric 2 x 2 game [[R, S], [T, P]] (payoff of the row "
+            "player; rows and columns A, B) instead of the (a, b, c) game; a shock swaps "
+            "the norms' roles, [[P, T], [S, R]].",
+            hashed="unless default",
+        ),
     )
 }
 

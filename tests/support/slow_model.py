@@ -102,8 +102,12 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
         R = game.payoff_range(kmin, kmax)
         if grouped:  # each agent its own group's game; R: the spread of every payoff
             games = params.group_game_at(g, M)
-            best = max(max(x.a, x.b) * kmax for x in games)  # everyone coordinated
-            worst = min((1 - x.c) * min(x.a, x.b) * kmin for x in games)
+            if params.matrix is not None:  # the extreme entries at either degree
+                ends = [v * k for x in games for v in x.matrix().ravel() for k in (kmin, kmax)]
+                best, worst = max(ends), min(ends)
+            else:
+                best = max(max(x.a, x.b) * kmax for x in games)  # everyone coordinated
+                worst = min((1 - x.c) * min(x.a, x.b) * kmin for x in games)
             R = best - worst if best - worst > 0 else 1.0
         else:
             games = [game]
