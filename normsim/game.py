@@ -313,9 +313,7 @@ def check_matrix(matrix: object, where: str = "game.matrix") -> tuple[float, flo
         or len(rows) != 2
         or not all(isinstance(r, (list, tuple)) and len(r) == 2 for r in rows)
     ):
-        raise NormsimError(
-            f"{where}: {excerpt(matrix)} is not a 2 x 2 matrix [[R, S], [T, P]]"
-        )
+        raise NormsimError(f"{where}: {excerpt(matrix)} is not a 2 x 2 matrix [[R, S], [T, P]]")
     names = (("R", "S"), ("T", "P"))
     return tuple(  # type: ignore[return-value]
         check_number(f"{where}.{names[i][j]}", rows[i][j]) for i in range(2) for j in range(2)

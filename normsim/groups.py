@@ -356,11 +356,12 @@ def group_payoffs(games: Sequence[Game], half: np.ndarray) -> np.ndarray:
     AA, AB, BA, BB. Returns ``(..., M)``."""
     half = np.asarray(half, dtype=np.float64)
     if isinstance(games[0], MatrixGame):  # R n_AA + S n_AB + T n_BA + P n_BB
-        m = np.array([g.entries for g in games])  # type: ignore[union-attr]
-        return (
-            m[:, 0] * half[..., 0] + m[:, 1] * half[..., 1]
-        ) + (m[:, 2] * half[..., 2] + m[:, 3] * half[..., 3])
-    a = np.array([g.a for g in games])
-    b = np.array([g.b for g in games])
-    keep = np.array([1.0 - g.c for g in games])
+        m = np.array([g.entries for g in games if isinstance(g, MatrixGame)])
+        return (m[:, 0] * half[..., 0] + m[:, 1] * half[..., 1]) + (
+            m[:, 2] * half[..., 2] + m[:, 3] * half[..., 3]
+        )
+    abc = [g for g in games if isinstance(g, CoordinationGame)]
+    a = np.array([g.a for g in abc])
+    b = np.array([g.b for g in abc])
+    keep = np.array([1.0 - g.c for g in abc])
     return a * (half[..., 0] + keep * half[..., 1]) + b * (keep * half[..., 2] + half[..., 3])

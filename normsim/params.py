@@ -72,7 +72,8 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
     ``v0 + (v1 - v0) (g - G1) / (G2 - G1)``, v0 the value in force after the
     changes at G1, v1 the given value, kept after G2). ``game`` sets any of a,
     b, c of the (a, b, c) game, or of a matrix game its ``matrix`` (all four
-    entries) or any of its entries ``R``, ``S``, ``T``, ``P`` (normalised to the entries). ``group: k`` (with ``population.groups``) limits an event to group k.
+    entries) or any of its entries ``R``, ``S``, ``T``, ``P`` (normalised to the entries).
+    ``group: k`` (with ``population.groups``) limits an event to group k.
     Normalised: ``{"at": G, "game": {...}}`` or ``{"from": G1, "to": G2,
     "game": {...}}`` with float values (and ``group`` when given).
     """
@@ -487,13 +488,13 @@ class ModelParams:
         :func:`matrix_schedule` with the events ``use`` accepts (c: the group's)."""
         events = tuple(e for e in self.events if use(e))
         if self.matrix is not None:
-            games, index = matrix_schedule(
+            entries, at = matrix_schedule(
                 self.game.entries,  # type: ignore[union-attr]
                 self.shocks,
                 events,
                 self.generations,
             )
-            return [MatrixGame(*x) for x in games], index
+            return [MatrixGame(*x) for x in entries], at
         games, index = game_schedule(self.a, self.b, c, self.shocks, events, self.generations)
         return [CoordinationGame(*x) for x in games], index
 
@@ -575,10 +576,7 @@ class ModelParams:
         if key in cache:
             games, index = cache[key]
             return list(games), index.copy()
-        per = [
-            self._game_schedule(ck, lambda e, k=k: e.get("group", k) == k)
-            for k, ck in enumerate(cs)
-        ]
+        per = [self._game_schedule(ck, _for_group(k)) for k, ck in enumerate(cs)]
         G = self.generations
         combos = [tuple(0 for _ in per), tuple(1 for _ in per)]
         pos = {combos[0]: 0}
@@ -598,6 +596,11 @@ class ModelParams:
         """The per-group games played in ``generation`` (1-based)."""
         games, index = self.group_games(m)
         return games[int(index[generation])]
+
+
+def _for_group(k: int) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether an event applies to group k (an event for everyone, or for k)."""
+    return lambda e: e.get("group", k) == k
 
 
 #: normsim's defaults, in one place: the scenario schema, the Mesa model's

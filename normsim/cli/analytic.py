@@ -219,9 +219,7 @@ def _game(args: argparse.Namespace):
         raise NormsimError("give --matrix or --preset, not both")
     if args.preset is not None:
         if args.preset not in PRESETS:
-            raise NormsimError(
-                f"--preset: {args.preset!r} is not one of {', '.join(PRESETS)}"
-            )
+            raise NormsimError(f"--preset: {args.preset!r} is not one of {', '.join(PRESETS)}")
         table = PRESETS[args.preset]
         if table is None:  # the (a, b, c) game with its defaults
             for k in "abc":
@@ -269,7 +267,9 @@ def _analytic_replicator(args: argparse.Namespace, game=None) -> int:
         _print_mu_crit_and_fixed_points(res, "fixed points", "every p (neutral)")
         for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
             v = res[key]
-            print(f"  first t with p >= {lv:g}: {'never (within t-max)' if v is None else f'{v:.2f}'}")
+            print(
+                f"  first t with p >= {lv:g}: {'never (within t-max)' if v is None else f'{v:.2f}'}"
+            )
         print(f"  p at t = {t_max:g}: {res['final_p']:.4f}")
         return EXIT_OK
 
@@ -577,7 +577,9 @@ def _print_theory(res: dict) -> None:
     }[model]
     if "matrix" in res:
         (r, s), (t, p) = res["matrix"]
-        print(f"{head}: matrix [[{r:g}, {s:g}], [{t:g}, {p:g}]] mu={res['mu']:g} beta={res['beta']:g}")
+        print(
+            f"{head}: matrix [[{r:g}, {s:g}], [{t:g}, {p:g}]] mu={res['mu']:g} beta={res['beta']:g}"
+        )
         _print_dominance(res)
     else:
         print(

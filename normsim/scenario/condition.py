@@ -153,13 +153,7 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
     # mechanisms left at their defaults are left out: a plain scenario keeps the
     # hash it had before they existed (its stored replicates are resumed into)
     # (normsim.parameters: the parameters hashed "unless default")
-    # a preset and the entries are resolved into a, b, c or the matrix (GameSpec); a
-    # matrix game does not use a, b, c
-    for key in ("preset", "R", "S", "T", "P"):
-        d["game"].pop(key, None)
-    if d["game"].get("matrix") is not None:
-        for key in ("a", "b", "c"):
-            d["game"].pop(key, None)
+    # (the game section dumps a, b, c or the matrix: GameSpec, a preset resolved)
     for par in UNLESS_DEFAULT:
         section, key = par.path.split(".")
         # (the JSON dump writes a tuple default, such as no events, as a list)

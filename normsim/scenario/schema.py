@@ -31,8 +31,10 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import ErrorDetails
@@ -45,9 +47,9 @@ from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.parameters import PARAMETERS as _P
 from normsim.params import (
     DEFAULTS,
+    MATRIX_KEYS,
     UPDATE_MODES,
     ModelParams,
-    MATRIX_KEYS,
     PayoffError,
     check_event_kinds,
     check_events,
@@ -150,6 +152,20 @@ class GameSpec(_Strict):
                 m[k] = raw.pop(k)
             raw["matrix"] = [[m["R"], m["S"]], [m["T"], m["P"]]]
         return raw
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """The resolved game as it validates again: ``a, b, c`` or ``matrix`` (a preset
+        and entries are resolved into them)."""
+        d = handler(self)
+        for key in ("preset", *MATRIX_KEYS):
+            d.pop(key, None)
+        if d.get("matrix") is None:
+            d.pop("matrix", None)
+        else:
+            for key in ("a", "b", "c"):
+                d.pop(key, None)
+        return d
 
     @field_validator("a", "b", "c", mode="before")
     @classmethod
@@ -627,6 +643,18 @@ class Scenario(_Strict):
                 "population.committed: committed agents need a network "
                 "(the well-mixed ODE has none)"
             )
+        ex = self.dynamics.exploration
+        if (
+            self.population.well_mixed
+            and self.game.matrix is not None
+            and not isinstance(ex, EvolvingRates)
+            and ex > 0
+            and min(min(row) for row in self.game.matrix) < 0
+        ):
+            raise ValueError(
+                "game.matrix: the well-mixed replicator-mutator needs payoffs >= 0 with "
+                "exploration (a fitness is a rate of offspring); add a constant to every entry"
+            )
         if self.population.well_mixed and self.schedule.events:
             raise ValueError(
                 "schedule.events: game events need a network "
@@ -663,9 +691,7 @@ class Scenario(_Strict):
                 "with an event for that group: {at: 0, group: k, game: {matrix: ...}})"
             )
         try:
-            check_event_kinds(
-                check_events(self.schedule.events, self.schedule.generations), matrix
-            )
+            check_event_kinds(check_events(self.schedule.events, self.schedule.generations), matrix)
         except NormsimError as e:
             raise ValueError(str(e)) from None
         cm = self.population.committed

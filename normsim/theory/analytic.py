@@ -870,7 +870,7 @@ def solve_pairwise(
     a, b, c, beta, mu = _check_pw(a, b, c, beta, mu)
     p0 = check_number("p0", p0, low=0.0, high=1.0)
 
-    def rhs_for(g: CoordinationGame) -> Callable[[float, np.ndarray], list[float]]:
+    def rhs_for(g: Game) -> Callable[[float, np.ndarray], list[float]]:
         d0, d1, s = _pairwise_parts(g, beta)
 
         def f(t: float, y: np.ndarray) -> list[float]:
@@ -1024,7 +1024,9 @@ def interior_point(game: Game) -> float | None:
     """The replicator's interior rest point, the share of B where both norms earn the
     same: ``p* = (R - T) / (R - S - T + P)`` (the (a, b, c) game's
     :func:`interior_fixed_point`), if in (0, 1)."""
-    R, S, T, P = game.as_matrix_game().entries if isinstance(game, CoordinationGame) else game.entries
+    R, S, T, P = (
+        game.as_matrix_game().entries if isinstance(game, CoordinationGame) else game.entries
+    )
     den = R - S - T + P
     if den == 0.0:
         return None

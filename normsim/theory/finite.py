@@ -567,9 +567,7 @@ def analyse(
     (the stationary mean with exploration, the fixation probability from
     ``k0`` without).
     """
-    return analyse_game(
-        CoordinationGame(a, b, c), population, beta, mu, k0, start, distribution
-    )
+    return analyse_game(CoordinationGame(a, b, c), population, beta, mu, k0, start, distribution)
 
 
 def analyse_game(

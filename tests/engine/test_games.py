@@ -46,7 +46,9 @@ def test_payoff_range_is_the_spread_of_every_possible_summed_payoff(entries):
     g = MatrixGame(*map(float, entries))
     k_min, k_max = 2, 5
     pays = [
-        g.total_payoff(own, n, k - n) for own in (0, 1) for k in range(k_min, k_max + 1)
+        g.total_payoff(own, n, k - n)
+        for own in (0, 1)
+        for k in range(k_min, k_max + 1)
         for n in range(k + 1)
     ]
     spread = max(pays) - min(pays)
