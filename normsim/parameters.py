@@ -251,7 +251,8 @@ PARAMETERS: dict[str, Parameter] = {
             "events",
             "schedule.events",
             (),
-            doc="Game events: values of a, b and c set at a generation, or ramped.",
+            doc="Game events: values of a, b and c (a matrix game's entries) set at a "
+            "generation, or ramped.",
             hashed="unless default",
         ),
         Parameter(

@@ -29,9 +29,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
-    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
     model_serializer,
@@ -468,8 +468,9 @@ class ScheduleSpec(_Strict):
     """Game events: ``{at: G, game: {a, b, c}}`` sets values from generation G + 1 on;
     ``{from: G1, to: G2, game: {...}}`` ramps them linearly, reaching them at G2.
     With ``population.groups``, ``group: k`` limits an event or a ramp to group k
-    (any of a, b, c). Each generation lies in 0..G-1, the keys are a, b and c, k is
-    a group number, and a ramp ends after it starts."""
+    (any of a, b, c). Each generation lies in 0..G-1, the keys are a, b and c (of a
+    matrix game: ``matrix``, or its entries R, S, T, P), k is a group number, and a
+    ramp ends after it starts."""
 
     @field_validator("generations")
     @classmethod

@@ -121,7 +121,9 @@ def group_summaries(
         pay = series[f"group{k}_mean_payoff"]
         entry: dict[str, Any] = {
             "group": k,
-            "c": gr.c[k] if gr.c is not None else spec.game.c,
+            "c": gr.c[k]
+            if gr.c is not None
+            else (spec.game.c if spec.game.matrix is None else None),
             "exploration": (
                 gr.exploration[k]
                 if gr.exploration is not None
