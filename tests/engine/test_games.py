@@ -97,6 +97,13 @@ def test_the_schedule_of_a_matrix_game():
     assert p.game_at(16) == dataclasses.replace(after, S=0.5)  # half-way up the ramp
     assert p.game_at(20) == dataclasses.replace(after, S=1.0)
     assert p.new_norm() == 1  # after the first shock P = 4 > R = 2
+    # committed agents of the new norm hold the one the first shock favours
+    for shocks, norm in (((5,), 1), ((), 1)):
+        cm = dataclasses.replace(p, shocks=shocks, events=(), committed={"count": 2})
+        assert cm.committed is not None and cm.committed["norm"] == norm
+    late = dataclasses.replace(p, events=({"at": 2, "game": {"matrix": [[1, 0], [0, 3]]}},))
+    assert late.new_norm() == 0 and late.game_at(6) == MatrixGame(3.0, 0.0, 0.0, 1.0)
+    assert dataclasses.replace(late, committed={"count": 2}).committed["norm"] == 0
 
 
 SMALL = {"kind": "watts_strogatz", "n": 30, "k": 4, "p": 0.2}
