@@ -10,6 +10,6 @@ well-mixed population.
 __version__ = "0.3.0"
 
 from normsim.errors import NormsimError  # noqa: E402
-from normsim.game import A, B, CoordinationGame  # noqa: E402
+from normsim.game import A, B, CoordinationGame, MatrixGame  # noqa: E402
 
-__all__ = ["A", "B", "CoordinationGame", "NormsimError", "__version__"]
+__all__ = ["A", "B", "CoordinationGame", "MatrixGame", "NormsimError", "__version__"]

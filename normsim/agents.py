@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
 
-from normsim.game import CoordinationGame
+from normsim.game import Game
 from normsim.protocols import PROTOCOLS, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,7 +81,7 @@ class NormAgent(FixedAgent):
         return self.cell.coordinate
 
     # ------------------------------------------------------------ game phase
-    def play(self, game: CoordinationGame) -> None:
+    def play(self, game: Game) -> None:
         """Play one game with every neighbour and sum the payoffs (docs/model/odd.md, 7.2;
         their average with ``payoffs: average``)."""
         self.n_same = sum(1 for other in self.neighbors if other.norm == self.norm)
@@ -91,14 +91,14 @@ class NormAgent(FixedAgent):
         self.start_rate = self.rate_index
         self.replaced = False
 
-    def payoff_of(self, norm: int, game: CoordinationGame, current: bool = True) -> float:
+    def payoff_of(self, norm: int, game: Game, current: bool = True) -> float:
         """Payoff (summed, or averaged: ``payoffs``) the agent earns holding ``norm``
         against its neighbours' norms as they are now (``current``) or as they were at
         the generation's start."""
         n_same = sum(1 for o in self.neighbors if (o.norm if current else o.start_norm) == norm)
         return self.model.params.payoff(game, norm, n_same, len(self.neighbors) - n_same)
 
-    def current_payoff(self, game: CoordinationGame) -> float:
+    def current_payoff(self, game: Game) -> float:
         """Summed payoff against the neighbours' norms as they are now
         (``asynchronous`` updating: no game phase fixes the payoffs)."""
         return self.payoff_of(self.norm, game)

@@ -28,7 +28,7 @@ from typing import overload
 
 import numpy as np
 
-from normsim.errors import check_number
+from normsim.errors import NormsimError, check_number, excerpt
 
 A: int = 0
 B: int = 1
@@ -145,6 +145,190 @@ class CoordinationGame:
         """``c* = |b - a| / max(a, b)``: above it the old norm resists a shock in a
         well-mixed population (docs/model/odd.md, 7.8)."""
         return abs(self.b - self.a) / max(self.a, self.b)
+
+    def payoff_bounds(self, k_min: int = 1, k_max: int = 1) -> tuple[float, float]:
+        """``(top, bottom)``: the largest and smallest summed payoff of an agent with
+        k_min..k_max neighbours, ``max(a, b) k_max`` and ``(1 - c) min(a, b) k_min``
+        (:meth:`payoff_range` is their difference)."""
+        return max(self.a, self.b) * k_max, (1.0 - self.c) * min(self.a, self.b) * k_min
+
+    def scaled(self, factor: float) -> CoordinationGame:
+        """The game with every payoff divided by ``factor`` > 0 (c unchanged)."""
+        return CoordinationGame(self.a / factor, self.b / factor, self.c)
+
+    def scale(self) -> float:
+        """The largest absolute payoff, ``max(a, b)`` (what :meth:`scaled` divides by
+        to keep sums of payoffs away from overflow)."""
+        return max(self.a, self.b)
+
+    def risk_dominant_norm(self) -> int | None:
+        """The risk-dominant norm (Harsanyi & Selten 1988), None on a tie.
+
+        B is risk dominant iff its deviation loss ``b - (1 - c) a`` exceeds A's,
+        ``a - (1 - c) b``; the difference is ``(2 - c)(b - a)``, so for every c
+        the risk-dominant norm is the payoff-dominant one (:meth:`favoured_norm`).
+        """
+        return self.favoured_norm()
+
+    def as_matrix_game(self) -> MatrixGame:
+        """The same game as a :class:`MatrixGame` (its entries :meth:`matrix`)."""
+        (r, s), (t, p) = self.matrix().tolist()
+        return MatrixGame(r, s, t, p)
+
+
+@dataclass(frozen=True)
+class MatrixGame:
+    """A general symmetric 2 x 2 game, payoff to the row player::
+
+                A    B
+        A       R    S
+        B       T    P
+
+    (``R``: reward of coordinating on A, ``S``: what A earns against B, ``T``: what
+    B earns against A, ``P``: B's payoff against B.) Any finite entries. A *shock*
+    swaps the roles of the two norms: ``[[P, T], [S, R]]``. An agent of norm A with
+    ``n_A`` A-neighbours and ``n_B`` B-neighbours earns ``R n_A + S n_B``, one of
+    norm B ``T n_A + P n_B``.
+
+    >>> g = MatrixGame(4.0, 0.0, 3.0, 2.0)     # the stag hunt preset
+    >>> g.favoured_norm(), g.risk_dominant_norm()
+    (0, 1)
+    >>> g.shocked()
+    MatrixGame(R=2.0, S=3.0, T=0.0, P=4.0)
+    """
+
+    R: float
+    S: float
+    T: float
+    P: float
+
+    def __post_init__(self) -> None:
+        for name in ("R", "S", "T", "P"):
+            object.__setattr__(self, name, check_number(f"game.{name}", getattr(self, name)))
+
+    @classmethod
+    def from_matrix(cls, matrix: object, where: str = "game.matrix") -> MatrixGame:
+        """The game of ``[[R, S], [T, P]]``, or a one-line
+        :class:`~normsim.errors.NormsimError` naming ``where`` when it is not a 2 x 2
+        matrix of finite numbers."""
+        return cls(*check_matrix(matrix, where))
+
+    @property
+    def entries(self) -> tuple[float, float, float, float]:
+        """``(R, S, T, P)``."""
+        return (self.R, self.S, self.T, self.P)
+
+    def payoff(self, own: int, other: int) -> float:
+        """Payoff of one game to a player of norm ``own`` against ``other``."""
+        if own == A:
+            return self.R if other == A else self.S
+        return self.T if other == A else self.P
+
+    def total_payoff(self, own: int, n_same: int, n_other: int) -> float:
+        """Summed payoff of ``n_same`` games against the agent's own norm and ``n_other``
+        against the other: ``R n_A + S n_B`` for A, ``T n_A + P n_B`` for B."""
+        if own == A:
+            return self.R * n_same + self.S * n_other
+        return self.T * n_other + self.P * n_same
+
+    @overload
+    def mean_payoff(self, e_aa: int, e_ab: int, e_bb: int, n: int) -> float: ...
+    @overload
+    def mean_payoff(
+        self, e_aa: np.ndarray, e_ab: np.ndarray, e_bb: np.ndarray, n: int
+    ) -> np.ndarray: ...
+    def mean_payoff(
+        self, e_aa: int | np.ndarray, e_ab: int | np.ndarray, e_bb: int | np.ndarray, n: int
+    ) -> float | np.ndarray:
+        """Mean game-phase payoff of ``n`` agents from the counts of AA, AB and BB edges
+        (each edge played once by each end): ``(2 R e_AA + (S + T) e_AB + 2 P e_BB) / n``."""
+        return (2 * self.R * e_aa + (self.S + self.T) * e_ab + 2 * self.P * e_bb) / n
+
+    def matrix(self) -> np.ndarray:
+        """The 2x2 row-player payoff matrix, rows and columns ordered A, B."""
+        return np.array([[self.R, self.S], [self.T, self.P]])
+
+    def shocked(self) -> MatrixGame:
+        """The game after a shock: the norms swap roles, ``[[P, T], [S, R]]``."""
+        return MatrixGame(self.P, self.T, self.S, self.R)
+
+    def favoured_norm(self) -> int | None:
+        """The payoff-dominant norm: A if R > P, B if P > R (None on a tie)."""
+        if self.R == self.P:
+            return None
+        return A if self.R > self.P else B
+
+    def risk_dominant_norm(self) -> int | None:
+        """The risk-dominant norm (Harsanyi & Selten 1988): B iff its deviation loss
+        ``P - S`` exceeds A's, ``R - T`` (None on a tie). In a stag hunt it differs
+        from :meth:`favoured_norm`."""
+        if self.P - self.S == self.R - self.T:
+            return None
+        return B if self.P - self.S > self.R - self.T else A
+
+    def fitness(self, p: float | np.ndarray) -> tuple:
+        """Fitness ``(f_A, f_B)`` at share ``p`` of B in a well-mixed population:
+        ``f_A = R (1 - p) + S p``, ``f_B = T (1 - p) + P p``. Vectorised over ``p``."""
+        return self.R * (1.0 - p) + self.S * p, self.T * (1.0 - p) + self.P * p
+
+    def mean_fitness(self, p: float | np.ndarray) -> float | np.ndarray:
+        """Mean payoff of one game in a well-mixed population with share ``p`` of B."""
+        f_a, f_b = self.fitness(p)
+        return (1 - p) * f_a + p * f_b
+
+    def payoff_bounds(self, k_min: int = 1, k_max: int = 1) -> tuple[float, float]:
+        """``(top, bottom)``: the largest and smallest summed payoff an agent with
+        k_min..k_max neighbours can get (the largest entry times k_max, or k_min when
+        it is negative; the smallest entry likewise)."""
+        hi, lo = max(self.entries), min(self.entries)
+        return max(hi * k_max, hi * k_min), min(lo * k_min, lo * k_max)
+
+    def payoff_range(self, k_min: int = 1, k_max: int = 1) -> float:
+        """Payoff range R of the Fermi rule (docs/model/odd.md, 7.2): the spread
+        ``top - bottom`` of :meth:`payoff_bounds` (1 when it is 0: every payoff equal).
+        A shock leaves it unchanged."""
+        top, bottom = self.payoff_bounds(k_min, k_max)
+        r = top - bottom
+        return r if r > 0 else 1.0
+
+    def scaled(self, factor: float) -> MatrixGame:
+        """The game with every entry divided by ``factor`` > 0."""
+        return MatrixGame(self.R / factor, self.S / factor, self.T / factor, self.P / factor)
+
+    def scale(self) -> float:
+        """The largest absolute entry (1 when every entry is 0)."""
+        return max(abs(x) for x in self.entries) or 1.0
+
+
+#: either kind of game: the (a, b, c) coordination game or a general 2 x 2 matrix
+Game = CoordinationGame | MatrixGame
+
+
+def check_matrix(matrix: object, where: str = "game.matrix") -> tuple[float, float, float, float]:
+    """``(R, S, T, P)`` of ``[[R, S], [T, P]]``, or a one-line
+    :class:`~normsim.errors.NormsimError` starting with ``where``."""
+    rows = matrix.tolist() if isinstance(matrix, np.ndarray) else matrix
+    if (
+        not isinstance(rows, (list, tuple))
+        or len(rows) != 2
+        or not all(isinstance(r, (list, tuple)) and len(r) == 2 for r in rows)
+    ):
+        raise NormsimError(f"{where}: {excerpt(matrix)} is not a 2 x 2 matrix [[R, S], [T, P]]")
+    names = (("R", "S"), ("T", "P"))
+    return tuple(  # type: ignore[return-value]
+        check_number(f"{where}.{names[i][j]}", rows[i][j]) for i in range(2) for j in range(2)
+    )
+
+
+#: the named games of ``game: {preset: NAME}``: ``coordination`` takes a, b, c (the
+#: defaults of normsim.parameters), a matrix preset its entries ``R``, ``S``, ``T``, ``P``.
+#: ``stag_hunt``: R > T > P > S and R + S < T + P, so that the payoff-dominant norm
+#: (A, the stag: R > P) is not the risk-dominant one (B, the hare: P - S = 2 > R - T = 1);
+#: every entry differs, and the replicator's tipping point is p* = 1/3 of B.
+PRESETS: dict[str, dict[str, float] | None] = {
+    "coordination": None,
+    "stag_hunt": {"R": 4.0, "S": 0.0, "T": 3.0, "P": 2.0},
+}
 
 
 def fitness(a: float | np.ndarray, b: float | np.ndarray, c: float, p: float | np.ndarray) -> tuple:

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from normsim.errors import NormsimError, check_number
-from normsim.game import CoordinationGame
+from normsim.game import CoordinationGame, Game, MatrixGame
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -322,11 +322,14 @@ def group_values(groups: Mapping[str, Any], key: str, default: float, m: int) ->
     return np.array(vals if vals is not None else [default] * m, dtype=np.float64)
 
 
-def payoff_range(games: Sequence[CoordinationGame], k_min: int, k_max: int) -> float:
+def payoff_range(games: Sequence[Game], k_min: int, k_max: int) -> float:
     """The Fermi rule's R with groups: the spread of all payoffs any agent can get
     when group g plays ``games[g]``,
 
     ``max_g max(a_g, b_g) k_max  -  min_g (1 - c_g) min(a_g, b_g) k_min``
+
+    (for matrix games the largest ``top`` minus the smallest ``bottom`` of their
+    :meth:`~normsim.game.MatrixGame.payoff_bounds`)
 
     (1.0 if that is not > 0, as :meth:`~normsim.game.CoordinationGame.payoff_range`).
     When every group has the same a and b this is exactly (as floats) the plain R
@@ -339,19 +342,26 @@ def payoff_range(games: Sequence[CoordinationGame], k_min: int, k_max: int) -> f
     >>> payoff_range([Game(0.6, 0.4, 0.2), Game(1.0, 0.5, 0.2)], 4, 4)   # 4.0 - 0.8 * 0.4 * 4
     2.7199999999999998
     """
-    top = max(max(g.a, g.b) * k_max for g in games)
-    bottom = min((1.0 - g.c) * min(g.a, g.b) * k_min for g in games)
+    bounds = [g.payoff_bounds(k_min, k_max) for g in games]
+    top = max(t for t, _ in bounds)
+    bottom = min(b for _, b in bounds)
     r = top - bottom
     return r if r > 0 else 1.0
 
 
-def group_payoffs(games: Sequence[CoordinationGame], half: np.ndarray) -> np.ndarray:
+def group_payoffs(games: Sequence[Game], half: np.ndarray) -> np.ndarray:
     """The summed payoffs of each group's members from their half-edge counts.
 
     ``half[..., g, :]`` counts group g's (member norm, neighbour norm) pairs:
     AA, AB, BA, BB. Returns ``(..., M)``."""
     half = np.asarray(half, dtype=np.float64)
-    a = np.array([g.a for g in games])
-    b = np.array([g.b for g in games])
-    keep = np.array([1.0 - g.c for g in games])
+    if isinstance(games[0], MatrixGame):  # R n_AA + S n_AB + T n_BA + P n_BB
+        m = np.array([g.entries for g in games if isinstance(g, MatrixGame)])
+        return (m[:, 0] * half[..., 0] + m[:, 1] * half[..., 1]) + (
+            m[:, 2] * half[..., 2] + m[:, 3] * half[..., 3]
+        )
+    abc = [g for g in games if isinstance(g, CoordinationGame)]
+    a = np.array([g.a for g in abc])
+    b = np.array([g.b for g in abc])
+    keep = np.array([1.0 - g.c for g in abc])
     return a * (half[..., 0] + keep * half[..., 1]) + b * (keep * half[..., 2] + half[..., 3])

@@ -229,8 +229,9 @@ class NormChangeModel(Model):
         As in :class:`normsim.params.ModelParams`; so are ``shocks``, ``committed``,
         ``conformity``, ``groups`` (:mod:`normsim.groups`; with ``by: attribute`` pass a
         networkx graph whose nodes carry the attribute), ``protocol``
-        (:mod:`normsim.protocols`), ``payoffs`` and ``normalisation``; game events:
-        give ``params``.
+        (:mod:`normsim.protocols`), ``payoffs``, ``normalisation`` and ``matrix`` (a
+        general 2 x 2 game ``[[R, S], [T, P]]`` instead of a, b, c,
+        :class:`normsim.game.MatrixGame`); game events: give ``params``.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
@@ -296,6 +297,7 @@ class NormChangeModel(Model):
         protocol: str | Mapping[str, str] = DEFAULTS.protocol,
         payoffs: str = DEFAULTS.payoffs,
         normalisation: str = DEFAULTS.normalisation,
+        matrix: Sequence[Sequence[float]] | None = DEFAULTS.matrix,
         params: ModelParams | None = None,
         seed: int | None = None,
         base_dir=None,
@@ -342,6 +344,7 @@ class NormChangeModel(Model):
                 protocol=cast(str, protocol),
                 payoffs=payoffs,
                 normalisation=normalisation,
+                matrix=matrix,  # type: ignore[arg-type]  # checked and stored as a tuple
             )
         self.params = params
         self.stream = DrawStream(self.seed)

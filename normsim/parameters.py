@@ -251,7 +251,8 @@ PARAMETERS: dict[str, Parameter] = {
             "events",
             "schedule.events",
             (),
-            doc="Game events: values of a, b and c set at a generation, or ramped.",
+            doc="Game events: values of a, b and c (a matrix game's entries) set at a "
+            "generation, or ramped.",
             hashed="unless default",
         ),
         Parameter(
@@ -287,6 +288,15 @@ PARAMETERS: dict[str, Parameter] = {
             "differences: ``range`` (divided by the payoff range R, the paper's) or "
             "``raw`` (not scaled, as in Blume's log-linear learning; not for "
             "pairwise_difference).",
+            hashed="unless default",
+        ),
+        Parameter(
+            "matrix",
+            "game.matrix",
+            None,
+            doc="A general symmetric 2 x 2 game [[R, S], [T, P]] (payoff of the row "
+            "player; rows and columns A, B) instead of the (a, b, c) game; a shock swaps "
+            "the norms' roles, [[P, T], [S, R]].",
             hashed="unless default",
         ),
     )

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from normsim.errors import NormsimError
-from normsim.game import CoordinationGame
+from normsim.errors import NormsimError, check_number
+from normsim.game import CoordinationGame, Game, MatrixGame, check_matrix
 from normsim.groups import check_groups
 from normsim.mechanisms import check_committed
 from normsim.parameters import PARAMETERS as _P
@@ -60,6 +60,8 @@ def expand_shocks(shocks: Any, generations: int) -> tuple[int, ...]:
 
 
 GAME_KEYS = ("a", "b", "c")
+#: the entries of a matrix game ``[[R, S], [T, P]]`` (normsim.game.MatrixGame)
+MATRIX_KEYS = ("R", "S", "T", "P")
 
 
 def check_events(events: Any, generations: int) -> tuple[dict, ...]:
@@ -70,7 +72,9 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
     "to": G2, "game": {...}}`` (a linear ramp: generation g in G1+1..G2 plays
     ``v0 + (v1 - v0) (g - G1) / (G2 - G1)``, v0 the value in force after the
     changes at G1, v1 the given value, kept after G2). ``game`` sets any of a,
-    b, c. ``group: k`` (with ``population.groups``) limits an event to group k.
+    b, c of the (a, b, c) game, or of a matrix game its ``matrix`` (all four
+    entries) or any of its entries ``R``, ``S``, ``T``, ``P`` (normalised to the entries).
+    ``group: k`` (with ``population.groups``) limits an event to group k.
     Normalised: ``{"at": G, "game": {...}}`` or ``{"from": G1, "to": G2,
     "game": {...}}`` with float values (and ``group`` when given).
     """
@@ -104,9 +108,23 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
             raise NormsimError(f"{where}.game: give the game values to set, e.g. {{c: 0.8}}")
         vals = {}
         for key, v in game.items():
-            if key not in GAME_KEYS:
-                raise NormsimError(f"{where}.game.{key}: unknown game key (allowed: a, b, c)")
-            vals[key] = _P[key].check(v, f"{where}.game.{key}")
+            if key in GAME_KEYS:
+                vals[key] = _P[key].check(v, f"{where}.game.{key}")
+            elif key == "matrix":
+                vals.update(zip(MATRIX_KEYS, check_matrix(v, f"{where}.game.matrix"), strict=True))
+            elif key in MATRIX_KEYS:
+                vals[key] = check_number(f"{where}.game.{key}", v)
+            else:
+                raise NormsimError(
+                    f"{where}.game.{key}: unknown game key (allowed: a, b, c for the (a, b, c) "
+                    "game; matrix, R, S, T, P for a matrix game)"
+                )
+        if any(k in GAME_KEYS for k in vals) and any(k in MATRIX_KEYS for k in vals):
+            raise NormsimError(
+                f"{where}.game: give a, b, c (the (a, b, c) game) or matrix entries, not both"
+            )
+        if "matrix" in game and any(k in game for k in MATRIX_KEYS):
+            raise NormsimError(f"{where}.game: give matrix or its entries R, S, T, P, not both")
 
         def gen(name: str, ev: Mapping = ev, where: str = where) -> int:
             g = ev[name]
@@ -135,6 +153,19 @@ def check_events(events: Any, generations: int) -> tuple[dict, ...]:
                 raise NormsimError(f"{where}.to: {g2} is after the last generation ({generations})")
             out.append({"from": g1, "to": g2, "game": vals, **extra})
     return tuple(out)
+
+
+def check_event_kinds(events: tuple[Mapping[str, Any], ...], matrix: bool) -> None:
+    """Refuse normalised events (:func:`check_events`) that set the other kind of game's
+    values: a, b, c in a matrix game (``matrix``), matrix entries in the (a, b, c) game."""
+    wrong, kind = (GAME_KEYS, "a matrix game") if matrix else (MATRIX_KEYS, "the (a, b, c) game")
+    for k, ev in enumerate(events):
+        for key in ev["game"]:
+            if key in wrong:
+                raise NormsimError(
+                    f"schedule.events[{k}].game.{key}: the game is {kind}, which has no "
+                    f"{key} (set {'matrix, R, S, T, P' if matrix else 'a, b, c'})"
+                )
 
 
 #: the largest and smallest max(a, b) the simulation accepts. Payoffs are summed over
@@ -194,6 +225,39 @@ def check_payoffs(a: float, b: float, events=()) -> None:
             _check_pair(ga, gb, ("schedule", "events", k, "game"))
 
 
+def check_matrix_payoffs(entries: tuple[float, ...], events=()) -> None:
+    """Refuse matrix entries whose sums over neighbours leave double precision: each
+    entry of the matrix and every entry an event sets must be 0 or have a magnitude in
+    ``[SIM_PAYOFF_MIN, SIM_PAYOFF_MAX]`` (a :class:`PayoffError` naming the field)."""
+
+    def check(v: float, loc: tuple, field: str) -> None:
+        if v != 0.0 and not SIM_PAYOFF_MIN <= abs(v) <= SIM_PAYOFF_MAX:
+            side = "large" if abs(v) > SIM_PAYOFF_MAX else "small"
+            raise PayoffError(
+                f"{field}: {v:g} is too {side} for the simulation: payoffs summed over "
+                f"neighbours leave double precision unless every entry is 0 or within "
+                f"[{SIM_PAYOFF_MIN:g}, {SIM_PAYOFF_MAX:g}] in size; the dynamics depend only on "
+                "the ratios of the entries, so divide them by the same factor",
+                loc,
+            )
+
+    for name, v in zip(MATRIX_KEYS, entries, strict=True):
+        check(v, ("game", "matrix"), f"game.matrix.{name}")
+    for k, ev in enumerate(events):
+        for name in MATRIX_KEYS:
+            if name in ev.get("game", {}):
+                v = ev["game"][name]
+                check(v, ("schedule", "events", k, "game"), f"schedule.events[{k}].game.{name}")
+
+
+def _swap_abc(cur: dict) -> None:
+    cur["a"], cur["b"] = cur["b"], cur["a"]
+
+
+def _swap_matrix(cur: dict) -> None:  # [[R, S], [T, P]] -> [[P, T], [S, R]]
+    cur["R"], cur["S"], cur["T"], cur["P"] = cur["P"], cur["T"], cur["S"], cur["R"]
+
+
 def game_schedule(
     a: float,
     b: float,
@@ -210,7 +274,29 @@ def game_schedule(
     always the initial game and its swap (the plain model's two phases); the
     others follow in order of first use."""
     cur = {"a": float(a), "b": float(b), "c": float(c)}
-    games = [(cur["a"], cur["b"], cur["c"]), (cur["b"], cur["a"], cur["c"])]
+    return _schedule(cur, _swap_abc, shocks, events, generations)
+
+
+def matrix_schedule(
+    entries: tuple[float, float, float, float],
+    shocks: tuple[int, ...],
+    events: tuple[Mapping[str, Any], ...],
+    generations: int,
+) -> tuple[list[tuple[float, float, float, float]], np.ndarray]:
+    """:func:`game_schedule` of a matrix game: its distinct ``(R, S, T, P)`` and each
+    generation's index; a shock swaps the norms' roles (``[[P, T], [S, R]]``), events
+    set entries (normalised ``schedule.events``, :func:`check_events`)."""
+    cur = {k: float(v) for k, v in zip(MATRIX_KEYS, entries, strict=True)}
+    return _schedule(cur, _swap_matrix, shocks, events, generations)
+
+
+def _schedule(
+    cur: dict, swap: Callable[[dict], None], shocks: tuple, events: tuple, generations: int
+) -> tuple[list[tuple], np.ndarray]:
+    keys = tuple(cur)
+    swapped = dict(cur)
+    swap(swapped)
+    games = [tuple(cur[k] for k in keys), tuple(swapped[k] for k in keys)]
     pos = {g: k for k, g in reversed(list(enumerate(games)))}
     index = np.zeros(generations + 1, dtype=np.int64)
     shock_set = set(shocks)
@@ -218,7 +304,7 @@ def game_schedule(
     for g in range(1, generations + 1):
         s = g - 1
         if s in shock_set:
-            cur["a"], cur["b"] = cur["b"], cur["a"]
+            swap(cur)
         for ev in events:
             if ev.get("at") == s:
                 cur.update(ev["game"])
@@ -228,7 +314,7 @@ def game_schedule(
                 f = (g - ev["from"]) / (ev["to"] - ev["from"])
                 for key, v1 in ev["game"].items():
                     cur[key] = v1 if g == ev["to"] else v0[key] + (v1 - v0[key]) * f
-        key = (cur["a"], cur["b"], cur["c"])
+        key = tuple(cur[k] for k in keys)
         if key not in pos:
             pos[key] = len(games)
             games.append(key)
@@ -293,6 +379,10 @@ class ModelParams:
         (:data:`normsim.protocols.PAYOFFS`).
     normalisation : str
         ``range`` (payoff differences over the payoff range R) or ``raw`` (R = 1).
+    matrix : 2 x 2 nested sequence, optional
+        A general symmetric game ``[[R, S], [T, P]]`` instead of the (a, b, c) game
+        (:class:`normsim.game.MatrixGame`; a, b and c are then not used). A shock
+        swaps the norms' roles, events set its entries. Stored as a tuple of tuples.
     """
 
     # the defaults of every entry point (DEFAULTS below), declared with their ranges
@@ -316,10 +406,16 @@ class ModelParams:
     protocol: str = _P["protocol"].default
     payoffs: str = _P["payoffs"].default
     normalisation: str = _P["normalisation"].default
+    matrix: tuple[tuple[float, float], tuple[float, float]] | None = _P["matrix"].default
 
     def __post_init__(self) -> None:
-        CoordinationGame(self.a, self.b, self.c)
-        check_payoffs(self.a, self.b)  # payoff sums must stay finite (SIM_PAYOFF_MAX)
+        if self.matrix is not None:  # a general game: a, b, c are not used
+            r, s_, t, p_ = check_matrix(self.matrix)
+            object.__setattr__(self, "matrix", ((r, s_), (t, p_)))
+            check_matrix_payoffs((r, s_, t, p_))
+        else:
+            CoordinationGame(self.a, self.b, self.c)
+            check_payoffs(self.a, self.b)  # payoff sums must stay finite (SIM_PAYOFF_MAX)
         _P["initial_b"].check(self.initial_b)
         if self.update not in UPDATE_MODES:
             raise NormsimError(
@@ -352,26 +448,33 @@ class ModelParams:
         _P["conformity"].check(self.conformity)
         object.__setattr__(self, "conformity", float(self.conformity))
         object.__setattr__(self, "events", check_events(self.events, int(g)))
-        check_payoffs(self.a, self.b, self.events)  # the games the events set, too
+        self._check_event_kinds()
+        if self.matrix is not None:
+            check_matrix_payoffs(self.game.entries, self.events)  # type: ignore[union-attr]
+        else:
+            check_payoffs(self.a, self.b, self.events)  # the games the events set, too
         if self.events:
-            games, index = game_schedule(
-                self.a,
-                self.b,
-                self.c,
-                self.shocks,
-                tuple(e for e in self.events if "group" not in e),
-                int(g),
+            object.__setattr__(
+                self, "_schedule", self._game_schedule(self.c, lambda e: "group" not in e)
             )
-            object.__setattr__(self, "_schedule", ([CoordinationGame(*x) for x in games], index))
         if self.committed is not None:  # norm new: the one the first shock favours
             after = self.first_shock_game()
-            object.__setattr__(self, "committed", check_committed(self.committed, after.b, after.a))
+            if isinstance(after, MatrixGame):  # A is new iff R > P after the shock
+                old_a, old_b = after.P, after.R
+            else:
+                old_a, old_b = after.b, after.a
+            object.__setattr__(self, "committed", check_committed(self.committed, old_a, old_b))
         if self.groups is not None:
             object.__setattr__(
                 self,
                 "groups",
                 check_groups(self.groups, self.network, evolving=self.rates is not None),
             )
+            if self.matrix is not None and self.groups["c"] is not None:
+                raise NormsimError(
+                    "population.groups.c: a matrix game has no c (give each group its "
+                    "own game with events for one group: {at: 0, group: k, game: {matrix: ...}})"
+                )
         for k, ev in enumerate(self.events):
             if "group" not in ev:
                 continue
@@ -395,12 +498,34 @@ class ModelParams:
                     f"schedule.events[{k}].group: {ev['group']} is not a group (groups 0..{m - 1})"
                 )
 
+    def _check_event_kinds(self) -> None:
+        check_event_kinds(self.events, self.matrix is not None)
+
+    def _game_schedule(self, c: float, use: Callable[[Mapping[str, Any]], bool]) -> tuple:
+        """The games (objects) and index of :func:`game_schedule` or
+        :func:`matrix_schedule` with the events ``use`` accepts (c: the group's)."""
+        events = tuple(e for e in self.events if use(e))
+        if self.matrix is not None:
+            entries, at = matrix_schedule(
+                self.game.entries,  # type: ignore[union-attr]
+                self.shocks,
+                events,
+                self.generations,
+            )
+            return [MatrixGame(*x) for x in entries], at
+        games, index = game_schedule(self.a, self.b, c, self.shocks, events, self.generations)
+        return [CoordinationGame(*x) for x in games], index
+
     @property
-    def game(self) -> CoordinationGame:
-        """The game at generation 0."""
+    def game(self) -> Game:
+        """The game at generation 0: a :class:`~normsim.game.MatrixGame` when ``matrix``
+        is given, else the (a, b, c) :class:`~normsim.game.CoordinationGame`."""
+        if self.matrix is not None:
+            (r, s), (t, p) = self.matrix
+            return MatrixGame(r, s, t, p)
         return CoordinationGame(self.a, self.b, self.c)
 
-    def first_shock_game(self) -> CoordinationGame:
+    def first_shock_game(self) -> Game:
         """The game played right after the first shock: the swap of the game in force
         then (the initial one, changed by the events before the shock), with the events
         at the shock applied; the swap of the initial game in a run without shocks.
@@ -446,7 +571,7 @@ class ModelParams:
             np.searchsorted(np.asarray(self.shocks, dtype=np.int64), g, side="left") % 2
         ).astype(np.uint8)
 
-    def game_at(self, generation: int) -> CoordinationGame:
+    def game_at(self, generation: int) -> Game:
         """The game played in ``generation`` (1-based), after the shocks and events before it."""
         if self.events:
             games, index = self.__dict__["_schedule"]
@@ -454,7 +579,7 @@ class ModelParams:
         g = self.game
         return g.shocked() if bisect.bisect_left(self.shocks, generation) % 2 else g
 
-    def games(self) -> tuple[list[CoordinationGame], np.ndarray]:
+    def games(self) -> tuple[list[Game], np.ndarray]:
         """The distinct games of the run and each generation's index into them
         (:func:`game_schedule`): without events ``[game, game.shocked()]`` and
         :meth:`phases`."""
@@ -469,7 +594,7 @@ class ModelParams:
             return None
         return tuple(self.groups["c"])
 
-    def group_games(self, m: int) -> tuple[list[tuple[CoordinationGame, ...]], np.ndarray]:
+    def group_games(self, m: int) -> tuple[list[tuple[Game, ...]], np.ndarray]:
         """The distinct per-group games of a run of ``m`` groups and each generation's
         index into them.
 
@@ -488,17 +613,7 @@ class ModelParams:
         if key in cache:
             games, index = cache[key]
             return list(games), index.copy()
-        per = [
-            game_schedule(
-                self.a,
-                self.b,
-                ck,
-                self.shocks,
-                tuple(e for e in self.events if e.get("group", k) == k),
-                self.generations,
-            )
-            for k, ck in enumerate(cs)
-        ]
+        per = [self._game_schedule(ck, _for_group(k)) for k, ck in enumerate(cs)]
         G = self.generations
         combos = [tuple(0 for _ in per), tuple(1 for _ in per)]
         pos = {combos[0]: 0}
@@ -510,14 +625,19 @@ class ModelParams:
                 pos[k] = len(combos)
                 combos.append(k)
             index[g] = pos[k]
-        games = [tuple(CoordinationGame(*per[j][0][k[j]]) for j in range(m)) for k in combos]
+        games = [tuple(per[j][0][k[j]] for j in range(m)) for k in combos]
         cache[key] = (games, index)
         return list(games), index.copy()
 
-    def group_game_at(self, generation: int, m: int) -> tuple[CoordinationGame, ...]:
+    def group_game_at(self, generation: int, m: int) -> tuple[Game, ...]:
         """The per-group games played in ``generation`` (1-based)."""
         games, index = self.group_games(m)
         return games[int(index[generation])]
+
+
+def _for_group(k: int) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether an event applies to group k (an event for everyone, or for k)."""
+    return lambda e: e.get("group", k) == k
 
 
 #: normsim's defaults, in one place: the scenario schema, the Mesa model's

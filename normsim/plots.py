@@ -165,7 +165,11 @@ def shares_figure(
 
 def _a_b(cond: dict) -> str:
     g = cond["resolved"]["game"]
-    return "more" if g["a"] > g["b"] else ("less" if g["a"] < g["b"] else "the same")
+    if g.get("matrix") is not None:  # coordinated on A (R) against on B (P)
+        (a, _), (_, b) = g["matrix"]
+    else:
+        a, b = g["a"], g["b"]
+    return "more" if a > b else ("less" if a < b else "the same")
 
 
 def _save(fig: Figure, path: Path) -> Path:

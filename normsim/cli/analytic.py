@@ -33,7 +33,8 @@ _MODEL_OPTIONS = {
     "--group-sizes": ("replicator", "pairwise"),
     "--between": ("replicator", "pairwise"),
     "--diagonal": ("small-mutation",),
-    "--matrix": ("small-mutation",),
+    "--matrix": ("replicator", "pairwise", "finite", "pair", "small-mutation"),
+    "--preset": ("replicator", "pairwise", "finite", "pair"),
 }
 #: the options of the mechanism models (normsim.theory.mechanics_ode)
 _MECHANISM_OPTIONS = (
@@ -77,6 +78,19 @@ def add_analytic(sub: Subparsers) -> None:
     an.add_argument("--a", help="payoff of coordinating on A (> 0; not for small-mutation, naming)")
     an.add_argument("--b", help="payoff of coordinating on B (> 0; not for small-mutation, naming)")
     an.add_argument("--c", help="need for coordination, 0..1 (small-mutation: with --diagonal)")
+    an.add_argument(
+        "--matrix",
+        metavar="R,S,T,P",
+        help="a general symmetric 2 x 2 game [[R, S], [T, P]] instead of --a --b --c "
+        "(row player's payoffs; rows and columns A, B); small-mutation: a k x k matrix, "
+        "rows separated by ';' (1,0.5;0.4,0.8)",
+    )
+    an.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="a named game: coordination (the (a, b, c) game; --a --b --c override its "
+        "defaults) or stag_hunt (the matrix 4,0,3,2)",
+    )
     an.add_argument(
         "--mu",
         default="0",
@@ -165,11 +179,6 @@ def add_analytic(sub: Subparsers) -> None:
         metavar="D1,...,Dk",
         help="coordination payoffs of k = 2..16 norms: u(i,i) = Di, u(i,j) = (1 - c) Di",
     )
-    conv.add_argument(
-        "--matrix",
-        metavar="ROWS",
-        help="k x k payoff matrix (row norm against column), rows ';', entries ',': 1,0.5;0.4,0.8",
-    )
     an.set_defaults(func=cmd_analytic, analytic_parser=an)
 
 
@@ -194,6 +203,7 @@ def cmd_analytic(args: argparse.Namespace) -> int:
         "--between": args.between,
         "--diagonal": args.diagonal,
         "--matrix": args.matrix,
+        "--preset": args.preset,
     }
     for option, value in given.items():
         if value is not None and model not in _MODEL_OPTIONS[option]:
@@ -201,10 +211,11 @@ def cmd_analytic(args: argparse.Namespace) -> int:
             raise NormsimError(f"{option} does not apply to --model {model} (only to {users})")
     if model in CONVENTION_MODELS:
         return cmd_conventions(args)
-    missing = [o for o, v in (("--a", args.a), ("--b", args.b), ("--c", args.c)) if v is None]
-    if missing:
-        args.analytic_parser.error(f"the following arguments are required: {', '.join(missing)}")
+    game = _game(args)
     mechanisms = [o for o in _MECHANISM_OPTIONS if given[o] is not None]
+    if game is not None and (mechanisms or args.plot):
+        option = mechanisms[0] if mechanisms else "--plot"
+        raise NormsimError(f"{option} takes the (a, b, c) game (give --a --b --c, not a matrix)")
     if mechanisms:
         for option in ("--shocks", "--from-old", "--plot"):
             if given[option] is not None:
@@ -218,12 +229,74 @@ def cmd_analytic(args: argparse.Namespace) -> int:
     if model == "finite" and args.population is None:
         raise NormsimError("--model finite needs --population Z (the population size)")
     if model == "replicator":
-        return _analytic_replicator(args)
-    return _analytic_theory(args)
+        return _analytic_replicator(args, game)
+    return _analytic_theory(args, game)
 
 
-def _analytic_replicator(args: argparse.Namespace) -> int:
+def _game(args: argparse.Namespace):
+    """The matrix game of ``--matrix`` or a matrix ``--preset`` (None: the (a, b, c) game,
+    whose --a --b --c this fills in from the coordination preset's defaults)."""
+    from normsim.game import PRESETS, MatrixGame
+    from normsim.params import DEFAULTS
+
+    abc = [f"--{k}" for k in "abc" if getattr(args, k) is not None]
+    if args.matrix is not None and args.preset is not None:
+        raise NormsimError("give --matrix or --preset, not both")
+    if args.preset is not None:
+        if args.preset not in PRESETS:
+            raise NormsimError(f"--preset: {args.preset!r} is not one of {', '.join(PRESETS)}")
+        table = PRESETS[args.preset]
+        if table is None:  # the (a, b, c) game with its defaults
+            for k in "abc":
+                if getattr(args, k) is None:
+                    setattr(args, k, repr(getattr(DEFAULTS, k)))
+            return None
+        if abc:
+            raise NormsimError(f"--preset {args.preset} is a matrix game: {abc[0]} does not apply")
+        return MatrixGame(**table)
+    if args.matrix is not None:
+        if abc:
+            raise NormsimError(f"give --matrix or --a --b --c, not both ({abc[0]} given)")
+        parts = [x.strip() for x in args.matrix.split(",")]
+        if len(parts) != 4:
+            raise NormsimError(
+                f"--matrix: {args.matrix!r} is not four numbers R,S,T,P (a 2 x 2 matrix)"
+            )
+        names = ("R", "S", "T", "P")
+        return MatrixGame(*(number(f"--matrix {n}", x) for n, x in zip(names, parts, strict=True)))
+    missing = [f"--{k}" for k in "abc" if getattr(args, k) is None]
+    if missing:
+        raise NormsimError(
+            f"give the game: --a --b --c (missing {', '.join(missing)}), or --matrix R,S,T,P, "
+            "or --preset NAME"
+        )
+    return None
+
+
+def _analytic_replicator(args: argparse.Namespace, game=None) -> int:
     from normsim.theory import analytic
+
+    if game is not None:
+        mu = number("--mu", args.mu, low=0.0, high=1.0)
+        p0 = number("--p0", args.p0 if args.p0 is not None else "0.05", low=0.0, high=1.0)
+        t_max = number(
+            "--t-max", args.t_max if args.t_max is not None else "100", low=0.0, low_open=True
+        )
+        res = analytic.analyse_game(game, mu, p0, t_max)
+        if args.json:
+            print_json(res)
+            return EXIT_OK
+        kind = "replicator-mutator" if mu > 0 else "replicator"
+        print(f"Well-mixed {kind} dynamic: {analytic.describe(game)} mu={mu:g} p(0)={p0:g}")
+        _print_dominance(res)
+        _print_mu_crit_and_fixed_points(res, "fixed points", "every p (neutral)")
+        for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
+            v = res[key]
+            print(
+                f"  first t with p >= {lv:g}: {'never (within t-max)' if v is None else f'{v:.2f}'}"
+            )
+        print(f"  p at t = {t_max:g}: {res['final_p']:.4f}")
+        return EXIT_OK
 
     a = number("--a", args.a, low=0.0, low_open=True)
     b = number("--b", args.b, low=0.0, low_open=True)
@@ -264,14 +337,23 @@ def _analytic_replicator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _analytic_theory(args: argparse.Namespace) -> int:
+def _print_dominance(res: dict) -> None:
+    """A matrix game's payoff-dominant and risk-dominant norms."""
+    pd, rd = res["payoff_dominant_norm"], res["risk_dominant_norm"]
+    print(f"  payoff-dominant norm: {pd or 'none (R = P)'}; risk-dominant norm: {rd or 'none'}")
+
+
+def _analytic_theory(args: argparse.Namespace, game=None) -> int:
     """``normsim analytic --model pairwise | finite | pair``."""
+    from normsim.game import CoordinationGame
     from normsim.params import DEFAULTS
 
     model = args.model
-    a = number("--a", args.a, low=0.0, low_open=True)
-    b = number("--b", args.b, low=0.0, low_open=True)
-    c = number("--c", args.c, low=0.0, high=1.0)
+    if game is None:
+        a = number("--a", args.a, low=0.0, low_open=True)
+        b = number("--b", args.b, low=0.0, low_open=True)
+        c = number("--c", args.c, low=0.0, high=1.0)
+        plain = CoordinationGame(a, b, c)
     mu = number("--mu", args.mu, low=0.0, high=1.0)
     beta = DEFAULTS.beta if args.beta is None else number("--beta", args.beta, low=0.0)
     p0 = None if args.p0 is None else number("--p0", args.p0, low=0.0, high=1.0)
@@ -301,7 +383,7 @@ def _analytic_theory(args: argparse.Namespace) -> int:
         elif p0 is not None:
             k0 = int(round(p0 * Z))
         start: str | int = "stationary" if args.from_old else ("old" if k0 is None else k0)
-        res = finite.analyse(a, b, c, Z, beta, mu, k0=k0, start=start)
+        res = finite.analyse_game(plain if game is None else game, Z, beta, mu, k0=k0, start=start)
     else:
         t_max = number(
             "--t-max", args.t_max if args.t_max is not None else "1000", low=0.0, low_open=True
@@ -314,7 +396,10 @@ def _analytic_theory(args: argparse.Namespace) -> int:
         if model == "pairwise":
             from normsim.theory import analytic
 
-            res = analytic.analyse_pairwise(a, b, c, beta, mu, p0, t_max, shocks)
+            if game is None:
+                res = analytic.analyse_pairwise(a, b, c, beta, mu, p0, t_max, shocks)
+            else:
+                res = analytic.analyse_pairwise_game(game, beta, mu, p0, t_max, shocks)
         else:
             from normsim.theory import pairapprox
 
@@ -341,7 +426,9 @@ def _analytic_theory(args: argparse.Namespace) -> int:
                         f"--degree {k} --population {Z}: no {k}-regular graph "
                         "has an odd number of nodes of odd degree"
                     )
-            res = pairapprox.analyse(a, b, c, k, beta, mu, p0, t_max, shocks)
+            res = pairapprox.analyse_game(
+                plain if game is None else game, k, beta, mu, p0, t_max, shocks
+            )
             if Z is not None:
                 res["population"] = Z
     if args.json:
@@ -513,12 +600,21 @@ def _print_theory(res: dict) -> None:
         "finite": f"Finite well-mixed population, Z = {res.get('population')}",
         "pair": f"Pair approximation, {res.get('degree')}-regular graph",
     }[model]
-    print(
-        f"{head}: a={res['a']:g} b={res['b']:g} c={res['c']:g} mu={res['mu']:g} "
-        f"beta={res['beta']:g}"
-    )
+    if "matrix" in res:
+        (r, s), (t, p) = res["matrix"]
+        print(
+            f"{head}: matrix [[{r:g}, {s:g}], [{t:g}, {p:g}]] mu={res['mu']:g} beta={res['beta']:g}"
+        )
+        _print_dominance(res)
+    else:
+        print(
+            f"{head}: a={res['a']:g} b={res['b']:g} c={res['c']:g} mu={res['mu']:g} "
+            f"beta={res['beta']:g}"
+        )
     tc = res.get("threshold_c")
-    if tc is None:
+    if "matrix" in res:
+        pass
+    elif tc is None:
         print("  threshold c (without exploration): none in [0, 1]")
     else:
         side = "above" if res["c"] > tc else "at or below"

@@ -153,6 +153,7 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
     # mechanisms left at their defaults are left out: a plain scenario keeps the
     # hash it had before they existed (its stored replicates are resumed into)
     # (normsim.parameters: the parameters hashed "unless default")
+    # (the game section dumps a, b, c or the matrix: GameSpec, a preset resolved)
     for par in UNLESS_DEFAULT:
         section, key = par.path.split(".")
         # (the JSON dump writes a tuple default, such as no events, as a list)

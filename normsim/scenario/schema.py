@@ -29,26 +29,31 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import ErrorDetails
 
 from normsim.errors import NormsimError, check_number, excerpt
-from normsim.game import CoordinationGame
+from normsim.game import PRESETS, CoordinationGame, Game, MatrixGame, check_matrix
 from normsim.groups import check_groups
 from normsim.mechanisms import check_committed
 from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.parameters import PARAMETERS as _P
 from normsim.params import (
     DEFAULTS,
+    MATRIX_KEYS,
     UPDATE_MODES,
     ModelParams,
     PayoffError,
+    check_event_kinds,
     check_events,
+    check_matrix_payoffs,
     check_payoffs,
     expand_shocks,
 )
@@ -79,21 +84,133 @@ def _field(name: str) -> Any:
 
 
 class GameSpec(_Strict):
-    """``game``: payoffs at generation 0 and the need for coordination."""
+    """``game``: the game at generation 0: the (a, b, c) coordination game (payoffs a,
+    b and the need for coordination c), or a general 2 x 2 ``matrix``, or a named
+    ``preset`` of either."""
 
     # each field's default, range and documentation: normsim.parameters
     a: Number = _field("a")
     b: Number = _field("b")
     c: Number = _field("c")
+    matrix: list[list[Any]] | None = _field("matrix")
+    preset: str | None = None
+    """A named game (:data:`normsim.game.PRESETS`): ``coordination`` (the (a, b, c)
+    game; a, b, c given beside it override its defaults) or ``stag_hunt`` (the matrix
+    ``[[4, 0], [3, 2]]``, where the payoff-dominant norm A is not the risk-dominant B;
+    entries R, S, T, P given beside it override its own)."""
+    R: Number | None = None
+    """Entry R (A against A) of a matrix game, overriding the ``matrix`` or the preset's."""
+    S: Number | None = None
+    """Entry S (A against B) of a matrix game, overriding the ``matrix`` or the preset's."""
+    T: Number | None = None
+    """Entry T (B against A) of a matrix game, overriding the ``matrix`` or the preset's."""
+    P: Number | None = None
+    """Entry P (B against B) of a matrix game, overriding the ``matrix`` or the preset's."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve(cls, raw: Any) -> Any:
+        """A preset and entries resolved to ``a, b, c`` or to ``matrix`` (a key given
+        as null counts as not given, so that ``--set game.a=`` removes a)."""
+        if not isinstance(raw, dict):
+            return raw
+        raw = {k: v for k, v in raw.items() if v is not None}
+        preset = raw.get("preset")
+        if preset is not None and (not isinstance(preset, str) or preset not in PRESETS):
+            return raw  # refused by the field's check, with the presets' names
+        abc = [k for k in ("a", "b", "c") if k in raw]
+        entries = [k for k in MATRIX_KEYS if k in raw]
+        if preset == "coordination":
+            if "matrix" in raw or entries:
+                raise ValueError(
+                    "preset coordination is the (a, b, c) game: give a, b, c beside it, "
+                    "not a matrix"
+                )
+            return {k: v for k, v in raw.items() if k != "preset"}
+        if preset is not None:
+            if abc:
+                raise ValueError(
+                    f"preset {preset} is a matrix game: give its entries R, S, T, P beside "
+                    f"it, not {abc[0]}"
+                )
+            table = PRESETS[preset]
+            assert table is not None  # a matrix preset
+            raw.setdefault("matrix", [[table["R"], table["S"]], [table["T"], table["P"]]])
+            del raw["preset"]
+        if "matrix" in raw and abc:
+            raise ValueError(f"give matrix or a, b, c, not both (matrix and {abc[0]} given)")
+        if entries and "matrix" not in raw:
+            raise ValueError(
+                f"{entries[0]}: a matrix entry needs game.matrix or a matrix preset "
+                "(the (a, b, c) game has a, b, c)"
+            )
+        if entries and isinstance(raw["matrix"], list):
+            try:
+                r, s_, t, p_ = check_matrix(raw["matrix"], "matrix")
+            except NormsimError:
+                return raw  # refused by the field's check
+            m = {"R": r, "S": s_, "T": t, "P": p_}
+            for k in entries:
+                m[k] = raw.pop(k)
+            raw["matrix"] = [[m["R"], m["S"]], [m["T"], m["P"]]]
+        return raw
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """The resolved game as it validates again: ``a, b, c`` or ``matrix`` (a preset
+        and entries are resolved into them)."""
+        d = handler(self)
+        for key in ("preset", *MATRIX_KEYS):
+            d.pop(key, None)
+        if d.get("matrix") is None:
+            d.pop("matrix", None)
+        else:
+            for key in ("a", "b", "c"):
+                d.pop(key, None)
+        return d
 
     @field_validator("a", "b", "c", mode="before")
     @classmethod
     def _checked(cls, v, info):
         return _P[info.field_name].check(v, "")
 
-    def game(self) -> CoordinationGame:
-        """This section as a :class:`normsim.game.CoordinationGame`."""
+    @field_validator("R", "S", "T", "P", mode="before")
+    @classmethod
+    def _entry(cls, v):
+        return check_number("", v)
+
+    @field_validator("matrix", mode="before")
+    @classmethod
+    def _matrix(cls, v):
+        try:
+            r, s_, t, p_ = check_matrix(v, "matrix")
+        except NormsimError as e:
+            msg = str(e)
+            raise ValueError(
+                "entry " + msg[len("matrix.") :] if msg.startswith("matrix.") else msg[6:]
+            ) from None
+        return [[r, s_], [t, p_]]
+
+    @field_validator("preset")
+    @classmethod
+    def _preset(cls, v):
+        if v not in PRESETS:
+            raise ValueError(_not_one_of(v, list(PRESETS)))
+        return v
+
+    def game(self) -> Game:
+        """This section as a :class:`normsim.game.MatrixGame` (with a ``matrix``) or a
+        :class:`normsim.game.CoordinationGame`."""
+        if self.matrix is not None:
+            return MatrixGame.from_matrix(self.matrix)
         return CoordinationGame(self.a, self.b, self.c)
+
+    def matrix_tuple(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """The matrix as :class:`normsim.params.ModelParams` takes it (None: the (a, b, c) game)."""
+        if self.matrix is None:
+            return None
+        (r, s_), (t, p_) = self.matrix
+        return ((r, s_), (t, p_))
 
 
 class NetworkSpec(BaseModel):
@@ -371,8 +488,9 @@ class ScheduleSpec(_Strict):
     """Game events: ``{at: G, game: {a, b, c}}`` sets values from generation G + 1 on;
     ``{from: G1, to: G2, game: {...}}`` ramps them linearly, reaching them at G2.
     With ``population.groups``, ``group: k`` limits an event or a ramp to group k
-    (any of a, b, c). Each generation lies in 0..G-1, the keys are a, b and c, k is
-    a group number, and a ramp ends after it starts."""
+    (any of a, b, c). Each generation lies in 0..G-1, the keys are a, b and c (of a
+    matrix game: ``matrix``, or its entries R, S, T, P), k is a group number, and a
+    ramp ends after it starts."""
 
     @field_validator("generations")
     @classmethod
@@ -515,6 +633,7 @@ class Scenario(_Strict):
             a=s.game.a,
             b=s.game.b,
             c=s.game.c,
+            matrix=s.game.matrix_tuple(),
             network=s.population.network.as_dict() if s.population.network else {},
             initial_b=s.population.initial_b,
             update=s.dynamics.update,
@@ -546,6 +665,18 @@ class Scenario(_Strict):
             raise ValueError(
                 "population.committed: committed agents need a network "
                 "(the well-mixed ODE has none)"
+            )
+        ex = self.dynamics.exploration
+        if (
+            self.population.well_mixed
+            and self.game.matrix is not None
+            and not isinstance(ex, EvolvingRates)
+            and ex > 0
+            and min(min(row) for row in self.game.matrix) < 0
+        ):
+            raise ValueError(
+                "game.matrix: the well-mixed replicator-mutator needs payoffs >= 0 with "
+                "exploration (a fitness is a rate of offspring); add a constant to every entry"
             )
         if self.population.well_mixed and self.schedule.events:
             raise ValueError(
@@ -584,8 +715,26 @@ class Scenario(_Strict):
                 "population.groups.exploration: per-group exploration rates need "
                 "a fixed rate (with evolving rates each agent holds its own)"
             )
+        matrix = self.game.matrix is not None
+        if matrix and gr is not None and gr.c is not None:
+            raise ValueError(
+                "population.groups.c: a matrix game has no c (give a group its own game "
+                "with an event for that group: {at: 0, group: k, game: {matrix: ...}})"
+            )
+        try:
+            check_event_kinds(check_events(self.schedule.events, self.schedule.generations), matrix)
+        except NormsimError as e:
+            raise ValueError(str(e)) from None
         cm = self.population.committed
-        if cm is not None and cm.norm == "new" and self.game.a == self.game.b:
+        if cm is not None and cm.norm == "new" and matrix:
+            g = self.game.game()
+            assert isinstance(g, MatrixGame)
+            if g.R == g.P:
+                raise ValueError(
+                    "population.committed.norm: new (the norm the first shock "
+                    "favours) is undefined when R = P; give A or B"
+                )
+        elif cm is not None and cm.norm == "new" and self.game.a == self.game.b:
             raise ValueError(
                 "population.committed.norm: new (the norm the first shock "
                 "favours) is undefined when a = b; give A or B"
@@ -711,9 +860,12 @@ def validate(raw: dict, where: str, node: yaml.Node | None, what: str = "") -> S
         sc = Scenario.model_validate(raw)
         if not sc.population.well_mixed:  # the simulation's payoff sums must stay finite
             try:
-                check_payoffs(
-                    sc.game.a, sc.game.b, check_events(sc.schedule.events, sc.schedule.generations)
-                )
+                events = check_events(sc.schedule.events, sc.schedule.generations)
+                game = sc.game.game()
+                if isinstance(game, MatrixGame):
+                    check_matrix_payoffs(game.entries, events)
+                else:
+                    check_payoffs(sc.game.a, sc.game.b, events)
             except PayoffError as e:
                 line = line_of(node, e.loc) if node is not None else None
                 raise NormsimError(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from normsim.game import NORM_NAMES, CoordinationGame
+from normsim.game import NORM_NAMES, Game
 
 
 def _first_at_least(series: np.ndarray, s: int, end: int, level: float) -> int | None:
@@ -55,7 +55,7 @@ def _percentiles(values: list[int | None]) -> tuple[float | None, float | None, 
 
 def shock_metrics(
     share_b: np.ndarray,
-    game: CoordinationGame,
+    game: Game,
     shocks: Sequence[int],
     generations: int,
     new_norms: Sequence[int | None] | None = None,

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from normsim.game import CoordinationGame
-from normsim.params import check_events, game_schedule
+from normsim.game import CoordinationGame, MatrixGame
+from normsim.params import check_events, game_schedule, matrix_schedule
 from normsim.scenario import EvolvingRates, Scenario
 from normsim.store import Store
 from normsim.studies.metrics import (
@@ -96,6 +96,10 @@ def shock_new_norms(
         gr = spec.population.groups
         c = gr.c[group] if gr is not None and gr.c is not None else c
         events = tuple(e for e in events if e.get("group", group) == group)
+    game = spec.game.game()
+    if isinstance(game, MatrixGame):  # a shock swaps the norms' roles, events set entries
+        entries, index = matrix_schedule(game.entries, tuple(shocks), events, G)
+        return [MatrixGame(*entries[int(index[s + 1])]).favoured_norm() for s in shocks]
     games, index = game_schedule(spec.game.a, spec.game.b, c, tuple(shocks), events, G)
     return [CoordinationGame(*games[int(index[s + 1])]).favoured_norm() for s in shocks]
 
@@ -117,7 +121,9 @@ def group_summaries(
         pay = series[f"group{k}_mean_payoff"]
         entry: dict[str, Any] = {
             "group": k,
-            "c": gr.c[k] if gr.c is not None else spec.game.c,
+            "c": gr.c[k]
+            if gr.c is not None
+            else (spec.game.c if spec.game.matrix is None else None),
             "exploration": (
                 gr.exploration[k]
                 if gr.exploration is not None

@@ -35,7 +35,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from normsim.errors import NormsimError, check_number
-from normsim.game import LEVELS, NORM_NAMES, CoordinationGame, fitness
+from normsim.game import LEVELS, NORM_NAMES, CoordinationGame, Game, MatrixGame, fitness
 from normsim.params import DEFAULTS
 
 RTOL = 1e-10
@@ -159,7 +159,12 @@ def fixed_points(a: float, b: float, c: float, mu: float = 0.0) -> list[FixedPoi
 
 def _fixed_points(a: float, b: float, c: float, mu: float) -> list[FixedPoint]:
     """:func:`fixed_points` for checked, normalised payoffs (max(a, b) = 1)."""
-    coef = coefficients(a, b, c, mu)
+    return _game_fixed_points(CoordinationGame(a, b, c), mu)
+
+
+def _game_fixed_points(game: Game, mu: float) -> list[FixedPoint]:
+    """:func:`game_fixed_points` for a checked game with normalised payoffs."""
+    coef = game_coefficients(game, mu)
     if np.all(np.abs(coef) < 1e-15):
         return []
     scale = np.max(np.abs(coef))
@@ -177,23 +182,28 @@ def _fixed_points(a: float, b: float, c: float, mu: float) -> list[FixedPoint]:
         candidates += [0.0, 1.0]
     pts: list[float] = []
     for x in sorted(candidates):
-        x = _polish(x, a, b, c, mu)
-        if abs(float(rhs(x, a, b, c, mu))) > 1e-10 * max(1.0, scale):
+        x = _polish(x, game, mu)
+        if abs(float(game_rhs(x, game, mu))) > 1e-10 * max(1.0, scale):
             continue
         if not pts or abs(x - pts[-1]) > 1e-9:
             pts.append(x)
+    dcoef = np.polyder(coef)
     return [
-        FixedPoint(p=x, eigenvalue=drhs_dp(x, a, b, c, mu), stable=drhs_dp(x, a, b, c, mu) < 0)
+        FixedPoint(
+            p=x,
+            eigenvalue=float(np.polyval(dcoef, x)),
+            stable=float(np.polyval(dcoef, x)) < 0,
+        )
         for x in pts
     ]
 
 
-def _polish(x: float, a: float, b: float, c: float, mu: float) -> float:
+def _polish(x: float, game: Game, mu: float) -> float:
     """A few Newton steps on the cubic, kept inside [0, 1]."""
     for edge in (0.0, 1.0):  # snap to an exact boundary root
-        if abs(x - edge) < 1e-9 and rhs(edge, a, b, c, mu) == 0.0:
+        if abs(x - edge) < 1e-9 and game_rhs(edge, game, mu) == 0.0:
             return edge
-    coef = coefficients(a, b, c, mu)
+    coef = game_coefficients(game, mu)
     dcoef = np.polyder(coef)
     for _ in range(5):
         d = np.polyval(dcoef, x)
@@ -292,14 +302,36 @@ def solve(
     :class:`~normsim.errors.NormsimError`.
     """
     a, b, c, mu = _check(a, b, c, mu)
+    return solve_game(CoordinationGame(a, b, c), mu, p0, t_max, t_eval, shocks, levels)
+
+
+def solve_game(
+    game: Game,
+    mu: float = 0.0,
+    p0: float = 0.05,
+    t_max: float = 100.0,
+    t_eval: Sequence[float] | np.ndarray | None = None,
+    shocks: Sequence[float] = (),
+    levels: Sequence[float] = LEVELS,
+) -> Solution:
+    """:func:`solve` for any game (:class:`~normsim.game.CoordinationGame` or
+    :class:`~normsim.game.MatrixGame`): at every time in ``shocks`` the norms swap
+    roles (:meth:`~normsim.game.MatrixGame.shocked`). The time is scaled by the
+    game's largest absolute payoff (:meth:`~normsim.game.MatrixGame.scale`).
+
+    >>> from normsim.game import MatrixGame
+    >>> round(solve_game(MatrixGame(4.0, 0.0, 3.0, 2.0), p0=0.4, t_max=50).final_p, 6)
+    1.0
+    """
+    mu = _check_game(game, mu)
     p0 = check_number("p0", p0, low=0.0, high=1.0)
     t_max = check_number("t_max", t_max, low=0.0, low_open=True)
     if t_eval is None:
         t_eval = np.linspace(0.0, t_max, 2001)
     t_eval = np.asarray(t_eval, dtype=float)
     t_eval = t_eval[(t_eval >= 0.0) & (t_eval <= t_max)]
-    scale = max(a, b)
-    an, bn = a / scale, b / scale
+    scale = game.scale()
+    unit = game.scaled(scale)
     cuts = sorted(float(s) for s in shocks if 0.0 < float(s) < t_max)
     bounds = [0.0, *cuts, t_max]
     crossing: dict[float, float | None] = {lv: (0.0 if p0 >= lv else None) for lv in levels}
@@ -310,8 +342,8 @@ def solve(
         t0, t1 = bounds[i], bounds[i + 1]
         last = i == len(bounds) - 2
         mask = (t_eval >= t0) & ((t_eval <= t1) if last else (t_eval < t1))
-        aa, bb = (an, bn) if i % 2 == 0 else (bn, an)
-        stable = [fp.p for fp in _fixed_points(aa, bb, c, mu) if fp.stable]
+        g = unit if i % 2 == 0 else unit.shocked()
+        stable = [fp.p for fp in _game_fixed_points(g, mu) if fp.stable]
         # tau = scale * (t - t0); a span beyond the float range ends settled anyway
         tau1 = _tau(scale, t1 - t0)
         near = [x for x in stable if abs(p_start - x) <= CONVERGED]
@@ -332,11 +364,11 @@ def solve(
 
             events.append(_Event(settled, direction=-1.0, terminal=True))
 
-        def f(t: float, y: np.ndarray, aa: float = aa, bb: float = bb) -> list[float]:
+        def f(t: float, y: np.ndarray, g: Game = g) -> list[float]:
             calls[0] += 1
             if calls[0] > MAX_RHS_CALLS:
                 raise _Budget
-            return [rhs(y[0], aa, bb, c, mu)]
+            return [game_rhs(y[0], g, mu)]
 
         try:
             res = solve_ivp(
@@ -351,7 +383,7 @@ def solve(
             )
         except _Budget:
             raise NormsimError(
-                f"the well-mixed dynamic (a={a:g}, b={b:g}, c={c:g}, mu={mu:g}) needs more than "
+                f"the well-mixed dynamic ({describe(game)}, mu={mu:g}) needs more than "
                 f"{MAX_RHS_CALLS:,} steps to reach t = {t1:g} without settling; shorten the "
                 "time span"
             ) from None
@@ -410,7 +442,7 @@ class Prediction:
 
 
 def well_mixed_prediction(
-    game: CoordinationGame, mu: float, p0: float, generations: int, shocks: Sequence[int] = ()
+    game: Game, mu: float, p0: float, generations: int, shocks: Sequence[int] = ()
 ) -> Prediction:
     """The replicator(-mutator) dynamic of ``game`` from ``p(0) = p0``, at t = 0..generations.
 
@@ -423,10 +455,8 @@ def well_mixed_prediction(
     0.8203
     """
     G = int(generations)
-    sol = solve(
-        game.a,
-        game.b,
-        game.c,
+    sol = solve_game(
+        game,
         mu,
         p0,
         t_max=float(G),
@@ -437,6 +467,11 @@ def well_mixed_prediction(
     swapped = np.zeros(G + 1, dtype=bool)
     for s in shocks:  # the game in force at each time
         swapped[int(s) :] ^= True
+    if isinstance(game, MatrixGame):
+        fa0, fb0 = game.fitness(p)
+        fa1, fb1 = game.shocked().fitness(p)
+        f_a, f_b = np.where(swapped, fa1, fa0), np.where(swapped, fb1, fb0)
+        return Prediction(share_b=p, mean_payoff=(1 - p) * f_a + p * f_b)
     a = np.where(swapped, game.b, game.a)
     b = np.where(swapped, game.a, game.b)
     f_a, f_b = fitness(a, b, game.c, p)
@@ -554,8 +589,8 @@ type Field = Callable[[float, np.ndarray], np.ndarray | Sequence[float]]
 
 
 def integrate(
-    rhs_for: Callable[[CoordinationGame], Field],
-    game: CoordinationGame,
+    rhs_for: Callable[[Game], Field],
+    game: Game,
     y0: Sequence[float] | np.ndarray,
     t_max: float,
     shocks: Sequence[float] = (),
@@ -566,7 +601,8 @@ def integrate(
     clip: Callable[[np.ndarray], np.ndarray] | None = None,
     method: str = "DOP853",
 ) -> Trajectory:
-    """Integrate ``dy/dt = rhs_for(game)(t, y)`` from ``y0``, swapping a and b at each shock.
+    """Integrate ``dy/dt = rhs_for(game)(t, y)`` from ``y0``, swapping the norms' roles
+    (``game.shocked()``: a and b, or a matrix's ``[[P, T], [S, R]]``) at each shock.
 
     Uses :func:`scipy.integrate.solve_ivp` (``method``, default DOP853; LSODA
     where long spans near a stable equilibrium make explicit steps the
@@ -734,9 +770,9 @@ def mu_crit_by_bisection(stable_points: Callable[[float], int], tol: float = 1e-
 
 
 # ================================== the pairwise-comparison mean field (Fermi rule)
-def _pairwise_parts(game: CoordinationGame, beta: float) -> tuple[float, float, float]:
+def _pairwise_parts(game: Game, beta: float) -> tuple[float, float, float]:
     """``f_B - f_A = d0 + d1 x`` and the tanh scale ``beta / (2 R1)`` of the game."""
-    scale = max(game.a, game.b)  # invariant under scaling a and b: no overflow
+    scale = game.scale()  # invariant under scaling the payoffs together: no overflow
     m = game.matrix() / scale
     d0 = m[1, 0] - m[0, 0]
     d1 = m[1, 1] - m[1, 0] - m[0, 1] + m[0, 0]
@@ -834,7 +870,7 @@ def solve_pairwise(
     a, b, c, beta, mu = _check_pw(a, b, c, beta, mu)
     p0 = check_number("p0", p0, low=0.0, high=1.0)
 
-    def rhs_for(g: CoordinationGame) -> Callable[[float, np.ndarray], list[float]]:
+    def rhs_for(g: Game) -> Callable[[float, np.ndarray], list[float]]:
         d0, d1, s = _pairwise_parts(g, beta)
 
         def f(t: float, y: np.ndarray) -> list[float]:
@@ -895,6 +931,236 @@ def analyse_pairwise(
         "mu_crit": pairwise_mu_crit(a, b, c, beta),
         "fixed_points": [
             {"p": fp.p, "stable": fp.stable} for fp in pairwise_fixed_points(a, b, c, beta, mu)
+        ],
+        "t50": sol.crossing[0.5],
+        "t90": sol.crossing[0.9],
+        "t99": sol.crossing[0.99],
+        "final_p": sol.final_p,
+        "time_unit": "generations",
+    }
+    if shocks:
+        out["shocks"] = sol.shocks
+    return out
+
+
+# ========================================== any symmetric 2 x 2 game (normsim.game)
+def describe(game: Game) -> str:
+    """The game as text: ``a=0.4, b=0.6, c=0.3`` or ``matrix [[4, 0], [3, 2]]``."""
+    if isinstance(game, MatrixGame):
+        return f"matrix [[{game.R:g}, {game.S:g}], [{game.T:g}, {game.P:g}]]"
+    return f"a={game.a:g}, b={game.b:g}, c={game.c:g}"
+
+
+def game_fields(game: Game) -> dict:
+    """The game as ``normsim analytic --json`` reports it: ``a``, ``b``, ``c`` of the
+    (a, b, c) game; a matrix game's ``matrix`` with its payoff-dominant and
+    risk-dominant norms (None on a tie)."""
+    if isinstance(game, MatrixGame):
+        pd, rd = game.favoured_norm(), game.risk_dominant_norm()
+        return {
+            "matrix": game.matrix().tolist(),
+            "payoff_dominant_norm": None if pd is None else NORM_NAMES[pd],
+            "risk_dominant_norm": None if rd is None else NORM_NAMES[rd],
+        }
+    return {"a": game.a, "b": game.b, "c": game.c}
+
+
+def _check_game(game: Game, mu: float) -> float:
+    if not isinstance(game, (CoordinationGame, MatrixGame)):
+        raise NormsimError(f"game: {game!r} is not a CoordinationGame or a MatrixGame")
+    mu = check_number("mu", mu, low=0.0, high=1.0)
+    if mu > 0.0 and isinstance(game, MatrixGame) and min(game.entries) < 0.0:
+        raise NormsimError(
+            f"mu: the replicator-mutator needs payoffs >= 0 (a fitness is a rate of "
+            f"offspring), and the matrix has {min(game.entries):g}; add a constant to "
+            "every entry (the replicator itself does not change)"
+        )
+    return mu
+
+
+def game_coefficients(game: Game, mu: float = 0.0) -> np.ndarray:
+    """Coefficients of the replicator(-mutator)'s dp/dt as a cubic in p (highest power
+    first) for any game: with ``f_B - f_A = d0 + d1 p``, ``d0 = T - R`` and
+    ``d1 = R - S - T + P``, ``dp/dt = -d1 p^3 + (d1 - d0) p^2 + d0 p + mu [R + (S - 2R
+    - T) p + (R + T - S - P) p^2]``. The (a, b, c) game's are :func:`coefficients`."""
+    if isinstance(game, CoordinationGame):
+        return coefficients(game.a, game.b, game.c, mu)
+    R, S, T, P = game.entries
+    d0, d1 = T - R, R - S - T + P
+    return np.array([-d1, d1 - d0 + mu * (R + T - S - P), d0 + mu * (S - 2 * R - T), mu * R])
+
+
+@overload
+def game_rhs(p: float, game: Game, mu: float = 0.0) -> float: ...
+@overload
+def game_rhs(p: np.ndarray, game: Game, mu: float = 0.0) -> np.ndarray: ...
+def game_rhs(p: float | np.ndarray, game: Game, mu: float = 0.0) -> float | np.ndarray:
+    """dp/dt of the replicator(-mutator) dynamic of any game, vectorised over ``p``:
+    ``p (1 - p) (f_B - f_A) + mu [(1 - p) f_A - p f_B]`` with the game's fitnesses
+    (:meth:`~normsim.game.MatrixGame.fitness`); :func:`rhs` for the (a, b, c) game."""
+    if isinstance(game, CoordinationGame):
+        return rhs(p, game.a, game.b, game.c, mu)
+    p = np.asarray(p, dtype=float) if not np.isscalar(p) else float(p)
+    fa, fb = game.fitness(p)
+    return p * (1.0 - p) * (fb - fa) + mu * ((1.0 - p) * fa - p * fb)
+
+
+def game_fixed_points(game: Game, mu: float = 0.0) -> list[FixedPoint]:
+    """:func:`fixed_points` of the replicator(-mutator) dynamic of any game.
+
+    >>> from normsim.game import MatrixGame
+    >>> [round(fp.p, 6) for fp in game_fixed_points(MatrixGame(4.0, 0.0, 3.0, 2.0))]
+    [0.0, 0.333333, 1.0]
+    """
+    mu = _check_game(game, mu)
+    s = game.scale()
+    return [
+        FixedPoint(fp.p, fp.eigenvalue * s, fp.stable)
+        for fp in _game_fixed_points(game.scaled(s), mu)
+    ]
+
+
+def interior_point(game: Game) -> float | None:
+    """The replicator's interior rest point, the share of B where both norms earn the
+    same: ``p* = (R - T) / (R - S - T + P)`` (the (a, b, c) game's
+    :func:`interior_fixed_point`), if in (0, 1)."""
+    R, S, T, P = (
+        game.as_matrix_game().entries if isinstance(game, CoordinationGame) else game.entries
+    )
+    den = R - S - T + P
+    if den == 0.0:
+        return None
+    p = (R - T) / den
+    return p if 0.0 < p < 1.0 else None
+
+
+def game_mu_crit(game: Game, tol: float = 1e-12) -> float | None:
+    """:func:`mu_crit` for any game with payoffs >= 0: the exploration rate at which the
+    bistable replicator-mutator loses the stable point near all-A (None when it is not
+    bistable at small mu)."""
+    _check_game(game, 1e-12)
+    return mu_crit_by_bisection(
+        lambda mu: sum(fp.stable for fp in game_fixed_points(game, mu)), tol=tol
+    )
+
+
+def analyse_game(game: Game, mu: float = 0.0, p0: float = 0.05, t_max: float = 100.0) -> dict:
+    """:func:`analyse` for any game: ``normsim analytic --matrix ... --json``. Besides the
+    game (:func:`game_fields`) it reports the replicator's interior rest point; the
+    threshold c* belongs to the (a, b, c) game only."""
+    mu = _check_game(game, mu)
+    sol = solve_game(game, mu, p0, t_max)
+    out = {"model": "replicator", **game_fields(game), "mu": mu, "p0": p0, "t_max": t_max}
+    if isinstance(game, CoordinationGame):
+        out["threshold_c"] = threshold_c(game.a, game.b)
+    return {
+        **out,
+        "interior_fixed_point": interior_point(game),
+        "mu_crit": game_mu_crit(game) if min(game.matrix().ravel()) >= 0.0 else None,
+        "fixed_points": [{"p": fp.p, "stable": fp.stable} for fp in game_fixed_points(game, mu)],
+        "t50": sol.crossing[0.5],
+        "t90": sol.crossing[0.9],
+        "t99": sol.crossing[0.99],
+        "final_p": sol.final_p,
+    }
+
+
+def pairwise_game_rhs(
+    x: float | np.ndarray, game: Game, beta: float = DEFAULTS.beta, mu: float = 0.0
+) -> float | np.ndarray:
+    """:func:`pairwise_rhs` for any game (``R1 = game.payoff_range(1, 1)``)."""
+    d0, d1, s = _pairwise_parts(game, beta)
+    x = np.asarray(x, dtype=float) if not np.isscalar(x) else float(x)
+    return (1.0 - mu) * x * (1.0 - x) * np.tanh(s * (d0 + d1 * x)) + 0.5 * mu * (1.0 - 2.0 * x)
+
+
+def pairwise_game_fixed_points(
+    game: Game, beta: float = DEFAULTS.beta, mu: float = 0.0
+) -> list[FixedPoint]:
+    """:func:`pairwise_fixed_points` for any game."""
+    beta = check_number("beta", beta, low=0.0)
+    mu = check_number("mu", mu, low=0.0, high=1.0)
+    return fixed_points_1d(
+        lambda x: np.asarray(pairwise_game_rhs(x, game, beta, mu)), boundaries=mu == 0.0
+    )
+
+
+def solve_pairwise_game(
+    game: Game,
+    beta: float = DEFAULTS.beta,
+    mu: float = 0.0,
+    p0: float = 0.05,
+    t_max: float = 1000.0,
+    t_eval: Sequence[float] | np.ndarray | None = None,
+    shocks: Sequence[float] = (),
+    levels: Sequence[float] = LEVELS,
+) -> Trajectory:
+    """:func:`solve_pairwise` for any game (a shock swaps the norms' roles)."""
+    beta = check_number("beta", beta, low=0.0)
+    mu = check_number("mu", mu, low=0.0, high=1.0)
+    p0 = check_number("p0", p0, low=0.0, high=1.0)
+
+    def rhs_for(g: Game) -> Callable[[float, np.ndarray], list[float]]:
+        d0, d1, s = _pairwise_parts(g, beta)
+
+        def f(t: float, y: np.ndarray) -> list[float]:
+            x = y[0]
+            return [
+                (1.0 - mu) * x * (1.0 - x) * math.tanh(s * (d0 + d1 * x))
+                + 0.5 * mu * (1.0 - 2.0 * x)
+            ]
+
+        return f
+
+    return integrate(
+        rhs_for,
+        game,
+        [p0],
+        t_max,
+        shocks,
+        levels,
+        t_eval,
+        rtol=RTOL,
+        atol=ATOL,
+        clip=lambda y: np.clip(y, 0.0, 1.0),
+    )
+
+
+def analyse_pairwise_game(
+    game: Game,
+    beta: float = DEFAULTS.beta,
+    mu: float = 0.0,
+    p0: float | None = 0.05,
+    t_max: float = 1000.0,
+    shocks: Sequence[float] = (),
+) -> dict:
+    """:func:`analyse_pairwise` for any game (``p0=None``: from the old norm's
+    equilibrium, the lowest stable fixed point of ``game.shocked()``)."""
+    beta = check_number("beta", beta, low=0.0)
+    mu = check_number("mu", mu, low=0.0, high=1.0)
+    start = "p0"
+    if p0 is None:
+        p0 = old_norm_share(pairwise_game_fixed_points(game.shocked(), beta, mu))
+        start = "old"
+    sol = solve_pairwise_game(game, beta, mu, p0, t_max, shocks=shocks)
+    out = {"model": "pairwise", **game_fields(game), "mu": mu, "beta": beta, "p0": p0}
+    if isinstance(game, CoordinationGame):
+        out["threshold_c"] = threshold_c(game.a, game.b)
+    out |= {
+        "start": start,
+        "t_max": t_max,
+        "mu_crit": mu_crit_by_bisection(
+            lambda m: sum(
+                fp.stable
+                for fp in fixed_points_1d(
+                    lambda x: np.asarray(pairwise_game_rhs(x, game, beta, m)), n=401
+                )
+            )
+        )
+        if beta > 0.0
+        else None,
+        "fixed_points": [
+            {"p": fp.p, "stable": fp.stable} for fp in pairwise_game_fixed_points(game, beta, mu)
         ],
         "t50": sol.crossing[0.5],
         "t90": sol.crossing[0.9],

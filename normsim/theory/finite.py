@@ -60,8 +60,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from normsim.errors import NormsimError, check_number
-from normsim.game import LEVELS, CoordinationGame
+from normsim.game import LEVELS, CoordinationGame, Game
 from normsim.params import DEFAULTS
+from normsim.theory.analytic import game_fields
 
 NEG_INF = -math.inf
 
@@ -181,9 +182,9 @@ class BirthDeathChain:
 
     Parameters
     ----------
-    game : CoordinationGame
-        The game (payoffs from :meth:`~normsim.game.CoordinationGame.matrix`, ``R1`` from
-        :meth:`~normsim.game.CoordinationGame.payoff_range`).
+    game : CoordinationGame or MatrixGame
+        The game (payoffs from its :meth:`~normsim.game.MatrixGame.matrix`, ``R1`` from
+        its :meth:`~normsim.game.MatrixGame.payoff_range`).
     population : int
         Population size ``Z >= 2``.
     beta : float
@@ -198,7 +199,7 @@ class BirthDeathChain:
     """
 
     def __init__(
-        self, game: CoordinationGame, population: int, beta: float = DEFAULTS.beta, mu: float = 0.0
+        self, game: Game, population: int, beta: float = DEFAULTS.beta, mu: float = 0.0
     ) -> None:
         self.game = game
         self.Z = Z = check_population(population)
@@ -206,8 +207,7 @@ class BirthDeathChain:
         self.mu = check_number("mu", mu, low=0.0, high=1.0)
         # scaling a and b together changes nothing (payoff differences over R1):
         # work with max(a, b) = 1, so that sums of payoffs cannot overflow
-        scale = max(game.a, game.b)
-        unit = CoordinationGame(game.a / scale, game.b / scale, game.c)
+        unit = game.scaled(game.scale())
         self.R1 = unit.payoff_range(1, 1)
         m = unit.matrix()
         k = np.arange(Z + 1, dtype=float)
@@ -567,7 +567,21 @@ def analyse(
     (the stationary mean with exploration, the fixation probability from
     ``k0`` without).
     """
-    game = CoordinationGame(a, b, c)
+    return analyse_game(CoordinationGame(a, b, c), population, beta, mu, k0, start, distribution)
+
+
+def analyse_game(
+    game: Game,
+    population: int,
+    beta: float = DEFAULTS.beta,
+    mu: float = 0.0,
+    k0: int | None = None,
+    start: str | int = "old",
+    distribution: bool = True,
+) -> dict:
+    """:func:`analyse` for any game (a :class:`~normsim.game.MatrixGame` too): the game
+    is reported as :func:`normsim.theory.analytic.game_fields` does, and the threshold
+    c only for the (a, b, c) game."""
     ch = BirthDeathChain(game, population, beta, mu)
     Z = ch.Z
     k_fix = 1 if k0 is None else ch._state(k0, "k0")
@@ -590,14 +604,11 @@ def analyse(
     passages = {lv: ch.passage(lv, start_state) for lv in LEVELS}
     out: dict = {
         "model": "finite",
-        "a": game.a,
-        "b": game.b,
-        "c": game.c,
+        **game_fields(game),
         "mu": ch.mu,
         "beta": ch.beta,
         "population": Z,
         "start": start if isinstance(start, str) else int(start),
-        "threshold_c": threshold_c(game.a, game.b, Z, ch.beta),
         "fixed_points": ch.fixed_points(),
         "t50": passages[0.5].generations,
         "t90": passages[0.9].generations,
@@ -606,6 +617,8 @@ def analyse(
         "fixation": ab.as_dict(),
         "neutral_fixation_probability": k_fix / Z,
     }
+    if isinstance(game, CoordinationGame):
+        out["threshold_c"] = threshold_c(game.a, game.b, Z, ch.beta)
     if mu > 0.0:
         pi = ch.stationary_distribution()
         k = np.arange(Z + 1)

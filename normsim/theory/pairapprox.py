@@ -44,9 +44,9 @@ from scipy.special import comb, expit
 
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
 from normsim.errors import NormsimError, check_number
-from normsim.game import LEVELS, CoordinationGame
+from normsim.game import LEVELS, CoordinationGame, Game
 from normsim.params import DEFAULTS
-from normsim.theory.analytic import Trajectory, integrate
+from normsim.theory.analytic import Trajectory, game_fields, integrate
 
 __all__ = [
     "PairApproximation",
@@ -123,8 +123,8 @@ class PairApproximation:
 
     Parameters
     ----------
-    game : CoordinationGame
-        The game (payoffs from :meth:`~normsim.game.CoordinationGame.payoff`).
+    game : CoordinationGame or MatrixGame
+        The game (payoffs from its :meth:`~normsim.game.MatrixGame.matrix`).
     degree : int
         The degree ``k >= 2`` of every node.
     beta : float
@@ -134,7 +134,7 @@ class PairApproximation:
     """
 
     def __init__(
-        self, game: CoordinationGame, degree: int, beta: float = DEFAULTS.beta, mu: float = 0.0
+        self, game: Game, degree: int, beta: float = DEFAULTS.beta, mu: float = 0.0
     ) -> None:
         self.game = game
         self.k = k = check_degree(degree)
@@ -142,8 +142,7 @@ class PairApproximation:
         self.mu = check_number("mu", mu, low=0.0, high=1.0)
         # the Fermi rule depends on payoff differences over R only: scaling a and b
         # together changes nothing, so work with max(a, b) = 1 (no overflow at 1e308)
-        scale = max(game.a, game.b)
-        unit = CoordinationGame(game.a / scale, game.b / scale, game.c)
+        unit = game.scaled(game.scale())
         self.R = unit.payoff_range(k, k)
         m = unit.matrix()
         j = np.arange(k + 1, dtype=float)  # number of B-neighbours
@@ -243,7 +242,7 @@ class PairApproximation:
         p_bb0 = check_number("p_bb0", p_bb0, low=max(0.0, 2 * p0 - 1) - 1e-12, high=p0 + 1e-12)
         beta, mu, k = self.beta, self.mu, self.k
 
-        def rhs_for(g: CoordinationGame):
+        def rhs_for(g: Game):
             return PairApproximation(g, k, beta, mu)._rhs_scalar()
 
         def clip(y: np.ndarray) -> np.ndarray:
@@ -456,7 +455,35 @@ def analyse(
     with its pair correlations; otherwise an uncorrelated start at density p0.
     Times are in generations.
     """
-    game = CoordinationGame(a, b, c)
+    return analyse_game(CoordinationGame(a, b, c), degree, beta, mu, p0, t_max, shocks)
+
+
+def tipping_point_weak_selection_game(game: Game, degree: int) -> float | None:
+    """:func:`tipping_point_weak_selection` for any game: Ohtsuki & Nowak's (2006)
+    correction ``delta = (R + S - T - P) / (k - 2)`` added to S and taken from T moves
+    the replicator's interior point to ``(R - T + delta) / (R - S - T + P)``; None
+    when it is not in (0, 1) (or k = 2)."""
+    k = check_degree(degree)
+    R, S, T, P = game.scaled(game.scale()).matrix().ravel()
+    den = R - S - T + P
+    if k == 2 or den == 0.0:
+        return None
+    x = (R - T + (R + S - T - P) / (k - 2)) / den
+    return float(x) if 0.0 < x < 1.0 else None
+
+
+def analyse_game(
+    game: Game,
+    degree: int,
+    beta: float = DEFAULTS.beta,
+    mu: float = 0.0,
+    p0: float | None = 0.05,
+    t_max: float = 1000.0,
+    shocks: Sequence[float] = (),
+) -> dict:
+    """:func:`analyse` for any game (a :class:`~normsim.game.MatrixGame` too): the game
+    is reported as :func:`normsim.theory.analytic.game_fields` does; the critical c
+    belongs to the (a, b, c) game only."""
     pa = PairApproximation(game, degree, beta, mu)
     start = "p0"
     p_bb0 = None
@@ -469,9 +496,7 @@ def analyse(
     sol = pa.solve(p0, t_max, p_bb0=p_bb0, shocks=shocks)
     out = {
         "model": "pair",
-        "a": game.a,
-        "b": game.b,
-        "c": game.c,
+        **game_fields(game),
         "mu": pa.mu,
         "beta": pa.beta,
         "degree": pa.k,
@@ -479,9 +504,7 @@ def analyse(
         "p_bb0": p0 * p0 if p_bb0 is None else p_bb0,
         "start": start,
         "t_max": t_max,
-        "threshold_c": critical_c(game.a, game.b, pa.k, pa.beta),
-        "threshold_c_weak_selection": critical_c_weak_selection(game.a, game.b, pa.k),
-        "tipping_point_weak_selection": tipping_point_weak_selection(game.a, game.b, game.c, pa.k),
+        "tipping_point_weak_selection": tipping_point_weak_selection_game(game, pa.k),
         "fixed_points": [
             {"p": fp["p"], "p_bb": fp["p_bb"], "stable": fp["stable"]} for fp in pa.fixed_points()
         ],
@@ -492,6 +515,12 @@ def analyse(
         "final_p_bb": float(sol.final[1]),
         "time_unit": "generations",
     }
+    if isinstance(game, CoordinationGame):
+        out["threshold_c"] = critical_c(game.a, game.b, pa.k, pa.beta)
+        out["threshold_c_weak_selection"] = critical_c_weak_selection(game.a, game.b, pa.k)
+        out["tipping_point_weak_selection"] = tipping_point_weak_selection(
+            game.a, game.b, game.c, pa.k
+        )
     if shocks:
         out["shocks"] = sol.shocks
     return out

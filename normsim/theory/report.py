@@ -59,10 +59,8 @@ def network_prediction(
     k = regular_degree(net)
     game, mu, p0 = params.game, params.exploration, params.initial_b
     if net.get("kind") == "complete":
-        tr = analytic.solve_pairwise(
-            game.a,
-            game.b,
-            game.c,
+        tr = analytic.solve_pairwise_game(
+            game,
             params.beta,
             mu,
             p0,

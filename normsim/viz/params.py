@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from normsim.draws import graph_seed
 from normsim.errors import NormsimError
+from normsim.game import CoordinationGame
 from normsim.groups import DEFAULT_SOURCE
 from normsim.mechanisms import PLACEMENTS
 from normsim.params import DEFAULTS, ModelParams
@@ -203,13 +204,20 @@ def page_events(
                 events
                 + [threat]
                 + [
-                    {"at": start + length, "group": k, "game": {"c": float(g.c)}}
+                    {
+                        "at": start + length,
+                        "group": k,
+                        "game": {"c": float(cast(CoordinationGame, g).c)},
+                    }
                     for k, g in enumerate(games)
                 ]
             )
         before = c
         if events:  # the c in force in the last generation before the threat
-            before = ModelParams(c=c, generations=HORIZON, events=tuple(events)).game_at(start).c
+            before = cast(
+                CoordinationGame,
+                ModelParams(c=c, generations=HORIZON, events=tuple(events)).game_at(start),
+            ).c
         events += [threat, {"at": start + length, "game": {"c": float(before)}}]
     return tuple(events)
 
@@ -231,6 +239,11 @@ def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> d
     network = s.population.network
     if s.population.well_mixed or network is None:
         raise NormsimError(f"{path}: the visualization needs a network, not well_mixed")
+    if s.game.matrix is not None:
+        raise NormsimError(
+            f"{path}: game.matrix: the visualization plays the (a, b, c) game (its sliders "
+            "are a, b and c); run a matrix game with normsim run"
+        )
     net = network.as_dict()
     d.update(
         c=s.game.c,

@@ -14,6 +14,7 @@ import io
 import json
 from dataclasses import replace
 from functools import lru_cache
+from typing import cast
 
 import networkx as nx
 import numpy as np
@@ -22,6 +23,7 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
 from normsim.draws import graph_seed
+from normsim.game import CoordinationGame
 from normsim.protocols import PROTOCOLS
 from normsim.viz.model import VizModel
 from normsim.viz.params import RATES
@@ -338,14 +340,18 @@ class _Chart:
             self.line_pred.set_data(np.arange(limit + 1), pred.share_b)
             self.line_pred.set_label(pred.name)
             self.ax.legend(fontsize=7, **self.legend)
-        if self.group_c_lines:  # each group's need for coordination in each generation
+        if model.params.matrix is not None:  # a matrix game has no c to draw
+            pass
+        elif self.group_c_lines:  # each group's need for coordination in each generation
             combos, index = model.params.group_games(model.n_groups)
-            cs = np.array([[gm.c for gm in combo] for combo in combos])[index[: limit + 1]]
+            cs = np.array([[cast(CoordinationGame, gm).c for gm in combo] for combo in combos])[
+                index[: limit + 1]
+            ]
             for k, line in enumerate(self.group_c_lines):
                 line.set_data(np.arange(len(cs)), cs[:, k])
         elif model.params.events:  # the need for coordination of each generation
             games, index = model.params.games()
-            cs = np.array([gm.c for gm in games])[index[: limit + 1]]
+            cs = np.array([cast(CoordinationGame, gm).c for gm in games])[index[: limit + 1]]
             self.line_c.set_data(np.arange(len(cs)), cs)
         shocks = [s for s in model.shock_list if s <= limit]
         for s in shocks[self.shocks_drawn :]:

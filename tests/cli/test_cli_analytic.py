@@ -58,8 +58,10 @@ def test_bad_option_exits_1_with_one_line(args, name):
 
 
 def test_usage_error_exits_2(capsys):
+    # (a game with --b and --c missing is a one-line error, exit 1: the game may also be
+    # given as --matrix or --preset; tests/cli/test_cli_games.py)
     with pytest.raises(SystemExit) as e:
-        main(["analytic", "--a", "0.4"])
+        main(["analytic", "--a", "0.4", "--model", "nonsense"])
     assert e.value.code == 2
 
 

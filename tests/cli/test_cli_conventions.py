@@ -111,6 +111,6 @@ def test_bad_input_is_one_line_and_exit_1(args, words):
     assert r.stdout == ""
 
 
-def test_the_two_norm_models_still_need_a_b_c():
+def test_the_two_norm_models_still_need_a_game():
     r = normsim("analytic", "--model", "finite", "--a", "0.4", "--population", "9")
-    assert r.returncode == 2 and "--b, --c" in r.stderr
+    assert r.returncode == 1 and "missing --b, --c" in r.stderr

@@ -115,8 +115,12 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
         R = game.payoff_range(k_lo, k_hi)
         if grouped:  # each agent its own group's game; R: the spread of every payoff
             games = params.group_game_at(g, M)
-            best = max(max(x.a, x.b) * k_hi for x in games)  # everyone coordinated
-            worst = min((1 - x.c) * min(x.a, x.b) * k_lo for x in games)
+            if params.matrix is not None:  # the extreme entries at either degree
+                ends = [v * k for x in games for v in x.matrix().ravel() for k in (k_lo, k_hi)]
+                best, worst = max(ends), min(ends)
+            else:
+                best = max(max(x.a, x.b) * k_hi for x in games)  # everyone coordinated
+                worst = min((1 - x.c) * min(x.a, x.b) * k_lo for x in games)
             R = best - worst if best - worst > 0 else 1.0
         else:
             games = [game]
