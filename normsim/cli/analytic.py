@@ -8,16 +8,22 @@ import math
 from typing import TYPE_CHECKING
 
 from normsim.cli.common import EXIT_OK, integer, number, print_json
+from normsim.cli.learning import (
+    LEARNING_MODELS,
+    LEARNING_OPTIONS,
+    add_learning_options,
+    cmd_learning,
+)
 from normsim.errors import NormsimError
 
 if TYPE_CHECKING:
     from normsim.cli.common import Subparsers
 
-ANALYTIC_MODELS = ("replicator", "pairwise", "finite", "pair")
+ANALYTIC_MODELS = ("replicator", "pairwise", "finite", "pair", *LEARNING_MODELS)
 # which model takes which option (None: the option was not given)
 _MODEL_OPTIONS = {
-    "--beta": ("pairwise", "finite", "pair"),
-    "--population": ("finite", "pair"),
+    "--beta": ("pairwise", "finite", "pair", "logit"),
+    "--population": ("finite", "pair", "kmr"),
     "--degree": ("pair",),
     "--k0": ("finite",),
     "--t-max": ("replicator", "pairwise", "pair"),
@@ -31,6 +37,8 @@ _MODEL_OPTIONS = {
     "--group-mu": ("replicator", "pairwise"),
     "--group-sizes": ("replicator", "pairwise"),
     "--between": ("replicator", "pairwise"),
+    "--p0": ("replicator", "pairwise", "finite", "pair"),
+    **LEARNING_OPTIONS,
 }
 #: the options of the mechanism models (normsim.theory.mechanics_ode)
 _MECHANISM_OPTIONS = (
@@ -58,7 +66,11 @@ def add_analytic(sub: Subparsers) -> None:
             "(fixation probability, absorption and fixation times, stationary "
             "distribution, expected times to a share of B of 0.5/0.9/0.99). "
             "--model pair: the pair approximation on a k-regular graph. The game "
-            "given is the one after the shock: B is the norm followed."
+            "given is the one after the shock: B is the norm followed. The learning "
+            "rules, exact: --model logit (stationary law of logit learning on a graph), "
+            "kmr (noisy best response, well mixed: stationary law, basins, waiting "
+            "times), contagion (best-response contagion from --b-nodes), fixation "
+            "(voter and Moran fixation probabilities on a small graph)."
         ),
     )
     an.add_argument(
@@ -67,9 +79,9 @@ def add_analytic(sub: Subparsers) -> None:
         default="replicator",
         help="which theory (default replicator)",
     )
-    an.add_argument("--a", required=True, help="payoff of coordinating on A (> 0)")
-    an.add_argument("--b", required=True, help="payoff of coordinating on B (> 0)")
-    an.add_argument("--c", required=True, help="need for coordination, 0..1")
+    an.add_argument("--a", help="payoff of coordinating on A (> 0; required but with --matrix)")
+    an.add_argument("--b", help="payoff of coordinating on B (> 0; required but with --matrix)")
+    an.add_argument("--c", help="need for coordination, 0..1 (required but with --matrix)")
     an.add_argument(
         "--mu",
         default="0",
@@ -147,7 +159,8 @@ def add_analytic(sub: Subparsers) -> None:
             "one of the own group otherwise (default 1)"
         ),
     )
-    an.set_defaults(func=cmd_analytic)
+    add_learning_options(an)
+    an.set_defaults(func=cmd_analytic, analytic_parser=an)
 
 
 def cmd_analytic(args: argparse.Namespace) -> int:
@@ -169,11 +182,26 @@ def cmd_analytic(args: argparse.Namespace) -> int:
         "--group-mu": args.group_mu,
         "--group-sizes": args.group_sizes,
         "--between": args.between,
+        "--p0": args.p0,
+        "--graph": args.graph,
+        "--graph-seed": args.graph_seed,
+        "--matrix": args.matrix,
+        "--scale": args.scale,
+        "--order": args.order,
+        "--b-nodes": args.b_nodes,
+        "--progressive": args.progressive or None,
+        "--rule": args.rule,
+        "--w": args.w,
     }
     for option, value in given.items():
         if value is not None and model not in _MODEL_OPTIONS[option]:
             users = ", ".join(_MODEL_OPTIONS[option])
             raise NormsimError(f"{option} does not apply to --model {model} (only to {users})")
+    if model in LEARNING_MODELS:
+        return cmd_learning(args)
+    missing = [o for o, v in (("--a", args.a), ("--b", args.b), ("--c", args.c)) if v is None]
+    if missing:
+        args.analytic_parser.error(f"the following arguments are required: {', '.join(missing)}")
     mechanisms = [o for o in _MECHANISM_OPTIONS if given[o] is not None]
     if mechanisms:
         for option in ("--shocks", "--from-old", "--plot"):
