@@ -66,9 +66,7 @@ def add_learning_options(an: argparse.ArgumentParser) -> None:
             "required; fixation: default a single B at each node, averaged)"
         ),
     )
-    grp.add_argument(
-        "--progressive", action="store_true", help="contagion: B never reverts to A"
-    )
+    grp.add_argument("--progressive", action="store_true", help="contagion: B never reverts to A")
     grp.add_argument(
         "--rule",
         choices=("voter", "death-birth", "birth-death", "synchronous-voter"),
@@ -89,7 +87,7 @@ def _game(args: argparse.Namespace) -> tuple[Any, dict]:
         if len(parts) != 4:
             raise NormsimError("--matrix: give four numbers R,S,T,P, e.g. --matrix 4,0,3,2")
         vals = [number("--matrix", t) for t in parts]
-        return MatrixGame(*vals), {"matrix": dict(zip("RSTP", vals))}
+        return MatrixGame(*vals), {"matrix": dict(zip("RSTP", vals, strict=False))}
     if any(v is None for v in (args.a, args.b, args.c)):
         raise NormsimError(f"--model {args.model} needs --a, --b and --c, or --matrix R,S,T,P")
     a = number("--a", args.a, low=0.0, low_open=True)
@@ -103,7 +101,9 @@ def _graph_spec(args: argparse.Namespace) -> dict:
     from normsim.scenario.yamlsafe import load_value
 
     if args.graph is None:
-        raise NormsimError(f"--model {args.model} needs --graph SPEC, e.g. --graph 'kind: star, n: 6'")
+        raise NormsimError(
+            f"--model {args.model} needs --graph SPEC, e.g. --graph 'kind: star, n: 6'"
+        )
     text = args.graph.strip()
     if not text.startswith("{"):
         text = "{" + text + "}"
@@ -137,6 +137,8 @@ def _b_nodes(args: argparse.Namespace, n: int) -> list[int] | None:
 def cmd_learning(args: argparse.Namespace) -> int:
     """Run one of the learning models and print its result."""
     model = args.model
+    game: Any
+    game_fields: dict
     no_game = args.matrix is None and all(v is None for v in (args.a, args.b, args.c))
     if model == "fixation" and no_game:  # the voter rules and neutral Moran need no game
         game, game_fields = None, {}

@@ -31,7 +31,7 @@ Examples
 >>> G = nx.cycle_graph(10)
 >>> r = best_response_dynamics(G, [0, 1], coordination_matrix(0.4, 0.6, 0.3))
 >>> r.takeover, r.rounds
-(True, 4)
+(True, 2)
 >>> seed_threshold(G, [0, 1])
 0.5
 """
@@ -133,11 +133,11 @@ def best_response_dynamics(
 
     def to_b(n_b: np.ndarray, k: np.ndarray) -> np.ndarray:
         pi_a, pi_b = g.total_payoffs(k - n_b, n_b)
-        return pi_b > pi_a
+        return np.asarray(pi_b > pi_a)
 
     def to_a(n_b: np.ndarray, k: np.ndarray) -> np.ndarray:
         pi_a, pi_b = g.total_payoffs(k - n_b, n_b)
-        return pi_a > pi_b
+        return np.asarray(pi_a > pi_b)
 
     return _run(ga, x0, to_b, to_a, progressive)
 
@@ -153,10 +153,14 @@ def threshold_dynamics(
     qf = Fraction(q)
 
     def to_b(n_b: np.ndarray, k: np.ndarray) -> np.ndarray:
-        return np.array([kk > 0 and Fraction(int(nb), int(kk)) >= qf for nb, kk in zip(n_b, k)])
+        return np.array(
+            [kk > 0 and Fraction(int(nb), int(kk)) >= qf for nb, kk in zip(n_b, k, strict=True)]
+        )
 
     def to_a(n_b: np.ndarray, k: np.ndarray) -> np.ndarray:
-        return np.array([kk > 0 and Fraction(int(nb), int(kk)) < qf for nb, kk in zip(n_b, k)])
+        return np.array(
+            [kk > 0 and Fraction(int(nb), int(kk)) < qf for nb, kk in zip(n_b, k, strict=True)]
+        )
 
     return _run(ga, node_mask(ga, seed), to_b, to_a, progressive)
 
@@ -182,7 +186,9 @@ def seed_threshold(G: nx.Graph, seed: Iterable) -> float:
     x0 = node_mask(ga, seed)
     if x0.all():
         return 1.0
-    ratios = sorted({Fraction(j, int(d)) for d in set(ga.degree.tolist()) if d for j in range(d + 1)})
+    ratios = sorted(
+        {Fraction(j, int(d)) for d in set(ga.degree.tolist()) if d for j in range(d + 1)}
+    )
     lo, hi = -1, len(ratios) - 1  # bisection on the sorted ratios (monotone outcome)
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -256,7 +262,7 @@ def critical_c(
                 if c <= 1:
                     crit.add(c)
     points = sorted(crit)
-    probes = list(points) + [(p + q) / 2 for p, q in zip(points, points[1:])]
+    probes = list(points) + [(p + q) / 2 for p, q in zip(points, points[1:], strict=False)]
 
     def spreads(c: Fraction) -> bool:
         # switching to B iff (b - a) k > c (b n_A - a n_B); to A iff the reverse
@@ -269,10 +275,14 @@ def critical_c(
                 table_a[k, nb] = lhs < rhs
 
         def to_b(n_b: np.ndarray, kk: np.ndarray) -> np.ndarray:
-            return np.array([d > 0 and table_b[int(d), int(m)] for m, d in zip(n_b, kk)])
+            return np.array(
+                [d > 0 and table_b[int(d), int(m)] for m, d in zip(n_b, kk, strict=True)]
+            )
 
         def to_a(n_b: np.ndarray, kk: np.ndarray) -> np.ndarray:
-            return np.array([d > 0 and table_a[int(d), int(m)] for m, d in zip(n_b, kk)])
+            return np.array(
+                [d > 0 and table_a[int(d), int(m)] for m, d in zip(n_b, kk, strict=True)]
+            )
 
         return _run(ga, x0, to_b, to_a, progressive).takeover
 

@@ -79,8 +79,7 @@ def check_enumerable(n: int, limit: int, what: str) -> None:
     """Raise :class:`~normsim.errors.NormsimError` when ``2^n`` states are too many."""
     if n > limit:
         raise NormsimError(
-            f"{what}: {n} nodes are too many to enumerate its 2^{n} states "
-            f"(at most {limit} nodes)"
+            f"{what}: {n} nodes are too many to enumerate its 2^{n} states (at most {limit} nodes)"
         )
 
 

@@ -151,8 +151,12 @@ def test_kmr_waiting_time_against_linear_solve_and_simulation(order):
             row = np.zeros(N + 1)
             for i, j in itertools.product(range(N - z + 1), range(z + 1)):
                 row[i + j] += (
-                    comb(N - z, i) * pab[z] ** i * (1 - pab[z]) ** (N - z - i)
-                    * comb(z, j) * (1 - pba[z]) ** j * pba[z] ** (z - j)
+                    comb(N - z, i)
+                    * pab[z] ** i
+                    * (1 - pab[z]) ** (N - z - i)
+                    * comb(z, j)
+                    * (1 - pba[z]) ** j
+                    * pba[z] ** (z - j)
                 )
             assert np.allclose(P[z], row)
     h = np.linalg.solve(np.eye(N) - P[:N, :N], np.ones(N))[0]
@@ -171,8 +175,10 @@ def test_kmr_waiting_time_against_linear_solve_and_simulation(order):
 def test_kmr_small_mu_selects_the_risk_dominant_norm():
     """The stag hunt: A pays more, B is risk dominant; mu -> 0 puts the mass on all-B."""
     for order in kmr.ORDERS:
-        p = [kmr.KMRChain(STAG, 12, mu, order).stationary_distribution()[-1]
-             for mu in (0.1, 0.01, 0.001)]
+        p = [
+            kmr.KMRChain(STAG, 12, mu, order).stationary_distribution()[-1]
+            for mu in (0.1, 0.01, 0.001)
+        ]
         assert p[0] < p[1] < p[2] and p[2] > 0.99
         assert kmr.KMRChain(STAG, 12, 0.001, order).stationary_distribution()[0] < 1e-3
 
@@ -202,8 +208,11 @@ def _naive_threshold(G, seed, q):
     """The progressive threshold-q process, written out plainly."""
     b = set(seed)
     while True:
-        new = {v for v in G if v not in b and G.degree[v] and
-               sum(u in b for u in G[v]) >= q * G.degree[v] - 1e-12}
+        new = {
+            v
+            for v in G
+            if v not in b and G.degree[v] and sum(u in b for u in G[v]) >= q * G.degree[v] - 1e-12
+        }
         if not new:
             return len(b) == G.number_of_nodes()
         b |= new
@@ -272,9 +281,13 @@ TREE = nx.Graph([(0, 1), (1, 2), (1, 3), (3, 4), (4, 5), (2, 5), (5, 6)])
 def test_neutral_fixation_equals_the_degree_formulas(b_nodes):
     v = fixation.voter_fixation_formula(TREE, b_nodes)
     assert fixation.fixation_probability(TREE, b_nodes, "voter") == pytest.approx(v, abs=1e-12)
-    assert fixation.fixation_probability(TREE, b_nodes, "death-birth") == pytest.approx(v, abs=1e-12)
+    assert fixation.fixation_probability(TREE, b_nodes, "death-birth") == pytest.approx(
+        v, abs=1e-12
+    )
     bd = fixation.birth_death_neutral_formula(TREE, b_nodes)
-    assert fixation.fixation_probability(TREE, b_nodes, "birth-death") == pytest.approx(bd, abs=1e-12)
+    assert fixation.fixation_probability(TREE, b_nodes, "birth-death") == pytest.approx(
+        bd, abs=1e-12
+    )
 
 
 def test_moran_fixation_against_simulation():
