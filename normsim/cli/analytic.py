@@ -9,16 +9,22 @@ from typing import TYPE_CHECKING
 
 from normsim.cli.common import EXIT_OK, integer, number, print_json
 from normsim.cli.conventions import CONVENTION_MODELS, cmd_conventions
+from normsim.cli.learning import (
+    LEARNING_MODELS,
+    LEARNING_OPTIONS,
+    add_learning_options,
+    cmd_learning,
+)
 from normsim.errors import NormsimError
 
 if TYPE_CHECKING:
     from normsim.cli.common import Subparsers
 
-ANALYTIC_MODELS = ("replicator", "pairwise", "finite", "pair", *CONVENTION_MODELS)
+ANALYTIC_MODELS = ("replicator", "pairwise", "finite", "pair", *CONVENTION_MODELS, *LEARNING_MODELS)
 # which model takes which option (None: the option was not given)
 _MODEL_OPTIONS = {
-    "--beta": ("pairwise", "finite", "pair", "small-mutation"),
-    "--population": ("finite", "pair", "small-mutation"),
+    "--beta": ("pairwise", "finite", "pair", "small-mutation", "logit"),
+    "--population": ("finite", "pair", "small-mutation", "kmr"),
     "--degree": ("pair",),
     "--k0": ("finite",),
     "--t-max": ("replicator", "pairwise", "pair", "naming"),
@@ -33,8 +39,17 @@ _MODEL_OPTIONS = {
     "--group-sizes": ("replicator", "pairwise"),
     "--between": ("replicator", "pairwise"),
     "--diagonal": ("small-mutation",),
-    "--matrix": ("replicator", "pairwise", "finite", "pair", "small-mutation"),
     "--preset": ("replicator", "pairwise", "finite", "pair"),
+    "--p0": ("replicator", "pairwise", "finite", "pair"),
+    **LEARNING_OPTIONS,
+    "--matrix": (
+        "replicator",
+        "pairwise",
+        "finite",
+        "pair",
+        "small-mutation",
+        *LEARNING_OPTIONS["--matrix"],
+    ),
 }
 #: the options of the mechanism models (normsim.theory.mechanics_ode)
 _MECHANISM_OPTIONS = (
@@ -66,7 +81,11 @@ def add_analytic(sub: Subparsers) -> None:
             "--model small-mutation: k norms in the limit of rare exploration (fixation "
             "probabilities, embedded chain, stationary distribution). --model naming: "
             "the naming game's mean field with a fraction committed to A (critical "
-            "fraction, fixed points, consensus time from all-B)."
+            "fraction, fixed points, consensus time from all-B). The learning "
+            "rules, exact: --model logit (stationary law of logit learning on a graph), "
+            "kmr (noisy best response, well mixed: stationary law, basins, waiting "
+            "times), contagion (best-response contagion from --b-nodes), fixation "
+            "(voter and Moran fixation probabilities on a small graph)."
         ),
     )
     an.add_argument(
@@ -179,6 +198,7 @@ def add_analytic(sub: Subparsers) -> None:
         metavar="D1,...,Dk",
         help="coordination payoffs of k = 2..16 norms: u(i,i) = Di, u(i,j) = (1 - c) Di",
     )
+    add_learning_options(an)
     an.set_defaults(func=cmd_analytic, analytic_parser=an)
 
 
@@ -204,6 +224,15 @@ def cmd_analytic(args: argparse.Namespace) -> int:
         "--diagonal": args.diagonal,
         "--matrix": args.matrix,
         "--preset": args.preset,
+        "--p0": args.p0,
+        "--graph": args.graph,
+        "--graph-seed": args.graph_seed,
+        "--scale": args.scale,
+        "--order": args.order,
+        "--b-nodes": args.b_nodes,
+        "--progressive": args.progressive or None,
+        "--rule": args.rule,
+        "--w": args.w,
     }
     for option, value in given.items():
         if value is not None and model not in _MODEL_OPTIONS[option]:
@@ -211,6 +240,8 @@ def cmd_analytic(args: argparse.Namespace) -> int:
             raise NormsimError(f"{option} does not apply to --model {model} (only to {users})")
     if model in CONVENTION_MODELS:
         return cmd_conventions(args)
+    if model in LEARNING_MODELS:
+        return cmd_learning(args)
     game = _game(args)
     mechanisms = [o for o in _MECHANISM_OPTIONS if given[o] is not None]
     if game is not None and (mechanisms or args.plot):
