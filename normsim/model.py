@@ -44,6 +44,7 @@ from normsim.agents import NormAgent
 from normsim.draws import DrawStream, graph_seed
 from normsim.groups import group_labels, group_payoffs, group_values, n_groups
 from normsim.groups import payoff_range as group_payoff_range
+from normsim.initial import initial_state
 from normsim.mechanisms import place_committed
 from normsim.networks import adjacency, build_graph, relabel
 from normsim.params import DEFAULTS, ModelParams
@@ -227,8 +228,9 @@ class NormChangeModel(Model):
     ----------
     a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation, generations
         As in :class:`normsim.params.ModelParams`; so are ``shocks``, ``committed``,
-        ``conformity``, ``groups`` (:mod:`normsim.groups`; with ``by: attribute`` pass a
-        networkx graph whose nodes carry the attribute) and ``protocol``
+        ``conformity``, ``initial`` (:mod:`normsim.initial`), ``groups``
+        (:mod:`normsim.groups`; with ``by: attribute`` pass a networkx graph whose
+        nodes carry the attribute) and ``protocol``
         (:mod:`normsim.protocols`); game events: give ``params``.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
@@ -293,6 +295,7 @@ class NormChangeModel(Model):
         *,
         groups: Mapping[str, Any] | None = DEFAULTS.groups,
         protocol: str | Mapping[str, str] = DEFAULTS.protocol,
+        initial: Mapping[str, Any] | None = DEFAULTS.initial,
         params: ModelParams | None = None,
         seed: int | None = None,
         base_dir=None,
@@ -335,6 +338,7 @@ class NormChangeModel(Model):
                 committed=committed,
                 conformity=conformity,
                 groups=groups,
+                initial=initial,
                 # a mapping of parts names its protocol (ModelParams stores the name)
                 protocol=protocol if isinstance(protocol, str) else resolve_protocol(protocol).name,
             )
@@ -391,6 +395,20 @@ class NormChangeModel(Model):
             if params.rates is not None
             else [0] * n
         )
+        if params.initial is not None:
+            # an initial configuration (normsim.initial) replaces what was drawn (the
+            # draws are taken all the same)
+            init_norms, init_rates = initial_state(
+                params.initial,
+                adj.indptr,
+                adj.indices,
+                None if graph is not None else params.network,
+                rates=params.rates,
+                base_dir=base_dir,
+            )
+            norms = [int(x) for x in init_norms]
+            if init_rates is not None:
+                rate_idx = [int(x) for x in init_rates]
         # committed agents (normsim.mechanisms): placed from the stream, then given their norm
         fixed = set(
             place_committed(params.committed, adj.indptr, adj.indices, self.stream)

@@ -22,6 +22,7 @@ import numpy as np
 from normsim.errors import NormsimError
 from normsim.game import CoordinationGame
 from normsim.groups import check_groups
+from normsim.initial import check_initial
 from normsim.mechanisms import check_committed
 from normsim.parameters import PARAMETERS as _P
 from normsim.protocols import VISITING_ORDERS
@@ -283,6 +284,12 @@ class ModelParams:
         ``cliques``, ``halves`` or ``attribute``), per-group lists ``c``,
         ``exploration`` and ``initial_b``. Stored normalised
         (:func:`normsim.groups.check_groups`).
+    initial : mapping, optional
+        An initial configuration instead of the random share (:mod:`normsim.initial`):
+        ``{"nodes": [...]}``, ``{"block": {"side": s, "corner": [row, col]}}``,
+        ``{"ball": {"centre": v, "count": k}}`` or ``{"snapshot": {"path": ...}}``.
+        Stored normalised (:func:`normsim.initial.check_initial`); ``initial_b`` must
+        then keep its default and groups give no ``initial_b``.
     protocol : str or mapping
         The revision protocol (:data:`normsim.protocols.PROTOCOLS`): ``fermi`` (the
         paper's Fermi imitation of a random neighbour) or ``best_response``, or a
@@ -308,6 +315,7 @@ class ModelParams:
     events: tuple[Mapping[str, Any], ...] = _P["events"].default
     groups: Mapping[str, Any] | None = _P["groups"].default
     protocol: str = _P["protocol"].default
+    initial: Mapping[str, Any] | None = _P["initial"].default
 
     def __post_init__(self) -> None:
         CoordinationGame(self.a, self.b, self.c)
@@ -354,6 +362,18 @@ class ModelParams:
                 "groups",
                 check_groups(self.groups, self.network, evolving=self.rates is not None),
             )
+        if self.initial is not None:
+            object.__setattr__(self, "initial", check_initial(self.initial))
+            if self.initial_b != _P["initial_b"].default:
+                raise NormsimError(
+                    "population.initial: an initial configuration replaces the random "
+                    f"share of B; drop population.initial_b ({self.initial_b:g})"
+                )
+            if self.groups is not None and self.groups.get("initial_b") is not None:
+                raise NormsimError(
+                    "population.initial: an initial configuration replaces the groups' "
+                    "initial shares; drop population.groups.initial_b"
+                )
         for k, ev in enumerate(self.events):
             if "group" not in ev:
                 continue
