@@ -377,7 +377,7 @@ class NormChangeModel(Model):
             self.group_mu = list(
                 group_values(params.groups, "exploration", params.exploration, self.n_groups)
             )
-            initial = list(
+            group_ib = list(
                 group_values(params.groups, "initial_b", params.initial_b, self.n_groups)
             )
         else:
@@ -385,10 +385,10 @@ class NormChangeModel(Model):
             self.n_groups = 1
             self.group_sizes = np.array([n])
             self.group_mu = [params.exploration]
-            initial = [params.initial_b]
+            group_ib = [params.initial_b]
         # initial state: the draw order of normsim.draws
         norms = [
-            1 if self.stream.u53(self.stream.next()) < initial[labels[i]] else 0 for i in range(n)
+            1 if self.stream.u53(self.stream.next()) < group_ib[labels[i]] else 0 for i in range(n)
         ]
         rate_idx = (
             [self.stream.pick(self.stream.next(), len(params.rates)) for _ in range(n)]

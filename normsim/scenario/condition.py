@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def data_paths(spec: Scenario) -> list[tuple[tuple, str]]:
     """The data files a resolved scenario names: ``(field path, the path as written)``."""
-    out = []
+    out: list[tuple[tuple, str]] = []
     net = spec.population.network
     if net is not None and net.kind == "edgelist":
         out.append((("population", "network", "path"), str(net.as_dict().get("path"))))

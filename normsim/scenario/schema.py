@@ -888,8 +888,13 @@ def known_paths() -> list[str]:
     out += [f"population.committed.{f}" for f in CommittedSpec.model_fields]
     out += [f"population.groups.{f}" for f in GroupsSpec.model_fields]
     out += [f"population.initial.{f}" for f in InitialSpec.model_fields]
-    for kind, model in (("block", BlockSpec), ("ball", BallSpec), ("snapshot", SnapshotSpec)):
-        out += [f"population.initial.{kind}.{f}" for f in model.model_fields]
+    kinds: tuple[tuple[str, type[BaseModel]], ...] = (
+        ("block", BlockSpec),
+        ("ball", BallSpec),
+        ("snapshot", SnapshotSpec),
+    )
+    for kind, spec in kinds:
+        out += [f"population.initial.{kind}.{f}" for f in spec.model_fields]
     out += [
         "dynamics.exploration.rates",
         "dynamics.exploration.rate_mutation",
