@@ -218,8 +218,8 @@ class BlockSpec(_Strict):
     """``population.initial.block``: a square of B on a grid network."""
 
     side: StrictInt
-    """The side s of the square (s x s nodes). Allowed: integer >= 1, at most the rows
-    and columns of a torus; a grid that is not periodic must hold the whole square."""
+    """The side s of the square (s x s nodes): at least 1, at most the rows and columns
+    of a torus; a grid that is not periodic must hold the whole square."""
     corner: list[StrictInt]
     """``[row, col]``: the square's corner with the smallest row and column; the square
     takes rows row..row+s-1 and columns col..col+s-1 (wrapping round on a torus)."""
@@ -232,8 +232,8 @@ class BallSpec(_Strict):
     """The node at the centre (an id 0..N-1)."""
     count: StrictInt
     """How many nodes start with B: the first ``count`` nodes of a breadth-first search
-    from the centre, each node's neighbours in increasing order of id. Allowed: integer
-    >= 1, at most the centre's component."""
+    from the centre, each node's neighbours in increasing order of id (at least 1, at
+    most the centre's component)."""
 
 
 class SnapshotSpec(_Strict):
@@ -246,7 +246,7 @@ class SnapshotSpec(_Strict):
     generation: StrictInt | None = None
     """The stored generation to start from (default: the latest stored)."""
     replicate: StrictInt = 0
-    """The stored replicate to start from. Allowed: integer >= 0."""
+    """The stored replicate to start from (0, 1, ...)."""
     condition: str | None = None
     """The stored condition: its content hash or a unique prefix of it (needed when the
     store holds more than one condition)."""
