@@ -42,10 +42,18 @@ Initial state (before generation 1):
    (with groups, :mod:`normsim.groups`: the ``initial_b`` of ``i``'s group);
 2. with evolving rates, then for each node ``i = 0..N-1``: ``x = next()``; rate
    index ``pick(x, K)`` (K rates).
+   With an initial configuration (``population.initial``, :mod:`normsim.initial`:
+   explicit nodes, a block, a ball or a stored snapshot) these draws are still
+   taken, and each node's norm is then replaced by the configuration's; from a
+   snapshot of a run with evolving rates, into a run with evolving rates, the
+   draws of step 2 are taken too and the rates replaced by the stored ones. The
+   configuration itself draws nothing, so every later draw is the one the
+   random-share run of the same seed takes (common random numbers).
 3. with committed agents (``population.committed``, :mod:`normsim.mechanisms`;
    ``k`` of them), then their placement, and each committed agent takes the
-   committed norm (its draw in step 1 is consumed and overridden; it keeps
-   the rate of step 2):
+   committed norm (its draw in step 1 is consumed and overridden, and so is an
+   initial configuration's norm: the committed norm wins; it keeps the rate of
+   step 2):
 
    - ``random``: a partial Fisher-Yates shuffle of ``0..N-1``: for ``j = 0..k-1``
      swap positions ``j`` and ``j + bounded(N - j)``; the first ``k`` positions;
@@ -109,7 +117,8 @@ conformity, one more per two agents when synchronous, one per step when
 asynchronous, one a sweep in the sequential modes), plus N - 1 (and the rare
 rejections) for the shuffle of the sequential modes, or N (and the rare
 rejections) for the learners of the asynchronous mode. A scenario without
-committed agents or conformity draws exactly as before they existed.
+committed agents, conformity or an initial configuration draws exactly as
+before they existed.
 
 Conformity and exploration (mu the agent's rate; ``maj`` the neighbours'
 majority norm, one's own on a tie: the neighbours' start-of-generation norms

@@ -45,6 +45,7 @@ from normsim.agents import NormAgent
 from normsim.draws import DrawStream, graph_seed
 from normsim.groups import group_labels, group_payoffs, group_values, n_groups
 from normsim.groups import payoff_range as group_payoff_range
+from normsim.initial import initial_state
 from normsim.mechanisms import place_committed
 from normsim.networks import adjacency, build_graph, relabel
 from normsim.params import DEFAULTS, ModelParams
@@ -227,11 +228,12 @@ class NormChangeModel(Model):
     ----------
     a, b, c, network, initial_b, update, beta, exploration, rates, rate_mutation, generations
         As in :class:`normsim.params.ModelParams`; so are ``shocks``, ``committed``,
-        ``conformity``, ``groups`` (:mod:`normsim.groups`; with ``by: attribute`` pass a
-        networkx graph whose nodes carry the attribute), ``protocol``
-        (:mod:`normsim.protocols`), ``payoffs``, ``normalisation`` and ``matrix`` (a
-        general 2 x 2 game ``[[R, S], [T, P]]`` instead of a, b, c,
-        :class:`normsim.game.MatrixGame`); game events: give ``params``.
+        ``conformity``, ``initial`` (:mod:`normsim.initial`), ``groups``
+        (:mod:`normsim.groups`; with ``by: attribute`` pass a networkx graph whose
+        nodes carry the attribute), ``protocol`` (:mod:`normsim.protocols`),
+        ``payoffs``, ``normalisation`` and ``matrix`` (a general 2 x 2 game ``[[R, S],
+        [T, P]]`` instead of a, b, c, :class:`normsim.game.MatrixGame`); game events:
+        give ``params``.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
@@ -298,6 +300,7 @@ class NormChangeModel(Model):
         payoffs: str = DEFAULTS.payoffs,
         normalisation: str = DEFAULTS.normalisation,
         matrix: Sequence[Sequence[float]] | None = DEFAULTS.matrix,
+        initial: Mapping[str, Any] | None = DEFAULTS.initial,
         params: ModelParams | None = None,
         seed: int | None = None,
         base_dir=None,
@@ -340,6 +343,7 @@ class NormChangeModel(Model):
                 committed=committed,
                 conformity=conformity,
                 groups=groups,
+                initial=initial,
                 # a name, or a mapping of parts (ModelParams stores the name)
                 protocol=cast(str, protocol),
                 payoffs=payoffs,
@@ -381,7 +385,7 @@ class NormChangeModel(Model):
             self.group_mu = list(
                 group_values(params.groups, "exploration", params.exploration, self.n_groups)
             )
-            initial = list(
+            group_ib = list(
                 group_values(params.groups, "initial_b", params.initial_b, self.n_groups)
             )
         else:
@@ -389,16 +393,30 @@ class NormChangeModel(Model):
             self.n_groups = 1
             self.group_sizes = np.array([n])
             self.group_mu = [params.exploration]
-            initial = [params.initial_b]
+            group_ib = [params.initial_b]
         # initial state: the draw order of normsim.draws
         norms = [
-            1 if self.stream.u53(self.stream.next()) < initial[labels[i]] else 0 for i in range(n)
+            1 if self.stream.u53(self.stream.next()) < group_ib[labels[i]] else 0 for i in range(n)
         ]
         rate_idx = (
             [self.stream.pick(self.stream.next(), len(params.rates)) for _ in range(n)]
             if params.rates is not None
             else [0] * n
         )
+        if params.initial is not None:
+            # an initial configuration (normsim.initial) replaces what was drawn (the
+            # draws are taken all the same)
+            init_norms, init_rates = initial_state(
+                params.initial,
+                adj.indptr,
+                adj.indices,
+                None if graph is not None else params.network,
+                rates=params.rates,
+                base_dir=base_dir,
+            )
+            norms = [int(x) for x in init_norms]
+            if init_rates is not None:
+                rate_idx = [int(x) for x in init_rates]
         # committed agents (normsim.mechanisms): placed from the stream, then given their norm
         fixed = set(
             place_committed(params.committed, adj.indptr, adj.indices, self.stream)

@@ -299,6 +299,15 @@ PARAMETERS: dict[str, Parameter] = {
             "the norms' roles, [[P, T], [S, R]].",
             hashed="unless default",
         ),
+        Parameter(
+            "initial",
+            "population.initial",
+            None,
+            doc="An initial configuration instead of the random share of B: an explicit "
+            "list of ``nodes``, a ``block`` on a grid, a ``ball`` around a node, or a stored "
+            "``snapshot`` (none: each agent starts with B with probability ``initial_b``).",
+            hashed="unless default",
+        ),
     )
 }
 

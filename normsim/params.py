@@ -22,6 +22,7 @@ import numpy as np
 from normsim.errors import NormsimError, check_number
 from normsim.game import CoordinationGame, Game, MatrixGame, check_matrix
 from normsim.groups import check_groups
+from normsim.initial import check_initial
 from normsim.mechanisms import check_committed
 from normsim.parameters import PARAMETERS as _P
 from normsim.protocols import VISITING_ORDERS, payoff_part
@@ -370,6 +371,12 @@ class ModelParams:
         ``cliques``, ``halves`` or ``attribute``), per-group lists ``c``,
         ``exploration`` and ``initial_b``. Stored normalised
         (:func:`normsim.groups.check_groups`).
+    initial : mapping, optional
+        An initial configuration instead of the random share (:mod:`normsim.initial`):
+        ``{"nodes": [...]}``, ``{"block": {"side": s, "corner": [row, col]}}``,
+        ``{"ball": {"centre": v, "count": k}}`` or ``{"snapshot": {"path": ...}}``.
+        Stored normalised (:func:`normsim.initial.check_initial`); ``initial_b`` must
+        then keep its default and groups give no ``initial_b``.
     protocol : str or mapping
         The revision protocol (:data:`normsim.protocols.PROTOCOLS`) by name (``fermi``,
         the paper's Fermi imitation of a random neighbour, is the default), or a
@@ -407,6 +414,7 @@ class ModelParams:
     payoffs: str = _P["payoffs"].default
     normalisation: str = _P["normalisation"].default
     matrix: tuple[tuple[float, float], tuple[float, float]] | None = _P["matrix"].default
+    initial: Mapping[str, Any] | None = _P["initial"].default
 
     def __post_init__(self) -> None:
         if self.matrix is not None:  # a general game: a, b, c are not used
@@ -475,6 +483,18 @@ class ModelParams:
                     "population.groups.c: a matrix game has no c (give each group its "
                     "own game with events for one group: {at: 0, group: k, game: {matrix: ...}})"
                 )
+        if self.initial is not None:
+            object.__setattr__(self, "initial", check_initial(self.initial))
+            if self.initial_b != _P["initial_b"].default:
+                raise NormsimError(
+                    "population.initial: an initial configuration replaces the random "
+                    f"share of B; drop population.initial_b ({self.initial_b:g})"
+                )
+            if self.groups is not None and self.groups.get("initial_b") is not None:
+                raise NormsimError(
+                    "population.initial: an initial configuration replaces the groups' "
+                    "initial shares; drop population.groups.initial_b"
+                )
         for k, ev in enumerate(self.events):
             if "group" not in ev:
                 continue
@@ -539,7 +559,7 @@ class ModelParams:
         after it (:meth:`first_shock_game`); None when that game has a = b."""
         return self.first_shock_game().favoured_norm()
 
-    def payoff(self, game: CoordinationGame, norm: int, n_same: int, n_other: int) -> float:
+    def payoff(self, game: Game, norm: int, n_same: int, n_other: int) -> float:
         """The payoff a protocol's rule compares (``payoffs``): the game's total over
         ``n_same`` coordinated and ``n_other`` miscoordinated games, or that total over
         the number of neighbours (``average``)."""

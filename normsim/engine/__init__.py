@@ -27,6 +27,7 @@ __all__ = [
     "Tables",
     "committed_shares",
     "mean_payoff_series",
+    "initial_arrays",
     "mech_args",
     "replicate_adjacency",
     "replicate_groups",

@@ -104,6 +104,7 @@ from normsim.engine.kernels import (  # noqa: F401  (the kernels' names, re-expo
 from normsim.errors import NormsimError
 from normsim.groups import group_labels, group_payoffs, group_values, n_groups
 from normsim.groups import payoff_range as group_payoff_range
+from normsim.initial import initial_state
 from normsim.mechanisms import PLACEMENT_CODES, committed_count
 from normsim.networks import Adjacency, adjacency, build_graph, is_random, relabel, spec_adjacency
 from normsim.params import ModelParams
@@ -531,9 +532,39 @@ def _protocol_code(params: ModelParams) -> int:
     return PROTOCOLS[params.protocol].kernel
 
 
-def mech_args(params: ModelParams, adj: Adjacency, labels: np.ndarray | None = None) -> MechArgs:
+def initial_arrays(
+    params: ModelParams, adj: Adjacency, network: NetworkLike | None = None, base_dir=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's ``init_norm`` and ``init_rate`` (:class:`~normsim.engine.kernels.MechArgs`)
+    for ``params.initial`` (:mod:`normsim.initial`) on the graph ``adj``, built from
+    ``network`` (a spec, or a graph given in Python; default ``params.network``):
+    each node's initial norm and, from a snapshot with evolving rates, its rate index;
+    empty arrays for what the stream draws."""
+    norm, rate = NO_MECH.init_norm, NO_MECH.init_rate
+    if params.initial is None:
+        return norm, rate
+    net = params.network if network is None else network
+    norms, ridx = initial_state(
+        params.initial,
+        adj.indptr,
+        adj.indices,
+        net if isinstance(net, Mapping) else None,
+        rates=params.rates,
+        base_dir=base_dir,
+    )
+    return norms, (rate if ridx is None else np.ascontiguousarray(ridx, dtype=np.int64))
+
+
+def mech_args(
+    params: ModelParams,
+    adj: Adjacency,
+    labels: np.ndarray | None = None,
+    initial: tuple[np.ndarray, np.ndarray] | None = None,
+) -> MechArgs:
     """The kernel's :class:`~normsim.engine.kernels.MechArgs` for ``params`` on the graph
-    ``adj`` (checks the committed agents against the graph); ``labels``: each node's group."""
+    ``adj`` (checks the committed agents against the graph); ``labels``: each node's group;
+    ``initial``: :func:`initial_arrays` (default: that of ``params.network``)."""
+    init_norm, init_rate = initial_arrays(params, adj) if initial is None else initial
     grp, g_ib = NO_MECH.grp, NO_MECH.g_ib
     if labels is not None:
         assert params.groups is not None  # labels come from the groups' spec
@@ -542,7 +573,7 @@ def mech_args(params: ModelParams, adj: Adjacency, labels: np.ndarray | None = N
             params.groups, "initial_b", params.initial_b, n_groups(params.groups, labels)
         )
     if params.committed is None and params.conformity == 0.0:
-        return NO_MECH._replace(grp=grp, g_ib=g_ib)
+        return NO_MECH._replace(grp=grp, g_ib=g_ib, init_norm=init_norm, init_rate=init_rate)
     place = count = 0
     nodes = np.zeros(0, dtype=np.int64)
     cnorm = 0
@@ -561,6 +592,8 @@ def mech_args(params: ModelParams, adj: Adjacency, labels: np.ndarray | None = N
         np.uint64(threshold32(params.conformity)),
         grp,
         g_ib,
+        init_norm,
+        init_rate,
     )
 
 
@@ -639,7 +672,11 @@ def simulate(
     shared_args = _graph_args(shared, params, shared_labels) if shared is not None else None
     committed = params.committed is not None
     conform = params.conformity > 0.0
-    shared_mech = mech_args(params, shared, shared_labels) if shared is not None else None
+    shared_mech = (
+        mech_args(params, shared, shared_labels, initial_arrays(params, shared, net, base_dir))
+        if shared is not None
+        else None
+    )
     share_new = np.empty((n_reps, G + 1)) if committed else None
     share_unc = np.empty((n_reps, G + 1)) if committed else None
     group_out: dict[str, list] = {"share": [], "pay": [], "rate": [], "size": []}
@@ -669,7 +706,11 @@ def simulate(
             np.zeros((G + 1 if grouped else 0, M, 4), dtype=np.int64),
             np.zeros((G + 1 if grouped and params.evolving else 0, M, K), dtype=np.int64),
         )
-        mech = shared_mech if shared_mech is not None else mech_args(params, adj, labels)
+        mech = (
+            shared_mech
+            if shared_mech is not None
+            else mech_args(params, adj, labels, initial_arrays(params, adj, net, base_dir))
+        )
         if grouped:
             g_phase = params.group_games(M)[1]
             phase_r = g_phase.astype(np.uint8 if g_phase.max() < 256 else np.int32)

@@ -279,9 +279,11 @@ Outputs = namedtuple(
 #: the mechanisms (:mod:`normsim.mechanisms`): committed agents (placement
 #: code, count, explicit ``nodes``, their norm) and conformity (``t_gamma``, a 32-bit
 #: threshold); read only when the kernel's ``committed``/``conform`` flags are set
-MechArgs = namedtuple("MechArgs", "place count nodes cnorm t_gamma grp g_ib")
+MechArgs = namedtuple("MechArgs", "place count nodes cnorm t_gamma grp g_ib init_norm init_rate")
 #: (groups, read only when the ``groups`` flag is set: ``grp`` each node's group,
 #: ``g_ib`` each group's initial share of B)
+#: (an initial configuration, :mod:`normsim.initial`, read whatever the flags: ``init_norm``
+#: each node's initial norm, ``init_rate`` its initial rate index; empty: drawn)
 #: MechArgs of a scenario without committed agents, conformity or groups
 NO_MECH = MechArgs(
     np.int64(0),
@@ -291,6 +293,8 @@ NO_MECH = MechArgs(
     np.uint64(0),
     np.zeros(0, dtype=np.int64),
     np.zeros(0),
+    np.zeros(0, dtype=np.uint8),
+    np.zeros(0, dtype=np.int64),
 )
 
 
@@ -581,7 +585,8 @@ def _initial_state(graph, tables, K, evolving, initial_b, s, mech, committed, gr
     norms (with ``groups``, each agent's group's initial share of B), then rate
     indices (evolving rates), then the committed agents (who take the committed
     norm); then each agent's payoff class and the counts of B agents and of AB,
-    BB and all edges.
+    BB and all edges. An initial configuration (``mech.init_norm``, ``init_rate``
+    when not empty) replaces the drawn norms (rates) after their draws.
 
     Returns ``(norm, ridx, cls, count_b, e_ab, e_bb, e_total, fixed, ok)``:
     ``fixed`` marks the committed agents, ``ok`` is False when they could not be placed."""
@@ -592,10 +597,14 @@ def _initial_state(graph, tables, K, evolving, initial_b, s, mech, committed, gr
         ib = mech.g_ib[mech.grp[i]] if groups else initial_b
         if _u53(_next(s)) < ib:
             norm[i] = 1
+    if mech.init_norm.shape[0] > 0:
+        norm[:] = mech.init_norm
     ridx = np.zeros(n, dtype=np.int64)
     if evolving:
         for i in range(n):
             ridx[i] = _pick(_next(s), K)
+        if mech.init_rate.shape[0] > 0:
+            ridx[:] = mech.init_rate
     ok = True
     if committed:
         fixed, ok = _place_committed(graph, mech, s)

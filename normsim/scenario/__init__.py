@@ -44,6 +44,8 @@ from normsim.scenario.condition import (
 )
 from normsim.scenario.loading import LoadedScenario, conditions, load, loads, parse_override
 from normsim.scenario.schema import (
+    BallSpec,
+    BlockSpec,
     CommittedSpec,
     DesignSpec,
     DynamicsSpec,
@@ -51,12 +53,14 @@ from normsim.scenario.schema import (
     EvolvingRates,
     GameSpec,
     GroupsSpec,
+    InitialSpec,
     NetworkSpec,
     Number,
     OutputSpec,
     PopulationSpec,
     Scenario,
     ScheduleSpec,
+    SnapshotSpec,
     condition_mapping,
     known_paths,
     line_of,
@@ -67,6 +71,8 @@ from normsim.scenario.schema import (
 )
 
 __all__ = [
+    "BallSpec",
+    "BlockSpec",
     "CommittedSpec",
     "Condition",
     "DesignSpec",
@@ -75,6 +81,7 @@ __all__ = [
     "EvolvingRates",
     "GameSpec",
     "GroupsSpec",
+    "InitialSpec",
     "LoadedScenario",
     "NetworkSpec",
     "Number",
@@ -83,6 +90,7 @@ __all__ = [
     "PopulationSpec",
     "Scenario",
     "ScheduleSpec",
+    "SnapshotSpec",
     "check_network",
     "check_paths",
     "combos",

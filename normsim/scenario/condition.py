@@ -28,6 +28,7 @@ from normsim.datafiles import check_special, resolve
 from normsim.draws import CONFORMITY_DRAWS, DRAW_SCHEDULE
 from normsim.errors import NormsimError
 from normsim.groups import check_groups
+from normsim.initial import check_initial, initial_state, snapshot_db, snapshot_digest
 from normsim.mechanisms import check_committed, committed_count
 from normsim.parameters import UNLESS_DEFAULT
 from normsim.params import ModelParams, check_events
@@ -39,13 +40,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def data_paths(spec: Scenario) -> list[tuple[tuple, str]]:
     """The data files a resolved scenario names: ``(field path, the path as written)``."""
-    out = []
+    out: list[tuple[tuple, str]] = []
     net = spec.population.network
     if net is not None and net.kind == "edgelist":
         out.append((("population", "network", "path"), str(net.as_dict().get("path"))))
     gr = spec.population.groups
     if gr is not None and gr.file is not None:
         out.append((("population", "groups", "file"), gr.file))
+    ini = spec.population.initial
+    if ini is not None and ini.snapshot is not None:  # the results store's database file
+        out.append((("population", "initial", "snapshot", "path"), snapshot_db(ini.snapshot.path)))
     return out
 
 
@@ -112,6 +116,27 @@ def check_network(spec: Scenario, base_dir: Path, where: str, params: dict) -> i
             committed_count(committed, n)
         except NormsimError as e:
             raise NormsimError(f"{where}: {e}{cond}") from None
+    if spec.population.initial is not None:
+        from normsim.draws import graph_seed, replicate_seed
+        from normsim.networks import spec_adjacency
+
+        try:  # the initial configuration against the first replicate's graph
+            adj = spec_adjacency(
+                net, seed=graph_seed(replicate_seed(spec.seed, 0)), base_dir=base_dir
+            )
+            initial = check_initial(spec.population.initial.as_dict())
+            assert initial is not None  # a spec was given
+            ex = spec.dynamics.exploration
+            initial_state(
+                initial,
+                adj.indptr,
+                adj.indices,
+                net,
+                rates=None if isinstance(ex, float) else tuple(ex.rates),
+                base_dir=base_dir,
+            )
+        except NormsimError as e:
+            raise NormsimError(f"{where}: {e}{cond}") from None
     gr = spec.population.groups
     if gr is not None:
         from normsim.groups import group_labels, n_groups
@@ -176,6 +201,9 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
             d["groups_file_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
         except OSError as e:
             raise NormsimError(f"population.groups.file: cannot read {p}: {e}") from None
+    ini = spec.population.initial
+    if ini is not None and ini.snapshot is not None:  # the stored state, as an edge list's
+        d["initial_snapshot_sha256"] = snapshot_digest(ini.snapshot.model_dump(), base_dir)
     if net is not None and net.kind == "edgelist":
         p = Path(net.as_dict()["path"])
         p = check_special(p if p.is_absolute() else base_dir / p, "population.network.path")
@@ -189,7 +217,8 @@ def _content(spec: Scenario, base_dir: Path) -> dict:
 
 def condition_hash(spec: Scenario, base_dir: Path) -> str:
     """Content hash of a resolved condition (model, schedule, seed; edge-list contents;
-    the version of the draw schedule, :data:`normsim.draws.DRAW_SCHEDULE`)."""
+    the state an initial snapshot holds; the version of the draw schedule,
+    :data:`normsim.draws.DRAW_SCHEDULE`)."""
     blob = json.dumps(_content(spec, base_dir), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 

@@ -42,6 +42,7 @@ from pydantic_core import ErrorDetails
 from normsim.errors import NormsimError, check_number, excerpt
 from normsim.game import PRESETS, CoordinationGame, Game, MatrixGame, check_matrix
 from normsim.groups import check_groups
+from normsim.initial import check_initial
 from normsim.mechanisms import check_committed
 from normsim.networks import COMMON, GENERATORS, KINDS
 from normsim.parameters import PARAMETERS as _P
@@ -332,6 +333,80 @@ class GroupsSpec(_Strict):
         return self.model_dump(exclude_none=True)
 
 
+class BlockSpec(_Strict):
+    """``population.initial.block``: a square of B on a grid network."""
+
+    side: StrictInt
+    """The side s of the square (s x s nodes): at least 1, at most the rows and columns
+    of a torus; a grid that is not periodic must hold the whole square."""
+    corner: list[StrictInt]
+    """``[row, col]``: the square's corner with the smallest row and column; the square
+    takes rows row..row+s-1 and columns col..col+s-1 (wrapping round on a torus)."""
+
+
+class BallSpec(_Strict):
+    """``population.initial.ball``: a ball of B around a node."""
+
+    centre: StrictInt
+    """The node at the centre (an id 0..N-1)."""
+    count: StrictInt
+    """How many nodes start with B: the first ``count`` nodes of a breadth-first search
+    from the centre, each node's neighbours in increasing order of id (at least 1, at
+    most the centre's component)."""
+
+
+class SnapshotSpec(_Strict):
+    """``population.initial.snapshot``: the state a previous run stored
+    (``output.snapshots``), or just its results directory."""
+
+    path: str
+    """The results store: a results directory or its ``results.sqlite``, relative to the
+    scenario (as every data file: inside the scenario's folder or a ``--data-root``)."""
+    generation: StrictInt | None = None
+    """The stored generation to start from (default: the latest stored)."""
+    replicate: StrictInt = 0
+    """The stored replicate to start from (0, 1, ...)."""
+    condition: str | None = None
+    """The stored condition: its content hash or a unique prefix of it (needed when the
+    store holds more than one condition)."""
+
+
+class InitialSpec(_Strict):
+    """``population.initial``: the initial norms, instead of a random share of B
+    (:mod:`normsim.initial`); give exactly one key."""
+
+    nodes: list[StrictInt] | None = None
+    """Node ids 0..N-1 that start with B (a grid's nodes row-major); every other node
+    starts with A."""
+    block: BlockSpec | None = None
+    """An s x s square of B on a ``grid`` network (see ``population.initial.block.*``)."""
+    ball: BallSpec | None = None
+    """A ball of B around a node (see ``population.initial.ball.*``)."""
+    snapshot: SnapshotSpec | None = None
+    """The state stored by a previous run on the same graph: its norms and, when both
+    runs have evolving rates, its rates (see ``population.initial.snapshot.*``);
+    ``snapshot: DIR`` is ``snapshot: {path: DIR}``."""
+
+    @field_validator("snapshot", mode="before")
+    @classmethod
+    def _path_only(cls, v):
+        return {"path": v} if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _check(self):
+        try:
+            check_initial(self.as_dict())
+        except NormsimError as e:
+            raise ValueError(
+                str(e).removeprefix("population.initial").lstrip(".:").lstrip()
+            ) from None
+        return self
+
+    def as_dict(self) -> dict:
+        """The kind that was given, as :class:`normsim.params.ModelParams` takes it."""
+        return self.model_dump(exclude_none=True)
+
+
 class PopulationSpec(_Strict):
     """``population``: a network, or ``well_mixed: true`` for the ODE."""
 
@@ -349,6 +424,31 @@ class PopulationSpec(_Strict):
     """Groups with their own tightness: where they come from (``by``) and per-group
     ``c``, ``exploration`` and ``initial_b`` (see ``population.groups.*``); none by
     default."""
+    initial: InitialSpec | None = None
+    """The initial norms instead of a random share of B: ``nodes``, a ``block``, a
+    ``ball`` or a ``snapshot`` (see ``population.initial.*``); none by default. It
+    replaces ``initial_b`` (which must then keep its default) and the groups'
+    ``initial_b``; committed agents still hold their norm."""
+
+    @model_validator(mode="after")
+    def _initial(self):
+        if self.initial is None:
+            return self
+        if self.well_mixed:
+            raise ValueError(
+                "initial: an initial configuration needs a network (the well-mixed ODE has none)"
+            )
+        if self.initial_b != _P["initial_b"].default:
+            raise ValueError(
+                f"initial: an initial configuration replaces the random share of B; "
+                f"drop initial_b ({self.initial_b:g})"
+            )
+        if self.groups is not None and self.groups.initial_b is not None:
+            raise ValueError(
+                "initial: an initial configuration replaces the groups' initial shares; "
+                "drop groups.initial_b"
+            )
+        return self
 
     @model_validator(mode="after")
     def _groups(self):
@@ -652,6 +752,7 @@ class Scenario(_Strict):
             normalisation=s.dynamics.normalisation,
             events=tuple(s.schedule.events),
             groups=s.population.groups.as_dict() if s.population.groups is not None else None,
+            initial=s.population.initial.as_dict() if s.population.initial is not None else None,
         )
 
     @model_validator(mode="after")
@@ -777,6 +878,10 @@ _MODELS: dict[tuple, type[BaseModel]] = {
     ("population",): PopulationSpec,
     ("population", "committed"): CommittedSpec,
     ("population", "groups"): GroupsSpec,
+    ("population", "initial"): InitialSpec,
+    ("population", "initial", "block"): BlockSpec,
+    ("population", "initial", "ball"): BallSpec,
+    ("population", "initial", "snapshot"): SnapshotSpec,
     ("dynamics",): DynamicsSpec,
     ("schedule",): ScheduleSpec,
     ("output",): OutputSpec,
@@ -964,6 +1069,14 @@ def known_paths() -> list[str]:
         out += [f"{prefix}.{f}" for f in model.model_fields]
     out += [f"population.committed.{f}" for f in CommittedSpec.model_fields]
     out += [f"population.groups.{f}" for f in GroupsSpec.model_fields]
+    out += [f"population.initial.{f}" for f in InitialSpec.model_fields]
+    kinds: tuple[tuple[str, type[BaseModel]], ...] = (
+        ("block", BlockSpec),
+        ("ball", BallSpec),
+        ("snapshot", SnapshotSpec),
+    )
+    for kind, spec in kinds:
+        out += [f"population.initial.{kind}.{f}" for f in spec.model_fields]
     out += [
         "dynamics.exploration.rates",
         "dynamics.exploration.rate_mutation",

@@ -30,9 +30,11 @@ def assert_equivalent(
     implementations: Iterable[str] = IMPLEMENTATIONS,
     *,
     graph=None,
+    base_dir=None,
 ):
     """Assert that the engine's series equal those of the other ``implementations``
-    (on ``graph``, a networkx graph, instead of ``params.network`` when given).
+    (on ``graph``, a networkx graph, instead of ``params.network`` when given;
+    ``base_dir``: where a data file the parameters name is read from).
 
     - ``slow`` (every seed): share of B and rate counts exactly, mean payoffs to
       1e-12 (the slow model sums payoffs in another order), the mean rate from the
@@ -45,12 +47,12 @@ def assert_equivalent(
     which = set(implementations)
     unknown = which - set(IMPLEMENTATIONS)
     assert not unknown and "engine" in which, f"implementations: {sorted(which)}"
-    out = simulate(params, seeds, network=graph)
+    out = simulate(params, seeds, network=graph, base_dir=base_dir)
     grouped = params.groups is not None
     if "slow" in which:
         for r, seed in enumerate(seeds):
             adj = replicate_adjacency(params.network if graph is None else graph, seed)
-            res = slow_simulate(params, adj, seed, with_groups=grouped)
+            res = slow_simulate(params, adj, seed, with_groups=grouped, base_dir=base_dir)
             share, pay, rcounts = res[:3]
             np.testing.assert_array_equal(out.share_b[r], share)
             np.testing.assert_allclose(out.mean_payoff[r, 1:], pay[1:], rtol=1e-12)
@@ -69,7 +71,10 @@ def assert_equivalent(
                 )
     if "mesa" in which:
         m = NormChangeModel(
-            params=params, seed=seeds[0], **({} if graph is None else {"network": graph})
+            params=params,
+            seed=seeds[0],
+            base_dir=base_dir,
+            **({} if graph is None else {"network": graph}),
         )
         m.run_model()
         s = m.series()

@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("storage", ["normsim.store", "normsim.snapshots"]),
     ("networks", ["normsim.networks.*"]),
     # the model's parameters, with the payoffs the simulation can sum
-    ("model", ["normsim.groups", "normsim.params"]),
+    ("model", ["normsim.groups", "normsim.initial", "normsim.params"]),
     # the two implementations of the agent-based model: the compiled engine and Mesa's
     (
         "engine",

@@ -15,6 +15,7 @@ import numpy as np
 from normsim.draws import DrawStream
 from normsim.networks import Adjacency
 from normsim.params import ModelParams
+from normsim.snapshots import read_snapshots
 
 
 def fermi(pt: float, pi: float, beta: float, R: float) -> float:
@@ -54,17 +55,53 @@ def place(spec, nbrs, rs):
     if spec["placement"] == "hubs":
         key = [rs.next() for _ in range(N)]
         return sorted(range(N), key=lambda i: (-len(nbrs[i]), key[i], i))[:k]
-    start = rs.bounded(N)  # cluster: breadth first, neighbours in increasing order
-    ball, frontier = [start], [start]
-    while frontier and len(ball) < k:
+    return ball(nbrs, rs.bounded(N), k)  # cluster: breadth first from a random node
+
+
+def ball(nbrs, start, k):
+    """The first k nodes of a breadth-first search from ``start``, layer by layer,
+    each layer in the order its nodes are first reached (neighbours in increasing order)."""
+    out, frontier = [start], [start]
+    while frontier and len(out) < k:
         nxt = []
         for i in frontier:
-            for j in nbrs[i]:
-                if j not in ball and j not in nxt:
+            for j in sorted(nbrs[i]):
+                if j not in out and j not in nxt:
                     nxt.append(j)
-        ball += nxt
+        out += nxt
         frontier = nxt
-    return ball[:k]
+    return out[:k]
+
+
+def slow_initial(params: ModelParams, nbrs, base_dir=None):
+    """The initial norms (a list) and rate indices (a list, or None) of
+    ``params.initial``, straight from its description (normsim.initial)."""
+    N = len(nbrs)
+    spec = params.initial
+    if "nodes" in spec:
+        return [int(i in spec["nodes"]) for i in range(N)], None
+    if "block" in spec:
+        net = params.network
+        rows, cols, side = net["rows"], net["cols"], spec["block"]["side"]
+        r0, c0 = spec["block"]["corner"]
+        inside = {((r0 + a) % rows, (c0 + b) % cols) for a in range(side) for b in range(side)}
+        return [int((i // cols, i % cols) in inside) for i in range(N)], None
+    if "ball" in spec:
+        chosen = ball(nbrs, spec["ball"]["centre"], spec["ball"]["count"])
+        return [int(i in chosen) for i in range(N)], None
+    snap = spec["snapshot"]
+    from pathlib import Path
+
+    path = Path(snap["path"])
+    path = path if path.is_absolute() or base_dir is None else Path(base_dir) / path
+    found = read_snapshots(
+        path, rep=snap["replicate"], generation=snap["generation"], condition=snap["condition"]
+    )
+    last = max(found, key=lambda x: x.generation)
+    rates = None
+    if params.evolving and last.rate_index is not None:
+        rates = [int(x) for x in last.rate_index]
+    return [int(x) for x in last.norms], rates
 
 
 def slow_groups(params: ModelParams, N: int) -> list[int]:
@@ -78,9 +115,12 @@ def slow_groups(params: ModelParams, N: int) -> list[int]:
     return [0 if (i % net["cols"]) * 2 < net["cols"] else 1 for i in range(N)]
 
 
-def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: bool = False):
+def slow_simulate(
+    params: ModelParams, adj: Adjacency, seed: int, with_groups: bool = False, base_dir=None
+):
     """Return (share_b, mean_payoff, rate_counts) lists for one replicate (and, with
-    ``with_groups``, the per-group share of B and mean payoff, each (G+1, M))."""
+    ``with_groups``, the per-group share of B and mean payoff, each (G+1, M));
+    ``base_dir``: where a snapshot's path is read from."""
     rs = DrawStream(seed)
     N = adj.n
     nbrs = [list(map(int, adj.neighbors(i))) for i in range(N)]
@@ -93,6 +133,9 @@ def slow_simulate(params: ModelParams, adj: Adjacency, seed: int, with_groups: b
     g_ib = gspec["initial_b"] or [params.initial_b] * M
     norm = [1 if rs.u53(rs.next()) < g_ib[group[i]] else 0 for i in range(N)]
     rate = [rs.pick(rs.next(), K) for _ in range(N)] if params.evolving else [0] * N
+    if params.initial is not None:  # the draws above are taken, their outcome replaced
+        norm, given_rates = slow_initial(params, nbrs, base_dir)
+        rate = given_rates if given_rates is not None else rate
     committed = set(place(params.committed, nbrs, rs)) if params.committed else set()
     for i in committed:
         norm[i] = params.committed["norm"]
