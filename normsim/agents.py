@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from mesa.discrete_space import FixedAgent
 
 from normsim.game import Game
-from normsim.protocols import PROTOCOLS, Protocol
+from normsim.protocols import PROTOCOLS, Protocol, rules
 
 if TYPE_CHECKING:  # pragma: no cover
     from normsim.model import NormChangeModel
@@ -123,20 +123,58 @@ class NormAgent(FixedAgent):
         ):
             self.norm = 1 - self.norm
 
-    def update(self) -> None:
+    def _payoff_now(self) -> float:
+        """The payoff a structured protocol weighs: the game phase's, or the current one
+        in ``asynchronous`` mode."""
+        m = self.model
+        if m.params.update == "asynchronous":
+            return self.current_payoff(m.current_games[self.group])
+        return self.payoff
+
+    def _structured_candidate(self, protocol: Protocol, u_f: float) -> NormAgent:
+        """Imitate the best: the best-paid agent of the closed neighbourhood (itself,
+        then its neighbours; the ``floor(u_f m)``-th of ``m`` tied ones). Moran
+        death-birth: the first neighbour whose running sum of fitness exceeds ``u_f``
+        times the total (sums in neighbour order, one addition at a time)."""
+        if protocol.candidate == "best_neighbour":
+            pool = [self, *self.neighbors]
+            pays = [a._payoff_now() for a in pool]
+            best = max(pays)
+            tied = [a for a, v in zip(pool, pays, strict=True) if v == best]
+            return tied[int(u_f * len(tied))]
+        w = self.model.params.selection_intensity
+        fit = [rules.fitness(a._payoff_now(), w) for a in self.neighbors]
+        total = 0.0
+        for f in fit:
+            total += f
+        target, cum = u_f * total, 0.0
+        for a, f in zip(self.neighbors, fit, strict=True):
+            cum += f
+            if target < cum:
+                return a
+        return self.neighbors[-1]
+
+    def update(self, x: int | None = None, parent: NormAgent | None = None) -> None:
         """Explore or revise by the run's protocol (docs/model/odd.md, 3 and 7): the
         paper's is Fermi imitation of a random neighbour, a direct protocol weighs the
-        other norm instead (``_revise_directly``); with conformity, adopt the
-        neighbours' majority instead with probability gamma.
+        other norm instead (``_revise_directly``), a structured one finds its candidate
+        by payoff (``_structured_candidate``); with conformity, adopt the neighbours'
+        majority instead with probability gamma.
 
         In ``asynchronous`` mode this is one elementary step of the learner:
-        both payoffs are those of the current state."""
+        both payoffs are those of the current state. A Moran birth-death step passes
+        the output ``x`` that accepted the reproducer ``parent`` (the model drew it)."""
         m = self.model
         rs = m.stream
         p = m.params
-        x = rs.next()
-        index, u_e = rs.split(x & 0xFFFFFFFF, len(self.neighbors))
-        teacher = self.neighbors[index]
+        if x is None:
+            x = rs.next()
+        if parent is not None:  # birth-death: the parent is the candidate
+            _, u_e = rs.split(x & 0xFFFFFFFF, len(parent.neighbors))
+            teacher = parent
+        else:
+            index, u_e = rs.split(x & 0xFFFFFFFF, len(self.neighbors))
+            teacher = self.neighbors[index]
         u_f = rs.hi(x)
         if p.rates is not None:  # evolving rates
             y = rs.next()
@@ -162,6 +200,8 @@ class NormAgent(FixedAgent):
             return
 
         protocol = PROTOCOLS[p.protocol]
+        if protocol.structured and parent is None:  # its rule then adopts the candidate
+            teacher = self._structured_candidate(protocol, u_f)
         if protocol.direct:
             self._revise_directly(protocol, u_e, u_f, mu, random_norm)
             if p.evolving and u_m < p.rate_mutation:

@@ -49,6 +49,7 @@ from normsim.initial import initial_state
 from normsim.mechanisms import place_committed
 from normsim.networks import adjacency, build_graph, relabel
 from normsim.params import DEFAULTS, ModelParams
+from normsim.protocols import rules
 
 
 # ------------------------------------------------------------ reporters
@@ -231,9 +232,9 @@ class NormChangeModel(Model):
         ``conformity``, ``initial`` (:mod:`normsim.initial`), ``groups``
         (:mod:`normsim.groups`; with ``by: attribute`` pass a networkx graph whose
         nodes carry the attribute), ``protocol`` (:mod:`normsim.protocols`),
-        ``payoffs``, ``normalisation`` and ``matrix`` (a general 2 x 2 game ``[[R, S],
-        [T, P]]`` instead of a, b, c, :class:`normsim.game.MatrixGame`); game events:
-        give ``params``.
+        ``payoffs``, ``normalisation``, ``selection_intensity`` and ``matrix`` (a
+        general 2 x 2 game ``[[R, S], [T, P]]`` instead of a, b, c,
+        :class:`normsim.game.MatrixGame`); game events: give ``params``.
         ``network`` is a spec dict (:mod:`normsim.networks`) or a networkx graph.
     params : ModelParams, optional
         All of the above at once (then the keyword values are ignored).
@@ -299,6 +300,7 @@ class NormChangeModel(Model):
         protocol: str | Mapping[str, str] = DEFAULTS.protocol,
         payoffs: str = DEFAULTS.payoffs,
         normalisation: str = DEFAULTS.normalisation,
+        selection_intensity: float = DEFAULTS.selection_intensity,
         matrix: Sequence[Sequence[float]] | None = DEFAULTS.matrix,
         initial: Mapping[str, Any] | None = DEFAULTS.initial,
         params: ModelParams | None = None,
@@ -348,6 +350,7 @@ class NormChangeModel(Model):
                 protocol=cast(str, protocol),
                 payoffs=payoffs,
                 normalisation=normalisation,
+                selection_intensity=selection_intensity,
                 matrix=matrix,  # type: ignore[arg-type]  # checked and stored as a tuple
             )
         self.params = params
@@ -479,7 +482,9 @@ class NormChangeModel(Model):
         self.current_games = games
         for agent in self.by_node:
             agent.play(games[agent.group])
-        if self.params.update == "asynchronous":
+        if self.params.protocol == "moran_birth_death":
+            self._birth_death_steps(games)
+        elif self.params.update == "asynchronous":
             # N elementary steps, each a learner drawn with replacement (normsim.draws)
             n = len(self.by_node)
             for _ in range(n):
@@ -497,6 +502,22 @@ class NormChangeModel(Model):
         self.datacollector.collect(self)
         if self.generation >= self.params.generations:
             self.running = False
+
+    def _birth_death_steps(self, games: tuple) -> None:
+        """N Moran birth-death steps (asynchronous): a reproducer drawn uniformly and
+        accepted with probability fitness / largest fitness (the output ``x`` of each
+        try), whose copy replaces the neighbour that ``x``'s low half picks."""
+        p, rs, n = self.params, self.stream, len(self.by_node)
+        fmax = p.check_fitness(games, *self.k_range)
+        w = p.selection_intensity
+        for _ in range(n):
+            while True:
+                parent = self.by_node[rs.bounded(n)]
+                x = rs.next()
+                if rs.hi(x) * fmax < rules.fitness(parent._payoff_now(), w):
+                    break
+            index, _ = rs.split(x & 0xFFFFFFFF, len(parent.neighbors))
+            parent.neighbors[index].update(x=x, parent=parent)
 
     def run_model(self) -> None:
         """Step until the end of the schedule."""

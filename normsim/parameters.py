@@ -291,6 +291,20 @@ PARAMETERS: dict[str, Parameter] = {
             hashed="unless default",
         ),
         Parameter(
+            "selection_intensity",
+            "dynamics.selection_intensity",
+            1.0,
+            low=0.0,
+            high=1.0,
+            unit="weight",
+            doc="w, the Moran rules' selection intensity: an agent's fitness is 1 - w + w "
+            "payoff (w = 0: neutral, the voter model; w = 1: fitness is the payoff). Every "
+            "fitness must stay positive.",
+            hashed="unless default",
+            label="Moran selection w",
+            page=(0.0, 1.0, 0.05),
+        ),
+        Parameter(
             "matrix",
             "game.matrix",
             None,

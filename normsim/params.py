@@ -13,7 +13,7 @@ Examples
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from normsim.parameters import PARAMETERS as _P
 from normsim.protocols import VISITING_ORDERS, payoff_part
 from normsim.protocols import check_payoffs as check_protocol_payoffs
 from normsim.protocols import resolve as resolve_protocol
+from normsim.protocols.rules import fitness
 
 UPDATE_MODES = VISITING_ORDERS
 DEFAULT_NETWORK = _P["network"].default
@@ -386,6 +387,8 @@ class ModelParams:
         (:data:`normsim.protocols.PAYOFFS`).
     normalisation : str
         ``range`` (payoff differences over the payoff range R) or ``raw`` (R = 1).
+    selection_intensity : float
+        w of the Moran rules' fitness ``1 - w + w payoff``.
     matrix : 2 x 2 nested sequence, optional
         A general symmetric game ``[[R, S], [T, P]]`` instead of the (a, b, c) game
         (:class:`normsim.game.MatrixGame`; a, b and c are then not used). A shock
@@ -412,6 +415,7 @@ class ModelParams:
     groups: Mapping[str, Any] | None = _P["groups"].default
     protocol: str = _P["protocol"].default
     payoffs: str = _P["payoffs"].default
+    selection_intensity: float = _P["selection_intensity"].default
     normalisation: str = _P["normalisation"].default
     matrix: tuple[tuple[float, float], tuple[float, float]] | None = _P["matrix"].default
     initial: Mapping[str, Any] | None = _P["initial"].default
@@ -440,6 +444,14 @@ class ModelParams:
         protocol = resolve_protocol(self.protocol, self.update)
         object.__setattr__(self, "protocol", protocol.name)
         check_protocol_payoffs(protocol, self.payoffs, self.normalisation)
+        object.__setattr__(
+            self, "selection_intensity", _P["selection_intensity"].check(self.selection_intensity)
+        )
+        if protocol.structured and self.conformity > 0:
+            raise NormsimError(
+                f"dynamics.conformity: {protocol.name} chooses its candidate by payoff and "
+                "does not combine with conformity"
+            )
         _P["beta"].check(self.beta)
         _P["exploration"].check(self.exploration)
         _P["rate_mutation"].check(self.rate_mutation)
@@ -577,6 +589,29 @@ class ModelParams:
         if self.payoffs == "average":
             return payoff_range(1, 1)
         return payoff_range(k_min, k_max)
+
+    def fitness_bounds(self, games: Sequence[Game], k_min: int, k_max: int) -> tuple[float, float]:
+        """``(largest, smallest)`` fitness ``1 - w + w payoff`` of the Moran rules that an
+        agent with k_min..k_max neighbours can have under ``games`` (the group games, or
+        the one game), from the payoffs' bounds (one game's with ``average`` payoffs).
+        The birth-death rule draws its reproducer by rejection against the largest; a
+        smallest at or below 0 is refused by :meth:`check_fitness`."""
+        k_lo, k_hi = (1, 1) if self.payoffs == "average" else (k_min, k_max)
+        bounds = [g.payoff_bounds(k_lo, k_hi) for g in games]
+        w = self.selection_intensity
+        return fitness(max(b[0] for b in bounds), w), fitness(min(b[1] for b in bounds), w)
+
+    def check_fitness(self, games: Sequence[Game], k_min: int, k_max: int) -> float:
+        """The largest fitness (:meth:`fitness_bounds`) of a Moran rule's run, after
+        refusing in one line a smallest fitness at or below 0."""
+        top, bottom = self.fitness_bounds(games, k_min, k_max)
+        if bottom <= 0:
+            raise NormsimError(
+                f"dynamics.selection_intensity: the fitness 1 - w + w payoff falls to "
+                f"{bottom:.4g} for the lowest payoff on this graph (w = "
+                f"{self.selection_intensity:g}); lower w so that every fitness is positive"
+            )
+        return top
 
     @property
     def evolving(self) -> bool:

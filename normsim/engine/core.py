@@ -236,6 +236,7 @@ class Tables:
     tmu_c: np.ndarray | None = None  # per class: the group's exploration thresholds
     th_c: np.ndarray | None = None  # (groups, fixed rate; else one unused entry)
     n_groups: int = 1
+    fmax: np.ndarray | None = None  # (P,): the Moran rules' largest fitness in each game
 
     @property
     def use_lut(self) -> bool:
@@ -312,6 +313,9 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
     beta = float(params.beta)
     protocol = PROTOCOLS[params.protocol]
     rule = protocol.code
+    fmax = np.zeros(P)
+    if protocol.moran:  # refuses a fitness at or below 0
+        fmax = np.array([params.check_fitness(g, k_lo, k_hi) for g in phase_games])
     thr = np.zeros((P, 1, 1), dtype=np.uint64)
     E = np.zeros((P, 1))
     if n_cls <= LUT_MAX_CLASSES:
@@ -333,7 +337,7 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
         how = RATIO if ratio else FORMULA
         if how == RATIO:
             E = np.exp(z)
-    return Tables(cls_off, pay, thr, E, how, zero_cls, R, R_games, tmu_c, th_c, M)
+    return Tables(cls_off, pay, thr, E, how, zero_cls, R, R_games, tmu_c, th_c, M, fmax)
 
 
 def _rule_masks(update: str) -> np.ndarray:
@@ -483,6 +487,8 @@ def _graph_args(
             tb.tmu_c,
             tb.th_c,
             np.int64(PROTOCOLS[params.protocol].code),
+            float(params.selection_intensity),
+            tb.fmax,
         ),
         bool(adj.k_min == adj.k_max),
         tb.how,

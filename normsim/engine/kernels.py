@@ -29,6 +29,10 @@ LUT, RATIO, FORMULA = 0, 1, 2
 #: learner weighs the other norm)
 IMITATIVE = KERNELS["random_neighbour"]
 DIRECT = KERNELS["none"]
+#: the structured families: the candidate found from payoffs (no conformity with them)
+BEST_NEIGHBOUR = KERNELS["best_neighbour"]
+FITNESS_NEIGHBOUR = KERNELS["fitness_neighbour"]
+FITNESS_POPULATION = KERNELS["fitness_population"]
 #: the choice rules' run-time codes (:attr:`normsim.protocols.Protocol.code`, ``tables.rule``)
 FERMI = PROTOCOLS["fermi"].code
 BEST_RESPONSE = PROTOCOLS["best_response"].code
@@ -174,6 +178,7 @@ _logit = _fermi  # rules.logit is rules.fermi
 _voter = nb.njit(inline="always")(rules.voter)
 _imitate_if_better = nb.njit(inline="always")(rules.imitate_if_better)
 _pairwise_difference = nb.njit(inline="always")(rules.pairwise_difference)
+_fitness = nb.njit(inline="always")(rules.fitness)
 
 
 @nb.njit(inline="always")
@@ -192,7 +197,59 @@ def _adopt(rule, pc, pi, beta, R):
         return _voter(pc, pi, beta, R)
     if rule == IMITATE_IF_BETTER:
         return _imitate_if_better(pc, pi, beta, R)
-    return _pairwise_difference(pc, pi, beta, R)
+    if rule == PAIRWISE_DIFFERENCE:
+        return _pairwise_difference(pc, pi, beta, R)
+    return _voter(pc, pi, beta, R)  # the structured protocols adopt their candidate
+
+
+@nb.njit(inline="always")
+def _best_in_closed(i, uf, indptr, indices, cls, PY):
+    """Imitate the best: the best-paid agent of ``i``'s closed neighbourhood (payoffs
+    ``PY`` of the classes ``cls``), the ``floor(uf m / 2**32)``-th of the ``m`` tied
+    ones in the order ``i``, then its neighbours."""
+    lo = np.uint64(indptr[i])
+    hi = np.uint64(indptr[i + np.uint64(1)])
+    own = PY[np.uint64(cls[i])]
+    best = own
+    m = np.uint64(1)
+    for q in range(lo, hi):
+        v = PY[np.uint64(cls[np.uint64(indices[q])])]
+        if v > best:
+            best = v
+            m = np.uint64(1)
+        elif v == best:
+            m += np.uint64(1)
+    k = (uf * m) >> _S32
+    if own == best:
+        if k == np.uint64(0):
+            return i
+        k -= np.uint64(1)
+    for q in range(lo, hi):
+        j = np.uint64(indices[q])
+        if PY[np.uint64(cls[j])] == best:
+            if k == np.uint64(0):
+                return j
+            k -= np.uint64(1)
+    return i  # not reached: the count above found m tied agents
+
+
+@nb.njit(inline="always")
+def _fitness_neighbour(i, uf, indptr, indices, cls, PY, w):
+    """Moran death-birth: the neighbour of ``i`` whose running sum of fitness (in
+    neighbour order) first exceeds ``uf * 2**-32`` times the neighbours' total."""
+    lo = np.uint64(indptr[i])
+    hi = np.uint64(indptr[i + np.uint64(1)])
+    total = 0.0
+    for q in range(lo, hi):
+        total += _fitness(PY[np.uint64(cls[np.uint64(indices[q])])], w)
+    target = np.float64(uf) * 2.0**-32 * total
+    cum = 0.0
+    for q in range(lo, hi):
+        j = np.uint64(indices[q])
+        cum += _fitness(PY[np.uint64(cls[j])], w)
+        if target < cum:
+            return j
+    return np.uint64(indices[hi - np.uint64(1)])  # not reached: target < total
 
 
 @nb.njit(inline="always")
@@ -261,10 +318,12 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R, rule):
 GraphArgs = namedtuple("GraphArgs", "indptr indices degree")
 #: payoff classes and the Fermi test of one graph under one parameter set
 #: (see :class:`~normsim.engine.Tables`)
-TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta tmu_c th_c rule")
+TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta tmu_c th_c rule w fmax")
 #: (``tmu_c``, ``th_c``: with groups and a fixed rate, each class's exploration
 #: thresholds, those of its group; otherwise one unused entry)
-#: (``R`` has one payoff range per game of the run: see :meth:`normsim.params.ModelParams.games`)
+#: (``R`` has one payoff range per game of the run: see :meth:`normsim.params.ModelParams.games`;
+#: ``rule`` the protocol's rule code, ``w`` the Moran rules' selection intensity, ``fmax``
+#: the largest fitness per game, :meth:`normsim.params.ModelParams.fitness_bounds`)
 #: exploration as 32-bit thresholds: ``t_mu[r]``, ``t_half[r]`` per rate, ``t_rm`` rate mutation
 RateArgs = namedtuple("RateArgs", "t_mu t_half t_rm")
 #: what a replicate writes: ``share_b`` (G+1), ``edges`` (G+1, 3: the AA, AB and BB
@@ -744,7 +803,9 @@ def _kernel(
     # the mechanisms' run-time flags (see _FLAGS) are constants in the plain
     # kernel, so that its code is that of the plain model alone
     direct = protocol == DIRECT  # compile-time: the candidate is the other norm
+    structured = protocol >= BEST_NEIGHBOUR  # compile-time: the candidate by payoffs
     rule = tables.rule  # run-time: the protocol's choice rule (_adopt)
+    w = tables.w
     conform = conform_rt  # compile-time, and only with mech_on
     if mech_on:
         committed, groups = committed_rt, groups_rt
@@ -800,7 +861,10 @@ def _kernel(
     # (synchronous sweeps visit agents in index order, which the hardware
     # prefetcher follows: taking them ahead there costs more than it saves)
     # (and the mechanisms draw more per agent than a batch takes ahead)
-    ahead = n >= AHEAD_MIN and mode != SYNCHRONOUS and not committed and not conform
+    # (and a structured protocol scans each learner's neighbourhood anyway)
+    ahead = (
+        n >= AHEAD_MIN and mode != SYNCHRONOUS and not committed and not conform and not structured
+    )
     bi = np.empty(BATCH, dtype=np.uint64)  # learners, teachers, draws, split words
     bt = np.empty(BATCH, dtype=np.uint64)  # and second draws of a batch (_take_ahead)
     bx = np.empty(BATCH, dtype=np.uint64)
@@ -909,6 +973,11 @@ def _kernel(
             else:
                 tmv = tm0
                 thv = th0
+            if structured:  # the candidate from the game phase's payoffs (the classes)
+                if protocol == BEST_NEIGHBOUR:
+                    t = _best_in_closed(i, uf, indptr, indices, cls, PY)
+                else:
+                    t = _fitness_neighbour(i, uf, indptr, indices, cls, PY, w)
             if direct:  # the candidate: i's own class had it the other norm
                 ct = _other_class(ci, norm0[i], deg[i])
             elif mode == REFERENCE:  # a teacher replaced earlier in the sweep earns 0
@@ -1042,7 +1111,7 @@ def _kernel(
                     csc[i] += d
                 continue
             # the Fermi test is a coin flip for the CPU: choose by indexing, not by a branch
-            if not evolving and how == LUT:
+            if not evolving and how == LUT and not structured:
                 # one table word: the Fermi threshold, and the new norm for each
                 # outcome of the draws as a mask (_rule_masks; bit 0: the old norm)
                 e = T[(ct << np.uint64(8)) + ci]
@@ -1064,7 +1133,10 @@ def _kernel(
                 changed[n_changed] = i  # kept only if i changed: no branch
                 n_changed += np.int64(new != old)
                 continue
-            accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule)
+            # (a structured protocol's candidate is adopted: it was chosen by payoff)
+            accept = (
+                np.int64(1) if structured else _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule)
+            )
             old = np.uint64(norm0[i])  # i is visited once: its norm is still the start one
             if direct:
                 teacher_norm = np.uint64(1) - old
@@ -1203,7 +1275,9 @@ def _kernel_async(
     """
     conform = conform_rt  # the flags as in _kernel
     direct = protocol == DIRECT
+    structured = protocol >= BEST_NEIGHBOUR
     rule = tables.rule
+    w = tables.w
     if mech_on:
         committed, groups = committed_rt, groups_rt
     else:
@@ -1250,18 +1324,35 @@ def _kernel_async(
         out.edges[g, 2] = e_bb
         if groups:
             out.g_half[g, :, :] = gh
+        fmax = tables.fmax[ph]
         for _ in range(n):
-            # the learner: uniform in 0..n-1, with replacement
-            i, s0, s1, s2, s3 = _bounded(nu, s0, s1, s2, s3)
-            x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
-            if regular:
-                mm = (x & _M32) * kdeg
-                t = np.uint64(indices[i * kdeg + (mm >> _S32)])
+            if protocol == FITNESS_POPULATION:
+                # Moran birth-death: a reproducer t by fitness (a uniform agent, accepted
+                # with probability fitness / fmax), whose copy replaces the learner i, a
+                # uniform neighbour of t (the low half of the accepting output)
+                while True:
+                    t, s0, s1, s2, s3 = _bounded(nu, s0, s1, s2, s3)
+                    x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                    if np.float64(x >> _S32) * 2.0**-32 * fmax < _fitness(PY[np.uint64(cls[t])], w):
+                        break
+                mm = (x & _M32) * np.uint64(deg[t])
+                i = np.uint64(indices[np.uint64(indptr[t]) + (mm >> _S32)])
             else:
-                mm = (x & _M32) * np.uint64(deg[i])
-                t = np.uint64(indices[np.uint64(indptr[i]) + (mm >> _S32)])
+                # the learner: uniform in 0..n-1, with replacement
+                i, s0, s1, s2, s3 = _bounded(nu, s0, s1, s2, s3)
+                x, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
+                if regular:
+                    mm = (x & _M32) * kdeg
+                    t = np.uint64(indices[i * kdeg + (mm >> _S32)])
+                else:
+                    mm = (x & _M32) * np.uint64(deg[i])
+                    t = np.uint64(indices[np.uint64(indptr[i]) + (mm >> _S32)])
             ue = mm & _M32
             uf = x >> _S32
+            if protocol == BEST_NEIGHBOUR:  # the candidate from the current payoffs
+                t = _best_in_closed(i, uf, indptr, indices, cls, PY)
+            elif protocol == FITNESS_NEIGHBOUR:
+                t = _fitness_neighbour(i, uf, indptr, indices, cls, PY, w)
             if committed or conform:
                 if evolving:
                     y, s0, s1, s2, s3 = _xo(s0, s1, s2, s3)
@@ -1299,7 +1390,7 @@ def _kernel_async(
                     new = old
                     if _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule):
                         new = 1 - old
-                elif _accept(
+                elif structured or _accept(
                     uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R, rule
                 ):
                     new = np.int64(norm[t])
@@ -1320,7 +1411,11 @@ def _kernel_async(
                 else:
                     ct = np.uint64(cls[t])
                     tn = np.int64(norm[t])
-                accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule)
+                accept = (
+                    np.int64(1)
+                    if structured
+                    else _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule)
+                )
                 if not evolving:
                     if groups:  # the exploration rate of i's group (its class's)
                         tmv = tmu_c[ci]

@@ -69,6 +69,22 @@ CANDIDATES: dict[str, Part] = {
             "no one: the agent compares its own norm with the other one against its "
             "neighbours (a direct protocol)",
         ),
+        Part(
+            "best_neighbour",
+            "the best-paid agent of its closed neighbourhood (itself and its neighbours), "
+            "ties broken uniformly by the visit's draw",
+        ),
+        Part(
+            "fitness_neighbour",
+            "one neighbour drawn with probability proportional to its fitness 1 - w + w "
+            "payoff (a Moran death-birth step: the agent dies, a neighbour's copy replaces it)",
+        ),
+        Part(
+            "fitness_population",
+            "the revising agent is a uniformly random neighbour of a reproducer drawn from "
+            "the whole population with probability proportional to fitness (a Moran "
+            "birth-death step)",
+        ),
     )
 }
 
@@ -123,11 +139,18 @@ CHOICE_RULES: dict[str, Part] = {
             "pairwise_difference",
             "adopt with probability max(0, candidate - own) / R",
         ),
+        Part("imitate", "adopt the candidate's norm always (the candidate was chosen by payoff)"),
     )
 }
 
 #: the kernel families: how the kernels find a protocol's candidate (compile-time code)
-KERNELS: dict[str, int] = {"random_neighbour": 0, "none": 1}
+KERNELS: dict[str, int] = {
+    "random_neighbour": 0,
+    "none": 1,
+    "best_neighbour": 2,
+    "fitness_neighbour": 3,
+    "fitness_population": 4,
+}
 
 #: the visiting orders (the values of ``dynamics.update``)
 VISITING_ORDERS = ("synchronous", "sequential", "reference", "asynchronous")
@@ -184,6 +207,19 @@ class Protocol:
     def kernel(self) -> int:
         """The compile-time code of its kernel family (:data:`KERNELS`)."""
         return KERNELS[self.candidate]
+
+    @property
+    def structured(self) -> bool:
+        """Whether it finds its candidate from the payoffs of a neighbourhood or the
+        population (imitate the best, the Moran rules): conformity does not combine
+        with it."""
+        return self.kernel >= KERNELS["best_neighbour"]
+
+    @property
+    def moran(self) -> bool:
+        """Whether it weighs agents by their fitness ``1 - w + w payoff``
+        (``dynamics.selection_intensity`` w)."""
+        return self.candidate.startswith("fitness_")
 
     @property
     def scaled(self) -> bool:
@@ -299,6 +335,67 @@ PROTOCOLS: dict[str, Protocol] = {
             "default: the difference of two payoffs never exceeds R).",
             draws="as under fermi, u_f deciding the imitation",
             rates="an imitating agent takes its neighbour's rate; the rate then mutates",
+        ),
+        Protocol(
+            name="imitate_the_best",
+            code=6,
+            candidate="best_neighbour",
+            payoffs=tuple(PAYOFFS),
+            choice="imitate",
+            rule=rules.voter,
+            orders=("synchronous", "sequential", "asynchronous"),
+            label="imitate the best",
+            doc="Imitate the best (Nowak & May 1992): the agent takes the norm (and rate) "
+            "of the best-paid agent of its closed neighbourhood, itself included; among "
+            "several best-paid ones it takes one uniformly at random (the visit's u_f "
+            "picks it), so it keeps its norm when it is among the best. The payoffs are "
+            "those of the game phase (synchronous, sequential) or current "
+            "(asynchronous). It never adopts a norm absent from its closed "
+            "neighbourhood, except by exploration.",
+            draws="x as under fermi: u_e decides exploration, u_f breaks ties among the "
+            "best (the m tied agents, itself first and then its neighbours in order: the "
+            "floor(u_f m)-th); the neighbour x picks is not used",
+            rates="an imitating agent takes the best agent's rate; the rate then mutates",
+        ),
+        Protocol(
+            name="moran_death_birth",
+            code=7,
+            candidate="fitness_neighbour",
+            payoffs=tuple(PAYOFFS),
+            choice="imitate",
+            rule=rules.voter,
+            orders=("synchronous", "sequential", "asynchronous"),
+            label="Moran death-birth",
+            doc="Moran death-birth on the graph: the visited agent dies and a copy of one "
+            "of its neighbours takes its place, the neighbour drawn with probability "
+            "proportional to its fitness 1 - w + w payoff (selection intensity w, "
+            "``dynamics.selection_intensity``; w = 0 is the voter model). With "
+            "exploration the newcomer takes a random norm with probability mu.",
+            draws="x as under fermi: u_e decides exploration, u_f draws the parent (the "
+            "first neighbour whose running sum of fitness, in neighbour order, exceeds "
+            "u_f times the total); the neighbour x picks is not used",
+            rates="the newcomer takes its parent's rate; the rate then mutates",
+        ),
+        Protocol(
+            name="moran_birth_death",
+            code=8,
+            candidate="fitness_population",
+            payoffs=tuple(PAYOFFS),
+            choice="imitate",
+            rule=rules.voter,
+            orders=("asynchronous",),
+            label="Moran birth-death",
+            doc="Moran birth-death on the graph: an agent of the whole population "
+            "reproduces with probability proportional to its fitness 1 - w + w payoff "
+            "(drawn by rejection: a uniformly random agent is accepted with probability "
+            "fitness / largest possible fitness), and its copy replaces a uniformly "
+            "random neighbour; with exploration the copy takes a random norm with "
+            "probability mu. Current payoffs; the asynchronous order only (a step is a "
+            "birth, not a visit).",
+            draws="per step, until a reproducer is accepted: j (a bounded draw, as the "
+            "asynchronous learner) and x, whose u_f accepts j if u_f fmax < fitness; "
+            "then x's low half picks the neighbour that is replaced and gives u_e",
+            rates="the copy takes its parent's rate; the rate then mutates",
         ),
     )
 }

@@ -55,3 +55,9 @@ def pairwise_difference(candidate: float, own: float, beta: float, R: float) -> 
     if d <= 0.0:
         return 0.0
     return min(1.0, d / R)
+
+
+def fitness(payoff: float, w: float) -> float:
+    """The Moran rules' fitness ``1 - w + w payoff`` with selection intensity ``w``,
+    computed as ``(1 - w) + w * payoff`` everywhere."""
+    return (1.0 - w) + w * payoff

@@ -504,6 +504,7 @@ class DynamicsSpec(_Strict):
     protocol: str | dict = _field("protocol")
     payoffs: str = _field("payoffs")
     normalisation: str = _field("normalisation")
+    selection_intensity: Number = _field("selection_intensity")
 
     @model_validator(mode="before")
     @classmethod
@@ -541,6 +542,11 @@ class DynamicsSpec(_Strict):
     @classmethod
     def _gamma(cls, v):
         return _P["conformity"].check(v, "")
+
+    @field_validator("selection_intensity", mode="before")
+    @classmethod
+    def _w(cls, v):
+        return _P["selection_intensity"].check(v, "")
 
     @field_validator("update", mode="before")
     @classmethod
@@ -750,6 +756,7 @@ class Scenario(_Strict):
             protocol=protocol,
             payoffs=s.dynamics.payoffs,
             normalisation=s.dynamics.normalisation,
+            selection_intensity=s.dynamics.selection_intensity,
             events=tuple(s.schedule.events),
             groups=s.population.groups.as_dict() if s.population.groups is not None else None,
             initial=s.population.initial.as_dict() if s.population.initial is not None else None,
@@ -795,11 +802,13 @@ class Scenario(_Strict):
             )
         d = self.dynamics
         if self.population.well_mixed and (
-            d.payoffs != DEFAULTS.payoffs or d.normalisation != DEFAULTS.normalisation
+            d.payoffs != DEFAULTS.payoffs
+            or d.normalisation != DEFAULTS.normalisation
+            or d.selection_intensity != DEFAULTS.selection_intensity
         ):
             raise ValueError(
-                "dynamics.payoffs, dynamics.normalisation: these need a network "
-                "(the well-mixed ODE has neither neighbours nor a payoff range)"
+                "dynamics.payoffs, dynamics.normalisation, dynamics.selection_intensity: "
+                "these need a network (the well-mixed ODE is that of Fermi imitation)"
             )
         gr = self.population.groups
         for k, ev in enumerate(self.schedule.events):

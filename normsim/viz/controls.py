@@ -122,6 +122,7 @@ def model_params(defaults: dict) -> dict:
             "values": list(NORMALISATIONS),
             "label": "payoff normalisation",
         },
+        "selection_intensity": _slider("selection_intensity", defaults),
         "shocks": {
             "type": "Select",
             "value": defaults["shocks"],

@@ -51,6 +51,7 @@ class VizModel(NormChangeModel):
         protocol: str = _P["protocol"],
         payoffs: str = _P["payoffs"],
         normalisation: str = _P["normalisation"],
+        selection_intensity: float = _P["selection_intensity"],
         shocks: str = _P["shocks"],
         shock_at: int = _P["shock_at"],
         evolving: bool = _P["evolving"],
@@ -102,7 +103,12 @@ class VizModel(NormChangeModel):
         try:  # a protocol that does not support the update mode: say so, do not run
             chosen = resolve_protocol(protocol, update, where="protocol")
             check_protocol_payoffs(chosen, payoffs, normalisation, where="")
-            plain.update(protocol=chosen.name, payoffs=payoffs, normalisation=normalisation)
+            plain.update(
+                protocol=chosen.name,
+                payoffs=payoffs,
+                normalisation=normalisation,
+                selection_intensity=float(selection_intensity),
+            )
         except NormsimError as e:
             self.problem = str(e).lstrip(".")
         self.threat = None

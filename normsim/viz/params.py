@@ -54,6 +54,7 @@ PAGE_DEFAULTS = {
     "protocol": DEFAULTS.protocol,
     "payoffs": DEFAULTS.payoffs,
     "normalisation": DEFAULTS.normalisation,
+    "selection_intensity": DEFAULTS.selection_intensity,
     "shocks": "once",
     "shock_at": 100,
     "evolving": False,
@@ -254,6 +255,7 @@ def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> d
         protocol=s.dynamics.protocol,
         payoffs=s.dynamics.payoffs,
         normalisation=s.dynamics.normalisation,
+        selection_intensity=s.dynamics.selection_intensity,
         seed=int(s.seed),
         initial_b=s.population.initial_b,
     )

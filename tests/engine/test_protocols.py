@@ -146,8 +146,22 @@ MECHANISMS = {
 
 
 @pytest.mark.kernels
-@pytest.mark.parametrize("mech,expl", [(m, "fixed") for m in MECHANISMS] + [("both", "evolving")])
-@pytest.mark.parametrize("protocol,update", [x for x in PROTOCOL_ORDERS if x[0] != DEFAULT])
+@pytest.mark.parametrize(
+    "protocol,update,mech,expl",
+    [
+        (name, update, mech, expl)
+        for name, update in PROTOCOL_ORDERS
+        if name != DEFAULT
+        for mech, expl in [(m, "fixed") for m in MECHANISMS] + [("both", "evolving")]
+        # a structured protocol refuses conformity; it takes committed agents alone
+        if not (PROTOCOLS[name].structured and "conformity" in MECHANISMS[mech])
+    ]
+    + [
+        (name, update, "committed", "evolving")
+        for name, update in PROTOCOL_ORDERS
+        if PROTOCOLS[name].structured
+    ],
+)
 def test_engine_equals_mesa_and_slow_model_with_each_mechanism(protocol, update, mech, expl):
     """Each mechanism with a fixed rate, and both together with evolving rates (the
     mechanisms' own kernels: normsim.engine.warm's set ``all``)."""
@@ -393,6 +407,84 @@ def test_asynchronous_logit_has_the_gibbs_law_on_a_small_graph():
     assert abs(means.mean() - want) < 4 * err + 1e-3, (means.mean(), want, err)
     # the law is not the uniform one nor all-B: the test can tell them apart
     assert abs(want - 0.5) > 10 * err and abs(want - 1.0) > 10 * err
+
+
+# ---------------------------------------------------------------- structured protocols
+@pytest.mark.parametrize("update", PROTOCOLS["imitate_the_best"].orders)
+def test_imitate_the_best_never_adopts_a_norm_absent_from_the_closed_neighbourhood(update):
+    """Without exploration: in the sweep orders, each agent's norm after a generation is
+    one its closed neighbourhood held at the generation's start (checked on snapshots);
+    on a graph where everyone earns the same, it keeps its norm with probability 1/m."""
+    p = dataclasses.replace(
+        _params("imitate_the_best", update, "fixed", net="erdos_renyi"),
+        exploration=0.0,
+        shocks=(),
+        generations=12,
+    )
+    adj = replicate_adjacency(p.network, 1)
+    nbrs = [list(map(int, adj.neighbors(i))) for i in range(adj.n)]
+    out = simulate(p, [1], snapshots=range(13))
+    changes = 0
+    for gen in range(12):
+        before, after = out.snapshots[gen][0][0], out.snapshots[gen + 1][0][0]
+        changes += int((before != after).sum())
+        if update == "asynchronous":  # several steps per agent: only the unanimous check
+            continue
+        for i in range(adj.n):
+            assert after[i] in {before[i], *(before[j] for j in nbrs[i])}, (gen, i)
+    assert changes > 0
+    for initial_b in (0.0, 1.0):  # a unanimous population never moves
+        share = simulate(dataclasses.replace(p, initial_b=initial_b), [2]).share_b
+        np.testing.assert_array_equal(share, initial_b)
+
+
+def _fixation_frequency(params, graph, seeds):
+    share = simulate(params, seeds, network=graph).share_b[:, -1]
+    assert np.all((share == 0) | (share == 1)), "some runs did not fix: run longer"
+    return float(share.mean())
+
+
+@pytest.mark.parametrize(
+    "protocol,rule", [("moran_death_birth", "death-birth"), ("moran_birth_death", "birth-death")]
+)
+def test_moran_fixation_on_a_small_graph_is_the_chain_solution(protocol, rule):
+    """A single B agent on a small irregular graph, asynchronous, no exploration, with
+    selection (b > a): the fraction of replicates that fix on B is the absorbing chain's
+    fixation probability (normsim.theory.fixation, 2**N states), within 4 standard errors."""
+    from normsim.theory.fixation import fixation_probability
+
+    g = nx.Graph([(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 5), (5, 3), (1, 6)])
+    n = g.number_of_nodes()
+    p = ModelParams(
+        a=0.4,
+        b=1.0,
+        c=0.3,
+        network={"kind": "grid", "rows": 2, "cols": 2},  # replaced by the graph
+        update="asynchronous",
+        protocol=protocol,
+        selection_intensity=0.5,
+        exploration=0.0,
+        initial={"nodes": [3]},
+        generations=400,
+    )
+    seeds = list(range(600))
+    got = _fixation_frequency(p, g, seeds)
+    want = fixation_probability(g, [3], rule=rule, game=p.game, w=0.5)
+    se = np.sqrt(want * (1 - want) / len(seeds))
+    assert abs(got - want) < 4 * se, (got, want, se)
+
+
+def test_a_fitness_at_or_below_zero_is_refused_in_one_line():
+    p = ModelParams(
+        matrix=((4.0, -3.0), (3.0, 2.0)),
+        network={"kind": "grid", "rows": 4, "cols": 4, "periodic": True},
+        update="asynchronous",
+        protocol="moran_birth_death",
+    )
+    with pytest.raises(NormsimError, match="selection_intensity: the fitness 1 - w \\+ w payoff"):
+        simulate(p, [1])
+    with pytest.raises(NormsimError, match="does not combine with conformity"):
+        ModelParams(protocol="imitate_the_best", update="sequential", conformity=0.2)
 
 
 # ---------------------------------------------------------------- bad input

@@ -25,8 +25,8 @@ def fermi(pt: float, pi: float, beta: float, R: float) -> float:
 
 def imitation_probability(protocol: str, pt: float, pi: float, beta: float, R: float) -> float:
     """The probability of copying the teacher under each imitative protocol."""
-    if protocol == "voter":
-        return 1.0
+    if protocol in ("voter", "imitate_the_best", "moran_death_birth", "moran_birth_death"):
+        return 1.0  # (the structured protocols adopt the candidate they chose)
     if protocol == "imitate_if_better":
         return 1.0 if pt > pi else 0.0
     if protocol == "pairwise_difference":
@@ -181,6 +181,20 @@ def slow_simulate(
         total = [sum(games[group[i]].payoff(norm[i], norm[j]) for j in nbrs[i]) for i in range(N)]
         payoff = [total[i] / per(i) for i in range(N)]  # what the rules compare
         payoff_f = [exact(i, norm[i], norm) for i in range(N)]  # the game phase's, by formula
+        w = params.selection_intensity
+
+        def fit(pay, w=w):
+            return (1.0 - w) + w * pay
+
+        # the largest fitness: from the largest payoff an agent can earn (degrees k_hi,
+        # or k_lo for a negative matrix entry)
+        top = max(
+            max(max(x.matrix().ravel()) * k_hi, max(x.matrix().ravel()) * k_lo)
+            if params.matrix is not None
+            else max(x.a, x.b) * k_hi
+            for x in games
+        )
+        fmax = fit(top)
         mean_pay.append(sum(total) / N)  # the game phase's totals, whatever the rules compare
         g_pay.append([sum(total[i] for i in range(N) if group[i] == k) / size[k] for k in range(M)])
         start_norm, start_rate = list(norm), list(rate)
@@ -189,6 +203,14 @@ def slow_simulate(
         for pos in range(N - 1, -1, -1):
             if params.update == "synchronous":
                 i = N - 1 - pos
+            elif params.protocol == "moran_birth_death":  # a reproducer t by fitness
+                while True:  # uniform, accepted with probability fitness / fmax
+                    t = rs.bounded(N)
+                    x = rs.next()
+                    if rs.hi(x) * fmax < fit(exact(t, norm[t], norm)):
+                        break
+                k, _ = rs.split(x & 0xFFFFFFFF, len(nbrs[t]))
+                i = nbrs[t][k]  # its copy replaces this neighbour
             elif params.update == "asynchronous":  # a random learner, with replacement
                 i = rs.bounded(N)
             else:  # Fisher-Yates, visiting each position once it is final
@@ -197,9 +219,12 @@ def slow_simulate(
                     r, spare = rs.bounded_lo(pos + 1)
                     order[pos], order[r] = order[r], order[pos]
                 i = order[pos]
-            x = rs.next()
-            k, u_e = rs.split(x & 0xFFFFFFFF, len(nbrs[i]))
-            t = nbrs[i][k]
+            if params.protocol == "moran_birth_death":  # x accepted the reproducer t
+                _, u_e = rs.split(x & 0xFFFFFFFF, len(nbrs[t]))
+            else:
+                x = rs.next()
+                k, u_e = rs.split(x & 0xFFFFFFFF, len(nbrs[i]))
+                t = nbrs[i][k]
             u_f = rs.hi(x)
             if params.evolving:
                 y = rs.next()
@@ -244,6 +269,28 @@ def slow_simulate(
                 if params.evolving and u_m < params.rate_mutation:
                     rate[i] = new_rate
                 continue
+            if params.protocol in ("imitate_the_best", "moran_death_birth"):
+                # payoffs by the formula (ties and running sums on exact values): the
+                # game phase's, or the current ones when asynchronous
+                def now(j, pf=payoff_f):
+                    return exact(j, norm[j], norm) if params.update == "asynchronous" else pf[j]
+
+                if params.protocol == "imitate_the_best":
+                    pool = [i] + nbrs[i]
+                    best = max(now(j) for j in pool)
+                    tied = [j for j in pool if now(j) == best]
+                    t = tied[int(u_f * len(tied))]
+                else:
+                    fits = [fit(now(j)) for j in nbrs[i]]
+                    total = 0.0
+                    for f in fits:
+                        total += f
+                    cum, target = 0.0, u_f * total
+                    for j, f in zip(nbrs[i], fits, strict=True):
+                        cum += f
+                        if target < cum:
+                            t = j
+                            break
             teacher_pay, own_pay = payoff[t], payoff[i]
             if params.update == "reference" and replaced[t]:
                 teacher_pay = 0.0
