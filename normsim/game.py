@@ -190,6 +190,14 @@ class MatrixGame:
     ``n_A`` A-neighbours and ``n_B`` B-neighbours earns ``R n_A + S n_B``, one of
     norm B ``T n_A + P n_B``.
 
+    On a network every edge is one game, and the game on any graph is a potential
+    game (Monderer & Shapley 1996): ``pi(B) - pi(A) = n_B (P - S) - n_A (R - T)``, so
+    with ``phi(A, A) = R - T``, ``phi(B, B) = P - S``, ``phi(A, B) = 0``
+    (:meth:`edge_potential`) and ``Phi(x)`` the sum of ``phi`` over the edges, one
+    agent's payoff gain from a switch is the change of ``Phi``. normsim's
+    coordination game is the case ``R = a, S = (1 - c) a, T = (1 - c) b, P = b``
+    (:meth:`CoordinationGame.as_matrix_game`).
+
     >>> g = MatrixGame(4.0, 0.0, 3.0, 2.0)     # the stag hunt preset
     >>> g.favoured_norm(), g.risk_dominant_norm()
     (0, 1)
@@ -244,9 +252,43 @@ class MatrixGame:
         (each edge played once by each end): ``(2 R e_AA + (S + T) e_AB + 2 P e_BB) / n``."""
         return (2 * self.R * e_aa + (self.S + self.T) * e_ab + 2 * self.P * e_bb) / n
 
+    def total_payoffs(
+        self, n_a: int | np.ndarray, n_b: int | np.ndarray
+    ) -> tuple[float | np.ndarray, float | np.ndarray]:
+        """``(pi(A), pi(B))``: the summed payoffs of each norm against ``n_a`` neighbours of
+        norm A and ``n_b`` of norm B (vectorised).
+
+        >>> MatrixGame(4.0, 0.0, 3.0, 2.0).total_payoffs(2, 1)
+        (8.0, 8.0)
+        """
+        return n_a * self.R + n_b * self.S, n_a * self.T + n_b * self.P
+
     def matrix(self) -> np.ndarray:
         """The 2x2 row-player payoff matrix, rows and columns ordered A, B."""
         return np.array([[self.R, self.S], [self.T, self.P]])
+
+    def as_dict(self) -> dict[str, float]:
+        """``{"R": ..., "S": ..., "T": ..., "P": ...}``."""
+        return {"R": self.R, "S": self.S, "T": self.T, "P": self.P}
+
+    def edge_potential(self) -> tuple[float, float]:
+        """``(phi(A, A), phi(B, B)) = (R - T, P - S)``: the potential of one edge
+        (``phi(A, B) = 0``), whose sum over the edges is the network game's potential;
+        each is also the deviation loss of its norm (:meth:`risk_dominant_norm`)."""
+        return self.R - self.T, self.P - self.S
+
+    def best_response_threshold(self) -> float | None:
+        """``q* = (R - T) / ((R - T) + (P - S))``: in a coordination game (``R > T`` and
+        ``P > S``) B is the strict best response iff the share of B among the neighbours
+        exceeds ``q*``. None when the game is not a coordination game.
+
+        >>> MatrixGame(4.0, 0.0, 3.0, 2.0).best_response_threshold()
+        0.3333333333333333
+        """
+        phi_a, phi_b = self.edge_potential()
+        if phi_a <= 0 or phi_b <= 0:
+            return None
+        return phi_a / (phi_a + phi_b)
 
     def shocked(self) -> MatrixGame:
         """The game after a shock: the norms swap roles, ``[[P, T], [S, R]]``."""
@@ -318,6 +360,22 @@ def check_matrix(matrix: object, where: str = "game.matrix") -> tuple[float, flo
     return tuple(  # type: ignore[return-value]
         check_number(f"{where}.{names[i][j]}", rows[i][j]) for i in range(2) for j in range(2)
     )
+
+
+def as_matrix_game(game: Game | object) -> MatrixGame:
+    """``game`` as a :class:`MatrixGame`: a :class:`MatrixGame` itself, a
+    :class:`CoordinationGame` (:meth:`CoordinationGame.as_matrix_game`) or a 2 x 2
+    matrix ``[[R, S], [T, P]]`` (a one-line :class:`~normsim.errors.NormsimError`
+    otherwise).
+
+    >>> as_matrix_game(CoordinationGame(1.0, 2.0, 1.0)).as_dict()
+    {'R': 1.0, 'S': 0.0, 'T': 0.0, 'P': 2.0}
+    """
+    if isinstance(game, MatrixGame):
+        return game
+    if isinstance(game, CoordinationGame):
+        return game.as_matrix_game()
+    return MatrixGame.from_matrix(game, where="game")
 
 
 #: the named games of ``game: {preset: NAME}``: ``coordination`` takes a, b, c (the

@@ -7,7 +7,7 @@ import argparse
 import math
 from typing import TYPE_CHECKING
 
-from normsim.cli.common import EXIT_OK, integer, number, print_json
+from normsim.cli.common import EXIT_OK, game_options, integer, number, print_json
 from normsim.cli.conventions import CONVENTION_MODELS, cmd_conventions
 from normsim.cli.learning import (
     LEARNING_MODELS,
@@ -39,7 +39,7 @@ _MODEL_OPTIONS = {
     "--group-sizes": ("replicator", "pairwise"),
     "--between": ("replicator", "pairwise"),
     "--diagonal": ("small-mutation",),
-    "--preset": ("replicator", "pairwise", "finite", "pair"),
+    "--preset": ("replicator", "pairwise", "finite", "pair", *LEARNING_OPTIONS["--matrix"]),
     "--p0": ("replicator", "pairwise", "finite", "pair"),
     **LEARNING_OPTIONS,
     "--matrix": (
@@ -101,8 +101,8 @@ def add_analytic(sub: Subparsers) -> None:
         "--matrix",
         metavar="R,S,T,P",
         help="a general symmetric 2 x 2 game [[R, S], [T, P]] instead of --a --b --c "
-        "(row player's payoffs; rows and columns A, B); small-mutation: a k x k matrix, "
-        "rows separated by ';' (1,0.5;0.4,0.8)",
+        "(row player's payoffs; rows and columns A, B), also as rows R,S;T,P; small-mutation: "
+        "a k x k matrix, rows separated by ';' (1,0.5;0.4,0.8)",
     )
     an.add_argument(
         "--preset",
@@ -242,7 +242,7 @@ def cmd_analytic(args: argparse.Namespace) -> int:
         return cmd_conventions(args)
     if model in LEARNING_MODELS:
         return cmd_learning(args)
-    game = _game(args)
+    game = game_options(args)
     mechanisms = [o for o in _MECHANISM_OPTIONS if given[o] is not None]
     if game is not None and (mechanisms or args.plot):
         option = mechanisms[0] if mechanisms else "--plot"
@@ -262,46 +262,6 @@ def cmd_analytic(args: argparse.Namespace) -> int:
     if model == "replicator":
         return _analytic_replicator(args, game)
     return _analytic_theory(args, game)
-
-
-def _game(args: argparse.Namespace):
-    """The matrix game of ``--matrix`` or a matrix ``--preset`` (None: the (a, b, c) game,
-    whose --a --b --c this fills in from the coordination preset's defaults)."""
-    from normsim.game import PRESETS, MatrixGame
-    from normsim.params import DEFAULTS
-
-    abc = [f"--{k}" for k in "abc" if getattr(args, k) is not None]
-    if args.matrix is not None and args.preset is not None:
-        raise NormsimError("give --matrix or --preset, not both")
-    if args.preset is not None:
-        if args.preset not in PRESETS:
-            raise NormsimError(f"--preset: {args.preset!r} is not one of {', '.join(PRESETS)}")
-        table = PRESETS[args.preset]
-        if table is None:  # the (a, b, c) game with its defaults
-            for k in "abc":
-                if getattr(args, k) is None:
-                    setattr(args, k, repr(getattr(DEFAULTS, k)))
-            return None
-        if abc:
-            raise NormsimError(f"--preset {args.preset} is a matrix game: {abc[0]} does not apply")
-        return MatrixGame(**table)
-    if args.matrix is not None:
-        if abc:
-            raise NormsimError(f"give --matrix or --a --b --c, not both ({abc[0]} given)")
-        parts = [x.strip() for x in args.matrix.split(",")]
-        if len(parts) != 4:
-            raise NormsimError(
-                f"--matrix: {args.matrix!r} is not four numbers R,S,T,P (a 2 x 2 matrix)"
-            )
-        names = ("R", "S", "T", "P")
-        return MatrixGame(*(number(f"--matrix {n}", x) for n, x in zip(names, parts, strict=True)))
-    missing = [f"--{k}" for k in "abc" if getattr(args, k) is None]
-    if missing:
-        raise NormsimError(
-            f"give the game: --a --b --c (missing {', '.join(missing)}), or --matrix R,S,T,P, "
-            "or --preset NAME"
-        )
-    return None
 
 
 def _analytic_replicator(args: argparse.Namespace, game=None) -> int:

@@ -27,6 +27,7 @@ class Parser(argparse.ArgumentParser):
 
 
 if TYPE_CHECKING:
+    from normsim.game import MatrixGame
     from normsim.scenario import LoadedScenario
 
     #: what ``add_subparsers`` of a :class:`Parser` returns; each command module adds its
@@ -82,6 +83,75 @@ def integer(option: str, text: str, low: int | None = None) -> int:
     if not x.is_integer():
         raise NormsimError(f"{option}: {text!r} is not a whole number")
     return int(x)
+
+
+def parse_matrix(text: str) -> list[list[float]]:
+    """``--matrix``: four numbers ``R,S,T,P`` (the 2 x 2 game ``[[R, S], [T, P]]``) or the
+    rows of a square k x k matrix, separated by ``;``, entries by ``,`` (``1,0.5;0.4,0.8``).
+
+    >>> parse_matrix("4,0,3,2")
+    [[4.0, 0.0], [3.0, 2.0]]
+    >>> parse_matrix("1,0.5;0.4,0.8")
+    [[1.0, 0.5], [0.4, 0.8]]
+    """
+    if ";" not in text:
+        parts = [t.strip() for t in text.split(",")]
+        if len(parts) != 4:
+            raise NormsimError(
+                f"--matrix: {text!r} is not four numbers R,S,T,P (a 2 x 2 matrix) "
+                "nor k x k rows separated by ';'"
+            )
+        r, s, t, p = (number(f"--matrix {n}", x) for n, x in zip("RSTP", parts, strict=True))
+        return [[r, s], [t, p]]
+    rows = [[number("--matrix", t.strip()) for t in row.split(",")] for row in text.split(";")]
+    k = len(rows)
+    if any(len(r) != k for r in rows):
+        shape = f"{k} rows of " + "/".join(sorted({str(len(r)) for r in rows})) + " entries"
+        raise NormsimError(f"--matrix: {shape}; give a square k x k matrix (rows ';', entries ',')")
+    return rows
+
+
+def game_options(args: argparse.Namespace) -> MatrixGame | None:
+    """The 2 x 2 matrix game of ``--matrix`` or of a matrix ``--preset``; None for the
+    (a, b, c) game, whose ``--a --b --c`` the ``coordination`` preset fills in with the
+    defaults of :data:`normsim.params.DEFAULTS` where they are not given. A one-line
+    :class:`~normsim.errors.NormsimError` for conflicting or missing options."""
+    from normsim.game import PRESETS, MatrixGame
+    from normsim.params import DEFAULTS
+
+    abc = [f"--{k}" for k in "abc" if getattr(args, k) is not None]
+    preset = getattr(args, "preset", None)
+    if args.matrix is not None and preset is not None:
+        raise NormsimError("give --matrix or --preset, not both")
+    if preset is not None:
+        if preset not in PRESETS:
+            raise NormsimError(f"--preset: {preset!r} is not one of {', '.join(PRESETS)}")
+        table = PRESETS[preset]
+        if table is None:  # the (a, b, c) game with its defaults
+            for k in "abc":
+                if getattr(args, k) is None:
+                    setattr(args, k, repr(getattr(DEFAULTS, k)))
+            return None
+        if abc:
+            raise NormsimError(f"--preset {preset} is a matrix game: {abc[0]} does not apply")
+        return MatrixGame(**table)
+    if args.matrix is not None:
+        if abc:
+            raise NormsimError(f"give --matrix or --a --b --c, not both ({abc[0]} given)")
+        rows = parse_matrix(args.matrix)
+        if len(rows) != 2:
+            raise NormsimError(
+                f"--matrix: a {len(rows)} x {len(rows)} matrix; --model {args.model} takes a "
+                "2 x 2 game R,S,T,P"
+            )
+        return MatrixGame.from_matrix(rows, where="--matrix")
+    missing = [f"--{k}" for k in "abc" if getattr(args, k) is None]
+    if missing:
+        raise NormsimError(
+            f"give the game: --a --b --c (missing {', '.join(missing)}), or --matrix R,S,T,P, "
+            "or --preset NAME"
+        )
+    return None
 
 
 def _json_default(o):

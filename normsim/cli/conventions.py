@@ -8,25 +8,11 @@ from __future__ import annotations
 
 import argparse
 
-from normsim.cli.common import EXIT_OK, integer, number, print_json
+from normsim.cli.common import EXIT_OK, integer, number, parse_matrix, print_json
 from normsim.errors import NormsimError
 
 #: the models of this module
 CONVENTION_MODELS = ("small-mutation", "naming")
-
-
-def _numbers(option: str, text: str) -> list[float]:
-    return [number(option, t.strip()) for t in text.split(",")]
-
-
-def parse_matrix(text: str) -> list[list[float]]:
-    """``--matrix``: rows separated by ``;``, entries by ``,`` (``"1,0.5;0.4,0.8"``)."""
-    rows = [_numbers("--matrix", r) for r in text.split(";")]
-    k = len(rows)
-    if any(len(r) != k for r in rows):
-        shape = f"{k} rows of " + "/".join(sorted({str(len(r)) for r in rows})) + " entries"
-        raise NormsimError(f"--matrix: {shape}; give a square k x k matrix (rows ';', entries ',')")
-    return rows
 
 
 def cmd_conventions(args: argparse.Namespace) -> int:

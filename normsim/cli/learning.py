@@ -7,7 +7,7 @@ import argparse
 import math
 from typing import Any
 
-from normsim.cli.common import EXIT_OK, integer, number, print_json
+from normsim.cli.common import EXIT_OK, game_options, integer, number, print_json
 from normsim.errors import NormsimError
 
 LEARNING_MODELS = ("logit", "kmr", "contagion", "fixation")
@@ -29,8 +29,8 @@ def add_learning_options(an: argparse.ArgumentParser) -> None:
     """The options of the learning models, as a group of ``normsim analytic``."""
     grp = an.add_argument_group(
         "learning rules (logit, kmr, contagion, fixation)",
-        "Exact theory on a small or structured graph. The game is --a/--b/--c or a general "
-        "--matrix R,S,T,P.",
+        "Exact theory on a small or structured graph. The game is --a/--b/--c, a general "
+        "--matrix R,S,T,P or a --preset.",
     )
     grp.add_argument(
         "--graph",
@@ -73,22 +73,15 @@ def add_learning_options(an: argparse.ArgumentParser) -> None:
 
 
 def _game(args: argparse.Namespace) -> tuple[Any, dict]:
-    from normsim.theory.matrixgame import MatrixGame, coordination_matrix
+    from normsim.game import CoordinationGame
 
-    if args.matrix is not None:
-        if any(v is not None for v in (args.a, args.b, args.c)):
-            raise NormsimError("give --matrix or --a/--b/--c, not both")
-        parts = [t.strip() for t in args.matrix.split(",")]
-        if len(parts) != 4:
-            raise NormsimError("--matrix: give four numbers R,S,T,P, e.g. --matrix 4,0,3,2")
-        vals = [number("--matrix", t) for t in parts]
-        return MatrixGame(*vals), {"matrix": dict(zip("RSTP", vals, strict=False))}
-    if any(v is None for v in (args.a, args.b, args.c)):
-        raise NormsimError(f"--model {args.model} needs --a, --b and --c, or --matrix R,S,T,P")
+    matrix = game_options(args)
+    if matrix is not None:
+        return matrix, {"matrix": matrix.as_dict()}
     a = number("--a", args.a, low=0.0, low_open=True)
     b = number("--b", args.b, low=0.0, low_open=True)
     c = number("--c", args.c, low=0.0, high=1.0)
-    g = coordination_matrix(a, b, c)
+    g = CoordinationGame(a, b, c).as_matrix_game()
     return g, {"a": a, "b": b, "c": c, "matrix": g.as_dict()}
 
 
@@ -134,7 +127,7 @@ def cmd_learning(args: argparse.Namespace) -> int:
     model = args.model
     game: Any
     game_fields: dict
-    no_game = args.matrix is None and all(v is None for v in (args.a, args.b, args.c))
+    no_game = all(v is None for v in (args.matrix, args.preset, args.a, args.b, args.c))
     if model == "fixation" and no_game:  # the voter rules and neutral Moran need no game
         game, game_fields = None, {}
     else:

@@ -3,7 +3,7 @@
 Deterministic, synchronous, without exploration: every agent revises at once from the
 same state. An agent with ``n_A`` neighbours of norm A and ``n_B`` of norm B switches
 iff the other norm's summed payoff is strictly higher (``pi(B) = n_A T + n_B P`` against
-``pi(A) = n_A R + n_B S``, :mod:`normsim.theory.matrixgame`); a tie keeps its norm. In
+``pi(A) = n_A R + n_B S``, :meth:`normsim.game.MatrixGame.total_payoffs`); a tie keeps its norm. In
 the *progressive* variant B never reverts to A (Morris's contagion). The process runs
 until a state repeats: a fixed point or a cycle (synchronous best response can
 oscillate, e.g. on a bipartite graph).
@@ -27,9 +27,9 @@ takes over and whether it is attained.
 Examples
 --------
 >>> import networkx as nx
->>> from normsim.theory.matrixgame import coordination_matrix
+>>> from normsim.game import CoordinationGame
 >>> G = nx.cycle_graph(10)
->>> r = best_response_dynamics(G, [0, 1], coordination_matrix(0.4, 0.6, 0.3))
+>>> r = best_response_dynamics(G, [0, 1], CoordinationGame(0.4, 0.6, 0.3))
 >>> r.takeover, r.rounds
 (True, 2)
 >>> seed_threshold(G, [0, 1])
@@ -48,7 +48,7 @@ import networkx as nx
 import numpy as np
 
 from normsim.errors import NormsimError, check_number
-from normsim.theory.matrixgame import as_matrix_game
+from normsim.game import as_matrix_game
 from normsim.theory.smallgraphs import GraphArrays, graph_arrays, node_mask
 
 #: at most this many seed sets are tried by :func:`contagion_threshold`

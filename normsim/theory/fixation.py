@@ -8,7 +8,7 @@ at most :data:`MAX_NODES` nodes). The rules, all asynchronous (one event per ste
 - ``voter``: a uniformly random agent copies a uniformly random neighbour;
 - ``death-birth``: a uniformly random agent ``i`` is replaced by the norm of a
   neighbour ``j`` chosen with probability proportional to its fitness ``1 - w + w pi_j``
-  (``pi_j`` the summed payoff of :mod:`normsim.theory.matrixgame`'s game);
+  (``pi_j`` the summed payoff, :meth:`normsim.game.MatrixGame.total_payoffs`);
 - ``birth-death``: an agent ``j`` chosen among all ``N`` with probability proportional
   to fitness reproduces onto a uniformly random neighbour.
 
@@ -47,7 +47,7 @@ from scipy.sparse import csgraph
 from scipy.sparse import linalg as splinalg
 
 from normsim.errors import NormsimError, check_number
-from normsim.theory.matrixgame import as_matrix_game, coordination_matrix
+from normsim.game import MatrixGame, as_matrix_game
 from normsim.theory.smallgraphs import (
     GraphArrays,
     check_enumerable,
@@ -89,7 +89,7 @@ def flip_probabilities(
     other = np.where(bits == 1, k - n_b, n_b)
     if rule == "voter":
         return other / k / n
-    g = as_matrix_game(game if game is not None else coordination_matrix(1.0, 1.0, 0.0))
+    g = as_matrix_game(game if game is not None else MatrixGame(1.0, 1.0, 1.0, 1.0))  # neutral
     pi_a, pi_b = g.total_payoffs(k - n_b, n_b)
     pi = np.where(bits == 1, pi_b, pi_a)
     fit = 1.0 - w + w * pi

@@ -4,7 +4,7 @@
 revising agent explores with probability ``mu`` (takes a uniformly random norm, so B
 with probability ``mu / 2``); otherwise it switches to the other norm iff that norm's
 summed payoff against the ``N - 1`` others is strictly higher (a tie keeps its norm).
-The game is a general symmetric 2x2 matrix (:mod:`normsim.theory.matrixgame`). With
+The game is a general symmetric 2x2 matrix (:class:`normsim.game.MatrixGame`). With
 ``z`` agents of norm B, an A agent becomes B with probability ``p_AB(z) = (1 - mu)
 [pi_B > pi_A] + mu / 2`` and a B agent becomes A with ``p_BA(z)`` likewise.
 
@@ -35,8 +35,8 @@ norm's consensus in a large enough population (KMR 1993; Young 1993).
 
 Examples
 --------
->>> from normsim.theory.matrixgame import coordination_matrix
->>> ch = KMRChain(coordination_matrix(0.4, 0.6, 0.8), population=20, mu=0.05)
+>>> from normsim.game import CoordinationGame
+>>> ch = KMRChain(CoordinationGame(0.4, 0.6, 0.8), population=20, mu=0.05)
 >>> ch.basin_boundary_b()
 8
 >>> round(float(ch.stationary_distribution()[-1]), 4)
@@ -51,7 +51,7 @@ import numpy as np
 from scipy import stats
 
 from normsim.errors import NormsimError, check_number
-from normsim.theory.matrixgame import MatrixGame, as_matrix_game
+from normsim.game import MatrixGame, as_matrix_game
 
 ORDERS = ("asynchronous", "synchronous")
 #: the largest expected time (generations) the synchronous chain's state reduction reports
@@ -374,12 +374,7 @@ class KMRChain:
             down = -math.inf
             if ka.size:
                 # mirror: from all-B down to the largest state of all-A's basin
-                mirror = KMRChain(
-                    MatrixGame(self.game.P, self.game.T, self.game.S, self.game.R),
-                    N,
-                    self.mu,
-                    self.order,
-                )
+                mirror = KMRChain(self.game.shocked(), N, self.mu, self.order)
                 lt = mirror.log_passage_steps(0, N - int(ka[-1]))
                 down = -(lt - math.log(N)) if lt != math.inf else -math.inf
         return {
@@ -401,7 +396,7 @@ class KMRChain:
             "population": self.N,
             "mu": self.mu,
             "game": self.game.as_dict(),
-            "risk_dominant_norm": {0: "A", 1: "B", None: None}[self.game.risk_dominant()],
+            "risk_dominant_norm": {0: "A", 1: "B", None: None}[self.game.risk_dominant_norm()],
             "basin_boundary_b": ts["basin_boundary_b"],
             "basin_boundary_a": ts["basin_boundary_a"],
             "basin_states_a": ts["basin_size_a"],

@@ -6,10 +6,10 @@ explores (takes a uniformly random norm); otherwise it compares the summed payof
 other norm with that of its own, both against its neighbours' current norms, and
 switches with probability ``1 / (1 + exp(-beta (pi_other - pi_own) / S))``. ``S`` is the
 payoff range ``R`` of the graph (``scale="normalised"``, normsim's default,
-:meth:`~normsim.theory.matrixgame.MatrixGame.payoff_range` with the graph's smallest and
+:meth:`~normsim.game.MatrixGame.payoff_range` with the graph's smallest and
 largest degree) or 1 (``scale="raw"``, as in Blume 1993).
 
-The game ``[[R, S], [T, P]]`` (:mod:`normsim.theory.matrixgame`) summed over the edges
+The game ``[[R, S], [T, P]]`` (:class:`normsim.game.MatrixGame`) summed over the edges
 is a potential game: ``pi_i(B) - pi_i(A) = Phi(x with x_i = B) - Phi(x with x_i = A)``
 for::
 
@@ -42,8 +42,8 @@ B and the probabilities of the two consensus states, also as log10 (exact in log
 Examples
 --------
 >>> import networkx as nx
->>> from normsim.theory.matrixgame import coordination_matrix
->>> g = coordination_matrix(0.4, 0.6, 0.8)
+>>> from normsim.game import CoordinationGame
+>>> g = CoordinationGame(0.4, 0.6, 0.8)
 >>> law = logit_law(nx.cycle_graph(8), g, beta=5.0)
 >>> law.method, round(law.share_b, 4)
 ('ring', 0.9861)
@@ -63,7 +63,7 @@ from scipy.sparse import linalg as splinalg
 from scipy.special import gammaln
 
 from normsim.errors import NormsimError, check_number
-from normsim.theory.matrixgame import MatrixGame, as_matrix_game
+from normsim.game import MatrixGame, as_matrix_game
 from normsim.theory.smallgraphs import (
     GraphArrays,
     check_enumerable,

@@ -10,13 +10,17 @@ the share of B in each group), the need for coordination in play when events
 change it, and the well-mixed replicator prediction overlaid (without
 mechanisms; and the exploration-rate shares when rates evolve), and a text
 panel with the generation, the shares, the norm currently favoured and each
-group's c and share. Controls set c, the exploration rate, beta, a, b, the
+group's c and share. Controls set the game (a menu: the (a, b, c) game, a matrix
+preset such as the stag hunt, or a matrix game with R, S, T, P inputs), c, the
+exploration rate, beta, a, b, the
 network kind and size, the update mode, the revision protocol (the choices of
 :func:`~normsim.viz.params.protocol_choices`, from :data:`normsim.protocols.PROTOCOLS`), the shock
 schedule, the seed, the committed minority (fraction, placement, norm),
 conformity, a threat (c raised for a span of generations) and groups (none,
 the lattice's left and right halves with a c each, or the scenario's groups
-with a c slider for each of the first :data:`~normsim.viz.params.MAX_GROUP_SLIDERS`); Reset, Step
+with a c slider for each of the first :data:`~normsim.viz.params.MAX_GROUP_SLIDERS`) and,
+for a scenario with ``population.initial``, whether to start from its initial
+configuration; Reset, Step
 and Play drive the model. Every slider shows its value; the page's title and
 tab say what it shows.
 
@@ -53,13 +57,15 @@ from normsim.viz.components import (  # noqa: F401
     Text,
     markdown_html,
 )
-from normsim.viz.controls import model_params, slider_label  # noqa: F401
+from normsim.viz.controls import ABC_GAME, model_params, slider_label  # noqa: F401
 from normsim.viz.model import VizModel, agent_groups  # noqa: F401
 from normsim.viz.params import (  # noqa: F401
     DATA_ROOTS_ENV,
+    GAMES,
     GROUP_SPLITS,
     HORIZON,
     KINDS,
+    MATRIX_GAME,
     MAX_GROUP_SLIDERS,
     PAGE_DEFAULTS,
     PAGE_PLACEMENTS,
@@ -67,10 +73,13 @@ from normsim.viz.params import (  # noqa: F401
     SCENARIO_GROUPS,
     SCENARIO_NODES,
     defaults_from_scenario,
+    game_choices,
     network_spec,
     page_committed,
     page_events,
     page_groups,
+    page_initial,
+    page_matrix,
     protocol_choices,
     scenario_group_count,
 )
@@ -82,6 +91,7 @@ from normsim.viz.render import (  # noqa: F401
     MAX_DRAWN_NODES,
     MAX_GROUP_LINES,
     chart_png,
+    game_text,
     graph_png,
     group_markdown,
     info_markdown,

@@ -73,7 +73,7 @@ def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
 
     Fixed (non-dict) entries are passed to the model as they are. A ``Select`` with
     ``labels`` (a mapping of its values to what the menu shows) passes the value of
-    the label chosen. A control with
+    the label chosen; an ``InputFloat`` is a number field. A control with
     ``shown_when: (other, value)`` is shown only while control ``other`` has that
     value (its value is passed to the model either way)."""
     adjustable = {k: v for k, v in user_params.items() if isinstance(v, dict)}
@@ -119,6 +119,8 @@ def ParamInputs(user_params: dict, model_parameters: solara.Reactive[dict]):
             )
         elif kind == "Select":
             solara.Select(opt["label"], value=value, values=opt["values"], on_value=on_value)
+        elif kind == "InputFloat":  # any finite number (a matrix entry)
+            solara.InputFloat(opt["label"], value=value, on_value=on_value, continuous_update=True)
         elif kind == "Checkbox":
             solara.Checkbox(label=opt["label"], value=value, on_value=on_value)
         else:

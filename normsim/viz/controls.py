@@ -16,12 +16,17 @@ from normsim.protocols import NORMALISATIONS, PAYOFFS
 from normsim.viz.params import (
     GROUP_SPLITS,
     KINDS,
+    MATRIX_GAME,
     MAX_GROUP_SLIDERS,
     PAGE_PLACEMENTS,
     SCENARIO_GROUPS,
     SCENARIO_NODES,
+    game_choices,
     protocol_choices,
 )
+
+#: the controls of the (a, b, c) game: shown only while the game menu has it
+ABC_GAME = ("game", "coordination")
 
 
 def _slider(name: str, defaults: Mapping[str, Any], **extra: Any) -> dict:
@@ -64,7 +69,29 @@ def model_params(defaults: dict) -> dict:
                 "shown_when": ("group_split", SCENARIO_GROUPS),
             }
     out = {
-        "c": _slider("c", defaults, section="Game"),
+        "game": {
+            "type": "Select",
+            "value": defaults["game"],
+            "values": list(game_choices()),
+            "labels": game_choices(),
+            "label": "game",
+            "section": "Game",
+        },
+        **{
+            name: {
+                "type": "InputFloat",
+                "value": defaults[name],
+                "label": label,
+                "shown_when": ("game", MATRIX_GAME),
+            }
+            for name, label in (
+                ("R", "R: A's payoff against A"),
+                ("S", "S: A's payoff against B"),
+                ("T", "T: B's payoff against A"),
+                ("P", "P: B's payoff against B"),
+            )
+        },
+        "c": _slider("c", defaults, shown_when=ABC_GAME),
         "exploration": _slider("exploration", defaults),
         "evolving": {
             "type": "Checkbox",
@@ -72,8 +99,8 @@ def model_params(defaults: dict) -> dict:
             "label": "evolving exploration rates (0 .. 0.5)",
         },
         "beta": _slider("beta", defaults),
-        "a": _slider("a", defaults),
-        "b": _slider("b", defaults),
+        "a": _slider("a", defaults, shown_when=ABC_GAME),
+        "b": _slider("b", defaults, shown_when=ABC_GAME),
         "network_kind": {
             "type": "Select",
             "value": defaults["network_kind"],
@@ -225,7 +252,17 @@ def model_params(defaults: dict) -> dict:
         "events_json": defaults["events_json"],
         "committed_nodes_json": defaults["committed_nodes_json"],
         "scenario_events": defaults["scenario_events"],
+        "initial_json": defaults["initial_json"],
+        "scenario_initial": defaults["scenario_initial"],
     }
+    if defaults["initial_json"]:
+        kind = next(iter(json.loads(defaults["initial_json"])))
+        out["scenario_initial"] = {
+            "type": "Checkbox",
+            "value": defaults["scenario_initial"],
+            "label": f"the scenario's initial configuration ({kind}; off: random share of B)",
+            "section": "Initial configuration",
+        }
     if defaults["events_json"]:
         n = len(json.loads(defaults["events_json"]))
         out["scenario_events"] = {

@@ -11,7 +11,7 @@ import numpy as np
 
 from normsim.errors import NormsimError
 from normsim.model import NormChangeModel
-from normsim.params import ModelParams
+from normsim.params import ModelParams, check_matrix_payoffs
 from normsim.protocols import check_payoffs as check_protocol_payoffs
 from normsim.protocols import resolve as resolve_protocol
 from normsim.viz.params import (
@@ -22,6 +22,8 @@ from normsim.viz.params import (
     page_committed,
     page_events,
     page_groups,
+    page_initial,
+    page_matrix,
 )
 
 _P = PAGE_DEFAULTS
@@ -39,6 +41,11 @@ class VizModel(NormChangeModel):
 
     def __init__(
         self,
+        game: str = _P["game"],
+        R: float = _P["R"],
+        S: float = _P["S"],
+        T: float = _P["T"],
+        P: float = _P["P"],
         c: float = _P["c"],
         exploration: float = _P["exploration"],
         beta: float = _P["beta"],
@@ -68,6 +75,8 @@ class VizModel(NormChangeModel):
         scenario_events: bool = _P["scenario_events"],
         events_json: str = _P["events_json"],
         committed_nodes_json: str = _P["committed_nodes_json"],
+        initial_json: str = _P["initial_json"],
+        scenario_initial: bool = _P["scenario_initial"],
         group_split: str = _P["group_split"],
         c_left: float = _P["c_left"],
         c_right: float = _P["c_right"],
@@ -100,6 +109,13 @@ class VizModel(NormChangeModel):
             shocks=sched,
         )
         self.problem: str | None = None
+        try:  # the game menu: the (a, b, c) game, a matrix preset or the R, S, T, P inputs
+            matrix = page_matrix(game, R, S, T, P)
+            if matrix is not None:
+                check_matrix_payoffs(matrix[0] + matrix[1])
+                plain["matrix"] = matrix
+        except NormsimError as e:
+            self.problem = str(e)
         try:  # a protocol that does not support the update mode: say so, do not run
             chosen = resolve_protocol(protocol, update, where="protocol")
             check_protocol_payoffs(chosen, payoffs, normalisation, where="")
@@ -140,6 +156,7 @@ class VizModel(NormChangeModel):
                 conformity=float(conformity),
                 events=events,
                 groups=groups,
+                initial=page_initial(initial_json, bool(scenario_initial)),
             )
             self.scenario_event_count = (
                 len(json.loads(events_json)) if (scenario_events and events_json) else 0
@@ -155,8 +172,8 @@ class VizModel(NormChangeModel):
             params = ModelParams(**plain)
         try:
             super().__init__(params=params, seed=int(seed), base_dir=base_dir or None)
-        except NormsimError as e:  # the groups do not fit the graph (a node without a group)
-            if params.groups is None:
+        except NormsimError as e:  # groups that do not fit the graph, an initial configuration
+            if params.groups is None and params.initial is None:  # that does not (snapshot)
                 raise
             self.problem = str(e)
             params = ModelParams(**plain)
@@ -185,9 +202,16 @@ class VizModel(NormChangeModel):
 
     @property
     def mechanisms(self) -> bool:
-        """Whether committed agents, conformity, game events or groups are in play."""
+        """Whether committed agents, conformity, game events, groups or an initial
+        configuration are in play."""
         p = self.params
-        return p.committed is not None or p.conformity > 0 or bool(p.events) or p.groups is not None
+        return (
+            p.committed is not None
+            or p.conformity > 0
+            or bool(p.events)
+            or p.groups is not None
+            or p.initial is not None
+        )
 
     def group_games(self) -> tuple:
         """Each group's game in the next generation (groups only)."""
@@ -209,9 +233,10 @@ class VizModel(NormChangeModel):
             self.group_history.append(self.datacollector.model_vars["group_share_b"][-1])
 
     def favoured(self) -> str:
-        """The norm that pays more in the next generation."""
-        g = self.game
-        return "A" if g.a > g.b else ("B" if g.b > g.a else "neither")
+        """The norm that pays more in the next generation when both coordinate on it
+        (the payoff-dominant norm: a > b, or R > P in a matrix game)."""
+        norm = self.game.favoured_norm()
+        return "neither" if norm is None else "AB"[norm]
 
 
 def agent_groups(model: NormChangeModel) -> np.ndarray | None:

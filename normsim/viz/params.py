@@ -2,8 +2,10 @@
 
 :data:`PAGE_DEFAULTS` holds the page's initial values (the model's defaults and the
 page's own), :func:`defaults_from_scenario` reads them from a scenario file instead.
-The page's flat parameters become model specs here: :func:`network_spec` (a network
-kind and size), :func:`page_committed` (the committed minority),
+The page's flat parameters become model specs here: :func:`page_matrix` (the game:
+the (a, b, c) game, a matrix preset or the R, S, T, P inputs), :func:`network_spec`
+(a network kind and size), :func:`page_initial` (the scenario's initial
+configuration), :func:`page_committed` (the committed minority),
 :func:`page_groups` (the group split) and :func:`page_events` (the scenario's game
 events and the threat); :func:`protocol_choices` lists the revision protocols the
 page offers.
@@ -17,12 +19,18 @@ from typing import Any, cast
 
 from normsim.draws import graph_seed
 from normsim.errors import NormsimError
-from normsim.game import CoordinationGame
+from normsim.game import PRESETS, CoordinationGame, check_matrix
 from normsim.groups import DEFAULT_SOURCE
 from normsim.mechanisms import PLACEMENTS
 from normsim.params import DEFAULTS, ModelParams
 from normsim.protocols import PROTOCOLS
 
+#: the page's games: the (a, b, c) coordination game (sliders a, b, c), each matrix
+#: preset of :data:`normsim.game.PRESETS`, and a matrix game of the R, S, T, P inputs
+MATRIX_GAME = "matrix"
+GAMES = (*PRESETS, MATRIX_GAME)
+#: the stag hunt: the matrix inputs' initial entries when the scenario gives none
+_STAG = PRESETS["stag_hunt"] or {}
 KINDS = ("grid", "watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular")
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 #: generations: the page runs until the user stops it or this generation is reached
@@ -42,6 +50,8 @@ MAX_GROUP_SLIDERS = 4
 #: the page's initial values: the model's from normsim.params.DEFAULTS, and the
 #: page's own (graph size for non-grid kinds, when to shock, the seed, the threat)
 PAGE_DEFAULTS = {
+    "game": "coordination",
+    **{name: _STAG[name] for name in ("R", "S", "T", "P")},
     "c": DEFAULTS.c,
     "exploration": DEFAULTS.exploration,
     "beta": DEFAULTS.beta,
@@ -71,6 +81,8 @@ PAGE_DEFAULTS = {
     "scenario_events": False,
     "events_json": "",
     "committed_nodes_json": "",
+    "initial_json": "",
+    "scenario_initial": False,
     "group_split": "none",
     "c_left": 0.9,
     "c_right": 0.2,
@@ -91,6 +103,56 @@ def protocol_choices() -> dict[str, str]:
     'Fermi imitation'
     """
     return {name: p.label for name, p in PROTOCOLS.items()}
+
+
+def game_choices() -> dict[str, str]:
+    """The page's games and their labels in the game menu: the (a, b, c) game, each
+    matrix preset (with its entries) and the matrix of the R, S, T, P inputs.
+
+    >>> game_choices()["stag_hunt"]
+    'stag_hunt: R, S, T, P = 4, 0, 3, 2'
+    """
+    out = {}
+    for name, table in PRESETS.items():
+        if table is None:
+            out[name] = "(a, b, c) coordination game"
+        else:
+            entries = ", ".join(f"{table[k]:g}" for k in ("R", "S", "T", "P"))
+            out[name] = f"{name}: R, S, T, P = {entries}"
+    out[MATRIX_GAME] = "matrix game: R, S, T, P below"
+    return out
+
+
+def page_matrix(
+    game: str, R: float = _P["R"], S: float = _P["S"], T: float = _P["T"], P: float = _P["P"]
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The ``matrix`` of :class:`~normsim.params.ModelParams` for the page's game menu:
+    None for the (a, b, c) game, a preset's matrix, or ``[[R, S], [T, P]]`` of the
+    inputs for :data:`MATRIX_GAME` (a one-line :class:`~normsim.errors.NormsimError` for
+    an entry that is not a finite number or an unknown game).
+
+    >>> page_matrix("stag_hunt")
+    ((4.0, 0.0), (3.0, 2.0))
+    >>> page_matrix("matrix", 1, 0, 0, 2)
+    ((1.0, 0.0), (0.0, 2.0))
+    """
+    if game == MATRIX_GAME:
+        r, s, t, p = check_matrix([[R, S], [T, P]], "game.matrix")
+    elif game in PRESETS:
+        table = PRESETS[game]
+        if table is None:
+            return None
+        r, s, t, p = (float(table[k]) for k in ("R", "S", "T", "P"))
+    else:
+        raise NormsimError(f"game: {game!r} is not one of {', '.join(GAMES)}")
+    return ((r, s), (t, p))
+
+
+def page_initial(initial_json: str, use: bool) -> dict | None:
+    """The ``population.initial`` of the page: the scenario's initial configuration
+    (``initial_json``, as the scenario gives it: nodes, block, ball or snapshot) when
+    ``use`` is set and there is one, else None (a random share ``initial_b`` of B)."""
+    return json.loads(initial_json) if use and initial_json else None
 
 
 def network_spec(kind: str, side: int = _P["side"], nodes: int = _P["nodes"]) -> dict:
@@ -240,16 +302,15 @@ def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> d
     network = s.population.network
     if s.population.well_mixed or network is None:
         raise NormsimError(f"{path}: the visualization needs a network, not well_mixed")
-    if s.game.matrix is not None:
-        raise NormsimError(
-            f"{path}: game.matrix: the visualization plays the (a, b, c) game (its sliders "
-            "are a, b and c); run a matrix game with normsim run"
-        )
     net = network.as_dict()
+    if s.game.matrix is not None:  # a preset with its own entries, or the matrix inputs
+        (r, s_), (t, p_) = s.game.matrix
+        entries = {"R": float(r), "S": float(s_), "T": float(t), "P": float(p_)}
+        preset = next((k for k, v in PRESETS.items() if v == entries), None)
+        d.update(game=preset or MATRIX_GAME, **entries)
+    else:
+        d.update(game="coordination", c=s.game.c, a=s.game.a, b=s.game.b)
     d.update(
-        c=s.game.c,
-        a=s.game.a,
-        b=s.game.b,
         beta=s.dynamics.selection_strength,
         update=s.dynamics.update,
         protocol=s.dynamics.protocol,
@@ -296,6 +357,8 @@ def defaults_from_scenario(path: str | None, data_roots: list | tuple = ()) -> d
                 ).number_of_nodes()
                 frac = cm["count"] / n
             d.update(committed=float(frac), placement=placement)
+    if s.population.initial is not None:
+        d.update(scenario_initial=True, initial_json=json.dumps(s.population.initial.as_dict()))
     if s.schedule.events:
         d.update(scenario_events=True, events_json=json.dumps(list(s.schedule.events)))
     d["base_dir"] = str(cond.base_dir)  # relative edge-list and group files are read there

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
 from normsim.draws import graph_seed
-from normsim.game import CoordinationGame
+from normsim.game import CoordinationGame, Game, MatrixGame
 from normsim.protocols import PROTOCOLS
 from normsim.viz.model import VizModel
 from normsim.viz.params import RATES
@@ -413,12 +413,11 @@ def info_markdown(model: VizModel) -> str:
     lines = []
     if model.problem:
         lines.append(f"**Not run:** {model.problem}. Change the controls and press Reset.")
-    c_now = "" if p.groups is not None else f", c = {model.game.c:g}"  # groups: below
     lines += [
         f"**Generation {model.generation}**",
         f"share of A: {1 - hist:.3f}, share of B: {hist:.3f}",
-        f"favoured norm now: **{model.favoured()}** (a = {model.game.a:g}, "
-        f"b = {model.game.b:g}{c_now})",
+        f"favoured norm now: **{model.favoured()}** "
+        f"({game_text(model.game, with_c=p.groups is None)})",  # groups: each one's c below
         f"next shock after generation {nxt}" if nxt is not None else "no more shocks",
         f"{len(model.by_node)} agents, {PROTOCOLS[p.protocol].label}, {p.update} update, "
         f"seed {model.seed}",
@@ -450,6 +449,18 @@ def info_markdown(model: VizModel) -> str:
     return "  \n".join(lines)
 
 
+def game_text(game: Game, with_c: bool = True) -> str:
+    """The game's values in words: ``a = 0.4, b = 0.6, c = 0.5`` (without c if not
+    ``with_c``) or a matrix game's ``R = 4, S = 0, T = 3, P = 2``.
+
+    >>> game_text(MatrixGame(4.0, 0.0, 3.0, 2.0))
+    'R = 4, S = 0, T = 3, P = 2'
+    """
+    if isinstance(game, MatrixGame):
+        return ", ".join(f"{k} = {v:g}" for k, v in game.as_dict().items())
+    return f"a = {game.a:g}, b = {game.b:g}" + (f", c = {game.c:g}" if with_c else "")
+
+
 def group_markdown(model: VizModel) -> str:
     """The text panel's line on the groups: the split, and each group's size, c in
     play and share of B (the first :data:`MAX_GROUP_LINES` groups)."""
@@ -458,7 +469,8 @@ def group_markdown(model: VizModel) -> str:
     assert p.groups is not None  # the panel has this line for a model with groups
     by = p.groups["by"]
     parts = [
-        f"{model.group_names[k]} ({int(model.group_sizes[k])} agents): c = {games[k].c:g}, "
+        f"{model.group_names[k]} ({int(model.group_sizes[k])} agents): "
+        f"{game_text(games[k]) if isinstance(games[k], MatrixGame) else f'c = {games[k].c:g}'}, "
         f"share of B {shares[k]:.3f}"
         for k in range(min(m, MAX_GROUP_LINES))
     ]

@@ -5,8 +5,8 @@ import json
 import networkx as nx
 import pytest
 
+from normsim.game import CoordinationGame
 from normsim.theory import fixation, logit
-from normsim.theory.matrixgame import coordination_matrix
 
 from support.clirun import normsim
 
@@ -33,7 +33,7 @@ def test_logit_json_is_the_enumerated_law():
         "2",
     )
     G = nx.convert_node_labels_to_integers(nx.grid_2d_graph(3, 4, periodic=True))
-    law = logit.gibbs_law(G, coordination_matrix(0.4, 0.6, 0.8), 2.0)
+    law = logit.gibbs_law(G, CoordinationGame(0.4, 0.6, 0.8), 2.0)
     assert out["expected_share_b"] == pytest.approx(law.share_b)
     assert out["method"] == "enumeration"
 
@@ -93,3 +93,17 @@ def test_refusals_are_one_line(args, words):
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0] and not r.stdout
+
+
+def test_one_matrix_option_for_every_model():
+    """``--matrix`` reads the same everywhere: R,S,T,P or rows separated by ';', and a
+    matrix ``--preset`` is its matrix, for the learning models too."""
+    kmr = ["--model", "kmr", "--population", "12", "--mu", "0.1"]
+    by_entries = _json(*kmr, "--matrix", "4,0,3,2")
+    assert _json(*kmr, "--matrix", "4,0;3,2") == by_entries
+    assert _json(*kmr, "--preset", "stag_hunt") == by_entries
+    assert by_entries["matrix"] == {"R": 4.0, "S": 0.0, "T": 3.0, "P": 2.0}
+    sm = ["--model", "small-mutation", "--population", "20"]
+    assert _json(*sm, "--matrix", "1,0.5,0.4,0.8") == _json(*sm, "--matrix", "1,0.5;0.4,0.8")
+    r = normsim("analytic", "--model", "kmr", "--population", "5", "--matrix", "1,0,0;0,1,0;0,0,1")
+    assert r.returncode == 1 and "takes a 2 x 2 game" in r.stderr and not r.stdout

@@ -12,7 +12,7 @@ import pytest
 from normsim.draws import replicate_seeds
 from normsim.engine import simulate
 from normsim.errors import NormsimError
-from normsim.game import PRESETS, CoordinationGame, MatrixGame
+from normsim.game import PRESETS, CoordinationGame, MatrixGame, as_matrix_game
 from normsim.params import UPDATE_MODES, ModelParams
 from normsim.scenario import loads
 
@@ -54,6 +54,64 @@ def test_payoff_range_is_the_spread_of_every_possible_summed_payoff(entries):
     spread = max(pays) - min(pays)
     assert g.payoff_range(k_min, k_max) == (spread if spread > 0 else 1.0)
     assert g.shocked().payoff_range(k_min, k_max) == g.payoff_range(k_min, k_max)
+
+
+@pytest.mark.parametrize("entries", [(4, 0, 3, 2), (1, -1, 5, 0), (0.4, 0.2, 0.3, 0.6)])
+def test_a_switch_gains_the_change_of_the_edge_potential(entries):
+    """Monderer & Shapley's potential: the sum over the edges of ``phi`` changes by the
+    switching agent's payoff gain, each payoff summed from single games."""
+    g = MatrixGame(*map(float, entries))
+    phi_aa, phi_bb = g.edge_potential()
+    G = nx.erdos_renyi_graph(12, 0.4, seed=2)
+    rng = np.random.default_rng(5)
+
+    def potential(x):
+        return sum(phi_aa if x[i] == x[j] == 0 else phi_bb if x[i] == x[j] == 1 else 0.0
+                   for i, j in G.edges)  # fmt: skip
+
+    for _ in range(30):
+        x = rng.integers(0, 2, 12)
+        i = int(rng.integers(12))
+        y = x.copy()
+        y[i] = 1 - x[i]
+        gain = sum(g.payoff(y[i], x[j]) for j in G[i]) - sum(g.payoff(x[i], x[j]) for j in G[i])
+        assert potential(y) - potential(x) == pytest.approx(gain, abs=1e-12)
+        n_b = int(sum(x[j] for j in G[i]))
+        pi_a, pi_b = g.total_payoffs(G.degree[i] - n_b, n_b)
+        assert (pi_a, pi_b) == pytest.approx(
+            (sum(g.payoff(0, x[j]) for j in G[i]), sum(g.payoff(1, x[j]) for j in G[i]))
+        )
+
+
+@pytest.mark.parametrize("entries", [(4, 0, 3, 2), (1, 0, 0, 3), (1, 0.5, 1.5, 0), (3, -1, 4, 0)])
+def test_best_response_threshold_splits_the_neighbourhoods(entries):
+    g = MatrixGame(*map(float, entries))
+    q = g.best_response_threshold()
+    coordination = g.R > g.T and g.P > g.S
+    assert (q is None) == (not coordination)
+    if q is None:
+        return
+    for k in range(1, 13):
+        for n_b in range(k + 1):
+            pi_a, pi_b = (
+                sum(g.payoff(0, y) for y in [0] * (k - n_b) + [1] * n_b),
+                sum(g.payoff(1, y) for y in [0] * (k - n_b) + [1] * n_b),
+            )
+            if n_b / k != pytest.approx(q):
+                assert (pi_b > pi_a) == (n_b / k > q)
+
+
+def test_any_game_as_a_matrix_game():
+    stag = MatrixGame(**STAG)
+    assert as_matrix_game(stag) is stag
+    assert as_matrix_game(np.array(STAG_MATRIX)) == stag
+    c = CoordinationGame(0.4, 0.6, 0.5)
+    m = as_matrix_game(c)
+    for x, y in itertools.product((0, 1), repeat=2):
+        assert m.payoff(x, y) == c.payoff(x, y)
+    assert m.as_dict() == dict(zip("RSTP", m.entries, strict=True))
+    with pytest.raises(NormsimError, match="^game: .* is not a 2 x 2 matrix"):
+        as_matrix_game([[1.0, 2.0, 3.0]])
 
 
 def test_a_shock_swaps_the_roles_of_the_norms():

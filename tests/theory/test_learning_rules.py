@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from normsim.errors import NormsimError
+from normsim.game import CoordinationGame, MatrixGame
 from normsim.theory import contagion, fixation, kmr, logit
-from normsim.theory.matrixgame import MatrixGame, coordination_matrix
 
-GAME = coordination_matrix(0.4, 0.6, 0.8)
+GAME = CoordinationGame(0.4, 0.6, 0.8).as_matrix_game()
 STAG = MatrixGame(4.0, 0.0, 3.0, 2.0)  # A payoff dominant, B risk dominant
 # a square with two pendant paths: degrees 1, 2, 3
 SMALL = nx.Graph([(0, 1), (1, 2), (2, 3), (3, 0), (3, 4), (1, 5)])
@@ -248,7 +248,7 @@ def test_best_response_follows_the_payoff_comparison():
     G = nx.grid_2d_graph(6, 6, periodic=True)
     seed = [(0, 0), (0, 1), (1, 0), (1, 1)]
     for c in (0.3, 0.6, 0.9):
-        g = coordination_matrix(0.4, 0.6, c)
+        g = CoordinationGame(0.4, 0.6, c).as_matrix_game()
         x = {v: v in seed for v in G}
         for _ in range(100):  # the synchronous rule, written out
             y = {}
@@ -269,7 +269,7 @@ def test_critical_c_is_exact_and_matches_a_scan():
     # a node with 1 B of 4 neighbours switches iff c < (b - a) 4 / (3 b - a)
     assert cc.c == pytest.approx(0.8 / 1.4) and not cc.attained
     for c in np.linspace(0.0, 1.0, 41):
-        r = contagion.best_response_dynamics(G, seed, coordination_matrix(0.4, 0.6, c))
+        r = contagion.best_response_dynamics(G, seed, CoordinationGame(0.4, 0.6, c))
         assert r.takeover == (c < cc.c)
 
 
@@ -291,7 +291,7 @@ def test_neutral_fixation_equals_the_degree_formulas(b_nodes):
 
 
 def test_moran_fixation_against_simulation():
-    g = coordination_matrix(0.4, 0.6, 0.5)
+    g = CoordinationGame(0.4, 0.6, 0.5).as_matrix_game()
     G = nx.star_graph(4)
     w = 0.8
     rng = np.random.default_rng(3)

@@ -213,3 +213,21 @@ def test_tab_title_slider_values_and_committed_agents(page):
     assert page.get_by_text("Black lines separate the groups.").count() == 1
     shot(page, "viz_groups")
     assert page.console_errors == [], page.console_errors
+
+
+def test_a_matrix_game_from_the_game_menu(page):
+    """The game menu's matrix game shows R, S, T, P fields (and hides a, b, c); the
+    entries typed are the game after Reset, and the page steps it."""
+    page.locator(".v-select", has=page.locator(".v-label", has_text=re.compile(r"^game$"))).click()
+    page.get_by_role("option", name="matrix game: R, S, T, P below", exact=True).click()
+    field = page.get_by_label("R: A's payoff against A")
+    field.wait_for(timeout=30000)
+    assert slider(page, "need for coordination c").count() == 0
+    field.fill("5")
+    page.get_by_label("S: A's payoff against B").fill("-1")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text(re.compile(r"\(R = 5, S = -1, T = 3, P = 2\)")).wait_for(timeout=30000)
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_text(re.compile(r"^Generation 1")).wait_for(timeout=30000)
+    shot(page, "viz_matrix_game")
+    assert page.console_errors == [], page.console_errors
