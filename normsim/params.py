@@ -415,8 +415,8 @@ class ModelParams:
     groups: Mapping[str, Any] | None = _P["groups"].default
     protocol: str = _P["protocol"].default
     payoffs: str = _P["payoffs"].default
-    selection_intensity: float = _P["selection_intensity"].default
     normalisation: str = _P["normalisation"].default
+    selection_intensity: float = _P["selection_intensity"].default
     matrix: tuple[tuple[float, float], tuple[float, float]] | None = _P["matrix"].default
     initial: Mapping[str, Any] | None = _P["initial"].default
 

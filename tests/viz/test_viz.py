@@ -372,8 +372,9 @@ def test_the_page_names_its_tab_and_shows_every_slider_value():
     assert [t.widget.children for t in rc.find(v.Tab)] == [["Norms and shares on a 12 x 12 torus"]]
     assert rc.find(v.ToolbarTitle).widget.children == ["normsim: norm change on a 12 x 12 torus"]
     labels = [s.widget.label for s in rc.find(v.Slider)]
-    assert len(labels) == 16 and all(re.search(r": \d+(\.\d+)?$", x) for x in labels), labels
+    assert len(labels) == 17 and all(re.search(r": \d+(\.\d+)?$", x) for x in labels), labels
     assert "need for coordination c: 0.30" in labels and "Play interval (ms): 150" in labels
+    assert "Moran selection w: 1.00" in labels
     rc.find(v.Slider, label="committed fraction: 0.00").widget.v_model = 0.1
     rc.find(v.Slider, label="conformity gamma: 0.00").widget.v_model = 0.35
     rc.find(v.Slider, label="grid side (grid: side x side torus): 12").widget.v_model = 14
@@ -390,7 +391,7 @@ def test_the_page_names_its_tab_and_shows_every_slider_value():
     assert not rc.find(v.Slider, label="c, left half: 0.90")
     rc.find(v.Select, label="groups").widget.v_model = "halves"
     labels = [s.widget.label for s in rc.find(v.Slider)]
-    assert len(labels) == 18 and "c, left half: 0.90" in labels, labels
+    assert len(labels) == 19 and "c, left half: 0.90" in labels, labels
     rc.find(v.Slider, label="c, right half: 0.20").widget.v_model = 0.6
     assert rc.find(v.Slider, label="c, right half: 0.60").widget.v_model == 0.6
     rc.find(v.Btn, children=["Reset"]).widget.click()
