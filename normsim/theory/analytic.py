@@ -645,16 +645,23 @@ def integrate(
         last = i == len(bounds) - 2
         mask = (t_eval >= t0) & ((t_eval <= t1) if last else (t_eval < t1))
         new = g.favoured_norm() if i > 0 else None
+        # a level already reached at the segment's start needs no event: its crossing
+        # is known, and an event function that starts at 0 can make solve_ivp's root
+        # search fail (the dense output puts both ends of a step on the same side)
         events: list[_Event] = []
-        for lv in levels:
+        b_levels = [lv for lv in levels if crossing[lv] is None]
+        for lv in b_levels:
 
             def ev_b(t: float, y: np.ndarray, lv: float = lv) -> float:
                 return y[0] - lv
 
             events.append(_Event(ev_b, direction=1.0))
+        new_levels: list[float] = []
         if new is not None:
             sign = 1.0 if new == 1 else -1.0
-            for lv in levels:
+            share_start = y_start[0] if new == 1 else 1.0 - y_start[0]
+            new_levels = [lv for lv in levels if share_start < lv]
+            for lv in new_levels:
 
                 def ev_new(t: float, y: np.ndarray, lv: float = lv, sign: float = sign) -> float:
                     return sign * (y[0] - 0.5) + 0.5 - lv
@@ -673,18 +680,17 @@ def integrate(
         )
         if not res.success:  # pragma: no cover - DOP853 does not fail on these smooth ODEs
             raise RuntimeError(res.message)
-        for lv, te in zip(levels, res.t_events[: len(levels)], strict=True):
+        t_events = list(res.t_events or [])
+        for lv, te in zip(b_levels, t_events[: len(b_levels)], strict=True):
             if crossing[lv] is None and len(te):
                 crossing[lv] = float(te[0])
         if i > 0:
             share_new = y_start[0] if new == 1 else 1.0 - y_start[0]
             row: dict = {"at": t0, "new_norm": NORM_NAMES[new] if new is not None else None}
-            for lv, te in zip(
-                levels,
-                res.t_events[len(levels) :] if new is not None else [[] for _ in levels],
-                strict=True,
-            ):
+            new_times = dict(zip(new_levels, t_events[len(b_levels) :], strict=True))
+            for lv in levels:
                 key = f"t{round(lv * 100)}"
+                te = new_times.get(lv, [])
                 row[key] = 0.0 if share_new >= lv else (float(te[0]) - t0 if len(te) else None)
             shock_rows.append(row)
         y_seg = res.y if clip is None else clip(res.y)

@@ -178,3 +178,20 @@ def test_bad_degree(k):
 def test_bad_numbers(kw, name):
     with pytest.raises(NormsimError, match=name):
         PairApproximation(CoordinationGame(0.4, 0.6, 0.5), 4, **kw)
+
+
+def test_a_start_exactly_at_a_level_integrates():
+    """p0 = 0.5 is already at the t50 level: its crossing is 0, and the integration must
+    not fail in solve_ivp's event search (it did when the trajectory stayed near 0.5)."""
+    pa = PairApproximation(CoordinationGame(0.4, 0.6, 0.58), 4, 5.0, 0.0)
+    t = np.linspace(0.0, 40.0, 4001)
+    tr = pa.solve(0.5, t_max=40.0, t_eval=t, shocks=())
+    assert tr.crossing[0.5] == 0.0
+    p = tr.y[0]
+    assert abs(p[0] - 0.5) < 1e-12 and p[-1] > 0.99
+    # the 0.9 crossing is where the sampled trajectory first reaches 0.9
+    first = t[np.argmax(p >= 0.9)]
+    assert abs(tr.crossing[0.9] - first) <= t[1] - t[0]
+    # the same after a shock that leaves the new norm's share exactly at a level
+    tr2 = pa.solve(0.5, t_max=40.0, t_eval=t, shocks=(20.0,))
+    assert tr2.crossing[0.5] == 0.0
