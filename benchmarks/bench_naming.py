@@ -34,7 +34,9 @@ from normsim.naming import NamingParams, well_mixed
 
 
 def case(name: str, params: NamingParams, reps: int, repeat: int) -> list[dict]:
-    simulate_naming(NamingParams(variant=params.variant, network=well_mixed(100), generations=2), [1])
+    simulate_naming(
+        NamingParams(variant=params.variant, network=well_mixed(100), generations=2), [1]
+    )
     out = []
     for k in range(repeat):
         seeds = replicate_seeds(2011 + k, reps)
@@ -42,12 +44,12 @@ def case(name: str, params: NamingParams, reps: int, repeat: int) -> list[dict]:
         s = simulate_naming(params, seeds)
         dt = time.perf_counter() - t0
         gens = np.where(s.consensus_time >= 0, s.consensus_time, params.generations)
-        interactions = int(gens.sum()) * s.n
+        interactions = int(gens.sum()) * s.n_agents
         out.append(
             {
                 "case": name,
                 "repeat": k,
-                "agents": s.n,
+                "agents": s.n_agents,
                 "replicates": reps,
                 "interactions": interactions,
                 "seconds": round(dt, 4),

@@ -16,8 +16,8 @@ Examples
 >>> m = NamingGameModel(NamingParams(variant="minimal", network=well_mixed(30),
 ...                                  generations=200), seed=3)
 >>> m.run_model()
->>> m.consensus_time > 0, m.series()["distinct_names"][-1]
-(True, 1.0)
+>>> m.consensus_time > 0, int(m.series()["distinct_names"][-1])
+(True, 1)
 """
 
 from __future__ import annotations

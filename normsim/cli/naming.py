@@ -35,7 +35,10 @@ def add_naming(sub: Subparsers) -> None:
         ),
     )
     sp.add_argument(
-        "--variant", choices=("minimal", "binary"), default="binary", help="the game (default binary)"
+        "--variant",
+        choices=("minimal", "binary"),
+        default="binary",
+        help="the game (default binary)",
     )
     sp.add_argument("--n", metavar="N", help="a well-mixed population of N agents (default 1000)")
     sp.add_argument(
@@ -54,16 +57,16 @@ def add_naming(sub: Subparsers) -> None:
     sp.add_argument(
         "--committed-count", metavar="K", help="binary game: the number committed, instead of P"
     )
-    sp.add_argument("--generations", metavar="G", help="generations of N interactions (default 100)")
+    sp.add_argument(
+        "--generations", metavar="G", help="generations of N interactions (default 100)"
+    )
     sp.add_argument(
         "--seeds", metavar="S1,S2,...", help="replicate seeds (default: --replicates from --seed)"
     )
     sp.add_argument(
         "--replicates", metavar="R", help="number of replicates from --seed (default 1)"
     )
-    sp.add_argument(
-        "--seed", metavar="S", help="root seed of the replicates' seeds (default 1)"
-    )
+    sp.add_argument("--seed", metavar="S", help="root seed of the replicates' seeds (default 1)")
     sp.add_argument(
         "--out",
         metavar="FILE",
@@ -144,11 +147,11 @@ def results(params: NamingParams, s: NamingSeries) -> dict:
         "model": "naming",
         "variant": params.variant,
         "network": dict(params.network),
-        "agents": s.n,
+        "agents": s.n_agents,
         "committed_count": s.committed_count,
-        "committed_fraction": s.committed_count / s.n,
+        "committed_fraction": s.committed_count / s.n_agents,
         "generations": params.generations,
-        "interactions_per_generation": s.n,
+        "interactions_per_generation": s.n_agents,
         "replicates": [
             {
                 "seed": seed,
@@ -203,7 +206,7 @@ def cmd_naming(args: argparse.Namespace) -> int:
     kind = "well mixed" if params.is_well_mixed else params.network["kind"]
     committed = f", {s.committed_count} committed to A" if params.binary else ""
     print(
-        f"Naming game ({params.variant}), {s.n} agents ({kind}){committed}, "
+        f"Naming game ({params.variant}), {s.n_agents} agents ({kind}){committed}, "
         f"{params.generations} generations of N interactions"
     )
     head = f"{'seed':>20} {'consensus':>9} {'names':>5} {'top share':>9} {'inventory':>9}"

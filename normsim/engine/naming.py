@@ -63,7 +63,7 @@ import numpy as np
 
 import normsim.engine.cache  # noqa: F401  (normsim's kernel cache: before any cache=True kernel)
 from normsim.draws import stream_state
-from normsim.engine.kernels import _bounded, _xo
+from normsim.engine.kernels import _bounded
 from normsim.errors import NormsimError
 from normsim.naming import WELL_MIXED, NamingParams, check_well_mixed
 from normsim.networks import Adjacency
@@ -302,7 +302,7 @@ class NamingSeries:
     ----------
     variant : str
         ``minimal`` or ``binary``.
-    n : int
+    n_agents : int
         Number of agents (of the first replicate's graph; a random graph cut to its
         largest component may differ between replicates: ``sizes``).
     committed_count : int
@@ -327,7 +327,7 @@ class NamingSeries:
     """
 
     variant: str
-    n: int
+    n_agents: int
     committed_count: int
     distinct_names: np.ndarray
     mean_inventory: np.ndarray
@@ -422,7 +422,9 @@ def simulate_naming(
     shared = None if _is_random(net) else naming_adjacency(net, 0, base_dir)
     k = 0
     for r, seed in enumerate(seeds):
-        n, wm, indptr, indices = shared if shared is not None else naming_adjacency(net, seed, base_dir)
+        n, wm, indptr, indices = (
+            shared if shared is not None else naming_adjacency(net, seed, base_dir)
+        )
         rec[r], cons[r] = run_replicate(params, seed, n, wm, indptr, indices)
         sizes[r] = n
         if r == 0 and params.binary:
@@ -430,7 +432,7 @@ def simulate_naming(
     binary = params.binary
     return NamingSeries(
         variant=params.variant,
-        n=int(sizes[0]),
+        n_agents=int(sizes[0]),
         committed_count=k,
         distinct_names=rec[:, :, 0].astype(np.int64),
         mean_inventory=rec[:, :, 1],

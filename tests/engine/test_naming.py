@@ -15,6 +15,7 @@ from normsim.errors import NormsimError
 from normsim.naming import NamingParams, well_mixed
 from normsim.naming_model import NamingGameModel
 from normsim.theory.naming import critical_committed_fraction, naming_rhs
+
 from support.clirun import normsim
 from support.naming_slow import slow_naming
 

@@ -24,9 +24,13 @@ def _neighbours(params: NamingParams, seed: int, graph: nx.Graph | None):
     if graph is None and params.is_well_mixed:
         return None, params.network["n"]
     if graph is None:
-        graph = build_graph(params.network, seed=graph_seed(seed) if is_random(params.network) else None)
+        graph = build_graph(
+            params.network, seed=graph_seed(seed) if is_random(params.network) else None
+        )
     graph = relabel(graph)
-    return [sorted(graph.neighbors(i)) for i in range(graph.number_of_nodes())], graph.number_of_nodes()
+    return [
+        sorted(graph.neighbors(i)) for i in range(graph.number_of_nodes())
+    ], graph.number_of_nodes()
 
 
 def slow_naming(params: NamingParams, seed: int, graph: nx.Graph | None = None) -> dict:
@@ -52,7 +56,15 @@ def slow_naming(params: NamingParams, seed: int, graph: nx.Graph | None = None) 
     next_name = 0
     out: dict[str, list] = {
         key: []
-        for key in ("distinct_names", "mean_inventory", "success_rate", "top_share", "n_a", "n_b", "n_ab")
+        for key in (
+            "distinct_names",
+            "mean_inventory",
+            "success_rate",
+            "top_share",
+            "n_a",
+            "n_b",
+            "n_ab",
+        )
     }
     consensus = -1
 
