@@ -35,10 +35,7 @@ def add_naming(sub: Subparsers) -> None:
         ),
     )
     sp.add_argument(
-        "--variant",
-        choices=("minimal", "binary"),
-        default="binary",
-        help="the game (default binary)",
+        "--variant", metavar="VARIANT", help="the game: minimal or binary (default binary)"
     )
     sp.add_argument("--n", metavar="N", help="a well-mixed population of N agents (default 1000)")
     sp.add_argument(
@@ -77,7 +74,7 @@ def add_naming(sub: Subparsers) -> None:
 
 
 def _params(args: argparse.Namespace) -> NamingParams:
-    from normsim.naming import NamingParams, well_mixed
+    from normsim.naming import VARIANTS, NamingParams, well_mixed
 
     if args.network is not None:
         if args.n is not None:
@@ -106,8 +103,11 @@ def _params(args: argparse.Namespace) -> NamingParams:
     generations = integer(
         "--generations", args.generations if args.generations is not None else "100", low=1
     )
+    variant = args.variant if args.variant is not None else "binary"
+    if variant not in VARIANTS:
+        raise NormsimError(f"--variant: {variant!r} is not one of {', '.join(VARIANTS)}")
     return NamingParams(
-        variant=args.variant,
+        variant=variant,
         network=network,
         committed=committed,
         committed_count=count,
