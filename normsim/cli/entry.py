@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from normsim import __version__
-from normsim.cli import analytic, example, run, studies, viz
+from normsim.cli import analytic, example, naming, run, studies, viz
 from normsim.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Parser, Terminated
 from normsim.errors import NormsimError
 
@@ -38,6 +38,7 @@ COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     studies.add_calibrate,
     studies.add_tipping,
     run.add_export,
+    naming.add_naming,
     viz.add_viz,
 )
 

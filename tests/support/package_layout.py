@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("storage", ["normsim.store", "normsim.snapshots"]),
     ("networks", ["normsim.networks.*"]),
     # the model's parameters, with the payoffs the simulation can sum
-    ("model", ["normsim.groups", "normsim.initial", "normsim.params"]),
+    ("model", ["normsim.groups", "normsim.initial", "normsim.params", "normsim.naming"]),
     # the two implementations of the agent-based model: the compiled engine and Mesa's
     (
         "engine",
@@ -51,8 +51,10 @@ LAYERS: list[tuple[str, list[str]]] = [
             "normsim.engine.core",
             "normsim.engine.kernels",
             "normsim.engine.warm",
+            "normsim.engine.naming",
             "normsim.agents",
             "normsim.model",
+            "normsim.naming_model",
         ],
     ),
     ("theory", ["normsim.theory.*"]),
