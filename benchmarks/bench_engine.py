@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_engine.py --quick    # smaller, for a smoke run
     .venv/bin/python benchmarks/bench_engine.py --mechanisms   # the mechanisms vs plain
     .venv/bin/python benchmarks/bench_engine.py --mechanisms --only two-groups   # just two groups
+    .venv/bin/python benchmarks/bench_engine.py --protocols    # every protocol vs Fermi
 
 Each case runs in this one process (no parallelism) after a warm-up that
 compiles (or loads) the kernels. ``agent_updates_per_s`` is agents x
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from normsim.draws import replicate_seeds  # noqa: E402
 from normsim.engine import replicate_adjacency, simulate  # noqa: E402
+from normsim.errors import NormsimError  # noqa: E402
 from normsim.params import ModelParams  # noqa: E402
 
 
@@ -92,19 +94,27 @@ MECHANISMS = {
 }
 
 
-def mechanisms(base: ModelParams, reps: int, only: str | None = None, cpu: bool = False) -> None:
-    """Each mechanism against the plain model on the 50 x 50 torus, every update
-    mode, in one run: one JSON line per case with ``ratio_vs_plain``. ``cpu``
-    measures the process's CPU time instead of wall time (a loaded machine);
-    ``only`` names one mechanism. Plain and mechanism runs alternate, best of three."""
+def _against_first(
+    base: ModelParams,
+    variants: dict[str, dict],
+    modes,
+    reps: int,
+    cpu: bool = False,
+) -> None:
+    """In each update mode, each of ``variants`` (name: ModelParams changes; those that
+    do not run in the mode are left out) against the first, on the same base case:
+    one JSON line per case with ``ratio_vs_<first>``. Runs alternate, best of three."""
     seeds = replicate_seeds(2017, reps)
     clock = time.process_time if cpu else time.perf_counter
-    cases = [(k, v) for k, v in MECHANISMS.items() if only is None or k == only]
-    for mode in ("synchronous", "sequential", "reference", "asynchronous"):
-        rows = {}
-        params = {
-            name: replace(base, update=mode, **extra) for name, extra in [("plain", {}), *cases]
-        }
+    first = next(iter(variants))
+    for mode in modes:
+        rows: dict[str, float] = {}
+        params = {}
+        for name, extra in variants.items():
+            try:
+                params[name] = replace(base, update=mode, **extra)
+            except NormsimError:  # not in this mode (a protocol's orders)
+                continue
         for p in params.values():
             simulate(replace(p, generations=2, shocks=()), seeds[:1])  # compile / load
         for _ in range(3):
@@ -113,17 +123,34 @@ def mechanisms(base: ModelParams, reps: int, only: str | None = None, cpu: bool 
                 simulate(p, seeds)
                 rows[name] = max(rows.get(name, 0.0), 2500 * reps * p.generations / (clock() - t0))
         for name, r in rows.items():
-            print(
-                json.dumps(
-                    {
-                        "case": f"torus-{mode}-{name}",
-                        "agent_updates_per_s": round(r),
-                        "ratio_vs_plain": round(r / rows["plain"], 3),
-                        "clock": "cpu" if cpu else "wall",
-                    }
-                ),
-                flush=True,
-            )
+            row = {
+                "case": f"torus-{mode}-{name}",
+                "agent_updates_per_s": round(r),
+                f"ratio_vs_{first}": round(r / rows[first], 3),
+                "clock": "cpu" if cpu else "wall",
+            }
+            print(json.dumps(row), flush=True)
+
+
+MODES = ("synchronous", "sequential", "reference", "asynchronous")
+
+
+def mechanisms(base: ModelParams, reps: int, only: str | None = None, cpu: bool = False) -> None:
+    """Each mechanism against the plain model on the 50 x 50 torus, every update
+    mode, in one run: one JSON line per case with ``ratio_vs_plain``. ``cpu``
+    measures the process's CPU time instead of wall time (a loaded machine);
+    ``only`` names one mechanism. Plain and mechanism runs alternate, best of three."""
+    cases = {k: v for k, v in MECHANISMS.items() if only is None or k == only}
+    _against_first(base, {"plain": {}, **cases}, MODES, reps, cpu)
+
+
+def protocols(base: ModelParams, reps: int, cpu: bool = False) -> None:
+    """Every registered protocol against plain Fermi imitation on the 50 x 50 torus, in
+    every visiting order it supports, in one run: one JSON line per case with
+    ``ratio_vs_fermi``. Runs alternate, best of three."""
+    from normsim.protocols import PROTOCOLS
+
+    _against_first(base, {name: {"protocol": name} for name in PROTOCOLS}, MODES, reps, cpu)
 
 
 def main() -> None:
@@ -141,9 +168,15 @@ def main() -> None:
         help="with --mechanisms: only this mechanism (and the plain model)",
     )
     ap.add_argument(
+        "--protocols",
+        action="store_true",
+        help="only the revision protocols against plain Fermi imitation on the torus, in "
+        "every visiting order each supports",
+    )
+    ap.add_argument(
         "--cpu",
         action="store_true",
-        help="with --mechanisms: CPU time of this process instead of wall time",
+        help="with --mechanisms or --protocols: CPU time of this process instead of wall time",
     )
     args = ap.parse_args()
     reps, gens = (10, 500) if args.quick else (100, 2000)
@@ -153,6 +186,9 @@ def main() -> None:
     )
     if args.mechanisms:
         mechanisms(base, max(10, reps // 5), args.only, args.cpu)
+        return
+    if args.protocols:
+        protocols(base, max(10, reps // 5), args.cpu)
         return
     cases = [
         (f"torus-{m}", replace(base, update=m))

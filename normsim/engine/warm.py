@@ -140,13 +140,16 @@ SETS: dict[str, list[Variant]] = {
 #: the variants the test suite's default tier runs, measured (every kernel call of a default
 #: run recorded with its flags): the plain kernels of every visiting order with fixed and
 #: evolving rates on a regular and an irregular graph, the mechanism kernels of every order
-#: with both rate kinds on a regular graph, conformity in every order, the ratio test, and
-#: best response in its three orders
+#: with both rate kinds on a regular graph, conformity in every order, the ratio test,
+#: best response in its three orders, and one variant of each other kernel family (the
+#: structured protocols: imitate the best, Moran death-birth and birth-death)
 DEFAULT_TIER = (
     "asynchronous-evolving-irregular-lut-plain",
     "asynchronous-evolving-regular-lut-mechanisms",
     "asynchronous-evolving-regular-lut-plain",
     "asynchronous-fixed-irregular-lut-plain",
+    "asynchronous-fixed-irregular-lut-plain-best_response",
+    "asynchronous-fixed-irregular-lut-plain-moran_birth_death",
     "asynchronous-fixed-regular-lut-conformity",
     "asynchronous-fixed-regular-lut-mechanisms",
     "asynchronous-fixed-regular-lut-plain",
@@ -172,6 +175,8 @@ DEFAULT_TIER = (
     "sequential-fixed-regular-lut-mechanisms",
     "sequential-fixed-regular-lut-plain",
     "sequential-fixed-regular-lut-plain-best_response",
+    "sequential-fixed-regular-lut-plain-imitate_the_best",
+    "sequential-fixed-regular-lut-plain-moran_death_birth",
     "sequential-fixed-regular-ratio-plain",
     "synchronous-evolving-irregular-lut-plain",
     "synchronous-evolving-regular-lut-mechanisms",
