@@ -804,7 +804,7 @@ def _kernel(
     # kernel, so that its code is that of the plain model alone
     direct = protocol == DIRECT  # compile-time: the candidate is the other norm
     structured = protocol >= BEST_NEIGHBOUR  # compile-time: the candidate by payoffs
-    rule = tables.rule  # run-time: the protocol's choice rule (_adopt)
+    rcode = tables.rule  # run-time: the protocol's choice rule (_adopt)
     w = tables.w
     conform = conform_rt  # compile-time, and only with mech_on
     if mech_on:
@@ -1074,7 +1074,7 @@ def _kernel(
                     if mode == REFERENCE:
                         replaced[i] = 1
                 else:  # the protocol's rule, as without conformity
-                    accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule)
+                    accept = _accept(uf, ct, ci, how, T, EP, PY, beta, R, rcode)
                     if direct:  # the other norm; no rate to imitate
                         tn = 1 - old
                         t_rate = r_i
@@ -1135,7 +1135,7 @@ def _kernel(
                 continue
             # (a structured protocol's candidate is adopted: it was chosen by payoff)
             accept = (
-                np.int64(1) if structured else _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule)
+                np.int64(1) if structured else _accept(uf, ct, ci, how, T, EP, PY, beta, R, rcode)
             )
             old = np.uint64(norm0[i])  # i is visited once: its norm is still the start one
             if direct:
@@ -1276,7 +1276,7 @@ def _kernel_async(
     conform = conform_rt  # the flags as in _kernel
     direct = protocol == DIRECT
     structured = protocol >= BEST_NEIGHBOUR
-    rule = tables.rule
+    rcode = tables.rule
     w = tables.w
     if mech_on:
         committed, groups = committed_rt, groups_rt
@@ -1388,10 +1388,10 @@ def _kernel_async(
                     ci = np.uint64(cls[i])
                     ct = _other_class(ci, old, deg[i])
                     new = old
-                    if _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule):
+                    if _accept(uf, ct, ci, how, T, EP, PY, beta, R, rcode):
                         new = 1 - old
                 elif structured or _accept(
-                    uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R, rule
+                    uf, np.uint64(cls[t]), np.uint64(cls[i]), how, T, EP, PY, beta, R, rcode
                 ):
                     new = np.int64(norm[t])
                     if evolving:
@@ -1414,7 +1414,7 @@ def _kernel_async(
                 accept = (
                     np.int64(1)
                     if structured
-                    else _accept(uf, ct, ci, how, T, EP, PY, beta, R, rule)
+                    else _accept(uf, ct, ci, how, T, EP, PY, beta, R, rcode)
                 )
                 if not evolving:
                     if groups:  # the exploration rate of i's group (its class's)
