@@ -342,7 +342,7 @@ class MatrixGame:
         return max(abs(x) for x in self.entries) or 1.0
 
 
-#: either kind of game: the (a, b, c) coordination game or a general 2 x 2 matrix
+#: either kind of game, the (a, b, c) coordination game or a general 2 x 2 matrix
 Game = CoordinationGame | MatrixGame
 
 
