@@ -270,9 +270,7 @@ def test_attribute_docs_are_not_read_as_types():
                     lines = inspect.cleandoc(v.__doc__).splitlines()
                     if as_type(lines, f"{name}.{attr}.{m}"):
                         split.append(f"{name}.{attr}.{m}: {lines[0]}")
-    assert split == [], "first lines napoleon reads as 'type: description':\n" + "\n".join(
-        split
-    )
+    assert split == [], "first lines napoleon reads as 'type: description':\n" + "\n".join(split)
 
 
 def test_design_docs_follow_its_limits():
