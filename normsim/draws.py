@@ -98,15 +98,21 @@ visits every agent once:
 
   A committed agent draws all of these too and ignores them.
 
-Every revision protocol (``dynamics.protocol``, :mod:`normsim.protocols`) takes
-these same draws in every visiting order it supports: a protocol changes how a
-visit's draws are used, never which are drawn, so switching it leaves the
-initial state, the visiting order and the exploration draws of a seed as they
-were. The paper's ``fermi`` uses them as above; a direct protocol
-(``best_response``) uses ``u_e`` as above and leaves the neighbour ``index``
-and ``u_f`` unused (its decision does not depend on them). The table of each
-protocol's draws, generated from the registry, is on the reference page of
-revision protocols (:ref:`protocols-draws`).
+Every revision protocol (``dynamics.protocol``, :mod:`normsim.protocols`) but
+``moran_birth_death`` takes these same draws in every visiting order it
+supports: a protocol changes how a visit's draws are used, never which are
+drawn, so switching it leaves the initial state, the visiting order and the
+exploration draws of a seed as they were. The paper's ``fermi`` uses them as
+above; a direct protocol (``best_response``) uses ``u_e`` as above and leaves
+the neighbour ``index`` and ``u_f`` unused (its decision does not depend on
+them). ``moran_birth_death`` (``asynchronous`` only) draws a reproducer ``j``
+instead of the learner, by rejection: each try is ``j = bounded(N)`` and
+``x = next()``, and ``j`` is accepted iff ``u_f fmax < fitness(j)`` (``u_f =
+hi(x)``, ``fmax`` the largest fitness of the run); the accepting ``x`` then
+gives, as ``split`` of its low half over ``degree(j)``, the neighbour of ``j``
+that is replaced and its ``u_e``, and the other draws of the step follow. The
+table of each protocol's draws, generated from the registry, is on the
+reference page of revision protocols (:ref:`protocols-draws`).
 
 Groups draw nothing more, in any update mode: an agent's group only selects
 its game (its group's c, and a and b after events for that group), its fixed
@@ -144,7 +150,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: version of the schedule above: part of every condition's content hash, so a
+#: version of the schedule above, part of every condition's content hash, so a
 #: resumed run never mixes replicates drawn under an older schedule (version 1,
 #: normsim 0.1: two outputs per agent and a separate shuffle) with new ones.
 #: A new update mode adds to the schedule without changing what the others draw.

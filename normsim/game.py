@@ -342,7 +342,7 @@ class MatrixGame:
         return max(abs(x) for x in self.entries) or 1.0
 
 
-#: either kind of game: the (a, b, c) coordination game or a general 2 x 2 matrix
+#: either kind of game, the (a, b, c) coordination game or a general 2 x 2 matrix
 Game = CoordinationGame | MatrixGame
 
 
@@ -378,7 +378,7 @@ def as_matrix_game(game: Game | object) -> MatrixGame:
     return MatrixGame.from_matrix(game, where="game")
 
 
-#: the named games of ``game: {preset: NAME}``: ``coordination`` takes a, b, c (the
+#: the named games of ``game: {preset: NAME}``; ``coordination`` takes a, b, c (the
 #: defaults of normsim.parameters), a matrix preset its entries ``R``, ``S``, ``T``, ``P``.
 #: ``stag_hunt``: R > T > P > S and R + S < T + P, so that the payoff-dominant norm
 #: (A, the stag: R > P) is not the risk-dominant one (B, the hare: P - S = 2 > R - T = 1);

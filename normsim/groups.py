@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
 SOURCES = ("blocks", "cliques", "halves", "attribute")
 #: the source that a network kind gives by default
 DEFAULT_SOURCE = {"sbm": "blocks", "connected_caveman": "cliques", "grid": "halves"}
-#: the kind each source needs (attribute: a networkx graph given directly)
+#: the kind each source needs (``attribute`` needs a networkx graph given directly)
 SOURCE_KIND = {"blocks": "sbm", "cliques": "connected_caveman", "halves": "grid"}
 _KEYS = ("by", "c", "exploration", "initial_b", "attribute", "file")
 

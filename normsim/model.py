@@ -167,7 +167,7 @@ def agent_payoff(agent: NormAgent) -> float:
     return agent.payoff if agent.model.generation > 0 else float("nan")
 
 
-#: The agent reporters of ``NormChangeModel(agent_reporters=...)``: column name to
+#: The agent reporters of ``NormChangeModel(agent_reporters=...)``, column name to
 #: attribute name or function of the agent, as Mesa's ``DataCollector`` takes them.
 AGENT_REPORTERS: Mapping[str, Any] = {
     "norm": "norm",
@@ -367,7 +367,7 @@ class NormChangeModel(Model):
         self.payoff_range = params.rule_range(params.game.payoff_range, adj.k_min, adj.k_max)
         self.generation = 0
         self.current_game = params.game  # the game of the generation being played
-        #: the game each group plays in that generation (index: group; one without groups)
+        #: the game each group plays in that generation (indexed by group; one without groups)
         self.current_games: tuple = (params.game,)
 
         # groups (normsim.groups): each node's group, the groups' exploration and initial share

@@ -550,7 +550,7 @@ class ModelParams:
 
     @property
     def game(self) -> Game:
-        """The game at generation 0: a :class:`~normsim.game.MatrixGame` when ``matrix``
+        """The game at generation 0, a :class:`~normsim.game.MatrixGame` when ``matrix``
         is given, else the (a, b, c) :class:`~normsim.game.CoordinationGame`."""
         if self.matrix is not None:
             (r, s), (t, p) = self.matrix
@@ -695,6 +695,6 @@ def _for_group(k: int) -> Callable[[Mapping[str, Any]], bool]:
     return lambda e: e.get("group", k) == k
 
 
-#: normsim's defaults, in one place: the scenario schema, the Mesa model's
+#: normsim's defaults, in one place; the scenario schema, the Mesa model's
 #: keywords and the browser page's initial values are all read from here
 DEFAULTS = ModelParams()

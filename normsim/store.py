@@ -223,7 +223,7 @@ def check_store_file(dir_or_db: str | Path) -> None:
         )
 
 
-#: what a store was written by: the command (``run``, ``tipping``, ``calibrate``) and the
+#: what a store was written by, the command (``run``, ``tipping``, ``calibrate``) and the
 #: scenario's name, in the meta table
 OWNER_KEYS = ("command", "scenario")
 #: the result file each command writes beside its store (to recognise older stores)

@@ -367,6 +367,7 @@ class ProtocolsReference(_Generated):
             CANDIDATES,
             CHOICE_RULES,
             DEFAULT,
+            NORMALISATIONS,
             PAYOFFS,
             PROTOCOLS,
             VISITING_ORDERS,
@@ -397,7 +398,7 @@ class ProtocolsReference(_Generated):
         out += _list_table(PROTOCOL_COLUMNS, protocol_rows())
         for p in PROTOCOLS.values():
             out += [f".. _protocol-{p.name}:", "", f"``{p.name}``", "~" * (len(p.name) + 4), ""]
-            out += [f"*{p.label}* on the browser page. {p.doc}", ""]
+            out += [f"{p.doc} On the browser page: *{p.label}*.", ""]
         title = "The parts"
         out += [".. _protocols-parts:", "", title, "-" * len(title), ""]
         for heading, key, table in (
@@ -424,18 +425,57 @@ class ProtocolsReference(_Generated):
                 for part in table.values()
             ]
             out += _list_table((key, "meaning", "protocols"), rows)
+        heading = "Normalisation: how the rules scale payoff differences"
+        out += [heading, "~" * len(heading), ""]
+        scaled = ", ".join(_rst_literal(p.name) for p in PROTOCOLS.values() if p.scaled)
+        out += [
+            f"``dynamics.normalisation`` applies to {scaled or '(none yet)'}; the other "
+            "rules compare payoffs, or weigh fitness, without a scale.",
+            "",
+        ]
+        rows = [[_rst_literal(n.name), n.summary] for n in NORMALISATIONS.values()]
+        out += _list_table(("normalisation", "meaning"), rows)
+        heading = "Selection intensity: the Moran rules' fitness"
+        out += [heading, "~" * len(heading), ""]
+        from normsim.params import DEFAULTS
+
+        moran = ", ".join(_rst_literal(p.name) for p in PROTOCOLS.values() if p.moran)
+        out += [
+            f"``dynamics.selection_intensity`` (w, in [0, 1], default "
+            f"{DEFAULTS.selection_intensity:g}) is read by "
+            f"{moran or '(none yet)'} only: an agent's fitness is 1 - w + w payoff, the "
+            "payoff as ``dynamics.payoffs`` determines it (not divided by R). w = 1 makes "
+            "fitness the payoff, w = 0 every agent equally fit (the voter model); a run "
+            "in which some fitness would be 0 or less is refused.",
+            "",
+        ]
         title = "The draws of each protocol"
         out += [".. _protocols-draws:", "", title, "-" * len(title), ""]
+        own = [p for p in PROTOCOLS.values() if p.candidate == "fitness_population"]
+        but = " but " + ", ".join(_rst_literal(p.name) for p in own) if own else ""
         out += [
-            "Every protocol takes the same draws in every visiting order it supports "
-            "(the schedule of :mod:`normsim.draws`), so switching the protocol changes "
-            "how the draws are used, never which are drawn: the same seed gives the "
-            "same initial state, visiting order and exploration draws.",
+            f"Every protocol{but} takes the same draws in every visiting order it "
+            "supports (the schedule of :mod:`normsim.draws`), so switching between them "
+            "changes how the draws are used, never which are drawn: the same seed gives "
+            "the same initial state, visiting order and exploration draws."
+            + (
+                " A birth-death step draws its reproducer by rejection, each try taking "
+                "the draws of an ``asynchronous`` step (its row below, and :mod:`normsim.draws`), "
+                "so its "
+                "runs take more draws."
+                if own
+                else ""
+            ),
             "",
         ]
         rows = [
             [_rst_literal(p.name)]
-            + ["as scheduled" if o in p.orders else "not supported" for o in VISITING_ORDERS]
+            + [
+                ("own schedule" if p in own else "as scheduled")
+                if o in p.orders
+                else "not supported"
+                for o in VISITING_ORDERS
+            ]
             + [p.draws]
             for p in PROTOCOLS.values()
         ]

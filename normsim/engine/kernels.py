@@ -29,7 +29,7 @@ LUT, RATIO, FORMULA = 0, 1, 2
 #: learner weighs the other norm)
 IMITATIVE = KERNELS["random_neighbour"]
 DIRECT = KERNELS["none"]
-#: the structured families: the candidate found from payoffs (no conformity with them)
+#: the structured families, the candidate found from payoffs (no conformity with them)
 BEST_NEIGHBOUR = KERNELS["best_neighbour"]
 FITNESS_NEIGHBOUR = KERNELS["fitness_neighbour"]
 FITNESS_POPULATION = KERNELS["fitness_population"]
@@ -314,32 +314,32 @@ def _accept(uf, ct, ci, how, T, E, PY, beta, R, rule):
 
 
 # ------------------------------------------------------------------ kernel arguments
-#: the graph: CSR arrays (``indices`` 16-bit where the nodes fit: half the cache footprint)
+#: the graph as CSR arrays (``indices`` 16-bit where the nodes fit, half the cache footprint)
 GraphArgs = namedtuple("GraphArgs", "indptr indices degree")
 #: payoff classes and the Fermi test of one graph under one parameter set
 #: (see :class:`~normsim.engine.Tables`)
 TableArgs = namedtuple("TableArgs", "cls_off pay thr E zero_cls R beta tmu_c th_c rule w fmax")
-#: (``tmu_c``, ``th_c``: with groups and a fixed rate, each class's exploration
+#: (``tmu_c``, ``th_c``; with groups and a fixed rate, each class's exploration
 #: thresholds, those of its group; otherwise one unused entry)
 #: (``R`` has one payoff range per game of the run: see :meth:`normsim.params.ModelParams.games`;
 #: ``rule`` the protocol's rule code, ``w`` the Moran rules' selection intensity, ``fmax``
 #: the largest fitness per game, :meth:`normsim.params.ModelParams.fitness_bounds`)
 #: exploration as 32-bit thresholds: ``t_mu[r]``, ``t_half[r]`` per rate, ``t_rm`` rate mutation
 RateArgs = namedtuple("RateArgs", "t_mu t_half t_rm")
-#: what a replicate writes: ``share_b`` (G+1), ``edges`` (G+1, 3: the AA, AB and BB
+#: what a replicate writes, ``share_b`` (G+1), ``edges`` (G+1, 3; the AA, AB and BB
 #: edges of each generation's game phase), ``rate_counts`` (G+1, K) and the snapshots
 #: (``snap_norm``/``snap_rate`` at the generations ``snap_at``)
 Outputs = namedtuple(
     "Outputs", "share_b edges rate_counts snap_at snap_norm snap_rate g_count g_half g_rates"
 )
-#: (with groups, :mod:`normsim.groups`: ``g_count`` (G+1, M) B agents of each group,
+#: (with groups, :mod:`normsim.groups`; ``g_count`` (G+1, M) B agents of each group,
 #: ``g_half`` (G+1, M, 4) each group's AA, AB, BA, BB (member, neighbour) pairs of
 #: generation g's game phase, ``g_rates`` (G+1, M, K) rate counts; empty otherwise)
 #: the mechanisms (:mod:`normsim.mechanisms`): committed agents (placement
 #: code, count, explicit ``nodes``, their norm) and conformity (``t_gamma``, a 32-bit
 #: threshold); read only when the kernel's ``committed``/``conform`` flags are set
 MechArgs = namedtuple("MechArgs", "place count nodes cnorm t_gamma grp g_ib init_norm init_rate")
-#: (groups, read only when the ``groups`` flag is set: ``grp`` each node's group,
+#: (groups, read only when the ``groups`` flag is set; ``grp`` each node's group,
 #: ``g_ib`` each group's initial share of B)
 #: (an initial configuration, :mod:`normsim.initial`, read whatever the flags: ``init_norm``
 #: each node's initial norm, ``init_rate`` its initial rate index; empty: drawn)

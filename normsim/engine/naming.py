@@ -72,7 +72,7 @@ from normsim.networks import Adjacency
 INITIAL_CAPACITY = 8
 #: the columns of a replicate's record, in the kernels' order
 COLUMNS = ("distinct_names", "mean_inventory", "success_rate", "top_share", "n_a", "n_b", "n_ab")
-#: the binary game's agent states (bits: 1 knows A, 2 knows B, 4 committed)
+#: the binary game's agent states (bit 1 knows A, bit 2 knows B, bit 4 committed)
 A, B, AB, COMMITTED_A = 1, 2, 3, 5
 
 _TWO = np.uint64(2)

@@ -21,7 +21,7 @@ from normsim.datafiles import check_special, quote
 from normsim.errors import NormsimError
 from normsim.networks.csr import Adjacency, csr_adjacency, is_int, need
 
-#: parameters of each kind: name -> (type, required)
+#: parameters of each kind, name -> (type, required)
 KINDS: dict[str, dict[str, tuple[type, bool]]] = {
     "grid": {"rows": (int, True), "cols": (int, True), "periodic": (bool, False)},
     "complete": {"n": (int, True)},
@@ -107,7 +107,7 @@ RANDOM_KINDS = frozenset(
 COMMON = {"largest_component": (bool, False), "generator": (str, False)}
 #: values of ``generator``
 GENERATORS = ("auto", "native", "networkx")
-#: ``generator: auto`` builds graphs of this many nodes or more natively: the
+#: ``generator: auto`` builds graphs of this many nodes or more natively; the
 #: sizes whose results were stored before the native generators existed (and
 #: the paper's 2,500 agents) keep networkx's code, which gives the same graph
 NATIVE_MIN_NODES = 100_000

@@ -113,7 +113,7 @@ NORMALISATIONS: dict[str, Part] = {
     )
 }
 
-#: the choice rules: the probability of adopting the candidate's norm
+#: the choice rules, each the probability of adopting the candidate's norm
 CHOICE_RULES: dict[str, Part] = {
     p.name: p
     for p in (
@@ -143,7 +143,7 @@ CHOICE_RULES: dict[str, Part] = {
     )
 }
 
-#: the kernel families: how the kernels find a protocol's candidate (compile-time code)
+#: the kernel families, how the kernels find a protocol's candidate (compile-time code)
 KERNELS: dict[str, int] = {
     "random_neighbour": 0,
     "none": 1,

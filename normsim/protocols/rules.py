@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from normsim.game import fermi_probability
 
-#: The Fermi rule, ``1 / (1 + exp(-beta (candidate - own) / R))``: the function
+#: The Fermi rule, ``1 / (1 + exp(-beta (candidate - own) / R))``, the function
 #: :func:`normsim.game.fermi_probability` itself
 fermi = fermi_probability
 

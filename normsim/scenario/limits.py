@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from normsim.scenario.loading import LoadedScenario
 
 # ------------------------------------------------------------------ cost tables
-#: peak memory while building one graph, per network kind: (bytes per node, bytes per
+#: peak memory while building one graph, per network kind, as (bytes per node, bytes per
 #: edge). Measured as the peak RSS of a fresh process that builds the network the way a
 #: run does (numba's first compile included): a 300 x 300 grid 263-270 MB, a complete
 #: graph of 1,200 nodes 272-276 MB, an Erdos-Renyi graph of 10^5 nodes 152 MB. The
@@ -91,7 +91,7 @@ NATIVE_BUILD_BYTES: dict[str, tuple[float, float]] = {
     "barabasi_albert": (100.0, 10.0),
     "random_regular": (85.0, 5.0),
 }
-#: the engine's arrays for one replicate: per agent (norms, rate indices, classes,
+#: the engine's arrays for one replicate, per agent (norms, rate indices, classes,
 #: order, changed-list, CSR offsets, degree) and per edge (int32 and uint16 neighbour
 #: indices, both directions)
 ENGINE_BYTES_PER_NODE = 60.0
@@ -109,11 +109,11 @@ PLAN_BYTES_PER_REPLICATE = 200.0
 #: one stored replicate's row besides its series, and its commit
 STORE_ROW_BYTES = 300.0
 STORE_SECONDS_PER_REPLICATE = 1e-3
-#: the well-mixed ODE sampled at G + 1 times: arrays per time point (solve_ivp's
+#: the well-mixed ODE sampled at G + 1 times, arrays per time point (solve_ivp's
 #: output, the payoff series, masks)
 WELL_MIXED_BYTES_PER_TIME = 160.0
 WELL_MIXED_SECONDS = 0.05
-#: agent-updates per second on one core (README "Speed", rounded down: a shared
+#: agent-updates per second on one core (README "Speed", rounded down for a shared
 #: machine, larger graphs; asynchronous measured at 0.63 x reference on a 50 x 50
 #: torus); evolving rates run at EVOLVING_SPEED of that
 UPDATES_PER_SECOND = {
@@ -123,16 +123,16 @@ UPDATES_PER_SECOND = {
     "asynchronous": 0.65e8,
 }
 EVOLVING_SPEED = 0.7
-#: a random graph is generated for every replicate: seconds per node plus edge (measured
+#: a random graph is generated for every replicate, in seconds per node plus edge (measured
 #: 3-9 us for networkx's generators)
 BUILD_SECONDS_PER_ITEM = 6e-6
-#: parallel speed-up per worker process (2 workers ran x1.47 of one: benchmarks/bench_sweep.py),
+#: parallel speed-up per worker process (2 workers ran x1.47 of one, benchmarks/bench_sweep.py),
 #: and the start-up of a run (processes, compiled kernels loaded, plots)
 PARALLEL_EFFICIENCY = 0.75
 STARTUP_SECONDS = 5.0
 #: the most a run may be estimated to take on the cores that do the work
 MAX_SECONDS = 30 * 86400.0
-#: replicates per worker task: about this many agent-updates (as normsim.studies.runner chunks)
+#: replicates per worker task, about this many agent-updates (as normsim.studies.runner chunks)
 CHUNK_UPDATES = 2e7
 #: a sweep whose cost-relevant keys (network, generations, rates, update) have more
 #: combinations than this is estimated from each key's worst value instead of exactly
@@ -649,7 +649,7 @@ def estimate(
 
 
 # ------------------------------------------------------------------ checking
-#: bytes a particle of ``calibrate`` holds while its population runs: its runner
+#: bytes a particle of ``calibrate`` holds while its population runs, its runner
 #: condition (a resolved scenario), its candidate record and its distance
 PARTICLE_BYTES = 40_000
 #: bytes of the pair approximation per neighbour count 0..k (binomial tables of every

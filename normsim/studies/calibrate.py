@@ -92,7 +92,7 @@ BOUNDED = {
     "population.network.p": (0.0, 1.0),
 }
 OBSERVED_COLUMNS = ("generation", "share", "series")
-#: largest observed CSV read (bytes): read whole, it takes about 20 bytes of memory a byte
+#: largest observed CSV read (bytes); read whole, it takes about 20 bytes of memory a byte
 MAX_OBSERVED_BYTES = 64 * 2**20
 
 
@@ -108,7 +108,7 @@ class Observed:
 
     @property
     def last(self) -> int:
-        """The last observed generation since the shock: how far a particle's runs must go."""
+        """The last observed generation since the shock, how far a particle's runs must go."""
         return int(self.generations[-1])
 
 
@@ -225,7 +225,7 @@ class Population:
 
     @property
     def acceptance(self) -> float:
-        """Acceptance rate: accepted particles / candidates simulated (NaN when none were)."""
+        """Acceptance rate, accepted particles / candidates simulated (NaN when none were)."""
         return len(self.weights) / self.proposed if self.proposed else float("nan")
 
 
@@ -242,7 +242,7 @@ class AbcResult:
 
     @property
     def posterior(self) -> Population:
-        """The last population: the weighted sample of the approximate posterior."""
+        """The last population, the weighted sample of the approximate posterior."""
         return self.populations[-1]
 
     def summary(self) -> dict[str, dict[str, Any]]:

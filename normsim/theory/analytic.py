@@ -577,7 +577,7 @@ class Trajectory:
         return float(self.final[0])
 
 
-#: the work :func:`integrate` may do: a time span that needs more evaluations of
+#: the work :func:`integrate` may do; a time span that needs more evaluations of
 #: the right-hand side (a few seconds) is refused with a clear message
 MAX_RHS_CALLS = 300_000
 #: the shortest span :func:`integrate` accepts (shorter ones underflow its time grid)

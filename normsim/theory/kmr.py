@@ -160,7 +160,7 @@ class KMRChain:
         # an A agent at z (N - 1 - z A others, z B others); a B agent (N - z, z - 1)
         pa_a, pa_b = g.total_payoffs(N - 1 - z, z)
         pb_a, pb_b = g.total_payoffs(N - z, z - 1)
-        #: noiseless best responses: an A agent at z switches to B; a B agent to A
+        #: noiseless best responses (an A agent at z switches to B; a B agent to A)
         self.a_to_b = (pa_b > pa_a) & (z < N)
         self.b_to_a = (pb_a > pb_b) & (z > 0)
         keep = 1.0 - self.mu

@@ -55,6 +55,8 @@ __all__ = [
     "critical_c_weak_selection",
     "tipping_point_weak_selection",
     "analyse",
+    "tipping_point_weak_selection_game",
+    "analyse_game",
 ]
 
 

@@ -25,7 +25,8 @@ from normsim.viz.params import (
     protocol_choices,
 )
 
-#: the controls of the (a, b, c) game: shown only while the game menu has it
+#: the ``shown_when`` of the sliders a, b and c, shown only while the game menu has the
+#: (a, b, c) coordination game
 ABC_GAME = ("game", "coordination")
 
 

@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-#: JavaScript for page.evaluate(STEP_LOOP, n): click Step n times, each time waiting
+#: JavaScript for page.evaluate(STEP_LOOP, n) that clicks Step n times, each time waiting
 #: until both figures (network and chart) have changed; returns the seconds taken
 STEP_LOOP = """async (n) => {
   const step = [...document.querySelectorAll('button')]

@@ -25,7 +25,7 @@ from normsim.mechanisms import PLACEMENTS
 from normsim.params import DEFAULTS, ModelParams
 from normsim.protocols import PROTOCOLS
 
-#: the page's games: the (a, b, c) coordination game (sliders a, b, c), each matrix
+#: the page's games, the (a, b, c) coordination game (sliders a, b, c), each matrix
 #: preset of :data:`normsim.game.PRESETS`, and a matrix game of the R, S, T, P inputs
 MATRIX_GAME = "matrix"
 GAMES = (*PRESETS, MATRIX_GAME)
@@ -33,21 +33,21 @@ GAMES = (*PRESETS, MATRIX_GAME)
 _STAG = PRESETS["stag_hunt"] or {}
 KINDS = ("grid", "watts_strogatz", "erdos_renyi", "barabasi_albert", "random_regular")
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
-#: generations: the page runs until the user stops it or this generation is reached
+#: generations; the page runs until the user stops it or this generation is reached
 #: (game events are laid out per generation up to here, about 0.1 s per Reset)
 HORIZON = 100_000
 #: the committed placements the page offers (``nodes`` only from a scenario)
 PAGE_PLACEMENTS = tuple(p for p in PLACEMENTS if p != "nodes")
 SCENARIO_NODES = "nodes (scenario)"
-#: the group splits the page offers: none, the grid's left and right halves, and
+#: the group splits the page offers, none, the grid's left and right halves, and
 #: the groups of the scenario the page was opened with (only then)
 GROUP_SPLITS = ("none", "halves")
 SCENARIO_GROUPS = "scenario groups"
-#: scenario groups: a c slider for each of the first this many groups (the others keep
+#: scenario groups with a c slider, the first this many groups (the others keep
 #: the scenario's c, or follow the c slider when the scenario gives no per-group c)
 MAX_GROUP_SLIDERS = 4
 
-#: the page's initial values: the model's from normsim.params.DEFAULTS, and the
+#: the page's initial values, the model's from normsim.params.DEFAULTS, and the
 #: page's own (graph size for non-grid kinds, when to shock, the seed, the threat)
 PAGE_DEFAULTS = {
     "game": "coordination",

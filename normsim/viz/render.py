@@ -29,7 +29,7 @@ from normsim.viz.model import VizModel
 from normsim.viz.params import RATES
 
 COLORS = {0: (49, 104, 176), 1: (232, 132, 38)}  # A blue, B orange
-#: committed agents: a darker shade of their norm's colour (navy: A, brown: B)
+#: committed agents' colours, a darker shade of their norm's (navy for A, brown for B)
 COMMITTED_COLORS = {0: (12, 30, 78), 1: (110, 50, 0)}
 #: lines between agents of different groups (lattice) / edges across groups (graph)
 BOUNDARY_COLOR = (0, 0, 0)

@@ -232,6 +232,47 @@ def test_every_module_is_in_the_api_reference():
     assert listed - modules == set()
 
 
+def test_attribute_docs_are_not_read_as_types():
+    """napoleon reads ``type: description`` in the first line of a data or attribute
+    comment (``#:``) or of a property's docstring: the text before a colon becomes the
+    entry's type, its words cross-references (an ambiguous one fails the build). The
+    reference documents them as prose, so no first line may split that way (the scenario
+    schema's fields are documented by the scenario page's generator, not napoleon)."""
+    from pydantic import BaseModel
+    from sphinx.ext.napoleon import Config
+    from sphinx.ext.napoleon.docstring import NumpyDocstring
+    from sphinx.pycode import ModuleAnalyzer
+
+    config = Config(napoleon_numpy_docstring=True, napoleon_google_docstring=False)
+
+    def as_type(lines: list[str], name: str) -> bool:
+        text = str(NumpyDocstring(lines, config, what="attribute", name=name))
+        return ":type:" in text
+
+    split = []
+    for name in [
+        m.name
+        for m in pkgutil.walk_packages(normsim.__path__, "normsim.")
+        if m.name != "normsim.__main__" and m.name not in MOVED
+    ]:
+        mod = importlib.import_module(name)
+        for (owner, attr), lines in ModuleAnalyzer.for_module(name).find_attr_docs().items():
+            cls = getattr(mod, owner, None) if owner else None
+            if attr.startswith("_") or (inspect.isclass(cls) and issubclass(cls, BaseModel)):
+                continue
+            if as_type(list(lines), f"{name}.{owner}.{attr}"):
+                split.append(f"{name}.{owner + '.' if owner else ''}{attr}: {lines[0]}")
+        for attr, cls in vars(mod).items():
+            if attr.startswith("_") or not inspect.isclass(cls) or cls.__module__ != name:
+                continue
+            for m, v in vars(cls).items():
+                if isinstance(v, property) and not m.startswith("_") and v.__doc__:
+                    lines = inspect.cleandoc(v.__doc__).splitlines()
+                    if as_type(lines, f"{name}.{attr}.{m}"):
+                        split.append(f"{name}.{attr}.{m}: {lines[0]}")
+    assert split == [], "first lines napoleon reads as 'type: description':\n" + "\n".join(split)
+
+
 def test_design_docs_follow_its_limits():
     """The ``design.samples`` docstring states the numbers the validation uses."""
     from normsim.scenario.schema import LHS_MIN_SAMPLES, DesignSpec
