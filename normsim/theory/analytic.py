@@ -151,15 +151,7 @@ def fixed_points(a: float, b: float, c: float, mu: float = 0.0) -> list[FixedPoi
     (a = b, c = 0, mu = 0).
     """
     a, b, c, mu = _check(a, b, c, mu)
-    s = max(a, b)  # dp/dt scales with a and b together: the roots do not (any a, b > 0)
-    return [
-        FixedPoint(fp.p, fp.eigenvalue * s, fp.stable) for fp in _fixed_points(a / s, b / s, c, mu)
-    ]
-
-
-def _fixed_points(a: float, b: float, c: float, mu: float) -> list[FixedPoint]:
-    """:func:`fixed_points` for checked, normalised payoffs (max(a, b) = 1)."""
-    return _game_fixed_points(CoordinationGame(a, b, c), mu)
+    return game_fixed_points(CoordinationGame(a, b, c), mu)
 
 
 def _game_fixed_points(game: Game, mu: float) -> list[FixedPoint]:
@@ -966,7 +958,7 @@ def game_fixed_points(game: Game, mu: float = 0.0) -> list[FixedPoint]:
     [0.0, 0.333333, 1.0]
     """
     mu = _check_game(game, mu)
-    s = game.scale()
+    s = game.scale()  # dp/dt scales with the payoffs together: the roots do not
     return [
         FixedPoint(fp.p, fp.eigenvalue * s, fp.stable)
         for fp in _game_fixed_points(game.scaled(s), mu)
