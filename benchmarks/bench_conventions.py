@@ -15,19 +15,9 @@ warm-up call so imports are not counted):
 from __future__ import annotations
 
 import json
-import statistics
 import sys
-import time
 
-
-def timed(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from bench_theory import timed  # the median of repeats after a warm-up call
 
 
 def main() -> None:

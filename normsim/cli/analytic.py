@@ -267,38 +267,20 @@ def cmd_analytic(args: argparse.Namespace) -> int:
 def _analytic_replicator(args: argparse.Namespace, game=None) -> int:
     from normsim.theory import analytic
 
-    if game is not None:
-        mu = number("--mu", args.mu, low=0.0, high=1.0)
-        p0 = number("--p0", args.p0 if args.p0 is not None else "0.05", low=0.0, high=1.0)
-        t_max = number(
-            "--t-max", args.t_max if args.t_max is not None else "100", low=0.0, low_open=True
-        )
-        res = analytic.analyse_game(game, mu, p0, t_max)
-        if args.json:
-            print_json(res)
-            return EXIT_OK
-        kind = "replicator-mutator" if mu > 0 else "replicator"
-        print(f"Well-mixed {kind} dynamic: {analytic.describe(game)} mu={mu:g} p(0)={p0:g}")
-        _print_dominance(res)
-        _print_mu_crit_and_fixed_points(res, "fixed points", "every p (neutral)")
-        for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
-            v = res[key]
-            print(
-                f"  first t with p >= {lv:g}: {'never (within t-max)' if v is None else f'{v:.2f}'}"
-            )
-        print(f"  p at t = {t_max:g}: {res['final_p']:.4f}")
-        return EXIT_OK
-
-    a = number("--a", args.a, low=0.0, low_open=True)
-    b = number("--b", args.b, low=0.0, low_open=True)
-    c = number("--c", args.c, low=0.0, high=1.0)
+    if game is None:
+        a = number("--a", args.a, low=0.0, low_open=True)
+        b = number("--b", args.b, low=0.0, low_open=True)
+        c = number("--c", args.c, low=0.0, high=1.0)
     mu = number("--mu", args.mu, low=0.0, high=1.0)
     p0 = number("--p0", args.p0 if args.p0 is not None else "0.05", low=0.0, high=1.0)
     t_max = number(
         "--t-max", args.t_max if args.t_max is not None else "100", low=0.0, low_open=True
     )
-    res = analytic.analyse(a, b, c, mu, p0, t_max)
-    if args.plot:
+    if game is not None:
+        res = analytic.analyse_game(game, mu, p0, t_max)
+    else:
+        res = analytic.analyse(a, b, c, mu, p0, t_max)
+    if args.plot:  # the (a, b, c) game only (cmd_analytic refuses it with a matrix)
         from normsim.datafiles import check_output
         from normsim.plots import analytic_figure
 
@@ -311,13 +293,16 @@ def _analytic_replicator(args: argparse.Namespace, game=None) -> int:
         print_json(res)
         return EXIT_OK
     kind = "replicator-mutator" if mu > 0 else "replicator"
-    print(f"Well-mixed {kind} dynamic: a={a:g} b={b:g} c={c:g} mu={mu:g} p(0)={p0:g}")
-    print(
-        f"  threshold c* = {res['threshold_c']:.6f}  "
-        f"({'above' if c > res['threshold_c'] else 'at or below'}: "
-        f"{'the old norm can resist' if c > res['threshold_c'] else 'the better norm dominates'}"
-        ")"
-    )
+    if game is not None:
+        print(f"Well-mixed {kind} dynamic: {analytic.describe(game)} mu={mu:g} p(0)={p0:g}")
+        _print_dominance(res)
+    else:
+        print(f"Well-mixed {kind} dynamic: a={a:g} b={b:g} c={c:g} mu={mu:g} p(0)={p0:g}")
+        tc = res["threshold_c"]
+        print(
+            f"  threshold c* = {tc:.6f}  ({'above' if c > tc else 'at or below'}: "
+            f"{'the old norm can resist' if c > tc else 'the better norm dominates'})"
+        )
     _print_mu_crit_and_fixed_points(res, "fixed points", "every p (neutral)")
     for key, lv in (("t50", 0.5), ("t90", 0.9), ("t99", 0.99)):
         v = res[key]

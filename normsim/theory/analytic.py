@@ -151,15 +151,7 @@ def fixed_points(a: float, b: float, c: float, mu: float = 0.0) -> list[FixedPoi
     (a = b, c = 0, mu = 0).
     """
     a, b, c, mu = _check(a, b, c, mu)
-    s = max(a, b)  # dp/dt scales with a and b together: the roots do not (any a, b > 0)
-    return [
-        FixedPoint(fp.p, fp.eigenvalue * s, fp.stable) for fp in _fixed_points(a / s, b / s, c, mu)
-    ]
-
-
-def _fixed_points(a: float, b: float, c: float, mu: float) -> list[FixedPoint]:
-    """:func:`fixed_points` for checked, normalised payoffs (max(a, b) = 1)."""
-    return _game_fixed_points(CoordinationGame(a, b, c), mu)
+    return game_fixed_points(CoordinationGame(a, b, c), mu)
 
 
 def _game_fixed_points(game: Game, mu: float) -> list[FixedPoint]:
@@ -810,9 +802,7 @@ def pairwise_rhs(
     in generations. For weak selection it is the replicator dynamic
     (:func:`rhs`) slowed by ``beta / (2 R1)``.
     """
-    d0, d1, s = _pairwise_parts(CoordinationGame(a, b, c), beta)
-    x = np.asarray(x, dtype=float) if not np.isscalar(x) else float(x)
-    return (1.0 - mu) * x * (1.0 - x) * np.tanh(s * (d0 + d1 * x)) + 0.5 * mu * (1.0 - 2.0 * x)
+    return pairwise_game_rhs(x, CoordinationGame(a, b, c), beta, mu)
 
 
 def _check_pw(
@@ -831,7 +821,7 @@ def pairwise_fixed_points(
     tanh keeps the sign of the payoff difference); exploration moves them.
     """
     a, b, c, beta, mu = _check_pw(a, b, c, beta, mu)
-    return fixed_points_1d(lambda x: pairwise_rhs(x, a, b, c, beta, mu), boundaries=mu == 0.0)
+    return pairwise_game_fixed_points(CoordinationGame(a, b, c), beta, mu)
 
 
 def pairwise_mu_crit(a: float, b: float, c: float, beta: float = DEFAULTS.beta) -> float | None:
@@ -843,11 +833,8 @@ def pairwise_mu_crit(a: float, b: float, c: float, beta: float = DEFAULTS.beta) 
     a, b, c, beta, _ = _check_pw(a, b, c, beta, 0.0)
     if a == b or beta == 0.0 or c <= threshold_c(a, b):
         return None
-    return mu_crit_by_bisection(
-        lambda mu: sum(
-            fp.stable for fp in fixed_points_1d(lambda x: pairwise_rhs(x, a, b, c, beta, mu), n=401)
-        )
-    )
+    game = CoordinationGame(a, b, c)
+    return mu_crit_by_bisection(lambda mu: _pairwise_stable_points(game, beta, mu))
 
 
 def old_norm_share(fps: list[FixedPoint]) -> float:
@@ -874,31 +861,8 @@ def solve_pairwise(
     after each shock until the favoured norm's share reaches each level.
     """
     a, b, c, beta, mu = _check_pw(a, b, c, beta, mu)
-    p0 = check_number("p0", p0, low=0.0, high=1.0)
-
-    def rhs_for(g: Game) -> Callable[[float, np.ndarray], list[float]]:
-        d0, d1, s = _pairwise_parts(g, beta)
-
-        def f(t: float, y: np.ndarray) -> list[float]:
-            x = y[0]
-            return [
-                (1.0 - mu) * x * (1.0 - x) * math.tanh(s * (d0 + d1 * x))
-                + 0.5 * mu * (1.0 - 2.0 * x)
-            ]
-
-        return f
-
-    return integrate(
-        rhs_for,
-        CoordinationGame(a, b, c),
-        [p0],
-        t_max,
-        shocks,
-        levels,
-        t_eval,
-        rtol=RTOL,
-        atol=ATOL,
-        clip=lambda y: np.clip(y, 0.0, 1.0),
+    return solve_pairwise_game(
+        CoordinationGame(a, b, c), beta, mu, p0, t_max, t_eval, shocks, levels
     )
 
 
@@ -918,35 +882,10 @@ def analyse_pairwise(
     point of the game before the shock (a and b swapped).
     """
     a, b, c, beta, mu = _check_pw(a, b, c, beta, mu)
-    start = "p0"
-    if p0 is None:
-        p0 = old_norm_share(pairwise_fixed_points(b, a, c, beta, mu))
-        start = "old"
-    sol = solve_pairwise(a, b, c, beta, mu, p0, t_max, shocks=shocks)
-    out = {
-        "model": "pairwise",
-        "a": a,
-        "b": b,
-        "c": c,
-        "mu": mu,
-        "beta": beta,
-        "p0": p0,
-        "start": start,
-        "t_max": t_max,
-        "threshold_c": threshold_c(a, b),
-        "mu_crit": pairwise_mu_crit(a, b, c, beta),
-        "fixed_points": [
-            {"p": fp.p, "stable": fp.stable} for fp in pairwise_fixed_points(a, b, c, beta, mu)
-        ],
-        "t50": sol.crossing[0.5],
-        "t90": sol.crossing[0.9],
-        "t99": sol.crossing[0.99],
-        "final_p": sol.final_p,
-        "time_unit": "generations",
-    }
-    if shocks:
-        out["shocks"] = sol.shocks
-    return out
+    game = CoordinationGame(a, b, c)
+    return _analyse_pairwise(
+        game, beta, mu, p0, t_max, shocks, lambda: pairwise_mu_crit(a, b, c, beta)
+    )
 
 
 # ========================================== any symmetric 2 x 2 game (normsim.game)
@@ -1019,7 +958,7 @@ def game_fixed_points(game: Game, mu: float = 0.0) -> list[FixedPoint]:
     [0.0, 0.333333, 1.0]
     """
     mu = _check_game(game, mu)
-    s = game.scale()
+    s = game.scale()  # dp/dt scales with the payoffs together: the roots do not
     return [
         FixedPoint(fp.p, fp.eigenvalue * s, fp.stable)
         for fp in _game_fixed_points(game.scaled(s), mu)
@@ -1144,27 +1083,54 @@ def analyse_pairwise_game(
     equilibrium, the lowest stable fixed point of ``game.shocked()``)."""
     beta = check_number("beta", beta, low=0.0)
     mu = check_number("mu", mu, low=0.0, high=1.0)
+
+    def mu_crit() -> float | None:
+        if beta == 0.0:
+            return None
+        return mu_crit_by_bisection(lambda m: _pairwise_stable_points(game, beta, m))
+
+    return _analyse_pairwise(game, beta, mu, p0, t_max, shocks, mu_crit)
+
+
+def _pairwise_stable_points(game: Game, beta: float, mu: float) -> int:
+    """How many stable fixed points the pairwise mean field has (the count that
+    :func:`mu_crit_by_bisection` follows)."""
+    return sum(
+        fp.stable
+        for fp in fixed_points_1d(lambda x: np.asarray(pairwise_game_rhs(x, game, beta, mu)), n=401)
+    )
+
+
+def _analyse_pairwise(
+    game: Game,
+    beta: float,
+    mu: float,
+    p0: float | None,
+    t_max: float,
+    shocks: Sequence[float],
+    mu_crit: Callable[[], float | None],
+) -> dict:
+    """The report of :func:`analyse_pairwise` and :func:`analyse_pairwise_game` for checked
+    ``beta`` and ``mu``, with the critical exploration rate ``mu_crit()`` (``threshold_c``
+    for the (a, b, c) game only)."""
     start = "p0"
     if p0 is None:
         p0 = old_norm_share(pairwise_game_fixed_points(game.shocked(), beta, mu))
         start = "old"
     sol = solve_pairwise_game(game, beta, mu, p0, t_max, shocks=shocks)
-    out = {"model": "pairwise", **game_fields(game), "mu": mu, "beta": beta, "p0": p0}
+    out = {
+        "model": "pairwise",
+        **game_fields(game),
+        "mu": mu,
+        "beta": beta,
+        "p0": p0,
+        "start": start,
+        "t_max": t_max,
+    }
     if isinstance(game, CoordinationGame):
         out["threshold_c"] = threshold_c(game.a, game.b)
     out |= {
-        "start": start,
-        "t_max": t_max,
-        "mu_crit": mu_crit_by_bisection(
-            lambda m: sum(
-                fp.stable
-                for fp in fixed_points_1d(
-                    lambda x: np.asarray(pairwise_game_rhs(x, game, beta, m)), n=401
-                )
-            )
-        )
-        if beta > 0.0
-        else None,
+        "mu_crit": mu_crit(),
         "fixed_points": [
             {"p": fp.p, "stable": fp.stable} for fp in pairwise_game_fixed_points(game, beta, mu)
         ],

@@ -298,58 +298,32 @@ class KMRChain:
             goal = self.basins()[1]
         else:
             raise NormsimError(f"target: {target!r} is not all-B or basin-B")
-        if not goal.any():
+
+        def result(t: float | None, log10_t: float | None, exact: bool = True) -> dict:
             return {
                 "target": target,
-                "generations": None,
-                "log10_generations": None,
-                "exact": True,
-                "reached": False,
+                "generations": t,
+                "log10_generations": log10_t,
+                "exact": exact,
+                "reached": True,
             }
+
+        never = result(None, None) | {"reached": False}
+        if not goal.any():
+            return never
         if self.order == "asynchronous":
             m = int(np.flatnonzero(goal)[0])
             lt = self.log_passage_steps(0, m) - math.log(N)
             if lt == math.inf:
-                return {
-                    "target": target,
-                    "generations": None,
-                    "log10_generations": None,
-                    "exact": True,
-                    "reached": False,
-                }
-            t = math.exp(lt) if lt < 709.0 else None
-            return {
-                "target": target,
-                "generations": t,
-                "log10_generations": lt / _LN10,
-                "exact": True,
-                "reached": True,
-            }
+                return never
+            return result(math.exp(lt) if lt < 709.0 else None, lt / _LN10)
         t = passage_time_reduction(self.transition_matrix(), 0, goal)
         if t <= MAX_EXACT_TIME:
-            return {
-                "target": target,
-                "generations": t,
-                "log10_generations": math.log10(t) if t > 0 else None,
-                "exact": True,
-                "reached": True,
-            }
+            return result(t, math.log10(t) if t > 0 else None)
         est = self.two_state()["log_rate_a_to_b"]
         if est == -math.inf:
-            return {
-                "target": target,
-                "generations": None,
-                "log10_generations": None,
-                "exact": True,
-                "reached": False,
-            }
-        return {
-            "target": target,
-            "generations": None,
-            "log10_generations": -est / _LN10,
-            "exact": False,
-            "reached": True,
-        }
+            return never
+        return result(None, -est / _LN10, exact=False)
 
     def two_state(self) -> dict:
         """The two-state reduction: basin boundaries and the reduced chain's log rates per
