@@ -153,8 +153,13 @@ class CoordinationGame:
         return max(self.a, self.b) * k_max, (1.0 - self.c) * min(self.a, self.b) * k_min
 
     def scaled(self, factor: float) -> CoordinationGame:
-        """The game with every payoff divided by ``factor`` > 0 (c unchanged)."""
-        return CoordinationGame(self.a / factor, self.b / factor, self.c)
+        """The game with every payoff divided by ``factor`` > 0 (c unchanged). It is
+        for computing, not checked again: a payoff far below the other may underflow
+        to 0 (a = 1e308, b = 1e-308 scaled by 1e308)."""
+        g = object.__new__(CoordinationGame)
+        for name, value in (("a", self.a / factor), ("b", self.b / factor), ("c", self.c)):
+            object.__setattr__(g, name, value)
+        return g
 
     def scale(self) -> float:
         """The largest absolute payoff, ``max(a, b)`` (what :meth:`scaled` divides by

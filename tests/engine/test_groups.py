@@ -300,7 +300,7 @@ BAD = [
     (
         "shocks: [20]}",
         "shocks: [20], events: [{from: 5, to: 9, group: 1, game: {b: 0.9, x: 1}}]}",
-        "events[0].game.x: unknown game key (allowed: a, b, c)",
+        "events[0].game.x: unknown game key (allowed: a, b, c for the (a, b, c) game",
     ),
 ]
 

@@ -164,7 +164,7 @@ def test_tab_title_slider_values_and_committed_agents(page):
         .locator(".v-label")
         .all_inner_texts()
     )
-    assert len(labels) == 16, labels
+    assert len(labels) == 17, labels
     for text in labels:  # every slider shows its value
         assert re.search(r": \d+(\.\d+)?$", text), text
     assert "seed: 7" in labels and "committed fraction: 0.00" in labels
