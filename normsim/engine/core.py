@@ -237,6 +237,7 @@ class Tables:
     th_c: np.ndarray | None = None  # (groups, fixed rate; else one unused entry)
     n_groups: int = 1
     fmax: np.ndarray | None = None  # (P,): the Moran rules' largest fitness in each game
+    rule: int = 0  # the protocol's rule code (normsim.protocols.Protocol.code)
 
     @property
     def use_lut(self) -> bool:
@@ -337,7 +338,7 @@ def tables(adj: Adjacency, params: ModelParams, labels: np.ndarray | None = None
         how = RATIO if ratio else FORMULA
         if how == RATIO:
             E = np.exp(z)
-    return Tables(cls_off, pay, thr, E, how, zero_cls, R, R_games, tmu_c, th_c, M, fmax)
+    return Tables(cls_off, pay, thr, E, how, zero_cls, R, R_games, tmu_c, th_c, M, fmax, rule)
 
 
 def _rule_masks(update: str) -> np.ndarray:
@@ -486,7 +487,7 @@ def _graph_args(
             float(params.beta),
             tb.tmu_c,
             tb.th_c,
-            np.int64(PROTOCOLS[params.protocol].code),
+            np.int64(tb.rule),
             float(params.selection_intensity),
             tb.fmax,
         ),
